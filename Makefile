@@ -1,0 +1,28 @@
+# `make demo` sets everything up and runs the main job on the bundled catalogue;
+# `make test` sets everything up and runs the tests. Both work from a fresh clone.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/catalogue validate
+	$(BIN)/catalogue list
+	$(BIN)/catalogue evaluate 12XR examples/12XR-case.yaml --format text
+	$(BIN)/catalogue evaluate LEON-3 examples/LEON-3-case.yaml --format text
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

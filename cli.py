@@ -1,0 +1,160 @@
+"""The `catalogue` command line: the only place that turns results and errors into text and exit codes."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from interpreter import __version__
+from interpreter.api import Engine
+from interpreter.catalogue import BUNDLED
+from interpreter.errors import CatalogueError, ErrorList, Position, RuleSyntaxError
+from interpreter.parser import parse_date
+from interpreter.printer import to_text as expression_text
+from interpreter.results import to_json, to_text
+
+EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
+
+
+def _fail(error: CatalogueError) -> None:
+    """Print every problem as file:line:col: message, and stop with exit code 1."""
+    errors = error.errors if isinstance(error, ErrorList) else [error]
+    for item in errors:
+        click.echo(f"{item.position}: {item.message}", err=True)
+        if item.hint:
+            click.echo(f"    hint: {item.hint}", err=True)
+    if len(errors) > 1:
+        click.echo(f"{len(errors)} problems found", err=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+def _engine(ctx: click.Context) -> Engine:
+    if "engine" not in ctx.obj:
+        try:
+            ctx.obj["engine"] = Engine(ctx.obj["catalogue"])
+        except CatalogueError as error:
+            _fail(error)
+    return ctx.obj["engine"]
+
+
+class _IsoDate(click.ParamType):
+    name = "DATE"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return parse_date(value, Position("<command line>", 1, 1))
+        except RuleSyntaxError as error:
+            self.fail(f"{error.message} ({error.hint})", param, ctx)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--catalogue", "catalogue", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The catalogue folder (default: the bundled catalogue).")
+@click.version_option(__version__, prog_name="catalogue")
+@click.pass_context
+def main(ctx: click.Context, catalogue: Path | None) -> None:
+    """Query the catalogue of re-integration products: deadlines, payments, reports and checks."""
+    ctx.ensure_object(dict)
+    ctx.obj["catalogue"] = catalogue or BUNDLED
+
+
+@main.command()
+@click.pass_context
+def validate(ctx: click.Context) -> None:
+    """Load and type-check every file of the catalogue; print each problem as file:line:col."""
+    engine = _engine(ctx)
+    catalogue = engine.catalogue
+    count = sum(len(editions) for editions in catalogue.products.values())
+    click.echo(f"ok: {count} product cards, {len(catalogue.files)} files, catalogue {catalogue.hash[:16]}")
+
+
+@main.command(name="list")
+@click.pass_context
+def list_products(ctx: click.Context) -> None:
+    """The products, a line each: code, title and source."""
+    for code, editions in _engine(ctx).catalogue.products.items():
+        product = editions[-1]
+        click.echo(f"{code:<8} {product.title}  [{product.citation.document}, {product.citation.section}]")
+
+
+@main.command()
+@click.argument("code")
+@click.option("--as-of", type=_IsoDate(), default=None, help="Show the edition valid on this date.")
+@click.pass_context
+def show(ctx: click.Context, code: str, as_of: dt.date | None) -> None:
+    """The rules of one product card, readable."""
+    engine = _engine(ctx)
+    try:
+        product = engine.product(code, as_of)
+    except CatalogueError as error:
+        _fail(error)
+    click.echo(f"{product.code} — {product.title}")
+    click.echo(f"source: {product.citation.document}, {product.citation.section}")
+    span = f"{product.valid_from or '…'} to {product.valid_until or '…'}"
+    click.echo(f"edition: {product.edition} (valid {span}); family: {product.family or '-'}; "
+               f"calendar: {product.calendar.name}")
+    for section in ("parameters", "values", "deadlines", "payments", "reports", "checks"):
+        rules = product.in_section(section)
+        if not rules:
+            continue
+        click.echo(f"\n{section.capitalize()}")
+        for rule in rules:
+            click.echo(f"  {rule.id}: {rule.label}")
+            for edition in rule.editions:
+                span = f" (valid {edition.valid_from or '…'} to {edition.valid_until or '…'})" \
+                    if edition.valid_from or edition.valid_until else ""
+                click.echo(f"      value = {expression_text(edition.expr.node)}{span}")
+            for slot, expr in rule.exprs.items():
+                if slot == "base" and rule.group:
+                    slot = f"base of {rule.group}"
+                click.echo(f"      {slot} = {expression_text(expr.node)}")
+            if rule.roll:
+                click.echo(f"      roll = {rule.roll}")
+            if rule.citation and rule.citation.quote:
+                click.echo(f"      source {rule.citation.section}: “{rule.citation.quote}”")
+    if product.assumptions:
+        click.echo("\nAssumptions")
+        for assumption in product.assumptions:
+            click.echo(f"  {assumption.id}: {' '.join(assumption.text.split())}")
+
+
+@main.command()
+@click.argument("code")
+@click.argument("casefile")
+@click.option("--as-of", type=_IsoDate(), default=None,
+              help="Reference date (default: the case's registered_on, else today).")
+@click.option("--format", "output_format", type=click.Choice(["json", "text"]), default="json", show_default=True)
+@click.option("--explain", is_flag=True, help="Add the trace: every step, with the card's file:line and source.")
+@click.pass_context
+def evaluate(ctx: click.Context, code: str, casefile: str, as_of: dt.date | None, output_format: str,
+             explain: bool) -> None:
+    """Evaluate product CODE for the case in CASEFILE (YAML or JSON; '-' reads standard input)."""
+    engine = _engine(ctx)
+    try:
+        stdin_text = sys.stdin.read() if casefile == "-" else None
+        facts = engine.read_case(casefile, stdin_text)
+        result = engine.evaluate(code, facts, as_of=as_of, explain=explain, typed=True)
+    except CatalogueError as error:
+        _fail(error)
+    if output_format == "json":
+        click.echo(json.dumps(to_json(result, explain), ensure_ascii=False, indent=2))
+    else:
+        click.echo(to_text(result, explain))
+
+
+def run() -> None:
+    """Console-script entry: usage errors exit 2, bad input 1, and never a traceback."""
+    try:
+        main.main(prog_name="catalogue", standalone_mode=True)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,136 @@
+"""Read a case (YAML or JSON facts) and turn each value into the type the vocabulary gives it."""
+from __future__ import annotations
+
+import difflib
+import re
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from . import types as t
+from .errors import CaseError, Position, RuleSyntaxError, YamlError
+from .parser import UNITS, parse_date
+from .values import Duration
+from .yamlsource import Document, load_file, load_text
+
+_MONEY = re.compile(r"€?\s*(-?\d+(\.\d+)?)")
+_PERCENT = re.compile(r"(-?\d+(\.\d+)?)\s*%")
+_DURATION = re.compile(r"(\d+)\s+(working\s+days?|days?|weeks?|months?|years?)")
+
+
+def read_case(source: str | Path, vocabulary, stdin_text: str | None = None) -> dict[str, Any]:
+    """Facts from a case file, or from standard input when `source` is '-'."""
+    try:
+        if str(source) == "-":
+            document = load_text(stdin_text or "", "<stdin>")
+        else:
+            if not Path(source).is_file():
+                raise CaseError(f"the case file '{source}' does not exist", Position(str(source), 1, 1))
+            document = load_file(source)
+    except YamlError as error:
+        raise CaseError(error.message, error.position, error.hint) from None
+    return facts_from_document(document, vocabulary)
+
+
+def facts_from_document(document: Document, vocabulary) -> dict[str, Any]:
+    if not isinstance(document.data, dict):
+        raise CaseError("a case must be a block of 'fact: value' lines", document.position(()),
+                        hint="for example:  registered_on: 2016-04-01")
+    return convert_facts(document.data, vocabulary, document)
+
+
+def convert_facts(data: dict[str, Any], vocabulary, document: Document | None = None,
+                  base: tuple = ()) -> dict[str, Any]:
+    """Typed facts from a plain mapping (as an application would pass them).
+
+    `document` and `base` (the path of the mapping inside it) let errors point at the file.
+    """
+    facts = {}
+    for name, raw in data.items():
+        where = document.position(base + (name,)) if document else Position("<case>", 1, 1)
+        fact = vocabulary.facts.get(name)
+        if fact is None:
+            close = difflib.get_close_matches(name, list(vocabulary.facts), n=1, cutoff=0.6)
+            raise CaseError(f"unknown fact '{name}'" + (f" (did you mean '{close[0]}'?)" if close else ""),
+                            document.key_position(base + (name,)) if document else where,
+                            hint="the facts are listed in catalogue/facts.yaml")
+        if raw is None:
+            continue  # written but left empty: not known yet
+        facts[name] = convert_value(raw, fact.type, name, where, document, vocabulary)
+    return facts
+
+
+def convert_value(raw: Any, type_: t.Type, name: str, where: Position, document, vocabulary) -> Any:
+    wrong = CaseError(f"'{name}' must be {t.describe(type_)}, not '{raw}'", where, hint=_hint(type_))
+    if type_ == t.DATE:
+        if not isinstance(raw, str):
+            raise wrong
+        try:
+            return parse_date(raw, where)
+        except RuleSyntaxError as error:
+            raise CaseError(f"'{name}': {error.message}", where, error.hint) from None
+    if type_ in (t.MONEY, t.NUMBER):
+        if isinstance(raw, bool):
+            raise wrong
+        if isinstance(raw, (int, Decimal)):
+            return Decimal(raw)
+        match = _MONEY.fullmatch(str(raw).strip()) if type_ == t.MONEY else None
+        if match:
+            return Decimal(match.group(1))
+        try:
+            if type_ == t.NUMBER:
+                return Decimal(str(raw).strip())
+        except InvalidOperation:
+            pass
+        raise wrong
+    if type_ == t.PERCENT:
+        match = _PERCENT.fullmatch(str(raw).strip()) if isinstance(raw, str) else None
+        if not match:
+            raise wrong
+        return Decimal(match.group(1))
+    if type_ == t.BOOL:
+        if not isinstance(raw, bool):
+            raise wrong
+        return raw
+    if type_ == t.TEXT:
+        if not isinstance(raw, str):
+            raise wrong
+        return raw
+    if type_ == t.DURATION:
+        match = _DURATION.fullmatch(str(raw).strip())
+        if not match:
+            raise wrong
+        return Duration(int(match.group(1)), UNITS[" ".join(match.group(2).split())])
+    if isinstance(type_, t.EnumType):
+        return _member(raw, type_, name, where)
+    if isinstance(type_, t.SetType):
+        if not isinstance(raw, list):
+            raise wrong
+        return frozenset(_member(item, type_.enum, name, where) for item in raw)
+    raise wrong
+
+
+def _member(raw: Any, enum: t.EnumType, name: str, where: Position) -> str:
+    text = str(raw)
+    if text not in enum.members:
+        close = difflib.get_close_matches(text, enum.members, n=1, cutoff=0.5)
+        raise CaseError(f"'{text}' is not a valid {enum.name} for '{name}'"
+                        + (f" (did you mean '{close[0]}'?)" if close else ""), where,
+                        hint="choose one of: " + ", ".join(enum.members))
+    return text
+
+
+def _hint(type_: t.Type) -> str:
+    if type_ == t.DATE:
+        return "write dates as YYYY-MM-DD, e.g. 2016-04-01"
+    if type_ == t.MONEY:
+        return 'write amounts as 4000, 4000.00 or "€4000" (a decimal point, no thousands separator)'
+    if type_ == t.PERCENT:
+        return 'write percentages in quotes with a % sign, e.g. "60%"'
+    if type_ == t.BOOL:
+        return "write true or false"
+    if isinstance(type_, t.SetType):
+        return "write a list, e.g. [orientation, mediation]"
+    if isinstance(type_, t.EnumType):
+        return "choose one of: " + ", ".join(type_.members)
+    return ""

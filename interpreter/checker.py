@@ -1,0 +1,379 @@
+"""Resolve names and check types of every expression of a product, once, at load time."""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+
+from . import nodes as n
+from . import types as t
+from .errors import CatalogueError, Position, TypeCheckError
+from .model import Expr, Rule
+
+# What each slot of a rule must produce.
+SLOT_TYPES: dict[str, tuple[t.Type, ...] | None] = {
+    "value": None, "due": (t.DATE,), "met_by": (t.DATE,), "base": (t.MONEY,), "share": (t.PERCENT,),
+    "on": (t.DATE,), "date": (t.DATE, t.DATES), "test": (t.BOOL,), "when": (t.BOOL,),
+    "edition": None,
+}
+
+# The slots whose values a reference to the rule depends on.
+VALUE_SLOTS = {
+    "parameters": ("edition",), "values": ("value",), "deadlines": ("due",),
+    "payments": ("base", "share"), "reports": ("date",), "checks": ("test",),
+}
+
+AS_OF = "as_of"
+FUNCTIONS = ("min", "max", "round", "next_working_day")
+
+_VERBS = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}
+
+_ARITHMETIC: dict[tuple[str, t.Type, t.Type], t.Type] = {}
+
+
+def _allow(op: str, left: t.Type, right: t.Type, result: t.Type) -> None:
+    _ARITHMETIC[(op, left, right)] = result
+
+
+for _op in "+-":
+    _allow(_op, t.DATE, t.DURATION, t.DATE)
+    for _same in (t.NUMBER, t.MONEY, t.PERCENT):
+        _allow(_op, _same, _same, _same)
+_allow("+", t.DURATION, t.DATE, t.DATE)
+_allow("-", t.DATE, t.DATE, t.NUMBER)
+for _a, _b, _r in ((t.NUMBER, t.NUMBER, t.NUMBER), (t.MONEY, t.NUMBER, t.MONEY), (t.MONEY, t.PERCENT, t.MONEY),
+                   (t.PERCENT, t.NUMBER, t.PERCENT), (t.DURATION, t.NUMBER, t.DURATION)):
+    _allow("*", _a, _b, _r)
+    _allow("*", _b, _a, _r)
+for _a, _b, _r in ((t.NUMBER, t.NUMBER, t.NUMBER), (t.MONEY, t.NUMBER, t.MONEY), (t.MONEY, t.MONEY, t.NUMBER),
+                   (t.PERCENT, t.NUMBER, t.PERCENT)):
+    _allow("/", _a, _b, _r)
+
+
+def reference_type(rule: Rule) -> t.Type:
+    """The type a reference to `rule` has in another expression."""
+    if rule.section == "parameters":
+        return rule.editions[0].expr.node.type
+    if rule.section == "values":
+        return rule.exprs["value"].node.type
+    if rule.section == "deadlines":
+        return t.DATE
+    if rule.section == "payments":
+        return t.MONEY
+    if rule.section == "reports":
+        return rule.exprs["date"].node.type
+    return t.BOOL
+
+
+class Checker:
+    """Type-checks the rules of one product; collects every error instead of stopping at the first."""
+
+    def __init__(self, facts: dict[str, t.Type], enums: dict[str, t.EnumType], rules: dict[str, Rule]):
+        self.facts = facts
+        self.enums = enums
+        self.rules = dict(rules)
+        self.errors: list[CatalogueError] = []
+        self._done: set[str] = set()
+        self._failed: set[str] = set()
+        self._stack: list[str] = []
+        self._cycles: set[frozenset] = set()
+        self._members: dict[str, list[t.EnumType]] = {}
+        for enum in enums.values():
+            for member in enum.members:
+                self._members.setdefault(member, []).append(enum)
+
+    # -- rules -------------------------------------------------------------------------------
+
+    def check_all(self) -> dict[str, Rule]:
+        for rule_id in list(self.rules):
+            self._check_rule(rule_id)
+        return self.rules
+
+    def _check_rule(self, rule_id: str) -> bool:
+        """Check one rule (its dependencies first); False if it or a dependency failed."""
+        if rule_id in self._done:
+            return rule_id not in self._failed
+        if rule_id in self._stack:
+            cycle = self._stack[self._stack.index(rule_id):] + [rule_id]
+            if frozenset(cycle) not in self._cycles:
+                self._cycles.add(frozenset(cycle))
+                self.errors.append(TypeCheckError(
+                    "these rules refer to each other in a circle: " + " → ".join(cycle), self.rules[rule_id].pos,
+                    hint="a rule cannot depend on itself, directly or through other rules; break the circle"))
+            raise _Skip()
+        self._stack.append(rule_id)
+        ok = True
+        try:
+            self.rules[rule_id] = self._check_slots(self.rules[rule_id])
+        except TypeCheckError as error:
+            self.errors.append(error)
+            ok = False
+        finally:
+            self._stack.pop()
+        self._done.add(rule_id)
+        if not ok:
+            self._failed.add(rule_id)
+        return ok
+
+    def _check_slots(self, rule: Rule) -> Rule:
+        exprs = {}
+        for slot, expr in rule.exprs.items():
+            exprs[slot] = self._check_expr(expr, SLOT_TYPES[slot], f"'{slot}' of {rule.id}")
+        editions = []
+        first_type = None
+        for edition in rule.editions:
+            checked = self._check_expr(edition.expr, None, f"the value of {rule.id}")
+            if first_type is None:
+                first_type = checked.node.type
+            elif checked.node.type != first_type:
+                raise TypeCheckError(
+                    f"the editions of {rule.id} have different types: {t.describe(first_type)} "
+                    f"and {t.describe(checked.node.type)}", checked.pos,
+                    hint="every edition of a value must be of the same kind")
+            editions.append(dataclasses.replace(edition, expr=checked))
+        return dataclasses.replace(rule, exprs=exprs, editions=tuple(editions))
+
+    def _check_expr(self, expr: Expr, expected: tuple[t.Type, ...] | None, what: str) -> Expr:
+        node = self.check(expr.node, expected[0] if expected and len(expected) == 1 else None)
+        if expected and node.type not in expected:
+            wanted = " or ".join(t.describe(e) for e in expected)
+            raise TypeCheckError(f"{what} must be {wanted}, but '{expr.text.strip()}' is {t.describe(node.type)}",
+                                 expr.pos)
+        return dataclasses.replace(expr, node=node)
+
+    # -- expressions -------------------------------------------------------------------------
+
+    def check(self, node: n.Node, expected: t.Type | None = None) -> n.Node:
+        method = getattr(self, "_" + type(node).__name__)
+        return method(node, expected)
+
+    def _typed(self, node: n.Node, type_: t.Type, **changes) -> n.Node:
+        return dataclasses.replace(node, type=type_, **changes)
+
+    def _NumberLit(self, node, expected):
+        return self._typed(node, t.NUMBER)
+
+    def _MoneyLit(self, node, expected):
+        return self._typed(node, t.MONEY)
+
+    def _PercentLit(self, node, expected):
+        return self._typed(node, t.PERCENT)
+
+    def _DateLit(self, node, expected):
+        return self._typed(node, t.DATE)
+
+    def _DurationLit(self, node, expected):
+        return self._typed(node, t.DURATION)
+
+    def _TextLit(self, node, expected):
+        return self._typed(node, t.TEXT)
+
+    def _BoolLit(self, node, expected):
+        return self._typed(node, t.BOOL)
+
+    def _SetLit(self, node, expected):
+        enum = expected.enum if isinstance(expected, t.SetType) else None
+        if enum is None:
+            candidates = None
+            for member in node.members:
+                found = set(e.name for e in self._members.get(member, []))
+                candidates = found if candidates is None else candidates & found
+            if not candidates or len(candidates) != 1:
+                raise TypeCheckError(
+                    f"cannot tell which kind of set {{{', '.join(node.members)}}} is", node.pos,
+                    hint="compare it with a fact, e.g. phases == {orientation, mediation}")
+            enum = self.enums[candidates.pop()]
+        for member in node.members:
+            if member not in enum.members:
+                raise TypeCheckError(f"'{member}' is not a {enum.name}" + _did_you_mean(member, enum.members),
+                                     node.pos, hint=f"the members of {enum.name} are: {', '.join(enum.members)}")
+        return self._typed(node, t.SetType(f"set of {enum.name}", enum))
+
+    def _Name(self, node, expected):
+        name = node.name
+        if node.qualifier is not None:
+            rule = self.rules.get(name)
+            if rule is None or rule.section != node.qualifier:
+                raise TypeCheckError(f"there is no rule '{node.qualifier}.{name}'"
+                                     + _did_you_mean(name, list(self.rules)), node.pos)
+            return self._rule_ref(node, rule)
+        if name in self.rules:
+            return self._rule_ref(node, self.rules[name])
+        if name in self.facts:
+            return n.FactRef(name, pos=node.pos, type=self.facts[name])
+        if name == AS_OF:
+            return n.AsOfRef(pos=node.pos, type=t.DATE)
+        enums = self._members.get(name, [])
+        if isinstance(expected, t.EnumType) and expected in enums:
+            enums = [expected]
+        if len(enums) == 1:
+            return n.EnumLit(enums[0].name, name, pos=node.pos, type=enums[0])
+        if len(enums) > 1:
+            raise TypeCheckError(f"'{name}' is a member of several kinds: "
+                                 + ", ".join(e.name for e in enums), node.pos,
+                                 hint="compare it with a fact of the kind you mean")
+        known = list(self.rules) + list(self.facts) + list(self._members) + [AS_OF]
+        raise TypeCheckError(
+            f"unknown name '{name}': it is not a fact, a rule or parameter of this card, "
+            "or a member of a list of choices" + _did_you_mean(name, known), node.pos,
+            hint="facts are listed in catalogue/facts.yaml; rules and parameters on the card and its family")
+
+    def _rule_ref(self, node: n.Name, rule: Rule) -> n.Node:
+        if not self._check_rule(rule.id):
+            raise _Skip()
+        return n.RuleRef(rule.id, pos=node.pos, type=reference_type(self.rules[rule.id]))
+
+    def _needs_context(self, node: n.Node) -> bool:
+        """A set literal or a bare choice name gets its type from the other operand."""
+        if isinstance(node, n.SetLit):
+            return True
+        return (isinstance(node, n.Name) and node.qualifier is None and node.name in self._members
+                and node.name not in self.rules and node.name not in self.facts)
+
+    def _Negate(self, node, expected):
+        operand = self.check(node.operand)
+        if operand.type not in (t.NUMBER, t.MONEY, t.PERCENT):
+            raise TypeCheckError(f"cannot put a minus sign before {t.describe(operand.type)}", node.pos)
+        return self._typed(node, operand.type, operand=operand)
+
+    def _Arithmetic(self, node, expected):
+        left, right = self.check(node.left), self.check(node.right)
+        result = _ARITHMETIC.get((node.op, left.type, right.type))
+        if result is None:
+            raise TypeCheckError(_arithmetic_message(node.op, left.type, right.type), node.pos,
+                                 hint=_arithmetic_hint(node.op, left.type, right.type))
+        return self._typed(node, result, left=left, right=right)
+
+    def _pair(self, left: n.Node, right: n.Node) -> tuple[n.Node, n.Node]:
+        """Check two operands that must agree; a set or choice without context takes the other's type."""
+        if self._needs_context(left) and not self._needs_context(right):
+            right = self.check(right)
+            return self.check(left, right.type), right
+        left = self.check(left)
+        return left, self.check(right, left.type)
+
+    def _Compare(self, node, expected):
+        left, right = self._pair(node.left, node.right)
+        if left.type != right.type:
+            raise TypeCheckError(f"cannot compare {t.describe(left.type)} with {t.describe(right.type)}", node.pos)
+        if node.op not in ("==", "!=") and left.type not in t.ORDERED:
+            raise TypeCheckError(f"'{node.op}' needs numbers, amounts, percentages or dates, "
+                                 f"not {t.describe(left.type)}", node.pos, hint="use == or != instead")
+        return self._typed(node, t.BOOL, left=left, right=right)
+
+    def _Member(self, node, expected):
+        container = self.check(node.container) if not self._needs_context(node.container) else None
+        element = self.check(node.element, container.type.enum if container is not None
+                             and isinstance(container.type, t.SetType) else None)
+        if container is None:
+            if not isinstance(element.type, t.EnumType):
+                raise TypeCheckError(f"'in' needs a choice on its left, not {t.describe(element.type)}", node.pos)
+            container = self.check(node.container, t.SetType(f"set of {element.type.name}", element.type))
+        if not isinstance(container.type, t.SetType):
+            raise TypeCheckError(f"'in' needs a set on its right, not {t.describe(container.type)}", node.pos)
+        if element.type != container.type.enum:
+            raise TypeCheckError(f"{t.describe(element.type)} cannot be in {t.describe(container.type)}", node.pos)
+        return self._typed(node, t.BOOL, element=element, container=container)
+
+    def _logical(self, node, **operands):
+        checked = {}
+        for key, operand in operands.items():
+            checked[key] = self.check(operand, t.BOOL)
+            if checked[key].type != t.BOOL:
+                raise TypeCheckError(f"'{type(node).__name__.lower()}' needs yes/no values, "
+                                     f"not {t.describe(checked[key].type)}", operand.pos)
+        return self._typed(node, t.BOOL, **checked)
+
+    def _And(self, node, expected):
+        return self._logical(node, left=node.left, right=node.right)
+
+    def _Or(self, node, expected):
+        return self._logical(node, left=node.left, right=node.right)
+
+    def _Not(self, node, expected):
+        return self._logical(node, operand=node.operand)
+
+    def _If(self, node, expected):
+        condition = self.check(node.condition, t.BOOL)
+        if condition.type != t.BOOL:
+            raise TypeCheckError(f"the condition after 'if' must be yes/no, not {t.describe(condition.type)}",
+                                 node.condition.pos)
+        then, otherwise = self._pair(node.then, node.otherwise)
+        if then.type != otherwise.type:
+            raise TypeCheckError(f"the 'then' part is {t.describe(then.type)} but the 'else' part is "
+                                 f"{t.describe(otherwise.type)}", node.otherwise.pos,
+                                 hint="both branches of an if must give the same kind of value")
+        return self._typed(node, then.type, condition=condition, then=then, otherwise=otherwise)
+
+    def _Coalesce(self, node, expected):
+        left, right = self._pair(node.left, node.right)
+        if left.type != right.type:
+            raise TypeCheckError(f"both sides of '??' must be of the same kind: {t.describe(left.type)} "
+                                 f"and {t.describe(right.type)}", node.pos)
+        return self._typed(node, left.type, left=left, right=right)
+
+    def _Call(self, node, expected):
+        if node.function not in FUNCTIONS:
+            raise TypeCheckError(f"unknown function '{node.function}'" + _did_you_mean(node.function, FUNCTIONS),
+                                 node.pos, hint="the functions are: " + ", ".join(FUNCTIONS))
+        args = tuple(self.check(a) for a in node.args)
+        types = [a.type for a in args]
+        if node.function in ("min", "max"):
+            if len(args) < 2 or any(x != types[0] for x in types) or types[0] not in t.ORDERED:
+                raise TypeCheckError(f"{node.function}(...) needs two or more numbers, amounts, percentages "
+                                     "or dates of the same kind", node.pos)
+            return self._typed(node, types[0], args=args)
+        if node.function == "round":
+            if len(args) != 1 or types[0] not in (t.MONEY, t.NUMBER, t.PERCENT):
+                raise TypeCheckError("round(...) takes one amount, number or percentage", node.pos)
+            return self._typed(node, types[0], args=args)
+        if len(args) != 1 or types[0] != t.DATE:
+            raise TypeCheckError("next_working_day(...) takes one date", node.pos)
+        return self._typed(node, t.DATE, args=args)
+
+    def _Every(self, node, expected):
+        step, start, until = self.check(node.step), self.check(node.start), self.check(node.until)
+        for part, want, word in ((step, t.DURATION, "after 'every'"), (start, t.DATE, "after 'from'"),
+                                 (until, t.DATE, "after 'until'")):
+            if part.type != want:
+                raise TypeCheckError(f"{word} comes {t.describe(want)}, not {t.describe(part.type)}", part.pos)
+        return self._typed(node, t.DATES, step=step, start=start, until=until)
+
+
+class _Skip(TypeCheckError):
+    """A dependency already failed and was reported; do not report its users again."""
+
+    def __init__(self):
+        super().__init__("a rule this one refers to has an error", Position("", 0, 0))
+
+
+def check_rules(facts, enums, rules: dict[str, Rule]) -> tuple[dict[str, Rule], list[CatalogueError]]:
+    """Type-check all rules of a product; returns the typed rules and the errors found."""
+    checker = Checker(facts, enums, rules)
+    checked = checker.check_all()
+    return checked, [e for e in checker.errors if not isinstance(e, _Skip)]
+
+
+def _did_you_mean(name: str, candidates) -> str:
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _arithmetic_message(op: str, left: t.Type, right: t.Type) -> str:
+    verb = _VERBS[op]
+    if op == "+":
+        return f"cannot add {t.describe(right)} to {t.describe(left)}"
+    if op == "-":
+        return f"cannot subtract {t.describe(right)} from {t.describe(left)}"
+    if op == "*":
+        return f"cannot multiply {t.describe(left)} by {t.describe(right)}"
+    return f"cannot {verb} {t.describe(left)} by {t.describe(right)}"
+
+
+def _arithmetic_hint(op: str, left: t.Type, right: t.Type) -> str | None:
+    if left == t.DATE and right == t.NUMBER:
+        return "give the number a unit: days, working days, weeks, months or years (e.g. '+ 5 days')"
+    if {left, right} == {t.MONEY, t.PERCENT} and op in "+-":
+        return "to take a percentage of an amount, multiply: price * 60%"
+    if t.DURATION in (left, right) and t.DATE not in (left, right):
+        return "durations can only be added to or subtracted from a date"
+    return None

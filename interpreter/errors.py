@@ -1,0 +1,101 @@
+"""Source positions and the error type of each pipeline stage."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Position:
+    """A place in a file, 1-based like an editor shows it."""
+
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+UNKNOWN_POSITION = Position("<unknown>", 0, 0)
+
+
+class CatalogueError(Exception):
+    """Base of every error a user can cause; always carries a position."""
+
+    stage = "error"
+
+    def __init__(self, message: str, position: Position | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.position = position or UNKNOWN_POSITION
+        self.hint = hint
+
+    def __str__(self) -> str:
+        text = f"{self.position}: {self.message}"
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
+        return text
+
+
+class YamlError(CatalogueError):
+    """The file is not well-formed YAML, or uses YAML features we refuse."""
+
+    stage = "yaml"
+
+
+class SchemaError(CatalogueError):
+    """A card, family, calendar or vocabulary file has the wrong structure."""
+
+    stage = "structure"
+
+
+class RuleSyntaxError(CatalogueError):
+    """An expression in a rule does not follow the rule language's grammar."""
+
+    stage = "syntax"
+
+
+class TypeCheckError(CatalogueError):
+    """An expression is grammatical but mixes types, or names what does not exist."""
+
+    stage = "type"
+
+
+class CaseError(CatalogueError):
+    """A case file has an unknown fact, a malformed value or a value of the wrong type."""
+
+    stage = "case"
+
+
+class EvaluationError(CatalogueError):
+    """Evaluation could not complete, e.g. a split whose shares do not add up to 100%."""
+
+    stage = "evaluation"
+
+
+class LookupProblem(CatalogueError):
+    """A product code or edition that the catalogue does not have."""
+
+    stage = "lookup"
+
+
+class ErrorList(CatalogueError):
+    """Several errors found in one pass, so a user can fix them all at once."""
+
+    stage = "errors"
+
+    def __init__(self, errors: list[CatalogueError]):
+        self.errors = sorted(errors, key=lambda e: (e.position.file, e.position.line, e.position.column))
+        first = self.errors[0]
+        super().__init__(first.message, first.position, first.hint)
+
+    def __str__(self) -> str:
+        return "\n".join(str(e) for e in self.errors)
+
+
+def raise_all(errors: list[CatalogueError]) -> None:
+    """Raise nothing, the one error, or all of them together."""
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise ErrorList(errors)

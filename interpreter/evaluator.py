@@ -1,0 +1,347 @@
+"""Evaluate a checked product's rules for one case by walking the expression trees, with a trace."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, DivisionByZero, InvalidOperation
+from typing import Any
+
+from . import nodes as n
+from . import types as t
+from .errors import EvaluationError
+from .model import Product, Rule
+from .printer import to_text
+from .values import (Duration, Open, add_duration, merge_open, percent_of, recurring, split_amount,
+                     to_cents)
+
+NOT_APPLICABLE = "does not apply to this case"
+
+
+class Evaluation:
+    """One product evaluated for one case. Rule values are computed once and remembered."""
+
+    def __init__(self, product: Product, facts: dict[str, Any], as_of: dt.date, explain: bool = False):
+        self.product = product
+        self.facts = facts
+        self.as_of = as_of
+        self.calendar = product.calendar
+        self.explain = explain
+        self._cache: dict[tuple[str, str], Any] = {}
+        self._steps: list[dict] | None = None
+        self.trace: list[dict] = []
+        self._dispatch = {
+            n.NumberLit: self._literal, n.MoneyLit: self._literal, n.PercentLit: self._literal,
+            n.DateLit: self._literal, n.TextLit: self._literal, n.BoolLit: self._literal,
+            n.DurationLit: self._duration, n.SetLit: self._set, n.EnumLit: self._enum,
+            n.FactRef: self._fact, n.RuleRef: self._rule, n.AsOfRef: self._as_of,
+            n.Negate: self._negate, n.Arithmetic: self._arithmetic, n.Compare: self._compare,
+            n.Member: self._member, n.And: self._and, n.Or: self._or, n.Not: self._not, n.If: self._if,
+            n.Coalesce: self._coalesce, n.Call: self._call, n.Every: self._every,
+        }
+
+    # -- rules -------------------------------------------------------------------------------
+
+    def applies(self, rule: Rule) -> bool | Open:
+        """Whether the rule's `when` holds: True, False or Open."""
+        if "when" not in rule.exprs:
+            return True
+        return self.slot(rule, "when")
+
+    def slot(self, rule: Rule, slot: str) -> Any:
+        """The value of one expression of a rule, computed once per evaluation."""
+        key = (rule.id, slot)
+        if key not in self._cache:
+            self._cache[key] = self._traced(rule, slot, rule.exprs[slot])
+        return self._cache[key]
+
+    def rule_value(self, rule: Rule) -> Any:
+        """What a reference to the rule yields (a deadline's date, a payment part's amount, ...)."""
+        key = (rule.id, "")
+        if key in self._cache:
+            return self._cache[key]
+        applies = self.applies(rule)
+        if applies is False:
+            value = Open(reasons=(f"{rule.id} {NOT_APPLICABLE}",))
+        elif isinstance(applies, Open):
+            value = applies
+        elif rule.section == "parameters":
+            value = self.parameter(rule)
+        elif rule.section == "values":
+            value = self.slot(rule, "value")
+        elif rule.section == "deadlines":
+            value = self.rolled(rule, self.slot(rule, "due"))
+        elif rule.section == "payments":
+            value = self.payment_amounts(rule.group)[rule.id]
+        elif rule.section == "reports":
+            value = self.rolled(rule, self.slot(rule, "date"))
+        else:
+            value = self.slot(rule, "test")
+        self._cache[key] = value
+        return value
+
+    def parameter(self, rule: Rule) -> Any:
+        for index, edition in enumerate(rule.editions):
+            if ((edition.valid_from is None or edition.valid_from <= self.as_of)
+                    and (edition.valid_until is None or self.as_of <= edition.valid_until)):
+                key = (rule.id, f"edition{index}")
+                if key not in self._cache:
+                    self._cache[key] = self._traced(rule, f"value valid from {edition.valid_from}", edition.expr)
+                return self._cache[key]
+        return Open(reasons=(f"no value of {rule.id} is valid on {self.as_of.isoformat()}",))
+
+    def rolled(self, rule: Rule, value: Any) -> Any:
+        """Apply the rule's roll to the next working day, if it declares one."""
+        if rule.roll != "next_working_day" or isinstance(value, Open):
+            return value
+        if isinstance(value, tuple):
+            return tuple(self._roll_one(rule, day) for day in value)
+        return self._roll_one(rule, value)
+
+    def _roll_one(self, rule: Rule, day: dt.date) -> dt.date:
+        rolled = self.calendar.next_working_day(day)
+        if rolled != day and self.explain:
+            reason = self.calendar.holiday_name(day) or day.strftime("%A")
+            self.trace.append({"rule": rule.id, "note": f"{day.isoformat()} is not a working day ({reason}): "
+                                                        f"rolled to {rolled.isoformat()}"})
+        return rolled
+
+    def payment_rules(self, group: str) -> list[Rule]:
+        return [r for r in self.product.rules.values() if r.section == "payments" and r.group == group]
+
+    def payment_amounts(self, group: str) -> dict[str, Any]:
+        """Amounts of every part of a split; Open parts when the base or a share is unknown."""
+        key = (group, "split")
+        if key in self._cache:
+            return self._cache[key]
+        parts = self.payment_rules(group)
+        base = self.slot(parts[0], "base")
+        shares = [self.slot(part, "share") for part in parts]
+        unknown = merge_open(base, *shares)
+        if unknown.missing or unknown.reasons or any(isinstance(v, Open) for v in [base, *shares]):
+            result = {part.id: unknown for part in parts}
+        else:
+            total = sum(shares, Decimal(0))
+            if total != 100:
+                raise EvaluationError(
+                    f"the shares of payment '{group}' add up to {total.normalize()}%, not 100%",
+                    parts[0].pos, hint="change the percentages so that together they make 100%")
+            result = dict(zip((p.id for p in parts), split_amount(base, shares)))
+        self._cache[key] = result
+        return result
+
+    def _traced(self, rule: Rule, slot: str, expr) -> Any:
+        if not self.explain:
+            return self.eval(expr.node)
+        outer, self._steps = self._steps, []
+        entry = {"rule": rule.id, "part": slot, "expression": " ".join(expr.text.split()),
+                 "location": str(expr.pos), "steps": self._steps}
+        if rule.citation is not None:
+            entry["source"] = {"document": rule.citation.document, "section": rule.citation.section,
+                               "quote": rule.citation.quote}
+        value = self.eval(expr.node)
+        entry["value"] = describe_value(value, expr.node.type)
+        self._steps = outer
+        self.trace.append(entry)
+        return value
+
+    # -- expressions -------------------------------------------------------------------------
+
+    def eval(self, node: n.Node) -> Any:
+        value = self._dispatch[type(node)](node)
+        if self._steps is not None and not isinstance(node, (n.NumberLit, n.MoneyLit, n.PercentLit, n.DateLit,
+                                                              n.TextLit, n.BoolLit, n.DurationLit, n.SetLit,
+                                                              n.EnumLit)):
+            step = {"expression": to_text(node), "value": describe_value(value, node.type), "at": str(node.pos)}
+            if isinstance(node, n.FactRef):
+                step["from"] = "case" if node.name in self.facts else "missing fact"
+            elif isinstance(node, n.RuleRef):
+                step["from"] = f"rule {node.name}"
+            self._steps.append(step)
+        return value
+
+    def _note(self, note: str | None) -> None:
+        if note and self._steps is not None:
+            self._steps.append({"note": note})
+
+    def _literal(self, node):
+        return node.value
+
+    def _duration(self, node):
+        return Duration(node.amount, node.unit)
+
+    def _set(self, node):
+        return frozenset(node.members)
+
+    def _enum(self, node):
+        return node.member
+
+    def _fact(self, node):
+        if node.name in self.facts:
+            return self.facts[node.name]
+        return Open(frozenset((node.name,)))
+
+    def _rule(self, node):
+        return self.rule_value(self.product.rules[node.name])
+
+    def _as_of(self, node):
+        return self.as_of
+
+    def _negate(self, node):
+        value = self.eval(node.operand)
+        return value if isinstance(value, Open) else -value
+
+    def _arithmetic(self, node):
+        left, right = self.eval(node.left), self.eval(node.right)
+        if isinstance(left, Open) or isinstance(right, Open):
+            return merge_open(left, right)
+        try:
+            return self._compute(node, left, right)
+        except (DivisionByZero, InvalidOperation, ZeroDivisionError):
+            raise EvaluationError(f"division by zero in '{to_text(node)}'", node.pos) from None
+        except (ValueError, OverflowError) as error:
+            raise EvaluationError(f"cannot compute '{to_text(node)}': {error}", node.pos) from None
+
+    def _compute(self, node, left, right):
+        op, lt, rt, result = node.op, node.left.type, node.right.type, node.type
+        if result == t.DATE:
+            if lt == t.DURATION:
+                left, right = right, left
+            day, note = add_duration(left, right, self.calendar, -1 if op == "-" else 1)
+            self._note(note)
+            return day
+        if lt == t.DATE and rt == t.DATE:
+            return Decimal((left - right).days)
+        if result == t.DURATION:
+            return left.times(right) if lt == t.DURATION else right.times(left)
+        if op == "*" and t.PERCENT in (lt, rt) and result != t.PERCENT:
+            value = percent_of(left, right) if rt == t.PERCENT else percent_of(right, left)
+        elif op == "*" and lt == t.PERCENT and rt == t.PERCENT:
+            value = percent_of(left, right)
+        elif op == "+":
+            value = left + right
+        elif op == "-":
+            value = left - right
+        elif op == "*":
+            value = left * right
+        else:
+            value = left / right
+        return to_cents(value) if result == t.MONEY else value
+
+    def _compare(self, node):
+        left, right = self.eval(node.left), self.eval(node.right)
+        if isinstance(left, Open) or isinstance(right, Open):
+            return merge_open(left, right)
+        op = node.op
+        if op == "==":
+            return left == right
+        if op == "!=":
+            return left != right
+        if op == "<":
+            return left < right
+        if op == "<=":
+            return left <= right
+        if op == ">":
+            return left > right
+        return left >= right
+
+    def _member(self, node):
+        element, container = self.eval(node.element), self.eval(node.container)
+        if isinstance(element, Open) or isinstance(container, Open):
+            return merge_open(element, container)
+        return (element in container) != node.negated
+
+    def _and(self, node):
+        left = self.eval(node.left)
+        if left is False:
+            return False
+        right = self.eval(node.right)
+        if right is False:
+            return False
+        if isinstance(left, Open) or isinstance(right, Open):
+            return merge_open(left, right)
+        return True
+
+    def _or(self, node):
+        left = self.eval(node.left)
+        if left is True:
+            return True
+        right = self.eval(node.right)
+        if right is True:
+            return True
+        if isinstance(left, Open) or isinstance(right, Open):
+            return merge_open(left, right)
+        return False
+
+    def _not(self, node):
+        value = self.eval(node.operand)
+        return value if isinstance(value, Open) else not value
+
+    def _if(self, node):
+        condition = self.eval(node.condition)
+        if isinstance(condition, Open):
+            return condition
+        return self.eval(node.then if condition else node.otherwise)
+
+    def _coalesce(self, node):
+        left = self.eval(node.left)
+        if not isinstance(left, Open):
+            return left
+        return self.eval(node.right)
+
+    def _call(self, node):
+        args = [self.eval(a) for a in node.args]
+        if any(isinstance(a, Open) for a in args):
+            return merge_open(*args)
+        if node.function == "min":
+            return min(args)
+        if node.function == "max":
+            return max(args)
+        if node.function == "round":
+            return to_cents(args[0]) if node.type == t.MONEY else args[0].quantize(Decimal(1))
+        day = self.calendar.next_working_day(args[0])
+        if day != args[0]:
+            self._note(f"{args[0].isoformat()} is not a working day: next working day is {day.isoformat()}")
+        return day
+
+    def _every(self, node):
+        step, start, until = self.eval(node.step), self.eval(node.start), self.eval(node.until)
+        if isinstance(step, Open) or isinstance(start, Open) or isinstance(until, Open):
+            return merge_open(step, start, until)
+        try:
+            return tuple(recurring(start, step, until, self.calendar))
+        except ValueError as error:
+            raise EvaluationError(str(error), node.pos) from None
+
+
+def describe_value(value: Any, type_: t.Type | None) -> Any:
+    """A JSON-ready rendering of a value of the given static type."""
+    if isinstance(value, Open):
+        parts = []
+        if value.missing:
+            parts.append("needs " + ", ".join(sorted(value.missing)))
+        parts.extend(value.reasons)
+        return "unknown (" + "; ".join(parts) + ")" if parts else "unknown"
+    if type_ == t.MONEY:
+        return f"{to_cents(value):.2f}"
+    if type_ == t.PERCENT:
+        return format_percent(value)
+    if type_ == t.NUMBER:
+        return format_number(value)
+    if type_ == t.DATE:
+        return value.isoformat()
+    if type_ == t.DATES:
+        return [d.isoformat() for d in value]
+    if type_ == t.DURATION:
+        return str(value)
+    if isinstance(type_, t.SetType):
+        return [m for m in type_.enum.members if m in value]
+    return value
+
+
+def format_percent(value: Decimal) -> str:
+    return f"{format_number(value)}%"
+
+
+def format_number(value: Decimal) -> str:
+    if value == value.to_integral_value():
+        return str(int(value))
+    return format(value.normalize(), "f")

@@ -1,0 +1,112 @@
+"""The loaded form of the catalogue: products, their rules and the expressions in them."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import Position
+from .nodes import Node
+from .types import Type
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a rule comes from: the source document, its section and the sentence quoted."""
+
+    document: str
+    section: str
+    quotes: tuple[str, ...] = ()
+
+    @property
+    def quote(self) -> str | None:
+        return " … ".join(self.quotes) if self.quotes else None
+
+    def short(self) -> str:
+        return f"{self.document[:3]} {self.section}"
+
+
+@dataclass(frozen=True)
+class Expr:
+    """One expression of a rule, as written and as parsed (typed after checking)."""
+
+    text: str
+    node: Node
+    pos: Position
+
+    @property
+    def type(self) -> Type | None:
+        return self.node.type
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One effective-dated value of a parameter."""
+
+    valid_from: dt.date | None
+    valid_until: dt.date | None
+    expr: Expr
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named rule of a card. Which expressions it has depends on its section.
+
+    - parameters: editions (effective-dated values)
+    - values:     value
+    - deadlines:  due, met_by (optional); roll
+    - payments:   base, share, on (optional); `group` names the split it belongs to
+    - reports:    date (a date or a list of dates)
+    - checks:     test; message
+    Every rule may have `when`: the rule applies only when it is true.
+    """
+
+    id: str
+    section: str
+    label: str
+    pos: Position
+    origin: str  # the file the rule was written in (card or family)
+    citation: Citation | None = None
+    exprs: dict[str, Expr] = field(default_factory=dict)
+    editions: tuple[Edition, ...] = ()
+    roll: str | None = None
+    message: str | None = None
+    group: str | None = None
+    group_label: str | None = None
+
+    def expr(self, slot: str) -> Expr | None:
+        return self.exprs.get(slot)
+
+
+SECTIONS = ("parameters", "values", "deadlines", "payments", "reports", "checks")
+
+
+@dataclass(frozen=True)
+class Assumption:
+    id: str
+    text: str
+    applies_to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Product:
+    code: str
+    title: str
+    family: str | None
+    file: str
+    citation: Citation
+    edition: str
+    valid_from: dt.date | None
+    valid_until: dt.date | None
+    calendar: Any  # interpreter.calendar.Calendar
+    rules: dict[str, Rule]
+    assumptions: tuple[Assumption, ...] = ()
+    description: dict[str, Any] = field(default_factory=dict)
+    pos: Position | None = None
+
+    def in_section(self, section: str) -> list[Rule]:
+        return [rule for rule in self.rules.values() if rule.section == section]
+
+    def valid_on(self, day: dt.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_until is None or day <= self.valid_until)

@@ -1,0 +1,82 @@
+"""Turn expression trees back into rule-language text, for `show`, traces and messages."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from . import nodes as n
+
+# Binding strength, loosest first, to put back only the parentheses that are needed.
+_PRECEDENCE = {n.If: 0, n.Every: 0, n.Coalesce: 1, n.Or: 2, n.And: 3, n.Not: 4, n.Compare: 5, n.Member: 5}
+_ARITH = {"+": 6, "-": 6, "*": 7, "/": 7}
+
+
+def number_text(value: Decimal) -> str:
+    text = format(value.normalize(), "f") if value == value.to_integral_value() else format(value, "f")
+    return text
+
+
+def _precedence(node: n.Node) -> int:
+    if isinstance(node, n.Arithmetic):
+        return _ARITH[node.op]
+    if isinstance(node, n.Negate):
+        return 8
+    return _PRECEDENCE.get(type(node), 9)
+
+
+def to_text(node: n.Node) -> str:
+    """The expression as a policy editor would write it."""
+    own = _precedence(node)
+
+    def sub(child: n.Node, right_side: bool = False) -> str:
+        text = to_text(child)
+        inner = _precedence(child)
+        if inner < own or (right_side and inner == own and isinstance(node, n.Arithmetic)):
+            return f"({text})"
+        return text
+
+    if isinstance(node, n.NumberLit):
+        return number_text(node.value)
+    if isinstance(node, n.MoneyLit):
+        return f"€{number_text(node.value)}"
+    if isinstance(node, n.PercentLit):
+        return f"{number_text(node.value)}%"
+    if isinstance(node, n.DateLit):
+        return node.value.isoformat()
+    if isinstance(node, n.DurationLit):
+        word = node.unit.replace("_", " ")
+        return f"{node.amount} {word[:-1] if node.amount == 1 else word}"
+    if isinstance(node, n.TextLit):
+        return f'"{node.value}"'
+    if isinstance(node, n.BoolLit):
+        return "true" if node.value else "false"
+    if isinstance(node, n.SetLit):
+        return "{" + ", ".join(node.members) + "}"
+    if isinstance(node, n.Name):
+        return f"{node.qualifier}.{node.name}" if node.qualifier else node.name
+    if isinstance(node, (n.FactRef, n.RuleRef)):
+        return node.name
+    if isinstance(node, n.AsOfRef):
+        return "as_of"
+    if isinstance(node, n.EnumLit):
+        return node.member
+    if isinstance(node, n.Negate):
+        return f"-{sub(node.operand)}"
+    if isinstance(node, (n.Arithmetic, n.Compare)):
+        return f"{sub(node.left)} {node.op} {sub(node.right, True)}"
+    if isinstance(node, n.Member):
+        return f"{sub(node.element)} {'not in' if node.negated else 'in'} {sub(node.container, True)}"
+    if isinstance(node, n.And):
+        return f"{sub(node.left)} and {sub(node.right, True)}"
+    if isinstance(node, n.Or):
+        return f"{sub(node.left)} or {sub(node.right, True)}"
+    if isinstance(node, n.Not):
+        return f"not {sub(node.operand)}"
+    if isinstance(node, n.If):
+        return f"if {to_text(node.condition)} then {to_text(node.then)} else {to_text(node.otherwise)}"
+    if isinstance(node, n.Coalesce):
+        return f"{sub(node.left)} ?? {sub(node.right, True)}"
+    if isinstance(node, n.Call):
+        return f"{node.function}({', '.join(to_text(a) for a in node.args)})"
+    if isinstance(node, n.Every):
+        return f"every {to_text(node.step)} from {to_text(node.start)} until {to_text(node.until)}"
+    raise TypeError(f"cannot print {type(node).__name__}")

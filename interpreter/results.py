@@ -1,0 +1,262 @@
+"""Assemble what an evaluation yields: deadlines with status, payments, reports, checks and values."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from . import nodes as n
+from . import types as t
+from .evaluator import Evaluation, describe_value, format_percent
+from .model import Product, Rule
+from .values import Open
+
+
+@dataclass(frozen=True)
+class DeadlineResult:
+    id: str
+    label: str
+    date: dt.date | None
+    status: str  # open | met | overdue | unknown
+    missing: tuple[str, ...]
+    source: str
+    done_on: dt.date | None = None
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PaymentResult:
+    id: str
+    label: str
+    payment: str
+    share: Decimal | None
+    amount: Decimal | None
+    trigger: str
+    date: dt.date | None
+    missing: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    id: str
+    label: str
+    date: dt.date | None
+    missing: tuple[str, ...]
+    source: str
+    sequence: int | None = None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    id: str
+    label: str
+    passed: bool | None
+    message: str | None
+    missing: tuple[str, ...]
+    source: str
+
+
+@dataclass
+class Result:
+    product: str
+    title: str
+    edition: str
+    as_of: dt.date
+    deadlines: list[DeadlineResult] = field(default_factory=list)
+    payments: list[PaymentResult] = field(default_factory=list)
+    reports: list[ReportResult] = field(default_factory=list)
+    checks: list[CheckResult] = field(default_factory=list)
+    values: dict[str, Any] = field(default_factory=dict)
+    value_types: dict[str, t.Type] = field(default_factory=dict)
+    not_applicable: list[str] = field(default_factory=list)
+    trace: list[dict] = field(default_factory=list)
+    receipt: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def missing(self) -> list[str]:
+        """Every fact that would make an open result known."""
+        names = set()
+        for group in (self.deadlines, self.payments, self.reports, self.checks):
+            for item in group:
+                names.update(item.missing)
+        return sorted(names)
+
+
+def _missing(value: Any) -> tuple[str, ...]:
+    return tuple(sorted(value.missing)) if isinstance(value, Open) else ()
+
+
+def _source(rule: Rule) -> str:
+    return rule.citation.short() if rule.citation else ""
+
+
+def evaluate(product: Product, facts: dict[str, Any], as_of: dt.date, *, explain: bool = False,
+             fact_labels: dict[str, str] | None = None) -> Result:
+    """Evaluate every rule of a product for one case."""
+    run = Evaluation(product, facts, as_of, explain=explain)
+    result = Result(product=product.code, title=product.title, edition=product.edition, as_of=as_of)
+    labels = fact_labels or {}
+    for rule in product.rules.values():
+        applies = run.applies(rule)
+        if applies is False:
+            result.not_applicable.append(rule.id)
+            continue
+        if rule.section == "deadlines":
+            result.deadlines.append(_deadline(run, rule, applies))
+        elif rule.section == "payments":
+            result.payments.append(_payment(run, rule, applies, labels))
+        elif rule.section == "reports":
+            result.reports.extend(_reports(run, rule, applies))
+        elif rule.section == "checks":
+            result.checks.append(_check(run, rule, applies))
+        else:
+            result.values[rule.id] = run.rule_value(rule) if applies is True else applies
+            result.value_types[rule.id] = (rule.editions[0].expr.type if rule.section == "parameters"
+                                           else rule.exprs["value"].type)
+    result.trace = run.trace
+    return result
+
+
+def _deadline(run: Evaluation, rule: Rule, applies) -> DeadlineResult:
+    due = run.rule_value(rule) if applies is True else applies
+    done = run.slot(rule, "met_by") if "met_by" in rule.exprs else Open()
+    done_on = None if isinstance(done, Open) else done
+    if isinstance(due, Open):
+        return DeadlineResult(rule.id, rule.label, None, "unknown", _missing(due), _source(rule), done_on,
+                              due.reasons)
+    if done_on is not None:
+        status = "met" if done_on <= due else "overdue"
+    else:
+        status = "overdue" if run.as_of > due else "open"
+    return DeadlineResult(rule.id, rule.label, due, status, (), _source(rule), done_on)
+
+
+def _payment(run: Evaluation, rule: Rule, applies, labels: dict[str, str]) -> PaymentResult:
+    share = run.slot(rule, "share") if applies is True else applies
+    amount = run.rule_value(rule) if applies is True else applies
+    on = run.slot(rule, "on") if "on" in rule.exprs and applies is True else Open()
+    trigger = ""
+    if "on" in rule.exprs:
+        node = rule.exprs["on"].node
+        trigger = labels.get(node.name, node.name) if isinstance(node, n.FactRef) else rule.exprs["on"].text.strip()
+    missing = sorted(set(_missing(share)) | set(_missing(amount)))
+    return PaymentResult(rule.id, rule.label, rule.group or rule.id,
+                         None if isinstance(share, Open) else share,
+                         None if isinstance(amount, Open) else amount,
+                         trigger, None if isinstance(on, Open) else on, tuple(missing), _source(rule))
+
+
+def _reports(run: Evaluation, rule: Rule, applies) -> list[ReportResult]:
+    value = run.rule_value(rule) if applies is True else applies
+    if isinstance(value, Open):
+        return [ReportResult(rule.id, rule.label, None, _missing(value), _source(rule))]
+    if isinstance(value, tuple):
+        return [ReportResult(rule.id, rule.label, day, (), _source(rule), index)
+                for index, day in enumerate(value, start=1)]
+    return [ReportResult(rule.id, rule.label, value, (), _source(rule))]
+
+
+def _check(run: Evaluation, rule: Rule, applies) -> CheckResult:
+    value = run.rule_value(rule) if applies is True else applies
+    if isinstance(value, Open):
+        return CheckResult(rule.id, rule.label, None, None, _missing(value), _source(rule))
+    return CheckResult(rule.id, rule.label, value, None if value else (rule.message or rule.label), (),
+                       _source(rule))
+
+
+def _date(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _money(amount: Decimal | None) -> str | None:
+    return None if amount is None else f"{amount:.2f}"
+
+
+def to_json(result: Result, explain: bool = False) -> dict:
+    """The JSON object of `catalogue evaluate`, as design.md fixes it."""
+    out = {
+        "product": result.product,
+        "edition": result.edition,
+        "as_of": result.as_of.isoformat(),
+        "deadlines": [{"id": d.id, "label": d.label, "date": _date(d.date), "status": d.status,
+                       "missing": list(d.missing), "source": d.source, "done_on": _date(d.done_on)}
+                      for d in result.deadlines],
+        "payments": [{"id": p.id, "label": p.label, "payment": p.payment,
+                      "share": None if p.share is None else format_percent(p.share),
+                      "amount": _money(p.amount), "trigger": p.trigger, "date": _date(p.date),
+                      "missing": list(p.missing), "source": p.source} for p in result.payments],
+        "reports": [{"id": r.id, "label": r.label, "date": _date(r.date), "missing": list(r.missing),
+                     "source": r.source} | ({"sequence": r.sequence} if r.sequence else {})
+                    for r in result.reports],
+        "checks": [{"id": c.id, "label": c.label, "passed": c.passed, "message": c.message,
+                    "missing": list(c.missing), "source": c.source} for c in result.checks],
+        "values": {key: None if isinstance(value, Open) else describe_value(value, result.value_types[key])
+                   for key, value in result.values.items()},
+        "missing": result.missing,
+        "not_applicable": result.not_applicable,
+        "receipt": result.receipt,
+    }
+    if explain:
+        out["trace"] = result.trace
+    return out
+
+
+def to_text(result: Result, explain: bool = False) -> str:
+    """The same result for a person reading a terminal."""
+    lines = [f"{result.product} — {result.title}", f"edition: {result.edition}; as of {result.as_of.isoformat()}", ""]
+    if result.deadlines:
+        lines.append("Deadlines")
+        for d in result.deadlines:
+            when = _date(d.date) or "unknown"
+            extra = f" (needs {', '.join(d.missing)})" if d.missing else ""
+            done = f", done {d.done_on.isoformat()}" if d.done_on else ""
+            lines.append(f"  {when:<10}  {d.status:<8} {d.label}{done}{extra}")
+    if result.payments:
+        lines.append("Payments")
+        for p in result.payments:
+            share = format_percent(p.share) if p.share is not None else "?"
+            amount = _money(p.amount) or "unknown"
+            extra = f" (needs {', '.join(p.missing)})" if p.missing else ""
+            on = f" on {p.trigger}" if p.trigger else ""
+            lines.append(f"  {share:>5}  € {amount:>10}  {p.label}{on}{extra}")
+    if result.reports:
+        lines.append("Reports")
+        for r in result.reports:
+            extra = f" (needs {', '.join(r.missing)})" if r.missing else ""
+            lines.append(f"  {_date(r.date) or 'unknown':<10}  {r.label}{extra}")
+    if result.checks:
+        lines.append("Checks")
+        for c in result.checks:
+            mark = {True: "ok", False: "FAILED", None: "open"}[c.passed]
+            extra = f" (needs {', '.join(c.missing)})" if c.missing else ""
+            message = f": {c.message}" if c.passed is False and c.message != c.label else ""
+            lines.append(f"  {mark:<6}  {c.label}{message}{extra}")
+    if result.values:
+        lines.append("Values")
+        for key, value in result.values.items():
+            shown = describe_value(value, result.value_types[key])
+            lines.append(f"  {key} = {shown}")
+    if result.not_applicable:
+        lines.append("Not applicable: " + ", ".join(result.not_applicable))
+    if explain:
+        lines.append("")
+        lines.append("Explanation")
+        for entry in result.trace:
+            if "note" in entry:
+                lines.append(f"  {entry['rule']}: {entry['note']}")
+                continue
+            lines.append(f"  {entry['rule']} ({entry['part']}) = {entry['value']}   [{entry['location']}]")
+            lines.append(f"      {entry['expression']}")
+            for step in entry["steps"]:
+                if "note" in step:
+                    lines.append(f"      note: {step['note']}")
+                else:
+                    lines.append(f"      {step['expression']} = {step['value']}")
+            if entry.get("source", {}).get("quote"):
+                src = entry["source"]
+                lines.append(f"      source {src['document']}, {src['section']}: “{src['quote']}”")
+    lines.append("")
+    lines.append(f"receipt: engine {result.receipt.get('engine', '?')}, catalogue {result.receipt.get('catalogue_hash', '?')[:16]}")
+    return "\n".join(lines)

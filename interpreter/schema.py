@@ -1,0 +1,250 @@
+"""The structure of every catalogue file as strict cerberus schemas, and errors a person can act on."""
+from __future__ import annotations
+
+import difflib
+from decimal import Decimal
+
+from cerberus import TypeDefinition, Validator, errors
+
+from .errors import SchemaError
+from .yamlsource import Document
+
+RULE_ID = r"[a-z][a-z0-9_]*"
+
+
+class _Collector(errors.BaseErrorHandler):
+    """Hand back the leaf errors themselves; we word them ourselves."""
+
+    def __call__(self, found):
+        leaves = []
+
+        def walk(items):
+            for error in items:
+                if error.is_group_error and error.child_errors:
+                    walk(error.child_errors)
+                else:
+                    leaves.append(error)
+
+        walk(found)
+        return leaves
+
+
+class CatalogueValidator(Validator):
+    types_mapping = Validator.types_mapping.copy()
+    # An expression may be written as a bare number or word in YAML: accept any scalar.
+    types_mapping["scalar"] = TypeDefinition("scalar", (str, int, Decimal, bool), ())
+
+
+def _expr(required: bool = False) -> dict:
+    return {"type": "scalar", "required": required, "nullable": False, "empty": False}
+
+
+TEXT = {"type": "string", "empty": False}
+DATE = {"type": "scalar"}
+
+CITATION = {"type": "dict", "schema": {
+    "document": {**TEXT},
+    "section": {**TEXT, "required": True},
+    "quote": {"type": ["string", "list"], "empty": False, "schema": {**TEXT}},
+}}
+
+_COMMON = {
+    "label": {**TEXT, "required": True},
+    "source": CITATION,
+    "when": _expr(),
+    "note": TEXT,
+}
+
+PARAMETER = {**_COMMON,
+             "value": {"type": ["scalar", "dict"], "required": True, "keysrules": {"type": "string"},
+                       "valuesrules": _expr()},
+             "valid_until": DATE}
+VALUE = {**_COMMON, "value": _expr(True)}
+DEADLINE = {**_COMMON, "due": _expr(True), "met_by": _expr(),
+            "roll": {"type": "string", "allowed": ["next_working_day", "none"]}}
+PAYMENT_PART = {"label": {**TEXT, "required": True}, "source": CITATION, "note": TEXT,
+                "share": _expr(True), "on": _expr()}
+PAYMENT = {**_COMMON, "base": _expr(True),
+           "parts": {"type": "dict", "required": True, "empty": False, "keysrules": {"regex": RULE_ID},
+                     "valuesrules": {"type": "dict", "schema": PAYMENT_PART}}}
+REPORT = {**_COMMON, "date": _expr(True), "roll": {"type": "string", "allowed": ["next_working_day", "none"]}}
+CHECK = {**_COMMON, "test": _expr(True), "message": TEXT}
+
+
+def _section(rule_schema: dict) -> dict:
+    return {"type": "dict", "keysrules": {"type": "string", "regex": RULE_ID},
+            "valuesrules": {"type": "dict", "schema": rule_schema}}
+
+
+RULE_SECTIONS = {
+    "parameters": _section(PARAMETER), "values": _section(VALUE), "deadlines": _section(DEADLINE),
+    "payments": _section(PAYMENT), "reports": _section(REPORT), "checks": _section(CHECK),
+}
+
+ASSUMPTIONS = {"type": "list", "schema": {"type": "dict", "schema": {
+    "id": {**TEXT, "required": True, "regex": RULE_ID},
+    "text": {**TEXT, "required": True},
+    "applies_to": {"type": "list", "schema": {"type": "string"}},
+}}}
+
+DESCRIPTION_KEYS = ["goal", "when", "summary", "activities", "output", "conditions", "lead_time", "price",
+                    "order", "client_groups", "result"]
+DESCRIPTION = {"type": "dict", "keysrules": {"type": "string", "allowed": DESCRIPTION_KEYS},
+               "valuesrules": {"type": ["string", "list"], "schema": {"type": "string"}}}
+
+CARD = {
+    "code": {**TEXT, "required": True, "regex": r"[A-Z0-9][A-Z0-9-]*"},
+    "title": {**TEXT, "required": True},
+    "family": TEXT,
+    "source": {**CITATION, "required": True},
+    "edition": {"type": "dict", "required": True, "schema": {
+        "name": {**TEXT, "required": True}, "valid_from": DATE, "valid_until": DATE}},
+    "calendar": TEXT,
+    "description": DESCRIPTION,
+    "assumptions": ASSUMPTIONS,
+    **RULE_SECTIONS,
+}
+
+FAMILY = {
+    "family": {**TEXT, "required": True, "regex": r"[a-z][a-z0-9_-]*"},
+    "title": {**TEXT, "required": True},
+    "extends": TEXT,
+    "source": {**CITATION, "required": True},
+    "calendar": TEXT,
+    "assumptions": ASSUMPTIONS,
+    **RULE_SECTIONS,
+}
+
+CALENDAR = {
+    "calendar": {**TEXT, "required": True},
+    "title": {**TEXT, "required": True},
+    "source": TEXT,
+    "weekend": {"type": "list", "required": True, "schema": {
+        "type": "string", "allowed": ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                                      "sunday"]}},
+    "holidays": {"type": "list", "required": True, "schema": {"type": "dict", "schema": {
+        "name": {**TEXT, "required": True},
+        "date": {"type": "string", "regex": r"\d{2}-\d{2}", "excludes": "easter"},
+        "easter": {"type": "integer", "excludes": "date"},
+        "if_sunday": {"type": "integer"},
+        "from_year": {"type": "integer"},
+        "until_year": {"type": "integer"},
+        "note": TEXT,
+    }}},
+}
+
+VOCABULARY = {
+    "enums": {"type": "dict", "required": True, "keysrules": {"type": "string", "regex": RULE_ID},
+              "valuesrules": {"type": "dict", "schema": {
+                  "label": {**TEXT, "required": True},
+                  "members": {"type": "dict", "required": True, "empty": False,
+                              "valuesrules": {"type": "string"}}}}},
+    "facts": {"type": "dict", "required": True, "keysrules": {"type": "string", "regex": RULE_ID},
+              "valuesrules": {"type": "dict", "schema": {
+                  "type": {**TEXT, "required": True},
+                  "label": {**TEXT, "required": True},
+                  "note": TEXT}}},
+}
+
+SETTINGS = {
+    "catalogue": {**TEXT, "required": True},
+    "default_calendar": {**TEXT, "required": True},
+    "sources": TEXT,
+}
+
+TEST_FILE = {
+    "product": {**TEXT, "required": True},
+    "cases": {"type": "list", "required": True, "schema": {"type": "dict", "schema": {
+        "name": {**TEXT, "required": True},
+        "source": TEXT,
+        "as_of": DATE,
+        "facts": {"type": "dict", "required": True},
+        "expect": {"type": "dict", "required": True, "schema": {
+            "deadlines": {"type": "dict"}, "payments": {"type": "dict"}, "reports": {"type": "dict"},
+            "checks": {"type": "dict"}, "values": {"type": "dict"}, "missing": {"type": "list"},
+            "not_applicable": {"type": "list"}}},
+    }}},
+}
+
+_SCALAR_WORDS = {"string": "a text", "scalar": "a single value (text or number)", "dict": "a block of keys",
+                 "list": "a list ('- ' items)", "integer": "a whole number", "boolean": "true or false"}
+
+
+def validate(document: Document, schema: dict, what: str) -> list[SchemaError]:
+    """Check a document against a schema; every problem becomes a SchemaError at its place."""
+    if not isinstance(document.data, dict):
+        return [SchemaError(f"a {what} file must be a block of 'key: value' lines", document.position(()))]
+    validator = CatalogueValidator(schema, error_handler=_Collector)
+    if validator.validate(document.data):
+        return []
+    return [_explain(error, document, schema, what) for error in validator.errors]
+
+
+def _schema_at(schema: dict, schema_path: tuple) -> dict:
+    """The field definitions of the schema level an error happened in."""
+    node = schema
+    for step in schema_path:
+        if isinstance(node, dict) and step in node:
+            node = node[step]
+        else:
+            break
+    return node if isinstance(node, dict) else {}
+
+
+def _where(path: tuple) -> str:
+    return ".".join(str(p) for p in path) if path else "the top level"
+
+
+def _explain(error, document: Document, schema: dict, what: str) -> SchemaError:
+    path = tuple(error.document_path)
+    name = str(path[-1]) if path else ""
+    parent = path[:-1]
+    if error.code == errors.UNKNOWN_FIELD.code:
+        allowed = sorted(_schema_at(schema, error.schema_path).keys())
+        close = difflib.get_close_matches(name, allowed, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else None
+        allowed_text = ", ".join(allowed) if allowed else "none"
+        message = f"unknown key '{name}' in {_where(parent)}; allowed here: {allowed_text}"
+        if not close and _known_elsewhere(name):
+            hint = f"'{name}' is a valid key, but not at this place: check the indentation"
+        return SchemaError(message, document.key_position(path), hint)
+    if error.code == errors.REQUIRED_FIELD.code:
+        return SchemaError(f"'{name}' is missing in {_where(parent)}", document.key_position(parent),
+                           hint=f"add a line '{name}: ...' to this block")
+    if error.code == errors.BAD_TYPE.code:
+        wanted = error.constraint if isinstance(error.constraint, list) else [error.constraint]
+        words = " or ".join(_SCALAR_WORDS.get(w, w) for w in wanted)
+        return SchemaError(f"'{name}' in {_where(parent)} must be {words}", document.position(path),
+                           hint="check the indentation and the '- ' marks of this entry")
+    if error.code in (errors.EMPTY_NOT_ALLOWED.code, errors.NOT_NULLABLE.code):
+        return SchemaError(f"'{name}' in {_where(parent)} is empty", document.position(path),
+                           hint="write a value after the colon")
+    if error.code == errors.UNALLOWED_VALUE.code:
+        return SchemaError(f"'{error.value}' is not allowed for '{name}'; use one of: "
+                           + ", ".join(str(c) for c in error.constraint), document.position(path))
+    if error.code == errors.REGEX_MISMATCH.code:
+        if error.schema_path and "keysrules" in error.schema_path:
+            return SchemaError(f"'{name}' is not a valid name in {_where(parent)}", document.key_position(path),
+                               hint="names use lower-case letters, digits and '_', starting with a letter")
+        return SchemaError(f"'{error.value}' is not valid for '{name}' in {_where(parent)}",
+                           document.position(path))
+    if error.code == errors.EXCLUDES_FIELD.code:
+        return SchemaError(f"'{name}' cannot be combined with '{error.constraint}' in {_where(parent)}",
+                           document.key_position(path))
+    return SchemaError(f"{_where(path)}: not valid here ({error.rule})", document.position(path))
+
+
+def _known_elsewhere(name: str) -> bool:
+    keys = set()
+
+    def collect(schema):
+        if isinstance(schema, dict):
+            for key, value in schema.items():
+                if isinstance(value, dict):
+                    keys.add(key)
+                    collect(value.get("schema"))
+                    collect(value.get("valuesrules", {}).get("schema") if isinstance(value.get("valuesrules"), dict) else None)
+
+    for schema in (CARD, FAMILY):
+        collect(schema)
+    return name in keys

@@ -1,0 +1,143 @@
+"""Run the YAML test cases that sit next to the product cards, and say what differs in words."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import schema as s
+from .api import Engine
+from .cases import convert_facts
+from .errors import CatalogueError, Position, raise_all
+from .parser import parse_date
+from .results import to_json
+from .yamlsource import Document, load_file
+
+
+@dataclass
+class CaseOutcome:
+    file: str
+    name: str
+    position: Position
+    source: str | None
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+@dataclass
+class TestCase:
+    product: str
+    name: str
+    source: str | None
+    as_of: dt.date | None
+    facts: dict[str, Any]
+    expect: dict[str, Any]
+    document: Document
+    path: tuple
+
+    @property
+    def position(self) -> Position:
+        return self.document.position(self.path)
+
+
+def discover(root: Path) -> list[Path]:
+    return sorted((root / "products").rglob("*.tests.yaml"))
+
+
+def load_tests(path: Path, engine: Engine) -> list[TestCase]:
+    """Read one test file; its facts are checked against the vocabulary like any case."""
+    document = load_file(path)
+    problems = s.validate(document, s.TEST_FILE, "test")
+    raise_all(problems)
+    product = document.data["product"]
+    cases = []
+    for index, spec in enumerate(document.data["cases"]):
+        path_ = ("cases", index)
+        as_of = None
+        if "as_of" in spec:
+            as_of = parse_date(str(spec["as_of"]), document.position(path_ + ("as_of",)))
+        facts = convert_facts(spec["facts"], engine.catalogue.vocabulary, document, path_ + ("facts",))
+        cases.append(TestCase(product, spec["name"], spec.get("source"), as_of, facts, spec["expect"],
+                              document, path_))
+    return cases
+
+
+def run_case(case: TestCase, engine: Engine) -> CaseOutcome:
+    outcome = CaseOutcome(case.document.file, case.name, case.position, case.source)
+    try:
+        result = to_json(engine.evaluate(case.product, case.facts, as_of=case.as_of, typed=True))
+    except CatalogueError as error:
+        outcome.failures.append(f"evaluation failed: {error.position}: {error.message}")
+        return outcome
+    for section, expected in case.expect.items():
+        where = case.document.position(case.path + ("expect", section))
+        if section in ("missing", "not_applicable"):
+            _compare(outcome, where, section, sorted(str(x) for x in expected), sorted(result[section]))
+            continue
+        for rule_id, want in expected.items():
+            where = case.document.position(case.path + ("expect", section, rule_id))
+            _expect(outcome, where, section, rule_id, want, result)
+    return outcome
+
+
+def _expect(outcome: CaseOutcome, where: Position, section: str, rule_id: str, want: Any, result: dict) -> None:
+    if section == "values":
+        if rule_id not in result["values"]:
+            outcome.failures.append(f"{where}: values.{rule_id} is not in the result")
+            return
+        _compare(outcome, where, f"values.{rule_id}", _plain(want), _plain(result["values"][rule_id]))
+        return
+    items = [item for item in result[section] if item["id"] == rule_id]
+    if not items:
+        outcome.failures.append(f"{where}: {section}.{rule_id} is not in the result "
+                                "(unknown name, or it does not apply to this case)")
+        return
+    if section == "reports":
+        dates = [item["date"] for item in items]
+        wanted = want if isinstance(want, list) else [want]
+        _compare(outcome, where, f"reports.{rule_id}", [_plain(w) for w in wanted], dates)
+        return
+    item = items[0]
+    main_key = {"deadlines": "date", "payments": "amount", "checks": "passed"}[section]
+    fields = want if isinstance(want, dict) else {main_key: want}
+    for key, value in fields.items():
+        if key not in item:
+            outcome.failures.append(f"{where}: {section}.{rule_id} has no '{key}'")
+            continue
+        _compare(outcome, where, f"{section}.{rule_id}.{key}", _plain(value), _plain(item[key]))
+
+
+def _plain(value: Any) -> Any:
+    """Expected and actual values in one comparable form (YAML gives Decimals and dates as text)."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+def _compare(outcome: CaseOutcome, where: Position, what: str, expected: Any, actual: Any) -> None:
+    if expected != actual:
+        outcome.failures.append(f"{where}: {what}: expected {_words(expected)}, got {_words(actual)}")
+
+
+def _words(value: Any) -> str:
+    if value is None:
+        return "unknown (null)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return str(value)
+
+
+def run_all(engine: Engine, paths: list[Path]) -> list[CaseOutcome]:
+    outcomes = []
+    for path in paths:
+        for case in load_tests(path, engine):
+            outcomes.append(run_case(case, engine))
+    return outcomes

@@ -1,0 +1,112 @@
+"""Run-time values and their semantics: unknowns, durations, calendar arithmetic and money."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from dateutil.relativedelta import relativedelta
+
+from .calendar import Calendar
+
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True)
+class Open:
+    """A value that cannot be known yet: it needs the facts named in `missing`."""
+
+    missing: frozenset[str] = frozenset()
+    reasons: tuple[str, ...] = ()
+
+    def __or__(self, other: "Open") -> "Open":
+        return Open(self.missing | other.missing, tuple(dict.fromkeys(self.reasons + other.reasons)))
+
+
+def is_open(value) -> bool:
+    return isinstance(value, Open)
+
+
+def merge_open(*values) -> Open:
+    result = Open()
+    for value in values:
+        if isinstance(value, Open):
+            result = result | value
+    return result
+
+
+@dataclass(frozen=True)
+class Duration:
+    amount: int
+    unit: str  # days, working_days, weeks, months, years
+
+    def __str__(self) -> str:
+        word = self.unit.replace("_", " ")
+        return f"{self.amount} {word[:-1] if abs(self.amount) == 1 else word}"
+
+    def times(self, factor: Decimal) -> "Duration":
+        product = Decimal(self.amount) * factor
+        if product != product.to_integral_value():
+            raise ValueError(f"{self} × {factor} is not a whole number of {self.unit.replace('_', ' ')}")
+        return Duration(int(product), self.unit)
+
+
+def to_cents(amount: Decimal) -> Decimal:
+    """Round money half up to whole cents."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def percent_of(amount: Decimal, percent: Decimal) -> Decimal:
+    return amount * percent / HUNDRED
+
+
+def add_duration(day: dt.date, duration: Duration, calendar: Calendar, sign: int = 1) -> tuple[dt.date, str | None]:
+    """`day` plus (or minus) a duration; the second item explains anything surprising, for the trace."""
+    amount = duration.amount * sign
+    if duration.unit == "days":
+        return day + dt.timedelta(days=amount), None
+    if duration.unit == "weeks":
+        return day + dt.timedelta(weeks=amount), None
+    if duration.unit == "working_days":
+        result, skipped = calendar.add_working_days(day, amount)
+        named = [f"{d.isoformat()} ({calendar.holiday_name(d)})" for d in skipped if calendar.holiday_name(d)]
+        note = f"skipped holidays of calendar {calendar.name}: {', '.join(named)}" if named else None
+        return result, note
+    months = amount * (12 if duration.unit == "years" else 1)
+    result = day + relativedelta(months=months)
+    note = None
+    if result.day != day.day:
+        note = (f"{day.isoformat()} {'+' if sign > 0 else '-'} {duration} has no day {day.day} in "
+                f"{result.strftime('%B %Y')}: clamped to the month's last day, {result.isoformat()}")
+    return result, note
+
+
+def recurring(start: dt.date, step: Duration, until: dt.date, calendar: Calendar, limit: int = 10000) -> list[dt.date]:
+    """start + k*step for k = 1, 2, ... while the date is before `until`.
+
+    Each date is computed from the start, not from the previous date, so month clamping
+    never drifts (31 Jan + 1 month = 29 Feb, + 2 months = 31 Mar).
+    """
+    if step.amount <= 0:
+        raise ValueError(f"'every {step}' must step forward in time")
+    dates = []
+    k = 1
+    while True:
+        day, _ = add_duration(start, Duration(step.amount * k, step.unit), calendar)
+        if day >= until:
+            return dates
+        dates.append(day)
+        k += 1
+        if k > limit:
+            raise ValueError(f"'every {step}' gives more than {limit} dates before {until.isoformat()}")
+
+
+def split_amount(base: Decimal, shares: list[Decimal]) -> list[Decimal]:
+    """Split money by percentages: each part rounded to cents, the last part takes the remainder.
+
+    The parts therefore always add up to the base exactly.
+    """
+    parts = [to_cents(percent_of(base, share)) for share in shares[:-1]]
+    parts.append(to_cents(base) - sum(parts, Decimal(0)))
+    return parts

@@ -1,0 +1,212 @@
+"""Read YAML text into plain data while remembering where every key and value stood."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Position, YamlError
+
+Path_ = tuple  # a path into the data: keys and list indexes, as cerberus reports them
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+
+
+@dataclass
+class Document:
+    """The data of one YAML file plus the nodes it came from, keyed by path."""
+
+    file: str
+    text: str
+    data: Any
+    value_nodes: dict[Path_, yaml.Node] = field(default_factory=dict)
+    key_nodes: dict[Path_, yaml.Node] = field(default_factory=dict)
+
+    def position(self, path: Path_ = (), offset: int = 0) -> Position:
+        """Where the value at `path` starts, or the character `offset` inside that scalar."""
+        path = tuple(path)
+        while path and path not in self.value_nodes:
+            path = path[:-1]
+        node = self.value_nodes.get(path)
+        if node is None:
+            return Position(self.file, 1, 1)
+        index = node.start_mark.index
+        if isinstance(node, yaml.ScalarNode):
+            index = _align(node.value, self.text, node.start_mark.index, node.end_mark.index, offset)
+        return self._position_at(index)
+
+    def key_position(self, path: Path_) -> Position:
+        """Where the key of the entry at `path` stands (for unknown or misplaced keys)."""
+        node = self.key_nodes.get(tuple(path))
+        if node is None:
+            return self.position(path)
+        return self._position_at(node.start_mark.index)
+
+    def _position_at(self, index: int) -> Position:
+        line = self.text.count("\n", 0, index) + 1
+        column = index - (self.text.rfind("\n", 0, index) + 1) + 1
+        return Position(self.file, line, column)
+
+    def sub(self, path: Path_) -> Any:
+        value = self.data
+        for part in path:
+            value = value[part]
+        return value
+
+
+def _align(value: str, text: str, start: int, end: int, offset: int) -> int:
+    """Map an offset in a scalar's value to an index in the file text.
+
+    The value may differ from its source by quotes, indentation and folded line
+    breaks, so walk both, letting whitespace in the source stand for folded whitespace.
+    """
+    raw = start
+    if raw < len(text) and text[raw] in "\"'|>":
+        raw += 1
+        if text[raw - 1] in "|>":
+            while raw < end and text[raw] != "\n":
+                raw += 1
+    for char in value[:offset]:
+        if char.isspace():
+            if raw < end and text[raw].isspace():
+                raw += 1
+                while raw < end and text[raw].isspace() and text[raw] != char:
+                    raw += 1
+            continue
+        while raw < end and text[raw] != char:
+            raw += 1
+        raw += 1
+    while raw < end and text[raw] in " \t\n" and offset < len(value) and not value[offset].isspace():
+        raw += 1
+    return min(raw, max(end, start))
+
+
+def load_text(text: str, file: str) -> Document:
+    """Parse YAML text safely into a Document; every problem is a YamlError with a position."""
+    document = Document(file=file, text=text, data=None)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        raise _yaml_error(error, file) from None
+    except yaml.YAMLError as error:
+        raise YamlError(f"this is not valid YAML: {error}", Position(file, 1, 1)) from None
+    if node is None:
+        raise YamlError("the file is empty", Position(file, 1, 1),
+                        hint="a catalogue file needs at least one 'key: value' line")
+    document.data = _build(node, (), document)
+    return document
+
+
+def load_file(path: Path | str, display: str | None = None) -> Document:
+    """Read and parse a YAML (or JSON) file."""
+    path = Path(path)
+    name = display or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise YamlError("the file is not UTF-8 text", Position(name, 1, 1),
+                        hint="save the file as UTF-8") from None
+    except OSError as error:
+        raise YamlError(f"cannot read the file: {error.strerror}", Position(name, 1, 1)) from None
+    return load_text(text, name)
+
+
+def _yaml_error(error: yaml.MarkedYAMLError, file: str) -> YamlError:
+    mark = error.problem_mark or error.context_mark
+    position = Position(file, mark.line + 1, mark.column + 1) if mark else Position(file, 1, 1)
+    problem = error.problem or "this is not valid YAML"
+    hint = None
+    if "\\t" in problem or "\t" in problem:
+        problem = "a tab character is used for indentation"
+        hint = "YAML indentation must use spaces; replace the tab by spaces"
+    elif "mapping values are not allowed" in problem:
+        problem = "a ':' appears where YAML does not expect one"
+        hint = ("check the indentation of this line against the line above, "
+                "or put the value in quotes if it contains ': '")
+    elif "could not find expected ':'" in problem:
+        hint = "a line is missing its 'key: value' colon, or a quote is not closed"
+    elif "found unexpected end of stream" in problem or "while scanning a quoted scalar" in (error.context or ""):
+        problem = "a quote is opened but never closed"
+        hint = "add the closing quote at the end of the value"
+    elif "expected <block end>" in problem or "did not find expected key" in (error.problem or ""):
+        problem = "the indentation of this line does not match the lines around it"
+        hint = "align this key with the other keys of the same block (spaces only)"
+    return YamlError(problem, position, hint)
+
+
+def _build(node: yaml.Node, path: Path_, document: Document) -> Any:
+    document.value_nodes[path] = node
+    if isinstance(node, yaml.MappingNode):
+        return _build_mapping(node, path, document)
+    if isinstance(node, yaml.SequenceNode):
+        if node.tag != _SEQ:
+            raise _tag_error(node, document)
+        return [_build(item, path + (index,), document) for index, item in enumerate(node.value)]
+    return _scalar(node, document)
+
+
+def _build_mapping(node: yaml.MappingNode, path: Path_, document: Document) -> dict:
+    if node.tag != _MAP:
+        raise _tag_error(node, document)
+    result: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise YamlError("a key must be a plain word, not a list or a mapping",
+                            document._position_at(key_node.start_mark.index))
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            raise YamlError("YAML merge keys ('<<') are not supported in the catalogue",
+                            document._position_at(key_node.start_mark.index),
+                            hint="write the keys out in full")
+        key = str(key_node.value)
+        if key in result:
+            first = document.key_nodes[path + (key,)]
+            raise YamlError(
+                f"the key '{key}' appears twice in the same block "
+                f"(first on line {first.start_mark.line + 1})",
+                document._position_at(key_node.start_mark.index),
+                hint="remove or rename one of them; YAML would silently keep only the last")
+        document.key_nodes[path + (key,)] = key_node
+        result[key] = _build(value_node, path + (key,), document)
+    return result
+
+
+def _scalar(node: yaml.ScalarNode, document: Document) -> Any:
+    value = node.value
+    if node.tag == _STR or node.tag == _TIMESTAMP:
+        # Dates stay text: the catalogue parses them itself, with better messages.
+        return value
+    if node.tag == _INT:
+        digits = value.replace("_", "")
+        try:
+            return int(digits, 0)
+        except ValueError:
+            try:
+                return int(digits)  # '010' is ten to a reader, not YAML 1.1's octal eight
+            except ValueError:
+                return value
+    if node.tag == _FLOAT:
+        try:
+            return Decimal(value.replace("_", ""))  # never float: money must stay exact
+        except InvalidOperation:
+            return value
+    if node.tag == _BOOL:
+        return value.lower() in ("true", "yes", "on", "y")
+    if node.tag == _NULL:
+        return None
+    raise _tag_error(node, document)
+
+
+def _tag_error(node: yaml.Node, document: Document) -> YamlError:
+    return YamlError(f"the YAML tag '{node.tag}' is not allowed in the catalogue",
+                     document._position_at(node.start_mark.index),
+                     hint="remove the '!' tag; the catalogue only uses plain YAML values")
