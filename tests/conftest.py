@@ -1,0 +1,33 @@
+"""Shared fixtures: the bundled catalogue loaded once, and where the source documents are."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from interpreter.api import Engine
+from interpreter.catalogue import BUNDLED
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def catalogue_root() -> Path:
+    return BUNDLED
+
+
+@pytest.fixture(scope="session")
+def engine() -> Engine:
+    return Engine(BUNDLED)
+
+
+def sources_dir() -> Path | None:
+    """The source documents: $CATALOGUE_SOURCES, else ../shared/sources beside the checkout."""
+    named = os.environ.get("CATALOGUE_SOURCES")
+    candidates = [Path(named)] if named else []
+    candidates.append(REPO.parent / "shared" / "sources")
+    for candidate in candidates:
+        if candidate.is_dir():
+            return candidate
+    return None
