@@ -84,7 +84,7 @@ class Evaluation:
                     and (edition.valid_until is None or self.as_of <= edition.valid_until)):
                 key = (rule.id, f"edition{index}")
                 if key not in self._cache:
-                    self._cache[key] = self._traced(rule, f"value valid from {edition.valid_from}", edition.expr)
+                    self._cache[key] = self._traced(rule, "value", edition.expr)
                 return self._cache[key]
         return Open(reasons=(f"no value of {rule.id} is valid on {self.as_of.isoformat()}",))
 
@@ -122,7 +122,7 @@ class Evaluation:
             total = sum(shares, Decimal(0))
             if total != 100:
                 raise EvaluationError(
-                    f"the shares of payment '{group}' add up to {total.normalize()}%, not 100%",
+                    f"the shares of payment '{group}' add up to {format_percent(total)}, not 100%",
                     parts[0].pos, hint="change the percentages so that together they make 100%")
             result = dict(zip((p.id for p in parts), split_amount(base, shares)))
         self._cache[key] = result

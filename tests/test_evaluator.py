@@ -1,0 +1,216 @@
+"""The evaluator and result assembly: unknowns, logic, statuses, splits, editions and the trace."""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import textwrap
+from decimal import Decimal
+
+import pytest
+
+from interpreter.api import Engine
+from interpreter.catalogue import BUNDLED
+from interpreter.errors import EvaluationError, LookupProblem
+from interpreter.results import to_json
+
+CARD_HEAD = """\
+code: T-1
+title: Test product
+source: {document: test.txt, section: "1"}
+edition: {name: first, valid_from: 2016-01-01, valid_until: 2016-12-31}
+"""
+
+
+def make_engine(tmp_path, body: str, extra_cards: dict[str, str] | None = None) -> Engine:
+    """A catalogue with the bundled vocabulary and calendars and one test card."""
+    root = tmp_path / "cat"
+    root.mkdir()
+    for name in ("catalogue.yaml", "facts.yaml"):
+        shutil.copy(BUNDLED / name, root / name)
+    shutil.copytree(BUNDLED / "calendars", root / "calendars")
+    (root / "families").mkdir()
+    (root / "products").mkdir()
+    (root / "products" / "T-1.yaml").write_text(CARD_HEAD + textwrap.dedent(body), encoding="utf-8")
+    for name, text in (extra_cards or {}).items():
+        (root / "products" / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    return Engine(root)
+
+
+def value(engine: Engine, expr: str, facts: dict, as_of=dt.date(2016, 6, 1)):
+    return to_json(engine.evaluate("T-1", facts, as_of=as_of))["values"]["x"]
+
+
+@pytest.fixture
+def expr_engine(tmp_path):
+    def build(expr: str) -> Engine:
+        return make_engine(tmp_path, f"values:\n  x:\n    label: x\n    value: '{expr}'\n")
+    return build
+
+
+@pytest.mark.parametrize("expr, facts, expected", [
+    # Kleene logic: a known false side decides 'and', a known true side decides 'or'.
+    ("hard_to_place and full_pay", {"hard_to_place": False}, False),
+    ("hard_to_place and full_pay", {"hard_to_place": True}, None),
+    ("hard_to_place or full_pay", {"full_pay": True}, True),
+    ("hard_to_place or full_pay", {"full_pay": False}, None),
+    ("not hard_to_place", {"hard_to_place": False}, True),
+    ("intake_on ?? (registered_on + 2 weeks)", {"registered_on": "2024-03-04"}, "2024-03-18"),
+    ("intake_on ?? (registered_on + 2 weeks)", {"registered_on": "2024-03-04", "intake_on": "2024-03-06"},
+     "2024-03-06"),
+    ("min(price, €5000)", {"price": "6000"}, "5000.00"),
+    ("max(price, €5000)", {"price": "6000"}, "6000.00"),
+    ("price * 60%", {"price": "1001.05"}, "600.63"),   # 600.630 exactly
+    ("price * 60%", {"price": "0.05"}, "0.03"),        # 0.030 → 0.03
+    ("price * 50%", {"price": "0.05"}, "0.03"),        # 0.025 rounds half up
+    ("price / 3", {"price": "100"}, "33.33"),
+    ("price / €50", {"price": "100"}, "2"),
+    ("ended_on - started_on", {"started_on": "2016-01-01", "ended_on": "2016-03-01"}, "60"),
+    ("benefit in {WGA, ZW}", {"benefit": "ZW"}, True),
+    ("benefit not in {WGA, ZW}", {"benefit": "ZW"}, False),
+    ("phases == {mediation, orientation}", {"phases": ["orientation", "mediation"]}, True),
+    ("if hard_to_place then 80% else 60%", {"hard_to_place": True}, "80%"),
+    ("if hard_to_place then 80% else 60%", {}, None),
+    ("next_working_day(2016-05-05)", {}, "2016-05-06"),  # 5 May 2016 is Thursday and Ascension Day
+    ("every 6 weeks from started_on until ended_on",
+     # 2016-01-04 + 6 weeks = 2016-02-15; + 12 weeks = 2016-03-28 is the end itself, so not included.
+     {"started_on": "2016-01-04", "ended_on": "2016-03-28"}, ["2016-02-15"]),
+    ("as_of + 1 day", {}, "2016-06-02"),
+])
+def test_expression_values(expr_engine, expr, facts, expected):
+    assert value(expr_engine(expr), expr, facts) == expected
+
+
+def test_open_result_names_every_missing_fact(expr_engine):
+    engine = expr_engine("price * 60% + (ended_on - started_on) * €1")
+    result = to_json(engine.evaluate("T-1", {"price": 100}, as_of=dt.date(2016, 6, 1)))
+    assert result["values"]["x"] is None
+    trace = engine.evaluate("T-1", {"price": 100}, as_of=dt.date(2016, 6, 1), explain=True).trace
+    assert "needs ended_on, started_on" in trace[-1]["value"]
+
+
+DEADLINE_CARD = """\
+deadlines:
+  plan_due:
+    label: Plan
+    due: registered_on + 56 days
+    met_by: plan_submitted_on
+    source: {section: "1.1", quote: "binnen 56 kalenderdagen"}
+  rolled:
+    label: Rolled
+    due: registered_on + 1 day
+    roll: next_working_day
+"""
+
+
+@pytest.mark.parametrize("facts, as_of, status", [
+    ({"registered_on": "2016-04-01"}, "2016-05-27", "open"),      # the due day itself is still allowed
+    ({"registered_on": "2016-04-01"}, "2016-05-28", "overdue"),
+    ({"registered_on": "2016-04-01", "plan_submitted_on": "2016-05-27"}, "2016-07-01", "met"),
+    ({"registered_on": "2016-04-01", "plan_submitted_on": "2016-05-28"}, "2016-07-01", "overdue"),
+    ({}, "2016-05-01", "unknown"),
+])
+def test_deadline_status(tmp_path, facts, as_of, status):
+    engine = make_engine(tmp_path, DEADLINE_CARD)
+    result = to_json(engine.evaluate("T-1", facts, as_of=dt.date.fromisoformat(as_of)))
+    plan = result["deadlines"][0]
+    assert plan["status"] == status
+    assert plan["missing"] == ([] if facts else ["registered_on"])
+
+
+def test_roll_moves_a_deadline_to_the_next_working_day_and_says_so(tmp_path):
+    engine = make_engine(tmp_path, DEADLINE_CARD)
+    # 2016-04-29 (Friday) + 1 day = Saturday 30 April → Monday 2 May 2016.
+    result = engine.evaluate("T-1", {"registered_on": "2016-04-29"}, explain=True)
+    rolled = next(d for d in result.deadlines if d.id == "rolled")
+    assert rolled.date == dt.date(2016, 5, 2)
+    assert any("rolled to 2016-05-02" in entry.get("note", "") for entry in result.trace)
+
+
+def test_trace_carries_location_source_and_clamping(tmp_path):
+    engine = make_engine(tmp_path, """\
+        values:
+          x:
+            label: x
+            value: started_on + 1 month
+            source: {section: "2", quote: "een maand"}
+        """)
+    result = engine.evaluate("T-1", {"started_on": "2016-01-31"}, as_of=dt.date(2016, 6, 1), explain=True)
+    assert result.values["x"] == dt.date(2016, 2, 29)
+    entry = next(e for e in result.trace if e.get("rule") == "x" and "steps" in e)
+    assert entry["location"].endswith("T-1.yaml:8:12")
+    assert entry["source"] == {"document": "test.txt", "section": "2", "quote": "een maand"}
+    notes = [s["note"] for s in entry["steps"] if "note" in s]
+    assert notes and "clamped" in notes[0] and "2016-02-29" in notes[0]
+
+
+SPLIT_CARD = """\
+payments:
+  fee:
+    label: Fee
+    base: price
+    parts:
+      first: {label: First, share: "if hard_to_place then 80% else 60%", on: plan_approved_on}
+      second: {label: Second, share: "if hard_to_place then 20% else 40%", on: work_resumed_on}
+"""
+
+
+def test_split_gives_the_remainder_to_the_last_part(tmp_path):
+    engine = make_engine(tmp_path, SPLIT_CARD)
+    result = to_json(engine.evaluate("T-1", {"price": "3333.33", "hard_to_place": False,
+                                             "plan_approved_on": "2016-02-01"}, as_of=dt.date(2016, 6, 1)))
+    first, second = result["payments"]
+    # 3333.33 × 60% = 1999.998 → 2000.00; the rest, 1333.33, goes to the last part.
+    assert (first["amount"], second["amount"]) == ("2000.00", "1333.33")
+    assert first["share"] == "60%" and first["date"] == "2016-02-01" and second["date"] is None
+    assert first["trigger"] == "akkoord Re-integratieplan"
+
+
+def test_split_whose_shares_do_not_make_100_is_an_error(tmp_path):
+    engine = make_engine(tmp_path, SPLIT_CARD.replace("20% else 40%", "20% else 30%"))
+    with pytest.raises(EvaluationError) as caught:
+        engine.evaluate("T-1", {"price": "100", "hard_to_place": False}, as_of=dt.date(2016, 6, 1))
+    assert "90%" in caught.value.message and caught.value.position.line == 10
+
+
+def test_rule_with_false_when_is_left_out(tmp_path):
+    engine = make_engine(tmp_path, """\
+        values:
+          x: {label: x, value: "registered_on + 30 months", when: "benefit == Wajong"}
+        """)
+    wga = to_json(engine.evaluate("T-1", {"registered_on": "2016-04-01", "benefit": "WGA"}))
+    assert "x" not in wga["values"] and wga["not_applicable"] == ["x"]
+    wajong = to_json(engine.evaluate("T-1", {"registered_on": "2016-04-01", "benefit": "Wajong"}))
+    assert wajong["values"]["x"] == "2018-10-01"   # 2016-04-01 + 30 months
+
+
+def test_effective_dated_parameter_and_editions(tmp_path):
+    second = CARD_HEAD.replace("first", "second").replace("valid_from: 2016-01-01, valid_until: 2016-12-31",
+                                                          "valid_from: 2017-01-01")
+    engine = make_engine(tmp_path, """\
+        parameters:
+          x:
+            label: threshold
+            value: {2016-01-01: €209000, 2016-07-01: €210000}
+            valid_until: 2016-12-31
+        """, extra_cards={"T-1-2017.yaml": second})
+    assert value(engine, "", {}, as_of=dt.date(2016, 3, 1)) == "209000.00"
+    assert value(engine, "", {}, as_of=dt.date(2016, 7, 1)) == "210000.00"
+    assert engine.evaluate("T-1", {}, as_of=dt.date(2017, 3, 1)).edition == "second"
+    with pytest.raises(LookupProblem):
+        engine.evaluate("T-1", {}, as_of=dt.date(2015, 3, 1))
+
+
+def test_parameter_outside_its_validity_is_open(tmp_path):
+    engine = make_engine(tmp_path, """\
+        parameters:
+          x: {label: threshold, value: {2016-01-01: €209000}, valid_until: 2016-06-30}
+        """)
+    assert value(engine, "", {}, as_of=dt.date(2016, 9, 1)) is None
+
+
+def test_money_values_are_decimal(tmp_path):
+    engine = make_engine(tmp_path, SPLIT_CARD)
+    result = engine.evaluate("T-1", {"price": 4000, "hard_to_place": True}, as_of=dt.date(2016, 6, 1))
+    amounts = [p.amount for p in result.payments]
+    assert amounts == [Decimal("3200.00"), Decimal("800.00")]
+    assert all(type(a) is Decimal for a in amounts)
