@@ -14,6 +14,7 @@ from . import schema as s
 from . import types as t
 from .calendar import WEEKDAYS, Calendar, HolidayRule
 from .checker import AS_OF, check_rules
+from .splits import check_splits
 from .errors import CatalogueError, LookupProblem, Position, RuleSyntaxError, SchemaError, raise_all
 from .model import SECTIONS, Assumption, Citation, Edition, Expr, Product, Rule
 from .parser import parse, parse_date
@@ -288,6 +289,7 @@ class _Loader:
             self.errors.extend(problems)
             return None
         edition = card.data["edition"]
+        self.errors.extend(check_splits(checked, vocabulary, card.file))
         valid_from = self._date(card, ("edition", "valid_from"))
         valid_until = self._date(card, ("edition", "valid_until"))
         return Product(

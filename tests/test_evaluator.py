@@ -10,7 +10,7 @@ import pytest
 
 from interpreter.api import Engine
 from interpreter.catalogue import BUNDLED
-from interpreter.errors import EvaluationError, LookupProblem
+from interpreter.errors import CatalogueError, EvaluationError, LookupProblem
 from interpreter.results import to_json
 
 CARD_HEAD = """\
@@ -165,10 +165,21 @@ def test_split_gives_the_remainder_to_the_last_part(tmp_path):
     assert first["trigger"] == "akkoord Re-integratieplan"
 
 
-def test_split_whose_shares_do_not_make_100_is_an_error(tmp_path):
-    engine = make_engine(tmp_path, SPLIT_CARD.replace("20% else 40%", "20% else 30%"))
+def test_split_that_cannot_make_100_is_rejected_at_load(tmp_path):
+    with pytest.raises(CatalogueError) as caught:
+        make_engine(tmp_path, SPLIT_CARD.replace("20% else 40%", "20% else 30%"))
+    # Only the case hard_to_place = false goes wrong: 60% + 30% = 90%.
+    assert "90%" in caught.value.message and "hard_to_place = false" in caught.value.message
+    assert (caught.value.position.line, caught.value.position.column) == (10, 7)
+
+
+def test_split_depending_on_an_amount_is_checked_when_evaluated(tmp_path):
+    card = SPLIT_CARD.replace("if hard_to_place then 80% else 60%", "if price > €1000 then 60% else 50%") \
+                     .replace("if hard_to_place then 20% else 40%", "40%")
+    engine = make_engine(tmp_path, card)
+    assert engine.evaluate("T-1", {"price": 2000}, as_of=dt.date(2016, 6, 1)).payments[1].amount == Decimal("800.00")
     with pytest.raises(EvaluationError) as caught:
-        engine.evaluate("T-1", {"price": "100", "hard_to_place": False}, as_of=dt.date(2016, 6, 1))
+        engine.evaluate("T-1", {"price": 500}, as_of=dt.date(2016, 6, 1))
     assert "90%" in caught.value.message and caught.value.position.line == 10
 
 
