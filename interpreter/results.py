@@ -203,6 +203,14 @@ def to_json(result: Result, explain: bool = False) -> dict:
     return out
 
 
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
 def to_text(result: Result, explain: bool = False) -> str:
     """The same result for a person reading a terminal."""
     lines = [f"{result.product} — {result.title}", f"edition: {result.edition}; as of {result.as_of.isoformat()}", ""]
@@ -236,8 +244,7 @@ def to_text(result: Result, explain: bool = False) -> str:
     if result.values:
         lines.append("Values")
         for key, value in result.values.items():
-            shown = describe_value(value, result.value_types[key])
-            lines.append(f"  {key} = {shown}")
+            lines.append(f"  {key} = {_shown(describe_value(value, result.value_types[key]))}")
     if result.not_applicable:
         lines.append("Not applicable: " + ", ".join(result.not_applicable))
     if explain:
