@@ -42,13 +42,14 @@ class Calendar:
     file: str = ""
 
     def holidays(self, year: int) -> dict[dt.date, str]:
-        return _holidays(self, year)
+        # A copy: the cached dict is shared by every later call.
+        return dict(_holidays(self, year))
 
     def holiday_name(self, day: dt.date) -> str | None:
-        return self.holidays(day.year).get(day)
+        return _holidays(self, day.year).get(day)
 
     def is_working_day(self, day: dt.date) -> bool:
-        return day.weekday() not in self.weekend and day not in self.holidays(day.year)
+        return day.weekday() not in self.weekend and day not in _holidays(self, day.year)
 
     def next_working_day(self, day: dt.date) -> dt.date:
         """The day itself when it is a working day, else the first working day after it."""
@@ -79,5 +80,6 @@ def _holidays(calendar: Calendar, year: int) -> dict[dt.date, str]:
     for rule in calendar.rules:
         day = rule.date_in(year)
         if day is not None:
-            result[day] = rule.name
+            # Two holidays can fall on one day (Hemelvaartsdag on 5 May in 2005 and 2016): keep both names.
+            result[day] = f"{result[day]} / {rule.name}" if day in result else rule.name
     return result

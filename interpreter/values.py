@@ -73,6 +73,8 @@ def add_duration(day: dt.date, duration: Duration, calendar: Calendar, sign: int
         named = [f"{d.isoformat()} ({calendar.holiday_name(d)})" for d in skipped if calendar.holiday_name(d)]
         note = f"skipped holidays of calendar {calendar.name}: {', '.join(named)}" if named else None
         return result, note
+    if duration.unit not in ("months", "years"):
+        raise ValueError(f"unknown unit of time '{duration.unit}'")
     months = amount * (12 if duration.unit == "years" else 1)
     result = day + relativedelta(months=months)
     note = None
@@ -96,10 +98,10 @@ def recurring(start: dt.date, step: Duration, until: dt.date, calendar: Calendar
         day, _ = add_duration(start, Duration(step.amount * k, step.unit), calendar)
         if day >= until:
             return dates
+        if len(dates) == limit:  # this would be date number limit + 1
+            raise ValueError(f"'every {step}' gives more than {limit} dates before {until.isoformat()}")
         dates.append(day)
         k += 1
-        if k > limit:
-            raise ValueError(f"'every {step}' gives more than {limit} dates before {until.isoformat()}")
 
 
 def split_amount(base: Decimal, shares: list[Decimal]) -> list[Decimal]:

@@ -1,0 +1,257 @@
+"""The working-day calendar of the Algemene termijnenwet, loaded from catalogue/calendars/atw.yaml.
+
+design.md, Semantics: "Working days are Monday–Friday minus the holidays of a calendar declared
+in the catalogue. The default calendar is that of the Algemene termijnenwet, art. 3: Nieuwjaarsdag,
+tweede Paasdag, Hemelvaartsdag, tweede Pinksterdag, eerste en tweede Kerstdag, the day the King's
+birthday is celebrated (27 April, or 26 April when the 27th is a Sunday), and 5 May *every* year.
+Good Friday is not in it. Holiday rules are data (YAML), not Python."
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import holidays
+import pytest
+
+from interpreter.calendar import Calendar
+from interpreter.catalogue import load_catalogue
+from interpreter.values import Duration, add_duration
+
+D = dt.date
+FIRST_YEAR, LAST_YEAR = 1990, 2100
+
+
+@pytest.fixture(scope="module")
+def atw() -> Calendar:
+    # From the YAML data through the loader, not a calendar built in Python.
+    return load_catalogue().calendars["atw"]
+
+
+def expected_holidays() -> set[dt.date]:
+    """The independent source: the `holidays` package's Dutch public holidays, less Good Friday,
+    plus 5 May every year (the package lists 5 May only in lustrum years)."""
+    public = holidays.Netherlands(years=range(FIRST_YEAR, LAST_YEAR + 1), language="en_US")
+    expected = {day for day in public if set(public.get_list(day)) != {"Good Friday"}}
+    expected |= {D(year, 5, 5) for year in range(FIRST_YEAR, LAST_YEAR + 1)}
+    return expected
+
+
+def every_day(first: dt.date, last: dt.date):
+    day = first
+    while day <= last:
+        yield day
+        day += dt.timedelta(days=1)
+
+
+# -- 1. the bundled calendar against an independent source -------------------------------------
+
+
+def test_bundled_calendar_is_the_atw_one(atw):
+    assert atw.name == "atw"
+    assert atw.file.endswith("atw.yaml")
+    assert set(atw.weekend) == {5, 6}  # Saturday and Sunday
+
+
+def test_every_day_1990_to_2100_matches_the_holidays_package(atw):
+    expected = expected_holidays()
+    # Guard against a vacuous comparison: the source really lists Good Friday (which we drop).
+    public = holidays.Netherlands(years=2026, language="en_US")
+    assert public.get(D(2026, 4, 3)) == "Good Friday"
+    wrong = [day for day in every_day(D(FIRST_YEAR, 1, 1), D(LAST_YEAR, 12, 31))
+             if atw.is_working_day(day) != (day.weekday() < 5 and day not in expected)]
+    assert wrong == []
+
+
+def test_weekday_holidays_1990_to_2100_equal_the_holidays_package(atw):
+    expected = {day for day in expected_holidays() if day.weekday() < 5}
+    ours = {day for year in range(FIRST_YEAR, LAST_YEAR + 1)
+            for day in atw.holidays(year) if day.weekday() < 5}
+    assert ours == expected
+    # 111 years of at least Easter Monday, Ascension Day and Whit Monday, all on weekdays
+    assert len(ours) >= 3 * 111
+
+
+def test_good_friday_is_a_working_day(atw):
+    # design.md: "Good Friday is not in it."  Easter 2026 = Sun 5 April, so Good Friday = Fri 3 April
+    assert atw.is_working_day(D(2026, 4, 3))
+    assert atw.holiday_name(D(2026, 4, 3)) is None
+    # Easter 2016 = Sun 27 March, Good Friday = Fri 25 March
+    assert atw.is_working_day(D(2016, 3, 25))
+
+
+def test_fifth_of_may_every_year(atw):
+    # design.md: "and 5 May *every* year" — 2026 is not a lustrum year; 5 May 2026 is a Tuesday
+    assert D(2026, 5, 5).weekday() == 1
+    assert not atw.is_working_day(D(2026, 5, 5))
+    assert atw.holiday_name(D(2026, 5, 5)) == "Bevrijdingsdag"
+    # 2027: 5 May is a Wednesday, not a lustrum year either
+    assert not atw.is_working_day(D(2027, 5, 5))
+
+
+def test_fifth_of_may_only_since_the_1981_amendment(atw):
+    # 5 May was added to art. 3 lid 1 by the amendment of 1981/1982; 5 May 1981 was a Tuesday.
+    assert atw.is_working_day(D(1981, 5, 5))
+    assert not atw.is_working_day(D(1982, 5, 5))  # a Wednesday
+
+
+def test_two_holidays_on_one_day_keep_both_names(atw):
+    # Easter 2016 = 27 March; Hemelvaartsdag = 27 March + 39 days = 5 May = Bevrijdingsdag
+    name = atw.holiday_name(D(2016, 5, 5))
+    assert "Hemelvaartsdag" in name and "Bevrijdingsdag" in name
+    # Easter 2005 = 27 March as well: the same coincidence
+    name = atw.holiday_name(D(2005, 5, 5))
+    assert "Hemelvaartsdag" in name and "Bevrijdingsdag" in name
+
+
+def test_kings_day_shifts_to_26_april_when_27_april_is_a_sunday(atw):
+    # design.md: "the day the King's birthday is celebrated (27 April, or 26 April when the 27th is a Sunday)"
+    for year in (2014, 2025):
+        assert D(year, 4, 27).weekday() == 6  # a Sunday in both years
+        assert atw.holiday_name(D(year, 4, 26)) == "Koningsdag"
+        assert D(year, 4, 27) not in atw.holidays(year)
+    # 2026: 27 April is a Monday, no shift
+    assert atw.holiday_name(D(2026, 4, 27)) == "Koningsdag"
+    assert not atw.is_working_day(D(2026, 4, 27))
+    assert atw.is_working_day(D(2026, 4, 28))
+
+
+def test_queens_day_until_2013(atw):
+    # Koninginnedag 30 April until 2013 (a Tuesday then), Koningsdag from 2014 (30 April 2014 a Wednesday)
+    assert not atw.is_working_day(D(2013, 4, 30))
+    assert atw.is_working_day(D(2013, 4, 29))  # Monday 29 April 2013: Koningsdag did not exist yet
+    assert atw.is_working_day(D(2014, 4, 30))
+
+
+def test_holidays_returns_a_copy(atw):
+    atw.holidays(2031).clear()
+    assert D(2031, 12, 25) in atw.holidays(2031)
+    assert not atw.is_working_day(D(2031, 12, 25))  # a Thursday
+
+
+# -- 3. counting working days ---------------------------------------------------------------------
+
+
+def test_good_friday_counts_and_easter_monday_is_skipped(atw):
+    # Thu 2026-04-02 + 1 working day = Fri 04-03 (Good Friday is a working day)
+    assert atw.add_working_days(D(2026, 4, 2), 1) == (D(2026, 4, 3), [])
+    # Thu 04-02 + 2: Fri 04-03 (1), Sat, Sun, Easter Monday 04-06 skipped, Tue 04-07 (2)
+    assert atw.add_working_days(D(2026, 4, 2), 2) == (D(2026, 4, 7), [D(2026, 4, 4), D(2026, 4, 5), D(2026, 4, 6)])
+
+
+def test_working_days_across_easter_via_add_duration(atw):
+    # Thu 2026-04-02 + 2 working days = Tue 2026-04-07 (see above)
+    day, note = add_duration(D(2026, 4, 2), Duration(2, "working_days"), atw)
+    assert day == D(2026, 4, 7)
+    assert "2026-04-06 (Tweede Paasdag)" in note
+    assert "2026-04-03" not in note  # Good Friday was counted, not skipped
+    assert "atw" in note
+
+
+def test_ascension_day(atw):
+    # Easter 2026 = 5 April; Hemelvaartsdag = 5 April + 39 = Thu 14 May; Wed 05-13 + 1 = Fri 05-15
+    day, note = add_duration(D(2026, 5, 13), Duration(1, "working_days"), atw)
+    assert day == D(2026, 5, 15)
+    assert note == "skipped holidays of calendar atw: 2026-05-14 (Hemelvaartsdag)"
+
+
+def test_whit_monday(atw):
+    # Tweede Pinksterdag 2026 = 5 April + 50 = Mon 25 May; Fri 05-22 + 1 = Tue 05-26 (Sat, Sun, Mon skipped)
+    day, note = add_duration(D(2026, 5, 22), Duration(1, "working_days"), atw)
+    assert day == D(2026, 5, 26)
+    assert note == "skipped holidays of calendar atw: 2026-05-25 (Tweede Pinksterdag)"
+
+
+def test_christmas_and_new_year(atw):
+    # 2024: Christmas Wed 25 + Thu 26 Dec; Tue 12-24 + 1 = Fri 12-27
+    day, note = add_duration(D(2024, 12, 24), Duration(1, "working_days"), atw)
+    assert day == D(2024, 12, 27)
+    assert "2024-12-25 (Eerste Kerstdag)" in note and "2024-12-26 (Tweede Kerstdag)" in note
+    # Tue 12-24 + 4: Fri 27 (1), Mon 30 (2), Tue 31 (3), Wed 1 Jan skipped, Thu 2025-01-02 (4)
+    day, note = add_duration(D(2024, 12, 24), Duration(4, "working_days"), atw)
+    assert day == D(2025, 1, 2)
+    assert "2025-01-01 (Nieuwjaarsdag)" in note
+
+
+def test_fifth_of_may_in_a_non_lustrum_year_is_skipped(atw):
+    # 2026: Mon 05-04 + 1 working day = Wed 05-06 (Tue 5 May skipped)
+    day, note = add_duration(D(2026, 5, 4), Duration(1, "working_days"), atw)
+    assert day == D(2026, 5, 6)
+    assert note == "skipped holidays of calendar atw: 2026-05-05 (Bevrijdingsdag)"
+
+
+def test_kings_day_on_a_monday_is_skipped(atw):
+    # 2026: Fri 04-24 + 1 working day = Tue 04-28 (Sat, Sun, Koningsdag Mon 27 April skipped)
+    day, note = add_duration(D(2026, 4, 24), Duration(1, "working_days"), atw)
+    assert day == D(2026, 4, 28)
+    assert note == "skipped holidays of calendar atw: 2026-04-27 (Koningsdag)"
+
+
+@pytest.mark.parametrize("year", [2014, 2025])
+def test_kings_day_moved_to_saturday(atw, year):
+    # Fri 04-25 + 1 working day = Mon 04-28: Koningsdag is Sat 26 April, Sun 27 April is no holiday
+    day, note = add_duration(D(year, 4, 25), Duration(1, "working_days"), atw)
+    assert day == D(year, 4, 28)
+    assert note == f"skipped holidays of calendar atw: {year}-04-26 (Koningsdag)"
+
+
+def test_thirty_working_days_through_spring_2026(atw):
+    # Wed 2026-04-01 + 30: April 2,3 (2), 7-10 (6), 13-17 (11), 20-24 (16), 28-30 (19), May 1 (20), 4 (21),
+    # 6-8 (24), 11-13 (27), 15 (28), 18 (29), 19 (30) → 2026-05-19; skipped 6/4, 27/4, 5/5, 14/5
+    day, note = add_duration(D(2026, 4, 1), Duration(30, "working_days"), atw)
+    assert day == D(2026, 5, 19)
+    assert note == ("skipped holidays of calendar atw: 2026-04-06 (Tweede Paasdag), 2026-04-27 (Koningsdag), "
+                    "2026-05-05 (Bevrijdingsdag), 2026-05-14 (Hemelvaartsdag)")
+
+
+def test_counting_backwards(atw):
+    # Tue 2026-04-07 - 2: Easter Monday 04-06, Sun, Sat skipped, Fri 04-03 (1), Thu 04-02 (2)
+    assert atw.add_working_days(D(2026, 4, 7), -2) == (D(2026, 4, 2), [D(2026, 4, 6), D(2026, 4, 5), D(2026, 4, 4)])
+    day, note = add_duration(D(2026, 4, 7), Duration(2, "working_days"), atw, sign=-1)
+    assert day == D(2026, 4, 2)
+    assert "2026-04-06 (Tweede Paasdag)" in note
+    # Wed 2026-05-06 - 1 = Mon 05-04 (Tue 5 May skipped)
+    day, note = add_duration(D(2026, 5, 6), Duration(-1, "working_days"), atw)
+    assert day == D(2026, 5, 4)
+    assert "2026-05-05 (Bevrijdingsdag)" in note
+
+
+def test_no_holiday_no_note(atw):
+    # Fri 2026-06-05 + 1 = Mon 06-08: only a weekend skipped, so no holiday to name
+    day, note = add_duration(D(2026, 6, 5), Duration(1, "working_days"), atw)
+    assert (day, note) == (D(2026, 6, 8), None)
+    # zero working days: the day itself
+    assert atw.add_working_days(D(2026, 6, 6), 0) == (D(2026, 6, 6), [])
+
+
+def test_there_and_back_again(atw):
+    # For working days, + n then - n returns the start (the start being a working day).
+    start = D(2026, 3, 2)
+    for n in range(1, 120):
+        there, _ = atw.add_working_days(start, n)
+        back, _ = atw.add_working_days(there, -n)
+        assert atw.is_working_day(there)
+        assert back == start
+
+
+# -- 4. rolling to the next working day -----------------------------------------------------------
+
+
+def test_next_working_day_on_a_saturday(atw):
+    # design.md: "A rule may declare that a date falling on a non-working day rolls to the next working day"
+    # Sat 2026-04-04 → Sun 5, Easter Monday 6 → Tue 2026-04-07
+    assert atw.next_working_day(D(2026, 4, 4)) == D(2026, 4, 7)
+    # an ordinary Saturday: Sat 2026-06-06 → Mon 06-08
+    assert atw.next_working_day(D(2026, 6, 6)) == D(2026, 6, 8)
+
+
+def test_next_working_day_on_a_holiday_before_a_weekend(atw):
+    # Fri 2026-12-25 (Eerste Kerstdag), Sat 26, Sun 27 → Mon 2026-12-28
+    assert atw.next_working_day(D(2026, 12, 25)) == D(2026, 12, 28)
+    # Thu 2026-05-14 (Hemelvaartsdag) → Fri 05-15
+    assert atw.next_working_day(D(2026, 5, 14)) == D(2026, 5, 15)
+
+
+def test_next_working_day_on_a_working_day_is_unchanged(atw):
+    assert atw.next_working_day(D(2026, 4, 8)) == D(2026, 4, 8)
+    # Good Friday is a working day, so it does not roll
+    assert atw.next_working_day(D(2026, 4, 3)) == D(2026, 4, 3)
