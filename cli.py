@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -49,7 +50,9 @@ class _IsoDate(click.ParamType):
         try:
             return parse_date(value, Position("<command line>", 1, 1))
         except RuleSyntaxError as error:
-            self.fail(f"{error.message} ({error.hint})", param, ctx)
+            self.fail(f"{error.message} ({error.hint})" if error.hint else error.message, param, ctx)
+        except (ValueError, OverflowError) as error:  # e.g. year 0: well-formed but not a calendar date
+            self.fail(f"'{value}' is not a date: {error}", param, ctx)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -148,12 +151,27 @@ def evaluate(ctx: click.Context, code: str, casefile: str, as_of: dt.date | None
 
 
 def run() -> None:
-    """Console-script entry: usage errors exit 2, bad input 1, and never a traceback."""
+    """Console-script entry: usage errors exit 2, bad input 1, and never a traceback.
+
+    An exception that is not a CatalogueError is a bug in the interpreter; it is reported in one
+    line (exit 1) unless CATALOGUE_TRACEBACK is set, which shows the traceback for debugging.
+    """
     try:
         main.main(prog_name="catalogue", standalone_mode=True)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except BrokenPipeError:
+        # The reader went away (e.g. `catalogue evaluate ... | head`): stop quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(EXIT_BAD_INPUT)
+    except Exception as error:  # noqa: BLE001 - the last line of defence against a traceback
+        if os.environ.get("CATALOGUE_TRACEBACK"):
+            raise
+        click.echo(f"internal error: {type(error).__name__}: {error}", err=True)
+        click.echo("    hint: this is a bug in the catalogue interpreter; please report it "
+                   "with the command and files used (set CATALOGUE_TRACEBACK=1 to see the traceback)", err=True)
+        sys.exit(EXIT_BAD_INPUT)
 
 
 if __name__ == "__main__":

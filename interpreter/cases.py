@@ -1,6 +1,7 @@
 """Read a case (YAML or JSON facts) and turn each value into the type the vocabulary gives it."""
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from decimal import Decimal, InvalidOperation
@@ -24,11 +25,18 @@ def read_case(source: str | Path, vocabulary, stdin_text: str | None = None) -> 
         if str(source) == "-":
             document = load_text(stdin_text or "", "<stdin>")
         else:
-            if not Path(source).is_file():
+            path = Path(source)
+            if path.is_dir():
+                raise CaseError(f"'{source}' is a folder, not a case file", Position(str(source), 1, 1),
+                                hint="give a YAML or JSON file with the case's facts")
+            if not path.is_file():
                 raise CaseError(f"the case file '{source}' does not exist", Position(str(source), 1, 1))
             document = load_file(source)
     except YamlError as error:
-        raise CaseError(error.message, error.position, error.hint) from None
+        hint = error.hint
+        if error.message == "the file is empty":
+            hint = "a case needs at least one 'fact: value' line, e.g. registered_on: 2016-04-01"
+        raise CaseError(error.message, error.position, hint) from None
     return facts_from_document(document, vocabulary)
 
 
@@ -63,6 +71,8 @@ def convert_facts(data: dict[str, Any], vocabulary, document: Document | None = 
 def convert_value(raw: Any, type_: t.Type, name: str, where: Position, document, vocabulary) -> Any:
     wrong = CaseError(f"'{name}' must be {t.describe(type_)}, not '{raw}'", where, hint=_hint(type_))
     if type_ == t.DATE:
+        if isinstance(raw, dt.date) and not isinstance(raw, dt.datetime):
+            return raw
         if not isinstance(raw, str):
             raise wrong
         try:

@@ -278,14 +278,17 @@ class Evaluation:
     def _if(self, node):
         condition = self.eval(node.condition)
         if isinstance(condition, Open):
-            return condition
+            # Name what either branch would still need too, so one round of questions suffices.
+            return merge_open(condition, self.eval(node.then), self.eval(node.otherwise))
         return self.eval(node.then if condition else node.otherwise)
 
     def _coalesce(self, node):
         left = self.eval(node.left)
         if not isinstance(left, Open):
             return left
-        return self.eval(node.right)
+        right = self.eval(node.right)
+        # Knowing the left side would settle it too, so it stays among the missing facts.
+        return merge_open(left, right) if isinstance(right, Open) else right
 
     def _call(self, node):
         args = [self.eval(a) for a in node.args]

@@ -81,6 +81,9 @@ class Result:
         for group in (self.deadlines, self.payments, self.reports, self.checks):
             for item in group:
                 names.update(item.missing)
+        for value in self.values.values():
+            if isinstance(value, Open):
+                names.update(value.missing)
         return sorted(names)
 
 
@@ -254,13 +257,13 @@ def to_text(result: Result, explain: bool = False) -> str:
             if "note" in entry:
                 lines.append(f"  {entry['rule']}: {entry['note']}")
                 continue
-            lines.append(f"  {entry['rule']} ({entry['part']}) = {entry['value']}   [{entry['location']}]")
+            lines.append(f"  {entry['rule']} ({entry['part']}) = {_shown(entry['value'])}   [{entry['location']}]")
             lines.append(f"      {entry['expression']}")
             for step in entry["steps"]:
                 if "note" in step:
                     lines.append(f"      note: {step['note']}")
                 else:
-                    lines.append(f"      {step['expression']} = {step['value']}")
+                    lines.append(f"      {step['expression']} = {_shown(step['value'])}")
             if entry.get("source", {}).get("quote"):
                 src = entry["source"]
                 lines.append(f"      source {src['document']}, {src['section']}: “{src['quote']}”")

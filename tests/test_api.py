@@ -1,0 +1,353 @@
+"""The Python API: load a catalogue once, evaluate many cases, typed results, plain-value facts."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import interpreter
+import interpreter.checker
+import interpreter.parser
+from interpreter import catalogue as catalogue_module
+from interpreter.api import Engine
+from interpreter.catalogue import BUNDLED, Catalogue
+from interpreter.errors import CaseError, CatalogueError, LookupProblem
+from interpreter.results import Result, to_json
+
+REPO = Path(__file__).resolve().parent.parent
+
+PLAIN_12XR = {"registered_on": "2016-04-01", "phases": ["orientation", "mediation"],
+              "price": 4000, "hard_to_place": False}
+TYPED_12XR = {"registered_on": dt.date(2016, 4, 1), "phases": frozenset({"orientation", "mediation"}),
+              "price": Decimal("4000"), "hard_to_place": False}
+
+
+def by_id(items, id_):
+    matches = [item for item in items if item.id == id_]
+    assert matches, f"no {id_} in {[item.id for item in items]}"
+    return matches[0]
+
+
+def walk(value):
+    """Every leaf value inside a result: dataclasses, mappings and collections opened up."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for item in dataclasses.fields(value):
+            yield from walk(getattr(value, item.name))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from walk(key)
+            yield from walk(item)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            yield from walk(item)
+    else:
+        yield value
+
+
+@pytest.fixture
+def percent_engine(tmp_path) -> Engine:
+    """The bundled catalogue plus a percent fact, to test "60%" as a case value."""
+    root = tmp_path / "cat"
+    shutil.copytree(BUNDLED, root)
+    facts = root / "facts.yaml"
+    text = facts.read_text(encoding="utf-8")
+    assert text.rstrip().splitlines()[-1].startswith("  ")  # the facts block is the last one
+    facts.write_text(text.rstrip("\n") + "\n  discount: {type: percent, label: korting}\n", encoding="utf-8")
+    return Engine(root)
+
+
+# -- loading -------------------------------------------------------------------------------------
+
+def test_engine_loads_the_bundled_catalogue_by_default():
+    engine = Engine()
+    assert isinstance(engine.catalogue, Catalogue)
+    assert engine.catalogue.root == BUNDLED
+    assert {"12XR", "LEON-3", "S2-A"} <= set(engine.catalogue.codes())
+    assert engine.receipt == {"engine": interpreter.__version__, "catalogue_hash": engine.catalogue.hash}
+    assert re.fullmatch(r"[0-9a-f]{64}", engine.catalogue.hash)
+
+
+def test_engine_accepts_a_path_a_string_or_a_loaded_catalogue():
+    engine = Engine(BUNDLED)
+    assert Engine(str(BUNDLED)).catalogue.hash == engine.catalogue.hash
+    assert Engine(engine.catalogue).catalogue is engine.catalogue
+
+
+def test_the_package_exports_engine():
+    assert interpreter.Engine is Engine
+    assert issubclass(interpreter.CatalogueError, Exception)
+
+
+def test_a_missing_catalogue_folder_is_a_catalogue_error(tmp_path):
+    with pytest.raises(CatalogueError) as caught:
+        Engine(tmp_path / "missing")
+    assert "does not exist" in caught.value.message
+    assert caught.value.position.file == str(tmp_path / "missing")
+
+
+def test_load_once_then_evaluate_many_without_parsing_again(monkeypatch):
+    engine = Engine()
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("the catalogue was parsed or checked again during an evaluation")
+
+    for name in ("parse", "check_rules", "load_catalogue", "load_file"):
+        monkeypatch.setattr(catalogue_module, name, forbidden)
+    monkeypatch.setattr(interpreter.api, "load_catalogue", forbidden)
+    monkeypatch.setattr(interpreter.parser, "parse", forbidden)
+    monkeypatch.setattr(interpreter.checker, "check_rules", forbidden)
+
+    start = dt.date(2016, 4, 1)
+    for offset in range(60):
+        registered = start + dt.timedelta(days=offset)
+        result = engine.evaluate("12XR", {**PLAIN_12XR, "registered_on": registered.isoformat(),
+                                          "price": 1000 + offset})
+        assert by_id(result.deadlines, "plan_due").date == registered + dt.timedelta(days=56)
+        assert by_id(result.payments, "effort").amount == (Decimal(1000 + offset) * Decimal("0.6")).quantize(
+            Decimal("0.01"))
+    leon = engine.evaluate("LEON-3", {"registered_on": "2024-03-04"})
+    assert by_id(leon.deadlines, "intake_due").date == dt.date(2024, 3, 18)
+
+
+def test_results_of_one_case_do_not_leak_into_the_next(engine):
+    first = engine.evaluate("12XR", PLAIN_12XR)
+    second = engine.evaluate("12XR", {"registered_on": "2016-04-01"})
+    third = engine.evaluate("12XR", PLAIN_12XR)
+    assert by_id(second.payments, "effort").amount is None
+    assert to_json(first) == to_json(third)
+
+
+# -- typed results -------------------------------------------------------------------------------
+
+def test_results_are_typed(engine):
+    result = engine.evaluate("12XR", PLAIN_12XR, explain=True)
+    assert isinstance(result, Result)
+    assert result.as_of == dt.date(2016, 4, 1)
+    plan = by_id(result.deadlines, "plan_due")
+    assert type(plan.date) is dt.date and plan.date == dt.date(2016, 5, 27)
+    assert plan.status == "open" and plan.missing == ()
+    effort = by_id(result.payments, "effort")
+    assert isinstance(effort.amount, Decimal) and effort.amount == Decimal("2400.00")
+    assert str(effort.amount) == "2400.00"  # cents, exactly
+    assert isinstance(effort.share, Decimal) and effort.share == Decimal("60")
+    assert isinstance(result.values["max_price"], Decimal) and result.values["max_price"] == Decimal("5000")
+    assert by_id(result.checks, "price_within_guideline").passed is True
+    assert result.receipt == engine.receipt
+
+
+@pytest.mark.parametrize("code, facts", [
+    ("12XR", PLAIN_12XR),
+    ("12XR", {**PLAIN_12XR, "price": "4000.005", "hard_to_place": True, "plan_approved_on": "2016-05-01"}),
+    ("LEON-3", {"registered_on": "2024-03-04", "started_on": "2024-04-02", "planned_end_on": "2024-09-30",
+                "price": "€6000.01", "annual_volume": 80000, "plan_approved_on": "2024-03-25"}),
+    ("S2-A", {"started_on": "2025-04-15"}),
+])
+def test_never_a_float_anywhere_in_a_result(engine, code, facts):
+    result = engine.evaluate(code, facts, explain=True)
+    for leaf in walk(result):
+        assert not isinstance(leaf, float), leaf
+    for leaf in walk(to_json(result, explain=True)):
+        assert not isinstance(leaf, float), leaf
+
+
+def test_a_split_adds_up_to_the_base_exactly(engine):
+    facts = {"registered_on": "2024-03-04", "price": "1000.01", "plan_approved_on": "2024-03-25"}
+    result = engine.evaluate("LEON-3", facts)
+    amounts = [payment.amount for payment in result.payments]
+    assert amounts == [Decimal("500.01"), Decimal("500.00")]  # half up, the remainder to the last part
+    assert sum(amounts) == Decimal("1000.01")
+    approval = by_id(result.payments, "on_plan_approval")
+    assert approval.date == dt.date(2024, 3, 25)
+
+
+def test_open_results_name_the_missing_facts(engine):
+    result = engine.evaluate("12XR", {"registered_on": "2016-04-01"})
+    effort = by_id(result.payments, "effort")
+    assert effort.amount is None and effort.share is None
+    assert "price" in effort.missing and "hard_to_place" in effort.missing
+    work = by_id(result.deadlines, "work_resumed_due")
+    assert (work.date, work.status) == (None, "unknown")
+    assert "phases" in work.missing
+    assert {"price", "phases", "hard_to_place"} <= set(result.missing)
+
+
+def test_explain_fills_the_trace_only_when_asked(engine):
+    assert engine.evaluate("12XR", PLAIN_12XR).trace == []
+    trace = engine.evaluate("12XR", PLAIN_12XR, explain=True).trace
+    entry = next(e for e in trace if e.get("rule") == "plan_due" and e.get("part") == "due")
+    assert entry["expression"] == "registered_on + 56 days"
+    assert entry["value"] == "2016-05-27"
+    assert re.search(r"12XR\.yaml:\d+:\d+$", entry["location"])
+    assert "56 kalenderdagen" in entry["source"]["quote"]
+
+
+def test_month_arithmetic_clamps_and_the_trace_says_so(engine):
+    facts = {"registered_on": "2024-01-02", "planned_end_on": "2024-03-31"}
+    result = engine.evaluate("LEON-3", facts, explain=True)
+    assert by_id(result.deadlines, "extension_request_due").date == dt.date(2024, 2, 29)
+    entry = next(e for e in result.trace if e.get("rule") == "extension_request_due" and "steps" in e)
+    assert any("clamp" in step.get("note", "") for step in entry["steps"])
+
+
+# -- plain-value facts ---------------------------------------------------------------------------
+
+def test_plain_values_are_converted(engine):
+    facts = engine.facts({
+        "registered_on": "2016-04-01",
+        "price": 4000,
+        "estimated_value": "150000.00",
+        "annual_volume": "€4000",
+        "phases": ["orientation", "mediation"],
+        "hard_to_place": False,
+        "benefit": "WGA",
+        "district": "D03",
+        "ended_on": None,  # written but empty: not known yet
+    })
+    assert facts == {
+        "registered_on": dt.date(2016, 4, 1),
+        "price": Decimal("4000"),
+        "estimated_value": Decimal("150000.00"),
+        "annual_volume": Decimal("4000"),
+        "phases": frozenset({"orientation", "mediation"}),
+        "hard_to_place": False,
+        "benefit": "WGA",
+        "district": "D03",
+    }
+    assert type(facts["registered_on"]) is dt.date
+    assert all(type(facts[name]) is Decimal for name in ("price", "estimated_value", "annual_volume"))
+
+
+@pytest.mark.parametrize("raw", [4000, "4000", "4000.00", "€4000", "€ 4000", "€4000.00", Decimal("4000")])
+def test_money_in_every_accepted_spelling(engine, raw):
+    assert engine.facts({"price": raw}) == {"price": Decimal("4000")}
+    result = engine.evaluate("12XR", {**PLAIN_12XR, "price": raw})
+    assert by_id(result.payments, "effort").amount == Decimal("2400.00")
+
+
+def test_percent_facts(percent_engine):
+    assert percent_engine.facts({"discount": "60%"}) == {"discount": Decimal("60")}
+    assert percent_engine.facts({"discount": "12.5 %"}) == {"discount": Decimal("12.5")}
+    with pytest.raises(CaseError) as caught:
+        percent_engine.facts({"discount": "60"})
+    assert "'discount' must be" in caught.value.message
+    assert "%" in caught.value.hint
+
+
+def test_plain_and_typed_facts_give_the_same_result(engine):
+    plain = engine.evaluate("12XR", PLAIN_12XR)
+    typed = engine.evaluate("12XR", TYPED_12XR, typed=True)
+    assert to_json(plain) == to_json(typed)
+    assert engine.facts(PLAIN_12XR) == TYPED_12XR
+
+
+def test_typed_facts_are_used_as_given(engine):
+    result = engine.evaluate("12XR", {**TYPED_12XR, "price": Decimal("4000.50")}, typed=True)
+    assert by_id(result.payments, "effort").amount == Decimal("2400.30")
+    assert by_id(result.payments, "result").amount == Decimal("1600.20")
+
+
+def test_date_objects_are_accepted_as_plain_values(engine):
+    # An application naturally holds dates as datetime.date; Decimal is accepted for money likewise.
+    facts = engine.facts({"registered_on": dt.date(2016, 4, 1), "price": Decimal("4000")})
+    assert facts == {"registered_on": dt.date(2016, 4, 1), "price": Decimal("4000")}
+
+
+def test_read_case_from_a_file(engine):
+    facts = engine.read_case(REPO / "examples" / "12XR-case.yaml")
+    assert facts["registered_on"] == dt.date(2016, 4, 1)
+    assert facts["price"] == Decimal("4000")
+    assert facts["phases"] == frozenset({"orientation", "mediation"})
+    assert engine.read_case("-", "registered_on: 2016-04-01\n") == {"registered_on": dt.date(2016, 4, 1)}
+
+
+# -- the reference date --------------------------------------------------------------------------
+
+def test_reference_date_precedence(engine):
+    registered = {"registered_on": dt.date(2016, 4, 1)}
+    assert engine.reference_date(registered, dt.date(2016, 6, 1)) == dt.date(2016, 6, 1)
+    assert engine.reference_date(registered, None) == dt.date(2016, 4, 1)
+    assert engine.reference_date({}, None) == dt.date.today()
+    assert engine.reference_date({}, dt.date(2020, 1, 1)) == dt.date(2020, 1, 1)
+
+
+def test_as_of_wins_over_the_registration_date(engine):
+    facts = {"registered_on": "2016-04-01"}
+    assert engine.evaluate("12XR", facts).as_of == dt.date(2016, 4, 1)
+    assert by_id(engine.evaluate("12XR", facts).deadlines, "plan_due").status == "open"
+    late = engine.evaluate("12XR", facts, as_of=dt.date(2016, 6, 1))
+    assert late.as_of == dt.date(2016, 6, 1)
+    assert by_id(late.deadlines, "plan_due").status == "overdue"
+    met = engine.evaluate("12XR", {**facts, "plan_submitted_on": "2016-05-27"}, as_of=dt.date(2016, 6, 1))
+    assert by_id(met.deadlines, "plan_due").status == "met"
+
+
+def test_without_registration_date_the_reference_is_today(engine):
+    result = engine.evaluate("S2-A", {"started_on": "2025-04-15"})
+    assert result.as_of == dt.date.today()
+
+
+def test_the_reference_date_picks_the_edition(engine):
+    with pytest.raises(LookupProblem) as caught:
+        engine.evaluate("LEON-3", {"registered_on": "2030-01-01"})
+    assert "no edition of LEON-3 is valid on 2030-01-01" in caught.value.message
+    result = engine.evaluate("LEON-3", {"registered_on": "2030-01-01"}, as_of=dt.date(2028, 12, 31))
+    assert result.as_of == dt.date(2028, 12, 31)
+    with pytest.raises(LookupProblem):
+        engine.evaluate("12XR", {"registered_on": "2016-03-31"})  # the edition starts 2016-04-01
+    assert engine.product("12XR").code == "12XR"
+
+
+# -- errors ---------------------------------------------------------------------------------------
+
+def test_unknown_product(engine):
+    with pytest.raises(LookupProblem) as caught:
+        engine.evaluate("12XT", PLAIN_12XR)
+    assert caught.value.message == "unknown product '12XT'"
+    assert caught.value.hint == "did you mean '12XR'?"
+    assert isinstance(caught.value, CatalogueError)
+
+
+@pytest.mark.parametrize("facts, message", [
+    ({"registerd_on": "2016-04-01"}, "unknown fact 'registerd_on' (did you mean 'registered_on'?)"),
+    ({"registered_on": "2016-13-01"}, "'registered_on': '2016-13-01' is not a date: there is no month 13"),
+    ({"registered_on": "2016-02-31"}, "'registered_on': '2016-02-31' is not a date: February 2016 has 29 days"),
+    ({"price": "abc"}, "'price' must be an amount of money, not 'abc'"),
+    ({"price": True}, "'price' must be an amount of money, not 'True'"),
+    ({"phases": "WGA"}, "'phases' must be a set of phase, not 'WGA'"),
+    ({"phases": ["orientation", "mediaton"]}, "'mediaton' is not a valid phase for 'phases' (did you mean 'mediation'?)"),
+    ({"hard_to_place": "maybe"}, "'hard_to_place' must be a yes/no value, not 'maybe'"),
+    ({"benefit": "XYZ"}, "'XYZ' is not a valid benefit for 'benefit'"),
+])
+def test_bad_facts_raise_case_error(engine, facts, message):
+    with pytest.raises(CaseError) as caught:
+        engine.evaluate("12XR", {"registered_on": "2016-04-01", **facts})
+    assert caught.value.message == message
+    assert isinstance(caught.value, CatalogueError)
+    with pytest.raises(CaseError):
+        engine.facts(facts)
+
+
+def test_case_errors_from_a_file_carry_its_position(engine, tmp_path):
+    case = tmp_path / "case.yaml"
+    case.write_text("registered_on: 2016-04-01\nhard_to_place: maybe\n", encoding="utf-8")
+    with pytest.raises(CaseError) as caught:
+        engine.read_case(case)
+    assert (caught.value.position.file, caught.value.position.line, caught.value.position.column) == \
+        (str(case), 2, 16)
+
+
+# -- the README ----------------------------------------------------------------------------------
+
+def test_readme_python_example_runs():
+    readme = REPO / "README.md"
+    if not readme.exists():
+        pytest.skip("no README.md yet")
+    blocks = re.findall(r"^```python\n(.*?)^```", readme.read_text(encoding="utf-8"), re.S | re.M)
+    assert blocks, "README.md has no ```python block"
+    for block in blocks:
+        exec(compile(block, str(readme), "exec"), {"__name__": "readme_example"})

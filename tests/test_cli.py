@@ -1,0 +1,792 @@
+"""The `catalogue` command line: every command, every kind of bad input, exit codes, no tracebacks.
+
+Most tests drive `cli.main` through click's CliRunner; a few run the real console script in a
+subprocess to prove that what a user sees on stderr is a message, never a Python traceback.
+Error positions are asserted exactly (file:line:column) wherever the test writes the YAML itself.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import cli
+from interpreter import __version__
+from interpreter.api import Engine
+from interpreter.catalogue import BUNDLED
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+SCRIPT = Path(sys.executable).with_name("catalogue")
+VIA_IMPORT = [sys.executable, "-c", "import cli; cli.run()"]
+COMMAND = [str(SCRIPT)] if SCRIPT.exists() else VIA_IMPORT
+
+CASE_12XR = """\
+registered_on: 2016-04-01
+phases: [orientation, mediation]
+price: 4000
+hard_to_place: false
+"""
+
+# A LEON-3 case whose planned end is the 31st of a month after a February of 29 days.
+CASE_LEON3_CLAMP = """\
+registered_on: 2024-01-02
+started_on: 2024-01-08
+planned_end_on: 2024-03-31
+"""
+
+TEST_CARD_HEAD = """\
+code: T-1
+title: Test product
+source: {document: test.txt, section: "1"}
+edition: {name: first, valid_from: 2016-01-01}
+"""
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+def invoke(*args: str, input: str | None = None):
+    return CliRunner().invoke(cli.main, list(args), input=input)
+
+
+def ok(*args: str, input: str | None = None):
+    result = invoke(*args, input=input)
+    assert result.exception is None, result.stderr
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    return result
+
+
+def bad_input(*args: str, input: str | None = None):
+    """Exit 1, a message on stderr, nothing on stdout, and no exception escaped the command."""
+    result = invoke(*args, input=input)
+    assert isinstance(result.exception, SystemExit), (
+        f"an exception escaped the command: {result.exception!r}")
+    assert result.exit_code == 1, (result.exit_code, result.output)
+    assert result.stdout == ""
+    assert result.stderr.strip()
+    assert "Traceback" not in result.stderr
+    return result
+
+
+def usage_error(*args: str):
+    result = invoke(*args)
+    assert isinstance(result.exception, SystemExit)
+    assert result.exit_code == 2, (result.exit_code, result.output)
+    assert "Traceback" not in result.stderr
+    assert "Error:" in result.stderr
+    return result
+
+
+def evaluate_json(*args: str, input: str | None = None) -> dict:
+    return json.loads(ok("evaluate", *args, input=input).stdout)
+
+
+def run_script(*args: str, input: str | None = None, cwd: Path | None = None,
+               command: list[str] = COMMAND) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if key != "CATALOGUE_TRACEBACK"}
+    env["PYTHONIOENCODING"] = "utf-8"
+    return subprocess.run([*command, *args], input=input, capture_output=True, text=True,
+                          encoding="utf-8", cwd=cwd or REPO, env=env, timeout=120)
+
+
+def position_of(text: str, needle: str, offset: int = 0) -> tuple[int, int]:
+    """1-based line and column of `needle` (plus `offset` characters) in `text`."""
+    index = text.index(needle) + offset
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    return line, column
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch) -> Path:
+    """Work inside tmp_path, so that files are reported by their short relative names."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def cat(workdir) -> Path:
+    """A private copy of the bundled catalogue at ./cat, free to edit."""
+    shutil.copytree(BUNDLED, workdir / "cat")
+    return workdir / "cat"
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def by_id(items: list[dict], id_: str) -> dict:
+    matches = [item for item in items if item["id"] == id_]
+    assert matches, f"no {id_} in {[item['id'] for item in items]}"
+    return matches[0]
+
+
+# -- validate, list, show ------------------------------------------------------------------------
+
+def test_validate_accepts_the_bundled_catalogue():
+    result = ok("validate")
+    engine = Engine(BUNDLED)
+    count = sum(len(editions) for editions in engine.catalogue.products.values())
+    assert result.stdout.startswith(f"ok: {count} product cards")
+    assert engine.catalogue.hash[:16] in result.stdout
+
+
+def test_list_gives_a_line_per_product_with_code_title_and_source():
+    lines = ok("list").stdout.splitlines()
+    products = Engine(BUNDLED).catalogue.products
+    assert len(lines) == len(products)
+    for line, (code, editions) in zip(lines, products.items()):
+        product = editions[-1]
+        assert line.split()[0] == code
+        assert product.title in line
+        assert product.citation.document in line and product.citation.section in line
+    codes = [line.split()[0] for line in lines]
+    for public in ("12XR", "LEON-3", "S2-A"):
+        assert public in codes
+
+
+def test_show_prints_rules_expressions_quotes_and_assumptions():
+    out = ok("show", "12XR").stdout
+    product = Engine(BUNDLED).product("12XR")
+    assert out.splitlines()[0] == f"12XR — {product.title}"
+    assert "Deadlines" in out and "Payments" in out and "Checks" in out
+    assert "plan_due: Re-integratieplan ingediend" in out
+    assert "due = registered_on + 56 days" in out
+    assert "binnen maximaal 56 kalenderdagen" in out  # the source quote
+    for rule in product.rules.values():
+        assert f"  {rule.id}: " in out
+        if rule.citation and rule.citation.quote:
+            assert rule.citation.quote in out
+    assert "\nAssumptions\n" in out
+    for assumption in product.assumptions:
+        assert f"  {assumption.id}: " in out
+
+
+def test_show_includes_the_family_rules_of_leon():
+    out = ok("show", "LEON-3").stdout
+    assert "family: leon" in out
+    assert "extension_request_due" in out and "planned_end_on - 1 month" in out
+    assert "een maand voor afloop van traject" in out
+
+
+def test_show_with_as_of_outside_every_edition_fails_cleanly():
+    result = bad_input("show", "LEON-3", "--as-of", "2030-01-01")
+    assert "no edition of LEON-3 is valid on 2030-01-01" in result.stderr
+
+
+def test_show_unknown_product_suggests_the_close_code():
+    result = bad_input("show", "12XT")
+    assert "unknown product '12XT'" in result.stderr
+    assert "did you mean '12XR'?" in result.stderr
+
+
+def test_version():
+    assert ok("--version").stdout.strip() == f"catalogue, version {__version__}"
+
+
+# -- evaluate: the JSON contract -----------------------------------------------------------------
+
+def test_evaluate_json_has_every_key_design_md_fixes():
+    out = evaluate_json("12XR", str(EXAMPLES / "12XR-case.yaml"), "--format", "json")
+    assert out["product"] == "12XR"
+    assert isinstance(out["edition"], str) and out["edition"]
+    assert out["as_of"] == "2016-04-01"  # the case's registered_on
+    assert {"deadlines", "payments", "reports", "checks", "values", "receipt"} <= set(out)
+    assert "trace" not in out  # only with --explain
+
+    for deadline in out["deadlines"]:
+        assert {"id", "label", "date", "status", "missing", "source"} <= set(deadline)
+        assert deadline["status"] in {"open", "met", "overdue", "unknown"}
+        assert isinstance(deadline["missing"], list)
+    plan = by_id(out["deadlines"], "plan_due")
+    assert plan == plan | {"date": "2016-05-27", "status": "met", "missing": []}
+    assert plan["source"].startswith("000 ") and "12XR" in plan["source"]
+
+    for payment in out["payments"]:
+        assert {"id", "label", "share", "amount", "trigger", "missing"} <= set(payment)
+    effort, result = by_id(out["payments"], "effort"), by_id(out["payments"], "result")
+    assert (effort["share"], effort["amount"]) == ("60%", "2400.00")
+    assert (result["share"], result["amount"]) == ("40%", "1600.00")
+    assert effort["trigger"] == "akkoord Re-integratieplan"
+    assert effort["missing"] == []
+
+    for report in out["reports"]:
+        assert {"id", "label", "date"} <= set(report)
+    for check in out["checks"]:
+        assert {"id", "label", "passed", "message"} <= set(check)
+        assert check["passed"] in (True, False, None)
+    assert by_id(out["checks"], "price_within_guideline")["passed"] is True
+
+    assert out["values"]["max_price"] == "5000.00"  # money: a decimal string with two decimals
+
+    receipt = out["receipt"]
+    assert receipt["engine"] == __version__
+    assert re.fullmatch(r"[0-9a-f]{64}", receipt["catalogue_hash"])
+    assert receipt["catalogue_hash"] == Engine(BUNDLED).catalogue.hash
+
+
+def test_evaluate_json_has_no_floats():
+    text = ok("evaluate", "LEON-3", str(EXAMPLES / "LEON-3-case.yaml")).stdout
+
+    def no_float(value):
+        raise AssertionError(f"a float in the JSON output: {value}")
+
+    json.loads(text, parse_float=no_float)
+
+
+def test_evaluate_is_json_by_default_and_matches_the_api(engine):
+    case = EXAMPLES / "12XR-case.yaml"
+    out = evaluate_json("12XR", str(case))
+    from interpreter.results import to_json
+    facts = engine.read_case(case)
+    assert out == json.loads(json.dumps(to_json(engine.evaluate("12XR", facts, typed=True)), ensure_ascii=False))
+
+
+def test_evaluate_open_results_name_the_missing_facts(workdir):
+    write(workdir / "case.yaml", "registered_on: 2016-04-01\n")
+    out = evaluate_json("12XR", "case.yaml")
+    effort = by_id(out["payments"], "effort")
+    assert effort["amount"] is None and "price" in effort["missing"]
+    assert by_id(out["deadlines"], "work_resumed_due")["status"] == "unknown"
+    assert "phases" in by_id(out["deadlines"], "work_resumed_due")["missing"]
+
+
+def test_evaluate_text_format():
+    out = ok("evaluate", "12XR", str(EXAMPLES / "12XR-case.yaml"), "--format", "text").stdout
+    lines = out.splitlines()
+    assert lines[0].startswith("12XR — ")
+    assert "as of 2016-04-01" in lines[1]
+    assert "Deadlines" in lines and "Payments" in lines and "Checks" in lines
+    assert re.search(r"^  2016-05-27\s+met\s+Re-integratieplan ingediend, done 2016-05-20$", out, re.M)
+    assert re.search(r"^\s+60%\s+€\s+2400\.00\s+Inspanningsdeel", out, re.M)
+    assert re.search(r"^\s+40%\s+€\s+1600\.00\s+Resultaatdeel", out, re.M)
+    assert re.search(r"^  max_price = 5000\.00$", out, re.M)
+    assert lines[-1] == f"receipt: engine {__version__}, catalogue {Engine(BUNDLED).catalogue.hash[:16]}"
+    assert not out.lstrip().startswith("{")
+
+
+def test_text_output_speaks_the_rule_language_not_python():
+    out = ok("evaluate", "LEON-3", str(EXAMPLES / "LEON-3-case.yaml"), "--format", "text", "--explain").stdout
+    assert "fixed_price = true" in out
+    for python_word in ("None", "True", "False", "Decimal(", "datetime."):
+        assert python_word not in out, python_word
+
+
+def test_as_of_overrides_the_registration_date(workdir):
+    write(workdir / "case.yaml", "registered_on: 2016-04-01\n")
+    before = evaluate_json("12XR", "case.yaml")
+    assert before["as_of"] == "2016-04-01"
+    assert by_id(before["deadlines"], "plan_due")["status"] == "open"
+    after = evaluate_json("12XR", "case.yaml", "--as-of", "2016-06-01")
+    assert after["as_of"] == "2016-06-01"
+    plan = by_id(after["deadlines"], "plan_due")
+    assert (plan["date"], plan["status"]) == ("2016-05-27", "overdue")
+
+
+def test_without_registration_date_as_of_is_today():
+    out = evaluate_json("S2-A", str(EXAMPLES / "S2-A-case.json"))
+    assert out["as_of"] == dt.date.today().isoformat()
+
+
+def test_as_of_selects_the_edition_and_fails_outside_it(workdir):
+    write(workdir / "case.yaml", "registered_on: 2024-03-04\n")
+    assert evaluate_json("LEON-3", "case.yaml", "--as-of", "2028-12-31")["as_of"] == "2028-12-31"
+    result = bad_input("evaluate", "LEON-3", "case.yaml", "--as-of", "2030-01-01")
+    assert re.search(r"LEON-3\.yaml:\d+:\d+: no edition of LEON-3 is valid on 2030-01-01", result.stderr)
+    assert "hint: use --as-of" in result.stderr
+
+
+# -- evaluate --explain --------------------------------------------------------------------------
+
+def test_explain_trace_has_card_positions_source_quotes_and_the_clamping_note(cat, workdir):
+    write(workdir / "case.yaml", CASE_LEON3_CLAMP)
+    out = evaluate_json("LEON-3", "case.yaml", "--explain")
+    extension = by_id(out["deadlines"], "extension_request_due")
+    assert extension["date"] == "2024-02-29"
+
+    family = (BUNDLED / "families" / "leon.yaml").read_text(encoding="utf-8")
+    line, column = position_of(family, "due: planned_end_on - 1 month", len("due: "))
+    entries = [e for e in out["trace"] if e.get("rule") == "extension_request_due" and "location" in e]
+    assert len(entries) == 1
+    entry = entries[0]
+    assert entry["location"] == f"{BUNDLED / 'families' / 'leon.yaml'}:{line}:{column}" or \
+        entry["location"].endswith(f"families/leon.yaml:{line}:{column}")
+    assert entry["expression"] == "planned_end_on - 1 month"
+    assert entry["value"] == "2024-02-29"
+    assert "een maand voor afloop van traject" in entry["source"]["quote"]
+    assert entry["source"]["document"].startswith("002")
+    notes = [step["note"] for step in entry["steps"] if "note" in step]
+    assert any("clamp" in note and "2024-02-29" in note for note in notes), notes
+
+    for item in out["trace"]:
+        if "location" in item:
+            assert re.fullmatch(r".+\.yaml:\d+:\d+", item["location"]), item
+            assert item["expression"] and "value" in item
+
+
+def test_explain_locations_name_the_catalogue_copy(cat, workdir):
+    write(workdir / "case.yaml", CASE_LEON3_CLAMP)
+    out = json.loads(ok("--catalogue", "cat", "evaluate", "LEON-3", "case.yaml", "--explain").stdout)
+    family = (cat / "families" / "leon.yaml").read_text(encoding="utf-8")
+    line, column = position_of(family, "due: planned_end_on - 1 month", len("due: "))
+    entry = next(e for e in out["trace"] if e.get("rule") == "extension_request_due" and "location" in e)
+    assert entry["location"] == f"cat/families/leon.yaml:{line}:{column}"
+
+
+def test_explain_text_shows_location_quote_and_clamping(cat, workdir):
+    write(workdir / "case.yaml", CASE_LEON3_CLAMP)
+    out = ok("--catalogue", "cat", "evaluate", "LEON-3", "case.yaml", "--explain", "--format", "text").stdout
+    family = (cat / "families" / "leon.yaml").read_text(encoding="utf-8")
+    line, column = position_of(family, "due: planned_end_on - 1 month", len("due: "))
+    assert f"extension_request_due (due) = 2024-02-29   [cat/families/leon.yaml:{line}:{column}]" in out
+    assert re.search(r"note: .*clamped.*2024-02-29", out)
+    assert "een maand voor afloop van traject" in out
+    assert "\nExplanation\n" in out
+
+
+def test_without_explain_there_is_no_trace():
+    out = evaluate_json("LEON-3", str(EXAMPLES / "LEON-3-case.yaml"))
+    assert "trace" not in out
+    text = ok("evaluate", "LEON-3", str(EXAMPLES / "LEON-3-case.yaml"), "--format", "text").stdout
+    assert "Explanation" not in text
+
+
+# -- case sources: stdin, JSON -------------------------------------------------------------------
+
+def test_case_from_stdin_yaml():
+    out = evaluate_json("12XR", "-", input=CASE_12XR)
+    assert by_id(out["payments"], "effort")["amount"] == "2400.00"
+    assert by_id(out["deadlines"], "work_resumed_due")["date"] == "2016-09-30"
+
+
+def test_case_from_stdin_json():
+    case = json.dumps({"registered_on": "2016-04-01", "phases": ["orientation", "mediation"],
+                       "price": "€4000", "hard_to_place": True})
+    out = evaluate_json("12XR", "-", input=case)
+    effort = by_id(out["payments"], "effort")
+    assert (effort["share"], effort["amount"]) == ("80%", "3200.00")
+
+
+def test_case_file_in_json(workdir):
+    write(workdir / "case.json", json.dumps({"registered_on": "2016-04-01", "price": "4000.00",
+                                              "phases": ["preparation"], "hard_to_place": False}))
+    out = evaluate_json("12XR", "case.json")
+    assert by_id(out["deadlines"], "work_resumed_due")["date"] == "2018-03-30"  # 104 weeks
+    assert by_id(out["payments"], "result")["amount"] == "1600.00"
+
+
+def test_bad_fact_on_stdin_is_reported_against_stdin():
+    result = bad_input("evaluate", "12XR", "-", input="registered_on: 2016-04-01\nregisterd_on: 2016-04-02\n")
+    assert "<stdin>:2:1: unknown fact 'registerd_on' (did you mean 'registered_on'?)" in result.stderr
+
+
+def test_empty_stdin_is_a_bad_case():
+    result = bad_input("evaluate", "12XR", "-", input="")
+    assert result.stderr.startswith("<stdin>:1:1: ")
+
+
+def test_a_case_that_is_not_a_mapping(workdir):
+    write(workdir / "case.yaml", "- registered_on: 2016-04-01\n")
+    result = bad_input("evaluate", "12XR", "case.yaml")
+    assert result.stderr.startswith("case.yaml:1:1: a case must be a block of 'fact: value' lines")
+
+
+# -- --catalogue DIR -----------------------------------------------------------------------------
+
+def test_catalogue_option_uses_the_copy(cat, workdir):
+    assert ok("--catalogue", "cat", "validate").stdout.startswith("ok: ")
+    # A policy change is a YAML edit: raise the 12XR price guideline in the copy only.
+    card = cat / "products" / "uwv" / "12XR.yaml"
+    text = card.read_text(encoding="utf-8")
+    assert "value: €5000" in text
+    card.write_text(text.replace("value: €5000", "value: €6000", 1), encoding="utf-8")
+    write(workdir / "case.yaml", CASE_12XR)
+    changed = json.loads(ok("--catalogue", "cat", "evaluate", "12XR", "case.yaml").stdout)
+    bundled = evaluate_json("12XR", "case.yaml")
+    assert changed["values"]["max_price"] == "6000.00"
+    assert bundled["values"]["max_price"] == "5000.00"
+    assert changed["receipt"]["catalogue_hash"] != bundled["receipt"]["catalogue_hash"]
+    assert [line.split()[0] for line in ok("--catalogue", "cat", "list").stdout.splitlines()] == \
+        [line.split()[0] for line in ok("list").stdout.splitlines()]
+
+
+def test_new_product_card_needs_no_code(cat, workdir):
+    write(cat / "products" / "test" / "T-1.yaml", TEST_CARD_HEAD + textwrap.dedent("""\
+        deadlines:
+          plan_due:
+            label: Plan opgeleverd
+            due: registered_on + 5 days
+        """))
+    assert "T-1      Test product  [test.txt, 1]" in ok("--catalogue", "cat", "list").stdout
+    write(workdir / "case.yaml", "registered_on: 2016-04-01\n")
+    out = json.loads(ok("--catalogue", "cat", "evaluate", "T-1", "case.yaml").stdout)
+    assert by_id(out["deadlines"], "plan_due")["date"] == "2016-04-06"
+
+
+def test_nonexistent_catalogue_folder(workdir):
+    for command in (["validate"], ["list"], ["evaluate", "12XR", str(EXAMPLES / "12XR-case.yaml")]):
+        result = bad_input("--catalogue", "missing", *command)
+        assert result.stderr.startswith("missing:1:1: the catalogue directory 'missing' does not exist")
+        assert "hint:" in result.stderr
+
+
+# -- bad case input: exit 1, file:line:col, no traceback -----------------------------------------
+
+def test_unknown_product_suggests_the_close_code():
+    result = bad_input("evaluate", "12XT", str(EXAMPLES / "12XR-case.yaml"))
+    assert "unknown product '12XT'" in result.stderr
+    assert "did you mean '12XR'?" in result.stderr
+
+
+def test_unknown_product_without_close_match_points_to_list():
+    result = bad_input("evaluate", "ZZZZZZ", str(EXAMPLES / "12XR-case.yaml"))
+    assert "unknown product 'ZZZZZZ'" in result.stderr
+    assert "catalogue list" in result.stderr
+
+
+@pytest.mark.parametrize("case, expected", [
+    ("registered_on: 2016-04-01\nregisterd_on: 2016-04-01\n",
+     "case.yaml:2:1: unknown fact 'registerd_on' (did you mean 'registered_on'?)"),
+    ("registered_on: 2016-13-01\n",
+     "case.yaml:1:16: 'registered_on': '2016-13-01' is not a date: there is no month 13"),
+    ("registered_on: 2016-02-31\n",
+     "case.yaml:1:16: 'registered_on': '2016-02-31' is not a date: February 2016 has 29 days"),
+    ("registered_on: 2016-04-01\nprice: \"abc\"\n",
+     "case.yaml:2:9: 'price' must be an amount of money, not 'abc'"),
+    ("registered_on: 2016-04-01\nphases: WGA\n",
+     "case.yaml:2:9: 'phases' must be a set of phase, not 'WGA'"),
+    ("registered_on: 2016-04-01\nhard_to_place: \"maybe\"\n",
+     "case.yaml:2:17: 'hard_to_place' must be a yes/no value, not 'maybe'"),
+    ("registered_on: 2016-04-01\nphases: [orientation, mediaton]\n",
+     "case.yaml:2:9: 'mediaton' is not a valid phase for 'phases' (did you mean 'mediation'?)"),
+    ("registered_on: 2016-04-01\nbenefit: WGB\n",
+     "case.yaml:2:10: 'WGB' is not a valid benefit for 'benefit' (did you mean 'WGA'?)"),
+    ("registered_on: 2016-04-01\n price: 4000\n",
+     "case.yaml:2:7: a ':' appears where YAML does not expect one"),
+    ("registered_on: 2016-04-01\nprice: \"4000\n",
+     "case.yaml:2:8: a quote is opened here but never closed"),
+    ("registered_on: 2016-04-01\nregistered_on: 2016-04-02\n",
+     "case.yaml:2:1: the key 'registered_on' appears twice in the same block (first on line 1)"),
+])
+def test_bad_case_file(workdir, case, expected):
+    write(workdir / "case.yaml", case)
+    result = bad_input("evaluate", "12XR", "case.yaml")
+    assert result.stderr.splitlines()[0] == expected
+
+
+def test_wrong_types_come_with_a_hint(workdir):
+    hints = {
+        "price: \"abc\"\n": 'write amounts as 4000, 4000.00 or "€4000"',
+        "phases: WGA\n": "write a list, e.g. [orientation, mediation]",
+        "hard_to_place: \"maybe\"\n": "write true or false",
+        "registered_on: 2016-13-01\n": "write dates as YYYY-MM-DD",
+    }
+    for line, hint in hints.items():
+        write(workdir / "case.yaml", line)
+        result = bad_input("evaluate", "12XR", "case.yaml")
+        assert result.stderr.splitlines()[1].startswith("    hint: ")
+        assert hint in result.stderr
+
+
+def test_bad_value_in_json_case_points_into_the_json(workdir):
+    text = '{"registered_on": "2016-04-01", "price": "abc"}\n'
+    write(workdir / "case.json", text)
+    line, column = position_of(text, '"abc"', 1)
+    result = bad_input("evaluate", "12XR", "case.json")
+    assert result.stderr.startswith(f"case.json:{line}:{column}: 'price' must be an amount of money, not 'abc'")
+
+
+def test_unknown_fact_in_json_case(workdir):
+    text = '{\n  "registered_on": "2016-04-01",\n  "registerd_on": "2016-04-01"\n}\n'
+    write(workdir / "case.json", text)
+    result = bad_input("evaluate", "12XR", "case.json")
+    assert result.stderr.startswith("case.json:3:3: unknown fact 'registerd_on' (did you mean 'registered_on'?)")
+
+
+def test_missing_case_file(workdir):
+    result = bad_input("evaluate", "12XR", "nope.yaml")
+    assert result.stderr.startswith("nope.yaml:1:1: the case file 'nope.yaml' does not exist")
+
+
+def test_case_file_that_is_not_utf8(workdir):
+    (workdir / "case.yaml").write_bytes(b"registered_on: 2016-04-01\nprice: \xff\xfe\n")
+    result = bad_input("evaluate", "12XR", "case.yaml")
+    assert result.stderr.startswith("case.yaml:1:1: the file is not UTF-8 text")
+
+
+def test_year_zero_in_a_case_is_a_bad_date_not_a_crash(workdir):
+    write(workdir / "case.yaml", "registered_on: 0000-03-01\n")
+    result = bad_input("evaluate", "12XR", "case.yaml")
+    assert result.stderr.startswith("case.yaml:1:16: ")
+    assert "0000-03-01" in result.stderr
+
+
+# -- bad catalogue: validate and evaluate exit 1 with the card's file:line:col --------------------
+
+def test_type_error_in_a_bundled_card_copy(cat, workdir):
+    card = cat / "products" / "uwv" / "12XR.yaml"
+    text = card.read_text(encoding="utf-8")
+    assert "due: registered_on + 56 days" in text
+    text = text.replace("due: registered_on + 56 days", "due: registered_on + 5", 1)
+    card.write_text(text, encoding="utf-8")
+    line, column = position_of(text, "due: registered_on + 5", len("due: registered_on "))
+    write(workdir / "case.yaml", CASE_12XR)
+    for command in (["validate"], ["evaluate", "12XR", "case.yaml"], ["evaluate", "LEON-3", "case.yaml"]):
+        result = bad_input("--catalogue", "cat", *command)
+        first = result.stderr.splitlines()[0]
+        assert first.startswith(f"cat/products/uwv/12XR.yaml:{line}:{column}: "), first
+        assert "number" in first and "date" in first
+        assert "hint: give the number a unit" in result.stderr
+
+
+def test_type_error_in_a_written_card(cat):
+    write(cat / "products" / "test" / "T-1.yaml", TEST_CARD_HEAD + textwrap.dedent("""\
+        deadlines:
+          plan_due:
+            label: Plan
+            due: registered_on + 5
+        """))
+    result = bad_input("--catalogue", "cat", "validate")
+    # line 8 is '    due: registered_on + 5'; the '+' stands in column 24
+    assert result.stderr.startswith("cat/products/test/T-1.yaml:8:24: cannot add a number to a date")
+
+
+def test_unknown_name_in_a_card_suggests_the_fact(cat):
+    write(cat / "products" / "test" / "T-1.yaml", TEST_CARD_HEAD + textwrap.dedent("""\
+        deadlines:
+          plan_due:
+            label: Plan
+            due: registerd_on + 5 days
+        """))
+    result = bad_input("--catalogue", "cat", "validate")
+    assert result.stderr.startswith("cat/products/test/T-1.yaml:8:10: unknown name 'registerd_on'")
+    assert "did you mean 'registered_on'?" in result.stderr
+
+
+def test_several_problems_are_all_reported(cat):
+    write(cat / "products" / "test" / "T-1.yaml", TEST_CARD_HEAD + textwrap.dedent("""\
+        deadlines:
+          plan_due:
+            label: Plan
+            due: registered_on + 5
+          report_due:
+            label: Report
+            due: registerd_on + 5 days
+        """))
+    result = bad_input("--catalogue", "cat", "validate")
+    assert "cat/products/test/T-1.yaml:8:24: " in result.stderr
+    assert "cat/products/test/T-1.yaml:11:10: " in result.stderr
+    assert result.stderr.rstrip().endswith("2 problems found")
+
+
+def test_broken_yaml_in_a_card(cat, workdir):
+    write(cat / "products" / "test" / "T-1.yaml", "code: T-1\ntitle: Test product\nsource:\n\tdocument: test.txt\n")
+    write(workdir / "case.yaml", CASE_12XR)
+    for command in (["validate"], ["evaluate", "12XR", "case.yaml"]):
+        result = bad_input("--catalogue", "cat", *command)
+        assert result.stderr.startswith("cat/products/test/T-1.yaml:4:1: a tab character is used for indentation")
+        assert "hint: YAML indentation must use spaces" in result.stderr
+
+
+def test_broken_yaml_in_a_bundled_card_copy(cat):
+    card = cat / "products" / "uwv" / "12XR.yaml"
+    text = card.read_text(encoding="utf-8")
+    assert text.startswith("code: 12XR\n")
+    card.write_text(text.replace("code: 12XR\n", "code: 12XR\n title: x: y\n", 1), encoding="utf-8")
+    result = bad_input("--catalogue", "cat", "validate")
+    first = result.stderr.splitlines()[0]
+    assert re.match(r"cat/products/uwv/12XR\.yaml:2:\d+: ", first), first
+
+
+def test_catalogue_without_facts_file(cat):
+    (cat / "facts.yaml").unlink()
+    result = bad_input("--catalogue", "cat", "validate")
+    assert "cat/facts.yaml:1:1: the catalogue has no facts.yaml" in result.stderr
+
+
+def test_year_zero_in_a_card_is_a_bad_date_not_a_crash(cat):
+    write(cat / "products" / "test" / "T-1.yaml",
+          TEST_CARD_HEAD.replace("valid_from: 2016-01-01", "valid_from: 0000-01-01"))
+    result = bad_input("--catalogue", "cat", "validate")
+    assert result.stderr.startswith("cat/products/test/T-1.yaml:4:")
+    assert "0000-01-01" in result.stderr
+
+
+# -- usage errors: exit 2 ------------------------------------------------------------------------
+
+def test_unknown_command():
+    assert "No such command 'frobnicate'" in usage_error("frobnicate").stderr
+
+
+def test_missing_argument():
+    assert "Missing argument 'CASEFILE'" in usage_error("evaluate", "12XR").stderr
+    assert "Missing argument 'CODE'" in usage_error("evaluate").stderr
+    assert "Missing argument 'CODE'" in usage_error("show").stderr
+
+
+def test_bad_format():
+    result = usage_error("evaluate", "12XR", str(EXAMPLES / "12XR-case.yaml"), "--format", "xml")
+    assert "'xml' is not one of 'json', 'text'" in result.stderr
+
+
+@pytest.mark.parametrize("day, message", [
+    ("2016-13-01", "there is no month 13"),
+    ("2016-02-30", "February 2016 has 29 days"),
+    ("tomorrow", "'tomorrow' is not a date"),
+    ("2016-4-1", "'2016-4-1' is not a date"),
+    ("0000-01-01", "'0000-01-01' is not a date"),
+])
+def test_bad_as_of_date(day, message):
+    result = usage_error("evaluate", "12XR", str(EXAMPLES / "12XR-case.yaml"), "--as-of", day)
+    assert "Invalid value for '--as-of'" in result.stderr
+    assert message in result.stderr
+
+
+def test_catalogue_option_must_be_a_folder(workdir):
+    write(workdir / "file.yaml", "a: 1\n")
+    usage_error("--catalogue", "file.yaml", "validate")
+
+
+# -- the demo ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("case", sorted(EXAMPLES.iterdir()), ids=lambda path: path.name)
+def test_example_cases_evaluate(case):
+    code = case.name.split("-case.")[0]
+    out = evaluate_json(code, str(case))
+    assert out["product"] == code
+    assert out["deadlines"] or out["payments"] or out["checks"]
+    ok("evaluate", code, str(case), "--format", "text", "--explain")
+
+
+def test_leon3_example_results():
+    out = evaluate_json("LEON-3", str(EXAMPLES / "LEON-3-case.yaml"))
+    intake = by_id(out["deadlines"], "intake_due")
+    assert (intake["date"], intake["status"]) == ("2024-03-18", "met")
+    assert by_id(out["deadlines"], "extension_request_due")["date"] == "2024-08-30"
+    assert [p["amount"] for p in out["payments"]] == ["3000.00", "3000.00"]
+    assert by_id(out["checks"], "longer_than_three_months")["passed"] is True
+
+
+# -- the real console script: never a traceback ----------------------------------------------------
+
+@pytest.mark.parametrize("command", [COMMAND, VIA_IMPORT], ids=["script", "import"])
+def test_script_validates_and_evaluates(command):
+    assert run_script("validate", command=command).returncode == 0
+    done = run_script("evaluate", "12XR", "examples/12XR-case.yaml", command=command)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert json.loads(done.stdout)["product"] == "12XR"
+
+
+def test_script_reads_stdin():
+    done = run_script("evaluate", "12XR", "-", "--format", "text", input=CASE_12XR)
+    assert done.returncode == 0, done.stderr
+    assert "2400.00" in done.stdout
+    done = run_script("evaluate", "S2-A", "-", input=(EXAMPLES / "S2-A-case.json").read_text(encoding="utf-8"))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["product"] == "S2-A"
+
+
+@pytest.mark.parametrize("case, args, pattern", [
+    (None, ["evaluate", "12XT", "examples/12XR-case.yaml"], r"unknown product '12XT'.*did you mean '12XR'"),
+    ("registered_on: 2016-04-01\nregisterd_on: 2016-04-01\n", ["evaluate", "12XR", "{case}"],
+     r"^{case}:2:1: unknown fact 'registerd_on' \(did you mean 'registered_on'\?\)"),
+    ("registered_on: 2016-13-01\n", ["evaluate", "12XR", "{case}"], r"^{case}:1:16: .*no month 13"),
+    ("registered_on: 2016-02-31\n", ["evaluate", "12XR", "{case}"], r"^{case}:1:16: .*February 2016 has 29 days"),
+    ("price: \"abc\"\n", ["evaluate", "12XR", "{case}"], r"^{case}:1:9: 'price' must be an amount of money"),
+    ("phases: WGA\n", ["evaluate", "12XR", "{case}"], r"^{case}:1:9: 'phases' must be a set of phase"),
+    ("hard_to_place: \"maybe\"\n", ["evaluate", "12XR", "{case}"], r"^{case}:1:17: 'hard_to_place' must be a yes/no"),
+    ("registered_on: [2016-04-01\n", ["evaluate", "12XR", "{case}"], r"^{case}:2:1: "),
+    (None, ["evaluate", "12XR", "does-not-exist.yaml"], r"^does-not-exist\.yaml:1:1: the case file"),
+    (None, ["--catalogue", "no-such-folder", "validate"], r"^no-such-folder:1:1: the catalogue directory"),
+    (None, ["evaluate", "LEON-3", "examples/LEON-3-case.yaml", "--as-of", "2030-01-01"],
+     r"LEON-3\.yaml:\d+:\d+: no edition of LEON-3 is valid on 2030-01-01"),
+], ids=["product", "fact", "month", "day", "money", "set", "bool", "yaml", "nofile", "nocatalogue", "edition"])
+def test_script_bad_input_exits_1_without_traceback(tmp_path, case, args, pattern):
+    name = str(tmp_path / "case.yaml")
+    if case is not None:
+        write(tmp_path / "case.yaml", case)
+    done = run_script(*[arg.format(case=name) for arg in args])
+    assert done.returncode == 1, done.stderr
+    assert done.stdout == ""
+    assert "Traceback" not in done.stderr
+    assert "internal error" not in done.stderr
+    assert re.search(pattern.format(case=re.escape(name)), done.stderr, re.S | re.M), done.stderr
+
+
+def test_script_bad_card_exits_1_without_traceback(tmp_path):
+    root = tmp_path / "cat"
+    shutil.copytree(BUNDLED, root)
+    card = root / "products" / "uwv" / "12XR.yaml"
+    text = card.read_text(encoding="utf-8").replace("due: registered_on + 56 days", "due: registered_on + 5", 1)
+    card.write_text(text, encoding="utf-8")
+    line, column = position_of(text, "due: registered_on + 5", len("due: registered_on "))
+    for args in (["validate"], ["evaluate", "12XR", str(EXAMPLES / "12XR-case.yaml")]):
+        done = run_script("--catalogue", "cat", *args, cwd=tmp_path)
+        assert done.returncode == 1
+        assert "Traceback" not in done.stderr
+        assert done.stderr.startswith(f"cat/products/uwv/12XR.yaml:{line}:{column}: "), done.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["frobnicate"],
+    ["evaluate", "12XR"],
+    ["evaluate", "12XR", "examples/12XR-case.yaml", "--format", "xml"],
+    ["evaluate", "12XR", "examples/12XR-case.yaml", "--as-of", "2016-13-01"],
+    ["evaluate", "12XR", "examples/12XR-case.yaml", "--as-of", "0000-01-01"],
+], ids=["command", "argument", "format", "as-of", "year-0"])
+def test_script_usage_errors_exit_2_without_traceback(args):
+    done = run_script(*args)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "Usage: catalogue" in done.stderr and "Error:" in done.stderr
+
+
+def test_script_year_zero_case_is_reported_as_a_case_error(tmp_path):
+    write(tmp_path / "case.yaml", "registered_on: 0000-03-01\n")
+    done = run_script("evaluate", "12XR", "case.yaml", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith("case.yaml:1:16: "), done.stderr
+
+
+def test_script_stops_quietly_when_the_reader_goes_away():
+    env = {key: value for key, value in os.environ.items() if key != "CATALOGUE_TRACEBACK"}
+    process = subprocess.Popen([*COMMAND, "evaluate", "LEON-3", "examples/LEON-3-case.yaml", "--explain"],
+                               cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # like `| head -0`
+    stderr = process.stderr.read().decode("utf-8")
+    process.stderr.close()
+    assert process.wait(timeout=120) != 2
+    assert "Traceback" not in stderr
+    assert "Exception ignored" not in stderr
+
+
+def test_run_turns_an_unexpected_exception_into_one_line(monkeypatch, capsys):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(Engine, "evaluate", broken)
+    monkeypatch.delenv("CATALOGUE_TRACEBACK", raising=False)
+    monkeypatch.setattr(sys, "argv", ["catalogue", "evaluate", "12XR", str(EXAMPLES / "12XR-case.yaml")])
+    with pytest.raises(SystemExit) as stopped:
+        cli.run()
+    assert stopped.value.code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("internal error: RuntimeError: boom\n")
+    assert "Traceback" not in err and "CATALOGUE_TRACEBACK=1" in err
+    monkeypatch.setenv("CATALOGUE_TRACEBACK", "1")
+    with pytest.raises(RuntimeError, match="boom"):
+        cli.run()
