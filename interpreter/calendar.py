@@ -7,6 +7,9 @@ from functools import lru_cache
 
 from dateutil.easter import easter
 
+# Fixed English names: strftime would follow the machine's language.
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 

@@ -22,6 +22,10 @@ VALUE_SLOTS = {
     "payments": ("base", "share"), "reports": ("date",), "checks": ("test",),
 }
 
+# The part of a card a qualified reference names: `deadlines.plan_due`, also `deadline.plan_due`.
+_SECTION_WORDS = {section: section for section in VALUE_SLOTS}
+_SECTION_WORDS.update({section[:-1]: section for section in VALUE_SLOTS})
+
 AS_OF = "as_of"
 FUNCTIONS = ("min", "max", "round", "next_working_day")
 
@@ -191,10 +195,24 @@ class Checker:
     def _Name(self, node, expected):
         name = node.name
         if node.qualifier is not None:
+            section = _SECTION_WORDS.get(node.qualifier)
+            written = f"{node.qualifier}.{name}"
+            if section is None:
+                raise TypeCheckError(
+                    f"unknown part '{node.qualifier}' in '{written}'"
+                    + _did_you_mean(node.qualifier, list(_SECTION_WORDS)), node.pos,
+                    hint="before the '.' comes the part of the card the rule is in: "
+                    + ", ".join(VALUE_SLOTS) + " (or leave it out and write just the rule's name)")
             rule = self.rules.get(name)
-            if rule is None or rule.section != node.qualifier:
-                raise TypeCheckError(f"there is no rule '{node.qualifier}.{name}'"
-                                     + _did_you_mean(name, list(self.rules)), node.pos)
+            if rule is not None and rule.section != section:
+                raise TypeCheckError(f"there is no '{name}' in {section}: '{name}' is in {rule.section}",
+                                     node.pos, hint=f"write {rule.section}.{name}, or just {name}")
+            if rule is None:
+                same_section = [r.id for r in self.rules.values() if r.section == section]
+                raise TypeCheckError(
+                    f"there is no rule '{written}'" + _did_you_mean(name, same_section or list(self.rules)),
+                    node.pos, hint=(f"the {section} of this card and its family are: " + ", ".join(same_section))
+                    if same_section else f"this card and its family have no {section}")
             return self._rule_ref(node, rule)
         if name in self.rules:
             return self._rule_ref(node, self.rules[name])
@@ -254,7 +272,9 @@ class Checker:
     def _Compare(self, node, expected):
         left, right = self._pair(node.left, node.right)
         if left.type != right.type:
-            raise TypeCheckError(f"cannot compare {t.describe(left.type)} with {t.describe(right.type)}", node.pos)
+            raise TypeCheckError(f"cannot compare {t.describe(left.type)} with {t.describe(right.type)}", node.pos,
+                                 hint="both sides of a comparison must be the same kind of value, "
+                                      "e.g. a date with a date or an amount with an amount")
         if node.op not in ("==", "!=") and left.type not in t.ORDERED:
             raise TypeCheckError(f"'{node.op}' needs numbers, amounts, percentages or dates, "
                                  f"not {t.describe(left.type)}", node.pos, hint="use == or != instead")

@@ -7,6 +7,7 @@ from typing import Any
 
 from . import nodes as n
 from . import types as t
+from .calendar import WEEKDAYS
 from .errors import EvaluationError
 from .model import Product, Rule
 from .printer import to_text
@@ -99,7 +100,7 @@ class Evaluation:
     def _roll_one(self, rule: Rule, day: dt.date) -> dt.date:
         rolled = self.calendar.next_working_day(day)
         if rolled != day and self.explain:
-            reason = self.calendar.holiday_name(day) or day.strftime("%A")
+            reason = self.calendar.holiday_name(day) or WEEKDAYS[day.weekday()]
             self.trace.append({"rule": rule.id, "note": f"{day.isoformat()} is not a working day ({reason}): "
                                                         f"rolled to {rolled.isoformat()}"})
         return rolled

@@ -14,6 +14,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from . import nodes as n
 from .errors import Position, RuleSyntaxError
+from .calendar import MONTHS
 
 GRAMMAR_FILE = Path(__file__).resolve().parent.parent / "grammar" / "rules.lark"
 
@@ -43,9 +44,24 @@ _TERMINAL_WORDS = {
     "COMMA": "','", "DOT": "'.'", "MINUS": "'-'",
     "$END": "the end of the expression",
 }
+_BINARY_OPERATORS = {"COMPARATOR", "ADD_OP", "MUL_OP", "AND", "OR", "__ANON_0", "QMARK"}
 _OPERATOR_TERMINALS = {"COMPARATOR", "ADD_OP", "MUL_OP", "AND", "OR", "IN", "NOT", "__ANON_0", "QMARK"}
 
-_DUTCH_MONEY = re.compile(r"€\s?\d{1,3}(\.\d{3})+(,\d+)?|€\s?\d+,\d+")
+# Characters that come along when a rule is copied from a word processor, and what to write instead.
+_CHARACTER_HINTS = {
+    "×": "multiply with *", "÷": "divide with /", "–": "write a minus as -", "—": "write a minus as -",
+    "≤": "write 'at most' as <=", "≥": "write 'at least' as >=", "≠": "write 'not equal' as !=",
+    **dict.fromkeys("“”‘’", 'texts in a rule use straight double quotes: "..."'),
+    "'": 'texts in a rule use double quotes: "..."',
+    '"': 'a text in double quotes must be closed on the same line: "..."',
+    "%": "write the percent sign right after the number, without a space: 60%",
+    ",": "decimals use a point (12.5%), not a comma; a comma only separates the items of min(...), max(...) "
+         "and {...}",
+}
+# Dates written day first (01-04-2016) or without leading zeros (2016-4-1).
+_LOOSE_DATE = re.compile(r"(?<![\w.-])(?:(\d{1,2})-(\d{1,2})-(\d{4})|(\d{4})-(\d{1,2})-(\d{1,2}))(?![\w.-])")
+# €5.000 / €1350,50 / €5000,- : thousands points, decimal commas and the ',-' of whole euros.
+_DUTCH_MONEY = re.compile(r"€\s?\d{1,3}(\.\d{3})+(,(\d+|-{1,2}))?|€\s?\d+,(\d+|-{1,2})")
 _DUTCH_UNITS = {"dagen": "days", "dag": "days", "kalenderdagen": "days", "werkdagen": "working days",
                 "werkdag": "working days", "weken": "weeks", "week": "weeks", "maanden": "months",
                 "maand": "months", "jaar": "years", "jaren": "years"}
@@ -77,15 +93,29 @@ def _reject_common_mistakes(text: str, locate: Locate) -> None:
     match = _DUTCH_MONEY.search(text)
     if match:
         written = match.group(0)
-        amount = written.replace("€", "").strip().replace(".", "").replace(",", ".")
+        amount = re.sub(r",-+$", "", written.replace("€", "").strip()).replace(".", "").replace(",", ".")
         raise RuleSyntaxError(
             f"'{written}' is written the Dutch way", locate(match.start()),
             hint=f"write amounts with a decimal point and no thousands separator: €{amount}")
+    for match in _LOOSE_DATE.finditer(text):
+        if match.group(1):
+            day, month, year = match.group(1), match.group(2), match.group(3)
+        else:
+            year, month, day = match.group(4), match.group(5), match.group(6)
+        iso = f"{year}-{int(month):02d}-{int(day):02d}"
+        if match.group(0) != iso:
+            raise RuleSyntaxError(f"'{match.group(0)}' is not written as a date the rules understand",
+                                  locate(match.start()),
+                                  hint=f"write dates as year-month-day with two-digit month and day: {iso}")
 
 
 def _syntax_error(error: UnexpectedInput, text: str, locate: Locate) -> RuleSyntaxError:
     offset = getattr(error, "pos_in_stream", None)
-    if isinstance(error, UnexpectedToken):
+    at_end = isinstance(error, UnexpectedEOF) or (isinstance(error, UnexpectedToken) and error.token.type == "$END")
+    if at_end:
+        # Lark gives the end its last token's position; the place something is missing is after it.
+        offset = len(text.rstrip())
+    elif isinstance(error, UnexpectedToken):
         offset = error.token.start_pos if error.token.start_pos is not None else len(text)
     if offset is None:
         offset = len(text)
@@ -94,24 +124,61 @@ def _syntax_error(error: UnexpectedInput, text: str, locate: Locate) -> RuleSynt
 
     if isinstance(error, UnexpectedCharacters):
         char = text[offset] if offset < len(text) else ""
-        hint = "names use letters, digits and '_'; amounts start with €; texts go in double quotes"
-        if char == ",":
-            hint = "decimals use a point (12.5%), not a comma"
-        if char == "'":
-            hint = "texts in a rule use double quotes"
-        return RuleSyntaxError(f"unexpected character '{char}' in {shown}", position, hint)
+        hint = _CHARACTER_HINTS.get(char, "names use letters, digits and '_'; amounts start with €; "
+                                          "texts go in double quotes")
+        written = f'"{char}"' if char == "'" else f"'{char}'"
+        expected = _describe_expected(_expected_terminals(error))
+        return RuleSyntaxError(f"unexpected character {written} in {shown}; expected {expected}", position, hint)
 
-    expected = _describe_expected(getattr(error, "expected", set()) or set())
-    if isinstance(error, UnexpectedEOF) or (isinstance(error, UnexpectedToken) and error.token.type == "$END"):
-        return RuleSyntaxError(f"the expression {shown} ends too early; expected {expected}", position,
-                               hint="complete the expression, or check for a missing ')' or 'else'")
+    terminals = _expected_terminals(error)
+    expected = _describe_expected(terminals)
+    if at_end:
+        hint = "complete the expression, or check for a missing ')' or 'else'"
+        opened = _unclosed_parenthesis(text) if "RPAR" in terminals else None
+        if opened is not None:
+            where = locate(opened)
+            hint = f"the '(' on line {where.line}, column {where.column} is never closed: add the missing ')'"
+        elif terminals == {"ELSE"}:
+            hint = "'if' needs both parts: if CONDITION then VALUE else OTHER VALUE"
+        return RuleSyntaxError(f"the expression {shown} ends too early; expected {expected}", position, hint)
     token = error.token
     hint = None
     if token.type == "NAME" and str(token) in _DUTCH_UNITS:
         hint = f"units are written in English: '{_DUTCH_UNITS[str(token)]}' instead of '{token}'"
+    elif token.type == "NAME" and str(token).lower() in ("euro", "euros", "eur"):
+        hint = "write amounts with the euro sign in front: €5000"
+    elif token.type == "COMMA":
+        hint = _CHARACTER_HINTS[","]
     elif token.type == "NAME" and _previous_is_number(text, offset):
         hint = "after a number comes a unit (days, working days, weeks, months, years) or an operator"
     return RuleSyntaxError(f"unexpected '{token}' in {shown}; expected {expected}", position, hint)
+
+
+def _expected_terminals(error: UnexpectedInput) -> set[str]:
+    """What the parser could have accepted at the error, as precisely as Lark can tell."""
+    expected = set(getattr(error, "expected", None) or ())
+    interactive = getattr(error, "interactive_parser", None)
+    if interactive is not None:
+        try:
+            # Unlike `expected`, this leaves out what only fits in another context (e.g. 'else' with no 'if').
+            expected = set(interactive.accepts())
+        except Exception:  # pragma: no cover - fall back to Lark's coarser list
+            pass
+    return expected
+
+
+def _unclosed_parenthesis(text: str) -> int | None:
+    """The offset of the last '(' that has no matching ')', outside texts in double quotes."""
+    open_at: list[int] = []
+    in_text = False
+    for offset, char in enumerate(text):
+        if char == '"':
+            in_text = not in_text
+        elif not in_text and char == "(":
+            open_at.append(offset)
+        elif not in_text and char == ")" and open_at:
+            open_at.pop()
+    return open_at[-1] if open_at else None
 
 
 def _previous_is_number(text: str, offset: int) -> bool:
@@ -126,13 +193,17 @@ def _show(text: str, offset: int) -> str:
 def _describe_expected(expected: set[str]) -> str:
     names = set(expected)
     words = []
-    if names & _OPERATOR_TERMINALS and len(names) > 3:
+    if names & _BINARY_OPERATORS and len(names) > 3:
         words.append("an operator (such as +, -, ==, and, or)")
         names -= _OPERATOR_TERMINALS
+        # '.' and '(' could continue a name (deadlines.plan_due, min(...)); naming them only confuses.
+        names -= {"DOT", "LPAR"}
     value_starts = {"NAME", "NUMBER", "MONEY", "PERCENT", "DATE", "STRING", "LPAR", "LBRACE", "MINUS"}
     if {"NAME", "NUMBER", "MONEY"} <= names:
         words.append("a value (a name, number, amount, percentage, date, '(' or '{')")
         names -= value_starts | {"TRUE", "FALSE", "IF", "EVERY", "NOT"}
+    at_end = "$END" in names
+    names.discard("$END")
     grammar = lark_parser()
     for name in sorted(names):
         if name in _TERMINAL_WORDS:
@@ -143,10 +214,12 @@ def _describe_expected(expected: set[str]) -> str:
             words.append(f"'{pattern}'")
         except KeyError:
             words.append(name.lower())
-    if not words:
-        return "something else"
     if len(words) > 6:
         words = words[:6] + ["..."]
+    if at_end:
+        words.append(_TERMINAL_WORDS["$END"])
+    if not words:
+        return "something else"
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
@@ -244,12 +317,15 @@ def parse_date(text: str, position: Position) -> dt.date:
     if not match:
         raise RuleSyntaxError(f"'{text}' is not a date", position, hint="write dates as YYYY-MM-DD, e.g. 2016-04-01")
     year, month, day = (int(g) for g in match.groups())
+    if year < dt.MINYEAR:
+        raise RuleSyntaxError(f"'{text}' is not a date: there is no year 0", position,
+                              hint="write dates as YYYY-MM-DD, e.g. 2016-04-01")
     if not 1 <= month <= 12:
         raise RuleSyntaxError(f"'{text}' is not a date: there is no month {month}", position,
                               hint="write dates as YYYY-MM-DD, e.g. 2016-04-01")
     last = calendar.monthrange(year, month)[1]
     if not 1 <= day <= last:
-        month_name = dt.date(year, month, 1).strftime("%B")
+        month_name = MONTHS[month - 1]  # not strftime: that follows the machine's language
         raise RuleSyntaxError(f"'{text}' is not a date: {month_name} {year} has {last} days", position,
                               hint="check the day and the month")
     return dt.date(year, month, day)

@@ -8,6 +8,8 @@ from . import nodes as n
 # Binding strength, loosest first, to put back only the parentheses that are needed.
 _PRECEDENCE = {n.If: 0, n.Every: 0, n.Coalesce: 1, n.Or: 2, n.And: 3, n.Not: 4, n.Compare: 5, n.Member: 5}
 _ARITH = {"+": 6, "-": 6, "*": 7, "/": 7}
+_NON_ASSOCIATIVE = 5  # comparisons and 'in': the grammar allows only one per level
+_SUM = 6  # the level of `every STEP from START`: STEP and START are sums
 
 
 def number_text(value: Decimal) -> str:
@@ -27,10 +29,15 @@ def to_text(node: n.Node) -> str:
     """The expression as a policy editor would write it."""
     own = _precedence(node)
 
-    def sub(child: n.Node, right_side: bool = False) -> str:
+    def sub(child: n.Node, right_side: bool = False, at_least: int | None = None) -> str:
         text = to_text(child)
         inner = _precedence(child)
-        if inner < own or (right_side and inner == own and isinstance(node, n.Arithmetic)):
+        if inner < (own if at_least is None else at_least):
+            return f"({text})"
+        # Binary operators group from the left: `a - (b - c)` and `a ?? (b ?? c)` keep their brackets.
+        # Comparisons do not group at all: `(a == b) == c` keeps them on either side.
+        if inner == own and (right_side or own == _NON_ASSOCIATIVE) and isinstance(
+                node, (n.Arithmetic, n.Compare, n.Member, n.And, n.Or, n.Coalesce)):
             return f"({text})"
         return text
 
@@ -72,11 +79,15 @@ def to_text(node: n.Node) -> str:
     if isinstance(node, n.Not):
         return f"not {sub(node.operand)}"
     if isinstance(node, n.If):
-        return f"if {to_text(node.condition)} then {to_text(node.then)} else {to_text(node.otherwise)}"
+        condition = to_text(node.condition)
+        if _precedence(node.condition) == 0:  # readable: if (if a then b else c) then ...
+            condition = f"({condition})"
+        return f"if {condition} then {to_text(node.then)} else {to_text(node.otherwise)}"
     if isinstance(node, n.Coalesce):
         return f"{sub(node.left)} ?? {sub(node.right, True)}"
     if isinstance(node, n.Call):
         return f"{node.function}({', '.join(to_text(a) for a in node.args)})"
     if isinstance(node, n.Every):
-        return f"every {to_text(node.step)} from {to_text(node.start)} until {to_text(node.until)}"
+        return (f"every {sub(node.step, at_least=_SUM)} from {sub(node.start, at_least=_SUM)} "
+                f"until {to_text(node.until)}")
     raise TypeError(f"cannot print {type(node).__name__}")

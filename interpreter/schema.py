@@ -192,13 +192,44 @@ def _schema_at(schema: dict, schema_path: tuple) -> dict:
 
 
 def _where(path: tuple) -> str:
-    return ".".join(str(p) for p in path) if path else "the top level"
+    """A path as a reader says it: deadlines.plan_due, or assumptions (item 2).applies_to."""
+    if not path:
+        return "the top level"
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f" (item {part + 1})"
+        else:
+            text += ("." if text else "") + str(part)
+    return text
+
+
+def _named(path: tuple) -> str:
+    """The last step of a path: 'label', or item 2 for the second entry of a list."""
+    if path and isinstance(path[-1], int):
+        return f"item {path[-1] + 1}"
+    return f"'{path[-1]}'" if path else "the file"
+
+
+# What a value of a field must look like, for fields with a pattern.
+_PATTERN_HINTS = {
+    RULE_ID: "names use lower-case letters, digits and '_', starting with a letter",
+    r"[A-Z0-9][A-Z0-9-]*": "a product code uses capital letters, digits and '-', like 12XR or LEON-3",
+    r"[a-z][a-z0-9_-]*": "a family name uses lower-case letters, digits, '-' and '_', like uwv-innovatief",
+    r"\d{2}-\d{2}": "write a day of the year as month-day with two digits each, like 12-25",
+}
 
 
 def _explain(error, document: Document, schema: dict, what: str) -> SchemaError:
     path = tuple(error.document_path)
     name = str(path[-1]) if path else ""
     parent = path[:-1]
+    if error.code == errors.UNALLOWED_VALUE.code and error.schema_path and "keysrules" in error.schema_path:
+        # A key outside a fixed list (the headings of a description): an unknown key, said as such.
+        allowed = [str(c) for c in error.constraint]
+        close = difflib.get_close_matches(name, allowed, n=1)
+        return SchemaError(f"unknown key '{name}' in {_where(parent)}; allowed here: {', '.join(allowed)}",
+                           document.key_position(path), hint=f"did you mean '{close[0]}'?" if close else None)
     if error.code == errors.UNKNOWN_FIELD.code:
         allowed = sorted(_schema_at(schema, error.schema_path).keys())
         close = difflib.get_close_matches(name, allowed, n=1)
@@ -214,20 +245,40 @@ def _explain(error, document: Document, schema: dict, what: str) -> SchemaError:
     if error.code == errors.BAD_TYPE.code:
         wanted = error.constraint if isinstance(error.constraint, list) else [error.constraint]
         words = " or ".join(_SCALAR_WORDS.get(w, w) for w in wanted)
-        return SchemaError(f"'{name}' in {_where(parent)} must be {words}", document.position(path),
-                           hint="check the indentation and the '- ' marks of this entry")
+        if wanted == ["dict"] and not isinstance(error.value, dict) and _known_elsewhere(name) \
+                and len(parent) == 1 and parent[0] in RULE_SECTIONS:
+            # `met_by:` indented like a rule name: it belongs to the rule above.
+            return SchemaError(
+                f"'{name}' stands among the names of the {parent[0]}, but it is a key of a rule",
+                document.key_position(path),
+                hint=f"'{name}' is a valid key, but not at this place: check the indentation; "
+                     "indent it as far as the 'label:' of the rule it belongs to")
+        hint = "check the indentation and the '- ' marks of this entry"
+        if isinstance(error.value, list) and "list" not in wanted:
+            hint = (f"write the entries of {_named(path)} as 'name:' lines, not as a list of '- ' items"
+                    if "dict" in wanted else f"write a single value for {_named(path)}, not a list of '- ' items")
+        elif isinstance(error.value, dict) and "dict" not in wanted:
+            hint = (f"{_named(path)} has keys under it, but should be a single value: write the value after "
+                    "the colon, or check the indentation of the lines below it")
+        elif isinstance(error.value, (bool, int, Decimal)) and "string" in wanted:
+            hint = "YAML reads this as a number or as true/false; put it in double quotes to make it a text"
+        return SchemaError(f"{_named(path)} in {_where(parent)} must be {words}", document.position(path),
+                           hint=hint)
     if error.code in (errors.EMPTY_NOT_ALLOWED.code, errors.NOT_NULLABLE.code):
-        return SchemaError(f"'{name}' in {_where(parent)} is empty", document.position(path),
+        return SchemaError(f"{_named(path)} in {_where(parent)} is empty", document.position(path),
                            hint="write a value after the colon")
     if error.code == errors.UNALLOWED_VALUE.code:
-        return SchemaError(f"'{error.value}' is not allowed for '{name}'; use one of: "
-                           + ", ".join(str(c) for c in error.constraint), document.position(path))
+        close = difflib.get_close_matches(str(error.value), [str(c) for c in error.constraint], n=1)
+        place = f"in {_where(parent)}" if path and isinstance(path[-1], int) else f"for '{name}'"
+        return SchemaError(f"'{error.value}' is not allowed {place}; use one of: "
+                           + ", ".join(str(c) for c in error.constraint), document.position(path),
+                           hint=f"did you mean '{close[0]}'?" if close else None)
     if error.code == errors.REGEX_MISMATCH.code:
         if error.schema_path and "keysrules" in error.schema_path:
             return SchemaError(f"'{name}' is not a valid name in {_where(parent)}", document.key_position(path),
-                               hint="names use lower-case letters, digits and '_', starting with a letter")
-        return SchemaError(f"'{error.value}' is not valid for '{name}' in {_where(parent)}",
-                           document.position(path))
+                               hint=_PATTERN_HINTS.get(error.constraint, _PATTERN_HINTS[RULE_ID]))
+        return SchemaError(f"'{error.value}' is not valid for {_named(path)} in {_where(parent)}",
+                           document.position(path), hint=_PATTERN_HINTS.get(error.constraint))
     if error.code == errors.EXCLUDES_FIELD.code:
         return SchemaError(f"'{name}' cannot be combined with '{error.constraint}' in {_where(parent)}",
                            document.key_position(path))

@@ -7,9 +7,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
 
-from .calendar import Calendar
+from .calendar import MONTHS, Calendar
 
 CENT = Decimal("0.01")
+
 HUNDRED = Decimal(100)
 
 
@@ -80,7 +81,7 @@ def add_duration(day: dt.date, duration: Duration, calendar: Calendar, sign: int
     note = None
     if result.day != day.day:
         note = (f"{day.isoformat()} {'+' if sign > 0 else '-'} {duration} has no day {day.day} in "
-                f"{result.strftime('%B %Y')}: clamped to the month's last day, {result.isoformat()}")
+                f"{MONTHS[result.month - 1]} {result.year}: clamped to the month's last day, {result.isoformat()}")
     return result, note
 
 

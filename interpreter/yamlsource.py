@@ -86,8 +86,14 @@ def _align(value: str, text: str, start: int, end: int, offset: int) -> int:
         while raw < end and text[raw] != char:
             raw += 1
         raw += 1
-    while raw < end and text[raw] in " \t\n" and offset < len(value) and not value[offset].isspace():
-        raw += 1
+    if offset < len(value) and not value[offset].isspace():
+        # Skip what the value does not contain: line breaks and indentation, and the second
+        # character of an escape such as '' in single quotes.
+        ahead = raw
+        while ahead < end and text[ahead] != value[offset]:
+            ahead += 1
+        if ahead < end:
+            raw = ahead
     return min(raw, max(end, start))
 
 
@@ -126,6 +132,22 @@ def _yaml_error(error: yaml.MarkedYAMLError, file: str) -> YamlError:
     position = Position(file, mark.line + 1, mark.column + 1) if mark else Position(file, 1, 1)
     problem = error.problem or "this is not valid YAML"
     hint = None
+    before = ""
+    if error.problem_mark is not None and error.problem_mark.buffer is not None:
+        buffer, index = error.problem_mark.buffer, error.problem_mark.index
+        before = buffer[buffer.rfind("\n", 0, index) + 1:index].rstrip()
+    if "while scanning a quoted scalar" in (error.context or "") and error.context_mark is not None:
+        # Point at the quote that is never closed, not at the end of the file where YAML gave up.
+        opening = error.context_mark
+        return YamlError("a quote is opened here but never closed", Position(file, opening.line + 1,
+                                                                             opening.column + 1),
+                         hint="add the closing quote at the end of the value")
+    closed_value = before.endswith(("\"", "'", "]", "}")) and before.lstrip() != before[-1:]
+    if "expected <block end>" in problem and closed_value:
+        return YamlError(
+            "the value ends with its closing quote or bracket, but more text follows on the line", position,
+            hint="a value that starts with a quote, '{' or '[' must end there; to write more, put the whole "
+                 "value in single quotes, e.g. '{WGA, ZW} == {WGA}' or '\"a\" text'")
     if "\\t" in problem or "\t" in problem:
         problem = "a tab character is used for indentation"
         hint = "YAML indentation must use spaces; replace the tab by spaces"
@@ -207,6 +229,9 @@ def _scalar(node: yaml.ScalarNode, document: Document) -> Any:
 
 
 def _tag_error(node: yaml.Node, document: Document) -> YamlError:
-    return YamlError(f"the YAML tag '{node.tag}' is not allowed in the catalogue",
+    tag = node.tag
+    if tag.startswith("tag:yaml.org,2002:"):
+        tag = "!!" + tag[len("tag:yaml.org,2002:"):]  # as it was written
+    return YamlError(f"the YAML tag '{tag}' is not allowed in the catalogue",
                      document._position_at(node.start_mark.index),
                      hint="remove the '!' tag; the catalogue only uses plain YAML values")
