@@ -75,6 +75,11 @@ class Catalogue:
                             hint="use --as-of with a date inside an edition's validity")
 
 
+def _did_you_mean(name: str, candidates) -> str:
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
 def display_path(path: Path) -> str:
     """A path as the user should see it: relative to the working directory when inside it."""
     try:
@@ -257,11 +262,12 @@ class _Loader:
         before = len(self.errors)
         card_source = card.data["source"]
         rules: dict[str, Rule] = {}
-        assumptions: list[Assumption] = []
-        calendar_name = default_calendar
+        assumptions: list[tuple[Assumption, Document, tuple]] = []
+        calendar_name, calendar_at = default_calendar, card.position(("calendar",))
         for document in chain + [card]:
             source = document.data["source"]
-            calendar_name = document.data.get("calendar", calendar_name)
+            if "calendar" in document.data:
+                calendar_name, calendar_at = document.data["calendar"], document.position(("calendar",))
             for section in SECTIONS:
                 for rule in self._rules(document, section, source.get("document", card_source.get("document", ""))):
                     if rule.id in rules:
@@ -271,17 +277,20 @@ class _Loader:
                             hint="rule names must be unique across a card and its family; rename one"))
                     else:
                         rules[rule.id] = rule
-            for item in document.data.get("assumptions", []):
-                assumptions.append(Assumption(item["id"], item["text"], tuple(item.get("applies_to", []))))
+            for index, item in enumerate(document.data.get("assumptions", [])):
+                assumption = Assumption(item["id"], item["text"], tuple(item.get("applies_to", [])))
+                assumptions.append((assumption, document, ("assumptions", index, "applies_to")))
         calendar = calendars.get(calendar_name)
         if calendar is None:
-            self.errors.append(SchemaError(f"unknown calendar '{calendar_name}'", card.position(("calendar",)),
+            self.errors.append(SchemaError(f"unknown calendar '{calendar_name}'", calendar_at,
                                            hint="the calendars are: " + ", ".join(sorted(calendars))))
-        for assumption in assumptions:
-            for target in assumption.applies_to:
+        for assumption, document, path in assumptions:
+            for index, target in enumerate(assumption.applies_to):
                 if target not in rules:
                     self.errors.append(SchemaError(
-                        f"assumption '{assumption.id}' applies to unknown rule '{target}'", card.position(("assumptions",))))
+                        f"assumption '{assumption.id}' applies to unknown rule '{target}'"
+                        + _did_you_mean(target, rules), document.position(path + (index,)),
+                        hint="list the names of rules of this card or its family under applies_to"))
         if len(self.errors) > before:
             return None
         checked, problems = check_rules(vocabulary.fact_types, vocabulary.enums, rules)
@@ -296,8 +305,9 @@ class _Loader:
             code=card.data["code"], title=card.data["title"], family=card.data.get("family"), file=card.file,
             citation=self._citation(card, card_source, ""),
             edition=edition["name"], valid_from=valid_from, valid_until=valid_until, calendar=calendar,
-            rules=checked, assumptions=tuple(assumptions), description=card.data.get("description", {}),
-            pos=card.position(("code",)))
+            rules=checked, assumptions=tuple(a for a, _, _ in assumptions),
+            description=card.data.get("description", {}),
+            pos=card.position(("edition", "valid_from")))
 
     def _date(self, document: Document, path: tuple) -> dt.date | None:
         try:

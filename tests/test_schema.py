@@ -353,6 +353,23 @@ def test_unknown_calendar(card_error):
     assert "atw" in error.hint
 
 
+def test_unknown_calendar_in_a_family_points_at_the_family(tmp_path, catalogue_root):
+    family = FAMILY + "calendar: atv\n"
+    root = catalogue_with(tmp_path, catalogue_root, {"T-1.yaml": HEAD + "family: test-family\n"},
+                          {"test-family.yaml": family})
+    errors = errors_of(root)
+    assert [Path(e.position.file).name for e in errors] == ["test-family.yaml"]
+    assert errors[0].message == "unknown calendar 'atv'"
+    assert errors[0].position.line == family.count("\n")
+
+
+def test_assumption_about_an_unknown_rule(card_error):
+    error = card_error(HEAD + DEADLINE + "assumptions:\n  - id: a\n    text: t\n    applies_to: [d, plan_du]\n")
+    lines = (HEAD + DEADLINE).count("\n")
+    assert error.message.startswith("assumption 'a' applies to unknown rule 'plan_du'")
+    assert where(error) == (lines + 4, 21)  # '    applies_to: [d, ' is 20 characters
+
+
 def test_overlapping_editions_of_the_same_code(tmp_path, catalogue_root):
     first = HEAD + "  valid_from: 2016-01-01\n  valid_until: 2016-12-31\n" + DEADLINE
     second = HEAD + "  valid_from: 2016-06-01\n" + DEADLINE
@@ -361,9 +378,9 @@ def test_overlapping_editions_of_the_same_code(tmp_path, catalogue_root):
     assert len(errors) == 1, [str(e) for e in errors]
     error = errors[0]
     assert isinstance(error, SchemaError)
-    # Reported on the later edition, at its code.
+    # Reported on the later edition, at its valid_from (line 8: "  valid_from: 2016-06-01").
     assert Path(error.position.file) == root / "products" / "T-1b.yaml"
-    assert where(error) == (1, 7)
+    assert where(error) == (8, 15)
     assert "two editions of T-1 are valid at the same time" in error.message
     assert "T-1a.yaml" in error.message and "T-1b.yaml" in error.message
     assert "valid_until" in error.hint
