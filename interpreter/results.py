@@ -231,6 +231,7 @@ def to_text(result: Result, explain: bool = False) -> str:
             amount = _money(p.amount) or "unknown"
             extra = f" (needs {', '.join(p.missing)})" if p.missing else ""
             on = f" on {p.trigger}" if p.trigger else ""
+            on += f" ({p.date.isoformat()})" if p.date else ""
             lines.append(f"  {share:>5}  € {amount:>10}  {p.label}{on}{extra}")
     if result.reports:
         lines.append("Reports")
