@@ -27,7 +27,7 @@ _SECTION_WORDS = {section: section for section in VALUE_SLOTS}
 _SECTION_WORDS.update({section[:-1]: section for section in VALUE_SLOTS})
 
 AS_OF = "as_of"
-FUNCTIONS = ("min", "max", "round", "next_working_day")
+FUNCTIONS = ("min", "max", "round", "next_working_day", "text")
 
 _VERBS = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}
 
@@ -43,6 +43,7 @@ for _op in "+-":
     for _same in (t.NUMBER, t.MONEY, t.PERCENT):
         _allow(_op, _same, _same, _same)
 _allow("+", t.DURATION, t.DATE, t.DATE)
+_allow("+", t.TEXT, t.TEXT, t.TEXT)
 _allow("-", t.DATE, t.DATE, t.NUMBER)
 for _a, _b, _r in ((t.NUMBER, t.NUMBER, t.NUMBER), (t.MONEY, t.NUMBER, t.MONEY), (t.MONEY, t.PERCENT, t.MONEY),
                    (t.PERCENT, t.NUMBER, t.PERCENT), (t.DURATION, t.NUMBER, t.DURATION)):
@@ -346,6 +347,11 @@ class Checker:
             if len(args) != 1 or types[0] not in (t.MONEY, t.NUMBER, t.PERCENT):
                 raise TypeCheckError("round(...) takes one amount, number or percentage", node.pos)
             return self._typed(node, types[0], args=args)
+        if node.function == "text":
+            if len(args) != 1 or isinstance(types[0], (t.SetType, t.ListType)):
+                raise TypeCheckError("text(...) takes one value (not a set or a list)", node.pos,
+                                     hint='join texts with +, e.g. "12XR " + text(district)')
+            return self._typed(node, t.TEXT, args=args)
         if len(args) != 1 or types[0] != t.DATE:
             raise TypeCheckError("next_working_day(...) takes one date", node.pos)
         return self._typed(node, t.DATE, args=args)

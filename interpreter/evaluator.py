@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, DivisionByZero, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, DivisionByZero, InvalidOperation
 from typing import Any
 
 from . import nodes as n
@@ -300,7 +300,10 @@ class Evaluation:
         if node.function == "max":
             return max(args)
         if node.function == "round":
-            return to_cents(args[0]) if node.type == t.MONEY else args[0].quantize(Decimal(1))
+            return to_cents(args[0]) if node.type == t.MONEY else args[0].quantize(Decimal(1), ROUND_HALF_UP)
+        if node.function == "text":
+            shown = describe_value(args[0], node.args[0].type)
+            return ("true" if shown else "false") if isinstance(shown, bool) else str(shown)
         day = self.calendar.next_working_day(args[0])
         if day != args[0]:
             self._note(f"{args[0].isoformat()} is not a working day: next working day is {day.isoformat()}")

@@ -225,3 +225,15 @@ def test_money_values_are_decimal(tmp_path):
     amounts = [p.amount for p in result.payments]
     assert amounts == [Decimal("3200.00"), Decimal("800.00")]
     assert all(type(a) is Decimal for a in amounts)
+
+
+@pytest.mark.parametrize("expr, facts, expected", [
+    ('"12XR " + text(district)', {"district": "D03"}, "12XR D03"),
+    ('"prijs " + text(price)', {"price": 4000}, "prijs 4000.00"),
+    ('text(registered_on)', {"registered_on": "2016-04-01"}, "2016-04-01"),
+    ('text(hard_to_place)', {"hard_to_place": True}, "true"),
+    ("round(12.5%)", {}, "13%"),      # half up, not to even
+    ("round(price)", {"price": "10.005"}, "10.01"),
+])
+def test_text_and_rounding(expr_engine, expr, facts, expected):
+    assert value(expr_engine(expr), expr, facts) == expected
