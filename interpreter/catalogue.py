@@ -13,6 +13,7 @@ from typing import Any
 from . import schema as s
 from . import types as t
 from .calendar import WEEKDAYS, Calendar, HolidayRule
+from .cases import convert_facts
 from .checker import AS_OF, check_rules
 from .splits import check_splits
 from .errors import CatalogueError, LookupProblem, Position, RuleSyntaxError, SchemaError, raise_all
@@ -301,13 +302,26 @@ class _Loader:
         self.errors.extend(check_splits(checked, vocabulary, card.file))
         valid_from = self._date(card, ("edition", "valid_from"))
         valid_until = self._date(card, ("edition", "valid_until"))
+        example_facts, example_as_of = self._example(card, vocabulary)
         return Product(
             code=card.data["code"], title=card.data["title"], family=card.data.get("family"), file=card.file,
             citation=self._citation(card, card_source, ""),
             edition=edition["name"], valid_from=valid_from, valid_until=valid_until, calendar=calendar,
             rules=checked, assumptions=tuple(a for a, _, _ in assumptions),
             description=card.data.get("description", {}),
-            pos=card.position(("edition", "valid_from")))
+            pos=card.position(("edition", "valid_from")), example_facts=example_facts, example_as_of=example_as_of)
+
+    def _example(self, card: Document, vocabulary: Vocabulary) -> tuple[dict | None, dt.date | None]:
+        """The card's worked example, its facts checked like any case file."""
+        spec = card.data.get("example")
+        if spec is None:
+            return None, None
+        try:
+            facts = convert_facts(spec["facts"], vocabulary, card, ("example", "facts"))
+        except CatalogueError as error:
+            self.errors.append(error)
+            return None, None
+        return facts, self._date(card, ("example", "as_of")) if "as_of" in spec else None
 
     def _date(self, document: Document, path: tuple) -> dt.date | None:
         try:

@@ -103,6 +103,8 @@ class Product:
     assumptions: tuple[Assumption, ...] = ()
     description: dict[str, Any] = field(default_factory=dict)
     pos: Position | None = None
+    example_facts: dict[str, Any] | None = None  # typed facts of the sheet's worked example
+    example_as_of: dt.date | None = None
 
     def in_section(self, section: str) -> list[Rule]:
         return [rule for rule in self.rules.values() if rule.section == section]

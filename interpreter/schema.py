@@ -102,6 +102,8 @@ CARD = {
     "calendar": TEXT,
     "description": DESCRIPTION,
     "assumptions": ASSUMPTIONS,
+    # The worked example of the product sheet: a case evaluated by the interpreter.
+    "example": {"type": "dict", "schema": {"as_of": DATE, "facts": {"type": "dict", "required": True}}},
     **RULE_SECTIONS,
 }
 
