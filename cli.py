@@ -16,6 +16,7 @@ from interpreter.errors import CatalogueError, ErrorList, Position, RuleSyntaxEr
 from interpreter.parser import parse_date
 from interpreter.printer import to_text as expression_text
 from interpreter.results import to_json, to_text
+from interpreter.testing import run_all, select_test_files
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
 
@@ -77,12 +78,39 @@ def validate(ctx: click.Context) -> None:
 
 
 @main.command(name="list")
+@click.option("--as-of", type=_IsoDate(), default=None, help="Only the editions valid on this date.")
 @click.pass_context
-def list_products(ctx: click.Context) -> None:
-    """The products, a line each: code, title and source."""
+def list_products(ctx: click.Context, as_of: dt.date | None) -> None:
+    """The products, a line each: code, title and source (and the edition, with --as-of)."""
     for code, editions in _engine(ctx).catalogue.products.items():
-        product = editions[-1]
-        click.echo(f"{code:<8} {product.title}  [{product.citation.document}, {product.citation.section}]")
+        if as_of is None:
+            product = editions[-1]
+            click.echo(f"{code:<8} {product.title}  [{product.citation.document}, {product.citation.section}]")
+            continue
+        for product in editions:
+            if product.valid_on(as_of):
+                span = f"{product.valid_from or '…'} to {product.valid_until or '…'}"
+                click.echo(f"{code:<8} {product.title}  [edition {product.edition}, valid {span}]")
+
+
+@main.command(name="test")
+@click.argument("cards", nargs=-1)
+@click.pass_context
+def run_tests(ctx: click.Context, cards: tuple[str, ...]) -> None:
+    """Run the YAML test cases of all cards, or of the given product codes or card files."""
+    engine = _engine(ctx)
+    try:
+        paths = select_test_files(engine.catalogue, cards)
+        outcomes = run_all(engine, paths)
+    except CatalogueError as error:
+        _fail(error)
+    failed = [outcome for outcome in outcomes if not outcome.passed]
+    for outcome in failed:
+        click.echo(f"FAILED {outcome.position}: {outcome.name}")
+        for failure in outcome.failures:
+            click.echo(f"    {failure}")
+    click.echo(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
+    sys.exit(EXIT_BAD_INPUT if failed else EXIT_OK)
 
 
 @main.command()
@@ -148,6 +176,71 @@ def evaluate(ctx: click.Context, code: str, casefile: str, as_of: dt.date | None
         click.echo(json.dumps(to_json(result, explain), ensure_ascii=False, indent=2))
     else:
         click.echo(to_text(result, explain))
+
+
+@main.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def diff(ctx: click.Context, old: str, new: str, output_format: str) -> None:
+    """What changed between two catalogues: folders, or git revisions such as HEAD~1."""
+    from interpreter import diff as differ
+
+    current = Path(ctx.obj["catalogue"])
+    with differ.scratch_dir() as scratch:
+        try:
+            engines = [Engine(differ.resolve(side, current, Path(scratch))) for side in (old, new)]
+            changes = differ.compare(*engines)
+        except CatalogueError as error:
+            _fail(error)
+    if output_format == "json":
+        click.echo(json.dumps(differ.as_json(changes), ensure_ascii=False, indent=2))
+    else:
+        click.echo(differ.as_text(changes))
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the schemas (default: the catalogue's schemas/ folder).")
+@click.pass_context
+def schema(ctx: click.Context, out: Path | None) -> None:
+    """Write JSON Schemas for cards, families, test files and case files, for editors."""
+    from interpreter.jsonschema import write_schemas
+
+    engine = _engine(ctx)
+    target = out or engine.catalogue.root / "schemas"
+    try:
+        written = write_schemas(engine.catalogue.vocabulary, target)
+    except OSError as error:
+        _fail(CatalogueError(f"cannot write the schemas: {error.strerror}", Position(str(target), 1, 1)))
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
+@main.command(name="new")
+@click.argument("code")
+@click.option("--family", required=True, help="The family the product belongs to (a file in families/).")
+@click.pass_context
+def new_card(ctx: click.Context, code: str, family: str) -> None:
+    """Scaffold a card with every section and a test file; the catalogue still validates."""
+    from interpreter.scaffold import new_card as scaffold
+
+    root = Path(ctx.obj["catalogue"])
+    catalogue = _engine(ctx).catalogue  # refuse to add to a catalogue that does not load
+    try:
+        written = scaffold(root, code, family, dt.date.today().isoformat(), catalogue)
+    except CatalogueError as error:
+        _fail(error)
+    try:
+        Engine(root)
+    except CatalogueError as error:
+        for path in written:
+            path.unlink(missing_ok=True)
+        _fail(error)
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo(f"next: fill in the TODOs, then run 'catalogue validate' and 'catalogue test {code}'")
 
 
 def run() -> None:

@@ -97,6 +97,8 @@ def convert_value(raw: Any, type_: t.Type, name: str, where: Position, document,
         match = _PERCENT.fullmatch(str(raw).strip()) if isinstance(raw, str) else None
         if not match:
             raise wrong
+        if not 0 <= Decimal(match.group(1)) <= 100:
+            raise CaseError(f"'{name}' is {raw}: a percentage must be between 0% and 100%", where)
         return Decimal(match.group(1))
     if type_ == t.BOOL:
         if not isinstance(raw, bool):

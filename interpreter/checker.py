@@ -5,6 +5,7 @@ import dataclasses
 import difflib
 
 from . import nodes as n
+from . import printer
 from . import types as t
 from .errors import CatalogueError, Position, TypeCheckError
 from .model import Expr, Rule
@@ -161,6 +162,10 @@ class Checker:
         return self._typed(node, t.MONEY)
 
     def _PercentLit(self, node, expected):
+        if node.value > 100:
+            raise TypeCheckError(f"{printer.number_text(node.value)}% is more than 100%", node.pos,
+                                 hint="a share or rate is between 0% and 100%; check for a typing error "
+                                      "(60% instead of 600%)")
         return self._typed(node, t.PERCENT)
 
     def _DateLit(self, node, expected):

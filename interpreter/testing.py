@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from . import schema as s
 from .api import Engine
 from .cases import convert_facts
-from .errors import CatalogueError, Position, raise_all
+from .errors import CatalogueError, LookupProblem, Position, raise_all
 from .parser import parse_date
 from .results import to_json
 from .yamlsource import Document, load_file
@@ -46,6 +47,29 @@ class TestCase:
 
 def discover(root: Path) -> list[Path]:
     return sorted((root / "products").rglob("*.tests.yaml"))
+
+
+def select_test_files(catalogue, cards: tuple[str, ...] | list[str]) -> list[Path]:
+    """The test files of the given product codes or card files; all of them when none are given."""
+    files = discover(catalogue.root)
+    if not cards:
+        return files
+    chosen = []
+    for card in cards:
+        if card in catalogue.products:
+            stems = {Path(p.file).name.removesuffix(".yaml") for p in catalogue.products[card]}
+            matches = [f for f in files if f.name.removesuffix(".tests.yaml") in stems]
+        else:
+            path = Path(card)
+            name = path.name.removesuffix(".yaml").removesuffix(".tests")
+            matches = [f for f in files if f.name.removesuffix(".tests.yaml") == name]
+        if not matches:
+            close = difflib.get_close_matches(card, list(catalogue.products), n=1, cutoff=0.5)
+            raise LookupProblem(f"no test file for '{card}'", Position("<command line>", 1, 1),
+                                hint=(f"did you mean '{close[0]}'? " if close else "")
+                                + "give a product code (catalogue list) or a card file")
+        chosen.extend(m for m in matches if m not in chosen)
+    return chosen
 
 
 def load_tests(path: Path, engine: Engine) -> list[TestCase]:

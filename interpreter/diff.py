@@ -1,0 +1,300 @@
+"""Compare two catalogues and say in plain words what changed, and which test cases now come out differently."""
+from __future__ import annotations
+
+import io
+import subprocess
+import tarfile
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from . import nodes as n
+from .api import Engine
+from .errors import CatalogueError, LookupProblem, Position
+from .model import Product, Rule
+from .printer import number_text, to_text
+from .results import to_json
+from .testing import discover, load_tests
+
+UNIT_WORDS = {"days": "kalenderdagen", "working_days": "werkdagen", "weeks": "weken", "months": "maanden",
+              "years": "jaar"}
+SHOWN_CASES = 5
+_LITERALS = (n.NumberLit, n.MoneyLit, n.PercentLit, n.DateLit, n.DurationLit, n.TextLit, n.BoolLit, n.SetLit)
+
+
+@dataclass
+class CaseChange:
+    case: str
+    at: str
+    rule: str
+    old: str
+    new: str
+
+
+@dataclass
+class RuleChange:
+    kind: str        # added, removed, changed
+    section: str
+    rule: str
+    label: str
+    details: list[str] = field(default_factory=list)
+    cases: list[CaseChange] = field(default_factory=list)
+
+
+@dataclass
+class ProductChange:
+    code: str
+    file: str
+    kind: str        # added, removed, changed
+    details: list[str] = field(default_factory=list)
+    rules: list[RuleChange] = field(default_factory=list)
+
+
+# -- where the two catalogues come from ------------------------------------------------------------
+
+def resolve(side: str, current: Path, scratch: Path) -> Path:
+    """A catalogue folder for `side`: a folder as given, or the catalogue as it was at a git revision."""
+    path = Path(side)
+    if path.is_dir():
+        if not (path / "catalogue.yaml").exists() and (path / "catalogue" / "catalogue.yaml").exists():
+            return path / "catalogue"
+        return path
+    return _from_git(side, current.resolve(), scratch)
+
+
+def _git(args: list[str], cwd: Path) -> bytes:
+    completed = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
+    if completed.returncode != 0:
+        raise LookupProblem(completed.stderr.decode(errors="replace").strip().splitlines()[-1]
+                            if completed.stderr else "git failed", Position("<command line>", 1, 1))
+    return completed.stdout
+
+
+def _from_git(revision: str, current: Path, scratch: Path) -> Path:
+    try:
+        top = Path(_git(["rev-parse", "--show-toplevel"], current).decode().strip())
+        _git(["rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], top)
+    except (LookupProblem, OSError):
+        raise LookupProblem(f"'{revision}' is neither a catalogue folder nor a git revision",
+                            Position("<command line>", 1, 1),
+                            hint="give two folders, or git revisions such as HEAD~1 (the working tree is a folder)"
+                            ) from None
+    relative = current.relative_to(top).as_posix()
+    archive = _git(["archive", "--format=tar", revision, relative], top)
+    target = scratch / revision.replace("/", "_").replace("~", "-").replace("^", "-")
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(target, filter="data")
+    return target / relative
+
+
+# -- what changed -------------------------------------------------------------------------------------
+
+def literal_changes(old: n.Node, new: n.Node) -> list[tuple[n.Node, n.Node]] | None:
+    """The literals that differ when two trees have the same shape; None when the shape changed."""
+    if type(old) is not type(new):
+        return None
+    if isinstance(old, _LITERALS):
+        return [] if old == new else [(old, new)]
+    if old != new and not n.children(old):
+        return None  # a different name or reference
+    for name in ("op", "function", "negated"):
+        if getattr(old, name, None) != getattr(new, name, None):
+            return None
+    old_children, new_children = n.children(old), n.children(new)
+    if len(old_children) != len(new_children):
+        return None
+    pairs = []
+    for a, b in zip(old_children, new_children):
+        found = literal_changes(a, b)
+        if found is None:
+            return None
+        pairs.extend(found)
+    return pairs
+
+
+def literal_words(old: n.Node, new: n.Node) -> str:
+    if isinstance(old, n.DurationLit) and isinstance(new, n.DurationLit) and old.unit == new.unit:
+        return f"{old.amount} → {new.amount} {UNIT_WORDS[old.unit]}"
+    if isinstance(old, n.DurationLit) and isinstance(new, n.DurationLit):
+        return f"{old.amount} {UNIT_WORDS[old.unit]} → {new.amount} {UNIT_WORDS[new.unit]}"
+    if isinstance(old, n.PercentLit):
+        return f"{number_text(old.value)}% → {number_text(new.value)}%"
+    return f"{to_text(old)} → {to_text(new)}"
+
+
+def expression_change(slot: str, old: n.Node, new: n.Node) -> str | None:
+    if old == new:
+        return None
+    pairs = literal_changes(old, new)
+    if pairs:
+        return f"{slot}: " + "; ".join(literal_words(a, b) for a, b in pairs)
+    return f"{slot}: {to_text(old)} → {to_text(new)}"
+
+
+def _span(valid_from, valid_until) -> str:
+    return f"{valid_from or '…'} to {valid_until or '…'}"
+
+
+def rule_changes(old: Rule, new: Rule) -> list[str]:
+    details = []
+    if old.label != new.label:
+        details.append(f"label: “{old.label}” → “{new.label}”")
+    for slot in dict.fromkeys([*old.exprs, *new.exprs]):
+        a, b = old.exprs.get(slot), new.exprs.get(slot)
+        if a is None:
+            details.append(f"{slot} added: {to_text(b.node)}")
+        elif b is None:
+            details.append(f"{slot} removed (was {to_text(a.node)})")
+        else:
+            change = expression_change(slot, a.node, b.node)
+            if change:
+                details.append(change)
+    if [(e.valid_from, e.valid_until, e.expr.node) for e in old.editions] != \
+            [(e.valid_from, e.valid_until, e.expr.node) for e in new.editions]:
+        before = "; ".join(f"{to_text(e.expr.node)} ({_span(e.valid_from, e.valid_until)})" for e in old.editions)
+        after = "; ".join(f"{to_text(e.expr.node)} ({_span(e.valid_from, e.valid_until)})" for e in new.editions)
+        if len(old.editions) == len(new.editions) == 1 and old.editions[0].valid_from == new.editions[0].valid_from \
+                and old.editions[0].valid_until == new.editions[0].valid_until:
+            details.append(expression_change("value", old.editions[0].expr.node, new.editions[0].expr.node))
+        else:
+            details.append(f"value: {before} → {after}")
+    for name in ("roll", "message"):
+        if getattr(old, name) != getattr(new, name):
+            details.append(f"{name}: {getattr(old, name)} → {getattr(new, name)}")
+    if (old.citation and old.citation.quotes) != (new.citation and new.citation.quotes):
+        details.append("quoted source sentence changed")
+    if (old.citation and old.citation.section) != (new.citation and new.citation.section):
+        details.append(f"source section: {old.citation and old.citation.section} → "
+                       f"{new.citation and new.citation.section}")
+    return details
+
+
+def product_changes(old: Product, new: Product) -> ProductChange:
+    change = ProductChange(new.code, new.file, "changed")
+    if old.title != new.title:
+        change.details.append(f"title: “{old.title}” → “{new.title}”")
+    if old.edition != new.edition:
+        change.details.append(f"edition: {old.edition} → {new.edition}")
+    if (old.valid_from, old.valid_until) != (new.valid_from, new.valid_until):
+        change.details.append(f"valid: {_span(old.valid_from, old.valid_until)} → "
+                              f"{_span(new.valid_from, new.valid_until)}")
+    for rule_id in dict.fromkeys([*old.rules, *new.rules]):
+        a, b = old.rules.get(rule_id), new.rules.get(rule_id)
+        if a is None:
+            change.rules.append(RuleChange("added", b.section, rule_id, b.label))
+        elif b is None:
+            change.rules.append(RuleChange("removed", a.section, rule_id, a.label))
+        else:
+            details = rule_changes(a, b)
+            if details:
+                change.rules.append(RuleChange("changed", b.section, rule_id, b.label, details))
+    return change
+
+
+def _editions(engine: Engine) -> dict[tuple[str, str], Product]:
+    root = engine.catalogue.root
+    return {(p.code, Path(p.file).resolve().relative_to(root.resolve()).as_posix()): p
+            for editions in engine.catalogue.products.values() for p in editions}
+
+
+def compare(old: Engine, new: Engine) -> list[ProductChange]:
+    """Every product, edition and rule that differs, with the test cases whose results moved."""
+    before, after = _editions(old), _editions(new)
+    changes = []
+    for key in dict.fromkeys([*before, *after]):
+        code, file = key
+        if key not in before:
+            changes.append(ProductChange(code, file, "added", [f"new edition {after[key].edition}, valid "
+                                                                 f"{_span(after[key].valid_from, after[key].valid_until)}"]))
+        elif key not in after:
+            changes.append(ProductChange(code, file, "removed", [f"edition {before[key].edition} removed"]))
+        else:
+            change = product_changes(before[key], after[key])
+            change.file = file
+            if change.details or change.rules:
+                changes.append(change)
+    _attach_cases(changes, old, new)
+    return changes
+
+
+def _result_of(item_id: str, result: dict) -> str:
+    """One rule's result in a few words, from the JSON of `evaluate`."""
+    for section in ("deadlines", "payments", "reports", "checks"):
+        items = [i for i in result[section] if i["id"] == item_id]
+        if not items:
+            continue
+        if section == "deadlines":
+            return f"{items[0]['date'] or 'unknown'} ({items[0]['status']})"
+        if section == "payments":
+            return f"{items[0]['share'] or '?'} = {items[0]['amount'] or 'unknown'}"
+        if section == "reports":
+            return ", ".join(i["date"] or "unknown" for i in items)
+        return {True: "passed", False: "failed", None: "open"}[items[0]["passed"]]
+    if item_id in result["values"]:
+        value = result["values"][item_id]
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return "unknown" if value is None else str(value)
+    if item_id in result.get("not_applicable", []):
+        return "does not apply"
+    return "absent"
+
+
+def _attach_cases(changes: list[ProductChange], old: Engine, new: Engine) -> None:
+    watched = {(c.code, r.rule): r for c in changes for r in c.rules if r.kind == "changed"}
+    if not watched:
+        return
+    for path in discover(new.catalogue.root):
+        try:
+            cases = load_tests(path, new)
+        except CatalogueError:
+            continue
+        for case in cases:
+            rules = [rule_id for (code, rule_id) in watched if code == case.product]
+            if not rules:
+                continue
+            outcomes = []
+            for engine in (old, new):
+                try:
+                    facts = engine.facts({k: v for k, v in case.document.sub(case.path + ("facts",)).items()})
+                    outcomes.append(to_json(engine.evaluate(case.product, facts, as_of=case.as_of, typed=True)))
+                except CatalogueError as error:
+                    outcomes.append({"error": error.message})
+            for rule_id in rules:
+                before = outcomes[0].get("error") or _result_of(rule_id, outcomes[0])
+                after = outcomes[1].get("error") or _result_of(rule_id, outcomes[1])
+                if before != after:
+                    watched[(case.product, rule_id)].cases.append(
+                        CaseChange(case.name, _short(case.position), rule_id, before, after))
+
+
+def _short(position: Position) -> str:
+    return f"{Path(position.file).name}:{position.line}"
+
+
+def as_json(changes: list[ProductChange]) -> list[dict]:
+    return [asdict(change) for change in changes]
+
+
+def as_text(changes: list[ProductChange]) -> str:
+    if not changes:
+        return "no differences"
+    lines = []
+    for change in changes:
+        if change.kind != "changed":
+            lines.append(f"{change.code}: product {change.kind} ({change.file}); " + "; ".join(change.details))
+            continue
+        lines.append(f"{change.code} ({change.file})")
+        lines.extend(f"  {detail}" for detail in change.details)
+        for rule in change.rules:
+            lines.append(f"  {rule.section} {rule.rule} ({rule.label}): {rule.kind}")
+            lines.extend(f"    {detail}" for detail in rule.details)
+            for case in rule.cases[:SHOWN_CASES]:
+                lines.append(f"    test case “{case.case}” ({case.at}): {case.old} → {case.new}")
+            if len(rule.cases) > SHOWN_CASES:
+                lines.append(f"    … and {len(rule.cases) - SHOWN_CASES} more test cases (--format json lists all)")
+    return "\n".join(lines)
+
+
+def scratch_dir() -> tempfile.TemporaryDirectory:
+    return tempfile.TemporaryDirectory(prefix="catalogue-diff-")

@@ -1,0 +1,121 @@
+"""Derive JSON Schemas for editors from the cerberus schemas and the fact vocabulary (no second copy)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from . import schema as s
+from . import types as t
+
+DRAFT = "http://json-schema.org/draft-07/schema#"
+CASE_FILE = "case.schema.json"
+
+# How each cerberus type is written in JSON Schema.
+_TYPES = {"string": ["string"], "scalar": ["string", "number", "boolean"], "dict": ["object"],
+          "list": ["array"], "integer": ["integer"], "boolean": ["boolean"]}
+
+
+def from_cerberus(rules: dict) -> dict:
+    """One cerberus field definition as a JSON Schema."""
+    out: dict[str, Any] = {}
+    types = rules.get("type")
+    if types:
+        types = types if isinstance(types, list) else [types]
+        json_types = [j for name in types for j in _TYPES[name]]
+        out["type"] = json_types[0] if len(json_types) == 1 else json_types
+    if rules.get("empty") is False and types and "string" in types:
+        out["minLength"] = 1
+    if "allowed" in rules:
+        out["enum"] = list(rules["allowed"])
+    if "regex" in rules:
+        out["pattern"] = f"^(?:{rules['regex']})$"
+    schema = rules.get("schema")
+    if isinstance(schema, dict) and types and "dict" in types and all(isinstance(v, dict) for v in schema.values()):
+        out.update(mapping(schema))
+    elif isinstance(schema, dict) and types and "list" in types:
+        out["items"] = from_cerberus(schema)
+    if "keysrules" in rules:
+        keys = rules["keysrules"]
+        if "regex" in keys:
+            out["propertyNames"] = {"pattern": f"^(?:{keys['regex']})$"}
+        elif "allowed" in keys:
+            out["propertyNames"] = {"enum": list(keys["allowed"])}
+    if "valuesrules" in rules:
+        out["additionalProperties"] = from_cerberus(rules["valuesrules"])
+    return out
+
+
+def mapping(fields: dict) -> dict:
+    """A cerberus mapping schema: known keys only, required ones listed."""
+    out = {"type": "object", "properties": {key: from_cerberus(value) for key, value in fields.items()},
+           "additionalProperties": False}
+    required = [key for key, value in fields.items() if value.get("required")]
+    if required:
+        out["required"] = required
+    return out
+
+
+def document_schema(fields: dict, title: str) -> dict:
+    return {"$schema": DRAFT, "title": title, **mapping(fields)}
+
+
+def fact_schema(fact_type: t.Type, label: str) -> dict:
+    """How a case file writes a value of this type (see interpreter/cases.py)."""
+    if fact_type == t.DATE:
+        out = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+    elif fact_type == t.MONEY:
+        out = {"type": ["number", "string"], "pattern": r"^€?\s*-?\d+(\.\d+)?$"}
+    elif fact_type == t.NUMBER:
+        out = {"type": "number"}
+    elif fact_type == t.PERCENT:
+        out = {"type": "string", "pattern": r"^-?\d+(\.\d+)?\s*%$"}
+    elif fact_type == t.BOOL:
+        out = {"type": "boolean"}
+    elif fact_type == t.DURATION:
+        out = {"type": "string", "pattern": r"^\d+\s+(working\s+days?|days?|weeks?|months?|years?)$"}
+    elif isinstance(fact_type, t.EnumType):
+        out = {"enum": list(fact_type.members)}
+    elif isinstance(fact_type, t.SetType):
+        out = {"type": "array", "items": {"enum": list(fact_type.enum.members)}, "uniqueItems": True}
+    else:
+        out = {"type": "string"}
+    return {"description": label, **out}
+
+
+def case_schema(vocabulary) -> dict:
+    return {"$schema": DRAFT, "title": "Case: the facts of one client's trajectory", "type": "object",
+            "properties": {name: fact_schema(fact.type, fact.label) for name, fact in vocabulary.facts.items()},
+            "additionalProperties": False}
+
+
+def all_schemas(vocabulary) -> dict[str, dict]:
+    """Every schema an editor needs, by file name."""
+    card = document_schema(s.CARD, "Product card")
+    tests = document_schema(s.TEST_FILE, "YAML test cases of a card")
+    # Facts written inside a card or a test file follow the case schema, so editors complete them too.
+    card["properties"]["example"]["properties"]["facts"] = {"$ref": CASE_FILE}
+    tests["properties"]["cases"]["items"]["properties"]["facts"] = {"$ref": CASE_FILE}
+    return {
+        "card.schema.json": card,
+        "family.schema.json": document_schema(s.FAMILY, "Product family"),
+        "tests.schema.json": tests,
+        CASE_FILE: case_schema(vocabulary),
+    }
+
+
+def render(schemas: dict[str, dict]) -> dict[str, str]:
+    return {name: json.dumps(schema, ensure_ascii=False, indent=2) + "\n" for name, schema in schemas.items()}
+
+
+def write_schemas(vocabulary, out_dir: Path) -> list[Path]:
+    """Write the schemas; each file is written whole (temporary file, then rename)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in render(all_schemas(vocabulary)).items():
+        target = out_dir / name
+        temporary = target.with_suffix(".json.tmp")
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(target)
+        written.append(target)
+    return written
