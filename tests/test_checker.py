@@ -437,12 +437,15 @@ def value(text: str) -> str:
     return HEAD + f"values:\n  v:\n    label: Test value\n    value: {text}\n"
 
 
-def card_errors(tmp_path: Path, source: Path, card: str) -> list[CatalogueError]:
+def card_errors(tmp_path: Path, source: Path, card: str, families: dict[str, str] | None = None
+                ) -> list[CatalogueError]:
     root = tmp_path / "catalogue"
     shutil.copytree(source, root)
     shutil.rmtree(root / "products")
     (root / "products").mkdir()
     (root / "products" / "T-1.yaml").write_text(card, encoding="utf-8")
+    for name, text in (families or {}).items():
+        (root / "families" / name).write_text(text, encoding="utf-8")
     try:
         load_catalogue(root)
     except ErrorList as errors:
@@ -514,10 +517,12 @@ def test_card_unknown_rule(type_error):
 
 
 def test_card_reference_to_a_family_rule(tmp_path, catalogue_root):
-    # uwv-innovatief has a parameter contract_max_term (1 year): a card of that family may use it.
-    card = HEAD + "family: uwv-innovatief\n" + (
+    # The family has a parameter contract_max_term (1 year): a card of that family may use it.
+    family = ("family: test-family\ntitle: Test family\nsource: {document: f.txt, section: '1'}\n"
+              "parameters:\n  contract_max_term: {label: Looptijd, value: 1 year}\n")
+    card = HEAD + "family: test-family\n" + (
         "deadlines:\n  d:\n    label: Test deadline\n    due: contract_started_on + parameters.contract_max_term\n")
-    assert card_errors(tmp_path, catalogue_root, card) == []
+    assert card_errors(tmp_path, catalogue_root, card, {"test-family.yaml": family}) == []
 
 
 def test_card_unknown_function(type_error):
