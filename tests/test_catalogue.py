@@ -38,3 +38,15 @@ def test_catalogue_hash_is_stable_and_changes_with_any_file(tmp_path):
 
 def test_test_files_do_not_count_as_cards(engine):
     assert all(not p.file.endswith(".tests.yaml") for eds in engine.catalogue.products.values() for p in eds)
+
+
+def test_every_catalogue_file_names_its_editor_schema(catalogue_root):
+    # Editors (VS Code's YAML support) read this first line to complete keys and flag mistakes.
+    expected = {"products": ("card.schema.json", "tests.schema.json"), "families": ("family.schema.json",)}
+    for folder, schemas in expected.items():
+        for path in (catalogue_root / folder).rglob("*.yaml"):
+            first = path.read_text(encoding="utf-8").splitlines()[0]
+            schema = schemas[1] if path.name.endswith(".tests.yaml") else schemas[0]
+            assert first.startswith("# yaml-language-server: $schema="), path
+            target = (path.parent / first.split("=", 1)[1]).resolve()
+            assert target == (catalogue_root / "schemas" / schema).resolve() and target.exists(), path

@@ -603,11 +603,12 @@ def test_broken_yaml_in_a_card(cat, workdir):
 def test_broken_yaml_in_a_bundled_card_copy(cat):
     card = cat / "products" / "uwv" / "12XR.yaml"
     text = card.read_text(encoding="utf-8")
-    assert text.startswith("code: 12XR\n")
+    assert text.startswith("# yaml-language-server: $schema=../../schemas/card.schema.json\ncode: 12XR\n")
     card.write_text(text.replace("code: 12XR\n", "code: 12XR\n title: x: y\n", 1), encoding="utf-8")
     result = bad_input("--catalogue", "cat", "validate")
     first = result.stderr.splitlines()[0]
-    assert re.match(r"cat/products/uwv/12XR\.yaml:2:\d+: ", first), first
+    # line 1 is the editor's schema line, line 2 the code, line 3 the broken one
+    assert re.match(r"cat/products/uwv/12XR\.yaml:3:\d+: ", first), first
 
 
 def test_catalogue_without_facts_file(cat):
