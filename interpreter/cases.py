@@ -98,7 +98,8 @@ def convert_value(raw: Any, type_: t.Type, name: str, where: Position, document,
         if not match:
             raise wrong
         if not 0 <= Decimal(match.group(1)) <= 100:
-            raise CaseError(f"'{name}' is {raw}: a percentage must be between 0% and 100%", where)
+            raise CaseError(f"'{name}' is {raw}: a percentage must be between 0% and 100%", where,
+                            hint='write the percentage as a number from 0 to 100 with a % sign, e.g. "90%"')
         return Decimal(match.group(1))
     if type_ == t.BOOL:
         if not isinstance(raw, bool):

@@ -18,6 +18,7 @@ from .testing import discover, load_tests
 
 UNIT_WORDS = {"days": "kalenderdagen", "working_days": "werkdagen", "weeks": "weken", "months": "maanden",
               "years": "jaar"}
+UNIT_WORD = {"days": "kalenderdag", "working_days": "werkdag", "weeks": "week", "months": "maand", "years": "jaar"}
 SHOWN_CASES = 5
 _LITERALS = (n.NumberLit, n.MoneyLit, n.PercentLit, n.DateLit, n.DurationLit, n.TextLit, n.BoolLit, n.SetLit)
 
@@ -80,7 +81,12 @@ def _from_git(revision: str, current: Path, scratch: Path) -> Path:
                             hint="give two folders, or git revisions such as HEAD~1 (the working tree is a folder)"
                             ) from None
     relative = current.relative_to(top).as_posix()
-    archive = _git(["archive", "--format=tar", revision, relative], top)
+    try:
+        archive = _git(["archive", "--format=tar", revision, relative], top)
+    except LookupProblem:
+        raise LookupProblem(f"the catalogue folder '{relative}' does not exist in revision '{revision}'",
+                            Position("<command line>", 1, 1),
+                            hint="compare with a later revision, or give the old catalogue as a folder") from None
     target = scratch / revision.replace("/", "_").replace("~", "-").replace("^", "-")
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(target, filter="data")
@@ -112,11 +118,15 @@ def literal_changes(old: n.Node, new: n.Node) -> list[tuple[n.Node, n.Node]] | N
     return pairs
 
 
+def _unit(amount: int, unit: str) -> str:
+    return (UNIT_WORD if amount == 1 else UNIT_WORDS)[unit]
+
+
 def literal_words(old: n.Node, new: n.Node) -> str:
     if isinstance(old, n.DurationLit) and isinstance(new, n.DurationLit) and old.unit == new.unit:
-        return f"{old.amount} → {new.amount} {UNIT_WORDS[old.unit]}"
+        return f"{old.amount} → {new.amount} {_unit(new.amount, new.unit)}"
     if isinstance(old, n.DurationLit) and isinstance(new, n.DurationLit):
-        return f"{old.amount} {UNIT_WORDS[old.unit]} → {new.amount} {UNIT_WORDS[new.unit]}"
+        return f"{old.amount} {_unit(old.amount, old.unit)} → {new.amount} {_unit(new.amount, new.unit)}"
     if isinstance(old, n.PercentLit):
         return f"{number_text(old.value)}% → {number_text(new.value)}%"
     return f"{to_text(old)} → {to_text(new)}"
@@ -240,10 +250,37 @@ def _result_of(item_id: str, result: dict) -> str:
     return "absent"
 
 
+def _references(rule: Rule) -> set[str]:
+    nodes = [node for expr in rule.exprs.values() for node in n.walk(expr.node)]
+    nodes += [node for edition in rule.editions for node in n.walk(edition.expr.node)]
+    return {node.name for node in nodes if isinstance(node, n.RuleRef)}
+
+
+def _affected(rule_id: str, product: Product | None) -> list[str]:
+    """The rule and every rule that uses it, directly or through others (a price cap and its check)."""
+    if product is None:
+        return [rule_id]
+    users: dict[str, set[str]] = {}
+    for rule in product.rules.values():
+        for name in _references(rule):
+            users.setdefault(name, set()).add(rule.id)
+    found, todo = [rule_id], [rule_id]
+    while todo:
+        for user in sorted(users.get(todo.pop(), ())):
+            if user not in found:
+                found.append(user)
+                todo.append(user)
+    return found
+
+
 def _attach_cases(changes: list[ProductChange], old: Engine, new: Engine) -> None:
     watched = {(c.code, r.rule): r for c in changes for r in c.rules if r.kind == "changed"}
     if not watched:
         return
+    products = {}
+    for (code, rule_id) in watched:
+        editions = new.catalogue.products.get(code) or []
+        products[(code, rule_id)] = next((p for p in editions if rule_id in p.rules), None)
     for path in discover(new.catalogue.root):
         try:
             cases = load_tests(path, new)
@@ -261,11 +298,19 @@ def _attach_cases(changes: list[ProductChange], old: Engine, new: Engine) -> Non
                 except CatalogueError as error:
                     outcomes.append({"error": error.message})
             for rule_id in rules:
-                before = outcomes[0].get("error") or _result_of(rule_id, outcomes[0])
-                after = outcomes[1].get("error") or _result_of(rule_id, outcomes[1])
-                if before != after:
+                affected = _affected(rule_id, products[(case.product, rule_id)])
+                for target in affected:
+                    before = outcomes[0].get("error") or _result_of(target, outcomes[0])
+                    after = outcomes[1].get("error") or _result_of(target, outcomes[1])
+                    if before == after:
+                        continue
+                    if target == rule_id and len(affected) > 1 and \
+                            watched[(case.product, rule_id)].section == "parameters":
+                        continue  # a parameter's new value stands in its details; what it changes is news
                     watched[(case.product, rule_id)].cases.append(
-                        CaseChange(case.name, _short(case.position), rule_id, before, after))
+                        CaseChange(case.name, _short(case.position), target, before, after))
+                    if "error" in outcomes[0] or "error" in outcomes[1]:
+                        break
 
 
 def _short(position: Position) -> str:
@@ -290,7 +335,8 @@ def as_text(changes: list[ProductChange]) -> str:
             lines.append(f"  {rule.section} {rule.rule} ({rule.label}): {rule.kind}")
             lines.extend(f"    {detail}" for detail in rule.details)
             for case in rule.cases[:SHOWN_CASES]:
-                lines.append(f"    test case “{case.case}” ({case.at}): {case.old} → {case.new}")
+                what = "" if case.rule == rule.rule else f"{case.rule} "
+                lines.append(f"    test case “{case.case}” ({case.at}): {what}{case.old} → {case.new}")
             if len(rule.cases) > SHOWN_CASES:
                 lines.append(f"    … and {len(rule.cases) - SHOWN_CASES} more test cases (--format json lists all)")
     return "\n".join(lines)

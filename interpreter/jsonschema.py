@@ -16,8 +16,14 @@ _TYPES = {"string": ["string"], "scalar": ["string", "number", "boolean"], "dict
           "list": ["array"], "integer": ["integer"], "boolean": ["boolean"]}
 
 
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+
+
 def from_cerberus(rules: dict) -> dict:
     """One cerberus field definition as a JSON Schema."""
+    if rules is s.DATE:
+        # cerberus accepts any scalar and the loader reads the date; an editor can say more while typing.
+        return {"type": "string", "pattern": DATE_PATTERN, "description": "a date: YYYY-MM-DD, e.g. 2016-04-01"}
     out: dict[str, Any] = {}
     types = rules.get("type")
     if types:
@@ -63,11 +69,12 @@ def document_schema(fields: dict, title: str) -> dict:
 def fact_schema(fact_type: t.Type, label: str) -> dict:
     """How a case file writes a value of this type (see interpreter/cases.py)."""
     if fact_type == t.DATE:
-        out = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+        out = {"type": "string", "pattern": DATE_PATTERN}
     elif fact_type == t.MONEY:
         out = {"type": ["number", "string"], "pattern": r"^€?\s*-?\d+(\.\d+)?$"}
     elif fact_type == t.NUMBER:
-        out = {"type": "number"}
+        # like money, a number may be written as a decimal text ("1.5"), which keeps it exact
+        out = {"type": ["number", "string"], "pattern": r"^-?\d+(\.\d+)?$"}
     elif fact_type == t.PERCENT:
         out = {"type": "string", "pattern": r"^-?\d+(\.\d+)?\s*%$"}
     elif fact_type == t.BOOL:

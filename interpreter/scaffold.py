@@ -1,6 +1,7 @@
 """Write a new, valid card and its test file for policy staff to fill in."""
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import os
 import re
@@ -9,7 +10,9 @@ from pathlib import Path
 import yaml
 
 from . import nodes as n
-from .errors import LookupProblem, Position, SchemaError
+from .model import SECTIONS
+from .errors import CatalogueError, LookupProblem, Position, SchemaError
+from .results import to_json
 from .yamlsource import load_file
 
 CARD_TEMPLATE = """\
@@ -86,30 +89,71 @@ cases:
     as_of: {today}
     facts: {{}}
     expect:
-      missing: []
+      # Every fact an open result of this card needs{missing_note}.
+      missing: [{missing}]
 """
 
 CODE = re.compile(r"[A-Z0-9][A-Z0-9-]*")
 
 
-def family_needs(catalogue, family: str) -> tuple[str, dict]:
+def _chain_rule_ids(root: Path, family: str) -> tuple[set[str], set[str]] | None:
+    """The family names of `family`'s chain (itself and what it extends) and the rule names they define."""
+    documents = {}
+    for path in sorted((root / "families").glob("*.yaml")):
+        try:
+            data = load_file(path).data
+        except Exception:  # noqa: BLE001 - a broken family is reported by validate, not here
+            continue
+        if isinstance(data, dict) and isinstance(data.get("family"), str):
+            documents[data["family"]] = data
+    names, ids, name = set(), set(), family
+    while name and name in documents and name not in names:
+        names.add(name)
+        data = documents[name]
+        for section in SECTIONS:
+            rules = data.get(section) or {}
+            if not isinstance(rules, dict):
+                continue
+            ids.update(rules)
+            if section == "payments":
+                for spec in rules.values():
+                    if isinstance(spec, dict) and isinstance(spec.get("parts"), dict):
+                        ids.update(spec["parts"])
+        name = data.get("extends")
+    return (names, ids) if names else None
+
+
+def family_needs(catalogue, family: str, root: Path | None = None) -> tuple[str, dict]:
     """Rules a family's rules refer to but leave to each card, as written on a sibling card.
 
-    Returns the sibling's file name and a mapping ready to dump as the new card's `parameters`.
+    A sibling is a card of the family, or of a family that extends it (LEON-3 for the family leon,
+    through leon-lang). Returns the sibling's file name and a mapping ready to dump as the new card's
+    `parameters`.
     """
-    for editions in catalogue.products.values():
-        sibling = editions[-1]
-        if sibling.family != family:
+    chain = _chain_rule_ids(root or catalogue.root, family)
+    if chain is None:
+        return "", {}
+    _, family_ids = chain
+    siblings = [editions[-1] for editions in catalogue.products.values()]
+    # Cards of the family itself first, then cards of families built on it.
+    siblings.sort(key=lambda product: product.family != family)
+    for sibling in siblings:
+        sibling_chain = _chain_rule_ids(root or catalogue.root, sibling.family) if sibling.family else None
+        if sibling_chain is None or family not in sibling_chain[0]:
             continue
-        needed = {}
-        for rule in sibling.rules.values():
-            if rule.origin == sibling.file:
-                continue
+        needed: dict = {}
+        todo = [rule_id for rule_id in sibling.rules if rule_id in family_ids]
+        seen = set(todo)
+        while todo:
+            rule = sibling.rules[todo.pop(0)]
             nodes = [node for expr in rule.exprs.values() for node in n.walk(expr.node)]
             nodes += [node for edition in rule.editions for node in n.walk(edition.expr.node)]
             for node in nodes:
-                if isinstance(node, n.RuleRef) and sibling.rules[node.name].origin == sibling.file:
+                if isinstance(node, n.RuleRef) and node.name not in family_ids and node.name not in seen \
+                        and node.name in sibling.rules:
+                    seen.add(node.name)
                     needed[node.name] = sibling.rules[node.name]
+                    todo.append(node.name)
         return Path(sibling.file).name, {name: _as_parameter(rule) for name, rule in needed.items()}
     return "", {}
 
@@ -118,6 +162,8 @@ def _as_parameter(rule) -> dict:
     out = {"label": f"TODO (copied from a sibling card, check it): {rule.label}"}
     if rule.editions:
         out["value"] = rule.editions[-1].expr.text
+    elif rule.expr("value") is not None:
+        out["value"] = rule.expr("value").text
     if rule.citation:
         out["source"] = {"section": rule.citation.section}
         if rule.citation.quotes:
@@ -137,7 +183,8 @@ def new_card(root: Path, code: str, family: str, today: str, catalogue=None) -> 
         raise LookupProblem(f"unknown family '{family}'", Position("<command line>", 1, 1),
                             hint=(f"did you mean '{close[0]}'? " if close else "")
                             + "the families are: " + ", ".join(sorted(families)))
-    if any(p.stem == code for p in (root / "products").rglob("*.yaml")):
+    if any(p.stem == code for p in (root / "products").rglob("*.yaml")) or \
+            (catalogue is not None and code in catalogue.products):
         raise LookupProblem(f"a card for {code} already exists", Position("<command line>", 1, 1),
                             hint="for a new edition, copy the card and give it a later edition.valid_from")
     folder = _family_folder(root, family)
@@ -147,24 +194,54 @@ def new_card(root: Path, code: str, family: str, today: str, catalogue=None) -> 
     values = dict(code=code, family=family, document=document, today=today, schemas=schemas,
                   parameters="parameters: {}")
     if catalogue is not None:
-        sibling, needed = family_needs(catalogue, family)
+        sibling, needed = family_needs(catalogue, family, root)
         if needed:
             body = yaml.safe_dump(needed, allow_unicode=True, sort_keys=False, width=100)
             values["parameters"] = (f"# The family's rules need these from every card; copied from {sibling}.\n"
                                     "parameters:\n" + "".join(f"  {line}\n" for line in body.splitlines()))
+    created = [parent for parent in (folder, *folder.parents) if not parent.exists()]
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     try:
-        for path, template in ((card, CARD_TEMPLATE), (tests, TESTS_TEMPLATE)):
-            temporary = path.with_suffix(".tmp")
-            temporary.write_text(template.format(**values), encoding="utf-8")
-            temporary.replace(path)
-            written.append(path)
-    except OSError as error:
+        _write(card, CARD_TEMPLATE.format(**values))
+        written.append(card)
+        # The new card must leave the catalogue valid; its empty case tells which facts the family's rules need.
+        missing = _missing_of_empty_case(root, code, today)
+        values["missing"] = ", ".join(missing)
+        values["missing_note"] = " (the family's rules; check the list as you add rules)" if missing else ""
+        _write(tests, TESTS_TEMPLATE.format(**values))
+        written.append(tests)
+    except (OSError, CatalogueError) as error:
         for path in written:
             path.unlink(missing_ok=True)
+        for parent in created:  # innermost first: only folders this call made, and only when empty
+            try:
+                parent.rmdir()
+            except OSError:
+                break
+        if isinstance(error, CatalogueError):
+            raise
         raise SchemaError(f"cannot write the new card: {error.strerror}", Position(str(folder), 1, 1)) from None
     return written
+
+
+def _write(path: Path, text: str) -> None:
+    """Write a file whole: a temporary file first, then a rename."""
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
+
+
+def _missing_of_empty_case(root: Path, code: str, today: str) -> list[str]:
+    """The facts an empty case of the new card lacks: the first test case then passes as written."""
+    from .api import Engine  # here, not at the top: the engine loads the catalogue, scaffolding does not need it
+
+    engine = Engine(root)  # a CatalogueError here says what the new card lacks; the caller removes it
+    try:
+        result = to_json(engine.evaluate(code, {}, as_of=dt.date.fromisoformat(today), typed=True))
+    except (CatalogueError, ValueError):
+        return []
+    return sorted(result["missing"])
 
 
 def _family_folder(root: Path, family: str) -> Path:

@@ -238,7 +238,8 @@ def _explain(error, document: Document, schema: dict, what: str) -> SchemaError:
         hint = f"did you mean '{close[0]}'?" if close else None
         allowed_text = ", ".join(allowed) if allowed else "none"
         message = f"unknown key '{name}' in {_where(parent)}; allowed here: {allowed_text}"
-        if not close and _known_elsewhere(name):
+        if _known_elsewhere(name):
+            # An exact key of another level beats a look-alike here: the indentation is off.
             hint = f"'{name}' is a valid key, but not at this place: check the indentation"
         return SchemaError(message, document.key_position(path), hint)
     if error.code == errors.REQUIRED_FIELD.code:

@@ -57,15 +57,22 @@ def select_test_files(catalogue, cards: tuple[str, ...] | list[str]) -> list[Pat
     chosen = []
     for card in cards:
         if card in catalogue.products:
-            stems = {Path(p.file).name.removesuffix(".yaml") for p in catalogue.products[card]}
+            cards_of_code = [Path(p.file) for p in catalogue.products[card]]
+            stems = {path.name.removesuffix(".yaml") for path in cards_of_code}
             matches = [f for f in files if f.name.removesuffix(".tests.yaml") in stems]
+            if not matches:
+                first = cards_of_code[0]
+                raise LookupProblem(f"{card} has no test cases yet", Position("<command line>", 1, 1),
+                                    hint=f"write them in {first.with_name(first.stem + '.tests.yaml')}, "
+                                         "beside the card")
         else:
             path = Path(card)
             name = path.name.removesuffix(".yaml").removesuffix(".tests")
             matches = [f for f in files if f.name.removesuffix(".tests.yaml") == name]
         if not matches:
             close = difflib.get_close_matches(card, list(catalogue.products), n=1, cutoff=0.5)
-            raise LookupProblem(f"no test file for '{card}'", Position("<command line>", 1, 1),
+            raise LookupProblem(f"'{card}' is neither a product code nor a card with test cases",
+                                Position("<command line>", 1, 1),
                                 hint=(f"did you mean '{close[0]}'? " if close else "")
                                 + "give a product code (catalogue list) or a card file")
         chosen.extend(m for m in matches if m not in chosen)
@@ -78,6 +85,12 @@ def load_tests(path: Path, engine: Engine) -> list[TestCase]:
     problems = s.validate(document, s.TEST_FILE, "test")
     raise_all(problems)
     product = document.data["product"]
+    if product not in engine.catalogue.products:
+        close = difflib.get_close_matches(str(product), list(engine.catalogue.products), n=1, cutoff=0.5)
+        raise LookupProblem(f"the test cases are for product '{product}', which the catalogue does not have",
+                            document.position(("product",)),
+                            hint=(f"did you mean '{close[0]}'? " if close else "")
+                            + "write the code of the card these cases belong to")
     cases = []
     for index, spec in enumerate(document.data["cases"]):
         path_ = ("cases", index)
@@ -95,7 +108,8 @@ def run_case(case: TestCase, engine: Engine) -> CaseOutcome:
     try:
         result = to_json(engine.evaluate(case.product, case.facts, as_of=case.as_of, typed=True))
     except CatalogueError as error:
-        outcome.failures.append(f"evaluation failed: {error.position}: {error.message}")
+        outcome.failures.append(f"evaluation failed: {error.position}: {error.message}"
+                                + (f" ({error.hint})" if error.hint else ""))
         return outcome
     for section, expected in case.expect.items():
         where = case.document.position(case.path + ("expect", section))
@@ -103,12 +117,14 @@ def run_case(case: TestCase, engine: Engine) -> CaseOutcome:
             _compare(outcome, where, section, sorted(str(x) for x in expected), sorted(result[section]))
             continue
         for rule_id, want in expected.items():
-            where = case.document.position(case.path + ("expect", section, rule_id))
-            _expect(outcome, where, section, rule_id, want, result)
+            path = case.path + ("expect", section, rule_id)
+            _expect(outcome, case.document, path, section, rule_id, want, result)
     return outcome
 
 
-def _expect(outcome: CaseOutcome, where: Position, section: str, rule_id: str, want: Any, result: dict) -> None:
+def _expect(outcome: CaseOutcome, document: Document, path: tuple, section: str, rule_id: str, want: Any,
+            result: dict) -> None:
+    where = document.position(path)
     if section == "values":
         if rule_id not in result["values"]:
             outcome.failures.append(f"{where}: values.{rule_id} is not in the result")
@@ -129,10 +145,12 @@ def _expect(outcome: CaseOutcome, where: Position, section: str, rule_id: str, w
     main_key = {"deadlines": "date", "payments": "amount", "checks": "passed"}[section]
     fields = want if isinstance(want, dict) else {main_key: want}
     for key, value in fields.items():
+        # Point at the expected value itself: {date: ..., status: ...} may hold several on one line.
+        at = document.position(path + (key,)) if isinstance(want, dict) else where
         if key not in item:
-            outcome.failures.append(f"{where}: {section}.{rule_id} has no '{key}'")
+            outcome.failures.append(f"{at}: {section}.{rule_id} has no '{key}'")
             continue
-        _compare(outcome, where, f"{section}.{rule_id}.{key}", _plain(value), _plain(item[key]))
+        _compare(outcome, at, f"{section}.{rule_id}.{key}", _plain(value), _plain(item[key]))
 
 
 def _plain(value: Any) -> Any:

@@ -163,7 +163,27 @@ def _yaml_error(error: yaml.MarkedYAMLError, file: str) -> YamlError:
     elif "expected <block end>" in problem or "did not find expected key" in (error.problem or ""):
         problem = "the indentation of this line does not match the lines around it"
         hint = "align this key with the other keys of the same block (spaces only)"
+        above = _line_above(error.problem_mark)
+        if above is not None:
+            # YAML notices only here, but the odd one out is often the line above.
+            line, column = above
+            hint = (f"check the indentation: line {line} starts at column {column}, this line at column "
+                    f"{mark.column + 1}; align the keys of one block (spaces only)")
     return YamlError(problem, position, hint)
+
+
+def _line_above(mark) -> tuple[int, int] | None:
+    """The nearest line above with text, when it is indented further than the problem line."""
+    if mark is None or mark.buffer is None:
+        return None
+    lines = mark.buffer.split("\n")
+    here = len(lines[mark.line]) - len(lines[mark.line].lstrip(" ")) if mark.line < len(lines) else 0
+    for number in range(mark.line - 1, -1, -1):
+        text = lines[number]
+        if text.strip() and not text.lstrip().startswith("#"):
+            indent = len(text) - len(text.lstrip(" "))
+            return (number + 1, indent + 1) if indent > here else None
+    return None
 
 
 def _build(node: yaml.Node, path: Path_, document: Document) -> Any:

@@ -1,0 +1,176 @@
+"""Editions: a later card beside the earlier one; evaluation and `list --as-of` pick by date.
+
+On a copy of the bundled catalogue, 12XR gets two editions: the bundled card, closed on
+2016-12-31, and a 2017 edition beside it (12XR-2017.yaml) in which the plan is due after
+42 instead of 56 calendar days.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import cli
+from interpreter.api import Engine
+from interpreter.catalogue import BUNDLED
+from interpreter.errors import LookupProblem
+
+FIRST_NAME = "Overzicht 2016"
+SECOND_NAME = "Overzicht 2017"
+
+
+def invoke(*args: str, input: str | None = None):
+    return CliRunner().invoke(cli.main, [str(a) for a in args], input=input)
+
+
+def set_edition(text: str, name: str, valid_from: str, valid_until: str | None) -> str:
+    """Replace the card's edition block (name, valid_from and an optional valid_until)."""
+    block = re.search(r"^edition:\n(?:  .*\n)+", text, re.MULTILINE)
+    assert block, "the 12XR card has no edition block"
+    new = f"edition:\n  name: {name}\n  valid_from: {valid_from}\n"
+    if valid_until:
+        new += f"  valid_until: {valid_until}\n"
+    return text[:block.start()] + new + text[block.end():]
+
+
+@pytest.fixture
+def cat(tmp_path: Path) -> Path:
+    root = tmp_path / "cat"
+    shutil.copytree(BUNDLED, root)
+    first = next((root / "products").rglob("12XR.yaml"))
+    text = first.read_text(encoding="utf-8")
+    assert "due: registered_on + 56 days" in text
+    first.write_text(set_edition(text, FIRST_NAME, "2016-04-01", "2016-12-31"), encoding="utf-8")
+    second = set_edition(text, SECOND_NAME, "2017-01-01", None).replace(
+        "due: registered_on + 56 days", "due: registered_on + 42 days")
+    (first.parent / "12XR-2017.yaml").write_text(second, encoding="utf-8")
+    return root
+
+
+def twelve_xr_lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.split()[:1] == ["12XR"]]
+
+
+def test_the_two_editions_load(cat):
+    result = invoke("--catalogue", cat, "validate")
+    assert result.exit_code == 0, result.stderr
+    editions = Engine(cat).catalogue.products["12XR"]
+    assert [e.edition for e in editions] == [FIRST_NAME, SECOND_NAME]
+
+
+@pytest.mark.parametrize("day, name, span", [
+    ("2016-04-01", FIRST_NAME, "2016-04-01 to 2016-12-31"),
+    ("2016-12-31", FIRST_NAME, "2016-04-01 to 2016-12-31"),
+    ("2017-01-01", SECOND_NAME, "2017-01-01 to …"),
+    ("2030-06-01", SECOND_NAME, "2017-01-01 to …"),
+])
+def test_list_as_of_shows_the_edition_valid_then(cat, day, name, span):
+    result = invoke("--catalogue", cat, "list", "--as-of", day)
+    assert result.exit_code == 0, result.stderr
+    lines = twelve_xr_lines(result.stdout)
+    assert len(lines) == 1, result.stdout
+    assert f"[edition {name}, valid {span}]" in lines[0]
+
+
+def test_list_as_of_before_the_first_edition_leaves_the_product_out(cat):
+    result = invoke("--catalogue", cat, "list", "--as-of", "2016-03-31")
+    assert result.exit_code == 0, result.stderr
+    assert twelve_xr_lines(result.stdout) == []
+
+
+def test_list_without_a_date_shows_each_code_once(cat):
+    result = invoke("--catalogue", cat, "list")
+    assert result.exit_code == 0
+    assert len(twelve_xr_lines(result.stdout)) == 1
+
+
+def test_list_as_of_a_bad_date_is_a_usage_error(cat):
+    result = invoke("--catalogue", cat, "list", "--as-of", "2017-02-29")
+    assert result.exit_code == 2
+    assert "February 2017 has 28 days" in result.stderr
+
+
+def evaluate(cat: Path, case: str, *extra: str) -> dict:
+    result = invoke("--catalogue", cat, "evaluate", "12XR", "-", *extra, input=case)
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def plan_due(result: dict) -> dict:
+    return next(d for d in result["deadlines"] if d["id"] == "plan_due")
+
+
+def test_evaluate_picks_the_edition_of_the_registration_date(cat):
+    early = evaluate(cat, "registered_on: 2016-06-01\n")
+    # 2016-06-01 + 56 days: 29 days to 2016-06-30, 27 more = 2016-07-27
+    assert early["edition"] == FIRST_NAME
+    assert plan_due(early)["date"] == "2016-07-27"
+    late = evaluate(cat, "registered_on: 2017-06-01\n")
+    # 2017-06-01 + 42 days: 29 days to 2017-06-30, 13 more = 2017-07-13
+    assert late["edition"] == SECOND_NAME
+    assert plan_due(late)["date"] == "2017-07-13"
+
+
+def test_the_last_day_of_an_edition_still_uses_it(cat):
+    result = evaluate(cat, "registered_on: 2016-12-31\n")
+    # 2016-12-31 + 56 days: 31 days to 2017-01-31, 25 more = 2017-02-25
+    assert result["edition"] == FIRST_NAME
+    assert plan_due(result)["date"] == "2017-02-25"
+
+
+def test_as_of_picks_the_edition_and_decides_the_status(cat):
+    result = evaluate(cat, "registered_on: 2016-06-01\n", "--as-of", "2017-06-01")
+    # the 2017 edition: 2016-06-01 + 42 days = 2016-07-13, long past on 2017-06-01
+    assert result["edition"] == SECOND_NAME
+    assert result["as_of"] == "2017-06-01"
+    assert plan_due(result)["date"] == "2016-07-13"
+    assert plan_due(result)["status"] == "overdue"
+
+
+def test_no_edition_valid_on_the_reference_date(cat):
+    result = invoke("--catalogue", cat, "evaluate", "12XR", "-", input="registered_on: 2015-06-01\n")
+    assert result.exit_code == 1
+    assert "no edition of 12XR is valid on 2015-06-01" in result.stderr
+    assert "2016-04-01 to 2016-12-31" in result.stderr and "2017-01-01 to …" in result.stderr
+    assert "--as-of" in result.stderr
+    with pytest.raises(LookupProblem):
+        Engine(cat).evaluate("12XR", {"registered_on": "2015-06-01"})
+
+
+def test_the_api_picks_the_same_editions(cat):
+    import datetime as dt
+    engine = Engine(cat)
+    assert engine.catalogue.product("12XR", dt.date(2016, 12, 31)).edition == FIRST_NAME
+    assert engine.catalogue.product("12XR", dt.date(2017, 1, 1)).edition == SECOND_NAME
+    assert engine.catalogue.product("12XR").edition == SECOND_NAME  # the latest without a date
+
+
+def test_test_cases_of_both_editions_run_under_one_code(cat):
+    first = next((cat / "products").rglob("12XR.tests.yaml"))
+    first.write_text(
+        "product: 12XR\ncases:\n"
+        "  - name: 56 days in 2016\n"
+        "    facts: {registered_on: 2016-06-01}\n"
+        "    expect: {deadlines: {plan_due: \"2016-07-27\"}}\n", encoding="utf-8")
+    (first.parent / "12XR-2017.tests.yaml").write_text(
+        "product: 12XR\ncases:\n"
+        "  - name: 42 days from 2017\n"
+        "    facts: {registered_on: 2017-06-01}\n"
+        "    expect: {deadlines: {plan_due: \"2017-07-13\"}}\n", encoding="utf-8")
+    result = invoke("--catalogue", cat, "test", "12XR")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "2 passed, 0 failed"
+
+
+def test_overlapping_editions_are_refused(cat):
+    second = next((cat / "products").rglob("12XR-2017.yaml"))
+    second.write_text(second.read_text(encoding="utf-8").replace("valid_from: 2017-01-01", "valid_from: 2016-12-01"),
+                      encoding="utf-8")
+    result = invoke("--catalogue", cat, "validate")
+    assert result.exit_code == 1
+    assert "two editions of 12XR are valid at the same time" in result.stderr
+    assert "valid_until" in result.stderr

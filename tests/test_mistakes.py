@@ -1,0 +1,355 @@
+"""The ten likeliest mistakes of a non-programmer editing a card, each with its message and its fix.
+
+Each test writes a small card (CARD, below) into a copy of the bundled catalogue, makes one
+mistake in it, runs `catalogue validate` (or `catalogue evaluate` for a case file) and checks:
+exit code 1, the exact file:line:column (counted by hand from the text, see the comments),
+that the message names the problem and that the hint says how to fix it.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import cli
+from interpreter.catalogue import BUNDLED
+
+CARD = """\
+code: T-1
+title: Testproduct
+source: {document: test.txt, section: "1"}
+edition:
+  name: eerste
+  valid_from: 2016-01-01
+deadlines:
+  plan_due:
+    label: Plan ingediend
+    due: registered_on + 56 days
+    met_by: plan_submitted_on
+payments:
+  fee:
+    label: Prijs
+    base: price
+    parts:
+      effort: {label: Inspanning, share: 60%, on: plan_approved_on}
+      result: {label: Resultaat, share: 40%, on: work_resumed_on}
+parameters:
+  max_price:
+    label: Maximumprijs
+    value: €5000.00
+"""
+# Line by line, with the columns the tests use:
+#  2 title: Testproduct
+#  6   valid_from: 2016-01-01              the date at column 15 (2 spaces + "valid_from: ")
+#  9     label: Plan ingediend             the value at column 12 (4 spaces + "label: ")
+# 10     due: registered_on + 56 days      'registered_on' at 10, '56' at 26, 'days' at 29
+# 11     met_by: plan_submitted_on         'met_by' at 5, the value at 13
+# 17       effort: {label: Inspanning, share: 60%, on: plan_approved_on}
+#          'effort' at 7, '{' at 15, '60%' at 42 (15 + len("{label: Inspanning, share: ") = 15 + 27)
+# 22     value: €5000.00                   the value at column 12
+
+
+def invoke(*args, input: str | None = None):
+    return CliRunner().invoke(cli.main, [str(a) for a in args], input=input)
+
+
+@pytest.fixture
+def cat(tmp_path: Path) -> Path:
+    root = tmp_path / "cat"
+    shutil.copytree(BUNDLED, root)
+    (root / "products" / "test").mkdir()
+    return root
+
+
+def validate(cat: Path, text: str):
+    """Write the card as products/test/T-1.yaml and validate the catalogue; returns (result, card path)."""
+    path = cat / "products" / "test" / "T-1.yaml"
+    path.write_text(text, encoding="utf-8")
+    return invoke("--catalogue", cat, "validate"), path
+
+
+def mistake(text: str, old: str, new: str) -> str:
+    assert text.count(old) == 1, f"'{old}' must occur once"
+    return text.replace(old, new)
+
+
+def reported(result, path: Path, line: int, column: int) -> tuple[str, str]:
+    """The message and hint printed for file:line:column; fails when there is none there."""
+    assert result.exit_code == 1, (result.exit_code, result.stdout, result.stderr)
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    where = f"{path}:{line}:{column}: "
+    for index, text in enumerate(lines):
+        if text.startswith(where):
+            follows = lines[index + 1] if index + 1 < len(lines) else ""
+            hint = follows.removeprefix("    hint: ") if follows.startswith("    hint: ") else ""
+            return text[len(where):], hint
+    mine = [text for text in lines if text.startswith(str(path))]
+    pytest.fail(f"nothing reported at {where.strip()}; for this card:\n" + "\n".join(mine or lines), pytrace=False)
+
+
+def test_the_card_without_mistakes_is_valid(cat):
+    result, _ = validate(cat, CARD)
+    assert result.exit_code == 0, result.stderr
+
+
+# -- 1. wrong indentation ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("old, new, line, column, problem", [
+    # met_by one space too little: YAML cannot place it (line 11, the key at column 4)
+    ("    met_by:", "   met_by:", 11, 4, "indentation"),
+    # due one space too little, after a well-indented label (line 10, column 4)
+    ("    due:", "   due:", 10, 4, "indentation"),
+    # met_by one space too far: YAML reads it as more text of the line above, then meets the ':' (column 12)
+    ("    met_by:", "     met_by:", 11, 12, "':'"),
+    # a top-level section indented by one space (line 12, column 2)
+    ("payments:", " payments:", 12, 2, "indentation"),
+])
+def test_wrong_indentation_that_yaml_refuses(cat, old, new, line, column, problem):
+    result, path = validate(cat, mistake(CARD, old, new))
+    message, hint = reported(result, path, line, column)
+    assert problem in message
+    assert "indentation" in (message + hint)
+    assert "align" in hint or "check the indentation" in hint
+
+
+def test_wrong_indentation_puts_a_key_in_the_wrong_block(cat):
+    # met_by indented like a rule name: valid YAML, but it lands among the deadlines (line 11, column 3)
+    result, path = validate(cat, mistake(CARD, "    met_by:", "  met_by:"))
+    message, hint = reported(result, path, 11, 3)
+    assert "'met_by' stands among the names of the deadlines" in message
+    assert "check the indentation" in hint
+    assert "as far as the 'label:'" in hint
+
+
+def test_wrong_indentation_of_a_rule_key_at_the_top_level(cat):
+    # 'parts' pulled back to the left edge: it becomes an unknown top-level key (line 16, column 1)
+    text = mistake(CARD, "    parts:\n      effort: {label: Inspanning, share: 60%, on: plan_approved_on}\n"
+                         "      result: {label: Resultaat, share: 40%, on: work_resumed_on}\n",
+                   "parts:\n  effort: {label: Inspanning, share: 60%, on: plan_approved_on}\n"
+                   "  result: {label: Resultaat, share: 40%, on: work_resumed_on}\n")
+    result, path = validate(cat, text)
+    message, hint = reported(result, path, 16, 1)
+    assert "unknown key 'parts'" in message
+    assert "check the indentation" in hint
+
+
+def test_first_key_of_a_block_one_space_too_far(cat):
+    """The label (line 9) is indented one space further than due and met_by below it.
+
+    YAML only notices on line 10, whose indentation is right; the message must lead the reader to
+    line 9, by its position or by naming it.
+    """
+    result, path = validate(cat, mistake(CARD, "    label: Plan ingediend", "     label: Plan ingediend"))
+    assert result.exit_code == 1
+    mine = [line for line in result.stderr.splitlines() if line.startswith(f"{path}:")]
+    assert mine, result.stderr
+    points_at_label = mine[0].startswith(f"{path}:9:")
+    names_line_9 = "line 9" in result.stderr
+    assert points_at_label or names_line_9, result.stderr
+    assert "indentation" in result.stderr
+
+
+# -- 2. a tab ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("indent, column", [("\t", 1), ("  \t  ", 3)])
+def test_tab_in_the_indentation(cat, indent, column):
+    result, path = validate(cat, mistake(CARD, "    met_by:", f"{indent}met_by:"))
+    message, hint = reported(result, path, 11, column)
+    assert "tab" in message
+    assert "replace the tab by spaces" in hint
+
+
+def test_tab_in_a_case_file(tmp_path):
+    case = tmp_path / "case.yaml"
+    case.write_text("registered_on: 2016-04-01\n\tprice: 4000\n", encoding="utf-8")
+    result = invoke("evaluate", "12XR", case)
+    message, hint = reported(result, case, 2, 1)
+    assert "tab" in message
+    assert "replace the tab by spaces" in hint
+
+
+# -- 3. Dutch units --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("written, amount, english", [
+    ("56 dagen", "56", "days"),
+    ("56 kalenderdagen", "56", "days"),
+    ("10 werkdagen", "10", "working days"),
+    ("8 weken", "8", "weeks"),
+    ("3 maanden", "3", "months"),
+])
+def test_dutch_unit(cat, written, amount, english):
+    result, path = validate(cat, mistake(CARD, "56 days", written))
+    # the unit starts after "registered_on + " (column 10 + 16) and the amount and a space
+    column = 26 + len(amount) + 1
+    message, hint = reported(result, path, 10, column)
+    unit = written.split()[1]
+    assert f"unexpected '{unit}'" in message
+    assert f"'{english}' instead of '{unit}'" in hint
+
+
+# -- 4. Dutch amounts ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("written, fixed", [
+    ("€5.000,00", "€5000.00"),
+    ("€5.000", "€5000"),
+    ("€5000,-", "€5000"),
+    ("€1350,50", "€1350.50"),
+])
+def test_dutch_decimal_amount(cat, written, fixed):
+    result, path = validate(cat, mistake(CARD, "value: €5000.00", f"value: {written}"))
+    message, hint = reported(result, path, 22, 12)
+    assert f"'{written}' is written the Dutch way" in message
+    assert hint.endswith(fixed)
+    assert "decimal point" in hint
+
+
+def test_dutch_amount_in_a_case_file(tmp_path):
+    case = tmp_path / "case.yaml"
+    case.write_text('registered_on: 2016-04-01\nprice: "€5.000,00"\n', encoding="utf-8")
+    result = invoke("evaluate", "12XR", case)
+    # line 2: the quoted value starts at column 8; its text at column 9
+    message, hint = reported(result, case, 2, 9)
+    assert "'price' must be an amount of money, not '€5.000,00'" in message
+    assert "decimal point" in hint and "no thousands separator" in hint
+
+
+# -- 5. a misspelled fact --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("old, new, line, column, name, meant", [
+    ("due: registered_on", "due: registerd_on", 10, 10, "registerd_on", "registered_on"),
+    ("met_by: plan_submitted_on", "met_by: plan_submited_on", 11, 13, "plan_submited_on", "plan_submitted_on"),
+])
+def test_misspelled_fact_in_a_card(cat, old, new, line, column, name, meant):
+    result, path = validate(cat, mistake(CARD, old, new))
+    message, hint = reported(result, path, line, column)
+    assert f"unknown name '{name}'" in message
+    assert f"did you mean '{meant}'" in message + hint
+    assert "facts.yaml" in hint
+
+
+def test_misspelled_fact_in_a_case_file(tmp_path):
+    case = tmp_path / "case.yaml"
+    case.write_text("price: 4000\nregisterd_on: 2016-04-01\n", encoding="utf-8")
+    result = invoke("evaluate", "12XR", case)
+    message, hint = reported(result, case, 2, 1)
+    assert "unknown fact 'registerd_on'" in message
+    assert "did you mean 'registered_on'" in message + hint
+    assert "facts.yaml" in hint
+
+
+# -- 6. a missing quote ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("old, new, line", [
+    ("label: Plan ingediend", 'label: "Plan ingediend', 9),
+    ("label: Plan ingediend", "label: 'Plan ingediend", 9),
+    ("value: €5000.00", 'value: "€5000.00', 22),        # the last line of the file
+])
+def test_missing_closing_quote(cat, old, new, line):
+    result, path = validate(cat, mistake(CARD, old, new))
+    message, hint = reported(result, path, line, 12)  # the opening quote
+    assert "quote" in message and "never closed" in message
+    assert "add the closing quote" in hint
+
+
+def test_missing_closing_quote_in_a_case_file(tmp_path):
+    case = tmp_path / "case.yaml"
+    case.write_text('registered_on: "2016-04-01\nprice: 4000\n', encoding="utf-8")
+    result = invoke("evaluate", "12XR", case)
+    message, hint = reported(result, case, 1, 16)
+    assert "never closed" in message
+    assert "add the closing quote" in hint
+
+
+# -- 7. a percentage over 100 ----------------------------------------------------------------------------
+
+def test_share_over_100_percent(cat):
+    result, path = validate(cat, mistake(CARD, "share: 60%", "share: 160%"))
+    message, hint = reported(result, path, 17, 42)
+    assert "160% is more than 100%" in message
+    assert "between 0% and 100%" in hint
+
+
+def test_rate_over_100_percent_in_a_parameter(cat):
+    result, path = validate(cat, mistake(CARD, "value: €5000.00", "value: 150%"))
+    message, hint = reported(result, path, 22, 12)
+    assert "150% is more than 100%" in message
+    assert "between 0% and 100%" in hint
+
+
+def test_percentage_over_100_in_a_case_file(tmp_path):
+    case = tmp_path / "case.yaml"
+    case.write_text("registered_on: 2016-04-01\nsuccess_rate: 120%\n", encoding="utf-8")
+    result = invoke("evaluate", "12XR", case)
+    message, hint = reported(result, case, 2, 15)
+    assert "120%" in message
+    assert "between 0% and 100%" in message + hint
+
+
+# -- 8. a split that does not add up to 100% -------------------------------------------------------------
+
+def test_split_that_does_not_add_up(cat):
+    result, path = validate(cat, mistake(CARD, "share: 40%", "share: 30%"))
+    # reported at the first part of the split, 'effort' (line 17, column 7)
+    message, hint = reported(result, path, 17, 7)
+    assert "the shares of payment 'fee' add up to 90%, not 100%" in message
+    assert "100%" in hint and "change the percentages" in hint
+
+
+def test_split_that_does_not_add_up_in_one_case_only(cat):
+    text = mistake(CARD, "share: 60%", "share: if hard_to_place then 80% else 60%")
+    text = mistake(text, "share: 40%", "share: if hard_to_place then 30% else 40%")
+    result, path = validate(cat, text)
+    message, hint = reported(result, path, 17, 7)
+    # 80% + 30% = 110% for a client who is hard to place; 60% + 40% = 100% otherwise
+    assert "add up to 110%, not 100% (when hard_to_place = true)" in message
+    assert "100% in every case" in hint
+
+
+# -- 9. an impossible date -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("written, problem", [
+    ("2016-02-31", "February 2016 has 29 days"),
+    ("2017-02-29", "February 2017 has 28 days"),
+    ("2016-04-31", "April 2016 has 30 days"),
+    ("2016-13-01", "there is no month 13"),
+])
+def test_impossible_date_in_an_edition(cat, written, problem):
+    result, path = validate(cat, mistake(CARD, "valid_from: 2016-01-01", f"valid_from: {written}"))
+    message, hint = reported(result, path, 6, 15)
+    assert f"'{written}' is not a date: {problem}" in message
+    assert hint  # what to do: check the day and month, or how a date is written
+
+
+def test_impossible_date_in_a_rule(cat):
+    text = mistake(CARD, "due: registered_on + 56 days",
+                   "due: if registered_on < 2016-02-31 then registered_on + 56 days else registered_on")
+    result, path = validate(cat, text)
+    # "if registered_on < " is 19 characters after column 10: the date at column 29
+    message, hint = reported(result, path, 10, 29)
+    assert "February 2016 has 29 days" in message
+    assert "check the day and the month" in hint
+
+
+def test_impossible_date_in_a_case_file(tmp_path):
+    case = tmp_path / "case.yaml"
+    case.write_text("registered_on: 2016-02-31\n", encoding="utf-8")
+    result = invoke("evaluate", "12XR", case)
+    message, hint = reported(result, case, 1, 16)
+    assert "February 2016 has 29 days" in message
+    assert "check the day and the month" in hint
+
+
+# -- 10. an unknown family -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("written, meant", [("leo", "leon"), ("spoor-2", "spoor2"), ("uwv-innovative", "uwv-innovatief")])
+def test_unknown_family(cat, written, meant):
+    result, path = validate(cat, mistake(CARD, "title: Testproduct\n", f"title: Testproduct\nfamily: {written}\n"))
+    # family: on line 3, its value at column 9
+    message, hint = reported(result, path, 3, 9)
+    assert f"unknown family '{written}'" in message
+    assert f"did you mean '{meant}'?" in hint
+    assert "the families are: " in hint
