@@ -20,9 +20,12 @@ demo: $(STAMP)
 	$(BIN)/catalogue list
 	$(BIN)/catalogue evaluate 12XR examples/12XR-case.yaml --format text
 	$(BIN)/catalogue evaluate LEON-3 examples/LEON-3-case.yaml --format text
+	$(BIN)/catalogue sheets --out sheets/html --format html
+	$(BIN)/catalogue sheets --out sheets/md --format md
+	@echo "Product sheets: open sheets/html/index.html (Markdown in sheets/md/)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis sheets

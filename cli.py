@@ -71,8 +71,15 @@ def main(ctx: click.Context, catalogue: Path | None) -> None:
 @click.pass_context
 def validate(ctx: click.Context) -> None:
     """Load and type-check every file of the catalogue; print each problem as file:line:col."""
+    from interpreter.dutch import check_product
+
     engine = _engine(ctx)
     catalogue = engine.catalogue
+    # Every rule must read as a Dutch sentence on the product sheets; one that cannot is an error.
+    problems = [problem for editions in catalogue.products.values() for product in editions
+                for problem in check_product(product, catalogue.vocabulary)]
+    if problems:
+        _fail(ErrorList(problems))
     count = sum(len(editions) for editions in catalogue.products.values())
     click.echo(f"ok: {count} product cards, {len(catalogue.files)} files, catalogue {catalogue.hash[:16]}")
 
@@ -241,6 +248,26 @@ def new_card(ctx: click.Context, code: str, family: str) -> None:
     for path in written:
         click.echo(f"wrote {path}")
     click.echo(f"next: fill in the TODOs, then run 'catalogue validate' and 'catalogue test {code}'")
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="The folder to write the sheets to.")
+@click.option("--format", "output_format", type=click.Choice(["html", "md"]), default="html", show_default=True)
+@click.pass_context
+def sheets(ctx: click.Context, out: Path, output_format: str) -> None:
+    """Write a Dutch product sheet per product and an index, rendered from the rules themselves."""
+    from interpreter.sheets import write_sheets
+
+    engine = _engine(ctx)
+    try:
+        written = write_sheets(engine, out, output_format)
+    except CatalogueError as error:
+        _fail(error)
+    except OSError as error:
+        _fail(CatalogueError(f"cannot write the sheets: {error.strerror}", Position(str(out), 1, 1)))
+    index = next((p for p in written if p.stem == "index"), written[0] if written else out)
+    click.echo(f"wrote {len(written)} files to {out}; open {index}")
 
 
 def run() -> None:

@@ -1,0 +1,604 @@
+"""Product sheets: one Dutch page per product, rendered from the rules the interpreter evaluates.
+
+`build_sheets` collects what a sheet shows (rule sentences from `dutch`, quotes and citations,
+assumptions, tables, the worked example computed by the engine); `render_sheets` turns that into
+HTML or Markdown with the Jinja2 templates in `templates/`; `write_sheets` writes the files
+atomically. Nothing here names a product: every word about a product comes from its card.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from . import __version__
+from . import nodes as n
+from . import types as t
+from .dutch import (RenderError, capitalize, check_product, date_text, enum_label, expression, money_text,
+                    payment_group, percent_text, rule_applies, rule_sentence, validity_text, value_text)
+from .errors import CatalogueError, Position, raise_all
+from .evaluator import Evaluation
+from .model import Product, Rule
+from .printer import to_text
+from .values import Open
+from .yamlsource import load_file
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+FORMATS = ("html", "md")
+STYLESHEET = "sheet.css"
+
+# Headings of the parts of a card, in the order a reader needs them.
+SECTIONS = (
+    ("deadlines", "Termijnen"),
+    ("payments", "Betalingen"),
+    ("reports", "Rapportages"),
+    ("checks", "Controles"),
+    ("values", "Afgeleide waarden"),
+    ("parameters", "Vaste waarden"),
+)
+
+# Headings of the description keys a card may have (schema.DESCRIPTION_KEYS).
+DESCRIPTION_HEADINGS = {
+    "goal": "Doel", "when": "Wanneer", "summary": "Samenvatting", "activities": "Activiteiten",
+    "output": "Opbrengst", "conditions": "Voorwaarden", "lead_time": "Doorlooptijd", "price": "Prijs",
+    "order": "Opdrachtverstrekking", "client_groups": "Klantgroepen", "result": "Resultaat",
+}
+
+STATUS = {"open": "open", "met": "gehaald", "overdue": "te laat", "unknown": "onbekend"}
+
+
+class SheetError(RenderError):
+    """A product sheet that cannot be made (e.g. a worked example outside the card's edition)."""
+
+
+# -- the data of a sheet ---------------------------------------------------------------------------
+
+@dataclass
+class Sheet:
+    product: Product
+    file: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+def _anchor(kind: str, name: str) -> str:
+    return f"{kind}-{name}".replace("_", "-")
+
+
+def _lines(value: Any) -> list[str]:
+    if isinstance(value, (list, tuple)):
+        return [" ".join(str(v).split()) for v in value]
+    return [" ".join(str(value).split())]
+
+
+class _Builder:
+    """Collects the sheet data of every product of one catalogue."""
+
+    def __init__(self, engine, out_dir: Path | None = None):
+        self.engine = engine
+        self.catalogue = engine.catalogue
+        self.vocabulary = self.catalogue.vocabulary
+        self.out_dir = out_dir
+        self.settings = self._settings()
+        self.family_titles = self._family_titles()
+
+    # -- catalogue-wide facts -------------------------------------------------------------------
+
+    def _settings(self) -> dict:
+        path = Path(self.catalogue.root) / "catalogue.yaml"
+        try:
+            data = load_file(path).data
+        except CatalogueError:
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _family_titles(self) -> dict[str, str]:
+        titles = {}
+        for path in sorted((Path(self.catalogue.root) / "families").glob("*.yaml")):
+            try:
+                data = load_file(path).data
+            except CatalogueError:
+                continue
+            if isinstance(data, dict) and "family" in data and "title" in data:
+                titles[str(data["family"])] = " ".join(str(data["title"]).split())
+        return titles
+
+    def source_href(self, document: str) -> str | None:
+        """A link from the sheet to the source document, when it can be found.
+
+        `sources:` of catalogue.yaml is read relative to the catalogue folder, then to the folder
+        that holds it (the checkout); $CATALOGUE_SOURCES comes first, as for the tests.
+        """
+        if not document:
+            return None
+        root = Path(self.catalogue.root)
+        folders = [Path(os.environ["CATALOGUE_SOURCES"])] if os.environ.get("CATALOGUE_SOURCES") else []
+        sources = self.settings.get("sources")
+        if sources:
+            folders += [root / str(sources), root.parent / str(sources)]
+        path = next((folder / document for folder in folders if (folder / document).is_file()), None)
+        if path is None:
+            return None
+        path = path.resolve()
+        if self.out_dir is None:
+            return path.as_uri()
+        return Path(os.path.relpath(path, self.out_dir.resolve())).as_posix()
+
+    def catalogue_context(self) -> dict[str, Any]:
+        return {
+            "title": " ".join(str(self.settings.get("catalogue") or "Productcatalogus").split()),
+            "hash": self.catalogue.hash,
+            "engine": __version__,
+        }
+
+    # -- files ----------------------------------------------------------------------------------
+
+    def files(self) -> dict[tuple[str, int], str]:
+        """The file stem of each edition: CODE for the latest, CODE-<valid from> for older ones."""
+        stems = {}
+        for code, editions in self.catalogue.products.items():
+            for index, product in enumerate(editions):
+                if index == len(editions) - 1:
+                    stems[(code, index)] = code
+                else:
+                    since = product.valid_from.isoformat() if product.valid_from else f"editie-{index + 1}"
+                    stems[(code, index)] = f"{code}-{since}"
+        return stems
+
+    # -- one product ----------------------------------------------------------------------------
+
+    def sheet(self, product: Product, stem: str, others: list[dict]) -> dict[str, Any]:
+        errors = check_product(product, self.vocabulary)
+        if errors:
+            raise_all(errors)
+        rules = self.sections(product)
+        return {
+            "catalogue": self.catalogue_context(),
+            "product": self.product_context(product),
+            "file": stem,
+            "other_editions": others,
+            "description": self.description(product),
+            "sections": rules,
+            "tables": self.tables(product),
+            "example": self.example(product),
+            "assumptions": self.assumptions(product),
+        }
+
+    def product_context(self, product: Product) -> dict[str, Any]:
+        citation = product.citation
+        return {
+            "code": product.code,
+            "title": " ".join(product.title.split()),
+            "family": product.family or "",
+            "family_title": self.family_titles.get(product.family or "", product.family or ""),
+            "edition": " ".join(product.edition.split()),
+            "validity": validity_text(product.valid_from, product.valid_until) or "zonder begin- of einddatum",
+            "valid_from": date_text(product.valid_from) if product.valid_from else "",
+            "valid_until": date_text(product.valid_until) if product.valid_until else "",
+            "source": self.citation(citation) if citation else None,
+            "calendar": getattr(product.calendar, "title", "") or "",
+        }
+
+    def citation(self, citation) -> dict[str, Any]:
+        return {
+            "document": citation.document,
+            "section": citation.section,
+            "quotes": [" ".join(q.split()) for q in citation.quotes],
+            "href": self.source_href(citation.document),
+        }
+
+    def description(self, product: Product) -> list[dict[str, Any]]:
+        items = []
+        for key, value in product.description.items():
+            heading = DESCRIPTION_HEADINGS.get(key, capitalize(key.replace("_", " ")))
+            items.append({"heading": heading, "lines": _lines(value)})
+        return items
+
+    def assumption_links(self, product: Product, rule_ids: set[str]) -> list[dict[str, str]]:
+        return [{"id": a.id, "anchor": _anchor("aanname", a.id)} for a in product.assumptions
+                if rule_ids & set(a.applies_to)]
+
+    def sections(self, product: Product) -> list[dict[str, Any]]:
+        sections = []
+        for section, title in SECTIONS:
+            rules = product.in_section(section)
+            if not rules:
+                continue
+            items = self.payment_items(product, rules) if section == "payments" else [
+                self.rule_item(product, rule) for rule in rules]
+            applicable = [item for item in items if item["applies"]]
+            inapplicable = [item for item in items if not item["applies"]]
+            sections.append({"id": _anchor("regels", section), "section": section, "title": title,
+                             "rules": applicable, "not_applicable": inapplicable})
+        return sections
+
+    def rule_item(self, product: Product, rule: Rule) -> dict[str, Any]:
+        code = []
+        for edition in rule.editions:
+            span = validity_text(edition.valid_from, edition.valid_until)
+            code.append(f"{to_text(edition.expr.node)}" + (f"   ({span})" if span else ""))
+        for slot, expr in rule.exprs.items():
+            code.append(f"{slot}: {to_text(expr.node)}")
+        if rule.roll:
+            code.append(f"roll: {rule.roll}")
+        return {
+            "id": rule.id,
+            "anchor": _anchor("regel", rule.id),
+            "label": " ".join(rule.label.split()),
+            "sentence": rule_sentence(rule, product, self.vocabulary),
+            "applies": rule_applies(rule, product, self.vocabulary) is not False,
+            "code": code,
+            "message": " ".join(rule.message.split()) if rule.message else "",
+            "origin": rule.origin,
+            "citations": [self.citation(rule.citation)] if rule.citation else [],
+            "assumptions": self.assumption_links(product, {rule.id}),
+            "parts": [],
+        }
+
+    def payment_items(self, product: Product, rules: list[Rule]) -> list[dict[str, Any]]:
+        items, seen = [], set()
+        for rule in rules:
+            group = rule.group or rule.id
+            if group in seen:
+                continue
+            seen.add(group)
+            parts = payment_group(rule, product)
+            item = self.rule_item(product, rule)
+            item["id"] = group
+            item["anchor"] = _anchor("regel", group)
+            item["label"] = " ".join((rule.group_label or rule.label).split())
+            code = [f"base: {to_text(parts[0].exprs['base'].node)}"] if "base" in parts[0].exprs else []
+            citations, keys = [], set()
+            for part in parts:
+                code.append(f"{part.id}: share {to_text(part.exprs['share'].node)}"
+                            + (f", on {to_text(part.exprs['on'].node)}" if "on" in part.exprs else ""))
+                if part.citation and (part.citation.section, part.citation.quotes) not in keys:
+                    keys.add((part.citation.section, part.citation.quotes))
+                    citations.append(self.citation(part.citation))
+            item["code"] = code
+            item["citations"] = citations
+            item["assumptions"] = self.assumption_links(product, {group} | {p.id for p in parts})
+            item["parts"] = [{
+                "id": part.id, "anchor": _anchor("regel", part.id), "label": " ".join(part.label.split()),
+                "share": expression(part.exprs["share"].node, self.vocabulary, product),
+                "on": expression(part.exprs["on"].node, self.vocabulary, product) if "on" in part.exprs else "",
+            } for part in parts]
+            items.append(item)
+        return items
+
+    def assumptions(self, product: Product) -> list[dict[str, Any]]:
+        items = []
+        for assumption in product.assumptions:
+            targets = []
+            for target in assumption.applies_to:
+                rule = product.rules.get(target)
+                if rule is None:
+                    continue
+                anchor_id = target
+                label = rule.label
+                targets.append({"label": " ".join(label.split()), "anchor": _anchor("regel", anchor_id),
+                                "group_anchor": _anchor("regel", rule.group) if rule.group else ""})
+            items.append({"id": assumption.id, "anchor": _anchor("aanname", assumption.id),
+                          "text": " ".join(assumption.text.split()), "applies_to": targets})
+        return items
+
+    # -- tables -----------------------------------------------------------------------------------
+
+    def reference_day(self, product: Product) -> dt.date:
+        return product.example_as_of or product.valid_from or dt.date.today()
+
+    def tables(self, product: Product) -> list[dict[str, Any]]:
+        tables = []
+        prices = self.price_table(product)
+        if prices:
+            tables.append(prices)
+        sets = self.set_tables(product)
+        tables.extend(sets.values())
+        for rule, fact, enum in self.by_choice_rules(product):
+            values = self.values_by_member(product, rule, fact, enum)
+            if values is None:
+                continue
+            column = " ".join(rule.label.split())
+            matching = [table for table in sets.values() if table["enum"] == enum.name]
+            if len(matching) == 1:
+                table = matching[0]
+                table["columns"].append(column)
+                table["cell_classes"].append("")
+                for row in table["rows"]:
+                    row["cells"].append(values.get(row["member"], ""))
+                table["notes"].append({"label": column, "anchor": _anchor("regel", rule.id)})
+            else:
+                rows = [{"member": m, "head": m, "cells": [enum_label(self.vocabulary, enum.name, m), values[m]]}
+                        for m in enum.members]
+                label = self.vocabulary.facts[fact].label
+                tables.append({"id": _anchor("tabel", rule.id), "caption": column, "enum": enum.name,
+                               "columns": ["Code", capitalize(label), column], "cell_classes": ["", ""],
+                               "rows": rows,
+                               "notes": [{"label": column, "anchor": _anchor("regel", rule.id)}]})
+        return tables
+
+    def price_table(self, product: Product) -> dict[str, Any] | None:
+        rows = []
+        for rule in product.in_section("parameters"):
+            if not rule.editions or rule.editions[0].expr.type != t.MONEY:
+                continue
+            for edition in rule.editions:
+                rows.append({"member": rule.id, "head": " ".join(rule.label.split()), "cells": [
+                    expression(edition.expr.node, self.vocabulary, product),
+                    validity_text(edition.valid_from, edition.valid_until) or "altijd"]})
+        if not rows:
+            return None
+        return {"id": "tabel-bedragen", "caption": "Bedragen", "enum": "",
+                "columns": ["Omschrijving", "Bedrag", "Geldigheid"], "cell_classes": ["amount", ""],
+                "rows": rows, "notes": []}
+
+    def set_tables(self, product: Product) -> dict[str, dict[str, Any]]:
+        """A table of members for every parameter or value that is a fixed set of choices."""
+        tables = {}
+        run = Evaluation(product, {}, self.reference_day(product))
+        for rule in product.rules.values():
+            if rule.section not in ("parameters", "values"):
+                continue
+            type_ = rule.editions[0].expr.type if rule.section == "parameters" and rule.editions else (
+                rule.exprs["value"].type if "value" in rule.exprs else None)
+            if not isinstance(type_, t.SetType):
+                continue
+            try:
+                value = run.rule_value(rule)
+            except CatalogueError:
+                continue
+            if isinstance(value, Open):
+                continue
+            enum = type_.enum
+            rows = [{"member": m, "head": m, "cells": [enum_label(self.vocabulary, enum.name, m) or m]}
+                    for m in enum.members if m in value]
+            tables[rule.id] = {"id": _anchor("tabel", rule.id), "caption": " ".join(rule.label.split()),
+                               "enum": enum.name, "columns": ["Code", "Omschrijving"], "cell_classes": [""],
+                               "rows": rows,
+                               "notes": [{"label": " ".join(rule.label.split()),
+                                          "anchor": _anchor("regel", rule.id)}]}
+        return tables
+
+    def facts_used(self, product: Product, rule: Rule, seen: set[str] | None = None) -> set[str] | None:
+        """The facts a rule reads, through the rules it refers to; None if it reads the reference date."""
+        seen = seen if seen is not None else set()
+        if rule.id in seen:
+            return set()
+        seen.add(rule.id)
+        names: set[str] = set()
+        exprs = list(rule.exprs.values()) + [e.expr for e in rule.editions]
+        if rule.section == "payments":
+            exprs = [e for part in payment_group(rule, product) for e in part.exprs.values()]
+        for expr in exprs:
+            for node in n.walk(expr.node):
+                if isinstance(node, n.AsOfRef):
+                    return None
+                if isinstance(node, n.FactRef):
+                    names.add(node.name)
+                elif isinstance(node, n.RuleRef) and node.name in product.rules:
+                    inner = self.facts_used(product, product.rules[node.name], seen)
+                    if inner is None:
+                        return None
+                    names |= inner
+        return names
+
+    def by_choice_rules(self, product: Product) -> list[tuple[Rule, str, t.EnumType]]:
+        """Values that depend on exactly one choice fact (e.g. an order number per district)."""
+        found = []
+        for rule in product.rules.values():
+            if rule.section not in ("values", "parameters"):
+                continue
+            facts = self.facts_used(product, rule)
+            if not facts or len(facts) != 1:
+                continue
+            fact = next(iter(facts))
+            type_ = self.vocabulary.facts[fact].type if fact in self.vocabulary.facts else None
+            if isinstance(type_, t.EnumType):
+                found.append((rule, fact, type_))
+        return found
+
+    def values_by_member(self, product: Product, rule: Rule, fact: str, enum: t.EnumType) -> dict[str, str] | None:
+        day = self.reference_day(product)
+        values = {}
+        for member in enum.members:
+            run = Evaluation(product, {fact: member}, day)
+            try:
+                value = run.rule_value(rule)
+            except CatalogueError:
+                return None
+            type_ = rule.editions[0].expr.type if rule.section == "parameters" else rule.exprs["value"].type
+            values[member] = "n.v.t." if isinstance(value, Open) else value_text(value, type_, self.vocabulary)
+        return values
+
+    # -- the worked example -----------------------------------------------------------------------
+
+    def example(self, product: Product) -> dict[str, Any] | None:
+        if product.example_facts is None:
+            return None
+        facts = product.example_facts
+        result = self.engine.evaluate(product.code, facts, as_of=product.example_as_of, typed=True)
+        if result.edition != product.edition or not product.valid_on(result.as_of):
+            raise SheetError(
+                f"the worked example of {product.code} is evaluated on {result.as_of.isoformat()}, outside the "
+                f"edition '{product.edition}'", product.pos or Position(product.file, 1, 1),
+                hint="give the example an as_of (or a registered_on) inside the edition's validity")
+        labels = self.vocabulary.fact_labels
+        rules = product.rules
+
+        def missing(names) -> str:
+            return ", ".join(labels.get(name, name) for name in names)
+
+        fact_rows = []
+        for name, value in facts.items():
+            fact = self.vocabulary.facts.get(name)
+            fact_rows.append({"label": capitalize(fact.label) if fact else name,
+                              "value": value_text(value, fact.type if fact else None, self.vocabulary)})
+        deadlines = [{
+            "label": d.label, "anchor": _anchor("regel", d.id),
+            "date": date_text(d.date) if d.date else f"onbekend (nodig: {missing(d.missing)})" if d.missing
+            else "onbekend",
+            "status": STATUS.get(d.status, d.status),
+            "done_on": date_text(d.done_on) if d.done_on else "",
+        } for d in result.deadlines]
+        payments = []
+        for p in result.payments:
+            rule = rules.get(p.id)
+            payments.append({
+                "group": " ".join((rule.group_label or "").split()) if rule else "",
+                "label": p.label, "anchor": _anchor("regel", rule.group if rule and rule.group else p.id),
+                "share": percent_text(p.share) if p.share is not None else "onbekend",
+                "amount": money_text(p.amount) if p.amount is not None else (
+                    f"onbekend (nodig: {missing(p.missing)})" if p.missing else "onbekend"),
+                "trigger": p.trigger,
+                "date": date_text(p.date) if p.date else "",
+            })
+        reports = [{
+            "label": r.label, "anchor": _anchor("regel", r.id), "sequence": r.sequence or "",
+            "date": date_text(r.date) if r.date else f"onbekend (nodig: {missing(r.missing)})" if r.missing
+            else "geen",
+        } for r in result.reports]
+        checks = [{
+            "label": c.label, "anchor": _anchor("regel", c.id),
+            "outcome": {True: "voldaan", False: "niet voldaan", None: "onbekend"}[c.passed]
+            + (f" (nodig: {missing(c.missing)})" if c.missing else ""),
+            "passed": c.passed,
+            "message": c.message if c.passed is False and c.message else "",
+        } for c in result.checks]
+        values = []
+        for key, value in result.values.items():
+            rule = rules.get(key)
+            if rule is not None and rule.section == "parameters" and len(rule.editions) == 1 and not (
+                    rule.editions[0].valid_from or rule.editions[0].valid_until):
+                continue  # a fixed value: it stands in the rules above and does not depend on the case
+            values.append({"label": rule.label if rule else key, "anchor": _anchor("regel", key),
+                           "value": value_text(value, result.value_types.get(key), self.vocabulary)})
+        not_applicable = [{"label": rules[key].label if key in rules else key,
+                           "anchor": _anchor("regel", rules[key].group or key) if key in rules else ""}
+                          for key in result.not_applicable]
+        return {
+            "as_of": date_text(result.as_of),
+            "edition": result.edition,
+            "facts": fact_rows,
+            "deadlines": deadlines,
+            "payments": payments,
+            "reports": reports,
+            "checks": checks,
+            "value_rows": values,
+            "not_applicable": not_applicable,
+            "missing": [labels.get(name, name) for name in result.missing],
+        }
+
+    # -- all products -----------------------------------------------------------------------------
+
+    def build(self) -> list[Sheet]:
+        stems = self.files()
+        sheets, errors = [], []
+        for code, editions in self.catalogue.products.items():
+            for index, product in enumerate(editions):
+                others = [{"edition": p.edition, "validity": validity_text(p.valid_from, p.valid_until),
+                           "file": stems[(code, i)]} for i, p in enumerate(editions) if i != index]
+                stem = stems[(code, index)]
+                try:
+                    context = self.sheet(product, stem, others)
+                except CatalogueError as error:
+                    errors.extend(getattr(error, "errors", [error]))
+                    continue
+                sheets.append(Sheet(product, stem, context))
+        raise_all(errors)
+        return sheets
+
+    def index(self, sheets: list[Sheet]) -> dict[str, Any]:
+        products = []
+        for sheet in sheets:
+            context = sheet.context["product"]
+            products.append({**context, "file": sheet.file, "latest": sheet.file == sheet.product.code})
+        return {"catalogue": self.catalogue_context(), "products": products}
+
+
+# -- rendering ---------------------------------------------------------------------------------------
+
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#"})
+
+
+def md_text(value: Any) -> str:
+    """Text for Markdown: characters that would start markup are escaped, lines joined."""
+    return " ".join(str(value).split()).translate(_MD_SPECIAL)
+
+
+def md_code(value: Any) -> str:
+    text = " ".join(str(value).split())
+    fence = "``" if "`" in text else "`"
+    return f"{fence}{text}{fence}" if fence == "`" else f"{fence} {text} {fence}"
+
+
+def _environment(fmt: str) -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=fmt == "html",
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    environment.filters["md"] = md_text
+    environment.filters["mdcode"] = md_code
+    return environment
+
+
+def render_sheets(engine, fmt: str = "html", out_dir: Path | None = None) -> dict[str, str]:
+    """Every file of the sheets, by file name, rendered in memory (raises before anything is written)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown sheet format '{fmt}'; use one of: {', '.join(FORMATS)}")
+    builder = _Builder(engine, out_dir)
+    sheets = builder.build()
+    environment = _environment(fmt)
+    sheet_template = environment.get_template(f"sheet.{fmt}.j2")
+    index_template = environment.get_template(f"index.{fmt}.j2")
+    files: dict[str, str] = {}
+    for sheet in sheets:
+        files[f"{sheet.file}.{fmt}"] = sheet_template.render(**sheet.context, ext=fmt, stylesheet=STYLESHEET)
+    files[f"index.{fmt}"] = index_template.render(**builder.index(sheets), ext=fmt, stylesheet=STYLESHEET)
+    if fmt == "html":
+        files[STYLESHEET] = (TEMPLATES / STYLESHEET).read_text(encoding="utf-8")
+    return files
+
+
+def write_sheets(engine, out_dir: Path, fmt: str = "html") -> list[Path]:
+    """Write one sheet per product (and edition), the index and, for HTML, the stylesheet.
+
+    Everything is rendered in memory first and written to a temporary folder beside `out_dir`,
+    then moved into place, so an error never leaves half-written sheets behind.
+    """
+    out_dir = Path(out_dir)
+    files = render_sheets(engine, fmt, out_dir)
+    parent = out_dir.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=parent))
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(staging, 0o777 & ~mask)  # mkdtemp makes it private; the sheets are for reading
+    try:
+        for name, text in files.items():
+            (staging / name).write_text(text, encoding="utf-8")
+        if not out_dir.exists():
+            os.replace(staging, out_dir)
+        else:
+            if not out_dir.is_dir():
+                raise SheetError(f"'{out_dir}' exists and is not a folder", Position(str(out_dir), 1, 1),
+                                 hint="give --out a folder (it is created when missing)")
+            for name in files:
+                os.replace(staging / name, out_dir / name)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    order = [name for name in files if name not in (f"index.{fmt}", STYLESHEET)]
+    order += [name for name in (f"index.{fmt}", STYLESHEET) if name in files]
+    return [out_dir / name for name in order]
+
+
+__all__ = ["write_sheets", "render_sheets", "SheetError", "md_text", "FORMATS"]

@@ -1,0 +1,482 @@
+"""Product sheets: Dutch pages rendered from the rules themselves, in HTML and Markdown.
+
+Most tests run on a copy of the bundled catalogue with a test card added (ZZ-1, with a worked
+example, and ZZ-2 in two editions without one), so they hold whatever the bundled cards say;
+one test runs over the bundled catalogue itself.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import shutil
+from decimal import Decimal
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from interpreter.api import Engine
+from interpreter.catalogue import BUNDLED
+from interpreter.dutch import (RenderError, date_text, money_text, percent_text, rule_sentence, value_text)
+from interpreter.results import to_json
+from interpreter.sheets import TEMPLATES, SheetError, render_sheets, write_sheets
+
+PROEF_CARD = """\
+code: ZZ-1
+title: Proefproduct voor de productbladen
+source:
+  document: proefbron.txt
+  section: "§1"
+  quote: "Dit is de proefbron van het proefproduct."
+edition:
+  name: Proefeditie 2016
+  valid_from: 2016-01-01
+  valid_until: 2017-12-31
+parameters:
+  cap:
+    label: Maximumprijs van het proefproduct
+    value:
+      2016-01-01: €5000
+      2017-01-01: €5500.50
+    source: {section: "§2", quote: "De prijs is ten hoogste € 5.000, vanaf 2017 € 5.500,50."}
+  served_districts:
+    label: Districten van het proefproduct
+    value: "{D01, D03}"
+    source: {section: "§3", quote: "Het proefproduct wordt ingekocht in twee districten."}
+  order_prefix:
+    label: Begin van het proefordernummer
+    value: '"ZZ1-"'
+    source: {section: "§3", quote: "Ordernummers beginnen met ZZ1-."}
+  extra_plan_needed:
+    label: Extra proefplan nodig
+    value: false
+    source: {section: "§4", quote: "Een extra proefplan is niet nodig."}
+values:
+  order_number:
+    label: Proefordernummer
+    value: order_prefix + text(district)
+    source: {section: "§3", quote: "Het ordernummer is ZZ1- gevolgd door het district."}
+deadlines:
+  plan_due:
+    label: Proefplan ingediend
+    due: registered_on + 56 days
+    met_by: plan_submitted_on
+    source: {section: "§4", quote: "Het proefplan is binnen 56 kalenderdagen ingediend."}
+  start_due:
+    label: Proefstart
+    due: registered_on + 10 working days
+    roll: next_working_day
+    met_by: started_on
+    source: {section: "§4", quote: "De proefstart is binnen 10 werkdagen."}
+  extra_plan_due:
+    label: Extra proefplan ingediend
+    when: extra_plan_needed
+    due: registered_on + 3 months
+    source: {section: "§4", quote: "Een extra proefplan is niet nodig."}
+payments:
+  fee:
+    label: Proefprijs
+    base: price
+    source: {section: "§5", quote: "60% inspanning en 40% resultaat; bij PZMP 80% en 20%."}
+    parts:
+      effort:
+        label: Proefinspanning
+        share: if hard_to_place then 80% else 60%
+        on: plan_approved_on
+      result:
+        label: Proefresultaat
+        share: if hard_to_place then 20% else 40%
+        on: work_resumed_on
+reports:
+  progress:
+    label: Proefvoortgang
+    date: every 3 months from started_on until ended_on
+    source: {section: "§6", quote: "Elke drie maanden een proefrapport."}
+checks:
+  price_within_cap:
+    label: Proefprijs binnen het maximum
+    test: price <= cap
+    message: De proefprijs is te hoog.
+    source: {section: "§2", quote: "De prijs is ten hoogste € 5.000."}
+assumptions:
+  - id: proef_aanname
+    text: "De proefaanname geldt voor het proefplan, als A < B & C."
+    applies_to: [plan_due]
+example:
+  as_of: 2016-06-01
+  facts:
+    registered_on: 2016-04-01
+    price: "1350.50"
+    hard_to_place: false
+    plan_approved_on: 2016-05-02
+    started_on: 2016-04-04
+    ended_on: 2016-12-31
+    district: D03
+"""
+
+PROEF_EDITION = """\
+code: ZZ-2
+title: Tweede proefproduct, zonder voorbeeld
+source:
+  document: proefbron.txt
+  section: "§9"
+edition:
+  name: {name}
+  valid_from: {start}
+{until}
+deadlines:
+  report_due:
+    label: Proefrapport opgeleverd
+    due: started_on + {weeks} weeks
+    source: {{section: "§9", quote: "Het proefrapport binnen {weeks} weken."}}
+"""
+
+LEFTOVERS = ("{{", "}}", "{%", "%}", "{#", "#}", "None", "Undefined", "undefined")
+
+
+def make_catalogue(root: Path, extra: dict[str, str] | None = None) -> Path:
+    """A copy of the bundled catalogue with the test cards (and `extra` files) added."""
+    shutil.copytree(BUNDLED, root)
+    cards = root / "products" / "proef"
+    cards.mkdir()
+    (cards / "ZZ-1.yaml").write_text(PROEF_CARD, encoding="utf-8")
+    (cards / "ZZ-2a.yaml").write_text(PROEF_EDITION.format(
+        name="Proefeditie A", start="2016-01-01", until="  valid_until: 2016-12-31", weeks=4), encoding="utf-8")
+    (cards / "ZZ-2b.yaml").write_text(PROEF_EDITION.format(
+        name="Proefeditie B", start="2017-01-01", until="", weeks=6), encoding="utf-8")
+    for name, text in (extra or {}).items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def page_text(raw: str) -> str:
+    """The text a reader sees: tags dropped, entities resolved, white space collapsed."""
+    class Text(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.parts: list[str] = []
+
+        def handle_data(self, data):
+            self.parts.append(data)
+
+    parser = Text()
+    parser.feed(raw)
+    return " ".join(" ".join(parser.parts).split())
+
+
+def md_text(raw: str) -> str:
+    return " ".join(re.sub(r"\\(.)", r"\1", raw).split())
+
+
+def sentences_of(product, vocabulary) -> list[str]:
+    return [rule_sentence(rule, product, vocabulary) for rule in product.rules.values()]
+
+
+@pytest.fixture(scope="module")
+def proef(tmp_path_factory) -> Engine:
+    return Engine(make_catalogue(tmp_path_factory.mktemp("proef") / "catalogue"))
+
+
+@pytest.fixture(scope="module")
+def html_dir(proef, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("html") / "sheets"
+    write_sheets(proef, out, "html")
+    return out
+
+
+@pytest.fixture(scope="module")
+def md_dir(proef, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("md") / "sheets"
+    write_sheets(proef, out, "md")
+    return out
+
+
+def read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+# -- files ------------------------------------------------------------------------------------------
+
+def test_one_sheet_per_product_an_index_and_one_stylesheet(proef, tmp_path):
+    written = write_sheets(proef, tmp_path / "out", "html")
+    names = [p.name for p in written]
+    expected = {f"{code}.html" for code in proef.catalogue.codes()} | {"ZZ-2-2016-01-01.html"}
+    assert set(names) == expected | {"index.html", "sheet.css"}
+    assert len(names) == len(set(names))
+    assert all(p.is_file() and p.parent == tmp_path / "out" for p in written)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(names)
+
+
+def test_markdown_sheets_have_no_stylesheet(proef, tmp_path):
+    written = write_sheets(proef, tmp_path / "md", "md")
+    assert {p.suffix for p in written} == {".md"}
+    assert (tmp_path / "md" / "index.md").is_file()
+
+
+def test_unknown_format_is_refused(proef, tmp_path):
+    with pytest.raises(ValueError, match="html, md"):
+        write_sheets(proef, tmp_path / "x", "pdf")
+    assert not (tmp_path / "x").exists()
+
+
+# -- content: every rule, its source, the assumptions -------------------------------------------------
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_every_rule_sentence_is_on_its_sheet(proef, fmt, request):
+    folder = request.getfixturevalue(f"{fmt}_dir")
+    vocabulary = proef.catalogue.vocabulary
+    for code in proef.catalogue.codes():
+        product = proef.product(code)
+        raw = read(folder / f"{code}.{fmt}")
+        text = page_text(raw) if fmt == "html" else md_text(raw)
+        for sentence in sentences_of(product, vocabulary):
+            assert " ".join(sentence.split()) in text, (code, sentence)
+
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_quotes_citations_and_assumptions_are_on_the_sheet(proef, fmt, request):
+    folder = request.getfixturevalue(f"{fmt}_dir")
+    for code in proef.catalogue.codes():
+        product = proef.product(code)
+        raw = read(folder / f"{code}.{fmt}")
+        text = page_text(raw) if fmt == "html" else md_text(raw)
+        for rule in product.rules.values():
+            assert " ".join(rule.label.split()) in text, (code, rule.id)
+            if rule.citation:
+                assert rule.citation.section in text
+                for quote in rule.citation.quotes:
+                    assert " ".join(quote.split()) in text, (code, rule.id, quote)
+        for assumption in product.assumptions:
+            assert " ".join(assumption.text.split()) in text, (code, assumption.id)
+        assert product.edition in text
+        assert proef.catalogue.hash in text
+
+
+def test_the_sentences_of_the_test_card(proef, html_dir):
+    text = page_text(read(html_dir / "ZZ-1.html"))
+    assert "Uiterlijk 56 kalenderdagen na datum aanmelding" in text
+    assert "Uiterlijk 10 werkdagen na datum aanmelding; valt die dag niet op een werkdag" in text
+    assert "60% proefinspanning, 40% proefresultaat (bij Protocol Zeer Moeilijk Plaatsbaar 80% / 20%)" in text
+    assert "Elke 3 maanden vanaf start traject / onderzoek / voorziening tot einde traject." in text
+    assert ("€ 5.000 (geldig van 1 januari 2016 tot en met 31 december 2016); "
+            "€ 5.500,50 (geldig vanaf 1 januari 2017)") in text
+    assert "Niet van toepassing op dit product" in text
+    assert "geldig van 1 januari 2016 tot en met 31 december 2017" in text  # the edition
+
+
+def test_tables_of_amounts_districts_and_order_numbers(html_dir):
+    raw = read(html_dir / "ZZ-1.html")
+    amounts = re.search(r'<table id="tabel-bedragen">.*?</table>', raw, re.S).group(0)
+    assert "€ 5.500,50" in amounts and "geldig vanaf 1 januari 2017" in html.unescape(amounts)
+    districts = page_text(re.search(r'<table id="tabel-served-districts">.*?</table>', raw, re.S).group(0))
+    assert "D01 District Noord Nederland ZZ1-D01" in districts
+    assert "D03 District Rijnmond ZZ1-D03" in districts
+    assert "D02" not in districts  # only the districts of the set
+
+
+# -- the worked example --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_worked_example_equals_catalogue_evaluate(proef, fmt, request):
+    folder = request.getfixturevalue(f"{fmt}_dir")
+    vocabulary = proef.catalogue.vocabulary
+    checked = 0
+    for code in proef.catalogue.codes():
+        product = proef.product(code)
+        if product.example_facts is None:
+            continue
+        raw = read(folder / f"{code}.{fmt}")
+        text = page_text(raw) if fmt == "html" else md_text(raw)
+        result = proef.evaluate(code, product.example_facts, as_of=product.example_as_of, typed=True)
+        data = to_json(result)
+        assert date_text(dt.date.fromisoformat(data["as_of"])) in text
+        for deadline in data["deadlines"]:
+            if deadline["date"]:
+                assert date_text(dt.date.fromisoformat(deadline["date"])) in text
+                checked += 1
+        for payment in data["payments"]:
+            if payment["amount"]:
+                assert money_text(Decimal(payment["amount"])) in text
+                assert percent_text(Decimal(payment["share"].rstrip("%"))) in text
+                checked += 1
+        for report in data["reports"]:
+            if report["date"]:
+                assert date_text(dt.date.fromisoformat(report["date"])) in text
+                checked += 1
+        for key, value in result.values.items():
+            rule = product.rules[key]
+            if rule.section == "values" or len(rule.editions) > 1:  # fixed parameters stand above
+                assert value_text(value, result.value_types[key], vocabulary) in text, key
+                checked += 1
+    assert checked >= 5
+
+
+def test_worked_example_shows_hand_computed_dates_and_amounts(html_dir):
+    text = page_text(read(html_dir / "ZZ-1.html"))
+    example = text[text.index("Rekenvoorbeeld", text.index("Rekenvoorbeeld") + 1):]
+    # 2016-04-01 + 56 days; + 10 working days (no holidays then); 1350.50 x 60% and the remainder;
+    # every 3 months from 2016-04-04 before 2016-12-31.
+    for expected in ("27 mei 2016", "te laat", "15 april 2016", "gehaald", "€ 810,30", "€ 540,20",
+                     "4 juli 2016", "4 oktober 2016", "€ 1.350,50", "ZZ1-D03", "voldaan"):
+        assert expected in example, expected
+    assert "4 januari 2017" not in example
+
+
+def test_a_sheet_without_example_says_so(html_dir, md_dir):
+    assert "geen voorbeeld" in page_text(read(html_dir / "ZZ-2.html"))
+    assert "geen voorbeeld" in md_text(read(md_dir / "ZZ-2.md"))
+
+
+def test_an_example_outside_the_edition_is_an_error(tmp_path):
+    card = PROEF_CARD.replace("as_of: 2016-06-01", "as_of: 2019-06-01")
+    root = make_catalogue(tmp_path / "catalogue")
+    (root / "products" / "proef" / "ZZ-1.yaml").write_text(card, encoding="utf-8")
+    with pytest.raises(Exception) as caught:
+        write_sheets(Engine(root), tmp_path / "out", "html")
+    assert isinstance(caught.value, SheetError) or "2019" in str(caught.value)
+    assert not (tmp_path / "out").exists()
+
+
+# -- no leftovers, markup, print --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_no_template_leftovers(fmt, request):
+    folder = request.getfixturevalue(f"{fmt}_dir")
+    for path in folder.iterdir():
+        if path.suffix != f".{fmt}":
+            continue
+        raw = read(path)
+        for leftover in LEFTOVERS:
+            assert leftover not in raw, (path.name, leftover)
+        assert raw.strip()
+
+
+def test_semantic_html_without_scripts(html_dir):
+    for path in html_dir.glob("*.html"):
+        raw = read(path)
+        assert raw.startswith("<!DOCTYPE html>")
+        assert '<html lang="nl">' in raw
+        assert '<link rel="stylesheet" href="sheet.css">' in raw
+        for tag in ("<header", "<main", "<footer", "<h1"):
+            assert tag in raw, (path.name, tag)
+        assert "<script" not in raw.lower() and "javascript:" not in raw.lower()
+        assert " on" + "click=" not in raw.lower()
+        assert raw.count("<th>") == 0  # every header cell says what it heads (scope)
+    sheet = read(html_dir / "ZZ-1.html")
+    for tag in ("<section", "<article", "<figure", "<blockquote", "<figcaption", "<cite>", "<caption>",
+                "<table", '<th scope="col">', '<th scope="row">', "<nav"):
+        assert tag in sheet, tag
+    assert '<th scope="row">' in read(html_dir / "index.html")
+
+
+def test_html_escapes_card_text(html_dir, md_dir):
+    assert "A &lt; B &amp; C" in read(html_dir / "ZZ-1.html")
+    assert "A < B & C" not in read(html_dir / "ZZ-1.html")
+    assert r"A \< B & C" in read(md_dir / "ZZ-1.md")
+
+
+def test_stylesheet_prints_on_a4(html_dir):
+    css = read(html_dir / "sheet.css")
+    assert "@page" in css and "size: A4" in css
+    assert "@media print" in css
+    assert "break-inside: avoid" in css
+
+
+def test_index_lists_every_product_and_edition(proef, html_dir, md_dir):
+    index = page_text(read(html_dir / "index.html"))
+    raw = read(html_dir / "index.html")
+    for code in proef.catalogue.codes():
+        product = proef.product(code)
+        assert f'href="{code}.html"' in raw
+        assert product.code in index and " ".join(product.title.split()) in index
+    assert 'href="ZZ-2-2016-01-01.html"' in raw
+    assert proef.catalogue.hash in index
+    assert "(ZZ-1.md)" in read(md_dir / "index.md")
+
+
+def test_templates_know_no_product(proef):
+    words = set()
+    for editions in proef.catalogue.products.values():
+        for product in editions:
+            words.add(product.code)
+            words.add(" ".join(product.title.split()))
+            words.update(" ".join(rule.label.split()) for rule in product.rules.values() if len(rule.label) > 6)
+    words.update(fact.label for fact in proef.catalogue.vocabulary.facts.values() if len(fact.label) > 6)
+    for template in TEMPLATES.iterdir():
+        text = read(template)
+        found = sorted(word for word in words if word in text)
+        assert not found, (template.name, found)
+
+
+# -- writing is all or nothing ---------------------------------------------------------------------------
+
+BAD_CARD = """\
+code: ZZ-9
+title: Proefproduct met een onzegbare regel
+source: {document: proefbron.txt, section: "§9"}
+edition: {name: Proef, valid_from: 2016-01-01}
+values:
+  odd:
+    label: Onzegbaar
+    value: if (if hard_to_place then true else false) then 1 else 2
+"""
+
+
+def test_an_unsayable_rule_writes_nothing(tmp_path):
+    root = make_catalogue(tmp_path / "catalogue", {"products/proef/ZZ-9.yaml": BAD_CARD})
+    engine = Engine(root)
+    with pytest.raises(RenderError) as caught:
+        write_sheets(engine, tmp_path / "out", "html")
+    assert caught.value.stage == "sheet"
+    assert caught.value.position.file.endswith("ZZ-9.yaml") and caught.value.position.line == 8
+    assert not (tmp_path / "out").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["catalogue"]  # no temporary folder left behind
+
+
+def test_rewriting_replaces_sheets_and_keeps_other_files(proef, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "ZZ-1.html").write_text("stale", encoding="utf-8")
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    write_sheets(proef, out, "html")
+    assert "Proefproduct" in read(out / "ZZ-1.html")
+    assert read(out / "notes.txt") == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_failed_rewrite_leaves_the_old_sheets(tmp_path, proef):
+    out = tmp_path / "out"
+    write_sheets(proef, out, "html")
+    before = {p.name: read(p) for p in out.iterdir()}
+    root = make_catalogue(tmp_path / "catalogue", {"products/proef/ZZ-9.yaml": BAD_CARD})
+    with pytest.raises(RenderError):
+        write_sheets(Engine(root), out, "html")
+    assert {p.name: read(p) for p in out.iterdir()} == before
+
+
+# -- the bundled catalogue ----------------------------------------------------------------------------------
+
+def test_bundled_catalogue_renders_every_sentence(engine):
+    files = render_sheets(engine, "html")
+    vocabulary = engine.catalogue.vocabulary
+    assert "index.html" in files and "sheet.css" in files
+    for code in engine.catalogue.codes():
+        text = page_text(files[f"{code}.html"])
+        for sentence in sentences_of(engine.product(code), vocabulary):
+            assert " ".join(sentence.split()) in text, (code, sentence)
+        for leftover in LEFTOVERS:
+            assert leftover not in files[f"{code}.html"], (code, leftover)
+        product = engine.product(code)
+        if product.example_facts is not None:
+            data = to_json(engine.evaluate(code, product.example_facts, as_of=product.example_as_of, typed=True))
+            for deadline in data["deadlines"]:
+                if deadline["date"]:
+                    assert date_text(dt.date.fromisoformat(deadline["date"])) in text
+            for payment in data["payments"]:
+                if payment["amount"]:
+                    assert money_text(Decimal(payment["amount"])) in text
+        else:
+            assert "geen voorbeeld" in text
