@@ -301,3 +301,23 @@ def test_structure_error_in_a_test_file(cat):
     assert result.exit_code == 1
     assert f"{path}:6:7: unknown key 'deadline'" in result.stderr
     assert "did you mean 'deadlines'?" in result.stderr
+
+
+def test_an_empty_schedule_is_expected_as_an_empty_list(tmp_path):
+    # LEON-3's progress reports: started 2024-04-02, ended 2024-05-15; 2024-04-02 + 3 months = 2024-07-02
+    # falls after the end, so the schedule applies but holds no date.
+    from interpreter.api import Engine
+    from interpreter.catalogue import BUNDLED
+    from interpreter.testing import load_tests, run_case
+
+    test_file = tmp_path / "products" / "leon" / "LEON-3.tests.yaml"
+    test_file.parent.mkdir(parents=True)
+    test_file.write_text(
+        "product: LEON-3\ncases:\n  - name: short\n    facts: {started_on: 2024-04-02, ended_on: 2024-05-15}\n"
+        "    expect:\n      reports: {progress_report: []}\n"
+        "  - name: not empty\n    facts: {started_on: 2024-01-02, ended_on: 2024-05-15}\n"
+        "    expect:\n      reports: {progress_report: []}\n", encoding="utf-8")
+    engine = Engine(BUNDLED)
+    empty, not_empty = (run_case(case, engine) for case in load_tests(test_file, engine))
+    assert empty.passed, empty.failures
+    assert not not_empty.passed and "expected [], got [2024-04-02]" in not_empty.failures[0]
