@@ -29,6 +29,7 @@ class Fact:
     name: str
     type: t.Type
     label: str
+    phrase: str | None = None  # the fact inside a Dutch sentence; the label when absent
 
 
 @dataclass
@@ -188,7 +189,7 @@ class _Loader:
                     f"unknown type '{spec['type']}' for fact '{name}'", document.position(("facts", name, "type")),
                     hint="use one of: " + ", ".join(t.type_names(enums))))
             else:
-                facts[name] = Fact(name, type_, spec["label"])
+                facts[name] = Fact(name, type_, spec["label"], spec.get("phrase"))
         return Vocabulary(enums, labels, facts)
 
     def _calendars(self) -> dict[str, Calendar]:

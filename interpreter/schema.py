@@ -145,6 +145,8 @@ VOCABULARY = {
               "valuesrules": {"type": "dict", "schema": {
                   "type": {**TEXT, "required": True},
                   "label": {**TEXT, "required": True},
+                  # How the fact reads inside a Dutch sentence on a sheet ("de datum van aanmelding").
+                  "phrase": TEXT,
                   "note": TEXT}}},
 }
 
