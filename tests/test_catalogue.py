@@ -1,6 +1,7 @@
 """The loader and the bundled catalogue's own promises: every rule cited and quoted, a stable receipt."""
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 
 from interpreter.catalogue import BUNDLED, load_catalogue
@@ -50,3 +51,31 @@ def test_every_catalogue_file_names_its_editor_schema(catalogue_root):
             assert first.startswith("# yaml-language-server: $schema="), path
             target = (path.parent / first.split("=", 1)[1]).resolve()
             assert target == (catalogue_root / "schemas" / schema).resolve() and target.exists(), path
+
+
+def test_every_card_has_a_worked_example_inside_its_edition(engine):
+    for editions in engine.catalogue.products.values():
+        for product in editions:
+            assert product.example_facts, f"{product.code} has no example for its sheet"
+            result = engine.evaluate(product.code, product.example_facts, as_of=product.example_as_of, typed=True)
+            assert result.edition == product.edition
+
+
+def test_bundled_sheets_show_the_numbers_evaluate_gives(engine):
+    # The sheet's worked example must be the interpreter's own answer: every known deadline date,
+    # payment amount and report date of `evaluate` on the card's example stands on the sheet.
+    from interpreter.dutch import date_text, money_text
+    from interpreter.sheets import render_sheets
+
+    pages = render_sheets(engine, "md")
+    for code, editions in engine.catalogue.products.items():
+        product = editions[-1]
+        page = pages[f"{code}.md"]
+        result = engine.evaluate(code, product.example_facts, as_of=product.example_as_of, typed=True)
+        shown = [date_text(d.date) for d in result.deadlines if d.date]
+        shown += [money_text(p.amount) for p in result.payments if p.amount is not None]
+        shown += [date_text(r.date) for r in result.reports if r.date]
+        shown += [date_text(v) for v in result.values.values() if isinstance(v, dt.date)]
+        assert shown or not (result.deadlines or result.payments or result.reports), code
+        for text in shown:
+            assert text in page, f"{code}: {text} is not on the sheet"
