@@ -1,14 +1,26 @@
 """Say rules in Dutch: checked expression trees become the sentences of the product sheets.
 
 The Dutch sibling of `printer.to_text`. Nothing here knows a product: every word about a
-product comes from the card (rule labels, values) or from facts.yaml (fact and choice labels).
-What the renderer cannot say well is a `RenderError` at the expression's position, never a
-blank or a half sentence.
+product comes from the card (rule labels, values) or from facts.yaml (fact labels, the phrases
+that say how a fact reads inside a sentence, choice labels). What the renderer cannot say well
+is a `RenderError` at the expression's position, never a blank or a half sentence.
 
-    registered_on + 56 days                -> uiterlijk 56 kalenderdagen na datum aanmelding
+    registered_on + 56 days                -> uiterlijk 56 kalenderdagen na de aanmelding
+    met_by: plan_submitted_on              -> de termijn is gehaald bij het indienen van het Re-integratieplan
+                                              op of vóór die dag
     if c then a else b                     -> a als c; anders b
-    every 3 months from s until e          -> elke 3 maanden vanaf s tot e
-    price <= max_price                     -> prijs (excl. btw) is ten hoogste € 5.000
+    if hard_to_place then 80% else 60%     -> 80% als de klant onder het Protocol Zeer Moeilijk Plaatsbaar valt;
+                                              anders 60%
+    every 3 months from s until e          -> elke 3 maanden vanaf de start tot het einde van het traject
+    price <= max_price                     -> de prijs exclusief btw is ten hoogste € 5.000
+    min(intake_hours, cap)                 -> de gedeclareerde uren ..., met een maximum van 5 uur
+
+A fact's phrase is a noun phrase with its article ('de aanmelding'); for a yes/no fact it is a
+clause in subordinate order ('de kwartaalrapportage vervalt'), said after 'als'. A date fact is an
+event ('de aanmelding': 'bij de aanmelding', 'op de dag van de aanmelding') or a day ('de geplande
+einddatum': 'op de geplande einddatum'). Card labels inside a sentence lose their brackets and get
+an article; the verb agrees with a plural subject. These are rules of thumb of Dutch grammar, kept
+in the section 'a little Dutch grammar' below.
 """
 from __future__ import annotations
 
@@ -22,11 +34,13 @@ from . import nodes as n
 from . import types as t
 from .errors import CatalogueError, Position
 from .model import Product, Rule
+from .printer import to_text
 
 __all__ = [
     "RenderError", "rule_sentence", "expression", "check_product", "rule_applies", "payment_group",
     "number_text", "money_text", "percent_text", "date_text", "duration_text", "bool_text", "value_text",
-    "validity_text", "label_in_sentence", "capitalize",
+    "validity_text", "label_in_sentence", "capitalize", "strip_brackets", "head_noun", "is_plural", "gender",
+    "with_article", "agree", "label_unit", "with_unit", "is_date_noun", "predicate_split", "quoted_text",
 ]
 
 
@@ -115,14 +129,15 @@ def capitalize(text: str) -> str:
 
 
 def label_in_sentence(label: str) -> str:
-    """A card label inside a sentence: 'Drempelbedrag (...)' -> 'drempelbedrag (...)'.
+    """A card label inside a sentence: 'Drempelbedrag (Europese aanbesteding)' -> 'drempelbedrag'.
 
-    Only a plain capitalised first word is lowered; 'Protocol Zeer Moeilijk Plaatsbaar', 'LEON',
-    'WGA-uitkering' or 'Eis 6: ...' keep their capitals.
+    Bracketed asides are dropped (they belong to the heading, not to the sentence). Only a plain
+    capitalised first word is lowered; 'Protocol Zeer Moeilijk Plaatsbaar', 'LEON', 'WGA-uitkering'
+    or 'Eis 6: ...' keep their capitals.
     """
-    label = " ".join(label.split())
+    label = strip_brackets(label)
     words = label.split(" ")
-    first = words[0]
+    first = words[0].rstrip(",;:.")
     if len(first) < 2 or not first[0].isupper() or not first[1:].replace("-", "").islower():
         return label
     if not first.isalpha() and "-" not in first:
@@ -130,6 +145,185 @@ def label_in_sentence(label: str) -> str:
     if len(words) > 1 and words[1][:1].isupper():
         return label
     return first[0].lower() + label[1:]
+
+
+def strip_brackets(text: str) -> str:
+    """The text without its bracketed asides: 'Prijs (excl. btw), per jaar' -> 'Prijs, per jaar'."""
+    text = " ".join(str(text).split())
+    depth, kept = 0, []
+    for char in text:
+        if char == "(":
+            depth += 1
+        elif char == ")" and depth:
+            depth -= 1
+        elif not depth:
+            kept.append(char)
+    stripped = " ".join("".join(kept).split())
+    for mark in ",;:.":
+        stripped = stripped.replace(f" {mark}", mark)
+    stripped = stripped.strip(" ,;:")
+    return stripped or text
+
+
+# -- a little Dutch grammar: articles, number agreement, units ----------------------------------------
+#
+# The sheets put fact phrases ('de aanmelding') and card labels ('Drempelbedrag') into sentences. The
+# verb must agree with its subject ('de uren zijn', 'de prijs is') and a label needs an article
+# ('het drempelbedrag'). Nouns do not say their gender or number, so these are rules of thumb of
+# Dutch grammar; none of them knows a product.
+
+ARTICLES = ("de", "het", "een")
+
+# Where the head of a noun phrase ends: prepositions, conjunctions, relative words, finite verbs.
+_HEAD_STOPS = frozenset("""
+    van voor in op met bij zonder door na tot uit aan over onder om per vanaf tussen binnen tijdens volgens
+    naar sinds tegen achter boven en of die dat wat waarvoor waarin waarop waarbij waarmee waarover waaruit
+    waarnaar waarboven waaronder waarna waarvan is zijn wordt worden heeft hebben valt vallen geldt gelden
+""".split())
+
+# Nouns ending in -en that are singular (the plural of most Dutch nouns ends in -en).
+_SINGULAR_EN = frozenset("examen teken leven wezen keuken wagen regen deken molen laken verlangen "
+                         "vermogen gegeven inkomen volumen".split())
+
+# Common 'het' nouns; a compound takes the gender of its last part ('drempelbedrag', 're-integratieplan').
+# Every other noun is taken to be a 'de' noun, as about two thirds of Dutch nouns are.
+_HET_NOUNS = frozenset("""
+    aandeel aantal adres advies akkoord assessment bedrag bedrijf begin begrip beleid beroep besluit boek budget
+    bureau centrum certificaat contract criterium deel diploma district document doel dossier effect einde examen
+    feit formulier gebied geld gegeven gesprek getal geval inkomen jaar kantoor kenmerk krediet kwartaal land
+    loket loon maximum middel minimum moment netwerk niveau nummer onderzoek overzicht percentage personeel plan
+    product profiel programma project protocol proces punt rapport recht resultaat risico saldo salaris schema
+    stadium succes systeem tarief team tijdstip totaal traject uur verslag verzoek vak volume voorstel werk
+""".split())
+_HET_ONLY_WHOLE = frozenset({"uur", "land", "deel", "punt"})  # too short to find inside other words safely
+_HET_SUFFIXES = ("tje", "pje", "kje", "je", "isme", "ment")
+
+_UNQUOTE = str.maketrans("", "", "‘’“”\"'`")
+
+
+def _phrase_words(text: str) -> list[str]:
+    """The words of a noun phrase up to where its head ends ('de fasen' of 'de fasen van het traject')."""
+    for mark in ",;:(":
+        text = text.split(mark)[0]
+    words = []
+    for word in text.split():
+        if word.lower() in _HEAD_STOPS and words:
+            break
+        words.append(word)
+    return words
+
+
+def head_noun(text: str) -> str:
+    """The noun a phrase is about: 'de gedeclareerde uren voor een intake' -> 'uren'."""
+    words = _phrase_words(text)
+    return words[-1].translate(_UNQUOTE) if words else ""
+
+
+def is_plural(text: str) -> bool:
+    """Does the noun phrase name more than one thing ('de fasen van het traject', 'de uren')?
+
+    A phrase with 'het' or 'een', or that starts with a number or an amount ('2 weken na ...', '€ 5'),
+    is singular; otherwise the head noun decides: plurals end in -en, -ers or -els.
+    """
+    words = _phrase_words(text)
+    if not words:
+        return False
+    first = words[0].lower()
+    if first in ("het", "een") or first[:1].isdigit() or first[:1] in "€-“‘":
+        return False
+    head = head_noun(text).lower()
+    if len(head) > 3 and head.endswith(("en", "ën")) and head not in _SINGULAR_EN:
+        return True
+    return len(head) > 4 and head.endswith(("ers", "els"))
+
+
+def gender(noun: str) -> str:
+    """'het' or 'de' for a (compound) noun: het drempelbedrag, de maximumprijs."""
+    word = noun.lower().translate(_UNQUOTE).split("-")[-1]
+    if word in _HET_NOUNS or word.endswith(_HET_SUFFIXES):
+        return "het"
+    for het in _HET_NOUNS - _HET_ONLY_WHOLE:
+        if word.endswith(het) and len(word) - len(het) >= 3:
+            return "het"
+    return "de"
+
+
+def with_article(text: str) -> str:
+    """A label as a noun phrase with its definite article: 'drempelbedrag' -> 'het drempelbedrag'.
+
+    A label that starts with an article or a capital (a name: 'Protocol Zeer Moeilijk Plaatsbaar') is
+    left as it is; plurals take 'de'.
+    """
+    words = text.split()
+    if not words or words[0].lower() in ARTICLES or words[0][:1].isupper() or words[0][:1].isdigit():
+        return text
+    if is_plural(text):
+        return f"de {text}"
+    return f"{gender(head_noun(text))} {text}"
+
+
+_FINITE_VERBS = frozenset("is zijn wordt worden heeft hebben staat staan maakt maken geldt gelden kent kennen werkt "
+                          "werken kan kunnen moet moeten mag mogen valt vallen".split())
+_PREDICATES = frozenset("nodig verplicht vereist toegestaan mogelijk gewenst verboden".split())
+
+
+def predicate_split(label: str) -> tuple[str, str] | None:
+    """A yes/no label that ends in a predicate, as subject and predicate: 're-integratieplan nodig' ->
+    ('re-integratieplan', 'nodig'), to say 're-integratieplan nodig is'. None for other labels."""
+    words = label.split()
+    if len(words) < 2 or any(mark in label for mark in ":;") or any(w.lower() in _FINITE_VERBS for w in words):
+        return None
+    last = words[-1].lower().strip(",.")
+    if (last in _PREDICATES or last.endswith(("ig", "baar", "lijk"))
+            or (last.startswith("ge") and last.endswith(("d", "t")) and len(last) > 4)):
+        return " ".join(words[:-1]), words[-1]
+    return None
+
+
+_VERBS = {"is": "zijn", "valt": "vallen", "behoort": "behoren", "geldt": "gelden", "bestaat": "bestaan"}
+
+
+def agree(subject: str, verb: str, plural: bool | None = None) -> str:
+    """The verb in the number of its subject: 'de uren' + 'is' -> 'zijn'."""
+    if plural is None:
+        plural = is_plural(subject)
+    return _VERBS.get(verb, verb) if plural else verb
+
+
+# Units a label may name in brackets: 'Duur kennismakingsgesprek (uren)' counts hours.
+UNIT_WORDS = {
+    "uren": ("uur", "uur"), "uur": ("uur", "uur"), "minuten": ("minuut", "minuten"),
+    "dagen": ("dag", "dagen"), "kalenderdagen": ("kalenderdag", "kalenderdagen"),
+    "werkdagen": ("werkdag", "werkdagen"), "weken": ("week", "weken"), "maanden": ("maand", "maanden"),
+    "jaren": ("jaar", "jaar"), "jaar": ("jaar", "jaar"),
+}
+
+
+def label_unit(label: str) -> tuple[str, str] | None:
+    """The unit a label names in its last brackets: '... ten hoogste (uren; niet te factureren)' -> uur."""
+    text = " ".join(str(label).split())
+    if ")" not in text or "(" not in text:
+        return None
+    inside = text[text.rindex("(") + 1:]
+    inside = inside.split(")")[0]
+    for mark in ";,":
+        inside = inside.split(mark)[0]
+    return UNIT_WORDS.get(inside.strip().lower())
+
+
+def with_unit(amount: Decimal | int, unit: tuple[str, str] | None) -> str:
+    """'5 uur', '1 uur', '2 dagen'; the number alone without a unit."""
+    text = number_text(amount)
+    if unit is None:
+        return text
+    return f"{text} {unit[0] if abs(Decimal(amount)) == 1 else unit[1]}"
+
+
+def is_date_noun(text: str) -> bool:
+    """Does the phrase name a day ('de geplande einddatum', '1 april 2016') rather than an event
+    ('de aanmelding')? A day is 'op' a date; an event happens 'bij' or 'op de dag van'."""
+    head = head_noun(text).lower()
+    return head.endswith(("datum", "dag", "dagen")) or head[:1].isdigit() or text[:1].isdigit()
 
 
 def validity_text(valid_from: dt.date | None, valid_until: dt.date | None) -> str:
@@ -184,6 +378,32 @@ def value_text(value: Any, type_: t.Type | None, vocabulary) -> str:
     return str(value)
 
 
+_SPACE = "\x00spatie"
+
+
+def _join_pieces(said: list[str]) -> str:
+    """'“12XR” gevolgd door een spatie en de code van ...'."""
+    text = ""
+    for index, item in enumerate(said):
+        word = "een spatie" if item == _SPACE else item
+        if index == 0:
+            text = word
+        elif said[index - 1] == _SPACE and index > 1:
+            text += " en " + word
+        else:
+            text += " gevolgd door " + word
+    return text or "“”"
+
+
+def quoted_text(value: str) -> str:
+    """A text in quotation marks; spaces at its edges are said in words, not hidden inside the quotes."""
+    core = " ".join(value.split())
+    said = ([_SPACE] if value[:1].isspace() else []) + ([f"“{core}”"] if core else [])
+    if core and value[-1:].isspace():
+        said.append(_SPACE)
+    return _join_pieces(said)
+
+
 # -- clauses ----------------------------------------------------------------------------------------
 
 def _words(*parts: str) -> str:
@@ -200,8 +420,16 @@ class Clause:
     simple: bool = True  # False for 'a en b' / 'a of b': needs brackets inside another 'en'/'of'
 
     @staticmethod
-    def of(subject: str, verb: str, complement: str = "", tail: str = "") -> "Clause":
+    def of(subject: str, verb: str, complement: str = "", tail: str = "", plural: bool | None = None) -> "Clause":
+        """Subject, verb (in the number of the subject), complement and a tail that stays last."""
+        verb = agree(subject, verb, plural)
         return Clause(_words(subject, verb, complement, tail), _words(subject, complement, verb, tail))
+
+    @staticmethod
+    def given(sub: str) -> "Clause":
+        """A statement written in subordinate order ('de Opdrachtgever full pay heeft toegekend'), as a
+        fact's phrase is: after 'als' it stands as written, on its own it is introduced."""
+        return Clause(f"het is zo dat {sub}", sub)
 
 
 def payment_group(rule: Rule, product: Product) -> list[Rule]:
@@ -240,12 +468,49 @@ class _Renderer:
                             hint="give the fact a label in facts.yaml")
         return label
 
+    def fact_phrase(self, name: str, node: n.Node) -> str:
+        """How a fact reads inside a sentence: its phrase ('de aanmelding'), else its label."""
+        label = self.fact_label(name, node)
+        fact = self.vocabulary.facts.get(name)
+        phrase = " ".join(str(getattr(fact, "phrase", None) or "").split())
+        return phrase or label
+
+    def has_phrase(self, name: str) -> bool:
+        fact = self.vocabulary.facts.get(name)
+        return bool(fact is not None and str(getattr(fact, "phrase", None) or "").strip())
+
     def member_label(self, enum: str, member: str, node: n.Node) -> str:
         label = enum_label(self.vocabulary, enum, member)
         if not label:
             raise self.fail(f"'{member}' of {enum} has no Dutch label", node,
                             hint=f"give '{member}' a label under enums.{enum}.members in facts.yaml")
         return label
+
+    def kind_noun(self, enum: str) -> str | None:
+        """The common noun the members of a choice share ('fase' in Oriëntatiefase and Aanbodversterkende
+        fase; 'uitkering' in WGA-uitkering), or None when the members are names (District Rijnmond)."""
+        labels = [" ".join(str(v).split()) for v in self.vocabulary.enum_labels.get(enum, {}).values() if v]
+        if len(labels) < 2:
+            return None
+        suffix = labels[0]
+        for label in labels[1:]:
+            while suffix and not label.endswith(suffix):
+                suffix = suffix[1:]
+        suffix = suffix.lstrip(" -")
+        if len(suffix) < 4 or not suffix[0].islower() or " " in suffix:
+            return None
+        return suffix
+
+    def member_phrase(self, enum: str, member: str, node: n.Node, article: str | None) -> str:
+        """A choice with an article when it is a common noun: 'de Oriëntatiefase', 'een WGA-uitkering';
+        names ('District Rijnmond') never take one. `article` is 'de' (definite), 'een' or None."""
+        label = self.member_label(enum, member, node)
+        kind = self.kind_noun(enum)
+        if article is None or kind is None:
+            return label
+        if article == "een":
+            return f"een {label}"
+        return f"{gender(kind)} {label}"
 
     def rule(self, name: str, node: n.Node) -> Rule:
         if self.product is None or name not in self.product.rules:
@@ -303,16 +568,23 @@ class _Renderer:
         return None
 
     def inlined_deadline(self, node: n.Node) -> n.Node | None:
-        """The due expression a reference to a deadline stands for, when it says the same."""
+        """The expression a reference to a deadline (its due date) or to a date value stands for, when
+        it says the same in a few words ('104 weken na de eerste ziektedag')."""
         if not isinstance(node, n.RuleRef) or self.product is None:
             return None
         rule = self.product.rules.get(node.name)
-        if rule is None or rule.section != "deadlines" or "when" in rule.exprs or rule.roll:
+        if rule is None or "when" in rule.exprs:
             return None
-        due = rule.exprs.get("due")
-        if due is None or isinstance(due.node, (n.If, n.Coalesce, n.Every)):
-            return None
-        return due.node
+        if rule.section == "deadlines" and not rule.roll:
+            due = rule.exprs.get("due")
+            if due is None or isinstance(due.node, (n.If, n.Coalesce, n.Every)):
+                return None
+            return due.node
+        if rule.section == "values":
+            value = rule.exprs.get("value")
+            if value is not None and value.node.type == t.DATE and self.is_offset(value.node):
+                return value.node
+        return None
 
     def resolved(self, node: n.Node) -> n.Node:
         return self.constant(node) or self.inlined_deadline(node) or node
@@ -433,55 +705,75 @@ class _Renderer:
             raise self.fail(str(error), node) from None
 
     def _TextLit(self, node):
-        return f"“{node.value}”"
+        return quoted_text(node.value)
 
     def _BoolLit(self, node):
         return bool_text(node.value)
 
-    def _SetLit(self, node):
+    def _SetLit(self, node, article: str | None = "de"):
         enum = self.set_enum(node)
         if not node.members:
             return "geen"
-        return join_words([self.member_label(enum.name, m, node) for m in node.members])
+        return join_words([self.member_phrase(enum.name, m, node, article) for m in node.members])
 
     def _Name(self, node):
         if node.qualifier is None and node.name in self.vocabulary.facts:
-            return self.fact_label(node.name, node)
+            return self.fact_phrase(node.name, node)
         if self.product is not None and node.name in self.product.rules:
             return self._RuleRef(n.RuleRef(node.name, pos=node.pos, type=node.type))
         kinds = [e for e in self.vocabulary.enums.values() if node.name in e.members]
         if node.qualifier is None and len(kinds) == 1:
-            return self.member_label(kinds[0].name, node.name, node)
+            return self.member_phrase(kinds[0].name, node.name, node, "de")
         raise self.fail(f"cannot say '{node.name}': the expression is not type-checked", node,
                         hint="render expressions after the checker has resolved their names")
 
     def _FactRef(self, node):
-        return self.fact_label(node.name, node)
+        return self.fact_phrase(node.name, node)
 
     def _RuleRef(self, node):
         constant = self.constant(node)
         if constant is not None:
+            if isinstance(constant, n.NumberLit):  # '5 uur' when the label names the unit: '(uren)'
+                return with_unit(constant.value, self.unit_of(node))
             return self.noun(constant)
         due = self.inlined_deadline(node)
         if due is not None:
             return self.noun(due)
         rule = self.rule(node.name, node)
-        label = label_in_sentence(self.rule_label(rule, node))
+        self.rule_label(rule, node)
+        label = " ".join(rule.label.split())
         if rule.section == "deadlines":
-            return f"de uiterste datum ‘{rule.label.strip()}’"
+            return f"de uiterste datum ‘{label}’"
         if rule.section == "payments":
-            return f"het bedrag ‘{rule.label.strip()}’"
+            return f"het bedrag ‘{label}’"
         if rule.section == "reports":
-            return f"de datum van ‘{rule.label.strip()}’"
+            return f"de datum van ‘{label}’"
         if rule.section == "checks":
-            return f"de uitkomst van ‘{rule.label.strip()}’"
-        return label
+            return f"de uitkomst van ‘{label}’"
+        phrase = label_in_sentence(label)
+        if isinstance(node.type, t.SetType) and not phrase.split()[0].lower() in ARTICLES:
+            return f"de {phrase}"  # a set is named by a plural: 'de klantgroepen ...'
+        return with_article(phrase)
+
+    def unit_of(self, node: n.Node) -> tuple[str, str] | None:
+        """The unit a number counts, from the label of the fact or rule it comes from: '(uren)'."""
+        if isinstance(node, n.FactRef) and node.name in self.vocabulary.facts:
+            return label_unit(self.vocabulary.facts[node.name].label)
+        if isinstance(node, n.RuleRef) and self.product is not None and node.name in self.product.rules:
+            return label_unit(self.product.rules[node.name].label)
+        return None
+
+    def number(self, node: n.Node, unit: tuple[str, str] | None) -> str:
+        """A number in a comparison or a cap, with the unit of what it is compared with: '5 uur'."""
+        if unit is not None and isinstance(node, n.NumberLit):
+            return with_unit(node.value, unit)
+        return self.noun(node)
 
     def _AsOfRef(self, node):
         return "de peildatum"
 
     def _EnumLit(self, node):
-        return self.member_label(node.enum, node.member, node)
+        return self.member_phrase(node.enum, node.member, node, "de")
 
     def _Negate(self, node):
         operand = self.resolved(node.operand)
@@ -502,7 +794,7 @@ class _Renderer:
                     return text
         if isinstance(resolved, (n.Arithmetic, n.If, n.Every)) and not self.is_offset(resolved):
             return f"({text})"
-        if isinstance(resolved, (n.And, n.Or, n.Compare, n.Member, n.Not)):
+        if isinstance(resolved, (n.And, n.Or, n.Compare, n.Member, n.Not)) or self.is_cap(resolved):
             return f"({text})"
         return text
 
@@ -514,7 +806,7 @@ class _Renderer:
             date, duration = (right, left) if left.type == t.DURATION else (left, right)
             literal = self.duration_of(duration)
             day = self.noun(date)
-            if self.is_offset(date):
+            if self.is_offset(date) or self.is_cap(self.resolved(date)):
                 day = f"({day})"
             if literal is not None:
                 word = "na" if op == "+" else "vóór"
@@ -538,7 +830,8 @@ class _Renderer:
         return f"{self.grouped(left, node)} {'plus' if op == '+' else 'min'} {self.grouped(right, node, False)}"
 
     def joined_text(self, node: n.Arithmetic) -> str:
-        """Texts joined with +: literal pieces next to each other are shown as one quoted text."""
+        """Texts joined with +: literal pieces next to each other are shown as one quoted text, and a
+        space at the edge of a piece is said in words ('“12XR” gevolgd door een spatie en ...')."""
         pieces: list[n.Node] = []
 
         def flatten(item):
@@ -549,19 +842,30 @@ class _Renderer:
                 pieces.append(self.constant(item) or item)
 
         flatten(node)
-        said: list[str] = []
+        said: list[str] = []  # the pieces in order; _SPACE for a space between them
         literal: list[str] = []
+
+        def flush():
+            if not literal:
+                return
+            raw = "".join(literal)
+            literal.clear()
+            core = " ".join(raw.split())
+            if raw[:1].isspace() and (not said or said[-1] != _SPACE):
+                said.append(_SPACE)
+            if core:
+                said.append(f"“{core}”")
+                if raw[-1:].isspace():
+                    said.append(_SPACE)
+
         for piece in pieces:
             if isinstance(piece, n.TextLit):
                 literal.append(piece.value)
                 continue
-            if literal:
-                said.append(f"“{''.join(literal)}”")
-                literal = []
+            flush()
             said.append(self.grouped(piece))
-        if literal:
-            said.append(f"“{''.join(literal)}”")
-        return " gevolgd door ".join(said)
+        flush()
+        return _join_pieces(said)
 
     def _Compare(self, node):
         return self.clause(node).main
@@ -576,12 +880,37 @@ class _Renderer:
             return self.clause(node).main
         return f"{self.noun(node.left)} (zolang onbekend: {self.noun(node.right)})"
 
+    def is_cap(self, node: n.Node) -> bool:
+        """min/max of two values, said as 'a, met een maximum van b' or 'a of, als dat eerder is, b', or a
+        rounding ('a, afgerond op hele centen'): words that need brackets when more follows."""
+        return isinstance(node, n.Call) and ((node.function in ("min", "max") and len(node.args) == 2)
+                                             or node.function == "round")
+
+    def bracketed(self, node: n.Node) -> str:
+        """An operand of a comparison or the start of a series: in brackets when it has a comma."""
+        text = self.noun(node)
+        return f"({text})" if self.is_cap(self.resolved(node)) else text
+
     def _Call(self, node):
         args = node.args
         if node.function in ("min", "max"):
             if len(args) < 2:
                 raise self.fail(f"{node.function}(...) needs two or more values", node)
             dates = node.type == t.DATE
+            if len(args) == 2:
+                args = self.without_fallback(args)
+            if len(args) == 2 and dates:
+                # min(a, b) of dates: 'a of, als dat eerder is, b'
+                word = "eerder" if node.function == "min" else "later"
+                return f"{self.grouped(args[0])} of, als dat {word} is, {self.grouped(args[1])}"
+            if len(args) == 2 and node.type in (t.MONEY, t.NUMBER, t.PERCENT):
+                # min(x, 5): 'x, met een maximum van 5'; the fixed value is the cap
+                value, cap = args
+                if self.is_fixed(value) and not self.is_fixed(cap):
+                    value, cap = cap, value
+                unit = self.unit_of(value) or self.unit_of(cap)
+                word = "maximum" if node.function == "min" else "minimum"
+                return f"{self.grouped(value)}, met een {word} van {self.number(self.resolved(cap), unit)}"
             word = {("min", True): "de vroegste", ("max", True): "de laatste",
                     ("min", False): "het laagste", ("max", False): "het hoogste"}[(node.function, dates)]
             return f"{word} van {join_words([self.grouped(a) for a in args])}"
@@ -598,8 +927,21 @@ class _Renderer:
         raise self.fail(f"the sheet cannot say the function {node.function}(...) with {len(args)} "
                         "argument(s)", node)
 
+    def without_fallback(self, args: tuple[n.Node, ...]) -> tuple[n.Node, ...]:
+        """min(x ?? y, y) is min(x, y) with y when x is unknown: the fallback need not be said."""
+        a, b = args
+        if isinstance(a, n.Coalesce) and to_text(a.right) == to_text(b):
+            return a.left, b
+        if isinstance(b, n.Coalesce) and to_text(b.right) == to_text(a):
+            return a, b.left
+        return args
+
+    def is_fixed(self, node: n.Node) -> bool:
+        """A literal, or a parameter with one fixed value."""
+        return isinstance(self.resolved(node), (n.NumberLit, n.MoneyLit, n.PercentLit, n.DateLit, n.DurationLit))
+
     def _Every(self, node):
-        start, until = self.noun(node.start), self.noun(node.until)
+        start, until = self.bracketed(node.start), self.noun(node.until)
         span = f"vanaf {start} tot {until}"
         if isinstance(node.step, n.If):
             return f"{span}: {self.alternatives(node.step, lambda step: 'elke ' + self.noun(step))}"
@@ -649,19 +991,35 @@ class _Renderer:
         return self.clause(node).sub
 
     def _flag(self, node: n.Node, negated: bool) -> Clause:
-        """A yes/no fact or rule: 'X geldt' / 'X geldt niet'."""
+        """A yes/no fact or rule as a statement.
+
+        A fact's phrase is a clause ('de kwartaalrapportage vervalt'); a rule label like 'Offerte nodig'
+        reads 'offerte nodig is'; anything else is 'X geldt' / 'X geldt niet'.
+        """
+        if isinstance(node, n.Name) and self.product is not None and node.name in self.product.rules and not (
+                node.qualifier is None and node.name in self.vocabulary.facts):
+            node = n.RuleRef(node.name, pos=node.pos, type=node.type)
         if isinstance(node, n.RuleRef):
             rule = self.rule(node.name, node)
+            label = " ".join(self.rule_label(rule, node).split())
             if rule.section == "checks":
-                label = rule.label.strip()
                 return Clause.of(f"aan ‘{label}’", "is", "niet voldaan" if negated else "voldaan")
-            label = label_in_sentence(self.rule_label(rule, node))
-        else:
-            label = self.noun(node)
-        return Clause.of(label, "geldt", "niet" if negated else "")
+            words = label_in_sentence(label)
+            split = predicate_split(words)
+            if split is not None:
+                subject, predicate = split
+                return Clause.of(subject, "is", f"niet {predicate}" if negated else predicate)
+            return Clause.of(f"‘{words}’", "geldt", "niet" if negated else "")
+        name = getattr(node, "name", None)
+        if isinstance(node, (n.FactRef, n.Name)) and name in self.vocabulary.facts and self.has_phrase(name):
+            statement = self.fact_phrase(name, node)
+            if negated:
+                return Clause(f"het is niet zo dat {statement}", f"het niet zo is dat {statement}")
+            return Clause.given(statement)
+        return Clause.of(self.noun(node), "geldt", "niet" if negated else "")
 
     def _not(self, operand: n.Node) -> Clause:
-        if isinstance(operand, (n.FactRef, n.RuleRef)):
+        if isinstance(operand, (n.FactRef, n.RuleRef, n.Name)):
             return self._flag(operand, negated=True)
         if isinstance(operand, n.Not):
             return self.clause(operand.operand)
@@ -701,7 +1059,7 @@ class _Renderer:
                     group.append(items[index + len(group)])
                 if len(group) > 1:
                     elements = join_words([self.noun(g.element) for g in group])
-                    clauses.append(Clause.of(elements, "behoren", f"tot {self.noun(item.container)}"))
+                    clauses.append(Clause.of(elements, "behoort", f"tot {self.noun(item.container)}", plural=True))
                     index += len(group)
                     continue
             clause = self.clause(item)
@@ -719,18 +1077,19 @@ class _Renderer:
         container = node.container
         if isinstance(container, n.SetLit):
             enum = self.set_enum(container)
-            members = [self.member_label(enum.name, m, container) for m in container.members]
+            members = [self.member_phrase(enum.name, m, container, "een") for m in container.members]
             if not members:
                 return Clause.of("dit", "geldt", "altijd" if node.negated else "nooit")
-            if node.negated:
-                return Clause.of(element, "is", join_words([f"niet {m}" for m in members], "en"))
+            if node.negated:  # 'geen WGA-uitkering', 'niet District Rijnmond'
+                denied = [f"geen {m[4:]}" if m.startswith("een ") else f"niet {m}" for m in members]
+                return Clause.of(element, "is", join_words(denied, "en"))
             return Clause.of(element, "is", join_words(members, "of"))
         return Clause.of(element, "behoort", f"{'niet ' if node.negated else ''}tot {self.noun(container)}")
 
     def _compare(self, node: n.Compare) -> Clause:
         left, right, op = node.left, node.right, node.op
         kind = left.type
-        subject = self.noun(left)
+        subject = self.bracketed(left)
         if kind == t.BOOL:
             if isinstance(right, n.BoolLit) and op in ("==", "!="):
                 holds = right.value == (op == "==")
@@ -741,21 +1100,30 @@ class _Renderer:
         if isinstance(kind, t.SetType):
             if op not in ("==", "!="):
                 raise self.fail(f"cannot say '{op}' between sets", node)
-            return Clause.of(subject, "zijn", ("precies " if op == "==" else "niet precies ") + self.noun(right))
+            return Clause.of(subject, "is", ("precies " if op == "==" else "niet precies ") + self.noun(right),
+                             plural=True)  # a set is a plural: 'de fasen van het traject zijn ...'
         if isinstance(kind, t.EnumType) or kind == t.TEXT:
             if op not in ("==", "!="):
                 raise self.fail(f"cannot say '{op}' between {t.describe(kind)}s", node)
-            return Clause.of(subject, "is", ("" if op == "==" else "niet ") + self.noun(right))
+            if isinstance(right, n.EnumLit) or (isinstance(right, n.Name) and isinstance(kind, t.EnumType)):
+                other = self.member_phrase(kind.name, getattr(right, "member", getattr(right, "name", "")),
+                                           right, "een")
+                if op == "!=" and other.startswith("een "):
+                    return Clause.of(subject, "is", "geen " + other[4:])
+            else:
+                other = self.noun(right)
+            return Clause.of(subject, "is", ("" if op == "==" else "niet ") + other)
         if kind == t.DATE:
             offset = self.is_offset(right)
-            other = self.noun(right)
+            other = self.bracketed(right)
+            day = other if offset or is_date_noun(other) else f"de dag van {other}"
             words = {
-                "<=": f"uiterlijk {other}" if offset else f"uiterlijk op {other}",
+                "<=": f"uiterlijk {other}" if offset else f"uiterlijk op {day}",
                 "<": f"eerder dan {other}" if offset else f"vóór {other}",
                 ">": f"later dan {other}" if offset else f"na {other}",
                 ">=": f"niet eerder dan {other}" if offset else f"op of na {other}",
-                "==": f"precies {other}" if offset else f"op {other}",
-                "!=": f"niet precies {other}" if offset else f"niet op {other}",
+                "==": f"precies {other}" if offset else f"op {day}",
+                "!=": f"niet precies {other}" if offset else f"niet op {day}",
             }
             if op not in words:
                 raise self.fail(f"cannot say the comparison '{op}'", node)
@@ -763,7 +1131,9 @@ class _Renderer:
         if op not in _ORDERED_WORDS:
             raise self.fail(f"cannot say the comparison '{op}'", node)
         words, preposition = _ORDERED_WORDS[op]
-        other = self.noun(right)
+        other = self.number(right, self.unit_of(left))
+        if self.is_cap(self.resolved(right)) and preposition is not None:
+            other = f"({other})"
         if preposition is None:
             return Clause.of(subject, "is", f"{words} {other}")
         return Clause.of(subject, "is", words, f"{preposition} {other}")
@@ -784,11 +1154,34 @@ class _Renderer:
         return f"alleen als {self.condition(self.lift(when.node))}: "
 
     def date_phrase(self, node: n.Node) -> str:
-        """A single date, with 'op' in front unless it is said as an offset ('2 weken na X')."""
+        """A single date, with 'op' in front unless it is said as an offset ('2 weken na X'); an event
+        is 'op de dag van de intake', a day 'op de geplande einddatum'."""
         text = self.noun(node)
-        if self.is_offset(node) or isinstance(node, n.Every):
+        if self.is_offset(node) or isinstance(node, n.Every) or self.is_cap(self.resolved(node)):
             return text
-        return f"op {text}"
+        return f"op {text}" if self.names_a_day(node, text) else f"op de dag van {text}"
+
+    def names_a_day(self, node: n.Node, text: str) -> bool:
+        """Whether a date expression names a day ('de geplande einddatum') rather than an event."""
+        core = node.left if isinstance(node, n.Coalesce) else node
+        core_text = text if core is node else self.noun(core)
+        return isinstance(self.resolved(core), (n.DateLit, n.AsOfRef)) or is_date_noun(core_text)
+
+    def at(self, node: n.Node) -> str:
+        """When something happens at a date: 'bij de start', 'op de geplande einddatum', '2 weken na X'."""
+        text = self.noun(node)
+        if self.is_offset(node) or self.is_cap(self.resolved(node)):
+            return text
+        return f"op {text}" if self.names_a_day(node, text) else f"bij {text}"
+
+    def met_by(self, node: n.Node) -> str:
+        """When a deadline is met: 'de termijn is gehaald bij de intake op of vóór die dag'."""
+        text = self.noun(node)
+        if self.is_offset(node) or self.names_a_day(node, text):
+            core = node.left if isinstance(node, n.Coalesce) else node
+            verb = agree(self.noun(core), "valt")
+            return f"de termijn is gehaald als {text} uiterlijk op die dag {verb}"
+        return f"de termijn is gehaald bij {text} op of vóór die dag"
 
     def rolled(self, rule: Rule) -> list[str]:
         if rule.roll == "next_working_day":
@@ -807,7 +1200,7 @@ class _Renderer:
             body = self.alternatives(self.slot(rule, "due"), lambda v: "uiterlijk " + self.date_phrase(v))
             notes = self.rolled(rule)
             if "met_by" in rule.exprs:
-                notes.append(f"op tijd als {self.noun(self.slot(rule, 'met_by'))} niet later valt")
+                notes.append(self.met_by(self.slot(rule, "met_by")))
             body = "; ".join([body] + notes)
         elif section == "payments":
             body = self.split(payment_group(rule, self.product) if self.product else [rule])
@@ -836,40 +1229,56 @@ class _Renderer:
             return self.clause(node).main
         return self.noun(node)
 
-    def plain_value(self, node: n.Node) -> str:
-        """A parameter's value on its own: a text without quotation marks."""
+    def plain_value(self, node: n.Node, unit: tuple[str, str] | None = None) -> str:
+        """A parameter's value on its own: a text without quotation marks, choices without articles,
+        a number with the unit its label names ('1 uur')."""
         if isinstance(node, n.TextLit):
             return " ".join(node.value.split()) or "“”"
+        if isinstance(node, n.SetLit):
+            return self._SetLit(node, article=None)
+        if isinstance(node, n.EnumLit):
+            return self.member_label(node.enum, node.member, node)
+        if isinstance(node, n.NumberLit):
+            return with_unit(node.value, unit)
         return self.statement_or_noun(node)
 
     def parameter(self, rule: Rule) -> str:
         if not rule.editions:
             raise RenderError(f"the parameter '{rule.id}' has no value", rule.pos)
         said = []
+        unit = label_unit(rule.label)
         for edition in rule.editions:
-            text = self.alternatives(edition.expr.node, self.plain_value)
+            text = self.alternatives(edition.expr.node, lambda value: self.plain_value(value, unit))
             validity = validity_text(edition.valid_from, edition.valid_until)
             said.append(f"{text} ({validity})" if validity else text)
         return "; ".join(said)
 
     def bij(self, condition: n.Node) -> str:
-        """A condition of a payment split: 'bij X' for a yes/no fact, else 'als ...'."""
+        """A condition of a payment split: 'als de klant ... valt'; 'bij X' / 'zonder X' for a yes/no
+        fact that has no phrase of its own."""
         core, negated = condition, False
         if isinstance(core, n.Not):
             core, negated = core.operand, True
         if isinstance(core, n.Coalesce) and isinstance(core.right, n.BoolLit) and not core.right.value:
             core = core.left
-        if isinstance(core, n.FactRef) and core.type == t.BOOL:
+        if isinstance(core, n.FactRef) and core.type == t.BOOL and not self.has_phrase(core.name):
             return f"{'zonder' if negated else 'bij'} {self.noun(core)}"
         return f"als {self.condition(condition)}"
 
     def split(self, parts: list[Rule]) -> str:
+        """'De prijs: 60% inspanningsdeel, 40% resultaatdeel (80% / 20% als ...); opeisbaar bij X resp.
+        bij Y'. One part of 100% is 'De matchingsfee is in één keer opeisbaar bij X'."""
         if not parts:
             raise RenderError("a payment without parts", None)
         first = parts[0]
         base = self.noun(self.slot(first, "base"))
         labels = [label_in_sentence(self.rule_label(p, p.exprs["share"].node if "share" in p.exprs else None))
                   for p in parts]
+        triggers = [(label, self.at(p.exprs["on"].node)) for p, label in zip(parts, labels) if "on" in p.exprs]
+        if len(parts) == 1:
+            share = self.resolved(self.lift(self.slot(first, "share")))
+            if isinstance(share, n.PercentLit) and share.value == 100 and triggers:
+                return f"{base} {agree(base, 'is')} in één keer opeisbaar {triggers[0][1]}"
         lists = [self.decisions(self.lift(self.slot(p, "share"))) for p in parts]
         conditions = [tuple(c for c, _ in items) for items in lists]
         if all(c == conditions[0] for c in conditions) and len(conditions[0]) <= MAX_ALTERNATIVES:
@@ -878,19 +1287,18 @@ class _Renderer:
             exceptions = []
             for index, condition in enumerate(conditions[0][:-1]):
                 shares = " / ".join(self.noun(items[index][1]) for items in lists)
-                exceptions.append(f"{self.bij(condition)} {shares}")
+                exceptions.append(f"{shares} {self.bij(condition)}")
             if exceptions:
                 text += f" ({'; anders '.join(exceptions)})"
         else:
             said = [f"{label} {self.alternatives(self.slot(p, 'share'), self.noun)}" for p, label in zip(parts, labels)]
             text = f"{base}, verdeeld in: " + "; ".join(said)
-        triggers = [(label, self.noun(p.exprs["on"].node)) for p, label in zip(parts, labels) if "on" in p.exprs]
         if len(parts) == 1 and triggers:
-            text += f", opeisbaar op {triggers[0][1]}"
+            text += f", opeisbaar {triggers[0][1]}"
         elif triggers and len(triggers) == len(parts):
-            text += "; opeisbaar op " + " resp. ".join(on for _, on in triggers)
+            text += "; opeisbaar " + " resp. ".join(on for _, on in triggers)
         elif triggers:
-            text += "; " + ", ".join(f"{label} opeisbaar op {on}" for label, on in triggers)
+            text += "; " + ", ".join(f"{label} opeisbaar {on}" for label, on in triggers)
         return text
 
 

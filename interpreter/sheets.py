@@ -266,23 +266,41 @@ class _Builder:
             item["parts"] = [{
                 "id": part.id, "anchor": _anchor("regel", part.id), "label": " ".join(part.label.split()),
                 "share": expression(part.exprs["share"].node, self.vocabulary, product),
-                "on": expression(part.exprs["on"].node, self.vocabulary, product) if "on" in part.exprs else "",
+                "on": self.table_date(part.exprs["on"].node, product) if "on" in part.exprs else "",
             } for part in parts]
             items.append(item)
         return items
 
+    def table_date(self, node: n.Node, product: Product) -> str:
+        """A date in a table cell: a fact by its label (as in the worked example), else in words."""
+        if isinstance(node, n.FactRef) and node.name in self.vocabulary.facts:
+            return " ".join(self.vocabulary.facts[node.name].label.split())
+        return expression(node, self.vocabulary, product)
+
     def assumptions(self, product: Product) -> list[dict[str, Any]]:
         items = []
         for assumption in product.assumptions:
-            targets = []
+            targets, groups_done = [], set()
             for target in assumption.applies_to:
                 rule = product.rules.get(target)
                 if rule is None:
                     continue
-                anchor_id = target
-                label = rule.label
-                targets.append({"label": " ".join(label.split()), "anchor": _anchor("regel", anchor_id),
-                                "group_anchor": _anchor("regel", rule.group) if rule.group else ""})
+                label = " ".join(rule.label.split())
+                group_anchor = _anchor("regel", rule.group) if rule.group else ""
+                if rule.section == "payments":
+                    # A part is named with its payment; all parts of a payment, by the payment alone.
+                    parts = payment_group(rule, product)
+                    group = rule.group or rule.id
+                    group_label = " ".join((rule.group_label or rule.label).split())
+                    if group in groups_done:
+                        continue
+                    if len(parts) == 1 or {p.id for p in parts} <= set(assumption.applies_to):
+                        groups_done.add(group)
+                        targets.append({"label": group_label, "anchor": _anchor("regel", group),
+                                        "group_anchor": _anchor("regel", group)})
+                        continue
+                    label = f"{group_label}: {label}" if group_label != label else label
+                targets.append({"label": label, "anchor": _anchor("regel", target), "group_anchor": group_anchor})
             items.append({"id": assumption.id, "anchor": _anchor("aanname", assumption.id),
                           "text": " ".join(assumption.text.split()), "applies_to": targets})
         return items
@@ -448,8 +466,11 @@ class _Builder:
         payments = []
         for p in result.payments:
             rule = rules.get(p.id)
+            group = " ".join((rule.group_label or "").split()) if rule else ""
+            if rule is not None and (len(payment_group(rule, product)) == 1 or group == " ".join(p.label.split())):
+                group = ""  # a payment of one part is named once ('Matchingsfee', not 'Matchingsfee: Matchingsfee')
             payments.append({
-                "group": " ".join((rule.group_label or "").split()) if rule else "",
+                "group": group,
                 "label": p.label, "anchor": _anchor("regel", rule.group if rule and rule.group else p.id),
                 "share": percent_text(p.share) if p.share is not None else "onbekend",
                 "amount": money_text(p.amount) if p.amount is not None else (
@@ -457,11 +478,14 @@ class _Builder:
                 "trigger": p.trigger,
                 "date": date_text(p.date) if p.date else "",
             })
+        # In date order, as they fall; reports without a date last, in card order.
+        ordered = sorted(enumerate(result.reports), key=lambda item: (item[1].date is None, item[1].date or dt.date.min,
+                                                                      item[0]))
         reports = [{
             "label": r.label, "anchor": _anchor("regel", r.id), "sequence": r.sequence or "",
             "date": date_text(r.date) if r.date else f"onbekend (nodig: {missing(r.missing)})" if r.missing
             else "geen",
-        } for r in result.reports]
+        } for _, r in ordered]
         checks = [{
             "label": c.label, "anchor": _anchor("regel", c.id),
             "outcome": {True: "voldaan", False: "niet voldaan", None: "onbekend"}[c.passed]

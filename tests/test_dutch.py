@@ -9,12 +9,14 @@ from decimal import Decimal
 import pytest
 
 from interpreter import nodes as n
+from interpreter import types as t
 from interpreter.api import Engine
 from interpreter.catalogue import Fact, Vocabulary
 from interpreter.checker import Checker
-from interpreter.dutch import (RenderError, capitalize, check_product, date_text, duration_text, expression,
-                               label_in_sentence, money_text, number_text, percent_text, rule_applies,
-                               rule_sentence, validity_text)
+from interpreter.dutch import (RenderError, agree, capitalize, check_product, date_text, duration_text, expression,
+                               gender, is_date_noun, is_plural, label_in_sentence, label_unit, money_text,
+                               number_text, percent_text, predicate_split, rule_applies, rule_sentence,
+                               strip_brackets, validity_text, with_article)
 from interpreter.errors import CatalogueError, Position
 from interpreter.parser import parse
 from test_sheets import BAD_CARD, make_catalogue
@@ -69,71 +71,148 @@ def test_numbers_percentages_dates_durations():
 
 
 def test_labels_inside_a_sentence():
-    assert label_in_sentence("Drempelbedrag (Europese aanbesteding)") == "drempelbedrag (Europese aanbesteding)"
+    # bracketed asides belong to the heading, not to the sentence
+    assert label_in_sentence("Drempelbedrag (Europese aanbesteding)") == "drempelbedrag"
+    assert label_in_sentence("Drempelbedrag (Europese aanbesteding, IIB-diensten), exclusief btw") == \
+        "drempelbedrag, exclusief btw"
+    assert label_in_sentence("Re-integratieplan nodig (klantmanager beoordeelt met af- of goedkeuring)") == \
+        "re-integratieplan nodig"
     assert label_in_sentence("Protocol Zeer Moeilijk Plaatsbaar") == "Protocol Zeer Moeilijk Plaatsbaar"
     assert label_in_sentence("LEON-prijs") == "LEON-prijs"
     assert label_in_sentence("WGA-uitkering") == "WGA-uitkering"
+    assert label_in_sentence("AG-uitkeringen (alleen deze)") == "AG-uitkeringen"
     assert label_in_sentence("Re-integratieplan ingediend") == "re-integratieplan ingediend"
+    assert strip_brackets("(alleen een aside)") == "(alleen een aside)"  # nothing would be left
     assert capitalize("uiterlijk 2 weken") == "Uiterlijk 2 weken" and capitalize("iDEAL") == "iDEAL"
+
+
+def test_number_agreement_articles_and_units():
+    # plural subjects take a plural verb
+    assert is_plural("de gedeclareerde uren voor een intake zonder start")
+    assert is_plural("de fasen van het traject") and is_plural("klantgroepen waarvoor UWV inkoopt")
+    assert not is_plural("de aanmelding") and not is_plural("het indienen van het Re-integratieplan")
+    assert not is_plural("de geplande einddatum van het traject") and not is_plural("de prijs exclusief btw")
+    assert not is_plural("2 weken na de aanmelding") and not is_plural("€ 5.000")
+    assert agree("de uren", "is") == "zijn" and agree("de prijs", "is") == "is"
+    assert agree("de fasen", "valt") == "vallen" and agree("x", "behoort", plural=True) == "behoren"
+    # a label gets the article of its head noun; a compound takes the gender of its last part
+    assert gender("drempelbedrag") == "het" and gender("re-integratieplan") == "het"
+    assert gender("maximumprijs") == "de" and gender("natuur") == "de" and gender("kwartaaltje") == "het"
+    assert with_article("drempelbedrag, exclusief btw") == "het drempelbedrag, exclusief btw"
+    assert with_article("maximumprijs van het proefproduct") == "de maximumprijs van het proefproduct"
+    assert with_article("klantgroepen waarvoor UWV inkoopt") == "de klantgroepen waarvoor UWV inkoopt"
+    assert with_article("het maximum") == "het maximum" and with_article("Protocol X") == "Protocol X"
+    # a unit named in a label's brackets
+    assert label_unit("duur kennismakingsgesprek (uren)") == ("uur", "uur")
+    assert label_unit("Kosteloze kennismaking, ten hoogste (uren; niet te factureren)") == ("uur", "uur")
+    assert label_unit("Drempelbedrag (Europese aanbesteding)") is None and label_unit("Prijs") is None
+    # a yes/no label that ends in a predicate reads 'X nodig is'
+    assert predicate_split("re-integratieplan nodig") == ("re-integratieplan", "nodig")
+    assert predicate_split("landelijk gecontracteerd") == ("landelijk", "gecontracteerd")
+    assert predicate_split("factuur met logboek") is None
+    assert predicate_split("op de factuur staat ook de periode") is None  # already a sentence
+    assert predicate_split("Eis 1: begeleiders hebben een VOG") is None
+    # a day is 'op' a date, an event happens 'bij' it
+    assert is_date_noun("de geplande einddatum van het traject") and is_date_noun("1 april 2016")
+    assert not is_date_noun("de aanmelding")
+
+
+def test_every_bundled_fact_has_a_phrase(vocabulary):
+    for name, fact in vocabulary.facts.items():
+        assert fact.phrase and fact.phrase.strip() == fact.phrase, name
+        if fact.type == t.BOOL:
+            assert fact.phrase.split()[-1].islower() and not fact.phrase.startswith(("het ", "een ")), name
+        else:
+            assert fact.phrase.split()[0] in ("de", "het", "een"), name  # a noun phrase with its article
 
 
 # -- expressions ------------------------------------------------------------------------------------------
 
+PZMP = "de klant onder het Protocol Zeer Moeilijk Plaatsbaar valt"  # the phrase of hard_to_place
+FULL_PAY = "de Opdrachtgever full pay heeft toegekend"  # the phrase of full_pay
+
 EXPRESSIONS = [
-    ("registered_on + 56 days", "56 kalenderdagen na datum aanmelding"),
-    ("started_on + 10 working days", "10 werkdagen na start traject / onderzoek / voorziening"),
-    ("registered_on + 3 months", "3 maanden na datum aanmelding"),
-    ("registered_on + 1 year", "1 jaar na datum aanmelding"),
-    ("registered_on - 2 weeks", "2 weken vóór datum aanmelding"),
-    ("registered_on + 2 weeks * 3", "6 weken na datum aanmelding"),
+    ("registered_on + 56 days", "56 kalenderdagen na de aanmelding"),
+    ("started_on + 10 working days", "10 werkdagen na de start"),
+    ("registered_on + 3 months", "3 maanden na de aanmelding"),
+    ("registered_on + 1 year", "1 jaar na de aanmelding"),
+    ("registered_on - 2 weeks", "2 weken vóór de aanmelding"),
+    ("registered_on + 2 weeks * 3", "6 weken na de aanmelding"),
     ("if phases == {orientation, mediation} then registered_on + 26 weeks else registered_on + 104 weeks",
-     "26 weken na datum aanmelding als fasen van het traject precies Oriëntatiefase en Bemiddelingsfase zijn; "
-     "anders 104 weken na datum aanmelding"),
-    ("if hard_to_place then 80% else 60%", "80% als Protocol Zeer Moeilijk Plaatsbaar geldt; anders 60%"),
+     "26 weken na de aanmelding als de fasen van het traject precies de Oriëntatiefase en de Bemiddelingsfase "
+     "zijn; anders 104 weken na de aanmelding"),
+    # a yes/no fact's phrase is a clause: 'als <clause>'
+    ("if hard_to_place then 80% else 60%", f"80% als {PZMP}; anders 60%"),
     ("if hard_to_place then (if full_pay then 1 else 2) else 3",
-     "1 als Protocol Zeer Moeilijk Plaatsbaar geldt en full pay toegekend door Opdrachtgever geldt; "
-     "2 als Protocol Zeer Moeilijk Plaatsbaar geldt; anders 3"),
+     f"1 als {PZMP} en {FULL_PAY}; 2 als {PZMP}; anders 3"),
     ("registered_on + (if hard_to_place then 2 weeks else 3 weeks)",
-     "2 weken na datum aanmelding als Protocol Zeer Moeilijk Plaatsbaar geldt; anders 3 weken na datum aanmelding"),
-    ("price * 60%", "60% van prijs (excl. btw)"),
-    ("min(price, €5000)", "het laagste van prijs (excl. btw) en € 5.000"),
-    ("max(registered_on, started_on)", "de laatste van datum aanmelding en start traject / onderzoek / voorziening"),
-    ("round(price * 60%)", "60% van prijs (excl. btw), afgerond op hele centen"),
-    ("intake_on ?? (registered_on + 2 weeks)", "datum intake (zolang onbekend: 2 weken na datum aanmelding)"),
-    ("every 3 months from started_on until ended_on",
-     "elke 3 maanden vanaf start traject / onderzoek / voorziening tot einde traject"),
+     f"2 weken na de aanmelding als {PZMP}; anders 3 weken na de aanmelding"),
+    ("price * 60%", "60% van de prijs exclusief btw"),
+    # min/max of two: the fixed value is the cap; dates: 'a of, als dat eerder is, b'
+    ("min(price, €5000)", "de prijs exclusief btw, met een maximum van € 5.000"),
+    ("max(€100, price)", "de prijs exclusief btw, met een minimum van € 100"),
+    ("min(price, annual_volume)",
+     "de prijs exclusief btw, met een maximum van het jaarlijkse financiële volume van de aanbieder"),
+    ("min(price, annual_volume, €5)",
+     "het laagste van de prijs exclusief btw, het jaarlijkse financiële volume van de aanbieder en € 5"),
+    ("max(registered_on, started_on)", "de aanmelding of, als dat later is, de start"),
+    ("min(registered_on, started_on)", "de aanmelding of, als dat eerder is, de start"),
+    ("min(ended_on ?? planned_end_on, planned_end_on)",  # the fallback need not be said
+     "het einde van het traject of, als dat eerder is, de geplande einddatum van het traject"),
+    ("min(registered_on, started_on) + 2 weeks", "2 weken na (de aanmelding of, als dat eerder is, de start)"),
+    ("round(price * 60%)", "60% van de prijs exclusief btw, afgerond op hele centen"),
+    ("intake_on ?? (registered_on + 2 weeks)", "de intake (zolang onbekend: 2 weken na de aanmelding)"),
+    ("every 3 months from started_on until ended_on", "elke 3 maanden vanaf de start tot het einde van het traject"),
     ("every (if reduced_reporting ?? false then 6 months else 3 months) from started_on until ended_on",
-     "vanaf start traject / onderzoek / voorziening tot einde traject: elke 6 maanden als kwartaalrapportage "
-     "vervalt (LEON) geldt; anders elke 3 maanden"),
-    ("price <= €5000", "prijs (excl. btw) is ten hoogste € 5.000"),
-    ("annual_volume > €50000", "jaarlijks financieel volume aanbieder is hoger dan € 50.000"),
-    ("success_rate >= 90%", "behaald slagingspercentage is ten minste 90%"),
-    ("price < €1350.50", "prijs (excl. btw) is lager dan € 1.350,50"),
-    ("benefit in {WGA, ZW}", "uitkering is WGA-uitkering of Ziektewet-uitkering"),
-    ("benefit not in {WGA, ZW}", "uitkering is niet WGA-uitkering en niet Ziektewet-uitkering"),
-    ("benefit == Wajong", "uitkering is Wajong-uitkering"),
-    ("benefit != Wajong", "uitkering is niet Wajong-uitkering"),
-    ("phases == {orientation, mediation}", "fasen van het traject zijn precies Oriëntatiefase en Bemiddelingsfase"),
+     "vanaf de start tot het einde van het traject: elke 6 maanden als de kwartaalrapportage vervalt; "
+     "anders elke 3 maanden"),
+    ("price <= €5000", "de prijs exclusief btw is ten hoogste € 5.000"),
+    ("annual_volume > €50000", "het jaarlijkse financiële volume van de aanbieder is hoger dan € 50.000"),
+    ("success_rate >= 90%", "het behaalde slagingspercentage is ten minste 90%"),
+    ("price < €1350.50", "de prijs exclusief btw is lager dan € 1.350,50"),
+    # plural subjects take a plural verb; a number takes the unit its fact's label names: '(uren)'
+    ("intake_hours <= 5", "de gedeclareerde uren voor een intake zonder start zijn ten hoogste 5"),
+    ("introduction_hours <= 1", "de duur van het kennismakingsgesprek is ten hoogste 1 uur"),
+    ("min(5, introduction_hours)", "de duur van het kennismakingsgesprek, met een maximum van 5 uur"),
+    # choices that are common nouns take an article; names (District Rijnmond) do not
+    ("benefit in {WGA, ZW}", "de uitkering is een WGA-uitkering of een Ziektewet-uitkering"),
+    ("benefit not in {WGA, ZW}", "de uitkering is geen WGA-uitkering en geen Ziektewet-uitkering"),
+    ("benefit == Wajong", "de uitkering is een Wajong-uitkering"),
+    ("benefit != Wajong", "de uitkering is geen Wajong-uitkering"),
+    ("district == D03", "het district van opdrachtverlening is District Rijnmond"),
+    ("district in {D01, D03}", "het district van opdrachtverlening is District Noord Nederland of District Rijnmond"),
+    ("phases == {orientation, mediation}",
+     "de fasen van het traject zijn precies de Oriëntatiefase en de Bemiddelingsfase"),
     ("orientation in phases and mediation in phases",
-     "Oriëntatiefase en Bemiddelingsfase behoren tot fasen van het traject"),
-    ("not hard_to_place", "Protocol Zeer Moeilijk Plaatsbaar geldt niet"),
-    ("not (price <= €5000)", "prijs (excl. btw) is hoger dan € 5.000"),
-    ("hard_to_place == false", "Protocol Zeer Moeilijk Plaatsbaar geldt niet"),
+     "de Oriëntatiefase en de Bemiddelingsfase behoren tot de fasen van het traject"),
+    ("orientation in phases", "de Oriëntatiefase behoort tot de fasen van het traject"),
+    ("not hard_to_place", f"het is niet zo dat {PZMP}"),
+    ("not (price <= €5000)", "de prijs exclusief btw is hoger dan € 5.000"),
+    ("hard_to_place == false", f"het is niet zo dat {PZMP}"),
+    ("hard_to_place", f"het is zo dat {PZMP}"),
     ("hard_to_place and (full_pay or price > €100)",
-     "Protocol Zeer Moeilijk Plaatsbaar geldt en (full pay toegekend door Opdrachtgever geldt of "
-     "prijs (excl. btw) is hoger dan € 100)"),
-    ("not (hard_to_place and full_pay)",
-     "het is niet zo dat Protocol Zeer Moeilijk Plaatsbaar geldt en full pay toegekend door Opdrachtgever geldt"),
-    ("full_pay ?? false", "full pay toegekend door Opdrachtgever geldt"),
-    ("invoice_received_on <= ended_on + 30 days", "factuur ontvangen valt uiterlijk 30 kalenderdagen na einde traject"),
-    ("registered_on == started_on", "datum aanmelding valt op start traject / onderzoek / voorziening"),
-    ("as_of > registered_on", "de peildatum valt na datum aanmelding"),
-    ("ended_on - registered_on", "het aantal dagen van datum aanmelding tot einde traject"),
-    ("next_working_day(registered_on)", "de eerste werkdag op of na datum aanmelding"),
-    ('"12XR " + text(district)', "“12XR ” gevolgd door de code van district van opdrachtverlening"),
-    ("price / 2", "prijs (excl. btw) gedeeld door 2"),
-    ("price - €100", "prijs (excl. btw) min € 100"),
-    ("(price + €100) * 2", "(prijs (excl. btw) plus € 100) keer 2"),
+     f"het is zo dat {PZMP} en (het is zo dat {FULL_PAY} of de prijs exclusief btw is hoger dan € 100)"),
+    ("not (hard_to_place and full_pay)", f"het is niet zo dat {PZMP} en {FULL_PAY}"),
+    ("full_pay ?? false", f"het is zo dat {FULL_PAY}"),
+    # dates: events ('de aanmelding') and days ('de geplande einddatum')
+    ("invoice_received_on <= ended_on + 30 days",
+     "de ontvangst van de factuur valt uiterlijk 30 kalenderdagen na het einde van het traject"),
+    ("registered_on == started_on", "de aanmelding valt op de dag van de start"),
+    ("ended_on <= planned_end_on", "het einde van het traject valt uiterlijk op de geplande einddatum van het traject"),
+    ("registered_on <= 2016-04-01", "de aanmelding valt uiterlijk op 1 april 2016"),
+    ("acknowledged_on >= registered_on", "het versturen van de ontvangstbevestiging valt op of na de aanmelding"),
+    ("as_of > registered_on", "de peildatum valt na de aanmelding"),
+    ("ended_on - registered_on", "het aantal dagen van de aanmelding tot het einde van het traject"),
+    ("next_working_day(registered_on)", "de eerste werkdag op of na de aanmelding"),
+    # spaces at the edge of a text are said, not hidden inside the quotation marks
+    ('"12XR " + text(district)',
+     "“12XR” gevolgd door een spatie en de code van het district van opdrachtverlening"),
+    ('text(district) + " " + "12XR"',
+     "de code van het district van opdrachtverlening gevolgd door een spatie en “12XR”"),
+    ('"12XR "', "“12XR” gevolgd door een spatie"),
+    ("price / 2", "de prijs exclusief btw gedeeld door 2"),
+    ("price - €100", "de prijs exclusief btw min € 100"),
+    ("(price + €100) * 2", "(de prijs exclusief btw plus € 100) keer 2"),
     ("-€5", "-€ 5"),
     ("-1.5", "-1,5"),
     ("2016-04-01", "1 april 2016"),
@@ -164,16 +243,28 @@ def test_every_node_type_is_covered(vocabulary):
 def test_unchecked_names_use_the_vocabulary(vocabulary):
     node = parse("registered_on + 2 weeks", lambda offset: Position("<test>", 1, offset + 1))
     assert isinstance(node.left, n.Name)
-    assert expression(node, vocabulary) == "2 weken na datum aanmelding"
+    assert expression(node, vocabulary) == "2 weken na de aanmelding"
     member = parse("Wajong", lambda offset: Position("<test>", 1, offset + 1))
-    assert expression(member, vocabulary) == "Wajong-uitkering"
+    assert expression(member, vocabulary) == "de Wajong-uitkering"
+    flag = parse("not hard_to_place", lambda offset: Position("<test>", 1, offset + 1))
+    assert expression(flag, vocabulary) == f"het is niet zo dat {PZMP}"
+
+
+def test_facts_without_a_phrase_read_by_their_labels(vocabulary):
+    facts = {name: dataclasses.replace(fact, phrase=None) for name, fact in vocabulary.facts.items()}
+    bare = Vocabulary(vocabulary.enums, vocabulary.enum_labels, facts)
+    assert expression(typed("price <= €5", vocabulary), bare) == "prijs (excl. btw) is ten hoogste € 5"
+    assert expression(typed("if hard_to_place then 1 else 2", vocabulary), bare) == \
+        "1 als Protocol Zeer Moeilijk Plaatsbaar geldt; anders 2"
+    assert expression(typed("not hard_to_place", vocabulary), bare) == "Protocol Zeer Moeilijk Plaatsbaar geldt niet"
 
 
 def test_rule_references_use_card_labels_or_fixed_values(proef):
     product = proef.product("ZZ-1")
     vocabulary = proef.catalogue.vocabulary
     test = product.rules["price_within_cap"].exprs["test"].node
-    assert expression(test, vocabulary, product) == "prijs (excl. btw) is ten hoogste maximumprijs van het proefproduct"
+    assert expression(test, vocabulary, product) == \
+        "de prijs exclusief btw is ten hoogste de maximumprijs van het proefproduct"  # a label with its article
     prefix = n.RuleRef("order_prefix", pos=Position("<test>", 1, 1), type=None)
     assert expression(prefix, vocabulary, product) == "“ZZ1-”"  # one fixed value: said by its value
     with pytest.raises(RenderError, match="no card"):
@@ -227,22 +318,37 @@ def test_sentences_of_the_test_card(proef):
     def sentence(rule_id):
         return rule_sentence(product.rules[rule_id], product, vocabulary)
 
-    assert sentence("plan_due") == ("Uiterlijk 56 kalenderdagen na datum aanmelding; "
-                                    "op tijd als Re-integratieplan ingediend niet later valt.")
-    assert sentence("start_due").startswith("Uiterlijk 10 werkdagen na datum aanmelding; valt die dag niet op "
-                                            "een werkdag, dan geldt de eerstvolgende werkdag")
-    split = ("Prijs (excl. btw): 60% proefinspanning, 40% proefresultaat (bij Protocol Zeer Moeilijk Plaatsbaar "
-             "80% / 20%); opeisbaar op akkoord Re-integratieplan resp. datum werkhervatting / plaatsing.")
+    # a deadline: the fact's phrase with its article; met_by names the event that meets it
+    assert sentence("plan_due") == ("Uiterlijk 56 kalenderdagen na de aanmelding; de termijn is gehaald bij het "
+                                    "indienen van het Re-integratieplan op of vóór die dag.")
+    assert sentence("start_due") == ("Uiterlijk 10 werkdagen na de aanmelding; valt die dag niet op een werkdag, "
+                                     "dan geldt de eerstvolgende werkdag; de termijn is gehaald bij de start op of "
+                                     "vóór die dag.")
+    # a split: the yes/no fact's phrase after 'als'; the triggers as 'bij <phrase> resp. bij <phrase>'
+    split = ("De prijs exclusief btw: 60% proefinspanning, 40% proefresultaat (80% / 20% als de klant onder het "
+             "Protocol Zeer Moeilijk Plaatsbaar valt); opeisbaar bij het akkoord op het Re-integratieplan resp. "
+             "bij de werkhervatting of plaatsing.")
     assert sentence("effort") == sentence("result") == split
-    assert sentence("progress") == "Elke 3 maanden vanaf start traject / onderzoek / voorziening tot einde traject."
+    # a payment of one part of 100% does not repeat its label
+    assert sentence("bonus_part") == "De prijs exclusief btw is in één keer opeisbaar bij de start."
+    assert sentence("progress") == "Elke 3 maanden vanaf de start tot het einde van het traject."
+    assert sentence("interim") == "5 maanden na de start."
     assert sentence("cap") == ("€ 5.000 (geldig van 1 januari 2016 tot en met 31 december 2016); "
                                "€ 5.500,50 (geldig vanaf 1 januari 2017)")
     assert sentence("served_districts") == "District Noord Nederland en District Rijnmond"
     assert sentence("order_prefix") == "ZZ1-"
     assert sentence("extra_plan_needed") == "Nee"
-    assert sentence("order_number") == "“ZZ1-” gevolgd door de code van district van opdrachtverlening."
-    assert sentence("price_within_cap") == "Prijs (excl. btw) is ten hoogste maximumprijs van het proefproduct."
-    assert sentence("extra_plan_due").startswith("Niet van toepassing op dit product: alleen als extra proefplan nodig")
+    assert sentence("intake_cap") == "5 uur"  # the unit from the label's brackets: '(uren)'
+    assert sentence("order_number") == "“ZZ1-” gevolgd door de code van het district van opdrachtverlening."
+    # a label inside a sentence gets its article and loses its brackets
+    assert sentence("price_within_cap") == "De prijs exclusief btw is ten hoogste de maximumprijs van het proefproduct."
+    # a plural subject with a plural verb; the cap's unit from its label
+    assert sentence("intake_within_cap") == "De gedeclareerde uren voor een intake zonder start zijn ten hoogste 5 uur."
+    assert sentence("compensated_hours") == ("De gedeclareerde uren voor een intake zonder start, met een maximum "
+                                             "van 5 uur.")
+    # a yes/no parameter 'Extra proefplan nodig (de proefbron beoordeelt)': 'als extra proefplan nodig is'
+    assert sentence("extra_plan_due") == ("Niet van toepassing op dit product: alleen als extra proefplan nodig is, "
+                                          "en dat is hier niet zo.")
     assert rule_applies(product.rules["extra_plan_due"], product, vocabulary) is False
     assert rule_applies(product.rules["plan_due"], product, vocabulary) is True
 
@@ -252,15 +358,64 @@ def test_issue_examples_on_the_bundled_cards(engine, vocabulary):
         product = engine.product(code)
         return rule_sentence(product.rules[rule_id], product, vocabulary)
 
-    assert "uiterlijk 56 kalenderdagen na datum aanmelding" in sentence("12XR", "plan_due").lower()
+    assert sentence("12XR", "plan_due").startswith("Uiterlijk 56 kalenderdagen na de aanmelding; de termijn is "
+                                                   "gehaald bij het indienen van het Re-integratieplan")
     resumed = sentence("12XR", "work_resumed_due")
-    assert " als " in resumed and "; anders uiterlijk 104 weken na datum aanmelding" in resumed
+    assert (" als de fasen van het traject precies de Oriëntatiefase en de Bemiddelingsfase zijn; "
+            "anders uiterlijk 104 weken na de aanmelding") in resumed
     fee = sentence("12XR", "effort")
-    assert "60% inspanningsdeel, 40% resultaatdeel" in fee
-    assert "bij Protocol Zeer Moeilijk Plaatsbaar 80% / 20%" in fee
+    assert fee.startswith("De prijs exclusief btw: 60% inspanningsdeel, 40% resultaatdeel")
+    assert ("(100% / 0% als de Opdrachtgever full pay heeft toegekend; anders 80% / 20% als de klant onder het "
+            "Protocol Zeer Moeilijk Plaatsbaar valt)") in fee
+    assert fee.endswith("; opeisbaar bij het akkoord op het Re-integratieplan resp. "
+                        "bij de werkhervatting of plaatsing.")
     assert "10 werkdagen" in sentence("S2-A", "plan_due")
     assert "elke 3 maanden" in sentence("LEON-3", "progress_report")
+    assert sentence("LEON-3", "progress_report").startswith("Vanaf de start tot het einde van het traject")
     assert "€ 209.000 (geldig van 1 januari 2016 tot en met 31 december 2017)" in sentence("12XR", "drempelbedrag")
+    # the problems reviewers found on the first sheets
+    assert sentence("12XR", "client_group_served") == \
+        "De uitkering behoort tot de klantgroepen waarvoor UWV de dienstverlening inkoopt."
+    assert sentence("12XR", "estimated_value_within_threshold") == \
+        "De geschatte waarde van de Overeenkomst is ten hoogste het drempelbedrag, exclusief btw."
+    assert sentence("12XR", "contract_evaluation") == "3 maanden vóór het einde van het contract."
+    assert sentence("12XR", "order_number") == \
+        "“12XR’X’” gevolgd door een spatie en de code van het district van opdrachtverlening."
+    assert sentence("12EC", "acknowledgement_sent") == \
+        "Het versturen van de ontvangstbevestiging valt op of na de aanmelding."
+    assert sentence("12LT", "matching_payment") == \
+        "De matchingsfee is in één keer opeisbaar bij de start van het werkgedeelte van de Leerbaan."
+    assert sentence("LEON-1", "plan_due") == \
+        "Niet van toepassing op dit product: alleen als re-integratieplan nodig is, en dat is hier niet zo."
+    assert sentence("LEON-1", "compensated_intake_hours") == \
+        "De gedeclareerde uren voor een intake zonder start, met een maximum van 5 uur."
+    assert sentence("LEON-1", "intake_hours_within_compensation") == \
+        "De gedeclareerde uren voor een intake zonder start zijn ten hoogste 5 uur."
+    assert sentence("LEON-1", "introduction_within_free_hour") == \
+        "De duur van het kennismakingsgesprek is ten hoogste 1 uur."
+    assert sentence("LEON-1", "payment_due") == ("Uiterlijk 30 werkdagen na de ontvangst van de factuur; de termijn is "
+                                                 "gehaald bij de betaling op of vóór die dag.")
+    assert sentence("LEON-1", "social_return") == ("5% als het jaarlijkse financiële volume van de aanbieder hoger is "
+                                                   "dan € 50.000; anders 0%.")
+    assert sentence("LEON-1", "extension_request_due") == \
+        "Uiterlijk 1 maand vóór de geplande einddatum van het traject."
+
+
+def test_bundled_sentences_use_phrases_not_labels(engine, vocabulary):
+    """A fact stands in a sentence by its phrase: its label (a table heading) is never pasted in."""
+    labels = {fact.label for fact in vocabulary.facts.values()
+              if fact.phrase and fact.label.lower() not in fact.phrase.lower() and len(fact.label) > 8}
+    for code, editions in engine.catalogue.products.items():
+        for product in editions:
+            for rule in product.rules.values():
+                if rule.section == "parameters":
+                    continue  # a parameter's own value may be free text
+                text = rule_sentence(rule, product, vocabulary)
+                for other in product.rules.values():  # a card label may itself name a fact
+                    text = text.replace(label_in_sentence(other.label), "")
+                pasted = [label for label in labels if label in text]
+                assert not pasted, (code, rule.id, text, pasted)
+                assert "(uren" not in text and " is ten hoogste 5." not in text, (code, rule.id, text)
 
 
 def test_every_bundled_rule_renders(engine, vocabulary):

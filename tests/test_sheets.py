@@ -49,14 +49,22 @@ parameters:
     value: '"ZZ1-"'
     source: {section: "§3", quote: "Ordernummers beginnen met ZZ1-."}
   extra_plan_needed:
-    label: Extra proefplan nodig
+    label: Extra proefplan nodig (de proefbron beoordeelt)
     value: false
     source: {section: "§4", quote: "Een extra proefplan is niet nodig."}
+  intake_cap:
+    label: Vergoede proefintake, ten hoogste (uren)
+    value: 5
+    source: {section: "§7", quote: "Een proefintake wordt tot 5 uur vergoed."}
 values:
   order_number:
     label: Proefordernummer
     value: order_prefix + text(district)
     source: {section: "§3", quote: "Het ordernummer is ZZ1- gevolgd door het district."}
+  compensated_hours:
+    label: Vergoede proefuren
+    value: min(intake_hours, intake_cap)
+    source: {section: "§7", quote: "Een proefintake wordt tot 5 uur vergoed."}
 deadlines:
   plan_due:
     label: Proefplan ingediend
@@ -88,21 +96,44 @@ payments:
         label: Proefresultaat
         share: if hard_to_place then 20% else 40%
         on: work_resumed_on
+  bonus:
+    label: Proefbonus
+    base: price
+    source: {section: "§5", quote: "De proefbonus is bij de start opeisbaar."}
+    parts:
+      bonus_part:
+        label: Proefbonus
+        share: 100%
+        on: started_on
 reports:
   progress:
     label: Proefvoortgang
     date: every 3 months from started_on until ended_on
     source: {section: "§6", quote: "Elke drie maanden een proefrapport."}
+  interim:
+    label: Tussentijds proefrapport
+    date: started_on + 5 months
+    source: {section: "§6", quote: "Na vijf maanden een tussentijds proefrapport."}
 checks:
   price_within_cap:
     label: Proefprijs binnen het maximum
     test: price <= cap
     message: De proefprijs is te hoog.
     source: {section: "§2", quote: "De prijs is ten hoogste € 5.000."}
+  intake_within_cap:
+    label: Proefintake binnen het maximum
+    test: intake_hours <= intake_cap
+    source: {section: "§7", quote: "Een proefintake wordt tot 5 uur vergoed."}
 assumptions:
   - id: proef_aanname
     text: "De proefaanname geldt voor het proefplan, als A < B & C."
     applies_to: [plan_due]
+  - id: proef_verdeling
+    text: "De proefverdeling geldt voor beide delen van de proefprijs."
+    applies_to: [effort, result]
+  - id: proef_inspanning
+    text: "De proefinspanning en de proefbonus worden zo gelezen."
+    applies_to: [effort, bonus_part]
 example:
   as_of: 2016-06-01
   facts:
@@ -257,10 +288,13 @@ def test_quotes_citations_and_assumptions_are_on_the_sheet(proef, fmt, request):
 
 def test_the_sentences_of_the_test_card(proef, html_dir):
     text = page_text(read(html_dir / "ZZ-1.html"))
-    assert "Uiterlijk 56 kalenderdagen na datum aanmelding" in text
-    assert "Uiterlijk 10 werkdagen na datum aanmelding; valt die dag niet op een werkdag" in text
-    assert "60% proefinspanning, 40% proefresultaat (bij Protocol Zeer Moeilijk Plaatsbaar 80% / 20%)" in text
-    assert "Elke 3 maanden vanaf start traject / onderzoek / voorziening tot einde traject." in text
+    assert "Uiterlijk 56 kalenderdagen na de aanmelding" in text
+    assert "de termijn is gehaald bij het indienen van het Re-integratieplan op of vóór die dag" in text
+    assert "Uiterlijk 10 werkdagen na de aanmelding; valt die dag niet op een werkdag" in text
+    assert ("60% proefinspanning, 40% proefresultaat (80% / 20% als de klant onder het Protocol Zeer Moeilijk "
+            "Plaatsbaar valt)") in text
+    assert "opeisbaar bij het akkoord op het Re-integratieplan resp. bij de werkhervatting of plaatsing" in text
+    assert "Elke 3 maanden vanaf de start tot het einde van het traject." in text
     assert ("€ 5.000 (geldig van 1 januari 2016 tot en met 31 december 2016); "
             "€ 5.500,50 (geldig vanaf 1 januari 2017)") in text
     assert "Niet van toepassing op dit product" in text
@@ -325,9 +359,44 @@ def test_worked_example_shows_hand_computed_dates_and_amounts(html_dir):
     assert "4 januari 2017" not in example
 
 
+def _example(text: str) -> str:
+    return text[text.rindex("Rekenvoorbeeld"):]
+
+
+def test_worked_example_reports_are_in_date_order(html_dir, md_dir):
+    # the interim report (started_on + 5 months) falls between the quarterly ones
+    for text in (page_text(read(html_dir / "ZZ-1.html")), md_text(read(md_dir / "ZZ-1.md"))):
+        example = _example(text)
+        dates = [example.index(day) for day in ("4 juli 2016", "4 september 2016", "4 oktober 2016")]
+        assert dates == sorted(dates), dates
+    raw = read(html_dir / "ZZ-1.html")
+    rows = re.search(r'<table class="example-reports">.*?</table>', raw, re.S).group(0)
+    labels = re.findall(r'<a href="#regel-([a-z-]+)">', rows)
+    assert labels == ["progress", "interim", "progress"]
+
+
+def test_a_payment_of_one_part_is_named_once(html_dir, md_dir):
+    for text in (page_text(read(html_dir / "ZZ-1.html")), md_text(read(md_dir / "ZZ-1.md"))):
+        example = _example(text)
+        assert "Proefbonus: Proefbonus" not in example and "Proefbonus" in example
+        assert "Proefprijs: Proefinspanning" in example  # a part of a split keeps its payment's name
+
+
+def test_assumptions_name_payment_parts_with_their_payment(html_dir, md_dir):
+    raw = read(html_dir / "ZZ-1.html")
+    both = re.search(r'<dt id="aanname-proef-verdeling">.*?</dd>', raw, re.S).group(0)
+    assert "Geldt voor: Proefprijs" in page_text(both)  # all parts of the split: the split itself
+    assert 'href="#regel-fee"' in both
+    one = page_text(re.search(r'<dt id="aanname-proef-inspanning">.*?</dd>', raw, re.S).group(0))
+    # a card label may hold a ';' itself, so the items are set apart with a middle dot
+    assert "Geldt voor: Proefprijs: Proefinspanning · Proefbonus" in one
+    assert "*Geldt voor:* Proefprijs: Proefinspanning · Proefbonus" in md_text(read(md_dir / "ZZ-1.md"))
+
+
 def test_a_sheet_without_example_says_so(html_dir, md_dir):
-    assert "geen voorbeeld" in page_text(read(html_dir / "ZZ-2.html"))
-    assert "geen voorbeeld" in md_text(read(md_dir / "ZZ-2.md"))
+    for text in (page_text(read(html_dir / "ZZ-2.html")), md_text(read(md_dir / "ZZ-2.md"))):
+        assert "Voor dit product staat geen voorbeeld op de kaart." in text
+        assert text.count("geen voorbeeld") == 1  # said once
 
 
 def test_an_example_outside_the_edition_is_an_error(tmp_path):
