@@ -6,7 +6,6 @@ import difflib
 import hashlib
 import os
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 

@@ -2,16 +2,15 @@
 at the place where it was written, with a hint a policy editor can act on."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
+from cards import CARD_HEAD, catalogue_with, load_errors
 from interpreter import nodes as n
 from interpreter import types as t
-from interpreter.catalogue import load_catalogue
 from interpreter.checker import check_rules
-from interpreter.errors import CatalogueError, ErrorList, Position, TypeCheckError
+from interpreter.errors import CatalogueError, Position, TypeCheckError
 from interpreter.model import Edition, Expr, Rule
 from interpreter.parser import parse
 
@@ -416,15 +415,7 @@ def test_editions_of_different_types():
 
 # -- the same through catalogue cards, with real file positions --------------------------------------
 
-HEAD = (
-    "code: T-1\n"                # line 1
-    "title: Test card\n"         # line 2
-    "source:\n"                  # line 3
-    "  document: test.txt\n"     # line 4
-    '  section: "1"\n'           # line 5
-    "edition:\n"                 # line 6
-    "  name: Test edition\n"     # line 7
-)
+HEAD = CARD_HEAD
 
 
 def deadline(due: str) -> str:
@@ -439,21 +430,8 @@ def value(text: str) -> str:
 
 def card_errors(tmp_path: Path, source: Path, card: str, families: dict[str, str] | None = None
                 ) -> list[CatalogueError]:
-    root = tmp_path / "catalogue"
-    shutil.copytree(source, root)
-    shutil.rmtree(root / "products")
-    (root / "products").mkdir()
-    (root / "products" / "T-1.yaml").write_text(card, encoding="utf-8")
-    for name, text in (families or {}).items():
-        (root / "families" / name).write_text(text, encoding="utf-8")
-    try:
-        load_catalogue(root)
-    except ErrorList as errors:
-        found = errors.errors
-    except CatalogueError as error:
-        found = [error]
-    else:
-        return []
+    root = catalogue_with(tmp_path, source, {"T-1.yaml": card}, families)
+    found = load_errors(root)
     for error in found:
         assert Path(error.position.file) == root / "products" / "T-1.yaml"
     return found

@@ -11,9 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cards import CARD_HEAD, catalogue_with, load_errors
 from interpreter import nodes as n
 from interpreter.catalogue import load_catalogue
-from interpreter.errors import CatalogueError, ErrorList, Position, RuleSyntaxError
+from interpreter.errors import Position, RuleSyntaxError
 from interpreter.parser import parse
 from interpreter.printer import to_text
 
@@ -465,15 +466,7 @@ def test_printer_round_trips_random_trees(tree):
 
 # -- syntax errors in a catalogue: the place in the YAML file and what to write ---------------------
 
-HEAD = (
-    "code: T-1\n"                # line 1
-    "title: Test card\n"         # line 2
-    "source:\n"                  # line 3
-    "  document: test.txt\n"     # line 4
-    '  section: "1"\n'           # line 5
-    "edition:\n"                 # line 6
-    "  name: Test edition\n"     # line 7
-)
+HEAD = CARD_HEAD
 
 
 def deadline(due: str) -> str:
@@ -498,22 +491,7 @@ def check(test: str) -> str:
 
 def write_catalogue(tmp_path: Path, source: Path, card: str) -> Path:
     """The bundled catalogue with its products replaced by one test card."""
-    root = tmp_path / "catalogue"
-    shutil.copytree(source, root)
-    shutil.rmtree(root / "products")
-    (root / "products").mkdir()
-    (root / "products" / "T-1.yaml").write_text(card, encoding="utf-8")
-    return root
-
-
-def load_errors(root: Path) -> list[CatalogueError]:
-    try:
-        load_catalogue(root)
-    except ErrorList as errors:
-        return errors.errors
-    except CatalogueError as error:
-        return [error]
-    return []
+    return catalogue_with(tmp_path, source, {"T-1.yaml": card})
 
 
 @pytest.fixture

@@ -1,26 +1,18 @@
 """The structure of cards, families and calendars: every mistake at its line and column, in words."""
 from __future__ import annotations
 
-import shutil
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from cards import CARD_HEAD, catalogue_with, load_errors
 from interpreter import schema as s
 from interpreter.catalogue import load_catalogue
-from interpreter.errors import CatalogueError, ErrorList, SchemaError
+from interpreter.errors import CatalogueError, SchemaError
 from interpreter.yamlsource import load_text
 
-HEAD = (
-    "code: T-1\n"                # line 1
-    "title: Test card\n"         # line 2
-    "source:\n"                  # line 3
-    "  document: test.txt\n"     # line 4
-    '  section: "1"\n'           # line 5
-    "edition:\n"                 # line 6
-    "  name: Test edition\n"     # line 7
-)
+HEAD = CARD_HEAD
 
 DEADLINE = (
     "deadlines:\n"                        # line 8
@@ -30,28 +22,7 @@ DEADLINE = (
 )
 
 
-def catalogue_with(tmp_path: Path, source: Path, cards: dict[str, str],
-                   families: dict[str, str] | None = None) -> Path:
-    """The bundled catalogue with its products replaced by the given cards."""
-    root = tmp_path / "catalogue"
-    shutil.copytree(source, root)
-    shutil.rmtree(root / "products")
-    (root / "products").mkdir()
-    for name, text in cards.items():
-        (root / "products" / name).write_text(text, encoding="utf-8")
-    for name, text in (families or {}).items():
-        (root / "families" / name).write_text(text, encoding="utf-8")
-    return root
-
-
-def errors_of(root: Path) -> list[CatalogueError]:
-    try:
-        load_catalogue(root)
-    except ErrorList as errors:
-        return errors.errors
-    except CatalogueError as error:
-        return [error]
-    return []
+errors_of = load_errors
 
 
 @pytest.fixture

@@ -1,0 +1,43 @@
+"""Small catalogues for tests: the bundled vocabulary, calendars and families, with test cards of their own."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from interpreter.catalogue import load_catalogue
+from interpreter.errors import CatalogueError, ErrorList
+
+CARD_HEAD = (
+    "code: T-1\n"                # line 1
+    "title: Test card\n"         # line 2
+    "source:\n"                  # line 3
+    "  document: test.txt\n"     # line 4
+    '  section: "1"\n'           # line 5
+    "edition:\n"                 # line 6
+    "  name: Test edition\n"     # line 7
+)
+
+
+def catalogue_with(tmp_path: Path, source: Path, cards: dict[str, str],
+                   families: dict[str, str] | None = None) -> Path:
+    """The catalogue at `source` with its products replaced by the given cards (and families added)."""
+    root = tmp_path / "catalogue"
+    shutil.copytree(source, root)
+    shutil.rmtree(root / "products")
+    (root / "products").mkdir()
+    for name, text in cards.items():
+        (root / "products" / name).write_text(text, encoding="utf-8")
+    for name, text in (families or {}).items():
+        (root / "families" / name).write_text(text, encoding="utf-8")
+    return root
+
+
+def load_errors(root: Path) -> list[CatalogueError]:
+    """Every error loading the catalogue raises; empty when it loads."""
+    try:
+        load_catalogue(root)
+    except ErrorList as errors:
+        return errors.errors
+    except CatalogueError as error:
+        return [error]
+    return []
