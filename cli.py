@@ -18,7 +18,8 @@ from interpreter.printer import to_text as expression_text
 from interpreter.results import to_json, to_text
 from interpreter.testing import run_all, select_test_files
 
-EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
+# Usage errors exit 2: click does that itself.
+EXIT_OK, EXIT_BAD_INPUT = 0, 1
 
 
 def _fail(error: CatalogueError) -> None:

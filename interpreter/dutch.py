@@ -1368,8 +1368,3 @@ def check_product(product: Product, vocabulary) -> list[RenderError]:
             errors.append(RenderError(f"the rule '{rule.id}' renders as an empty or broken sentence",
                                       rule.pos))
     return errors
-
-
-def sentences(product: Product, vocabulary) -> dict[str, str]:
-    """Every rule's sentence by rule id (raises the first RenderError)."""
-    return {rule.id: rule_sentence(rule, product, vocabulary) for rule in product.rules.values()}

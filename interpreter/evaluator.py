@@ -20,6 +20,17 @@ NOT_APPLICABLE = "does not apply to this case"
 class Evaluation:
     """One product evaluated for one case. Rule values are computed once and remembered."""
 
+    # Node class -> name of the method that evaluates it; looked up once per class, not per evaluation.
+    _METHODS = {
+        n.NumberLit: "_literal", n.MoneyLit: "_literal", n.PercentLit: "_literal",
+        n.DateLit: "_literal", n.TextLit: "_literal", n.BoolLit: "_literal",
+        n.DurationLit: "_duration", n.SetLit: "_set", n.EnumLit: "_enum",
+        n.FactRef: "_fact", n.RuleRef: "_rule", n.AsOfRef: "_as_of",
+        n.Negate: "_negate", n.Arithmetic: "_arithmetic", n.Compare: "_compare",
+        n.Member: "_member", n.And: "_and", n.Or: "_or", n.Not: "_not", n.If: "_if",
+        n.Coalesce: "_coalesce", n.Call: "_call", n.Every: "_every",
+    }
+
     def __init__(self, product: Product, facts: dict[str, Any], as_of: dt.date, explain: bool = False):
         self.product = product
         self.facts = facts
@@ -29,15 +40,6 @@ class Evaluation:
         self._cache: dict[tuple[str, str], Any] = {}
         self._steps: list[dict] | None = None
         self.trace: list[dict] = []
-        self._dispatch = {
-            n.NumberLit: self._literal, n.MoneyLit: self._literal, n.PercentLit: self._literal,
-            n.DateLit: self._literal, n.TextLit: self._literal, n.BoolLit: self._literal,
-            n.DurationLit: self._duration, n.SetLit: self._set, n.EnumLit: self._enum,
-            n.FactRef: self._fact, n.RuleRef: self._rule, n.AsOfRef: self._as_of,
-            n.Negate: self._negate, n.Arithmetic: self._arithmetic, n.Compare: self._compare,
-            n.Member: self._member, n.And: self._and, n.Or: self._or, n.Not: self._not, n.If: self._if,
-            n.Coalesce: self._coalesce, n.Call: self._call, n.Every: self._every,
-        }
 
     # -- rules -------------------------------------------------------------------------------
 
@@ -105,15 +107,12 @@ class Evaluation:
                                                         f"rolled to {rolled.isoformat()}"})
         return rolled
 
-    def payment_rules(self, group: str) -> list[Rule]:
-        return [r for r in self.product.rules.values() if r.section == "payments" and r.group == group]
-
     def payment_amounts(self, group: str) -> dict[str, Any]:
         """Amounts of every part of a split; Open parts when the base or a share is unknown."""
         key = (group, "split")
         if key in self._cache:
             return self._cache[key]
-        parts = self.payment_rules(group)
+        parts = self.product.payment_groups[group]
         base = self.slot(parts[0], "base")
         shares = [self.slot(part, "share") for part in parts]
         unknown = merge_open(base, *shares)
@@ -147,7 +146,7 @@ class Evaluation:
     # -- expressions -------------------------------------------------------------------------
 
     def eval(self, node: n.Node) -> Any:
-        value = self._dispatch[type(node)](node)
+        value = getattr(self, self._METHODS[type(node)])(node)
         if self._steps is not None and not isinstance(node, (n.NumberLit, n.MoneyLit, n.PercentLit, n.DateLit,
                                                               n.TextLit, n.BoolLit, n.DurationLit, n.SetLit,
                                                               n.EnumLit)):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from .errors import Position
@@ -105,6 +106,15 @@ class Product:
     pos: Position | None = None
     example_facts: dict[str, Any] | None = None  # typed facts of the sheet's worked example
     example_as_of: dt.date | None = None
+
+    @cached_property
+    def payment_groups(self) -> dict[str, list[Rule]]:
+        """The parts of each payment split, in card order; worked out once per product."""
+        groups: dict[str, list[Rule]] = {}
+        for rule in self.rules.values():
+            if rule.section == "payments":
+                groups.setdefault(rule.group, []).append(rule)
+        return groups
 
     def in_section(self, section: str) -> list[Rule]:
         return [rule for rule in self.rules.values() if rule.section == section]

@@ -18,22 +18,21 @@ MAX_COMBINATIONS = 729
 
 def check_splits(rules: dict[str, Rule], vocabulary, file: str) -> list[SchemaError]:
     """Shares that depend only on yes/no and choice facts are tried for every combination of them."""
-    groups: dict[str, list[Rule]] = {}
-    for rule in rules.values():
-        if rule.section == "payments":
-            groups.setdefault(rule.group, []).append(rule)
+    # A product of just these rules, so that the evaluator can try the shares.
+    product = Product(code="", title="", family=None, file=file, citation=None, edition="", valid_from=None,
+                      valid_until=None, calendar=None, rules=rules)
     problems = []
-    for group, parts in groups.items():
-        facts = _finite_facts(parts, rules, vocabulary)
+    for group, parts in product.payment_groups.items():
+        facts = _finite_facts(parts, vocabulary)
         if facts is None:
             continue
-        problem = _first_bad_combination(group, parts, rules, facts, file)
+        problem = _first_bad_combination(group, parts, product, facts)
         if problem:
             problems.append(problem)
     return problems
 
 
-def _finite_facts(parts: list[Rule], rules: dict[str, Rule], vocabulary) -> dict[str, list] | None:
+def _finite_facts(parts: list[Rule], vocabulary) -> dict[str, list] | None:
     """The facts the shares read, each with its possible values; None if any is not finite."""
     domains: dict[str, list] = {}
     for part in parts:
@@ -54,10 +53,8 @@ def _finite_facts(parts: list[Rule], rules: dict[str, Rule], vocabulary) -> dict
     return domains if size <= MAX_COMBINATIONS else None
 
 
-def _first_bad_combination(group, parts, rules, domains, file) -> SchemaError | None:
+def _first_bad_combination(group, parts, product, domains) -> SchemaError | None:
     names = sorted(domains)
-    product = Product(code="", title="", family=None, file=file, citation=None, edition="", valid_from=None,
-                      valid_until=None, calendar=None, rules=rules)
     for combination in itertools.product(*(domains[name] for name in names)):
         facts = {name: value for name, value in zip(names, combination) if value is not None}
         run = Evaluation(product, facts, dt.date.today())

@@ -25,10 +25,6 @@ class Open:
         return Open(self.missing | other.missing, tuple(dict.fromkeys(self.reasons + other.reasons)))
 
 
-def is_open(value) -> bool:
-    return isinstance(value, Open)
-
-
 def merge_open(*values) -> Open:
     result = Open()
     for value in values:
