@@ -4,7 +4,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from interpreter.catalogue import load_catalogue
+from click.testing import CliRunner
+
+import cli
+from interpreter.catalogue import BUNDLED, load_catalogue
 from interpreter.errors import CatalogueError, ErrorList
 
 CARD_HEAD = (
@@ -41,3 +44,15 @@ def load_errors(root: Path) -> list[CatalogueError]:
     except CatalogueError as error:
         return [error]
     return []
+
+
+def copy_bundled(tmp_path: Path, name: str = "cat") -> Path:
+    """A private copy of the bundled catalogue, free to edit."""
+    root = tmp_path / name
+    shutil.copytree(BUNDLED, root)
+    return root
+
+
+def invoke(*args, input: str | None = None):
+    """Run the command line in-process, as a user would type it."""
+    return CliRunner().invoke(cli.main, [str(a) for a in args], input=input)

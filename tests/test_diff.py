@@ -13,9 +13,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-import cli
+from cards import invoke
 from interpreter import nodes as n
 from interpreter.api import Engine
 from interpreter.catalogue import BUNDLED
@@ -63,9 +62,6 @@ PLAN_CASES = [
     # "no registration date" (line 13) is unknown before and after: not listed
 ]
 
-
-def invoke(*args):
-    return CliRunner().invoke(cli.main, [str(a) for a in args])
 
 
 def copy_catalogue(target: Path) -> Path:

@@ -12,9 +12,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-import cli
+from cards import invoke
 from interpreter.api import Engine
 from interpreter.catalogue import BUNDLED
 from interpreter.errors import LookupProblem
@@ -22,9 +21,6 @@ from interpreter.errors import LookupProblem
 FIRST_NAME = "Overzicht 2016"
 SECOND_NAME = "Overzicht 2017"
 
-
-def invoke(*args: str, input: str | None = None):
-    return CliRunner().invoke(cli.main, [str(a) for a in args], input=input)
 
 
 def set_edition(text: str, name: str, valid_from: str, valid_until: str | None) -> str:

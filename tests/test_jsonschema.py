@@ -13,12 +13,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from jsonschema import Draft7Validator
 
-jsonschema = pytest.importorskip("jsonschema")
-from jsonschema import Draft7Validator  # noqa: E402
-
-import cli  # noqa: E402
+from cards import invoke
 from interpreter import schema as s  # noqa: E402
 from interpreter.api import Engine  # noqa: E402
 from interpreter.catalogue import BUNDLED  # noqa: E402
@@ -28,9 +25,6 @@ from interpreter.yamlsource import load_file, load_text  # noqa: E402
 REPO = Path(__file__).resolve().parent.parent
 NAMES = ["card.schema.json", "family.schema.json", "tests.schema.json", "case.schema.json"]
 
-
-def invoke(*args):
-    return CliRunner().invoke(cli.main, [str(a) for a in args])
 
 
 def read_schemas(folder: Path) -> dict[str, dict]:

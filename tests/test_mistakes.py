@@ -11,9 +11,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-import cli
+from cards import invoke
 from interpreter.catalogue import BUNDLED
 
 CARD = """\
@@ -50,9 +49,6 @@ parameters:
 #          'effort' at 7, '{' at 15, '60%' at 42 (15 + len("{label: Inspanning, share: ") = 15 + 27)
 # 22     value: €5000.00                   the value at column 12
 
-
-def invoke(*args, input: str | None = None):
-    return CliRunner().invoke(cli.main, [str(a) for a in args], input=input)
 
 
 @pytest.fixture

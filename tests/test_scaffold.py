@@ -13,11 +13,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-import cli
+from cards import invoke, copy_bundled
 from interpreter.api import Engine
-from interpreter.catalogue import BUNDLED
 from interpreter.yamlsource import load_file
 
 SECTIONS = ["parameters", "deadlines", "payments", "reports", "checks", "values", "assumptions", "source",
@@ -25,15 +23,10 @@ SECTIONS = ["parameters", "deadlines", "payments", "reports", "checks", "values"
 SCHEMA_LINE = re.compile(r"# yaml-language-server: \$schema=(\S+)")
 
 
-def invoke(*args):
-    return CliRunner().invoke(cli.main, [str(a) for a in args])
-
 
 @pytest.fixture
 def cat(tmp_path: Path) -> Path:
-    root = tmp_path / "cat"
-    shutil.copytree(BUNDLED, root)
-    return root
+    return copy_bundled(tmp_path)
 
 
 def card(root: Path, code: str) -> Path:

@@ -7,15 +7,12 @@ from the text below (comments beside the lines give the count).
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-import cli
+from cards import invoke, copy_bundled
 from interpreter.api import Engine
-from interpreter.catalogue import BUNDLED
 from interpreter.errors import CaseError, LookupProblem
 from interpreter.testing import discover, load_tests, run_all, select_test_files
 from interpreter.yamlsource import load_file
@@ -65,15 +62,10 @@ cases:
 # 29         plan_due: "2016-05-27"       8 + "plan_due: " (10) -> '"' at 19; the value at 20
 
 
-def invoke(*args: str):
-    return CliRunner().invoke(cli.main, [str(a) for a in args])
-
 
 @pytest.fixture
 def cat(tmp_path: Path) -> Path:
-    root = tmp_path / "cat"
-    shutil.copytree(BUNDLED, root)
-    return root
+    return copy_bundled(tmp_path)
 
 
 def cases_file(root: Path, code: str) -> Path:
