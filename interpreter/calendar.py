@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from dateutil.easter import easter
@@ -43,16 +43,24 @@ class Calendar:
     weekend: tuple[int, ...]
     rules: tuple[HolidayRule, ...]
     file: str = ""
+    # Year -> holidays, filled on first use; a plain dict lookup is what makes counting working days cheap.
+    _years: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
+
+    def _table(self, year: int) -> dict[dt.date, str]:
+        table = self._years.get(year)
+        if table is None:
+            table = self._years[year] = _holidays(self, year)
+        return table
 
     def holidays(self, year: int) -> dict[dt.date, str]:
         # A copy: the cached dict is shared by every later call.
         return dict(_holidays(self, year))
 
     def holiday_name(self, day: dt.date) -> str | None:
-        return _holidays(self, day.year).get(day)
+        return self._table(day.year).get(day)
 
     def is_working_day(self, day: dt.date) -> bool:
-        return day.weekday() not in self.weekend and day not in _holidays(self, day.year)
+        return day.weekday() not in self.weekend and day not in self._table(day.year)
 
     def next_working_day(self, day: dt.date) -> dt.date:
         """The day itself when it is a working day, else the first working day after it."""
@@ -75,6 +83,35 @@ class Calendar:
             else:
                 skipped.append(day)
         return day, skipped
+
+
+    def shift_working_days(self, day: dt.date, count: int) -> dt.date:
+        """The same date as add_working_days, without the list of skipped days: whole weeks at a time.
+
+        Any 7 consecutive days hold the same number of weekdays outside the weekend, so a jump of
+        whole weeks passes that many working days minus the holidays it crosses.
+        """
+        per_week = 7 - len(self.weekend)
+        step = 1 if count >= 0 else -1
+        remaining = abs(count)
+        while per_week and remaining > 2 * per_week:
+            weeks = (remaining - 1) // per_week
+            target = day + dt.timedelta(weeks=weeks * step)
+            remaining -= weeks * per_week - self._weekday_holidays_between(day, target)
+            day = target
+        one = dt.timedelta(days=step)
+        while remaining:
+            day += one
+            if self.is_working_day(day):
+                remaining -= 1
+        return day
+
+    def _weekday_holidays_between(self, start: dt.date, end: dt.date) -> int:
+        """Holidays that fall outside the weekend after `start` up to and including `end` (either direction)."""
+        low, high = (start, end) if start <= end else (end, start)
+        inside = (lambda d: low < d <= high) if start <= end else (lambda d: low <= d < high)
+        return sum(1 for year in range(low.year, high.year + 1) for d in self._table(year)
+                   if inside(d) and d.weekday() not in self.weekend)
 
 
 @lru_cache(maxsize=4096)

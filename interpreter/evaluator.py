@@ -115,16 +115,7 @@ class Evaluation:
         parts = self.product.payment_groups[group]
         base = self.slot(parts[0], "base")
         shares = [self.slot(part, "share") for part in parts]
-        unknown = merge_open(base, *shares)
-        if unknown.missing or unknown.reasons or any(isinstance(v, Open) for v in [base, *shares]):
-            result = {part.id: unknown for part in parts}
-        else:
-            total = sum(shares, Decimal(0))
-            if total != 100:
-                raise EvaluationError(
-                    f"the shares of payment '{group}' add up to {format_percent(total)}, not 100%",
-                    parts[0].pos, hint="change the percentages so that together they make 100%")
-            result = dict(zip((p.id for p in parts), split_amount(base, shares)))
+        result = dict(zip((part.id for part in parts), split_payment(group, parts, base, shares)))
         self._cache[key] = result
         return result
 
@@ -316,6 +307,18 @@ class Evaluation:
             return tuple(recurring(start, step, until, self.calendar))
         except ValueError as error:
             raise EvaluationError(str(error), node.pos) from None
+
+
+def split_payment(group: str, parts, base: Any, shares) -> tuple[Any, ...]:
+    """The amounts of the parts of a split, in order; all unknown when the base or a share is."""
+    unknown = merge_open(base, *shares)
+    if unknown.missing or unknown.reasons or any(isinstance(v, Open) for v in (base, *shares)):
+        return (unknown,) * len(parts)
+    total = sum(shares, Decimal(0))
+    if total != 100:
+        raise EvaluationError(f"the shares of payment '{group}' add up to {format_percent(total)}, not 100%",
+                              parts[0].pos, hint="change the percentages so that together they make 100%")
+    return tuple(split_amount(base, list(shares)))
 
 
 def describe_value(value: Any, type_: t.Type | None) -> Any:

@@ -78,6 +78,11 @@ class Rule:
     def expr(self, slot: str) -> Expr | None:
         return self.exprs.get(slot)
 
+    @cached_property
+    def source(self) -> str:
+        """The short citation shown with every result entry ("000 §5.2, 12XR")."""
+        return self.citation.short() if self.citation else ""
+
 
 SECTIONS = ("parameters", "values", "deadlines", "payments", "reports", "checks")
 

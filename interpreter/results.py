@@ -91,10 +91,6 @@ def _missing(value: Any) -> tuple[str, ...]:
     return tuple(sorted(value.missing)) if isinstance(value, Open) else ()
 
 
-def _source(rule: Rule) -> str:
-    return rule.citation.short() if rule.citation else ""
-
-
 def evaluate(product: Product, facts: dict[str, Any], as_of: dt.date, *, explain: bool = False,
              fact_labels: dict[str, str] | None = None) -> Result:
     """Evaluate every rule of a product for one case."""
@@ -116,8 +112,7 @@ def evaluate(product: Product, facts: dict[str, Any], as_of: dt.date, *, explain
             result.checks.append(_check(run, rule, applies))
         else:
             result.values[rule.id] = run.rule_value(rule) if applies is True else applies
-            result.value_types[rule.id] = (rule.editions[0].expr.type if rule.section == "parameters"
-                                           else rule.exprs["value"].type)
+            result.value_types[rule.id] = value_type(rule)
     result.trace = run.trace
     return result
 
@@ -125,48 +120,76 @@ def evaluate(product: Product, facts: dict[str, Any], as_of: dt.date, *, explain
 def _deadline(run: Evaluation, rule: Rule, applies) -> DeadlineResult:
     due = run.rule_value(rule) if applies is True else applies
     done = run.slot(rule, "met_by") if "met_by" in rule.exprs else Open()
-    done_on = None if isinstance(done, Open) else done
-    if isinstance(due, Open):
-        return DeadlineResult(rule.id, rule.label, None, "unknown", _missing(due), _source(rule), done_on,
-                              due.reasons)
-    if done_on is not None:
-        status = "met" if done_on <= due else "overdue"
-    else:
-        status = "overdue" if run.as_of > due else "open"
-    return DeadlineResult(rule.id, rule.label, due, status, (), _source(rule), done_on)
+    return deadline_result(rule, due, done, run.as_of)
 
 
 def _payment(run: Evaluation, rule: Rule, applies, labels: dict[str, str]) -> PaymentResult:
     share = run.slot(rule, "share") if applies is True else applies
     amount = run.rule_value(rule) if applies is True else applies
     on = run.slot(rule, "on") if "on" in rule.exprs and applies is True else Open()
-    trigger = ""
-    if "on" in rule.exprs:
-        node = rule.exprs["on"].node
-        trigger = labels.get(node.name, node.name) if isinstance(node, n.FactRef) else rule.exprs["on"].text.strip()
+    return payment_result(rule, payment_trigger(rule, labels), share, amount, on)
+
+
+def _reports(run: Evaluation, rule: Rule, applies) -> list[ReportResult]:
+    return report_results(rule, run.rule_value(rule) if applies is True else applies)
+
+
+def _check(run: Evaluation, rule: Rule, applies) -> CheckResult:
+    return check_result(rule, run.rule_value(rule) if applies is True else applies)
+
+
+# The assemblers below turn computed values into result entries. Both backends (the tree walker
+# above and interpreter.compiler) call them, so their results cannot differ in form.
+
+def deadline_result(rule: Rule, due: Any, done: Any, as_of: dt.date) -> DeadlineResult:
+    """A deadline's date and status: met, overdue, open, or unknown when the date is unknown."""
+    done_on = None if isinstance(done, Open) else done
+    if isinstance(due, Open):
+        return DeadlineResult(rule.id, rule.label, None, "unknown", _missing(due), rule.source, done_on,
+                              due.reasons)
+    if done_on is not None:
+        status = "met" if done_on <= due else "overdue"
+    else:
+        status = "overdue" if as_of > due else "open"
+    return DeadlineResult(rule.id, rule.label, due, status, (), rule.source, done_on)
+
+
+def payment_trigger(rule: Rule, labels: dict[str, str]) -> str:
+    """What a payment part is paid on, in words: the fact's label, else the expression."""
+    if "on" not in rule.exprs:
+        return ""
+    node = rule.exprs["on"].node
+    return labels.get(node.name, node.name) if isinstance(node, n.FactRef) else rule.exprs["on"].text.strip()
+
+
+def payment_result(rule: Rule, trigger: str, share: Any, amount: Any, on: Any) -> PaymentResult:
     missing = sorted(set(_missing(share)) | set(_missing(amount)))
     return PaymentResult(rule.id, rule.label, rule.group or rule.id,
                          None if isinstance(share, Open) else share,
                          None if isinstance(amount, Open) else amount,
-                         trigger, None if isinstance(on, Open) else on, tuple(missing), _source(rule))
+                         trigger, None if isinstance(on, Open) else on, tuple(missing), rule.source)
 
 
-def _reports(run: Evaluation, rule: Rule, applies) -> list[ReportResult]:
-    value = run.rule_value(rule) if applies is True else applies
+def report_results(rule: Rule, value: Any) -> list[ReportResult]:
+    """One entry per report date; a single unknown entry while the dates are unknown."""
     if isinstance(value, Open):
-        return [ReportResult(rule.id, rule.label, None, _missing(value), _source(rule))]
+        return [ReportResult(rule.id, rule.label, None, _missing(value), rule.source)]
     if isinstance(value, tuple):
-        return [ReportResult(rule.id, rule.label, day, (), _source(rule), index)
+        return [ReportResult(rule.id, rule.label, day, (), rule.source, index)
                 for index, day in enumerate(value, start=1)]
-    return [ReportResult(rule.id, rule.label, value, (), _source(rule))]
+    return [ReportResult(rule.id, rule.label, value, (), rule.source)]
 
 
-def _check(run: Evaluation, rule: Rule, applies) -> CheckResult:
-    value = run.rule_value(rule) if applies is True else applies
+def check_result(rule: Rule, value: Any) -> CheckResult:
     if isinstance(value, Open):
-        return CheckResult(rule.id, rule.label, None, None, _missing(value), _source(rule))
+        return CheckResult(rule.id, rule.label, None, None, _missing(value), rule.source)
     return CheckResult(rule.id, rule.label, value, None if value else (rule.message or rule.label), (),
-                       _source(rule))
+                       rule.source)
+
+
+def value_type(rule: Rule) -> t.Type:
+    """The static type of a parameter's or value's result."""
+    return rule.editions[0].expr.type if rule.section == "parameters" else rule.exprs["value"].type
 
 
 def _date(day: dt.date | None) -> str | None:

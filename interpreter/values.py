@@ -5,8 +5,6 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from dateutil.relativedelta import relativedelta
-
 from .calendar import MONTHS, Calendar
 
 CENT = Decimal("0.01")
@@ -73,12 +71,25 @@ def add_duration(day: dt.date, duration: Duration, calendar: Calendar, sign: int
     if duration.unit not in ("months", "years"):
         raise ValueError(f"unknown unit of time '{duration.unit}'")
     months = amount * (12 if duration.unit == "years" else 1)
-    result = day + relativedelta(months=months)
+    result = add_months(day, months)
     note = None
     if result.day != day.day:
         note = (f"{day.isoformat()} {'+' if sign > 0 else '-'} {duration} has no day {day.day} in "
                 f"{MONTHS[result.month - 1]} {result.year}: clamped to the month's last day, {result.isoformat()}")
     return result, note
+
+
+_DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Calendar months later (earlier when negative), clamped to the month's last day."""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    month += 1
+    last = _DAYS_IN_MONTH[month - 1]
+    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        last = 29
+    return dt.date(year, month, min(day.day, last))
 
 
 def recurring(start: dt.date, step: Duration, until: dt.date, calendar: Calendar, limit: int = 10000) -> list[dt.date]:

@@ -12,6 +12,8 @@ import datetime as dt
 
 import holidays
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from interpreter.calendar import Calendar
 from interpreter.catalogue import load_catalogue
@@ -255,3 +257,13 @@ def test_next_working_day_on_a_working_day_is_unchanged(atw):
     assert atw.next_working_day(D(2026, 4, 8)) == D(2026, 4, 8)
     # Good Friday is a working day, so it does not roll
     assert atw.next_working_day(D(2026, 4, 3)) == D(2026, 4, 3)
+
+
+
+@settings(max_examples=500, deadline=None)
+@given(day=st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2090, 12, 31)),
+       count=st.one_of(st.integers(min_value=-40, max_value=40), st.integers(min_value=-3000, max_value=3000)))
+def test_jumping_whole_weeks_counts_working_days_like_stepping_day_by_day(engine, day, count):
+    # The compiled backend uses shift_working_days; the reference walks day by day.
+    calendar = engine.catalogue.product("12XR").calendar
+    assert calendar.shift_working_days(day, count) == calendar.add_working_days(day, count)[0]

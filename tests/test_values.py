@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from interpreter.calendar import Calendar
 from interpreter.catalogue import load_catalogue
-from interpreter.values import Duration, add_duration, percent_of, recurring, split_amount, to_cents
+from interpreter.values import Duration, add_duration, add_months, percent_of, recurring, split_amount, to_cents
 
 D = dt.date
 CENT = Decimal("0.01")
@@ -279,3 +279,13 @@ def test_split_amount_always_adds_up(base, shares):
     # the last part is off its exact value only by the rounding of the others: at most half a cent each
     exact_last = Fraction(base) * Fraction(shares[-1]) / 100
     assert abs(Fraction(parts[-1]) - exact_last) <= Fraction(len(parts), 200)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(day=st.dates(min_value=dt.date(1800, 1, 1), max_value=dt.date(2200, 12, 31)),
+       months=st.integers(min_value=-1200, max_value=1200))
+def test_adding_months_agrees_with_dateutil(day, months):
+    # design.md: "Months and years add calendar months and clamp to the month's last day";
+    # dateutil's relativedelta does exactly that and serves as the independent oracle.
+    from dateutil.relativedelta import relativedelta
+    assert add_months(day, months) == day + relativedelta(months=months)
