@@ -8,10 +8,15 @@ from typing import Any, Mapping
 from . import __version__
 from .cases import convert_facts, read_case
 from .catalogue import Catalogue, load_catalogue
+from .compiler import CompiledProduct, compile_product
 from .model import Product
 from .results import Result, evaluate
 
 REFERENCE_FACT = "registered_on"
+
+# "compiled": each product compiled once into Python code (fast); "reference": the tree walker,
+# which also produces the --explain trace.
+BACKENDS = ("compiled", "reference")
 
 
 class Engine:
@@ -23,8 +28,12 @@ class Engine:
     datetime.date(2016, 5, 27)
     """
 
-    def __init__(self, catalogue: Path | str | Catalogue | None = None):
+    def __init__(self, catalogue: Path | str | Catalogue | None = None, backend: str = "compiled"):
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         self.catalogue = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
+        self.backend = backend
+        self._compiled: dict[int, CompiledProduct] = {}  # by id() of a product the catalogue keeps alive
 
     @property
     def receipt(self) -> dict[str, str]:
@@ -44,16 +53,29 @@ class Engine:
         registered = facts.get(REFERENCE_FACT)
         return registered if isinstance(registered, dt.date) else dt.date.today()
 
+    def compiled(self, product: Product) -> CompiledProduct:
+        """The product compiled to Python, compiled on first use and kept."""
+        compiled = self._compiled.get(id(product))
+        if compiled is None:
+            compiled = self._compiled[id(product)] = compile_product(product, self.catalogue.vocabulary.fact_labels)
+        return compiled
+
     def product(self, code: str, on: dt.date | None = None) -> Product:
         return self.catalogue.product(code, on)
 
     def evaluate(self, code: str, facts: Mapping[str, Any], as_of: dt.date | None = None,
-                 explain: bool = False, typed: bool = False) -> Result:
-        """Evaluate product `code` for one case. `facts` are plain values unless `typed` is true."""
+                 explain: bool = False, typed: bool = False, backend: str | None = None) -> Result:
+        """Evaluate product `code` for one case. `facts` are plain values unless `typed` is true.
+
+        The trace (`explain`) always comes from the reference evaluator.
+        """
         facts = dict(facts) if typed else self.facts(facts)
         day = self.reference_date(facts, as_of)
         product = self.catalogue.product(code, day)
-        result = evaluate(product, facts, day, explain=explain,
-                          fact_labels=self.catalogue.vocabulary.fact_labels)
+        if explain or (backend or self.backend) == "reference":
+            result = evaluate(product, facts, day, explain=explain,
+                              fact_labels=self.catalogue.vocabulary.fact_labels)
+        else:
+            result = self.compiled(product)(facts, day)
         result.receipt = self.receipt
         return result

@@ -1,0 +1,576 @@
+"""Compile a checked product into one Python function (generated source, compiled once) that evaluates a case.
+
+The generated code computes exactly what the tree walker in interpreter.evaluator computes, rule by
+rule in dependency order, and assembles the Result with the same functions of interpreter.results.
+Text from a card (names, labels, literals) never enters the generated source: every such value is
+a constant in the function's namespace, under a name the compiler makes up (k0, k1, ...).
+Each operation that can fail at run time sits on a line of its own, and a table maps those lines
+back to the expression node, so a runtime problem still names the card's file:line.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from contextlib import contextmanager
+from decimal import ROUND_HALF_UP, Decimal, DivisionByZero, InvalidOperation
+from typing import Any, Callable
+
+from . import nodes as n
+from . import types as t
+from .errors import EvaluationError
+from .evaluator import NOT_APPLICABLE, describe_value, split_payment
+from .model import Product, Rule
+from .printer import to_text
+from .results import (Result, check_result, deadline_result, payment_result, payment_trigger, report_results,
+                      value_type)
+from .values import HUNDRED, Duration, Open, add_duration, add_months, merge_open, recurring
+
+CENT = Decimal("0.01")
+EMPTY = Open()
+
+# Names every generated function may use; chosen here, never taken from a card.
+RUNTIME = {
+    "Open": Open, "merge_open": merge_open, "Decimal": Decimal, "CENT": CENT, "ONE": Decimal(1),
+    "HALF_UP": ROUND_HALF_UP, "HUNDRED": HUNDRED, "EMPTY": EMPTY, "add_months": add_months,
+    "add_duration": add_duration, "recurring": recurring, "split_payment": split_payment,
+    "Result": Result, "deadline_result": deadline_result, "payment_result": payment_result,
+    "report_results": report_results, "check_result": check_result,
+}
+
+ARITHMETIC, EVERY = "arithmetic", "every"
+
+
+class CompiledProduct:
+    """A product compiled to Python: call it with typed facts and a reference date to get a Result."""
+
+    def __init__(self, product: Product, function: Callable, origins: dict[int, tuple[n.Node, str]],
+                 filename: str, source: str):
+        self.product = product
+        self.source = source  # kept for reading and debugging; never executed again
+        self._function = function
+        self._origins = origins
+        self._filename = filename
+
+    def __call__(self, facts: dict[str, Any], as_of: dt.date) -> Result:
+        try:
+            return self._function(facts, as_of)
+        except (ArithmeticError, ValueError) as error:
+            located = self._locate(error)
+            if located is None:
+                raise
+            raise located from None
+
+    def _locate(self, error: Exception) -> EvaluationError | None:
+        """The same error the tree walker raises for the operation that failed, at its card position."""
+        line = None
+        trace = error.__traceback__
+        while trace is not None:  # the innermost frame of generated code is the failing operation
+            if trace.tb_frame.f_code.co_filename == self._filename:
+                line = trace.tb_lineno
+            trace = trace.tb_next
+        node, kind = self._origins.get(line, (None, None))
+        return runtime_error(node, kind, error)
+
+
+def runtime_error(node: n.Node | None, kind: str | None, error: Exception) -> EvaluationError | None:
+    """The evaluator's message for an operation that failed; None when the evaluator lets it through."""
+    if kind == ARITHMETIC:
+        if isinstance(error, (DivisionByZero, InvalidOperation, ZeroDivisionError)):
+            return EvaluationError(f"division by zero in '{to_text(node)}'", node.pos)
+        if isinstance(error, (ValueError, OverflowError)):
+            return EvaluationError(f"cannot compute '{to_text(node)}': {error}", node.pos)
+    if kind == EVERY and isinstance(error, ValueError):
+        return EvaluationError(str(error), node.pos)
+    return None
+
+
+class _Source:
+    """Lines of generated Python with indentation, remembering which node each risky line computes."""
+
+    def __init__(self, depth: int = 0):
+        self.lines: list[str] = []
+        self.origins: dict[int, tuple[n.Node, str]] = {}
+        self.depth = depth
+
+    def line(self, text: str, node: n.Node | None = None, kind: str | None = None) -> None:
+        self.lines.append("    " * self.depth + text)
+        if node is not None:
+            self.origins[len(self.lines)] = (node, kind)
+
+    @contextmanager
+    def block(self, header: str):
+        self.line(header)
+        self.depth += 1
+        start = len(self.lines)
+        yield
+        if len(self.lines) == start:
+            self.line("pass")
+        self.depth -= 1
+
+
+class _ExpressionCompiler:
+    """Turns typed expression trees into Python statements; each expression yields (code, may_be_open)."""
+
+    def __init__(self, calendar, rule_vars: dict[str, str] | None = None):
+        self.src = _Source(depth=1)
+        self.namespace: dict[str, Any] = dict(RUNTIME)
+        self.namespace.update({
+            "calendar": calendar, "shift_working_days": calendar.shift_working_days,
+            "next_working_day": calendar.next_working_day, "text_of": _text_of,
+        })
+        self.facts: dict[str, str] = {}
+        self.rule_vars = rule_vars or {}
+        self.rule_open: dict[str, bool] = {}  # whether a compiled rule's value can be unknown
+        self._temps = itertools.count()
+        self._constants = itertools.count()
+
+    # -- names -------------------------------------------------------------------------------
+
+    def const(self, value: Any) -> str:
+        name = f"k{next(self._constants)}"
+        self.namespace[name] = value
+        return name
+
+    def temp(self) -> str:
+        return f"t{next(self._temps)}"
+
+    def fact(self, name: str) -> str:
+        if name not in self.facts:
+            self.facts[name] = f"f{len(self.facts)}"
+        return self.facts[name]
+
+    def prologue(self) -> list[str]:
+        """Read every fact the code uses once, as an Open naming it when the case lacks it."""
+        lines = ["    get = facts.get"]
+        for name, var in self.facts.items():
+            lines.append(f"    {var} = get({self.const(name)}, {self.const(Open(frozenset((name,))))})")
+        return lines
+
+    # -- expressions -------------------------------------------------------------------------
+
+    def expr(self, node: n.Node) -> tuple[str, bool]:
+        return getattr(self, "_" + type(node).__name__)(node)
+
+    def named(self, node: n.Node) -> tuple[str, bool]:
+        """Like expr, but the code is a plain name, safe to mention several times."""
+        code, may_be_open = self.expr(node)
+        if code.isidentifier():
+            return code, may_be_open
+        name = self.temp()
+        self.src.line(f"{name} = {code}")
+        return name, may_be_open
+
+    def _literal(self, node):
+        return self.const(node.value), False
+
+    _NumberLit = _MoneyLit = _PercentLit = _DateLit = _TextLit = _literal
+
+    def _BoolLit(self, node):
+        return ("True" if node.value else "False"), False
+
+    def _DurationLit(self, node):
+        return self.const(Duration(node.amount, node.unit)), False
+
+    def _SetLit(self, node):
+        return self.const(frozenset(node.members)), False
+
+    def _EnumLit(self, node):
+        return self.const(node.member), False
+
+    def _FactRef(self, node):
+        return self.fact(node.name), True
+
+    def _RuleRef(self, node):
+        if node.name not in self.rule_vars:
+            raise ValueError(f"a lone expression cannot refer to the rule '{node.name}'")
+        return self.rule_vars[node.name], self.rule_open.get(node.name, True)
+
+    def _AsOfRef(self, node):
+        return "as_of", False
+
+    def _strict(self, node: n.Node, operands: tuple[n.Node, ...], build: Callable[..., str],
+                kind: str | None = None, inline: bool = False) -> tuple[str, bool]:
+        """An operation on values that are all needed: unknown when any operand is unknown."""
+        compiled = [self.named(operand) for operand in operands]
+        codes = [code for code, _ in compiled]
+        unknown = [f"{code}.__class__ is Open" for code, may_be_open in compiled if may_be_open]
+        if not unknown and inline:
+            return f"({build(*codes)})", False
+        result = self.temp()
+        if not unknown:
+            self.src.line(f"{result} = {build(*codes)}", node, kind)
+            return result, False
+        with self.src.block(f"if {' or '.join(unknown)}:"):
+            self.src.line(f"{result} = merge_open({', '.join(codes)})")
+        with self.src.block("else:"):
+            self.src.line(f"{result} = {build(*codes)}", node, kind)
+        return result, True
+
+    def _Negate(self, node):
+        return self._strict(node, (node.operand,), lambda a: f"-{a}", inline=True)
+
+    def _Not(self, node):
+        return self._strict(node, (node.operand,), lambda a: f"not {a}", inline=True)
+
+    def _Compare(self, node):
+        return self._strict(node, (node.left, node.right), lambda a, b: f"{a} {node.op} {b}", inline=True)
+
+    def _Member(self, node):
+        word = "not in" if node.negated else "in"
+        return self._strict(node, (node.element, node.container), lambda a, b: f"{a} {word} {b}", inline=True)
+
+    def _Arithmetic(self, node):
+        if node.type == t.DATE:
+            return self._date_shift(node)
+        return self._strict(node, (node.left, node.right), lambda a, b: self._arithmetic(node, a, b), ARITHMETIC)
+
+    def _arithmetic(self, node: n.Arithmetic, a: str, b: str) -> str:
+        """Python for one arithmetic operation, chosen by the operand types as Evaluation._compute does."""
+        op, lt, rt, result = node.op, node.left.type, node.right.type, node.type
+        if lt == t.DATE and rt == t.DATE:
+            return f"Decimal(({a} - {b}).days)"
+        if result == t.DURATION:
+            return f"{a}.times({b})" if lt == t.DURATION else f"{b}.times({a})"
+        if op == "*" and t.PERCENT in (lt, rt) and result != t.PERCENT:
+            value = f"{a} * {b} / HUNDRED" if rt == t.PERCENT else f"{b} * {a} / HUNDRED"
+        elif op == "*" and lt == t.PERCENT and rt == t.PERCENT:
+            value = f"{a} * {b} / HUNDRED"
+        else:
+            value = f"{a} {op} {b}"
+        return f"({value}).quantize(CENT, HALF_UP)" if result == t.MONEY else value
+
+    def _date_shift(self, node: n.Arithmetic):
+        """A date plus or minus a duration; a written duration becomes the cheapest exact operation."""
+        day, duration = (node.right, node.left) if node.left.type == t.DURATION else (node.left, node.right)
+        sign = -1 if node.op == "-" else 1
+        if isinstance(duration, n.DurationLit):
+            amount = duration.amount * sign
+            if duration.unit in ("days", "weeks"):
+                step = self.const(dt.timedelta(**{duration.unit: amount}))
+                build = lambda a: f"{a} + {step}"  # noqa: E731
+            elif duration.unit in ("months", "years"):
+                months = self.const(amount * (12 if duration.unit == "years" else 1))
+                build = lambda a: f"add_months({a}, {months})"  # noqa: E731
+            else:
+                count = self.const(amount)
+                build = lambda a: f"shift_working_days({a}, {count})"  # noqa: E731
+            return self._strict(node, (day,), build, ARITHMETIC)
+        factor = self.const(sign)
+        return self._strict(node, (day, duration), lambda a, b: f"add_duration({a}, {b}, calendar, {factor})[0]",
+                            ARITHMETIC)
+
+    def _Call(self, node):
+        name = node.function
+        if name in ("min", "max"):
+            build = lambda *args: f"{name}({', '.join(args)})"  # noqa: E731
+        elif name == "round":
+            unit = "CENT" if node.type == t.MONEY else "ONE"
+            build = lambda a: f"{a}.quantize({unit}, HALF_UP)"  # noqa: E731
+        elif name == "text":
+            shown = self.const(node.args[0].type)
+            build = lambda a: f"text_of({a}, {shown})"  # noqa: E731
+        else:
+            build = lambda a: f"next_working_day({a})"  # noqa: E731
+        return self._strict(node, node.args, build)
+
+    def _Every(self, node):
+        return self._strict(node, (node.step, node.start, node.until),
+                            lambda step, start, until: f"tuple(recurring({start}, {step}, {until}, calendar))", EVERY)
+
+    def _And(self, node):
+        return self._logical(node, stop="False")
+
+    def _Or(self, node):
+        return self._logical(node, stop="True")
+
+    def _logical(self, node, stop: str):
+        """Kleene logic: a known deciding side wins, even when the other side is unknown."""
+        left, left_open = self.named(node.left)
+        result = self.temp()
+        with self.src.block(f"if {left} is {stop}:"):
+            self.src.line(f"{result} = {stop}")
+        with self.src.block("else:"):
+            right, right_open = self.named(node.right)
+            if not (left_open or right_open):
+                self.src.line(f"{result} = {right}")
+            else:
+                unknown = " or ".join(f"{code}.__class__ is Open" for code, may_be_open
+                                      in ((left, left_open), (right, right_open)) if may_be_open)
+                other = "True" if stop == "False" else "False"
+                self.src.line(f"{result} = {stop} if {right} is {stop} else "
+                              f"(merge_open({left}, {right}) if {unknown} else {other})")
+        return result, left_open or right_open
+
+    def _If(self, node):
+        condition, condition_open = self.named(node.condition)
+        result = self.temp()
+        may_be_open = condition_open
+        if condition_open:
+            with self.src.block(f"if {condition}.__class__ is Open:"):
+                # Name what either branch would still need too, as the tree walker does.
+                then, _ = self.expr(node.then)
+                otherwise, _ = self.expr(node.otherwise)
+                self.src.line(f"{result} = merge_open({condition}, {then}, {otherwise})")
+        with self.src.block(f"{'elif' if condition_open else 'if'} {condition}:"):
+            then, then_open = self.expr(node.then)
+            self.src.line(f"{result} = {then}")
+        with self.src.block("else:"):
+            otherwise, otherwise_open = self.expr(node.otherwise)
+            self.src.line(f"{result} = {otherwise}")
+        return result, may_be_open or then_open or otherwise_open
+
+    def _Coalesce(self, node):
+        left, left_open = self.named(node.left)
+        if not left_open:
+            return left, False
+        result = self.temp()
+        with self.src.block(f"if {left}.__class__ is not Open:"):
+            self.src.line(f"{result} = {left}")
+        with self.src.block("else:"):
+            right, right_open = self.named(node.right)
+            if right_open:
+                self.src.line(f"{result} = merge_open({left}, {right}) if {right}.__class__ is Open else {right}")
+            else:
+                self.src.line(f"{result} = {right}")
+        return result, right_open
+
+
+def _text_of(value: Any, type_: t.Type) -> str:
+    shown = describe_value(value, type_)
+    return ("true" if shown else "false") if isinstance(shown, bool) else str(shown)
+
+
+def _no_value(rule_id: str, as_of: dt.date) -> Open:
+    return Open(reasons=(f"no value of {rule_id} is valid on {as_of.isoformat()}",))
+
+
+class _ProductCompiler:
+    """Lays out a product's rules as one function: rule values in dependency order, then the Result."""
+
+    def __init__(self, product: Product, fact_labels: dict[str, str]):
+        self.product = product
+        self.labels = fact_labels
+        self.index = {rule_id: i for i, rule_id in enumerate(product.rules)}
+        self.x = _ExpressionCompiler(product.calendar, {rule_id: f"r{i}" for rule_id, i in self.index.items()})
+        self.x.namespace["no_value"] = _no_value
+        self.x.namespace["roll"] = _roller(product.calendar)
+        self.src = self.x.src
+        self.splits: dict[str, str] = {}
+
+    def compile(self) -> CompiledProduct:
+        groups = self.product.payment_groups
+        for group in groups:
+            self.splits[group] = f"s{len(self.splits)}"
+            self.src.line(f"{self.splits[group]} = None")
+        for rule in dependency_order(self.product):
+            self._rule(rule)
+        self._assemble()
+        return self._build()
+
+    # -- rule values -------------------------------------------------------------------------
+
+    def _rule(self, rule: Rule) -> None:
+        i, src = self.index[rule.id], self.src
+        if "when" not in rule.exprs:
+            self.x.rule_open[rule.id] = self._value(rule, i)
+            return
+        code, _ = self.x.expr(rule.exprs["when"].node)
+        src.line(f"w{i} = {code}")
+        with src.block(f"if w{i} is True:"):
+            self._value(rule, i)
+        with src.block(f"elif w{i} is False:"):
+            src.line(f"r{i} = {self.x.const(Open(reasons=(f'{rule.id} {NOT_APPLICABLE}',)))}")
+        with src.block("else:"):
+            src.line(f"r{i} = w{i}")
+            if rule.section == "deadlines":
+                self._slot(rule, "met_by", f"m{i}")
+            elif rule.section == "payments":
+                src.line(f"ps{i} = w{i}")
+                src.line(f"on{i} = EMPTY")
+
+    def _slot(self, rule: Rule, slot: str, var: str) -> bool:
+        if slot in rule.exprs:
+            return self._slot_of(rule.exprs[slot].node, var)
+        self.src.line(f"{var} = EMPTY")
+        return True
+
+    def _value(self, rule: Rule, i: int) -> bool:
+        """The rule's value in r{i}, plus the extra parts its result entry needs; whether it can be unknown."""
+        var = f"r{i}"
+        if rule.section == "parameters":
+            return self._editions(rule, var)
+        if rule.section == "payments":
+            self._payment(rule, i)
+            return True
+        slot = {"values": "value", "deadlines": "due", "reports": "date", "checks": "test"}[rule.section]
+        may_be_open = self._slot(rule, slot, var)
+        if rule.roll == "next_working_day":
+            self.src.line(f"{var} = roll({var})")
+        if rule.section == "deadlines":
+            self._slot(rule, "met_by", f"m{i}")
+        return may_be_open
+
+    def _editions(self, rule: Rule, var: str) -> bool:
+        """The value of the edition valid on the reference date."""
+        first = rule.editions[0]
+        if len(rule.editions) == 1 and first.valid_from is None and first.valid_until is None:
+            return self._slot_of(first.expr.node, var)
+        keyword = "if"
+        for edition in rule.editions:
+            tests = []
+            if edition.valid_from is not None:
+                tests.append(f"{self.x.const(edition.valid_from)} <= as_of")
+            if edition.valid_until is not None:
+                tests.append(f"as_of <= {self.x.const(edition.valid_until)}")
+            with self.src.block(f"{keyword} {' and '.join(tests) or 'True'}:"):
+                self._slot_of(edition.expr.node, var)
+            keyword = "elif"
+        with self.src.block("else:"):
+            self.src.line(f"{var} = no_value({self.x.const(rule.id)}, as_of)")
+        return True
+
+    def _slot_of(self, node: n.Node, var: str) -> bool:
+        code, may_be_open = self.x.expr(node)
+        self.src.line(f"{var} = {code}")
+        return may_be_open
+
+    def _payment(self, rule: Rule, i: int) -> None:
+        """A payment part: its amount comes from its group's split, worked out by the first part that applies."""
+        split = self.splits[rule.group]
+        parts = self.product.payment_groups[rule.group]
+        with self.src.block(f"if {split} is None:"):
+            base, _ = self.x.expr(parts[0].exprs["base"].node)
+            shares = []
+            for part in parts:
+                share = f"sh{self.index[part.id]}"
+                self._slot_of(part.exprs["share"].node, share)
+                shares.append(share)
+            self.src.line(f"{split} = split_payment({self.x.const(rule.group)}, {self.x.const(tuple(parts))}, "
+                          f"{base}, ({', '.join(shares)},))")
+        self.src.line(f"r{i} = {split}[{parts.index(rule)}]")
+        self.src.line(f"ps{i} = sh{i}")
+        self._slot(rule, "on", f"on{i}")
+
+    # -- the result --------------------------------------------------------------------------
+
+    def _assemble(self) -> None:
+        src, const = self.src, self.x.const
+        product = self.product
+        src.line(f"result = Result({const(product.code)}, {const(product.title)}, {const(product.edition)}, as_of)")
+        for name in ("deadlines", "payments", "reports", "checks", "not_applicable", "values", "value_types"):
+            src.line(f"{name} = result.{name}")
+        for rule in product.rules.values():
+            i = self.index[rule.id]
+            if "when" not in rule.exprs:
+                self._entry(rule, i)
+                continue
+            with src.block(f"if w{i} is False:"):
+                src.line(f"not_applicable.append({const(rule.id)})")
+            with src.block("else:"):
+                self._entry(rule, i)
+        src.line("return result")
+
+    def _entry(self, rule: Rule, i: int) -> None:
+        src, const = self.src, self.x.const
+        rule_const = const(rule)
+        if rule.section == "deadlines":
+            src.line(f"deadlines.append(deadline_result({rule_const}, r{i}, m{i}, as_of))")
+        elif rule.section == "payments":
+            trigger = const(payment_trigger(rule, self.labels))
+            src.line(f"payments.append(payment_result({rule_const}, {trigger}, ps{i}, r{i}, on{i}))")
+        elif rule.section == "reports":
+            src.line(f"reports.extend(report_results({rule_const}, r{i}))")
+        elif rule.section == "checks":
+            src.line(f"checks.append(check_result({rule_const}, r{i}))")
+        else:
+            key = const(rule.id)
+            src.line(f"values[{key}] = r{i}")
+            src.line(f"value_types[{key}] = {const(value_type(rule))}")
+
+    def _build(self) -> CompiledProduct:
+        filename = f"<compiled product {self.product.code}>"
+        function, origins, source = _define(self.x, "evaluate", filename)
+        return CompiledProduct(self.product, function, origins, filename, source)
+
+
+def _define(compiler: _ExpressionCompiler, name: str, filename: str):
+    """Compile the generated lines into a function; line numbers of risky lines shift by the header."""
+    head = [f"def {name}(facts, as_of):"] + compiler.prologue()
+    source = "\n".join(head + compiler.src.lines) + "\n"
+    namespace = compiler.namespace
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - source made by this module only
+    origins = {line + len(head): origin for line, origin in compiler.src.origins.items()}
+    return namespace[name], origins, source
+
+
+def _roller(calendar) -> Callable[[Any], Any]:
+    """A deadline's or report's roll to the next working day, for a date or a list of dates."""
+    def roll(value):
+        if value.__class__ is Open:
+            return value
+        if value.__class__ is tuple:
+            return tuple(calendar.next_working_day(day) for day in value)
+        return calendar.next_working_day(value)
+    return roll
+
+
+def dependency_order(product: Product) -> list[Rule]:
+    """The rules ordered so that each comes after every rule it refers to (a payment part after
+    whatever its whole split refers to)."""
+    rules = product.rules
+    done: set[str] = set()
+    visiting: list[str] = []
+    order: list[Rule] = []
+
+    def visit(rule_id: str) -> None:
+        if rule_id in done:
+            return
+        if rule_id in visiting:
+            circle = " → ".join(visiting[visiting.index(rule_id):] + [rule_id])
+            raise EvaluationError(f"rules refer to each other in a circle: {circle}", rules[rule_id].pos,
+                                  hint="a payment part cannot depend on the split it belongs to")
+        visiting.append(rule_id)
+        for name in _references(product, rules[rule_id]):
+            visit(name)
+        visiting.pop()
+        done.add(rule_id)
+        order.append(rules[rule_id])
+
+    for rule_id in rules:
+        visit(rule_id)
+    return order
+
+
+def _references(product: Product, rule: Rule) -> list[str]:
+    exprs = list(rule.exprs.values()) + [edition.expr for edition in rule.editions]
+    if rule.section == "payments":
+        for part in product.payment_groups[rule.group]:
+            exprs += [part.exprs[slot] for slot in ("base", "share") if slot in part.exprs]
+    return [node.name for expr in exprs for node in n.walk(expr.node) if isinstance(node, n.RuleRef)]
+
+
+def compile_product(product: Product, fact_labels: dict[str, str] | None = None) -> CompiledProduct:
+    """Compile every rule of a checked product into one function: (facts, as_of) -> Result."""
+    return _ProductCompiler(product, fact_labels or {}).compile()
+
+
+class CompiledExpression:
+    """One checked expression over facts, compiled: call it with typed facts and a reference date."""
+
+    def __init__(self, function: Callable, origins: dict, filename: str, source: str):
+        self.source = source
+        self._function = function
+        self._located = CompiledProduct(None, function, origins, filename, source)  # shares the error mapping
+
+    def __call__(self, facts: dict[str, Any], as_of: dt.date) -> Any:
+        return self._located(facts, as_of)
+
+
+def compile_expression(node: n.Node, calendar) -> CompiledExpression:
+    """Compile a typed expression that refers only to facts, literals and as_of."""
+    compiler = _ExpressionCompiler(calendar)
+    code, _ = compiler.expr(node)
+    compiler.src.line(f"return {code}")
+    filename = "<compiled expression>"
+    function, origins, source = _define(compiler, "expression", filename)
+    return CompiledExpression(function, origins, filename, source)

@@ -1,0 +1,294 @@
+"""The compiled backend against the reference tree walker: identical results on every card, case and expression."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from interpreter import nodes as n
+from interpreter.api import Engine
+from interpreter.checker import Checker
+from interpreter.compiler import compile_expression, compile_product
+from interpreter.errors import CatalogueError, EvaluationError, Position
+from interpreter.evaluator import Evaluation
+from interpreter.parser import parse
+from interpreter.results import to_json
+from interpreter.testing import discover, load_tests
+
+from cards import CARD_HEAD, catalogue_with
+
+
+def outcome(engine: Engine, code: str, facts: dict, as_of: dt.date | None, backend: str):
+    """The JSON result, or the error (type, message, position) when the evaluation fails."""
+    try:
+        return to_json(engine.evaluate(code, facts, as_of=as_of, typed=True, backend=backend))
+    except CatalogueError as error:
+        return (type(error).__name__, error.message, str(error.position))
+
+
+def same_on_both(engine: Engine, code: str, facts: dict, as_of: dt.date | None) -> None:
+    reference = outcome(engine, code, facts, as_of, "reference")
+    compiled = outcome(engine, code, facts, as_of, "compiled")
+    assert compiled == reference
+
+
+# -- every YAML test case and every worked example of the bundled catalogue -------------------
+
+def _test_files():
+    from interpreter.catalogue import BUNDLED
+    return discover(BUNDLED)
+
+
+@pytest.mark.parametrize("path", _test_files(), ids=lambda p: p.name)
+def test_every_yaml_test_case_gives_identical_results(engine, path):
+    cases = load_tests(path, engine)
+    assert cases
+    for case in cases:
+        same_on_both(engine, case.product, case.facts, case.as_of)
+
+
+def test_every_worked_example_gives_identical_results(engine):
+    products = [p for editions in engine.catalogue.products.values() for p in editions]
+    assert len(products) >= 15
+    for product in products:
+        if product.example_facts is not None:
+            same_on_both(engine, product.code, product.example_facts, product.example_as_of)
+        same_on_both(engine, product.code, {}, dt.date(2016, 4, 1))  # nothing known yet
+
+
+# -- generated cases ---------------------------------------------------------------------------
+
+DAYS = st.dates(min_value=dt.date(2014, 1, 1), max_value=dt.date(2030, 12, 31))
+AMOUNTS = st.decimals(min_value=0, max_value=200000, places=2, allow_nan=False, allow_infinity=False)
+
+
+def fact_values(engine: Engine):
+    """A strategy per fact of the vocabulary, giving typed values as convert_facts would."""
+    from interpreter import types as t
+    by_type = {
+        t.DATE: DAYS, t.MONEY: AMOUNTS, t.BOOL: st.booleans(),
+        t.NUMBER: st.integers(min_value=0, max_value=400).map(Decimal),
+        t.PERCENT: st.integers(min_value=0, max_value=100).map(Decimal),
+    }
+    strategies = {}
+    for name, fact in engine.catalogue.vocabulary.facts.items():
+        type_ = fact.type
+        if isinstance(type_, t.SetType):
+            strategies[name] = st.frozensets(st.sampled_from(type_.enum.members))
+        elif isinstance(type_, t.EnumType):
+            strategies[name] = st.sampled_from(type_.members)
+        else:
+            strategies[name] = by_type[type_]
+    return strategies
+
+
+@st.composite
+def cases(draw, engine: Engine):
+    strategies = fact_values(engine)
+    names = draw(st.lists(st.sampled_from(sorted(strategies)), unique=True, max_size=len(strategies)))
+    return {name: draw(strategies[name]) for name in names}
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_generated_cases_give_identical_results_on_every_product(engine, data):
+    code = data.draw(st.sampled_from(sorted(engine.catalogue.products)))
+    facts = data.draw(cases(engine))
+    as_of = data.draw(st.one_of(st.none(), DAYS))
+    same_on_both(engine, code, facts, as_of)
+
+
+# -- generated expressions ---------------------------------------------------------------------
+
+DATE_FACTS = ["registered_on", "started_on", "intake_on", "ended_on", "plan_approved_on"]
+MONEY_FACTS = ["price", "estimated_value"]
+BOOL_FACTS = ["hard_to_place", "full_pay", "reduced_reporting"]
+UNITS = ["days", "working days", "weeks", "months", "years"]
+
+
+def _date_literal(day: dt.date) -> str:
+    return day.isoformat()
+
+
+def expressions():
+    """Well-typed expression texts of every kind the language has, as (type name, text)."""
+    date_leaf = st.one_of(st.sampled_from(DATE_FACTS + ["as_of"]),
+                          st.dates(min_value=dt.date(2015, 1, 1), max_value=dt.date(2028, 12, 31)).map(_date_literal))
+    # Odd cents: half of them lands exactly on half a cent, where rounding half up matters.
+    money_leaf = st.one_of(st.sampled_from(MONEY_FACTS), AMOUNTS.map(lambda a: f"€{a}"),
+                           st.sampled_from(["€0.05", "€2.25", "€1.15", "€0.01"]))
+    number_leaf = st.integers(min_value=0, max_value=60).map(str)
+    percent_leaf = st.one_of(st.integers(min_value=0, max_value=100).map(lambda p: f"{p}%"),
+                             st.sampled_from(["50%", "10%", "success_rate"]))
+    bool_leaf = st.one_of(st.sampled_from(BOOL_FACTS), st.sampled_from(["true", "false"]))
+    duration = st.builds(lambda k, unit: f"{k} {unit}", st.integers(min_value=0, max_value=40), st.sampled_from(UNITS))
+
+    def extend(kinds):
+        dates, money, numbers, percents, bools = kinds
+        return (
+            st.one_of(
+                date_leaf,
+                st.builds(lambda d, op, k: f"({d} {op} {k})", dates, st.sampled_from("+-"), duration),
+                st.builds(lambda d, e: f"({d} ?? {e})", dates, dates),
+                st.builds(lambda b, d, e: f"(if {b} then {d} else {e})", bools, dates, dates),
+                st.builds(lambda f, d, e: f"{f}({d}, {e})", st.sampled_from(["min", "max"]), dates, dates),
+                st.builds(lambda d: f"next_working_day({d})", dates),
+            ),
+            st.one_of(
+                money_leaf,
+                st.builds(lambda m, p: f"({m} * {p})", money, percents),
+                st.builds(lambda m, op, o: f"({m} {op} {o})", money, st.sampled_from("+-"), money),
+                st.builds(lambda m, op, k: f"({m} {op} {k})", money, st.sampled_from("*/"), numbers),
+                st.builds(lambda m, o: f"min({m}, {o})", money, money),
+                st.builds(lambda m: f"round({m})", money),
+                st.builds(lambda b, m, o: f"(if {b} then {m} else {o})", bools, money, money),
+                st.builds(lambda m, o: f"({m} ?? {o})", money, money),
+            ),
+            st.one_of(
+                number_leaf,
+                st.builds(lambda d, e: f"({d} - {e})", dates, dates),
+                st.builds(lambda a, op, b: f"({a} {op} {b})", numbers, st.sampled_from("+-*/"), numbers),
+                st.builds(lambda a: f"-{a}", numbers),
+            ),
+            st.one_of(
+                percent_leaf,
+                st.builds(lambda b, p, q: f"(if {b} then {p} else {q})", bools, percents, percents),
+                st.builds(lambda p, q: f"({p} ?? {q})", percents, percents),
+                st.builds(lambda p, q: f"max({p}, {q})", percents, percents),
+            ),
+            st.one_of(
+                bool_leaf,
+                st.builds(lambda a, op, b: f"({a} {op} {b})", money, st.sampled_from(["<", "<=", ">", ">=", "==", "!="]),
+                          money),
+                st.builds(lambda a, op, b: f"({a} {op} {b})", dates, st.sampled_from(["<", "<=", "=="]), dates),
+                st.builds(lambda a, op, b: f"({a} {op} {b})", bools, st.sampled_from(["and", "or"]), bools),
+                st.builds(lambda a: f"(not {a})", bools),
+                st.builds(lambda a, b: f"({a} ?? {b})", bools, bools),
+                st.sampled_from(["benefit in {WGA, ZW}", "benefit not in {Wajong}", "benefit == Wajong",
+                                 "phases == {orientation, mediation}", "orientation in phases"]),
+            ),
+        )
+
+    leaves = (date_leaf, money_leaf, number_leaf, percent_leaf, bool_leaf)
+    kinds = leaves
+    for _ in range(3):  # three levels of nesting: enough for every combination of two operators
+        kinds = extend(kinds)
+    dates, money, numbers, percents, bools = kinds
+    every = st.builds(lambda k, unit, d, e: f"every {k} {unit} from {d} until {e}",
+                      st.integers(min_value=1, max_value=12), st.sampled_from(["weeks", "months", "working days"]),
+                      dates, dates)
+    texts = st.builds(lambda e: f"text({e})", st.one_of(money, dates, bools, percents))
+    return st.one_of(dates, money, numbers, percents, bools, every, texts)
+
+
+def checked(engine: Engine, text: str) -> n.Node:
+    vocabulary = engine.catalogue.vocabulary
+    node = parse(text, lambda offset: Position("<expression>", 1, offset + 1))
+    checker = Checker(vocabulary.fact_types, vocabulary.enums, {})
+    return checker.check(node)
+
+
+def run(function, *args):
+    try:
+        value = function(*args)
+    except EvaluationError as error:
+        return ("error", error.message, str(error.position))
+    return ("value", repr(value))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                    HealthCheck.too_slow])
+@given(data=st.data(), text=expressions())
+def test_generated_expressions_give_identical_values(engine, data, text):
+    try:
+        node = checked(engine, text)
+    except CatalogueError:
+        return  # a combination the type checker rejects (e.g. `- 3 - 2` read differently): nothing to compare
+    product = engine.catalogue.product("12XR")
+    facts = data.draw(cases(engine))
+    as_of = data.draw(DAYS)
+    reference = run(lambda: Evaluation(product, facts, as_of).eval(node))
+    compiled = run(compile_expression(node, product.calendar), facts, as_of)
+    assert compiled == reference, text
+
+
+# -- what the compiler makes -------------------------------------------------------------------
+
+NASTY = 'x"); import os; os.system("echo pwned") #'
+
+
+def test_generated_source_holds_no_text_from_the_card(tmp_path, catalogue_root):
+    card = CARD_HEAD + (
+        "parameters:\n"
+        f"  note:\n    label: '{NASTY}'\n    value: '\"{NASTY.replace(chr(34), '')}\"'\n"
+        "values:\n"
+        "  plan_due_day:\n    label: Plan\n    value: registered_on + 56 days\n"
+        "checks:\n"
+        f"  cheap:\n    label: '{NASTY}'\n    test: price <= €5000\n    message: '{NASTY}'\n"
+    )
+    engine = Engine(catalogue_with(tmp_path, catalogue_root, {"T-1.yaml": card}))
+    product = engine.catalogue.product("T-1")
+    compiled = compile_product(product, engine.catalogue.vocabulary.fact_labels)
+    for text in ("import os", "pwned", "plan_due_day", "registered_on", "cheap", "5000", "56"):
+        assert text not in compiled.source
+    result = to_json(compiled({"registered_on": dt.date(2016, 4, 1), "price": Decimal(6000)}, dt.date(2016, 4, 1)))
+    # 2016-04-01 + 56 days = 2016-05-27; € 6000 > € 5000 fails the check with the card's own message.
+    assert result["values"]["plan_due_day"] == "2016-05-27"
+    assert result["checks"][0]["passed"] is False and result["checks"][0]["message"] == NASTY
+
+
+def test_a_runtime_error_points_at_the_card_line(tmp_path, catalogue_root):
+    card = CARD_HEAD + (
+        "values:\n"                                   # line 8
+        "  per_hour:\n"                               # line 9
+        "    label: Price per hour\n"                 # line 10
+        "    value: price / introduction_hours\n"     # line 11
+    )
+    engine = Engine(catalogue_with(tmp_path, catalogue_root, {"T-1.yaml": card}))
+    facts = engine.facts({"price": 1000, "introduction_hours": 0})
+    errors = []
+    for backend in ("compiled", "reference"):
+        with pytest.raises(EvaluationError) as caught:
+            engine.evaluate("T-1", facts, as_of=dt.date(2016, 4, 1), typed=True, backend=backend)
+        errors.append((caught.value.message, caught.value.position.file, caught.value.position.line))
+    assert errors[0] == errors[1]
+    message, file, line = errors[0]
+    assert message == "division by zero in 'price / introduction_hours'"
+    assert file.endswith("T-1.yaml") and line == 11
+
+
+def test_shares_that_do_not_add_up_fail_alike(tmp_path, catalogue_root):
+    card = CARD_HEAD + (
+        "payments:\n"
+        "  fee:\n"
+        "    label: Fee\n"
+        "    base: price\n"
+        "    parts:\n"
+        "      first:\n        label: First\n        share: if price > €5000 then 70% else 60%\n"
+        "      second:\n        label: Second\n        share: 40%\n"
+    )
+    engine = Engine(catalogue_with(tmp_path, catalogue_root, {"T-1.yaml": card}))
+    # Shares read a money fact, so only the evaluation can find that 70% + 40% is not 100%.
+    facts = engine.facts({"price": 6000})
+    reference = outcome(engine, "T-1", facts, dt.date(2016, 4, 1), "reference")
+    assert reference[1] == "the shares of payment 'fee' add up to 110%, not 100%"
+    assert outcome(engine, "T-1", facts, dt.date(2016, 4, 1), "compiled") == reference
+    # 60% + 40% of € 1000: € 600 and € 400.
+    facts = engine.facts({"price": 1000})
+    result = outcome(engine, "T-1", facts, dt.date(2016, 4, 1), "compiled")
+    assert [p["amount"] for p in result["payments"]] == ["600.00", "400.00"]
+
+
+def test_the_compiled_backend_is_the_default_and_explain_uses_the_reference(engine):
+    assert engine.backend == "compiled"
+    result = engine.evaluate("12XR", {"registered_on": "2016-04-01"}, explain=True)
+    assert result.trace and result.trace[0]["location"]
+    assert not engine.evaluate("12XR", {"registered_on": "2016-04-01"}).trace
+
+
+def test_an_unknown_backend_is_refused():
+    with pytest.raises(ValueError, match="unknown backend"):
+        Engine(backend="fast")
