@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,10 @@ from interpreter.api import Engine
 from interpreter.catalogue import BUNDLED
 
 REPO = Path(__file__).resolve().parent.parent
+
+# The tests load hundreds of small catalogues: keep their cache entries out of the user's ~/.cache.
+if "CATALOGUE_CACHE_DIR" not in os.environ:
+    os.environ["CATALOGUE_CACHE_DIR"] = tempfile.mkdtemp(prefix="catalogue-test-cache-")
 
 
 @pytest.fixture(scope="session")
