@@ -178,10 +178,21 @@ def validate(document: Document, schema: dict, what: str) -> list[SchemaError]:
     """Check a document against a schema; every problem becomes a SchemaError at its place."""
     if not isinstance(document.data, dict):
         return [SchemaError(f"a {what} file must be a block of 'key: value' lines", document.position(()))]
-    validator = CatalogueValidator(schema, error_handler=_Collector)
+    validator = _validator(schema)
     if validator.validate(document.data):
         return []
     return [_explain(error, document, schema, what) for error in validator.errors]
+
+
+_VALIDATORS: dict[int, tuple[dict, "CatalogueValidator"]] = {}
+
+
+def _validator(schema: dict) -> "CatalogueValidator":
+    """One validator per schema, reused: cerberus checks a schema itself each time one is built."""
+    known = _VALIDATORS.get(id(schema))
+    if known is None or known[0] is not schema:
+        known = _VALIDATORS[id(schema)] = (schema, CatalogueValidator(schema, error_handler=_Collector))
+    return known[1]
 
 
 def _schema_at(schema: dict, schema_path: tuple) -> dict:

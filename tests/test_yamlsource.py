@@ -292,3 +292,28 @@ def test_load_file_refuses_non_utf8(tmp_path):
     with pytest.raises(YamlError) as caught:
         load_file(path, "card.yaml")
     assert "UTF-8" in caught.value.message
+
+
+def _marks(node, out):
+    out.append((type(node).__name__, node.tag, node.start_mark.index, node.end_mark.index))
+    if isinstance(node.value, list):
+        for item in node.value:
+            for child in (item if isinstance(item, tuple) else (item,)):
+                _marks(child, out)
+    return out
+
+
+def test_libyaml_and_pure_python_give_the_same_positions_on_every_bundled_file():
+    # load_text composes with libyaml when it is there; positions must not depend on that.
+    import yaml
+
+    from interpreter.catalogue import BUNDLED
+    if not getattr(yaml, "CSafeLoader", None):
+        pytest.fail("PyYAML was installed without libyaml: the fast path is not being tested")
+    files = sorted(BUNDLED.rglob("*.yaml"))
+    assert len(files) > 30
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        fast = _marks(yaml.compose(text, Loader=yaml.CSafeLoader), [])
+        pure = _marks(yaml.compose(text, Loader=yaml.SafeLoader), [])
+        assert fast == pure, path
