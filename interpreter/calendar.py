@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -43,7 +44,8 @@ class Calendar:
     weekend: tuple[int, ...]
     rules: tuple[HolidayRule, ...]
     file: str = ""
-    # Year -> holidays, filled on first use; a plain dict lookup is what makes counting working days cheap.
+    # Per year, filled on first use: the holidays (key: year) and the sorted ones on weekdays (key:
+    # ("weekdays", year)). Plain dict lookups are what make counting working days cheap.
     _years: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
     def _table(self, year: int) -> dict[dt.date, str]:
@@ -99,19 +101,33 @@ class Calendar:
             target = day + dt.timedelta(weeks=weeks * step)
             remaining -= weeks * per_week - self._weekday_holidays_between(day, target)
             day = target
-        one = dt.timedelta(days=step)
+        one, weekend, year, table = dt.timedelta(days=step), self.weekend, None, None
         while remaining:
             day += one
-            if self.is_working_day(day):
+            if day.year != year:
+                year, table = day.year, self._table(day.year)
+            if day.weekday() not in weekend and day not in table:
                 remaining -= 1
         return day
 
     def _weekday_holidays_between(self, start: dt.date, end: dt.date) -> int:
-        """Holidays that fall outside the weekend after `start` up to and including `end` (either direction)."""
+        """Holidays outside the weekend after `start` up to and including `end` (in either direction)."""
         low, high = (start, end) if start <= end else (end, start)
-        inside = (lambda d: low < d <= high) if start <= end else (lambda d: low <= d < high)
-        return sum(1 for year in range(low.year, high.year + 1) for d in self._table(year)
-                   if inside(d) and d.weekday() not in self.weekend)
+        count = 0
+        for year in range(low.year, high.year + 1):
+            days = self._weekday_holidays(year)
+            if start <= end:  # (start, end]
+                count += bisect_right(days, high) - bisect_right(days, low)
+            else:  # [end, start)
+                count += bisect_left(days, high) - bisect_left(days, low)
+        return count
+
+    def _weekday_holidays(self, year: int) -> list[dt.date]:
+        key = ("weekdays", year)
+        days = self._years.get(key)
+        if days is None:
+            days = self._years[key] = sorted(d for d in self._table(year) if d.weekday() not in self.weekend)
+        return days
 
 
 @lru_cache(maxsize=4096)

@@ -38,6 +38,8 @@ RUNTIME = {
 }
 
 ARITHMETIC, EVERY = "arithmetic", "every"
+LITERALS = (n.NumberLit, n.MoneyLit, n.PercentLit, n.DateLit, n.DurationLit, n.TextLit, n.BoolLit, n.SetLit,
+            n.EnumLit)
 
 
 class CompiledProduct:
@@ -121,6 +123,7 @@ class _ExpressionCompiler:
         self.facts: dict[str, str] = {}
         self.rule_vars = rule_vars or {}
         self.rule_open: dict[str, bool] = {}  # whether a compiled rule's value can be unknown
+        self.literals: dict[str, n.Node] = {}  # parameters that are one literal, used in place
         self._temps = itertools.count()
         self._constants = itertools.count()
 
@@ -149,7 +152,14 @@ class _ExpressionCompiler:
     # -- expressions -------------------------------------------------------------------------
 
     def expr(self, node: n.Node) -> tuple[str, bool]:
+        node = self.resolved(node)
         return getattr(self, "_" + type(node).__name__)(node)
+
+    def resolved(self, node: n.Node) -> n.Node:
+        """A reference to a parameter that is one literal (`max_price: €5000`) is that literal."""
+        if isinstance(node, n.RuleRef):
+            return self.literals.get(node.name, node)
+        return node
 
     def named(self, node: n.Node) -> tuple[str, bool]:
         """Like expr, but the code is a plain name, safe to mention several times."""
@@ -242,6 +252,7 @@ class _ExpressionCompiler:
     def _date_shift(self, node: n.Arithmetic):
         """A date plus or minus a duration; a written duration becomes the cheapest exact operation."""
         day, duration = (node.right, node.left) if node.left.type == t.DURATION else (node.left, node.right)
+        duration = self.resolved(duration)
         sign = -1 if node.op == "-" else 1
         if isinstance(duration, n.DurationLit):
             amount = duration.amount * sign
@@ -358,6 +369,11 @@ class _ProductCompiler:
         self.splits: dict[str, str] = {}
 
     def compile(self) -> CompiledProduct:
+        for rule in self.product.in_section("parameters"):
+            only = rule.editions[0]
+            if (len(rule.editions) == 1 and only.valid_from is None and only.valid_until is None
+                    and isinstance(only.expr.node, LITERALS)):
+                self.x.literals[rule.id] = only.expr.node
         groups = self.product.payment_groups
         for group in groups:
             self.splits[group] = f"s{len(self.splits)}"
@@ -560,10 +576,16 @@ class CompiledExpression:
     def __init__(self, function: Callable, origins: dict, filename: str, source: str):
         self.source = source
         self._function = function
-        self._located = CompiledProduct(None, function, origins, filename, source)  # shares the error mapping
+        self._errors = CompiledProduct(None, function, origins, filename, source)  # shares the error mapping
 
     def __call__(self, facts: dict[str, Any], as_of: dt.date) -> Any:
-        return self._located(facts, as_of)
+        try:
+            return self._function(facts, as_of)
+        except (ArithmeticError, ValueError) as error:
+            located = self._errors._locate(error)
+            if located is None:
+                raise
+            raise located from None
 
 
 def compile_expression(node: n.Node, calendar) -> CompiledExpression:

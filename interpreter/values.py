@@ -20,15 +20,26 @@ class Open:
     reasons: tuple[str, ...] = ()
 
     def __or__(self, other: "Open") -> "Open":
+        # Unknowns are merged at every operator of an open case: skip building a new one when
+        # one side adds nothing.
+        if other is self or (other.missing <= self.missing
+                             and (not other.reasons or set(other.reasons) <= set(self.reasons))):
+            return self
+        if not self.reasons and self.missing <= other.missing:  # reasons keep their order: self's first
+            return other
         return Open(self.missing | other.missing, tuple(dict.fromkeys(self.reasons + other.reasons)))
 
 
+NOTHING_MISSING = Open()
+
+
 def merge_open(*values) -> Open:
-    result = Open()
+    """Everything the unknown values among `values` need, as one Open (empty when none is unknown)."""
+    result = None
     for value in values:
-        if isinstance(value, Open):
-            result = result | value
-    return result
+        if value.__class__ is Open:
+            result = value if result is None else result | value
+    return NOTHING_MISSING if result is None else result
 
 
 @dataclass(frozen=True)
@@ -100,16 +111,32 @@ def recurring(start: dt.date, step: Duration, until: dt.date, calendar: Calendar
     """
     if step.amount <= 0:
         raise ValueError(f"'every {step}' must step forward in time")
+    shift = _shifter(step.unit, calendar)
     dates = []
     k = 1
     while True:
-        day, _ = add_duration(start, Duration(step.amount * k, step.unit), calendar)
+        day = shift(start, step.amount * k)
         if day >= until:
             return dates
         if len(dates) == limit:  # this would be date number limit + 1
             raise ValueError(f"'every {step}' gives more than {limit} dates before {until.isoformat()}")
         dates.append(day)
         k += 1
+
+
+def _shifter(unit: str, calendar: Calendar):
+    """The date `amount` units after a day, for one unit: what add_duration does, without its notes."""
+    if unit == "days":
+        return lambda day, amount: day + dt.timedelta(days=amount)
+    if unit == "weeks":
+        return lambda day, amount: day + dt.timedelta(weeks=amount)
+    if unit == "months":
+        return add_months
+    if unit == "years":
+        return lambda day, amount: add_months(day, 12 * amount)
+    if unit == "working_days":
+        return calendar.shift_working_days
+    raise ValueError(f"unknown unit of time '{unit}'")
 
 
 def split_amount(base: Decimal, shares: list[Decimal]) -> list[Decimal]:

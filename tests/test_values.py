@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from interpreter.calendar import Calendar
 from interpreter.catalogue import load_catalogue
-from interpreter.values import Duration, add_duration, add_months, percent_of, recurring, split_amount, to_cents
+from interpreter.values import Duration, Open, add_duration, add_months, merge_open, percent_of, recurring, split_amount, to_cents
 
 D = dt.date
 CENT = Decimal("0.01")
@@ -289,3 +289,17 @@ def test_adding_months_agrees_with_dateutil(day, months):
     # dateutil's relativedelta does exactly that and serves as the independent oracle.
     from dateutil.relativedelta import relativedelta
     assert add_months(day, months) == day + relativedelta(months=months)
+
+
+OPENS = st.builds(lambda missing, reasons: Open(frozenset(missing), tuple(dict.fromkeys(reasons))),
+                  st.lists(st.sampled_from("abcd"), max_size=3), st.lists(st.sampled_from(["r1", "r2", "r3"]), max_size=3))
+
+
+@given(left=OPENS, right=OPENS)
+def test_merging_unknowns_unites_missing_facts_and_keeps_reasons_in_order(left, right):
+    merged = left | right
+    assert merged.missing == left.missing | right.missing
+    # Reasons: the left's first, then the right's that are new, each once.
+    assert merged.reasons == tuple(dict.fromkeys(left.reasons + right.reasons))
+    assert merge_open(1, left, "x", right) == merged
+    assert merge_open(1, "x") == Open()
