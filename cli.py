@@ -10,13 +10,12 @@ from pathlib import Path
 import click
 
 from interpreter import __version__
-from interpreter.api import Engine
+from interpreter.api import BACKENDS, Engine
 from interpreter.catalogue import BUNDLED
 from interpreter.errors import CatalogueError, ErrorList, Position, RuleSyntaxError
 from interpreter.parser import parse_date
 from interpreter.printer import to_text as expression_text
 from interpreter.results import to_json, to_text
-from interpreter.testing import run_all, select_test_files
 
 # Usage errors exit 2: click does that itself.
 EXIT_OK, EXIT_BAD_INPUT = 0, 1
@@ -37,7 +36,7 @@ def _fail(error: CatalogueError) -> None:
 def _engine(ctx: click.Context) -> Engine:
     if "engine" not in ctx.obj:
         try:
-            ctx.obj["engine"] = Engine(ctx.obj["catalogue"])
+            ctx.obj["engine"] = Engine(ctx.obj["catalogue"], backend=ctx.obj["backend"])
         except CatalogueError as error:
             _fail(error)
     return ctx.obj["engine"]
@@ -60,12 +59,16 @@ class _IsoDate(click.ParamType):
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--catalogue", "catalogue", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="The catalogue folder (default: the bundled catalogue).")
+@click.option("--backend", type=click.Choice(BACKENDS), default="compiled", show_default=True,
+              help="How rules are evaluated: compiled to Python (fast), or by the reference tree walker "
+                   "(--explain always uses the reference).")
 @click.version_option(__version__, prog_name="catalogue")
 @click.pass_context
-def main(ctx: click.Context, catalogue: Path | None) -> None:
+def main(ctx: click.Context, catalogue: Path | None, backend: str) -> None:
     """Query the catalogue of re-integration products: deadlines, payments, reports and checks."""
     ctx.ensure_object(dict)
     ctx.obj["catalogue"] = catalogue or BUNDLED
+    ctx.obj["backend"] = backend
 
 
 @main.command()
@@ -106,6 +109,8 @@ def list_products(ctx: click.Context, as_of: dt.date | None) -> None:
 @click.pass_context
 def run_tests(ctx: click.Context, cards: tuple[str, ...]) -> None:
     """Run the YAML test cases of all cards, or of the given product codes or card files."""
+    from interpreter.testing import run_all, select_test_files
+
     engine = _engine(ctx)
     try:
         paths = select_test_files(engine.catalogue, cards)
@@ -184,6 +189,126 @@ def evaluate(ctx: click.Context, code: str, casefile: str, as_of: dt.date | None
         click.echo(json.dumps(to_json(result, explain), ensure_ascii=False, indent=2))
     else:
         click.echo(to_text(result, explain))
+
+
+@main.command()
+@click.argument("code")
+@click.argument("cases")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The file to write: .csv, or .jsonl/.ndjson for JSON Lines.")
+@click.option("--as-of", type=_IsoDate(), default=None,
+              help="Reference date for every case (default: each case's registered_on, else today; "
+                   "with --due-within: today).")
+@click.option("--due-within", type=click.IntRange(min=0), default=None, metavar="DAYS",
+              help="Write only the open deadlines that fall due from the reference date to DAYS days later.")
+@click.option("--id-column", default="id", show_default=True,
+              help="The column (JSON Lines: key) with each case's id; written to the output, not a fact.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: the number of CPUs; 1 evaluates in this process).")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar on standard error (default: when it is a terminal).")
+@click.pass_context
+def batch(ctx: click.Context, code: str, cases: str, out: Path, as_of: dt.date | None, due_within: int | None,
+          id_column: str, jobs: int | None, progress: bool | None) -> None:
+    """Evaluate product CODE for every case in CASES, one result row per case, into --out.
+
+    CASES is CSV (a header row of fact names, then a case per row) or JSON Lines (a JSON object of
+    facts per line), by its extension; '-' reads standard input. A bad row is written as an error
+    row and reported here; the run goes on, and exits 1 at the end. See docs/batch.md.
+    """
+    from interpreter import batch as batching  # here, not at the top: every other command starts faster
+
+    if cases != "-":
+        _check_batch_format(batching, cases, "CASES")
+    _check_batch_format(batching, str(out), "'--out'")
+    engine = _engine(ctx)
+    size = _batch_size(cases, progress)
+    reported: list = []  # the first BATCH_REPORTED bad rows; a progress bar holds them back until it is done
+
+    def report(bad) -> None:
+        if len(reported) < BATCH_REPORTED:
+            reported.append(bad)
+            if size is None:
+                _report_bad_row(bad)
+
+    def run(on_progress=None):
+        return batching.run_batch(
+            engine, code, cases, out, as_of=as_of, due_within=due_within, id_column=id_column,
+            jobs=jobs or batching.default_jobs(), on_bad_row=report, on_progress=on_progress)
+
+    try:
+        if size is None:
+            summary = run()
+        else:
+            with click.progressbar(length=size, label=code, file=sys.stderr, show_eta=True,
+                                   item_show_func=lambda count: None if count is None else f"{count} cases") as bar:
+                summary = run(_advance(bar))
+            for bad in reported:
+                _report_bad_row(bad)
+    except CatalogueError as error:
+        _fail(error)
+    if summary.bad > len(reported):
+        more = summary.bad - len(reported)
+        click.echo(f"... and {more} more bad row{'' if more == 1 else 's'}, each in {out} with its error", err=True)
+    click.echo(_batch_summary(summary), err=True)
+    sys.exit(EXIT_BAD_INPUT if summary.bad else EXIT_OK)
+
+
+# Bad rows listed on stderr; the rest are counted (every one is in the output with its error).
+BATCH_REPORTED = 100
+
+
+def _check_batch_format(batching, path: str, name: str) -> None:
+    if batching.file_format(path) is not None:
+        return
+    suffix = Path(path).suffix
+    if suffix.lower() == ".json":
+        problem = "a .json file holds one JSON document, not a case per line"
+    else:
+        problem = f"'{suffix}' is not a format batch knows" if suffix else f"'{path}' has no extension"
+    raise click.BadParameter(f"{problem}: use .csv, or .jsonl or .ndjson for JSON Lines", param_hint=name)
+
+
+def _batch_size(cases: str, progress: bool | None) -> int | None:
+    """The size of the cases file when a progress bar is to be shown (it counts bytes read), else None."""
+    if cases == "-" or not (progress if progress is not None else sys.stderr.isatty()):
+        return None
+    try:
+        return os.path.getsize(cases)
+    except OSError:
+        return None  # the run itself says what is wrong with the file
+
+
+def _advance(bar):
+    read = [0]
+
+    def advance(position: int | None, cases_done: int) -> None:
+        if position is not None:
+            bar.update(position - read[0], cases_done)
+            read[0] = position
+    return advance
+
+
+def _report_bad_row(bad) -> None:
+    """CASES:row N (line L): message, a line per problem; an evaluation error also says where in the card."""
+    for error in bad.errors:
+        where = f" (at {error.position})" if error.position.file != bad.file else ""
+        click.echo(f"{bad.file}:row {bad.row} (line {bad.line}): {error.message}{where}", err=True)
+        if error.hint:
+            click.echo(f"    hint: {error.hint}", err=True)
+
+
+def _batch_summary(summary) -> str:
+    """E.g. '1000 cases: 997 evaluated, 3 bad rows; wrote out.csv (engine 0.1.0, catalogue 1a2b…)'."""
+    def count(number: int, word: str) -> str:
+        return f"{number} {word}{'' if number == 1 else 's'}"
+
+    text = f"{count(summary.cases, 'case')}: {summary.evaluated} evaluated, {count(summary.bad, 'bad row')}"
+    if summary.window_end is not None:
+        text += (f"; {count(summary.listed, 'deadline')} due {summary.as_of.isoformat()} "
+                 f"to {summary.window_end.isoformat()}")
+    receipt = summary.receipt
+    return f"{text}; wrote {summary.out} (engine {receipt['engine']}, catalogue {receipt['catalogue_hash'][:16]})"
 
 
 @main.command()

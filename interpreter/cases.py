@@ -54,8 +54,9 @@ def convert_facts(data: dict[str, Any], vocabulary, document: Document | None = 
     `document` and `base` (the path of the mapping inside it) let errors point at the file.
     """
     facts = {}
+    nowhere = Position("<case>", 1, 1)  # one for all values: building a Position costs more than converting
     for name, raw in data.items():
-        where = document.position(base + (name,)) if document else Position("<case>", 1, 1)
+        where = document.position(base + (name,)) if document else nowhere
         fact = vocabulary.facts.get(name)
         if fact is None:
             close = difflib.get_close_matches(name, list(vocabulary.facts), n=1, cutoff=0.6)
@@ -69,19 +70,22 @@ def convert_facts(data: dict[str, Any], vocabulary, document: Document | None = 
 
 
 def convert_value(raw: Any, type_: t.Type, name: str, where: Position, document, vocabulary) -> Any:
-    wrong = CaseError(f"'{name}' must be {t.describe(type_)}, not '{raw}'", where, hint=_hint(type_))
+    # The error is built only when the value is wrong: its message costs more than a right value's conversion.
+    def wrong() -> CaseError:
+        return CaseError(f"'{name}' must be {t.describe(type_)}, not '{raw}'", where, hint=_hint(type_))
+
     if type_ == t.DATE:
         if isinstance(raw, dt.date) and not isinstance(raw, dt.datetime):
             return raw
         if not isinstance(raw, str):
-            raise wrong
+            raise wrong()
         try:
             return parse_date(raw, where)
         except RuleSyntaxError as error:
             raise CaseError(f"'{name}': {error.message}", where, error.hint) from None
     if type_ in (t.MONEY, t.NUMBER):
         if isinstance(raw, bool):
-            raise wrong
+            raise wrong()
         if isinstance(raw, (int, Decimal)):
             return Decimal(raw)
         match = _MONEY.fullmatch(str(raw).strip()) if type_ == t.MONEY else None
@@ -92,35 +96,35 @@ def convert_value(raw: Any, type_: t.Type, name: str, where: Position, document,
                 return Decimal(str(raw).strip())
         except InvalidOperation:
             pass
-        raise wrong
+        raise wrong()
     if type_ == t.PERCENT:
         match = _PERCENT.fullmatch(str(raw).strip()) if isinstance(raw, str) else None
         if not match:
-            raise wrong
+            raise wrong()
         if not 0 <= Decimal(match.group(1)) <= 100:
             raise CaseError(f"'{name}' is {raw}: a percentage must be between 0% and 100%", where,
                             hint='write the percentage as a number from 0 to 100 with a % sign, e.g. "90%"')
         return Decimal(match.group(1))
     if type_ == t.BOOL:
         if not isinstance(raw, bool):
-            raise wrong
+            raise wrong()
         return raw
     if type_ == t.TEXT:
         if not isinstance(raw, str):
-            raise wrong
+            raise wrong()
         return raw
     if type_ == t.DURATION:
         match = _DURATION.fullmatch(str(raw).strip())
         if not match:
-            raise wrong
+            raise wrong()
         return Duration(int(match.group(1)), UNITS[" ".join(match.group(2).split())])
     if isinstance(type_, t.EnumType):
         return _member(raw, type_, name, where)
     if isinstance(type_, t.SetType):
         if not isinstance(raw, list):
-            raise wrong
+            raise wrong()
         return frozenset(_member(item, type_.enum, name, where) for item in raw)
-    raise wrong
+    raise wrong()
 
 
 def _member(raw: Any, enum: t.EnumType, name: str, where: Position) -> str:

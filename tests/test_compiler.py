@@ -292,3 +292,23 @@ def test_the_compiled_backend_is_the_default_and_explain_uses_the_reference(engi
 def test_an_unknown_backend_is_refused():
     with pytest.raises(ValueError, match="unknown backend"):
         Engine(backend="fast")
+
+
+def test_the_command_line_gives_the_same_json_on_both_backends():
+    import json
+
+    from cards import invoke
+    from conftest import REPO
+    case = REPO / "examples" / "12XR-case.yaml"
+    outputs = []
+    for backend in ("compiled", "reference"):
+        result = invoke("--backend", backend, "evaluate", "12XR", case)
+        assert result.exit_code == 0, result.output
+        outputs.append(json.loads(result.output))
+    assert outputs[0] == outputs[1]
+    # 12XR: "binnen maximaal 56 kalenderdagen ... nadat de klant door UWV is aangemeld".
+    registered = dt.date.fromisoformat(outputs[0]["deadlines"][0]["date"]) - dt.timedelta(days=56)
+    assert outputs[0]["deadlines"][0]["id"] == "plan_due"
+    assert registered.isoformat() in case.read_text(encoding="utf-8")
+    bad = invoke("--backend", "fast", "evaluate", "12XR", case)
+    assert bad.exit_code == 2 and "fast" in bad.output

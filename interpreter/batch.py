@@ -1,0 +1,912 @@
+"""Evaluate one product for many cases: read CSV or JSON Lines rows, write one result row per case."""
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import json
+import os
+import re
+import sys
+import tempfile
+from collections import deque
+from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import chain
+from pathlib import Path
+from typing import Any, BinaryIO, Callable, Iterator, NamedTuple
+
+from . import types as t
+from .cases import _MONEY, convert_facts, convert_value
+from .errors import CaseError, CatalogueError, ErrorList, Position, raise_all
+from .evaluator import describe_value
+from .results import Result, to_json
+from .values import Open
+
+# File formats by extension. A .json file holds one document, not one case per line: refused by name.
+FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+# Rows per task for a worker: large enough that sending a chunk costs little next to evaluating it,
+# small enough that the progress bar moves and memory stays flat.
+CHUNK_ROWS = 2000
+
+BOOLEANS = {"true": True, "false": False, "yes": True, "no": False, "ja": True, "nee": False,
+            "1": True, "0": False}
+BOOL_HINT = "write true or false (also yes/no, ja/nee or 1/0)"
+SET_SEPARATORS = re.compile(r"[,;|\s]+")
+DELIMITERS = (",", ";", "\t")
+VALUE_CACHE = 4096  # value cells kept per process; values that differ from case to case are not worth more
+
+RESULT_HEAD = ["row", "id", "as_of", "edition"]
+RESULT_TAIL = ["missing", "error"]
+SIGNAL_COLUMNS = ["row", "id", "product", "deadline", "label", "date", "days_left", "source", "error"]
+
+_NOWHERE = Position("<case>", 1, 1)  # converters raise with this; the row's reader puts the real place in
+_JSON = json.JSONDecoder(parse_float=Decimal, parse_constant=str)  # exact money; NaN stays text, so it is refused
+_from_iso = dt.date.fromisoformat
+
+
+def _plain(value: Any) -> Any:
+    """An id passed through from JSON Lines as it was written: a number with a fraction was read as a Decimal."""
+    return float(value) if isinstance(value, Decimal) else str(value)
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_plain).encode
+
+
+def file_format(path: str | Path) -> str | None:
+    """'csv' or 'jsonl' by the file's extension; None when the extension is not one of FORMATS."""
+    return FORMATS.get(Path(path).suffix.lower())
+
+
+# -- the outcome ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class BadRow:
+    """A case that could not be evaluated: the cases file, its row (data rows count from 1), first line,
+    id, and the error (an ErrorList when several cells are wrong; an evaluation error points into the card)."""
+
+    file: str
+    row: int
+    line: int
+    id: Any
+    error: CatalogueError
+
+    @property
+    def errors(self) -> list[CatalogueError]:
+        return self.error.errors if isinstance(self.error, ErrorList) else [self.error]
+
+    @property
+    def message(self) -> str:
+        """The error column of the output."""
+        return "; ".join(error.message for error in self.errors)
+
+    def __reduce__(self):
+        # An exception pickles only its message; from a worker the position and hint must come along.
+        return (_bad_row, (self.file, self.row, self.line, self.id,
+                           [(type(e), e.message, e.position, e.hint) for e in self.errors]))
+
+
+def _bad_row(file, row, line, ident, errors) -> BadRow:
+    restored = [kind(message, position, hint) for kind, message, position, hint in errors]
+    return BadRow(file, row, line, ident, restored[0] if len(restored) == 1 else ErrorList(restored))
+
+
+def _one(errors: list[CatalogueError]) -> CatalogueError:
+    return errors[0] if len(errors) == 1 else ErrorList(errors)
+
+
+@dataclass
+class Summary:
+    """What a run did, for the closing line on standard error."""
+
+    out: Path
+    receipt: dict[str, str]
+    as_of: dt.date | None
+    window_end: dt.date | None  # with --due-within: the last day of the window
+    cases: int = 0
+    evaluated: int = 0
+    bad: int = 0
+    listed: int = 0  # with --due-within: the deadlines written
+
+
+class _Done(NamedTuple):
+    """A chunk, evaluated: the output (UTF-8, encoded by the worker so the main process only writes it)
+    and what went wrong, in input order."""
+
+    text: bytes
+    cases: int
+    evaluated: int
+    listed: int
+    bad: list[BadRow]
+
+
+class _Unreadable(NamedTuple):
+    """A row the reader already knows to be bad (not UTF-8, not CSV); the worker reports it."""
+
+    message: str
+    hint: str | None
+
+
+# -- reading rows --------------------------------------------------------------------------------
+
+class _Lines:
+    """The physical lines of a binary stream as text. Lines that are not UTF-8 are decoded with
+    replacement characters and their numbers remembered, so that only their rows go bad."""
+
+    def __init__(self, stream: BinaryIO, file: str):
+        self.stream = stream
+        self.file = file
+        self.undecodable: list[int] = []
+        self.number = 0  # of the line last read
+
+    def __iter__(self) -> Iterator[str]:
+        lines = iter(self.stream)
+        number = 0
+        while True:
+            try:
+                raw = next(lines)
+            except StopIteration:
+                return
+            except OSError as error:
+                raise CaseError(f"cannot read '{self.file}': {error.strerror or error}",
+                                Position(self.file, number + 1, 1)) from None
+            number = self.number = number + 1
+            if number == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8):]  # spreadsheets write one before the header
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError:
+                self.undecodable.append(number)
+                yield raw.decode("utf-8", "replace")
+
+
+class _Pushback:
+    """An iterator of lines that can be given back one line, for the CSV reader to start from."""
+
+    def __init__(self, lines: Iterator[str]):
+        self.lines = lines
+        self.back: str | None = None
+
+    def __iter__(self) -> "_Pushback":
+        return self
+
+    def __next__(self) -> str:
+        if self.back is not None:
+            line, self.back = self.back, None
+            return line
+        return next(self.lines)
+
+
+class CaseReader:
+    """Rows of a cases file, in chunks of (row, line, payload) for the evaluation.
+
+    The payload is the text of a CSV line without quotes (the worker splits it: most rows, and
+    cheaper to send than cells), the cells of a CSV row with quotes (parsed here, since a quoted
+    cell may span lines), the text of a JSON line, or _Unreadable.
+    A CSV header is read and checked when the reader is made: an unknown column stops the run
+    before anything is evaluated.
+    """
+
+    def __init__(self, stream: BinaryIO, file: str, input_format: str | None, vocabulary, id_column: str):
+        self.stream = stream
+        self.file = file
+        self.lines = _Lines(stream, file)
+        self.id_column = id_column
+        self._text = iter(self.lines)
+        first = self._first_lines()
+        self.format = input_format or _sniff(first)
+        self._text = chain(first, self._text)
+        self.header: list[str] = []
+        self.delimiter = ","
+        self._seekable = _seekable(stream)
+        if self.format == "csv":
+            self._read_header(first, vocabulary)
+
+    def _first_lines(self) -> list[str]:
+        """The lines up to the first one with text (what the format and the delimiter are judged by)."""
+        first = []
+        for line in self._text:
+            first.append(line)
+            if line.strip():
+                break
+        return first
+
+    def _read_header(self, first: list[str], vocabulary) -> None:
+        if not first or not first[-1].strip():
+            raise CaseError(f"'{self.file}' is empty", Position(self.file, 1, 1),
+                            hint="a CSV file of cases starts with a header row of fact names, "
+                                 "e.g. id,registered_on,price")
+        self.delimiter = _delimiter(first[-1])
+        self._pushback = _Pushback(self._text)
+        self._csv = csv.reader(self._pushback, delimiter=self.delimiter)
+        try:
+            header = next(self._csv)
+            while not any(cell.strip() for cell in header):  # blank lines before the header
+                header = next(self._csv)
+        except csv.Error as error:
+            raise CaseError(f"the header is not a CSV row: {error}", Position(self.file, self.lines.number, 1),
+                            hint="check the quotes on this line") from None
+        line = self._csv.line_num
+        self.header = [name.strip() for name in header]
+        problems, seen = [], set()
+        for index, name in enumerate(self.header):
+            where = Position(self.file, line, _cell_column(header, index, self.delimiter))
+            if not name:
+                problems.append(CaseError(f"column {index + 1} of the header has no name", where,
+                                          hint="name every column after a fact, or remove the empty column"))
+            elif name in seen:
+                problems.append(CaseError(f"the column '{name}' appears twice in the header", where,
+                                          hint="keep one column per fact"))
+            elif name != self.id_column and name not in vocabulary.facts:
+                problems.append(_unknown_column(name, where, vocabulary, self.id_column))
+            seen.add(name)
+        raise_all(problems)
+
+    def position(self) -> int | None:
+        """How many bytes of the file have been read (for the progress bar); None for a pipe."""
+        return self.stream.tell() if self._seekable else None
+
+    def chunks(self, size: int = CHUNK_ROWS) -> Iterator[tuple[list[tuple], int | None]]:
+        rows = self._csv_rows() if self.format == "csv" else self._json_rows()
+        chunk = []
+        for record in rows:
+            chunk.append(record)
+            if len(chunk) >= size:
+                yield chunk, self.position()
+                chunk = []
+        if chunk:
+            yield chunk, self.position()
+
+    def _csv_rows(self) -> Iterator[tuple]:
+        lines, reader, pushback = self.lines, self._csv, self._pushback
+        undecodable = lines.undecodable
+        blank = " \t\r\n" + self.delimiter
+        row = 0
+        for text in self._text:
+            line = lines.number
+            if '"' in text:  # quoted cells, perhaps over several lines: the CSV reader reads them
+                pushback.back = text
+                try:
+                    payload = next(reader)
+                except csv.Error as error:
+                    payload = _Unreadable(f"not a CSV row: {error}", "check the quotes on this line")
+                else:
+                    if not any(payload):
+                        continue
+            elif not text.strip(blank):
+                continue  # a blank line, or a row of empty cells as spreadsheets leave at the end
+            else:
+                payload = text
+            row += 1
+            if undecodable and undecodable[-1] >= line:
+                yield row, line, _not_utf8([n for n in undecodable if n >= line])
+                undecodable.clear()
+                continue
+            yield row, line, payload
+
+    def _json_rows(self) -> Iterator[tuple]:
+        undecodable = self.lines.undecodable
+        row = 0
+        for line, text in enumerate(self._text, start=1):
+            if not text or text.isspace():
+                continue
+            row += 1
+            if undecodable and undecodable[-1] == line:
+                yield row, line, _not_utf8([line])
+                undecodable.clear()
+                continue
+            yield row, line, text
+
+
+def _sniff(first: list[str]) -> str:
+    """The format of standard input: JSON Lines when the first text is an object, else CSV."""
+    return "jsonl" if first and first[-1].lstrip().startswith("{") else "csv"
+
+
+def _delimiter(header: str) -> str:
+    """',' unless the header is separated by ';' (as spreadsheets write CSV in Dutch) or tabs."""
+    counts = {delimiter: header.count(delimiter) for delimiter in DELIMITERS}
+    best = max(DELIMITERS, key=counts.__getitem__)
+    return best if counts[best] else ","
+
+
+def _seekable(stream) -> bool:
+    try:
+        return stream.seekable()
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _not_utf8(lines: list[int]) -> _Unreadable:
+    which = f"line {lines[0]} is" if len(lines) == 1 else "lines " + ", ".join(map(str, lines)) + " are"
+    return _Unreadable(f"{which} not UTF-8 text",
+                       "save the file as UTF-8 (in Excel: 'CSV UTF-8'); the other rows are read as they are")
+
+
+def _unknown_column(name: str, where: Position, vocabulary, id_column: str) -> CaseError:
+    try:  # the case files' own message, with its "did you mean"
+        convert_facts({name: None}, vocabulary)
+    except CaseError as error:
+        message = error.message
+    else:  # pragma: no cover - convert_facts refuses every name that is not a fact
+        message = f"unknown fact '{name}'"
+    return CaseError(f"{message}: the column is not a fact", where,
+                     hint=f"the facts are listed in catalogue/facts.yaml; the column '{id_column}' holds "
+                          "each case's id (name another one with --id-column)")
+
+
+def _cell_column(cells: list[str], index: int, delimiter: str) -> int:
+    """Where cell `index` starts on its line, counting the quotes a cell with special characters needs."""
+    column = 1
+    for cell in cells[:index]:
+        quoted = any(c in cell for c in (delimiter, '"', "\n", "\r"))
+        column += len(cell) + 1 + (2 + cell.count('"') if quoted else 0)
+    return column
+
+
+def _key_column(text: str, key: str) -> int:
+    return text.find(json.dumps(key, ensure_ascii=False)) + 1 or 1
+
+
+# -- cells into facts ----------------------------------------------------------------------------
+# One converter per fact, made once: a fast path for the usual spellings, and for anything else the
+# case files' own conversion, so that a value means the same and is refused with the same message.
+
+def _slow(fact, vocabulary) -> Callable[[Any], Any]:
+    def convert(raw):
+        return convert_value(raw, fact.type, fact.name, _NOWHERE, None, vocabulary)
+    return convert
+
+
+def cell_converter(fact, vocabulary) -> Callable[[str], Any]:
+    """The converter for a CSV cell (text, already stripped and not empty) of this fact."""
+    type_, slow = fact.type, _slow(fact, vocabulary)
+    if type_ == t.DATE:
+        return _date_converter(slow)
+    if type_ == t.MONEY:
+        def money(cell):
+            match = _MONEY.fullmatch(cell)
+            return Decimal(match.group(1)) if match else slow(cell)
+        return money
+    if type_ == t.BOOL:
+        def boolean(cell):
+            value = BOOLEANS.get(cell.lower())
+            if value is None:
+                raise CaseError(f"'{fact.name}' must be {t.describe(type_)}, not '{cell}'", _NOWHERE, hint=BOOL_HINT)
+            return value
+        return boolean
+    if type_ == t.TEXT:
+        return str
+    if isinstance(type_, t.EnumType):
+        return _member_converter(frozenset(type_.members), slow)
+    if isinstance(type_, t.SetType):
+        members = frozenset(type_.enum.members)
+
+        def members_of(cell):
+            # Members separated by , ; | or spaces: "orientation mediation", "orientation;mediation".
+            names = [name for name in SET_SEPARATORS.split(cell) if name]
+            return frozenset(names) if members.issuperset(names) else slow(names)
+        return members_of
+    return slow  # number, percent, duration: written in a cell as in a case file
+
+
+def value_converter(fact, vocabulary) -> Callable[[Any], Any]:
+    """The converter for a JSON value (not null) of this fact: exactly the case files' rules."""
+    type_, slow = fact.type, _slow(fact, vocabulary)
+    if type_ == t.DATE:
+        return _date_converter(slow)
+    if type_ == t.MONEY:
+        def money(raw):
+            kind = type(raw)
+            if kind is int or kind is Decimal:
+                return Decimal(raw)
+            return slow(raw)
+        return money
+    if type_ == t.BOOL:
+        return lambda raw: raw if type(raw) is bool else slow(raw)
+    if isinstance(type_, t.EnumType):
+        return _member_converter(frozenset(type_.members), slow)
+    if isinstance(type_, t.SetType):
+        members = frozenset(type_.enum.members)
+
+        def members_of(raw):
+            if type(raw) is list and all(type(item) is str for item in raw) and members.issuperset(raw):
+                return frozenset(raw)
+            return slow(raw)
+        return members_of
+    return slow
+
+
+def _date_converter(slow) -> Callable[[Any], Any]:
+    def date(raw):
+        # fromisoformat also takes 20160401 and week dates: only YYYY-MM-DD takes the short cut.
+        if type(raw) is str and len(raw) == 10 and raw[4] == "-" and raw[7] == "-":
+            try:
+                return _from_iso(raw)
+            except ValueError:
+                pass  # the case files' parser says what is wrong with it
+        return slow(raw)
+    return date
+
+
+def _member_converter(members: frozenset, slow) -> Callable[[Any], Any]:
+    return lambda raw: raw if type(raw) is str and raw in members else slow(raw)
+
+
+# -- results into rows ---------------------------------------------------------------------------
+
+def rule_ids(editions) -> dict[str, list[str]]:
+    """The rule ids of a product by kind (parameters count as values), over every edition, in card order."""
+    ids: dict[str, list[str]] = {"deadlines": [], "payments": [], "reports": [], "checks": [], "values": []}
+    for product in editions:
+        for rule in product.rules.values():
+            kind = ids["values" if rule.section == "parameters" else rule.section]
+            if rule.id not in kind:
+                kind.append(rule.id)
+    return ids
+
+
+def result_columns(ids: dict[str, list[str]]) -> list[str]:
+    """The CSV columns of a product: fixed by its rules in every edition, so that every row fits them."""
+    columns = list(RESULT_HEAD)
+    for rule_id in ids["deadlines"]:
+        columns += [f"{rule_id}.date", f"{rule_id}.status"]
+    columns += [f"{rule_id}.amount" for rule_id in ids["payments"]]
+    columns += [f"{rule_id}.dates" for rule_id in ids["reports"]]
+    columns += [f"{rule_id}.passed" for rule_id in ids["checks"]]
+    columns += [_value_column(rule_id) for rule_id in ids["values"]]
+    return columns + RESULT_TAIL
+
+
+def _value_column(rule_id: str) -> str:
+    """A value's column is its id, unless that is the name of a column every row has."""
+    return f"{rule_id}.value" if rule_id in RESULT_HEAD or rule_id in RESULT_TAIL else rule_id
+
+
+def _cell(value: Any) -> Any:
+    """A described value (as evaluate's JSON has it) as one CSV cell."""
+    if value is None:
+        return ""
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return " ".join(map(str, value))
+    return value
+
+
+class _ResultRows:
+    """One CSV row per case, in the product's fixed columns."""
+
+    def __init__(self, ids: dict[str, list[str]]):
+        index = {name: i for i, name in enumerate(result_columns(ids))}
+        self.width = len(index)
+        self.error_at = index["error"]
+        self.missing_at = index["missing"]
+        self.deadlines = {rule_id: (index[f"{rule_id}.date"], index[f"{rule_id}.status"])
+                          for rule_id in ids["deadlines"]}
+        self.amounts = {rule_id: index[f"{rule_id}.amount"] for rule_id in ids["payments"]}
+        self.reports = {rule_id: index[f"{rule_id}.dates"] for rule_id in ids["reports"]}
+        self.checks = {rule_id: index[f"{rule_id}.passed"] for rule_id in ids["checks"]}
+        self.values = {rule_id: index[_value_column(rule_id)] for rule_id in ids["values"]}
+        # A value's cell is a pure function of the value and its type, and most values are parameters
+        # that repeat row after row: cells kept by (value, id of the type; the catalogue keeps types alive).
+        self.described: dict[tuple, Any] = {}
+
+    def result(self, row: int, ident: Any, result: Result, as_of, end) -> list[list]:
+        cells = [""] * self.width
+        cells[0], cells[1], cells[2], cells[3] = row, ident, result.as_of.isoformat(), result.edition
+        for deadline in result.deadlines:
+            at_date, at_status = self.deadlines[deadline.id]
+            if deadline.date is not None:
+                cells[at_date] = deadline.date.isoformat()
+            cells[at_status] = deadline.status
+        for payment in result.payments:
+            if payment.amount is not None:
+                cells[self.amounts[payment.id]] = f"{payment.amount:.2f}"
+        for report in result.reports:
+            if report.date is not None:
+                at = self.reports[report.id]
+                cells[at] = f"{cells[at]} {report.date.isoformat()}" if cells[at] else report.date.isoformat()
+        for check in result.checks:
+            if check.passed is not None:
+                cells[self.checks[check.id]] = "true" if check.passed else "false"
+        types, values, described = result.value_types, self.values, self.described
+        for name, value in result.values.items():
+            if isinstance(value, Open):
+                continue  # evaluate's JSON has null: the cell stays empty
+            type_ = types[name]
+            try:
+                cell = described[value, id(type_)]
+            except KeyError:
+                cell = _cell(describe_value(value, type_))
+                if len(described) < VALUE_CACHE:
+                    described[value, id(type_)] = cell
+            except TypeError:  # not hashable: described every time
+                cell = _cell(describe_value(value, type_))
+            cells[values[name]] = cell
+        cells[self.missing_at] = " ".join(result.missing)
+        return [cells]
+
+    def error(self, row: int, ident: Any, message: str) -> list:
+        cells = [""] * self.width
+        cells[0], cells[1], cells[self.error_at] = row, ident, message
+        return cells
+
+
+class _SignalRows:
+    """With --due-within: one CSV row per open deadline that falls due inside the window."""
+
+    def result(self, row: int, ident: Any, result: Result, as_of: dt.date, end: dt.date) -> list[list]:
+        return [[row, ident, result.product, d.id, d.label, d.date.isoformat(), (d.date - as_of).days, d.source, ""]
+                for d in _due(result, end)]
+
+    def error(self, row: int, ident: Any, message: str) -> list:
+        return [row, ident, "", "", "", "", "", "", message]
+
+
+def _due(result: Result, end: dt.date) -> list:
+    """The deadlines still open (so not before as_of) that fall due by `end`, soonest first."""
+    due = [d for d in result.deadlines if d.status == "open" and d.date is not None and d.date <= end]
+    due.sort(key=lambda d: d.date)  # stable: deadlines due the same day keep the card's order
+    return due
+
+
+def _result_object(row: int, ident: Any, result: Result, as_of, end) -> list[dict]:
+    data = to_json(result)
+    del data["receipt"]  # once for the run, in the summary: not a million times over
+    return [{"row": row, "id": ident, **data}]
+
+
+def _signal_objects(row: int, ident: Any, result: Result, as_of: dt.date, end: dt.date) -> list[dict]:
+    return [{"row": row, "id": ident, "product": result.product, "deadline": d.id, "label": d.label,
+             "date": d.date.isoformat(), "days_left": (d.date - as_of).days, "source": d.source}
+            for d in _due(result, end)]
+
+
+# -- the evaluation of a chunk (in this process or in a worker) ----------------------------------
+
+@dataclass
+class Job:
+    """Everything a worker needs to evaluate chunks of rows into output text."""
+
+    engine: Any
+    code: str
+    file: str  # the cases file as the user named it, for positions
+    input_format: str
+    output_format: str
+    header: list[str]
+    delimiter: str
+    id_column: str
+    as_of: dt.date | None
+    due_within: int | None
+    rules: dict[str, list[str]]  # rule_ids() of the product: the CSV columns
+    root: Path = field(init=False)
+    backend: str = field(init=False)
+
+    def __post_init__(self):
+        self.root = self.engine.catalogue.root
+        self.backend = getattr(self.engine, "backend", "compiled")
+        self._prepared = False
+
+    def __getstate__(self):
+        # A spawned worker loads the catalogue itself; converters are closures and are made again.
+        state = {key: value for key, value in self.__dict__.items() if not key.startswith("_")}
+        state["engine"] = None
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._prepared = False
+
+    @property
+    def window_end(self) -> dt.date | None:
+        return None if self.due_within is None else self.as_of + dt.timedelta(days=self.due_within)
+
+    def prepare(self) -> None:
+        """Load what evaluating needs, once per process: the engine, a converter per column."""
+        if self._prepared:
+            return
+        if self.engine is None:
+            from .api import Engine
+            self.engine = Engine(self.root, backend=self.backend)
+        vocabulary = self.engine.catalogue.vocabulary
+        if self.input_format == "csv":
+            self._id_at = self.header.index(self.id_column) if self.id_column in self.header else None
+            self._converters = [(index, name, cell_converter(vocabulary.facts[name], vocabulary))
+                                for index, name in enumerate(self.header) if name != self.id_column]
+            self._read = self._read_cells
+        else:
+            self._converters = {name: value_converter(fact, vocabulary) for name, fact in vocabulary.facts.items()}
+            self._read = self._read_object
+        signal = self.due_within is not None
+        if self.output_format == "csv":
+            self._rows = _SignalRows() if signal else _ResultRows(self.rules)
+        else:
+            self._rows = None
+            self._objects = _signal_objects if signal else _result_object
+        self._prepared = True
+
+    def head(self) -> bytes:
+        """The output's first line: the CSV header (JSON Lines has none)."""
+        if self.output_format != "csv":
+            return b""
+        return _csv_text([SIGNAL_COLUMNS if self.due_within is not None else result_columns(self.rules)]).encode()
+
+    def run(self, records: list[tuple]) -> _Done:
+        """Evaluate a chunk; bad rows become error rows and reports, never an exception."""
+        self.prepare()
+        evaluate, code, as_of, end = self.engine.evaluate, self.code, self.as_of, self.window_end
+        read, bad, out = self._read, [], []
+        evaluated = listed = 0
+        as_csv = self._rows is not None
+        make = self._rows.result if as_csv else self._objects
+        for row, line, payload in records:
+            ident, facts, error = read(line, payload)
+            if error is None:
+                try:
+                    result = evaluate(code, facts, as_of=as_of, typed=True)
+                except CatalogueError as problem:
+                    error = problem
+            if error is not None:
+                problem = BadRow(self.file, row, line, ident, error)
+                bad.append(problem)
+                out.append(self._rows.error(row, ident, problem.message) if as_csv
+                           else {"row": row, "id": ident, "error": problem.message})
+                continue
+            evaluated += 1
+            made = make(row, ident, result, as_of, end)
+            listed += len(made)
+            out.extend(made)
+        text = _csv_text(out) if as_csv else "".join(_ENCODE(item) + "\n" for item in out)
+        return _Done(text.encode(), len(records), evaluated, listed if end is not None else 0, bad)
+
+    def _read_cells(self, line: int, cells) -> tuple[Any, dict | None, CatalogueError | None]:
+        if type(cells) is str:  # a line without quotes: its cells are what lies between the delimiters
+            cells = cells.rstrip("\r\n").split(self.delimiter)
+        elif type(cells) is not list:
+            return None, None, CaseError(cells.message, Position(self.file, line, 1), cells.hint)
+        at = self._id_at
+        ident = (cells[at].strip() or None) if at is not None and at < len(cells) else None
+        if len(cells) != len(self.header):
+            return ident, None, CaseError(
+                f"the row has {len(cells)} cells, the header {len(self.header)} columns",
+                Position(self.file, line, 1),
+                hint=f"separate the cells with '{self.delimiter}' and put quotes around a cell that contains one")
+        facts, problems = {}, []
+        for index, name, convert in self._converters:
+            cell = cells[index].strip()
+            if cell:  # an empty cell: the fact is not known
+                try:
+                    facts[name] = convert(cell)
+                except CaseError as error:  # every wrong cell of the row, so that one fix does for all
+                    error.position = Position(self.file, line, _cell_column(cells, index, self.delimiter))
+                    problems.append(error)
+        return (ident, None, _one(problems)) if problems else (ident, facts, None)
+
+    def _read_object(self, line: int, text) -> tuple[Any, dict | None, CatalogueError | None]:
+        if type(text) is not str:
+            return None, None, CaseError(text.message, Position(self.file, line, 1), text.hint)
+        try:
+            data = _JSON.decode(text)
+        except ValueError as error:
+            return None, None, CaseError(f"not a JSON object: {getattr(error, 'msg', error)}",
+                                         Position(self.file, line, getattr(error, "colno", 1)), hint=_JSON_HINT)
+        if not isinstance(data, dict):
+            return None, None, CaseError("a line must hold one JSON object of facts", Position(self.file, line, 1),
+                                         hint=_JSON_HINT)
+        ident = data.pop(self.id_column, None)
+        converters, facts, problems = self._converters, {}, []
+        for name, raw in data.items():
+            convert = converters.get(name)
+            try:
+                if convert is None:
+                    convert_facts({name: raw}, self.engine.catalogue.vocabulary)  # raises: unknown fact
+                elif raw is not None:  # null: written but not known yet
+                    facts[name] = convert(raw)
+            except CaseError as error:
+                error.position = Position(self.file, line, _key_column(text, name))
+                problems.append(error)
+        return (ident, None, _one(problems)) if problems else (ident, facts, None)
+
+
+_JSON_HINT = 'write one case per line as a JSON object, e.g. {"id": "c1", "registered_on": "2016-04-01", "price": 4000}'
+
+
+def _csv_text(rows: list[list]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue()
+
+
+# -- the worker pool -----------------------------------------------------------------------------
+
+_WORKER_JOB: Job | None = None
+
+
+def _start_worker(job: Job) -> None:
+    """Pool initializer: Ctrl-C is the main process's to handle; the job (and engine) made once."""
+    import signal
+
+    global _WORKER_JOB
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    job.prepare()
+    _WORKER_JOB = job
+
+
+def _run_chunk(records: list[tuple]) -> _Done:
+    return _WORKER_JOB.run(records)
+
+
+def default_jobs() -> int:
+    """The CPUs this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _pool_context():
+    import multiprocessing
+
+    # fork starts a worker with the catalogue already loaded; macOS's system libraries make it unsafe there.
+    if sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
+def _evaluated(job: Job, chunks: Iterator, jobs: int) -> Iterator[tuple[_Done, int | None]]:
+    """Each chunk evaluated, in input order: in this process, or by `jobs` workers."""
+    chunks = iter(chunks)
+    first = next(chunks, None)
+    if first is None:
+        return
+    second = next(chunks, None)
+    if jobs <= 1 or second is None:  # one chunk is done before a pool would have started
+        for records, position in chain([first], [second] if second else [], chunks):
+            yield job.run(records), position
+        return
+    job.prepare()  # before the fork, so that the workers inherit it
+    with _pool_context().Pool(jobs, initializer=_start_worker, initargs=(job,)) as pool:
+        pending: deque = deque()
+        for records, position in chain([first, second], chunks):
+            pending.append((pool.apply_async(_run_chunk, (records,)), position))
+            # A few chunks ahead keep every worker busy; more would only fill memory.
+            if len(pending) > 2 * jobs:
+                done, at = pending.popleft()
+                yield done.get(), at
+        while pending:
+            done, at = pending.popleft()
+            yield done.get(), at
+
+
+# -- the output file -----------------------------------------------------------------------------
+
+class _AtomicFile:
+    """A file that appears whole or not at all: written beside its place, renamed at the end."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        folder = path.parent
+        try:
+            handle, self.temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        except OSError as error:
+            raise _write_error(path, error) from None
+        try:
+            os.chmod(self.temporary, _mode_for(path))
+        except OSError:
+            pass  # the temporary file's own mode is still safe
+        self.file = os.fdopen(handle, "wb", buffering=1 << 20)
+
+    def write(self, text: bytes) -> None:
+        try:
+            self.file.write(text)
+        except OSError as error:
+            raise _write_error(self.path, error) from None
+
+    def __enter__(self) -> "_AtomicFile":
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        if kind is not None:  # a fatal error or Ctrl-C: leave nothing half-written
+            self._discard()
+            return
+        try:
+            self.file.close()
+            os.replace(self.temporary, self.path)
+        except OSError as problem:
+            self._discard()
+            raise _write_error(self.path, problem) from None
+
+    def _discard(self) -> None:
+        try:
+            self.file.close()
+        except OSError:
+            pass  # e.g. the disk is full: the file goes anyway
+        try:
+            os.unlink(self.temporary)
+        except OSError:
+            pass
+
+
+def _mode_for(path: Path) -> int:
+    """An existing file keeps its permissions; a new one gets those of any new file (mkstemp gives 0600)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+def _write_error(path: Path, error: OSError) -> CatalogueError:
+    return CatalogueError(f"cannot write '{path}': {error.strerror or error}", Position(str(path), 1, 1),
+                          hint="check that the folder exists and that you may write to it")
+
+
+# -- the run -------------------------------------------------------------------------------------
+
+def open_cases(cases: str, stdin: BinaryIO | None) -> BinaryIO:
+    """The cases file as a binary stream ('-': standard input)."""
+    if cases == "-":
+        return stdin if stdin is not None else sys.stdin.buffer
+    where = Position(cases, 1, 1)
+    path = Path(cases)
+    if path.is_dir():
+        raise CaseError(f"'{cases}' is a folder, not a file of cases", where,
+                        hint="give a .csv or .jsonl file with a case per row")
+    try:
+        return open(path, "rb", buffering=1 << 20)
+    except FileNotFoundError:
+        raise CaseError(f"the cases file '{cases}' does not exist", where) from None
+    except OSError as error:
+        raise CaseError(f"cannot read '{cases}': {error.strerror or error}", where) from None
+
+
+def run_batch(engine, code: str, cases: str, out: Path, *, as_of: dt.date | None = None,
+              due_within: int | None = None, id_column: str = "id", jobs: int = 1,
+              stdin: BinaryIO | None = None,
+              on_bad_row: Callable[[BadRow], None] | None = None,
+              on_progress: Callable[[int | None, int], None] | None = None,
+              chunk_rows: int = CHUNK_ROWS) -> Summary:
+    """Evaluate product `code` for every case in `cases` and write the results to `out`.
+
+    The output format follows `out`'s extension, the input's that of `cases` ('-' reads `stdin`, JSON
+    Lines when its first text is an object, else CSV). With `due_within`, only the open deadlines
+    due from `as_of` (default today) to `due_within` days later are written. A bad row is written as
+    an error row and passed to `on_bad_row`; anything that stops the run raises a CatalogueError,
+    and then no output file is left behind.
+    """
+    output_format = file_format(out)
+    if output_format is None:
+        raise ValueError(f"unknown output format: {out}")
+    if due_within is not None and as_of is None:
+        as_of = dt.date.today()  # the signalling list is about what falls due from today
+    engine.product(code, as_of)  # an unknown product, or no edition on --as-of: stop before reading
+    editions = engine.catalogue.products[code]
+    display = "<stdin>" if cases == "-" else cases
+    stream = open_cases(cases, stdin)
+    try:
+        reader = CaseReader(stream, display, None if cases == "-" else file_format(cases),
+                            engine.catalogue.vocabulary, id_column)
+        job = Job(engine, code, display, reader.format, output_format, reader.header, reader.delimiter,
+                  id_column, as_of, due_within, rule_ids(editions))
+        summary = Summary(out, engine.receipt, as_of, job.window_end)
+        with _AtomicFile(out) as sink:
+            sink.write(job.head())
+            for done, position in _evaluated(job, reader.chunks(chunk_rows), jobs):
+                sink.write(done.text)
+                summary.cases += done.cases
+                summary.evaluated += done.evaluated
+                summary.listed += done.listed
+                summary.bad += len(done.bad)
+                if on_bad_row:
+                    for bad in done.bad:
+                        on_bad_row(bad)
+                if on_progress:
+                    on_progress(position, summary.cases)
+    finally:
+        if cases != "-":
+            stream.close()
+    return summary

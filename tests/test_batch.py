@@ -1,0 +1,651 @@
+"""`catalogue batch`: many cases from CSV or JSON Lines, a result row per case, bad rows reported and skipped.
+
+Expected values are worked out by hand from the 12XR card (catalogue/products/uwv/12XR.yaml):
+- plan_due = registered_on + 56 days: "Het Re-integratieplan moet binnen maximaal 56 kalenderdagen zijn
+  ingediend, nadat de klant door UWV is aangemeld." Registered 2016-04-01: 2016-05-27.
+- work_resumed_due = registered_on + 26 weeks for orientation and mediation only, else + 104 weeks: "Dan
+  dient de klant op uiterlijk 26 weken na datum aanmelding het werk hervat te hebben". Registered
+  2016-04-01: 2016-09-30 (182 days); with other phases 2018-03-30 (728 days).
+- the fee splits 60/40: "No cure less pay in de verhouding 60 procent inspanningsverplichting en 40 procent
+  resultaatsverplichting", and 80/20 under the Protocol Zeer Moeilijk Plaatsbaar. €4000: 2400.00 and
+  1600.00; hard to place: 3200.00 and 800.00.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cards import invoke
+from interpreter import batch
+from interpreter.api import Engine
+from interpreter.catalogue import BUNDLED
+
+SCRIPT = Path(sys.executable).with_name("catalogue")
+COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-c", "import cli; cli.run()"]
+
+HEADER = "id,registered_on,price,phases,hard_to_place,benefit,district,plan_submitted_on\n"
+# c1: the card's worked example without dates after registration; c2: hard to place, plan submitted in
+# time; c3: all four phases, so 104 weeks.
+GOOD_ROWS = (
+    "c1,2016-04-01,4000,orientation mediation,false,WGA,D03,\n"
+    "c2,2016-04-01,€4000,orientation;mediation,ja,Wajong,D05,2016-05-20\n"
+    'c3,2016-04-01,4000.00,"orientation,preparation,strengthening,mediation",no,ZW,D01,\n'
+)
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def run(*args, input: str | None = None):
+    return invoke("batch", *args, input=input)
+
+
+def no_traceback(result) -> None:
+    assert "Traceback" not in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Temporary files a run left in the output folder."""
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+# -- CSV in, CSV out -----------------------------------------------------------------------------
+
+def test_csv_to_csv_gives_a_row_per_case_in_the_products_columns(tmp_path):
+    cases = write(tmp_path / "cases.csv", HEADER + GOOD_ROWS)
+    out = tmp_path / "out.csv"
+    result = run("12XR", cases, "--out", out, "--jobs", 1)
+    assert result.exit_code == 0, result.stderr
+    rows = read_csv(out)
+    assert [row["id"] for row in rows] == ["c1", "c2", "c3"]
+    assert [row["row"] for row in rows] == ["1", "2", "3"]
+    c1, c2, c3 = rows
+    assert c1["as_of"] == "2016-04-01"  # no --as-of: the registration date
+    assert (c1["plan_due.date"], c1["plan_due.status"]) == ("2016-05-27", "open")
+    assert (c1["work_resumed_due.date"], c1["work_resumed_due.status"]) == ("2016-09-30", "open")
+    assert (c1["effort.amount"], c1["result.amount"]) == ("2400.00", "1600.00")
+    assert (c2["plan_due.date"], c2["plan_due.status"]) == ("2016-05-27", "met")  # submitted 2016-05-20
+    assert (c2["effort.amount"], c2["result.amount"]) == ("3200.00", "800.00")  # "ja": hard to place
+    assert c3["work_resumed_due.date"] == "2018-03-30"  # 104 weeks
+    assert (c3["effort.amount"], c3["result.amount"]) == ("2400.00", "1600.00")  # "no": not hard to place
+    # Values as evaluate's JSON writes them: money with two decimals, lists space-separated.
+    assert c1["max_price"] == "5000.00"
+    assert c1["order_number"] == "12XR’X’ D03"
+    assert c1["price_within_guideline.passed"] == "true"
+    assert c1["error"] == "" and c1["missing"] == "contract_end_on contract_started_on estimated_value"
+    assert "Wajong" in c1["client_groups"].split()
+    assert result.stderr.startswith("3 cases: 3 evaluated, 0 bad rows; wrote ")
+
+
+def test_csv_columns_come_from_the_card_not_from_the_cases(tmp_path):
+    cases = write(tmp_path / "cases.csv", "id,registered_on\nx,2016-04-01\n")
+    out = tmp_path / "out.csv"
+    assert run("12XR", cases, "--out", out).exit_code == 0
+    header = out.read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert header[:4] == ["row", "id", "as_of", "edition"]
+    assert header[4:8] == ["plan_due.date", "plan_due.status", "work_resumed_due.date", "work_resumed_due.status"]
+    assert {"effort.amount", "result.amount", "contract_evaluation.dates", "price_within_guideline.passed",
+            "max_price", "drempelbedrag"} <= set(header)
+    assert header[-2:] == ["missing", "error"]
+    assert header == batch.result_columns(batch.rule_ids(Engine(BUNDLED).catalogue.products["12XR"]))
+
+
+def test_an_empty_cell_is_an_unknown_fact(tmp_path):
+    cases = write(tmp_path / "cases.csv", "id,registered_on,phases,price\nx,2016-04-01,,\n")
+    out = tmp_path / "out.csv"
+    assert run("12XR", cases, "--out", out).exit_code == 0
+    [row] = read_csv(out)
+    assert row["plan_due.date"] == "2016-05-27"
+    # Without phases the 26-or-104-weeks choice is open, and the missing facts are named.
+    assert (row["work_resumed_due.date"], row["work_resumed_due.status"]) == ("", "unknown")
+    assert row["effort.amount"] == ""
+    assert {"phases", "price"} <= set(row["missing"].split())
+
+
+@pytest.mark.parametrize("cell, hard", [("true", True), ("TRUE", True), ("yes", True), ("Ja", True), ("1", True),
+                                        ("false", False), ("No", False), ("nee", False), ("0", False)])
+def test_boolean_cells(tmp_path, cell, hard):
+    cases = write(tmp_path / "cases.csv", f"registered_on,price,hard_to_place\n2016-04-01,4000,{cell}\n")
+    out = tmp_path / "out.csv"
+    assert run("12XR", cases, "--out", out).exit_code == 0
+    assert read_csv(out)[0]["effort.amount"] == ("3200.00" if hard else "2400.00")
+
+
+@pytest.mark.parametrize("cell", ["orientation mediation", "orientation;mediation", "orientation|mediation",
+                                  "orientation, mediation", "  mediation   orientation "])
+def test_set_cells_take_any_separator(tmp_path, cell):
+    cases = write(tmp_path / "cases.csv", f'registered_on,phases\n2016-04-01,"{cell}"\n')
+    out = tmp_path / "out.csv"
+    assert run("12XR", cases, "--out", out).exit_code == 0
+    assert read_csv(out)[0]["work_resumed_due.date"] == "2016-09-30"  # exactly {orientation, mediation}
+
+
+def test_semicolon_separated_csv_as_dutch_spreadsheets_write_it(tmp_path):
+    cases = write(tmp_path / "cases.csv",
+                  "id;registered_on;price;phases;hard_to_place\nnl;2016-04-01;4000;orientation,mediation;nee\n")
+    out = tmp_path / "out.csv"
+    assert run("12XR", cases, "--out", out).exit_code == 0
+    [row] = read_csv(out)
+    assert (row["id"], row["effort.amount"], row["work_resumed_due.date"]) == ("nl", "2400.00", "2016-09-30")
+
+
+def test_a_byte_order_mark_and_blank_lines_are_not_rows(tmp_path):
+    cases = tmp_path / "cases.csv"
+    cases.write_bytes(b"\xef\xbb\xbfid,registered_on\r\n\r\na,2016-04-01\r\n,\r\nb,2016-04-02\r\n\r\n")
+    out = tmp_path / "out.csv"
+    result = run("12XR", cases, "--out", out)
+    assert result.exit_code == 0, result.stderr
+    rows = read_csv(out)
+    assert [(r["row"], r["id"], r["plan_due.date"]) for r in rows] == [("1", "a", "2016-05-27"),
+                                                                      ("2", "b", "2016-05-28")]
+
+
+def test_id_column_can_be_named(tmp_path):
+    cases = write(tmp_path / "cases.csv", "client,registered_on\nK-17,2016-04-01\n")
+    out = tmp_path / "out.csv"
+    assert run("12XR", cases, "--out", out, "--id-column", "client").exit_code == 0
+    assert read_csv(out)[0]["id"] == "K-17"
+
+
+def test_as_of_is_the_reference_date_of_every_case(tmp_path):
+    cases = write(tmp_path / "cases.csv", "registered_on\n2016-04-01\n")
+    out = tmp_path / "out.csv"
+    assert run("12XR", cases, "--out", out, "--as-of", "2016-06-01").exit_code == 0
+    [row] = read_csv(out)
+    assert row["as_of"] == "2016-06-01"
+    assert row["plan_due.status"] == "overdue"  # due 2016-05-27, nothing submitted by 2016-06-01
+
+
+# -- JSON Lines ----------------------------------------------------------------------------------
+
+def test_jsonl_to_jsonl_passes_ids_through_and_skips_blank_lines(tmp_path):
+    cases = write(tmp_path / "cases.jsonl",
+                  '{"id": 7, "registered_on": "2016-04-01", "price": 4000, "phases": ["orientation", "mediation"],'
+                  ' "hard_to_place": false}\n'
+                  "\n"
+                  '{"id": "b", "registered_on": "2016-04-01", "price": "€1234.56", "hard_to_place": null}\n')
+    out = tmp_path / "out.jsonl"
+    result = run("12XR", cases, "--out", out)
+    assert result.exit_code == 0, result.stderr
+    first, second = read_jsonl(out)
+    assert (first["row"], first["id"], second["row"], second["id"]) == (1, 7, 2, "b")
+    assert "receipt" not in first
+    effort = next(p for p in first["payments"] if p["id"] == "effort")
+    assert (effort["share"], effort["amount"]) == ("60%", "2400.00")
+    # hard_to_place null: not known, so the share is open and names the fact.
+    effort = next(p for p in second["payments"] if p["id"] == "effort")
+    assert effort["amount"] is None and effort["missing"] == ["hard_to_place"]
+
+
+def test_csv_to_jsonl_is_what_evaluate_prints_for_the_same_case(tmp_path):
+    cases = write(tmp_path / "cases.csv", HEADER + GOOD_ROWS)
+    out = tmp_path / "out.jsonl"
+    assert run("12XR", cases, "--out", out).exit_code == 0
+    case = write(tmp_path / "c2.yaml", "registered_on: 2016-04-01\nprice: 4000\nphases: [orientation, mediation]\n"
+                                       "hard_to_place: true\nbenefit: Wajong\ndistrict: D05\n"
+                                       "plan_submitted_on: 2016-05-20\n")
+    evaluated = invoke("evaluate", "12XR", case)
+    assert evaluated.exit_code == 0, evaluated.stderr
+    expected = json.loads(evaluated.stdout)
+    del expected["receipt"]
+    got = read_jsonl(out)[1]
+    assert (got.pop("row"), got.pop("id")) == (2, "c2")
+    assert got == expected
+
+
+def test_jsonl_in_csv_out_equals_csv_in(tmp_path):
+    rows = list(csv.DictReader(io.StringIO(HEADER + GOOD_ROWS)))
+    lines = []
+    for row in rows:
+        case = {"id": row["id"], "registered_on": row["registered_on"], "price": row["price"],
+                "phases": row["phases"].replace(",", " ").replace(";", " ").split(),
+                "hard_to_place": row["hard_to_place"] in ("ja", "true"), "benefit": row["benefit"],
+                "district": row["district"]}
+        if row["plan_submitted_on"]:
+            case["plan_submitted_on"] = row["plan_submitted_on"]
+        lines.append(json.dumps(case, ensure_ascii=False))
+    from_json, from_csv = tmp_path / "a.csv", tmp_path / "b.csv"
+    assert run("12XR", write(tmp_path / "cases.jsonl", "\n".join(lines) + "\n"), "--out", from_json).exit_code == 0
+    assert run("12XR", write(tmp_path / "cases.csv", HEADER + GOOD_ROWS), "--out", from_csv).exit_code == 0
+    assert from_json.read_bytes() == from_csv.read_bytes()
+
+
+def test_cases_from_standard_input(tmp_path):
+    out = tmp_path / "out.csv"
+    result = run("12XR", "-", "--out", out, input=HEADER + GOOD_ROWS)
+    assert result.exit_code == 0, result.stderr
+    assert [r["plan_due.date"] for r in read_csv(out)] == ["2016-05-27"] * 3
+    out = tmp_path / "out.jsonl"
+    result = run("12XR", "-", "--out", out, input='{"registered_on": "2016-04-01"}\n')
+    assert result.exit_code == 0, result.stderr
+    assert read_jsonl(out)[0]["deadlines"][0]["date"] == "2016-05-27"
+
+
+# -- bad rows ------------------------------------------------------------------------------------
+
+BAD = (HEADER
+       + "ok1,2016-04-01,4000,orientation mediation,false,WGA,D03,\n"            # line 2, row 1
+       + "feb,2016-02-30,4000,,,,,\n"                                           # line 3, row 2
+       + "many,2016-04-01,lots,orientation,maybe,XYZ,D03,\n"                    # line 4, row 3
+       + "short,2016-04-01\n"                                                   # line 5, row 4
+       + "early,2015-01-01,,,,,,\n"                                             # line 6, row 5: no edition
+       + "ok2,2016-04-02,4000,orientation mediation,true,WGA,D03,\n")           # line 7, row 6
+
+
+def test_bad_rows_are_reported_with_row_and_line_and_the_good_ones_still_evaluated(tmp_path):
+    cases = write(tmp_path / "cases.csv", BAD)
+    out = tmp_path / "out.csv"
+    result = run("12XR", cases, "--out", out)
+    no_traceback(result)
+    assert result.exit_code == 1
+    rows = read_csv(out)
+    assert [r["id"] for r in rows] == ["ok1", "feb", "many", "short", "early", "ok2"]
+    good = [r for r in rows if not r["error"]]
+    assert [(r["id"], r["plan_due.date"]) for r in good] == [("ok1", "2016-05-27"), ("ok2", "2016-05-28")]
+    errors = {r["id"]: r["error"] for r in rows if r["error"]}
+    assert errors["feb"] == "'registered_on': '2016-02-30' is not a date: February 2016 has 29 days"
+    # Every wrong cell of a row at once, so that one edit fixes the row.
+    assert errors["many"] == ("'price' must be an amount of money, not 'lots'; "
+                              "'hard_to_place' must be a yes/no value, not 'maybe'; "
+                              "'XYZ' is not a valid benefit for 'benefit'")
+    assert errors["short"] == "the row has 2 cells, the header 8 columns"
+    assert errors["early"].startswith("no edition of 12XR is valid on 2015-01-01")
+    assert all(r["plan_due.date"] == "" for r in rows if r["error"])
+    stderr = result.stderr
+    assert f"{cases}:row 2 (line 3): 'registered_on': '2016-02-30' is not a date" in stderr
+    assert f"{cases}:row 3 (line 4): 'price' must be an amount of money, not 'lots'" in stderr
+    assert f"{cases}:row 3 (line 4): 'hard_to_place' must be a yes/no value, not 'maybe'" in stderr
+    assert "hint: write true or false (also yes/no, ja/nee or 1/0)" in stderr
+    assert f"{cases}:row 4 (line 5): the row has 2 cells" in stderr
+    assert f"{cases}:row 5 (line 6): no edition of 12XR is valid on 2015-01-01" in stderr
+    assert stderr.rstrip().splitlines()[-1].startswith(f"6 cases: 2 evaluated, 4 bad rows; wrote {out} (engine ")
+
+
+def test_bad_rows_in_jsonl_output(tmp_path):
+    cases = write(tmp_path / "cases.csv", BAD)
+    out = tmp_path / "out.jsonl"
+    assert run("12XR", cases, "--out", out).exit_code == 1
+    lines = read_jsonl(out)
+    assert lines[1] == {"row": 2, "id": "feb",
+                        "error": "'registered_on': '2016-02-30' is not a date: February 2016 has 29 days"}
+    assert lines[0]["deadlines"][0]["date"] == "2016-05-27" and "error" not in lines[0]
+
+
+def test_row_numbers_count_rows_and_lines_count_lines_across_quoted_newlines(tmp_path):
+    cases = write(tmp_path / "cases.csv",
+                  'id,registered_on,phases\n"two\nlines",2016-04-01,orientation\n\nx,2016-13-01,\n')
+    out = tmp_path / "out.csv"
+    result = run("12XR", cases, "--out", out)
+    assert result.exit_code == 1
+    assert read_csv(out)[0]["id"] == "two\nlines"
+    assert f"{cases}:row 2 (line 5): 'registered_on': '2016-13-01' is not a date: there is no month 13" in result.stderr
+
+
+def test_bad_jsonl_lines_are_rows_too(tmp_path):
+    cases = write(tmp_path / "cases.jsonl",
+                  '{"id": "a", "registered_on": "2016-04-01", "prise": 4000}\n'
+                  "[1, 2]\n"
+                  "{broken\n"
+                  '{"id": "b", "registered_on": "2016-04-01", "phases": "orientation"}\n'
+                  '{"id": "c", "registered_on": "2016-04-01"}\n')
+    out = tmp_path / "out.jsonl"
+    result = run("12XR", cases, "--out", out)
+    no_traceback(result)
+    assert result.exit_code == 1
+    lines = read_jsonl(out)
+    assert [line.get("error") for line in lines] == [
+        "unknown fact 'prise' (did you mean 'price'?)",
+        "a line must hold one JSON object of facts",
+        "not a JSON object: Expecting property name enclosed in double quotes",
+        "'phases' must be a set of phase, not 'orientation'",
+        None]
+    assert lines[4]["deadlines"][0]["date"] == "2016-05-27"
+    assert f"{cases}:row 3 (line 3): not a JSON object" in result.stderr
+    assert "5 cases: 1 evaluated, 4 bad rows" in result.stderr
+
+
+def test_a_line_that_is_not_utf8_spoils_only_its_row(tmp_path):
+    cases = tmp_path / "cases.csv"
+    cases.write_bytes(b"id,registered_on\nJos\xe9,2016-04-01\nok,2016-04-01\n")
+    out = tmp_path / "out.csv"
+    result = run("12XR", cases, "--out", out)
+    assert result.exit_code == 1
+    rows = read_csv(out)
+    assert rows[0]["error"] == "line 2 is not UTF-8 text"
+    assert rows[1]["plan_due.date"] == "2016-05-27"
+    assert "hint: save the file as UTF-8" in result.stderr
+
+
+def test_stderr_lists_the_first_hundred_bad_rows_and_counts_the_rest(tmp_path):
+    cases = write(tmp_path / "cases.csv", "registered_on\n" + "nope\n" * 150)
+    out = tmp_path / "out.csv"
+    result = run("12XR", cases, "--out", out)
+    assert result.exit_code == 1
+    assert result.stderr.count("is not a date") == 100
+    assert f"... and 50 more bad rows, each in {out} with its error" in result.stderr
+    assert len(read_csv(out)) == 150
+
+
+# -- errors that stop the run before anything is written ------------------------------------------
+
+def test_unknown_column_stops_before_evaluating_and_suggests_the_fact(tmp_path):
+    cases = write(tmp_path / "cases.csv", "id,registerd_on,price\nx,2016-04-01,4000\n")
+    out = tmp_path / "out.csv"
+    result = run("12XR", cases, "--out", out)
+    no_traceback(result)
+    assert result.exit_code == 1
+    assert (f"{cases}:1:4: unknown fact 'registerd_on' (did you mean 'registered_on'?): the column is not a fact"
+            in result.stderr)
+    assert "--id-column" in result.stderr
+    assert not out.exists() and leftovers(tmp_path) == []
+
+
+def test_every_unknown_column_is_reported_at_once(tmp_path):
+    cases = write(tmp_path / "cases.csv", "client,registered_on,prise\nx,2016-04-01,4000\n")
+    result = run("12XR", cases, "--out", tmp_path / "out.csv")
+    assert result.exit_code == 1
+    assert "unknown fact 'client'" in result.stderr and "unknown fact 'prise'" in result.stderr
+    assert "2 problems found" in result.stderr
+
+
+def test_unknown_product_is_an_error_before_anything_is_written(tmp_path):
+    cases = write(tmp_path / "cases.csv", HEADER + GOOD_ROWS)
+    out = tmp_path / "out.csv"
+    result = run("12XX", cases, "--out", out)
+    assert result.exit_code == 1
+    assert "unknown product '12XX'" in result.stderr and "did you mean '12XR'?" in result.stderr
+    assert not out.exists() and leftovers(tmp_path) == []
+
+
+def test_as_of_outside_every_edition_is_an_error_before_reading(tmp_path):
+    cases = write(tmp_path / "cases.csv", HEADER + GOOD_ROWS)
+    result = run("12XR", cases, "--out", tmp_path / "out.csv", "--as-of", "2015-01-01")
+    assert result.exit_code == 1
+    assert "no edition of 12XR is valid on 2015-01-01" in result.stderr
+
+
+@pytest.mark.parametrize("cases_name, out_name, message", [
+    ("cases.txt", "out.csv", "Invalid value for CASES: '.txt' is not a format batch knows: use .csv, or .jsonl"),
+    ("cases.json", "out.csv", "a .json file holds one JSON document, not a case per line"),
+    ("cases.csv", "out.xlsx", "Invalid value for '--out': '.xlsx' is not a format batch knows"),
+    ("cases.csv", "out", "/out' has no extension: use .csv, or .jsonl or .ndjson for JSON Lines"),
+])
+def test_unknown_extension_is_a_usage_error(tmp_path, cases_name, out_name, message):
+    cases = write(tmp_path / cases_name, HEADER + GOOD_ROWS)
+    result = run("12XR", cases, "--out", tmp_path / out_name)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert not (tmp_path / out_name).exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--due-within", "-1"], "-1 is not in the range x>=0"),
+    (["--jobs", "0"], "0 is not in the range x>=1"),
+    (["--as-of", "2016-02-30"], "February 2016 has 29 days"),
+])
+def test_bad_options_are_usage_errors(tmp_path, args, message):
+    cases = write(tmp_path / "cases.csv", HEADER + GOOD_ROWS)
+    result = run("12XR", cases, "--out", tmp_path / "out.csv", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_missing_cases_file_and_missing_output_folder(tmp_path):
+    result = run("12XR", tmp_path / "nope.csv", "--out", tmp_path / "out.csv")
+    assert result.exit_code == 1 and "does not exist" in result.stderr
+    cases = write(tmp_path / "cases.csv", HEADER + GOOD_ROWS)
+    result = run("12XR", cases, "--out", tmp_path / "no" / "such" / "out.csv")
+    no_traceback(result)
+    assert result.exit_code == 1 and "cannot write" in result.stderr
+
+
+def test_an_empty_csv_file_has_no_header(tmp_path):
+    result = run("12XR", write(tmp_path / "cases.csv", ""), "--out", tmp_path / "out.csv")
+    assert result.exit_code == 1
+    assert "is empty" in result.stderr and "header row" in result.stderr
+
+
+def test_a_header_without_rows_gives_a_header_without_rows(tmp_path):
+    out = tmp_path / "out.csv"
+    result = run("12XR", write(tmp_path / "cases.csv", HEADER), "--out", out)
+    assert result.exit_code == 0
+    assert out.read_text(encoding="utf-8").count("\n") == 1
+    assert result.stderr.startswith("0 cases: 0 evaluated, 0 bad rows")
+
+
+def test_a_failing_run_leaves_the_previous_output_and_no_temporary_file(tmp_path):
+    cases = write(tmp_path / "cases.csv", HEADER + GOOD_ROWS * 3)
+    out = write(tmp_path / "out.csv", "the previous results\n")
+    engine = Engine(BUNDLED)
+    calls = []
+
+    def interrupted(position, count):  # as if Ctrl-C came after the first chunk
+        calls.append(count)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        batch.run_batch(engine, "12XR", str(cases), out, on_progress=interrupted, chunk_rows=2)
+    assert calls == [2]
+    assert out.read_text(encoding="utf-8") == "the previous results\n"
+    assert leftovers(tmp_path) == []
+
+
+def test_a_bug_in_the_middle_of_a_run_leaves_nothing_half_written(tmp_path):
+    cases = write(tmp_path / "cases.csv", HEADER + GOOD_ROWS * 3)
+    out = tmp_path / "out.csv"
+    engine = Engine(BUNDLED)
+    real = engine.evaluate
+    seen = []
+
+    def broken(*args, **kwargs):
+        seen.append(1)
+        if len(seen) == 5:
+            raise RuntimeError("a bug")
+        return real(*args, **kwargs)
+
+    engine.evaluate = broken
+    with pytest.raises(RuntimeError):
+        batch.run_batch(engine, "12XR", str(cases), out, chunk_rows=2)
+    assert not out.exists() and leftovers(tmp_path) == []
+
+
+def test_the_output_gets_the_permissions_of_a_new_file(tmp_path):
+    cases = write(tmp_path / "cases.csv", HEADER + GOOD_ROWS)
+    out = tmp_path / "out.csv"
+    assert run("12XR", cases, "--out", out).exit_code == 0
+    mask = os.umask(0)
+    os.umask(mask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~mask  # not the 0600 of a temporary file
+
+
+# -- the signalling list: --due-within -----------------------------------------------------------
+
+def test_due_within_window_edges(tmp_path):
+    # As of 2016-05-01 with 26 days: the window is 2016-05-01 .. 2016-05-27.
+    cases = write(tmp_path / "cases.csv",
+                  "id,registered_on,plan_submitted_on\n"
+                  "edge,2016-04-01,\n"            # plan_due 2016-05-27 = as_of + 26 days: in
+                  "after,2016-04-02,\n"           # plan_due 2016-05-28, one day later: out
+                  "met,2016-04-01,2016-04-20\n"   # plan_due 2016-05-27 but submitted: out
+                  "early,2016-03-06,\n")          # plan_due 2016-05-01 = as_of itself: in
+    out = tmp_path / "due.csv"
+    result = run("12XR", cases, "--out", out, "--as-of", "2016-05-01", "--due-within", 26)
+    assert result.exit_code == 0, result.stderr
+    rows = read_csv(out)
+    assert list(rows[0]) == ["row", "id", "product", "deadline", "label", "date", "days_left", "source", "error"]
+    # "early" was registered before the edition began, but --as-of picks the edition valid on 2016-05-01.
+    assert [(r["id"], r["deadline"], r["date"], r["days_left"]) for r in rows] == [
+        ("edge", "plan_due", "2016-05-27", "26"),
+        ("early", "plan_due", "2016-05-01", "0")]
+    assert rows[0]["label"] == "Re-integratieplan ingediend"
+    assert rows[0]["source"] == "000 §5.2 12XR, Opstellen Re-integratieplan"
+    assert rows[0]["row"] == "1" and rows[1]["row"] == "4"
+    assert "4 cases: 4 evaluated, 0 bad rows; 2 deadlines due 2016-05-01 to 2016-05-27; wrote" in result.stderr
+
+
+def test_due_within_leaves_out_overdue_deadlines_and_orders_a_case_by_date(tmp_path):
+    # Orientation and mediation: work_resumed_due 2016-09-30. As of 2016-05-28 plan_due (05-27) is overdue.
+    cases = write(tmp_path / "cases.csv", "id,registered_on,phases\nx,2016-04-01,orientation mediation\n")
+    out = tmp_path / "due.jsonl"
+    assert run("12XR", cases, "--out", out, "--as-of", "2016-05-28", "--due-within", 365).exit_code == 0
+    assert read_jsonl(out) == [{"row": 1, "id": "x", "product": "12XR", "deadline": "work_resumed_due",
+                                "label": "Werk hervat, of eindrapportage met de reden waarom niet",
+                                "date": "2016-09-30", "days_left": 125,
+                                "source": "000 §5.2 12XR, Maximale duur re-integratiedienstverlening"}]
+    # As of 2016-05-01 both are open: plan_due first, then work_resumed_due.
+    assert run("12XR", cases, "--out", out, "--as-of", "2016-05-01", "--due-within", 365).exit_code == 0
+    assert [(d["deadline"], d["days_left"]) for d in read_jsonl(out)] == [("plan_due", 26),
+                                                                          ("work_resumed_due", 152)]
+
+
+def test_due_within_without_as_of_counts_from_today(tmp_path):
+    today = dt.date.today()
+    registered = today - dt.timedelta(days=50)  # plan_due = today + 6 days
+    cases = write(tmp_path / "cases.csv", f"id,registered_on\nx,{registered.isoformat()}\n")
+    out = tmp_path / "due.csv"
+    result = run("12XR", cases, "--out", out, "--due-within", 7)
+    assert result.exit_code == 0, result.stderr
+    [row] = read_csv(out)
+    assert (row["deadline"], row["days_left"]) == ("plan_due", "6")
+    assert f"due {today.isoformat()} to {(today + dt.timedelta(days=7)).isoformat()}" in result.stderr
+
+
+def test_due_within_writes_bad_rows_too(tmp_path):
+    cases = write(tmp_path / "cases.csv", "id,registered_on\nbad,2016-04-31\nok,2016-04-01\n")
+    out = tmp_path / "due.csv"
+    result = run("12XR", cases, "--out", out, "--as-of", "2016-05-01", "--due-within", 30)
+    assert result.exit_code == 1
+    rows = read_csv(out)
+    assert [(r["id"], r["deadline"], r["error"][:30]) for r in rows] == [
+        ("bad", "", "'registered_on': '2016-04-31' "), ("ok", "plan_due", "")]
+
+
+# -- the worker pool -----------------------------------------------------------------------------
+
+def many_cases(path: Path, count: int) -> Path:
+    """`count` 12XR cases over three years, a bad one every 997 rows."""
+    lines = [HEADER.rstrip("\n")]
+    start = dt.date(2016, 4, 1)
+    for number in range(1, count + 1):
+        day = start + dt.timedelta(days=number % 1000)
+        price = "lots" if number % 997 == 0 else str(1000 + number % 4000)
+        phases = "orientation mediation" if number % 3 else "orientation preparation mediation"
+        hard = ("true", "false", "")[number % 3]
+        submitted = (day + dt.timedelta(days=number % 70)).isoformat() if number % 2 else ""
+        lines.append(f"n{number},{day.isoformat()},{price},{phases},{hard},WGA,D{1 + number % 11:02d},{submitted}")
+    return write(path, "\n".join(lines) + "\n")
+
+
+def test_two_jobs_write_exactly_what_one_job_writes(tmp_path):
+    cases = many_cases(tmp_path / "cases.csv", 2 * batch.CHUNK_ROWS + 500)  # three chunks: a pool is used
+    one, two = tmp_path / "one.csv", tmp_path / "two.csv"
+    first = run("12XR", cases, "--out", one, "--jobs", 1)
+    second = run("12XR", cases, "--out", two, "--jobs", 2)
+    assert first.exit_code == second.exit_code == 1  # the bad rows
+    assert one.read_bytes() == two.read_bytes()
+    assert first.stderr.replace(str(one), "OUT") == second.stderr.replace(str(two), "OUT")
+    assert "4500 cases: 4496 evaluated, 4 bad rows" in second.stderr
+    rows = read_csv(two)
+    assert [int(r["row"]) for r in rows] == list(range(1, 4501))
+
+
+def test_console_script_with_a_pool_jsonl_and_due_within(tmp_path):
+    cases = many_cases(tmp_path / "cases.csv", 2 * batch.CHUNK_ROWS + 500)
+    for args in (["--out", tmp_path / "x.jsonl"], ["--out", tmp_path / "due.csv", "--as-of", "2017-01-01",
+                                                  "--due-within", "30"]):
+        outputs = []
+        for jobs in ("1", "2"):
+            done = subprocess.run(COMMAND + ["batch", "12XR", str(cases), "--jobs", jobs, "--no-progress"]
+                                  + [str(a) for a in args], capture_output=True, text=True, timeout=300)
+            assert done.returncode == 1, done.stderr
+            assert "Traceback" not in done.stderr
+            assert done.stdout == ""
+            outputs.append(Path(args[1]).read_bytes())
+        assert outputs[0] == outputs[1]
+    assert leftovers(tmp_path) == []
+
+
+def test_console_script_usage_error_exits_2_without_traceback(tmp_path):
+    cases = write(tmp_path / "cases.csv", HEADER + GOOD_ROWS)
+    done = subprocess.run(COMMAND + ["batch", "12XR", str(cases), "--out", str(tmp_path / "out.txt")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and "'.txt' is not a format batch knows" in done.stderr
+
+
+# -- progress ------------------------------------------------------------------------------------
+
+def test_no_progress_bar_when_standard_error_is_not_a_terminal(tmp_path):
+    cases = write(tmp_path / "cases.csv", HEADER + GOOD_ROWS)
+    result = run("12XR", cases, "--out", tmp_path / "out.csv")
+    assert result.stderr.count("\n") == 1  # the summary, and nothing else
+
+
+def test_progress_can_be_forced_and_bad_rows_follow_the_bar(tmp_path):
+    cases = write(tmp_path / "cases.csv", BAD)
+    out = tmp_path / "out.csv"
+    result = run("12XR", cases, "--out", out, "--progress")
+    assert result.exit_code == 1
+    assert result.stderr.index("12XR") < result.stderr.index("row 2 (line 3)")  # the bar's label first
+    assert len(read_csv(out)) == 6
+
+
+# -- cells into facts: the fast paths mean what the case files mean --------------------------------
+
+@pytest.mark.parametrize("name, cells", [
+    ("registered_on", ["2016-04-01", " 2016-04-01", "2016-02-29", "2016-02-30", "20160401", "2016-W01-1",
+                       "0000-01-01", "2016-4-1", "٢٠١٦-٠٤-٠١"]),
+    ("price", ["4000", "4000.00", "€4000", "€ 4000.5", "-1", "4,000", "1e3", "NaN", "٤٠٠٠"]),
+    ("benefit", ["WGA", "wga", "Wajong", "X"]),
+    ("introduction_hours", ["1.5", "2", "x"]),
+    ("success_rate", ["60%", "60", "101%"]),
+])
+def test_cell_converters_agree_with_case_files(engine, name, cells):
+    vocabulary = engine.catalogue.vocabulary
+    fact = vocabulary.facts[name]
+    convert = batch.cell_converter(fact, vocabulary)
+    for cell in cells:
+        expected = outcome(lambda: engine.facts({name: cell})[name])
+        assert outcome(lambda: convert(cell.strip())) == expected, cell
+
+
+@pytest.mark.parametrize("name, values", [
+    ("registered_on", ["2016-04-01", "2016-02-30", 20160401, "2016-04-01T10:00", True]),
+    ("price", [4000, "4000.00", True, 4000.5, "€4000", [1]]),
+    ("hard_to_place", [True, "true", 1]),
+    ("phases", [["orientation", "mediation"], ["orientation", "x"], "orientation", [1]]),
+    ("district", ["D01", "D12", 1]),
+])
+def test_value_converters_agree_with_case_files(engine, name, values):
+    vocabulary = engine.catalogue.vocabulary
+    convert = batch.value_converter(vocabulary.facts[name], vocabulary)
+    for value in values:
+        assert outcome(lambda: convert(value)) == outcome(lambda: engine.facts({name: value})[name]), value
+
+
+def outcome(compute):
+    """A value, or the message and hint of the error it raises."""
+    try:
+        return "value", compute()
+    except Exception as error:  # noqa: BLE001 - the comparison is the point
+        return "error", type(error).__name__, getattr(error, "message", str(error)), getattr(error, "hint", None)
