@@ -198,6 +198,18 @@ class _ExpressionCompiler:
     def _AsOfRef(self, node):
         return "as_of", False
 
+    @staticmethod
+    def merged(compiled: list[tuple[str, bool]]) -> str:
+        """Code merging the unknowns among values, of which at least one is unknown at run time: only
+        those that can be unknown take part, and one alone needs no merging."""
+        unknown = [code for code, may_be_open in compiled if may_be_open]
+        if len(unknown) == 1:
+            return unknown[0]
+        if len(unknown) == 2:  # the common case, without merge_open's loop over its arguments
+            a, b = unknown
+            return f"(({a} | {b}) if {b}.__class__ is Open else {a}) if {a}.__class__ is Open else {b}"
+        return f"merge_open({', '.join(unknown)})"
+
     def _strict(self, node: n.Node, operands: tuple[n.Node, ...], build: Callable[..., str],
                 kind: str | None = None, inline: bool = False) -> tuple[str, bool]:
         """An operation on values that are all needed: unknown when any operand is unknown."""
@@ -211,7 +223,7 @@ class _ExpressionCompiler:
             self.src.line(f"{result} = {build(*codes)}", node, kind)
             return result, False
         with self.src.block(f"if {' or '.join(unknown)}:"):
-            self.src.line(f"{result} = merge_open({', '.join(codes)})")
+            self.src.line(f"{result} = {self.merged(compiled)}")
         with self.src.block("else:"):
             self.src.line(f"{result} = {build(*codes)}", node, kind)
         return result, True
@@ -277,6 +289,8 @@ class _ExpressionCompiler:
         elif name == "round":
             unit = "CENT" if node.type == t.MONEY else "ONE"
             build = lambda a: f"{a}.quantize({unit}, HALF_UP)"  # noqa: E731
+        elif name == "text" and (isinstance(node.args[0].type, t.EnumType) or node.args[0].type == t.TEXT):
+            build = lambda a: a  # noqa: E731 - a member or a text is already its own text
         elif name == "text":
             shown = self.const(node.args[0].type)
             build = lambda a: f"text_of({a}, {shown})"  # noqa: E731
@@ -308,8 +322,9 @@ class _ExpressionCompiler:
                 unknown = " or ".join(f"{code}.__class__ is Open" for code, may_be_open
                                       in ((left, left_open), (right, right_open)) if may_be_open)
                 other = "True" if stop == "False" else "False"
+                merged = self.merged([(left, left_open), (right, right_open)])
                 self.src.line(f"{result} = {stop} if {right} is {stop} else "
-                              f"(merge_open({left}, {right}) if {unknown} else {other})")
+                              f"({merged} if {unknown} else {other})")
         return result, left_open or right_open
 
     def _If(self, node):
@@ -319,9 +334,8 @@ class _ExpressionCompiler:
         if condition_open:
             with self.src.block(f"if {condition}.__class__ is Open:"):
                 # Name what either branch would still need too, as the tree walker does.
-                then, _ = self.expr(node.then)
-                otherwise, _ = self.expr(node.otherwise)
-                self.src.line(f"{result} = merge_open({condition}, {then}, {otherwise})")
+                branches = [(condition, True), self.expr(node.then), self.expr(node.otherwise)]
+                self.src.line(f"{result} = {self.merged(branches)}")
         with self.src.block(f"{'elif' if condition_open else 'if'} {condition}:"):
             then, then_open = self.expr(node.then)
             self.src.line(f"{result} = {then}")
@@ -472,8 +486,13 @@ class _ProductCompiler:
     def _assemble(self) -> None:
         src, const = self.src, self.x.const
         product = self.product
-        src.line(f"result = Result({const(product.code)}, {const(product.title)}, {const(product.edition)}, as_of)")
-        for name in ("deadlines", "payments", "reports", "checks", "not_applicable", "values", "value_types"):
+        # The static types of every parameter and value, in one dict copied per result: to_json reads the
+        # types of the values present, and a type for a rule that did not apply is never read.
+        types = const({rule.id: value_type(rule) for rule in product.rules.values()
+                       if rule.section in ("parameters", "values")})
+        src.line(f"result = Result({const(product.code)}, {const(product.title)}, {const(product.edition)}, as_of, "
+                 f"value_types={types}.copy())")
+        for name in ("deadlines", "payments", "reports", "checks", "not_applicable", "values"):
             src.line(f"{name} = result.{name}")
         for rule in product.rules.values():
             i = self.index[rule.id]
@@ -499,9 +518,7 @@ class _ProductCompiler:
         elif rule.section == "checks":
             src.line(f"checks.append(check_result({rule_const}, r{i}))")
         else:
-            key = const(rule.id)
-            src.line(f"values[{key}] = r{i}")
-            src.line(f"value_types[{key}] = {const(value_type(rule))}")
+            src.line(f"values[{const(rule.id)}] = r{i}")
 
     def _build(self) -> CompiledProduct:
         filename = f"<compiled product {self.product.code}>"

@@ -88,7 +88,7 @@ class Result:
 
 
 def _missing(value: Any) -> tuple[str, ...]:
-    return tuple(sorted(value.missing)) if isinstance(value, Open) else ()
+    return value.names if isinstance(value, Open) else ()
 
 
 def evaluate(product: Product, facts: dict[str, Any], as_of: dt.date, *, explain: bool = False,
@@ -163,11 +163,12 @@ def payment_trigger(rule: Rule, labels: dict[str, str]) -> str:
 
 
 def payment_result(rule: Rule, trigger: str, share: Any, amount: Any, on: Any) -> PaymentResult:
-    missing = sorted(set(_missing(share)) | set(_missing(amount)))
+    share_open, amount_open = isinstance(share, Open), isinstance(amount, Open)
+    unknown = (share | amount if amount_open else share) if share_open else (amount if amount_open else None)
     return PaymentResult(rule.id, rule.label, rule.group or rule.id,
-                         None if isinstance(share, Open) else share,
-                         None if isinstance(amount, Open) else amount,
-                         trigger, None if isinstance(on, Open) else on, tuple(missing), rule.source)
+                         None if share_open else share, None if amount_open else amount,
+                         trigger, None if isinstance(on, Open) else on, unknown.names if unknown else (),
+                         rule.source)
 
 
 def report_results(rule: Rule, value: Any) -> list[ReportResult]:

@@ -19,6 +19,16 @@ class Open:
     missing: frozenset[str] = frozenset()
     reasons: tuple[str, ...] = ()
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The missing facts in alphabetical order, as results list them (worked out once per Open;
+        not functools.cached_property, whose lock costs more than the sorting on Python 3.11)."""
+        names = self.__dict__.get("_names")
+        if names is None:
+            names = tuple(sorted(self.missing))
+            object.__setattr__(self, "_names", names)
+        return names
+
     def __or__(self, other: "Open") -> "Open":
         # Unknowns are merged at every operator of an open case: skip building a new one when
         # one side adds nothing.
