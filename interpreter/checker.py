@@ -408,3 +408,51 @@ def _arithmetic_hint(op: str, left: t.Type, right: t.Type) -> str | None:
     if t.DURATION in (left, right) and t.DATE not in (left, right):
         return "durations can only be added to or subtracted from a date"
     return None
+
+
+def evaluation_order(rules: dict[str, Rule]) -> list[Rule]:
+    """The rules ordered so that each comes after every rule it refers to.
+
+    A payment part's amount comes from its whole split, so a part comes after whatever the base and
+    every share of its split refer to. The checker's own cycle check sees references only; this also
+    rejects a share that refers to a part of its own split (its amount would need that share).
+    """
+    groups: dict[str, list[Rule]] = {}
+    for rule in rules.values():
+        if rule.section == "payments":
+            groups.setdefault(rule.group, []).append(rule)
+    done: set[str] = set()
+    visiting: list[str] = []
+    order: list[Rule] = []
+
+    def references(rule: Rule) -> list[str]:
+        exprs = list(rule.exprs.values()) + [edition.expr for edition in rule.editions]
+        if rule.section == "payments":
+            exprs += [part.exprs[slot] for part in groups[rule.group] for slot in ("base", "share")
+                      if slot in part.exprs]
+        return [node.name for expr in exprs for node in n.walk(expr.node) if isinstance(node, n.RuleRef)]
+
+    def visit(rule_id: str) -> None:
+        if rule_id in done:
+            return
+        if rule_id in visiting:
+            circle = visiting[visiting.index(rule_id):] + [rule_id]
+            rule = rules[rule_id]
+            if rule.section == "payments" and len(circle) == 2:
+                raise TypeCheckError(
+                    f"the split of payment '{rule.group}' refers to its own part '{rule_id}': the part's "
+                    "amount comes from the split, so it cannot decide a share or the base", rule.pos,
+                    hint="base the share on facts or other rules, not on an amount of the same payment")
+            raise TypeCheckError("these rules refer to each other in a circle: " + " → ".join(circle), rule.pos,
+                                 hint="a payment part's amount needs every share and the base of its payment; "
+                                      "break the circle")
+        visiting.append(rule_id)
+        for name in references(rules[rule_id]):
+            visit(name)
+        visiting.pop()
+        done.add(rule_id)
+        order.append(rules[rule_id])
+
+    for rule_id in rules:
+        visit(rule_id)
+    return order

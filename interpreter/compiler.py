@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 from . import nodes as n
 from . import types as t
+from .checker import evaluation_order
 from .errors import EvaluationError
 from .evaluator import NOT_APPLICABLE, describe_value, split_payment
 from .model import Product, Rule
@@ -392,7 +393,7 @@ class _ProductCompiler:
         for group in groups:
             self.splits[group] = f"s{len(self.splits)}"
             self.src.line(f"{self.splits[group]} = None")
-        for rule in dependency_order(self.product):
+        for rule in evaluation_order(self.product.rules):
             self._rule(rule)
         self._assemble()
         return self._build()
@@ -545,41 +546,6 @@ def _roller(calendar) -> Callable[[Any], Any]:
             return tuple(calendar.next_working_day(day) for day in value)
         return calendar.next_working_day(value)
     return roll
-
-
-def dependency_order(product: Product) -> list[Rule]:
-    """The rules ordered so that each comes after every rule it refers to (a payment part after
-    whatever its whole split refers to)."""
-    rules = product.rules
-    done: set[str] = set()
-    visiting: list[str] = []
-    order: list[Rule] = []
-
-    def visit(rule_id: str) -> None:
-        if rule_id in done:
-            return
-        if rule_id in visiting:
-            circle = " → ".join(visiting[visiting.index(rule_id):] + [rule_id])
-            raise EvaluationError(f"rules refer to each other in a circle: {circle}", rules[rule_id].pos,
-                                  hint="a payment part cannot depend on the split it belongs to")
-        visiting.append(rule_id)
-        for name in _references(product, rules[rule_id]):
-            visit(name)
-        visiting.pop()
-        done.add(rule_id)
-        order.append(rules[rule_id])
-
-    for rule_id in rules:
-        visit(rule_id)
-    return order
-
-
-def _references(product: Product, rule: Rule) -> list[str]:
-    exprs = list(rule.exprs.values()) + [edition.expr for edition in rule.editions]
-    if rule.section == "payments":
-        for part in product.payment_groups[rule.group]:
-            exprs += [part.exprs[slot] for slot in ("base", "share") if slot in part.exprs]
-    return [node.name for expr in exprs for node in n.walk(expr.node) if isinstance(node, n.RuleRef)]
 
 
 def compile_product(product: Product, fact_labels: dict[str, str] | None = None) -> CompiledProduct:

@@ -12,8 +12,9 @@ from . import types as t
 from .calendar import WEEKDAYS, Calendar, HolidayRule
 from .cases import convert_facts
 from .catalogue import Catalogue, Fact, Vocabulary, display_path
-from .checker import AS_OF, check_rules
-from .errors import CatalogueError, LookupProblem, Position, RuleSyntaxError, SchemaError, raise_all
+from .checker import AS_OF, check_rules, evaluation_order
+from .errors import (CatalogueError, LookupProblem, Position, RuleSyntaxError, SchemaError, TypeCheckError,
+                     raise_all)
 from .model import SECTIONS, Assumption, Citation, Edition, Expr, Product, Rule
 from .parser import parse, parse_date
 from .splits import check_splits
@@ -229,6 +230,11 @@ class Loader:
         checked, problems = check_rules(vocabulary.fact_types, vocabulary.enums, rules)
         if problems:
             self.errors.extend(problems)
+            return None
+        try:
+            evaluation_order(checked)  # a split that needs its own part's amount can never be evaluated
+        except TypeCheckError as error:
+            self.errors.append(error)
             return None
         edition = card.data["edition"]
         self.errors.extend(check_splits(checked, vocabulary, card.file))

@@ -612,3 +612,22 @@ def test_card_all_type_errors_reported_together(tmp_path, catalogue_root):
     )
     errors = card_errors(tmp_path, catalogue_root, card)
     assert [where(e) for e in errors] == [(11, 24), (14, 10)]
+
+
+def test_a_share_that_needs_an_amount_of_its_own_payment_is_refused_at_load(tmp_path, catalogue_root):
+    # first's share reads second's amount, but second's amount is the price times second's share
+    # after the split, which needs first's share: no order of evaluation exists.
+    card = CARD_HEAD + (
+        "payments:\n"
+        "  fee:\n"
+        "    label: Fee\n"
+        "    base: price\n"
+        "    parts:\n"
+        "      first:\n        label: First\n        share: if second > €100 then 60% else 50%\n"
+        "      second:\n        label: Second\n        share: if price > €100 then 40% else 50%\n"
+    )
+    errors = load_errors(catalogue_with(tmp_path, catalogue_root, {"T-1.yaml": card}))
+    assert [error.message for error in errors] == [
+        "the split of payment 'fee' refers to its own part 'second': the part's amount comes from the split, "
+        "so it cannot decide a share or the base"]
+    assert errors[0].position.line == 16  # the part 'second'
