@@ -69,9 +69,22 @@ _DUTCH_UNITS = {"dagen": "days", "dag": "days", "kalenderdagen": "days", "werkda
 
 @lru_cache(maxsize=1)
 def lark_parser() -> Lark:
-    """The LALR parser, built once per process."""
+    """The LALR parser, built once per process (and its tables kept in the catalogue cache folder:
+    Lark checks that they belong to this grammar and these options, and rebuilds them if not)."""
     return Lark(GRAMMAR_FILE.read_text(encoding="utf-8"), parser="lalr",
-                propagate_positions=True, maybe_placeholders=True)
+                propagate_positions=True, maybe_placeholders=True, cache=_tables_file() or False)
+
+
+def _tables_file() -> str | None:
+    from .cache import cache_dir
+    folder = cache_dir()
+    if folder is None:
+        return None
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return str(folder / "lark-tables.pickle")
 
 
 def parse(text: str, locate: Locate) -> n.Node:
