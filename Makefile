@@ -22,6 +22,9 @@ demo: $(STAMP)
 	$(BIN)/catalogue list
 	$(BIN)/catalogue evaluate 12XR examples/12XR-case.yaml --format text
 	$(BIN)/catalogue evaluate LEON-3 examples/LEON-3-case.yaml --format text
+	$(BIN)/catalogue batch 12XR examples/12XR-cases.csv --out results/12XR.csv
+	$(BIN)/catalogue batch 12XR examples/12XR-cases.csv --out results/12XR-due.csv --due-within 45 --as-of 2016-05-01
+	@cat results/12XR-due.csv
 	$(BIN)/catalogue sheets --out sheets/html --format html
 	$(BIN)/catalogue sheets --out sheets/md --format md
 	@echo "Product sheets: open sheets/html/index.html (Markdown in sheets/md/)"
@@ -39,4 +42,4 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/bench.py --cases $(BENCH_CASES) $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis sheets
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis sheets results
