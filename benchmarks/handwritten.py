@@ -27,6 +27,7 @@ DAY = dt.timedelta(days=1)
 NONE = ()
 
 # -- plain date helpers ----------------------------------------------------------------------------------
+# Written out here rather than imported from interpreter.values: the baseline uses no engine code.
 
 _DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
