@@ -39,6 +39,9 @@ RUNTIME = {
 }
 
 ARITHMETIC, EVERY = "arithmetic", "every"
+# The operators the grammar has; anything else in a tree would be a bug, and never reaches the source.
+COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
+ARITHMETIC_OPERATORS = ("+", "-", "*", "/")
 LITERALS = (n.NumberLit, n.MoneyLit, n.PercentLit, n.DateLit, n.DurationLit, n.TextLit, n.BoolLit, n.SetLit,
             n.EnumLit)
 
@@ -236,7 +239,8 @@ class _ExpressionCompiler:
         return self._strict(node, (node.operand,), lambda a: f"not {a}", inline=True)
 
     def _Compare(self, node):
-        return self._strict(node, (node.left, node.right), lambda a, b: f"{a} {node.op} {b}", inline=True)
+        op = _operator(node.op, COMPARISONS)
+        return self._strict(node, (node.left, node.right), lambda a, b: f"{a} {op} {b}", inline=True)
 
     def _Member(self, node):
         word = "not in" if node.negated else "in"
@@ -249,7 +253,7 @@ class _ExpressionCompiler:
 
     def _arithmetic(self, node: n.Arithmetic, a: str, b: str) -> str:
         """Python for one arithmetic operation, chosen by the operand types as Evaluation._compute does."""
-        op, lt, rt, result = node.op, node.left.type, node.right.type, node.type
+        op, lt, rt, result = _operator(node.op, ARITHMETIC_OPERATORS), node.left.type, node.right.type, node.type
         if lt == t.DATE and rt == t.DATE:
             return f"Decimal(({a} - {b}).days)"
         if result == t.DURATION:
@@ -359,6 +363,12 @@ class _ExpressionCompiler:
             else:
                 self.src.line(f"{result} = {right}")
         return result, right_open
+
+
+def _operator(op: str, allowed: tuple[str, ...]) -> str:
+    if op not in allowed:
+        raise ValueError(f"the compiler does not know the operator {op!r}")
+    return op
 
 
 def _text_of(value: Any, type_: t.Type) -> str:
