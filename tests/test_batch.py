@@ -649,3 +649,18 @@ def outcome(compute):
         return "value", compute()
     except Exception as error:  # noqa: BLE001 - the comparison is the point
         return "error", type(error).__name__, getattr(error, "message", str(error)), getattr(error, "hint", None)
+
+
+def test_the_demo_caseload_gives_the_signalling_list_of_make_demo(tmp_path):
+    # 12XR: "Het Re-integratieplan moet binnen maximaal 56 kalenderdagen zijn ingediend, nadat de klant
+    # door UWV is aangemeld." As of 2016-05-01 with 45 days ahead (up to 2016-06-15), by hand:
+    # case-1 (2016-04-01) and case-3 (2016-04-11) submitted their plans; case-2 2016-04-04 + 56 = 2016-05-30
+    # (29 days left); case-4 2016-04-18 + 56 = 2016-06-13 (43 days left); case-5 2016-05-02 + 56 = 2016-06-27
+    # lies after the window.
+    caseload = Path(__file__).resolve().parent.parent / "examples" / "12XR-cases.csv"
+    out = tmp_path / "due.csv"
+    result = invoke("batch", "12XR", caseload, "--out", out, "--due-within", "45", "--as-of", "2016-05-01")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [(r["id"], r["deadline"], r["date"], r["days_left"]) for r in rows] == [
+        ("case-2", "plan_due", "2016-05-30", "29"), ("case-4", "plan_due", "2016-06-13", "43")]

@@ -72,7 +72,7 @@ def kind_of(path: Path) -> str | None:
 
 
 BUNDLED_FILES = [p for p in sorted(BUNDLED.rglob("*.yaml")) if kind_of(p)]
-EXAMPLES = sorted((REPO / "examples").glob("*.*"))
+EXAMPLES = sorted((REPO / "examples").glob("*-case.*"))  # case files; the .csv caseload is for batch
 
 
 # -- writing ------------------------------------------------------------------------------------------
