@@ -22,6 +22,7 @@ demo: $(STAMP)
 	$(BIN)/catalogue list
 	$(BIN)/catalogue evaluate 12XR examples/12XR-case.yaml --format text
 	$(BIN)/catalogue evaluate LEON-3 examples/LEON-3-case.yaml --format text
+	mkdir -p results
 	$(BIN)/catalogue batch 12XR examples/12XR-cases.csv --out results/12XR.csv
 	$(BIN)/catalogue batch 12XR examples/12XR-cases.csv --out results/12XR-due.csv --due-within 45 --as-of 2016-05-01
 	@cat results/12XR-due.csv
