@@ -13,7 +13,7 @@ from .calendar import WEEKDAYS, Calendar, HolidayRule
 from .cases import convert_facts
 from .catalogue import Catalogue, Fact, Vocabulary, display_path
 from .checker import AS_OF, check_rules, evaluation_order
-from .errors import (CatalogueError, LookupProblem, Position, RuleSyntaxError, SchemaError, TypeCheckError,
+from .errors import (CatalogueError, Position, RuleSyntaxError, SchemaError, TypeCheckError,
                      raise_all)
 from .model import SECTIONS, Assumption, Citation, Edition, Expr, Product, Rule
 from .parser import parse, parse_date
