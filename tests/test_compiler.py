@@ -312,3 +312,101 @@ def test_the_command_line_gives_the_same_json_on_both_backends():
     assert registered.isoformat() in case.read_text(encoding="utf-8")
     bad = invoke("--backend", "fast", "evaluate", "12XR", case)
     assert bad.exit_code == 2 and "fast" in bad.output
+
+
+# -- a card with every kind of rule, on generated cases ---------------------------------------
+
+EVERY_KIND = CARD_HEAD + """\
+parameters:
+  cap:
+    label: Cap
+    value:
+      2015-01-01: €4000
+      2017-01-01: €4500
+    valid_until: 2018-12-31
+  lead:
+    label: Lead time
+    value: 10 working days
+values:
+  intake_by:
+    label: Intake by
+    when: benefit in {WGA, ZW}
+    value: intake_on ?? (registered_on + lead)
+  capped:
+    label: Capped price
+    value: min(price, cap)
+  effort_later:
+    label: Effort amount plus a bonus
+    value: effort + €100
+  closing:
+    label: Closing
+    when: intake_by > registered_on + 5 days
+    value: if hard_to_place then intake_by + 3 months else intake_by + 1 year
+deadlines:
+  plan_due:
+    label: Plan
+    when: not full_pay
+    due: registered_on + 56 days
+    met_by: plan_submitted_on
+    roll: next_working_day
+  work_due:
+    label: Work
+    due: if phases == {orientation, mediation} then registered_on + 26 weeks else registered_on + 104 weeks
+    met_by: work_resumed_on ?? final_report_on
+reports:
+  progress:
+    label: Progress
+    when: started_on < ended_on ?? true
+    date: every 3 months from started_on until ended_on ?? (started_on + 1 year)
+    roll: next_working_day
+payments:
+  fee:
+    label: Fee
+    when: price > €0
+    base: capped
+    parts:
+      effort:
+        label: Effort
+        share: if hard_to_place then 80% else 60%
+        on: plan_approved_on
+      result:
+        label: Result
+        share: if hard_to_place then 20% else 40%
+        on: work_resumed_on
+checks:
+  within_cap:
+    label: Within the cap
+    test: price <= cap
+    message: Too expensive
+  closing_after_intake:
+    label: Closing after intake
+    test: closing >= intake_by
+"""
+
+
+@pytest.fixture(scope="module")
+def every_kind_engine(tmp_path_factory):
+    from interpreter.catalogue import BUNDLED
+    return Engine(catalogue_with(tmp_path_factory.mktemp("every-kind"), BUNDLED, {"T-1.yaml": EVERY_KIND}))
+
+
+def test_the_card_with_every_kind_of_rule_computes_what_it_says(every_kind_engine):
+    facts = every_kind_engine.facts({"registered_on": "2016-04-01", "benefit": "WGA", "price": 5000,
+                                     "hard_to_place": False, "full_pay": False, "started_on": "2016-04-01",
+                                     "ended_on": "2016-12-01"})
+    out = outcome(every_kind_engine, "T-1", facts, dt.date(2016, 4, 1), "compiled")
+    # 10 working days after Friday 2016-04-01: 2016-04-15; the cap in 2016 is € 4000 (edition 2015-01-01).
+    assert out["values"]["intake_by"] == "2016-04-15" and out["values"]["capped"] == "4000.00"
+    # 2016-04-01 + 56 days = Friday 2016-05-27, a working day: no roll. 60% of € 4000 = € 2400, + € 100.
+    assert out["deadlines"][0]["date"] == "2016-05-27" and out["values"]["effort_later"] == "2500.00"
+    # Every 3 months from 2016-04-01 before 2016-12-01: 07-01 (Friday), 10-01 (a Saturday, rolled to 10-03).
+    assert [r["date"] for r in out["reports"]] == ["2016-07-01", "2016-10-03"]
+    assert same_on_both(every_kind_engine, "T-1", facts, dt.date(2016, 4, 1)) is None
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_every_kind_of_rule_gives_identical_results_on_generated_cases(every_kind_engine, data):
+    facts = data.draw(cases(every_kind_engine))
+    as_of = data.draw(st.one_of(st.none(), DAYS))
+    same_on_both(every_kind_engine, "T-1", facts, as_of)
