@@ -46,18 +46,16 @@ LITERALS = (n.NumberLit, n.MoneyLit, n.PercentLit, n.DateLit, n.DurationLit, n.T
             n.EnumLit)
 
 
-class CompiledProduct:
-    """A product compiled to Python: call it with typed facts and a reference date to get a Result."""
+class _Compiled:
+    """Generated code and the table that maps its risky lines back to the card's expressions."""
 
-    def __init__(self, product: Product, function: Callable, origins: dict[int, tuple[n.Node, str]],
-                 filename: str, source: str):
-        self.product = product
+    def __init__(self, function: Callable, origins: dict[int, tuple[n.Node, str]], filename: str, source: str):
         self.source = source  # kept for reading and debugging; never executed again
         self._function = function
         self._origins = origins
         self._filename = filename
 
-    def __call__(self, facts: dict[str, Any], as_of: dt.date) -> Result:
+    def __call__(self, facts: dict[str, Any], as_of: dt.date) -> Any:
         try:
             return self._function(facts, as_of)
         except (ArithmeticError, ValueError) as error:
@@ -76,6 +74,18 @@ class CompiledProduct:
             trace = trace.tb_next
         node, kind = self._origins.get(line, (None, None))
         return runtime_error(node, kind, error)
+
+
+class CompiledProduct(_Compiled):
+    """A product compiled to Python: call it with typed facts and a reference date to get a Result."""
+
+    def __init__(self, product: Product, *compiled):
+        super().__init__(*compiled)
+        self.product = product
+
+
+class CompiledExpression(_Compiled):
+    """One checked expression over facts, compiled: call it with typed facts and a reference date."""
 
 
 def runtime_error(node: n.Node | None, kind: str | None, error: Exception) -> EvaluationError | None:
@@ -561,24 +571,6 @@ def _roller(calendar) -> Callable[[Any], Any]:
 def compile_product(product: Product, fact_labels: dict[str, str] | None = None) -> CompiledProduct:
     """Compile every rule of a checked product into one function: (facts, as_of) -> Result."""
     return _ProductCompiler(product, fact_labels or {}).compile()
-
-
-class CompiledExpression:
-    """One checked expression over facts, compiled: call it with typed facts and a reference date."""
-
-    def __init__(self, function: Callable, origins: dict, filename: str, source: str):
-        self.source = source
-        self._function = function
-        self._errors = CompiledProduct(None, function, origins, filename, source)  # shares the error mapping
-
-    def __call__(self, facts: dict[str, Any], as_of: dt.date) -> Any:
-        try:
-            return self._function(facts, as_of)
-        except (ArithmeticError, ValueError) as error:
-            located = self._errors._locate(error)
-            if located is None:
-                raise
-            raise located from None
 
 
 def compile_expression(node: n.Node, calendar) -> CompiledExpression:
