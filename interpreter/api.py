@@ -29,8 +29,7 @@ class Engine:
     """
 
     def __init__(self, catalogue: Path | str | Catalogue | None = None, backend: str = "compiled"):
-        if backend not in BACKENDS:
-            raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+        _check_backend(backend)
         self.catalogue = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
         self.backend = backend
         self._compiled: dict[int, CompiledProduct] = {}  # by id() of a product the catalogue keeps alive
@@ -69,13 +68,20 @@ class Engine:
 
         The trace (`explain`) always comes from the reference evaluator.
         """
+        backend = _check_backend(backend or self.backend)
         facts = dict(facts) if typed else self.facts(facts)
         day = self.reference_date(facts, as_of)
         product = self.catalogue.product(code, day)
-        if explain or (backend or self.backend) == "reference":
+        if explain or backend == "reference":
             result = evaluate(product, facts, day, explain=explain,
                               fact_labels=self.catalogue.vocabulary.fact_labels)
         else:
             result = self.compiled(product)(facts, day)
         result.receipt = self.receipt
         return result
+
+
+def _check_backend(backend: str) -> str:
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    return backend

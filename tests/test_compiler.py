@@ -289,9 +289,11 @@ def test_the_compiled_backend_is_the_default_and_explain_uses_the_reference(engi
     assert not engine.evaluate("12XR", {"registered_on": "2016-04-01"}).trace
 
 
-def test_an_unknown_backend_is_refused():
+def test_an_unknown_backend_is_refused(engine):
     with pytest.raises(ValueError, match="unknown backend"):
         Engine(backend="fast")
+    with pytest.raises(ValueError, match="unknown backend 'fast'; choose one of compiled, reference"):
+        engine.evaluate("12XR", {}, backend="fast")
 
 
 def test_the_command_line_gives_the_same_json_on_both_backends():
