@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterator, NamedTuple
 
 from . import types as t
-from .cases import _MONEY, convert_facts, convert_value
+from .cases import MONEY_TEXT, convert_facts, convert_value
 from .errors import CaseError, CatalogueError, ErrorList, Position, raise_all
 from .evaluator import describe_value
 from .results import Result, to_json
@@ -367,7 +367,7 @@ def cell_converter(fact, vocabulary) -> Callable[[str], Any]:
         return _date_converter(slow)
     if type_ == t.MONEY:
         def money(cell):
-            match = _MONEY.fullmatch(cell)
+            match = MONEY_TEXT.fullmatch(cell)
             return Decimal(match.group(1)) if match else slow(cell)
         return money
     if type_ == t.BOOL:

@@ -44,9 +44,10 @@ class Calendar:
     weekend: tuple[int, ...]
     rules: tuple[HolidayRule, ...]
     file: str = ""
-    # Per year, filled on first use: the holidays (key: year) and the sorted ones on weekdays (key:
-    # ("weekdays", year)). Plain dict lookups are what make counting working days cheap.
+    # Per year, filled on first use: the holidays, and the sorted ones outside the weekend. Plain dict
+    # lookups are what make counting working days cheap.
     _years: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
+    _weekday_years: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
     def _table(self, year: int) -> dict[dt.date, str]:
         table = self._years.get(year)
@@ -123,10 +124,9 @@ class Calendar:
         return count
 
     def _weekday_holidays(self, year: int) -> list[dt.date]:
-        key = ("weekdays", year)
-        days = self._years.get(key)
+        days = self._weekday_years.get(year)
         if days is None:
-            days = self._years[key] = sorted(d for d in self._table(year) if d.weekday() not in self.weekend)
+            days = self._weekday_years[year] = sorted(d for d in self._table(year) if d.weekday() not in self.weekend)
         return days
 
 

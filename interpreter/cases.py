@@ -14,7 +14,8 @@ from .parser import UNITS, parse_date
 from .values import Duration
 from .yamlsource import Document, load_file, load_text
 
-_MONEY = re.compile(r"€?\s*(-?\d+(\.\d+)?)")
+# An amount as a case writes it: 4000, 4000.00, €4000 (batch reads CSV cells with it too).
+MONEY_TEXT = re.compile(r"€?\s*(-?\d+(\.\d+)?)")
 _PERCENT = re.compile(r"(-?\d+(\.\d+)?)\s*%")
 _DURATION = re.compile(r"(\d+)\s+(working\s+days?|days?|weeks?|months?|years?)")
 
@@ -88,7 +89,7 @@ def convert_value(raw: Any, type_: t.Type, name: str, where: Position, document,
             raise wrong()
         if isinstance(raw, (int, Decimal)):
             return Decimal(raw)
-        match = _MONEY.fullmatch(str(raw).strip()) if type_ == t.MONEY else None
+        match = MONEY_TEXT.fullmatch(str(raw).strip()) if type_ == t.MONEY else None
         if match:
             return Decimal(match.group(1))
         try:

@@ -12,27 +12,25 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from contextlib import contextmanager
-from decimal import ROUND_HALF_UP, Decimal, DivisionByZero, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable
 
 from . import nodes as n
 from . import types as t
 from .checker import evaluation_order
 from .errors import EvaluationError
-from .evaluator import NOT_APPLICABLE, describe_value, split_payment
+from .evaluator import (ARITHMETIC_ERRORS, arithmetic_error, no_value, not_applicable, split_payment,
+                        text_of)
 from .model import Product, Rule
-from .printer import to_text
 from .results import (Result, check_result, deadline_result, payment_result, payment_trigger, report_results,
                       value_type)
-from .values import HUNDRED, Duration, Open, add_duration, add_months, merge_open, recurring
+from .values import CENT, HUNDRED, NOTHING_MISSING, Duration, Open, add_duration, add_months, merge_open, recurring
 
-CENT = Decimal("0.01")
-EMPTY = Open()
 
 # Names every generated function may use; chosen here, never taken from a card.
 RUNTIME = {
     "Open": Open, "merge_open": merge_open, "Decimal": Decimal, "CENT": CENT, "ONE": Decimal(1),
-    "HALF_UP": ROUND_HALF_UP, "HUNDRED": HUNDRED, "EMPTY": EMPTY, "add_months": add_months,
+    "HALF_UP": ROUND_HALF_UP, "HUNDRED": HUNDRED, "EMPTY": NOTHING_MISSING, "add_months": add_months,
     "add_duration": add_duration, "recurring": recurring, "split_payment": split_payment,
     "Result": Result, "deadline_result": deadline_result, "payment_result": payment_result,
     "report_results": report_results, "check_result": check_result,
@@ -90,11 +88,8 @@ class CompiledExpression(_Compiled):
 
 def runtime_error(node: n.Node | None, kind: str | None, error: Exception) -> EvaluationError | None:
     """The evaluator's message for an operation that failed; None when the evaluator lets it through."""
-    if kind == ARITHMETIC:
-        if isinstance(error, (DivisionByZero, InvalidOperation, ZeroDivisionError)):
-            return EvaluationError(f"division by zero in '{to_text(node)}'", node.pos)
-        if isinstance(error, (ValueError, OverflowError)):
-            return EvaluationError(f"cannot compute '{to_text(node)}': {error}", node.pos)
+    if kind == ARITHMETIC and isinstance(error, ARITHMETIC_ERRORS):
+        return arithmetic_error(node, error)
     if kind == EVERY and isinstance(error, ValueError):
         return EvaluationError(str(error), node.pos)
     return None
@@ -132,7 +127,7 @@ class _ExpressionCompiler:
         self.namespace: dict[str, Any] = dict(RUNTIME)
         self.namespace.update({
             "calendar": calendar, "shift_working_days": calendar.shift_working_days,
-            "next_working_day": calendar.next_working_day, "text_of": _text_of,
+            "next_working_day": calendar.next_working_day, "text_of": text_of,
         })
         self.facts: dict[str, str] = {}
         self.rule_vars = rule_vars or {}
@@ -381,15 +376,6 @@ def _operator(op: str, allowed: tuple[str, ...]) -> str:
     return op
 
 
-def _text_of(value: Any, type_: t.Type) -> str:
-    shown = describe_value(value, type_)
-    return ("true" if shown else "false") if isinstance(shown, bool) else str(shown)
-
-
-def _no_value(rule_id: str, as_of: dt.date) -> Open:
-    return Open(reasons=(f"no value of {rule_id} is valid on {as_of.isoformat()}",))
-
-
 class _ProductCompiler:
     """Lays out a product's rules as one function: rule values in dependency order, then the Result."""
 
@@ -398,7 +384,7 @@ class _ProductCompiler:
         self.labels = fact_labels
         self.index = {rule_id: i for i, rule_id in enumerate(product.rules)}
         self.x = _ExpressionCompiler(product.calendar, {rule_id: f"r{i}" for rule_id, i in self.index.items()})
-        self.x.namespace["no_value"] = _no_value
+        self.x.namespace["no_value"] = no_value
         self.x.namespace["roll"] = _roller(product.calendar)
         self.src = self.x.src
         self.splits: dict[str, str] = {}
@@ -430,7 +416,7 @@ class _ProductCompiler:
         with src.block(f"if w{i} is True:"):
             self._value(rule, i)
         with src.block(f"elif w{i} is False:"):
-            src.line(f"r{i} = {self.x.const(Open(reasons=(f'{rule.id} {NOT_APPLICABLE}',)))}")
+            src.line(f"r{i} = {self.x.const(not_applicable(rule.id))}")
         with src.block("else:"):
             src.line(f"r{i} = w{i}")
             if rule.section == "deadlines":

@@ -63,7 +63,7 @@ class Evaluation:
             return self._cache[key]
         applies = self.applies(rule)
         if applies is False:
-            value = Open(reasons=(f"{rule.id} {NOT_APPLICABLE}",))
+            value = not_applicable(rule.id)
         elif isinstance(applies, Open):
             value = applies
         elif rule.section == "parameters":
@@ -89,7 +89,7 @@ class Evaluation:
                 if key not in self._cache:
                     self._cache[key] = self._traced(rule, "value", edition.expr)
                 return self._cache[key]
-        return Open(reasons=(f"no value of {rule.id} is valid on {self.as_of.isoformat()}",))
+        return no_value(rule.id, self.as_of)
 
     def rolled(self, rule: Rule, value: Any) -> Any:
         """Apply the rule's roll to the next working day, if it declares one."""
@@ -186,10 +186,8 @@ class Evaluation:
             return merge_open(left, right)
         try:
             return self._compute(node, left, right)
-        except (DivisionByZero, InvalidOperation, ZeroDivisionError):
-            raise EvaluationError(f"division by zero in '{to_text(node)}'", node.pos) from None
-        except (ValueError, OverflowError) as error:
-            raise EvaluationError(f"cannot compute '{to_text(node)}': {error}", node.pos) from None
+        except ARITHMETIC_ERRORS as error:
+            raise arithmetic_error(node, error) from None
 
     def _compute(self, node, left, right):
         op, lt, rt, result = node.op, node.left.type, node.right.type, node.type
@@ -292,8 +290,7 @@ class Evaluation:
         if node.function == "round":
             return to_cents(args[0]) if node.type == t.MONEY else args[0].quantize(Decimal(1), ROUND_HALF_UP)
         if node.function == "text":
-            shown = describe_value(args[0], node.args[0].type)
-            return ("true" if shown else "false") if isinstance(shown, bool) else str(shown)
+            return text_of(args[0], node.args[0].type)
         day = self.calendar.next_working_day(args[0])
         if day != args[0]:
             self._note(f"{args[0].isoformat()} is not a working day: next working day is {day.isoformat()}")
@@ -307,6 +304,34 @@ class Evaluation:
             return tuple(recurring(start, step, until, self.calendar))
         except ValueError as error:
             raise EvaluationError(str(error), node.pos) from None
+
+
+# Shared with interpreter.compiler, so that both backends say the same thing.
+
+def not_applicable(rule_id: str) -> Open:
+    """What a reference to a rule whose `when` is false yields."""
+    return Open(reasons=(f"{rule_id} {NOT_APPLICABLE}",))
+
+
+def no_value(rule_id: str, as_of: dt.date) -> Open:
+    """What a parameter yields when none of its editions is valid on the reference date."""
+    return Open(reasons=(f"no value of {rule_id} is valid on {as_of.isoformat()}",))
+
+
+def text_of(value: Any, type_: t.Type) -> str:
+    """text(x): any single value written as text."""
+    shown = describe_value(value, type_)
+    return ("true" if shown else "false") if isinstance(shown, bool) else str(shown)
+
+
+# What an arithmetic operation can raise on well-typed operands (division by zero, dates out of range).
+ARITHMETIC_ERRORS = (DivisionByZero, InvalidOperation, ZeroDivisionError, ValueError, OverflowError)
+
+
+def arithmetic_error(node: n.Node, error: Exception) -> EvaluationError:
+    if isinstance(error, (DivisionByZero, InvalidOperation, ZeroDivisionError)):
+        return EvaluationError(f"division by zero in '{to_text(node)}'", node.pos)
+    return EvaluationError(f"cannot compute '{to_text(node)}': {error}", node.pos)
 
 
 def split_payment(group: str, parts, base: Any, shares) -> tuple[Any, ...]:

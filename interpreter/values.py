@@ -80,21 +80,14 @@ def percent_of(amount: Decimal, percent: Decimal) -> Decimal:
 def add_duration(day: dt.date, duration: Duration, calendar: Calendar, sign: int = 1) -> tuple[dt.date, str | None]:
     """`day` plus (or minus) a duration; the second item explains anything surprising, for the trace."""
     amount = duration.amount * sign
-    if duration.unit == "days":
-        return day + dt.timedelta(days=amount), None
-    if duration.unit == "weeks":
-        return day + dt.timedelta(weeks=amount), None
-    if duration.unit == "working_days":
+    if duration.unit == "working_days":  # walked day by day: the skipped holidays go into the note
         result, skipped = calendar.add_working_days(day, amount)
         named = [f"{d.isoformat()} ({calendar.holiday_name(d)})" for d in skipped if calendar.holiday_name(d)]
         note = f"skipped holidays of calendar {calendar.name}: {', '.join(named)}" if named else None
         return result, note
-    if duration.unit not in ("months", "years"):
-        raise ValueError(f"unknown unit of time '{duration.unit}'")
-    months = amount * (12 if duration.unit == "years" else 1)
-    result = add_months(day, months)
+    result = _shifter(duration.unit, calendar)(day, amount)
     note = None
-    if result.day != day.day:
+    if duration.unit in ("months", "years") and result.day != day.day:
         note = (f"{day.isoformat()} {'+' if sign > 0 else '-'} {duration} has no day {day.day} in "
                 f"{MONTHS[result.month - 1]} {result.year}: clamped to the month's last day, {result.isoformat()}")
     return result, note
