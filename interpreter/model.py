@@ -111,6 +111,10 @@ class Product:
     pos: Position | None = None
     example_facts: dict[str, Any] | None = None  # typed facts of the sheet's worked example
     example_as_of: dt.date | None = None
+    example_rules_on: dt.date | None = None
+    # The date fact whose value picks the edition and the effective-dated values of a case (its
+    # family declares it); a case keeps the rules of that day for its whole life.
+    reference_fact: str | None = None
 
     @cached_property
     def payment_groups(self) -> dict[str, list[Rule]]:

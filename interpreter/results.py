@@ -63,7 +63,8 @@ class Result:
     product: str
     title: str
     edition: str
-    as_of: dt.date
+    as_of: dt.date  # the day statuses are judged on
+    rules_on: dt.date  # the day whose rules apply: it chose the edition and the effective-dated values
     deadlines: list[DeadlineResult] = field(default_factory=list)
     payments: list[PaymentResult] = field(default_factory=list)
     reports: list[ReportResult] = field(default_factory=list)
@@ -92,10 +93,12 @@ def _missing(value: Any) -> tuple[str, ...]:
 
 
 def evaluate(product: Product, facts: dict[str, Any], as_of: dt.date, *, explain: bool = False,
-             fact_labels: dict[str, str] | None = None) -> Result:
-    """Evaluate every rule of a product for one case."""
-    run = Evaluation(product, facts, as_of, explain=explain)
-    result = Result(product=product.code, title=product.title, edition=product.edition, as_of=as_of)
+             fact_labels: dict[str, str] | None = None, rules_on: dt.date | None = None) -> Result:
+    """Evaluate every rule of a product for one case: its rules as on `rules_on` (default `as_of`),
+    its statuses as on `as_of`."""
+    run = Evaluation(product, facts, as_of, explain=explain, rules_on=rules_on)
+    result = Result(product=product.code, title=product.title, edition=product.edition, as_of=as_of,
+                    rules_on=run.rules_on)
     labels = fact_labels or {}
     for rule in product.rules.values():
         applies = run.applies(rule)
@@ -206,6 +209,7 @@ def to_json(result: Result, explain: bool = False) -> dict:
     out = {
         "product": result.product,
         "edition": result.edition,
+        "rules_on": result.rules_on.isoformat(),
         "as_of": result.as_of.isoformat(),
         "deadlines": [{"id": d.id, "label": d.label, "date": _date(d.date), "status": d.status,
                        "missing": list(d.missing), "source": d.source, "done_on": _date(d.done_on)}
@@ -240,7 +244,8 @@ def _shown(value: Any) -> str:
 
 def to_text(result: Result, explain: bool = False) -> str:
     """The same result for a person reading a terminal."""
-    lines = [f"{result.product} — {result.title}", f"edition: {result.edition}; as of {result.as_of.isoformat()}", ""]
+    lines = [f"{result.product} — {result.title}",
+             f"edition: {result.edition}; rules on {result.rules_on.isoformat()}; as of {result.as_of.isoformat()}", ""]
     if result.deadlines:
         lines.append("Deadlines")
         for d in result.deadlines:

@@ -41,6 +41,7 @@ def _expr(required: bool = False) -> dict:
 
 TEXT = {"type": "string", "empty": False}
 DATE = {"type": "scalar"}
+REQUIRED_DATE = {**DATE, "required": True}
 
 CITATION = {"type": "dict", "schema": {
     "document": {**TEXT},
@@ -103,7 +104,8 @@ CARD = {
     "description": DESCRIPTION,
     "assumptions": ASSUMPTIONS,
     # The worked example of the product sheet: a case evaluated by the interpreter.
-    "example": {"type": "dict", "schema": {"as_of": DATE, "facts": {"type": "dict", "required": True}}},
+    "example": {"type": "dict", "schema": {"as_of": REQUIRED_DATE, "rules_on": DATE,
+                                           "facts": {"type": "dict", "required": True}}},
     **RULE_SECTIONS,
 }
 
@@ -111,6 +113,8 @@ FAMILY = {
     "family": {**TEXT, "required": True, "regex": r"[a-z][a-z0-9_-]*"},
     "title": {**TEXT, "required": True},
     "extends": TEXT,
+    # The date fact whose rules apply to a case (its edition, its effective-dated values).
+    "reference_fact": {**TEXT, "regex": RULE_ID},
     "source": {**CITATION, "required": True},
     "calendar": TEXT,
     "assumptions": ASSUMPTIONS,
@@ -161,7 +165,8 @@ TEST_FILE = {
     "cases": {"type": "list", "required": True, "schema": {"type": "dict", "schema": {
         "name": {**TEXT, "required": True},
         "source": TEXT,
-        "as_of": DATE,
+        "as_of": REQUIRED_DATE,
+        "rules_on": DATE,
         "facts": {"type": "dict", "required": True},
         "expect": {"type": "dict", "required": True, "schema": {
             "deadlines": {"type": "dict"}, "payments": {"type": "dict"}, "reports": {"type": "dict"},

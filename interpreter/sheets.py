@@ -308,7 +308,12 @@ class _Builder:
     # -- tables -----------------------------------------------------------------------------------
 
     def reference_day(self, product: Product) -> dt.date:
-        return product.example_as_of or product.valid_from or dt.date.today()
+        """The day whose rules the sheet shows: that of its worked example, else the edition's first day."""
+        facts = product.example_facts or {}
+        day = product.example_rules_on or facts.get(product.reference_fact or "")
+        if day is not None and product.valid_on(day):
+            return day
+        return product.valid_from or product.example_as_of or dt.date.today()
 
     def tables(self, product: Product) -> list[dict[str, Any]]:
         tables = []
@@ -439,12 +444,14 @@ class _Builder:
         if product.example_facts is None:
             return None
         facts = product.example_facts
-        result = self.engine.evaluate(product.code, facts, as_of=product.example_as_of, typed=True)
-        if result.edition != product.edition or not product.valid_on(result.as_of):
+        result = self.engine.evaluate(product.code, facts, as_of=product.example_as_of,
+                                      rules_on=product.example_rules_on, typed=True)
+        if result.edition != product.edition or not product.valid_on(result.rules_on):
             raise SheetError(
-                f"the worked example of {product.code} is evaluated on {result.as_of.isoformat()}, outside the "
-                f"edition '{product.edition}'", product.pos or Position(product.file, 1, 1),
-                hint="give the example an as_of (or a registered_on) inside the edition's validity")
+                f"the worked example of {product.code} follows the rules of {result.rules_on.isoformat()}, outside "
+                f"the edition '{product.edition}'", product.pos or Position(product.file, 1, 1),
+                hint="give the example a rules_on (or a reference fact such as registered_on) inside the "
+                     "edition's validity")
         labels = self.vocabulary.fact_labels
         rules = product.rules
 
@@ -506,6 +513,7 @@ class _Builder:
                           for key in result.not_applicable]
         return {
             "as_of": date_text(result.as_of),
+            "rules_on": date_text(result.rules_on),
             "edition": result.edition,
             "facts": fact_rows,
             "deadlines": deadlines,

@@ -120,7 +120,7 @@ def test_deadline_status(tmp_path, facts, as_of, status):
 def test_roll_moves_a_deadline_to_the_next_working_day_and_says_so(tmp_path):
     engine = make_engine(tmp_path, DEADLINE_CARD)
     # 2016-04-29 (Friday) + 1 day = Saturday 30 April → Monday 2 May 2016.
-    result = engine.evaluate("T-1", {"registered_on": "2016-04-29"}, explain=True)
+    result = engine.evaluate("T-1", {"registered_on": "2016-04-29"}, as_of=dt.date(2016, 4, 29), explain=True)
     rolled = next(d for d in result.deadlines if d.id == "rolled")
     assert rolled.date == dt.date(2016, 5, 2)
     assert any("rolled to 2016-05-02" in entry.get("note", "") for entry in result.trace)
@@ -188,9 +188,10 @@ def test_rule_with_false_when_is_left_out(tmp_path):
         values:
           x: {label: x, value: "registered_on + 30 months", when: "benefit == Wajong"}
         """)
-    wga = to_json(engine.evaluate("T-1", {"registered_on": "2016-04-01", "benefit": "WGA"}))
+    wga = to_json(engine.evaluate("T-1", {"registered_on": "2016-04-01", "benefit": "WGA"}, as_of=dt.date(2016, 6, 1)))
     assert "x" not in wga["values"] and wga["not_applicable"] == ["x"]
-    wajong = to_json(engine.evaluate("T-1", {"registered_on": "2016-04-01", "benefit": "Wajong"}))
+    wajong = to_json(engine.evaluate("T-1", {"registered_on": "2016-04-01", "benefit": "Wajong"},
+                                     as_of=dt.date(2016, 6, 1)))
     assert wajong["values"]["x"] == "2018-10-01"   # 2016-04-01 + 30 months
 
 

@@ -324,9 +324,13 @@ def test_worked_example_equals_catalogue_evaluate(proef, fmt, request):
             continue
         raw = read(folder / f"{code}.{fmt}")
         text = page_text(raw) if fmt == "html" else md_text(raw)
-        result = proef.evaluate(code, product.example_facts, as_of=product.example_as_of, typed=True)
+        result = proef.evaluate(code, product.example_facts, as_of=product.example_as_of,
+                                rules_on=product.example_rules_on, typed=True)
         data = to_json(result)
-        assert date_text(dt.date.fromisoformat(data["as_of"])) in text
+        # both dates, with the edition they chose
+        rules_on, as_of = (date_text(dt.date.fromisoformat(data[key])) for key in ("rules_on", "as_of"))
+        shown = f"Regels van: {rules_on} (editie {data['edition']}); peildatum van de termijnen: {as_of}"
+        assert shown in text.replace("**", "")
         for deadline in data["deadlines"]:
             if deadline["date"]:
                 assert date_text(dt.date.fromisoformat(deadline["date"])) in text
