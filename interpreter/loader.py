@@ -149,11 +149,21 @@ class Loader:
                 else:
                     self.errors.append(SchemaError("a holiday needs 'date: MM-DD' or 'easter: DAYS'",
                                                    document.position(where)))
+            rules.extend(self._decreed_days(document))
             name = document.data["calendar"]
             calendars[name] = Calendar(name, document.data["title"],
                                        tuple(WEEKDAYS.index(d) for d in document.data["weekend"]),
                                        tuple(rules), display_path(path))
         return calendars
+
+    def _decreed_days(self, document: Document) -> list[HolidayRule]:
+        """The dated days a decree equates with the holidays, each naming its decree."""
+        days = []
+        for index, spec in enumerate(document.data.get("decreed", [])):
+            day = self._date(document, ("decreed", index, "date"))
+            if day is not None:
+                days.append(HolidayRule(spec["name"], on=day, decree=spec["decree"]))
+        return days
 
     # -- families and cards --------------------------------------------------------------------
 

@@ -137,6 +137,13 @@ CALENDAR = {
         "until_year": {"type": "integer"},
         "note": TEXT,
     }}},
+    # Art. 3 lid 3 Algemene termijnenwet: days a decree equates with the holidays, each with its decree.
+    "decreed": {"type": "list", "schema": {"type": "dict", "schema": {
+        "date": REQUIRED_DATE,
+        "name": {**TEXT, "required": True},
+        "decree": {**TEXT, "required": True},
+    }}},
+    "assumptions": ASSUMPTIONS,
 }
 
 VOCABULARY = {

@@ -182,6 +182,7 @@ class _Builder:
             "valid_until": date_text(product.valid_until) if product.valid_until else "",
             "source": self.citation(citation) if citation else None,
             "calendar": getattr(product.calendar, "title", "") or "",
+            "decreed": decreed_days(product.calendar),
         }
 
     def citation(self, citation) -> dict[str, Any]:
@@ -634,3 +635,11 @@ def write_sheets(engine, out_dir: Path, fmt: str = "html") -> list[Path]:
 
 
 __all__ = ["write_sheets", "render_sheets", "SheetError", "md_text", "FORMATS"]
+
+
+def decreed_days(calendar) -> list[dict[str, str]]:
+    """The days a decree equates with the holidays, grouped by their decree, for the sheet's header."""
+    groups: dict[str, list[str]] = {}
+    for rule in getattr(calendar, "decreed", ()):
+        groups.setdefault(rule.decree, []).append(date_text(rule.on))
+    return [{"decree": decree, "days": ", ".join(days)} for decree, days in groups.items()]
