@@ -24,14 +24,15 @@ from .evaluator import (ARITHMETIC_ERRORS, arithmetic_error, no_value, not_appli
 from .model import Product, Rule
 from .results import (Result, check_result, deadline_result, payment_result, payment_trigger, report_results,
                       value_type)
-from .values import CENT, HUNDRED, NOTHING_MISSING, Duration, Open, add_duration, add_months, merge_open, recurring
+from .values import (CENT, HUNDRED, NOTHING_MISSING, Duration, Open, add_duration, add_months, earliest, merge_open,
+                     recurring)
 
 
 # Names every generated function may use; chosen here, never taken from a card.
 RUNTIME = {
     "Open": Open, "merge_open": merge_open, "Decimal": Decimal, "CENT": CENT, "ONE": Decimal(1),
     "HALF_UP": ROUND_HALF_UP, "HUNDRED": HUNDRED, "EMPTY": NOTHING_MISSING, "add_months": add_months,
-    "add_duration": add_duration, "recurring": recurring, "split_payment": split_payment,
+    "add_duration": add_duration, "recurring": recurring, "earliest": earliest, "split_payment": split_payment,
     "Result": Result, "deadline_result": deadline_result, "payment_result": payment_result,
     "report_results": report_results, "check_result": check_result,
 }
@@ -294,6 +295,11 @@ class _ExpressionCompiler:
 
     def _Call(self, node):
         name = node.function
+        if name == "earliest":
+            compiled = [self.named(arg) for arg in node.args]
+            result = self.temp()
+            self.src.line(f"{result} = earliest({', '.join(code for code, _ in compiled)})")
+            return result, all(may_be_open for _, may_be_open in compiled)
         if name in ("min", "max"):
             build = lambda *args: f"{name}({', '.join(args)})"  # noqa: E731
         elif name == "round":

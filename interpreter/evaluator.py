@@ -11,7 +11,7 @@ from .calendar import WEEKDAYS
 from .errors import EvaluationError
 from .model import Product, Rule
 from .printer import to_text
-from .values import (Duration, Open, add_duration, merge_open, percent_of, recurring, split_amount,
+from .values import (Duration, Open, add_duration, earliest, merge_open, percent_of, recurring, split_amount,
                      to_cents)
 
 NOT_APPLICABLE = "does not apply to this case"
@@ -283,6 +283,8 @@ class Evaluation:
 
     def _call(self, node):
         args = [self.eval(a) for a in node.args]
+        if node.function == "earliest":  # the one function that does not need all its arguments
+            return earliest(*args)
         if any(isinstance(a, Open) for a in args):
             return merge_open(*args)
         if node.function == "min":

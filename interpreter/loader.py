@@ -337,7 +337,7 @@ class Loader:
             else:
                 roll = spec.get("roll")
                 rules.append(Rule(rule_id, section, exprs=exprs, roll=None if roll == "none" else roll,
-                                  message=spec.get("message"), **common))
+                                  message=spec.get("message"), optional=spec.get("optional", False), **common))
         return rules
 
     def _editions(self, document: Document, path: tuple, spec: dict) -> tuple[Edition, ...]:

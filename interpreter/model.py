@@ -55,7 +55,7 @@ class Rule:
 
     - parameters: editions (effective-dated values)
     - values:     value
-    - deadlines:  due, met_by (optional); roll
+    - deadlines:  due, met_by (optional); roll; optional (a right, not a duty)
     - payments:   base, share, on (optional); `group` names the split it belongs to
     - reports:    date (a date or a list of dates)
     - checks:     test; message
@@ -74,6 +74,7 @@ class Rule:
     message: str | None = None
     group: str | None = None
     group_label: str | None = None
+    optional: bool = False  # a deadline that is a right: unused by its date it lapses, it is not overdue
 
     def expr(self, slot: str) -> Expr | None:
         return self.exprs.get(slot)

@@ -18,7 +18,7 @@ class DeadlineResult:
     id: str
     label: str
     date: dt.date | None
-    status: str  # open | met | overdue | unknown
+    status: str  # open | met | overdue | unknown; an optional deadline: open | met | late | lapsed | unknown
     missing: tuple[str, ...]
     source: str
     done_on: dt.date | None = None
@@ -145,15 +145,21 @@ def _check(run: Evaluation, rule: Rule, applies) -> CheckResult:
 # above and interpreter.compiler) call them, so their results cannot differ in form.
 
 def deadline_result(rule: Rule, due: Any, done: Any, as_of: dt.date) -> DeadlineResult:
-    """A deadline's date and status: met, overdue, open, or unknown when the date is unknown."""
+    """A deadline's date and status: met, overdue, open, or unknown when the date is unknown.
+
+    An optional deadline (a right, not a duty) is late instead of overdue when used after its date, and
+    lapsed, not a failure, when its date passed unused.
+    """
     done_on = None if isinstance(done, Open) else done
     if isinstance(due, Open):
         return DeadlineResult(rule.id, rule.label, None, "unknown", _missing(due), rule.source, done_on,
                               due.reasons)
     if done_on is not None:
-        status = "met" if done_on <= due else "overdue"
+        status = "met" if done_on <= due else ("late" if rule.optional else "overdue")
+    elif as_of > due:
+        status = "lapsed" if rule.optional else "overdue"
     else:
-        status = "overdue" if as_of > due else "open"
+        status = "open"
     return DeadlineResult(rule.id, rule.label, due, status, (), rule.source, done_on)
 
 

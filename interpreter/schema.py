@@ -62,7 +62,9 @@ PARAMETER = {**_COMMON,
              "valid_until": DATE}
 VALUE = {**_COMMON, "value": _expr(True)}
 DEADLINE = {**_COMMON, "due": _expr(True), "met_by": _expr(),
-            "roll": {"type": "string", "allowed": ["next_working_day", "none"]}}
+            "roll": {"type": "string", "allowed": ["next_working_day", "none"]},
+            # A right, not a duty (e.g. "kan ... aanvragen"): open, met, late, or lapsed when unused.
+            "optional": {"type": "boolean"}}
 PAYMENT_PART = {"label": {**TEXT, "required": True}, "source": CITATION, "note": TEXT,
                 "share": _expr(True), "on": _expr()}
 PAYMENT = {**_COMMON, "base": _expr(True),

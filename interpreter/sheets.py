@@ -50,7 +50,8 @@ DESCRIPTION_HEADINGS = {
     "order": "Opdrachtverstrekking", "client_groups": "Klantgroepen", "result": "Resultaat",
 }
 
-STATUS = {"open": "open", "met": "gehaald", "overdue": "te laat", "unknown": "onbekend"}
+STATUS = {"open": "open", "met": "gehaald", "overdue": "te laat", "unknown": "onbekend",
+          "late": "te laat gebruikt", "lapsed": "niet gebruikt (vervallen)"}
 
 
 class SheetError(RenderError):
