@@ -601,6 +601,25 @@ class _Renderer:
                 return dataclasses.replace(duration, amount=duration.amount * int(times.value))
         return None
 
+    def shifted(self, date: n.Node, literal: n.DurationLit, op: str) -> n.Node:
+        """`date op literal` as one node; `x + 2 weeks` shifted by + 1 week is `x + 3 weeks`."""
+        inner = self.resolved(date)
+        if isinstance(inner, n.Arithmetic) and inner.type == t.DATE and inner.left.type == t.DATE:
+            first = self.duration_of(inner.right)
+            days = {"days": 1, "weeks": 7}
+            if first is not None and first.unit in days and literal.unit in days:
+                total = (first.amount * days[first.unit] * (1 if inner.op == "+" else -1)
+                         + literal.amount * days[literal.unit] * (1 if op == "+" else -1))
+                unit = "weeks" if first.unit == literal.unit == "weeks" else "days"
+                amount = abs(total) // days[unit]
+                return dataclasses.replace(inner, op="+" if total >= 0 else "-",
+                                           right=dataclasses.replace(literal, amount=amount, unit=unit))
+            if first is not None and first.unit == literal.unit:
+                total = first.amount * (1 if inner.op == "+" else -1) + literal.amount * (1 if op == "+" else -1)
+                return dataclasses.replace(inner, op="+" if total >= 0 else "-",
+                                           right=dataclasses.replace(literal, amount=abs(total)))
+        return n.Arithmetic(op=op, left=date, right=literal, pos=literal.pos, type=t.DATE)
+
     def is_offset(self, node: n.Node) -> bool:
         """A date said as 'N eenheden na/vóór X' (it takes no 'op' in front)."""
         node = self.resolved(node)
@@ -805,6 +824,12 @@ class _Renderer:
         if node.type == t.DATE:
             date, duration = (right, left) if left.type == t.DURATION else (left, right)
             literal = self.duration_of(duration)
+            fallback = self.resolved(date)
+            if literal is not None and isinstance(fallback, n.Coalesce):
+                # (intake_on ?? registered_on + 2 weeks) + 1 week: the week applies to both sides, so the
+                # fallback is said in full ('3 weken na de aanmelding'), not as '2 weken na de aanmelding'.
+                known = dataclasses.replace(node, left=fallback.left, right=literal)
+                return f"{self.noun(known)} (zolang onbekend: {self.noun(self.shifted(fallback.right, literal, op))})"
             day = self.noun(date)
             if self.is_offset(date) or self.is_cap(self.resolved(date)):
                 day = f"({day})"

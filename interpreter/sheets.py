@@ -237,10 +237,24 @@ class _Builder:
             "code": code,
             "message": " ".join(rule.message.split()) if rule.message else "",
             "origin": rule.origin,
-            "citations": [self.citation(rule.citation)] if rule.citation else [],
+            "citations": self.rule_citations(product, rule),
             "assumptions": self.assumption_links(product, {rule.id}),
             "parts": [],
         }
+
+    def rule_citations(self, product: Product, rule: Rule) -> list[dict[str, Any]]:
+        """A rule's citation; when it quotes nothing itself (a family rule over a value each card sets, such
+        as the price cap), the quoted sentences of this card's rules it refers to."""
+        if rule.citation is None:
+            return []
+        citations = [self.citation(rule.citation)]
+        if not rule.citation.quotes:
+            for name in dict.fromkeys(node.name for expr in rule.exprs.values() for node in n.walk(expr.node)
+                                      if isinstance(node, n.RuleRef)):
+                other = product.rules.get(name)
+                if other is not None and other.citation is not None and other.citation.quotes:
+                    citations.append(self.citation(other.citation))
+        return citations
 
     def payment_items(self, product: Product, rules: list[Rule]) -> list[dict[str, Any]]:
         items, seen = [], set()

@@ -166,6 +166,14 @@ EXPRESSIONS = [
      "de eerste van: de werkhervatting of plaatsing of de ontvangst van de eindrapportage"),
     ("earliest(registered_on, started_on, intake_on)", "de eerste van: de aanmelding, de start of de intake"),
     ("intake_on ?? (registered_on + 2 weeks)", "de intake (zolang onbekend: 2 weken na de aanmelding)"),
+    # an offset of a fallback applies to both sides: LEON's plan is due 1 week after the intake, and while
+    # the intake is unknown 1 week after its latest day (2 weeks after registration): 3 weeks
+    ("(intake_on ?? (registered_on + 2 weeks)) + 1 week",
+     "1 week na de intake (zolang onbekend: 3 weken na de aanmelding)"),
+    ("(intake_on ?? (registered_on + 10 days)) + 1 week",
+     "1 week na de intake (zolang onbekend: 17 kalenderdagen na de aanmelding)"),
+    ("(intake_on ?? registered_on) - 3 days",
+     "3 kalenderdagen vóór de intake (zolang onbekend: 3 kalenderdagen vóór de aanmelding)"),
     ("every 3 months from started_on until ended_on", "elke 3 maanden vanaf de start tot het einde van het traject"),
     ("every (if reduced_reporting ?? false then 6 months else 3 months) from started_on until ended_on",
      "vanaf de start tot het einde van het traject: elke 6 maanden als de kwartaalrapportage vervalt; "
@@ -401,6 +409,8 @@ def test_issue_examples_on_the_bundled_cards(engine, vocabulary):
                                                  "gehaald bij de betaling op of vóór die dag.")
     assert sentence("LEON-1", "social_return") == ("5% als het jaarlijkse financiële volume van de aanbieder hoger is "
                                                    "dan € 50.000; anders 0%.")
+    assert sentence("LEON-3", "plan_due").startswith(
+        "Uiterlijk 1 week na de intake (zolang onbekend: 3 weken na de aanmelding);")
     # "kan de aanbieder dit een maand voor afloop van traject ... aanvragen": a right, not a duty
     assert sentence("LEON-1", "extension_request_due") == (
         "Uiterlijk 1 maand vóór de geplande einddatum van het traject (een mogelijkheid, geen verplichting); "
