@@ -167,6 +167,8 @@ SETTINGS = {
     "catalogue": {**TEXT, "required": True},
     "default_calendar": {**TEXT, "required": True},
     "sources": TEXT,
+    # The title of each source document by its file name: sheets name a source by its title.
+    "documents": {"type": "dict", "keysrules": {"type": "string"}, "valuesrules": {"type": "string"}},
 }
 
 TEST_FILE = {

@@ -178,7 +178,8 @@ class _Builder:
             "family": product.family or "",
             "family_title": self.family_titles.get(product.family or "", product.family or ""),
             "edition": " ".join(product.edition.split()),
-            "validity": validity_text(product.valid_from, product.valid_until) or "zonder begin- of einddatum",
+            # A card gives no dates when its source gives none (spoor 2): the sheet says so, not a made-up date.
+            "validity": validity_text(product.valid_from, product.valid_until) or "niet vermeld in de bron",
             "valid_from": date_text(product.valid_from) if product.valid_from else "",
             "valid_until": date_text(product.valid_until) if product.valid_until else "",
             "source": self.citation(citation) if citation else None,
@@ -187,8 +188,10 @@ class _Builder:
         }
 
     def citation(self, citation) -> dict[str, Any]:
+        titles = self.settings.get("documents") or {}
         return {
-            "document": citation.document,
+            "document": titles.get(citation.document, citation.document),  # its title; the file name in href
+            "file": citation.document,
             "section": citation.section,
             "quotes": [" ".join(q.split()) for q in citation.quotes],
             "href": self.source_href(citation.document),

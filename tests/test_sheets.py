@@ -565,3 +565,23 @@ def test_the_header_shows_the_days_a_decree_equates_with_the_holidays(fmt, reque
             "2 januari 2026, 15 mei 2026, 7 mei 2027, 28 april 2028 en 26 mei 2028 met een algemeen erkende "
             "feestdag)") in text
     assert "Gelijkgesteld bij besluit" in text
+
+
+def test_review_wordings_on_the_spoor2_and_leon_sheets(md_dir):
+    s2c = md_text(read(md_dir / "S2-C.md")).replace("*", "")
+    # the source gives no dates: said so, not a made-up 1 January 2000
+    assert "| Geldigheid | niet vermeld in de bron |" in s2c and "2000" not in s2c
+    # a source is named by its document title (catalogue.yaml documents:), not by its file name
+    assert "| Bron | Arbeidsbemiddeling spoor 2, C - Reïntegratietrajecten, variabele duur |" in s2c
+    assert "— Bron: Arbeidsbemiddeling spoor 2, " in s2c and "001\\_297477d3267e2d10.txt" not in s2c
+    # the price line speaks of the product, not of the source file
+    assert "Prijs - Op basis van een offerte. ## " in s2c
+    # "Een werknemer verzuimt langdurig" / "werkgever en ...": one sentence, not cut at the bullet
+    assert "Een werknemer verzuimt langdurig, en werkgever en arbo-adviseurs melden" in s2c
+    leon = md_text(read(md_dir / "LEON-3.md"))
+    omschrijving = leon.split("## Omschrijving")[1].split("## ")[0]
+    # the card's own text is repaired; the quote under it stays verbatim
+    assert "**Samenvatting** - Klantmanager verstuurt opdrachtformulier. Directe opdrachtverstrekking, geen " \
+           "offerte nodig. Aanbieder stuurt een Re-integratieplan." in omschrijving
+    assert "> Klantmanager verstuurt opdrachtformulier. Directe opdrachtverstrekking, geen offerte nodig. " \
+           "Aanbieder stuurt een Re- integratieplan." in omschrijving
