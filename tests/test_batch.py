@@ -540,7 +540,7 @@ def test_due_within_leaves_out_overdue_deadlines_and_orders_a_case_by_date(tmp_p
     assert read_jsonl(out) == [{"row": 1, "id": "x", "product": "12XR", "deadline": "work_resumed_due",
                                 "label": "Werk hervat, of eindrapportage met de reden waarom niet",
                                 "date": "2016-09-30", "days_left": 125,
-                                "source": "000 §5.2 12XR, Maximale duur re-integratiedienstverlening"}]
+                                "source": "000 §5.2 12XR, Maximale duur re-integratiedienstverlening; §4.3; Hoofdstuk 2"}]
     # As of 2016-05-01 both are open: plan_due first, then work_resumed_due.
     assert run("12XR", cases, "--out", out, "--as-of", "2016-05-01", "--due-within", 365).exit_code == 0
     assert [(d["deadline"], d["days_left"]) for d in read_jsonl(out)] == [("plan_due", 26),

@@ -373,8 +373,11 @@ def test_issue_examples_on_the_bundled_cards(engine, vocabulary):
     assert sentence("12XR", "plan_due").startswith("Uiterlijk 56 kalenderdagen na de aanmelding; de termijn is "
                                                    "gehaald bij het indienen van het Re-integratieplan")
     resumed = sentence("12XR", "work_resumed_due")
-    assert (" als de fasen van het traject precies de Oriëntatiefase en de Bemiddelingsfase zijn; "
-            "anders uiterlijk 104 weken na de aanmelding") in resumed
+    # a shorter maximum UWV set (§4.3) first, else the computed one
+    assert resumed.startswith("Uiterlijk op de einddatum van de kortere maximale duur die UWV voor de klant heeft "
+                              "bepaald (zolang onbekend: (26 weken na de aanmelding als de fasen van het traject "
+                              "precies de Oriëntatiefase en de Bemiddelingsfase zijn; anders 104 weken na de "
+                              "aanmelding));")
     fee = sentence("12XR", "effort")
     assert fee.startswith("De prijs exclusief btw: 60% inspanningsdeel, 40% resultaatdeel")
     assert ("(100% / 0% als de Opdrachtgever full pay heeft toegekend; anders 80% / 20% als de klant onder het "
