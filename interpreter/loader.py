@@ -26,6 +26,21 @@ def _did_you_mean(name: str, candidates) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+def _once(errors: list[CatalogueError]) -> list[CatalogueError]:
+    """Each problem once: a mistake in a family file is met again by every card of the family."""
+    seen, unique = set(), []
+    for error in errors:
+        key = (str(error.position), error.message)
+        if key not in seen:
+            seen.add(key)
+            unique.append(error)
+    return unique
+
+
+def _span(valid_from: dt.date | None, valid_until: dt.date | None) -> str:
+    return f"{valid_from or '…'} to {valid_until or '…'}"
+
+
 def expression_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -61,7 +76,7 @@ class Loader:
                 if product is not None:
                     products.setdefault(product.code, []).append(product)
         self._check_editions(products)
-        raise_all(self.errors)
+        raise_all(_once(self.errors))
         return Catalogue(self.root, vocabulary, calendars,
                          {code: products[code] for code in sorted(products)},
                          self.files, self._hash())
@@ -249,10 +264,13 @@ class Loader:
             return None
         edition = card.data["edition"]
         self.errors.extend(check_splits(checked, vocabulary, card.file))
+        dates_before = len(self.errors)
         valid_from = self._date(card, ("edition", "valid_from"))
         valid_until = self._date(card, ("edition", "valid_until"))
+        if len(self.errors) > dates_before:
+            return None  # one mistake, one message: no overlap of editions guessed from a date that is not one
         example_facts, example_as_of = self._example(card, vocabulary)
-        return Product(
+        product = Product(
             code=card.data["code"], title=card.data["title"], family=card.data.get("family"), file=card.file,
             citation=self._citation(card, card_source, ""),
             edition=edition["name"], valid_from=valid_from, valid_until=valid_until, calendar=calendar,
@@ -260,6 +278,25 @@ class Loader:
             description=card.data.get("description", {}),
             pos=card.position(("edition", "valid_from")), example_facts=example_facts, example_as_of=example_as_of,
             example_rules_on=self._date(card, ("example", "rules_on")), reference_fact=reference_fact)
+        self._check_example_edition(product, card)
+        return product
+
+    def _check_example_edition(self, product: Product, card: Document) -> None:
+        """A worked example must follow the rules of its own card: its rules_on inside the card's edition."""
+        if product.example_facts is None:
+            return
+        day = product.example_rules_on or product.example_facts.get(product.reference_fact or "") \
+            or product.example_as_of
+        if day is None or product.valid_on(day):
+            return
+        where = "rules_on" if product.example_rules_on else (
+            "facts" if product.example_facts.get(product.reference_fact or "") else "as_of")
+        path = ("example", "facts", product.reference_fact) if where == "facts" else ("example", where)
+        self.errors.append(SchemaError(
+            f"the worked example follows the rules of {day.isoformat()}, outside this card's edition "
+            f"'{product.edition}' ({_span(product.valid_from, product.valid_until)})", card.position(path),
+            hint="give the example a date inside the edition: its "
+                 + (product.reference_fact or "as_of") + " (or an example rules_on)"))
 
     def _reference_fact(self, chain: list[Document], vocabulary: Vocabulary) -> str | None:
         """The date fact whose rules apply to a case, as the nearest family that declares one says."""

@@ -467,3 +467,24 @@ def test_expression_change_in_words(before, after, words):
 
 def test_expression_change_of_the_same_expression_is_none():
     assert expression_change("due", expr("registered_on + 56 days"), expr("registered_on  +  56 days")) is None
+
+
+# -- a new edition is diffed against the edition it follows ------------------------------------------
+
+def test_a_new_edition_is_diffed_rule_by_rule_against_the_one_it_follows(old, new):
+    first = card(new, "12XR")
+    text = first.read_text(encoding="utf-8")
+    edit(first, "  valid_from: 2016-04-01\n", "  valid_from: 2016-04-01\n  valid_until: 2017-12-31\n")
+    second = first.with_name("12XR-2018.yaml")
+    second.write_text(text.replace("  valid_from: 2016-04-01\n", "  valid_from: 2018-01-01\n")
+                      .replace("due: registered_on + 56 days", "due: registered_on + 42 days")
+                      .replace("  as_of: 2016-10-03\n", "  as_of: 2016-10-03\n  rules_on: 2018-01-01\n"), encoding="utf-8")
+    lines = diff_text(old, new).splitlines()
+    at = lines.index("12XR (products/uwv/12XR-2018.yaml): edition added")
+    block = lines[at:at + 6]
+    assert block[1].startswith("  new edition ") and block[1].endswith(
+        "it follows " + Engine(new).product("12XR", __import__("datetime").date(2017, 1, 1)).edition
+        + " (12XR.yaml): the changes below apply from 2018-01-01")
+    assert "  deadlines plan_due (Re-integratieplan ingediend): changed" in block
+    assert "    due: 56 → 42 kalenderdagen" in block
+    assert not any("product added" in line for line in lines)
