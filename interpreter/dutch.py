@@ -903,7 +903,10 @@ class _Renderer:
     def _Coalesce(self, node):
         if node.type == t.BOOL:
             return self.clause(node).main
-        return f"{self.noun(node.left)} (zolang onbekend: {self.noun(node.right)})"
+        # An alternative as the fallback needs no brackets of its own inside these.
+        right = self.resolved(node.right)
+        fallback = self.alternatives(right, self.noun) if isinstance(right, n.If) else self.noun(node.right)
+        return f"{self.noun(node.left)} (zolang onbekend: {fallback})"
 
     def is_cap(self, node: n.Node) -> bool:
         """min/max of two values, said as 'a, met een maximum van b' or 'a of, als dat eerder is, b', or a

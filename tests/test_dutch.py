@@ -375,9 +375,9 @@ def test_issue_examples_on_the_bundled_cards(engine, vocabulary):
     resumed = sentence("12XR", "work_resumed_due")
     # a shorter maximum UWV set (§4.3) first, else the computed one
     assert resumed.startswith("Uiterlijk op de einddatum van de kortere maximale duur die UWV voor de klant heeft "
-                              "bepaald (zolang onbekend: (26 weken na de aanmelding als de fasen van het traject "
+                              "bepaald (zolang onbekend: 26 weken na de aanmelding als de fasen van het traject "
                               "precies de Oriëntatiefase en de Bemiddelingsfase zijn; anders 104 weken na de "
-                              "aanmelding));")
+                              "aanmelding);")
     fee = sentence("12XR", "effort")
     assert fee.startswith("De prijs exclusief btw: 60% inspanningsdeel, 40% resultaatdeel")
     assert ("(100% / 0% als de Opdrachtgever full pay heeft toegekend; anders 80% / 20% als de klant onder het "
