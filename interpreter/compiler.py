@@ -76,7 +76,7 @@ class _Compiled:
 
 
 class CompiledProduct(_Compiled):
-    """A product compiled to Python: call it with typed facts and a reference date to get a Result."""
+    """A product compiled to Python: call it with typed facts, as_of and rules_on to get a Result."""
 
     def __init__(self, product: Product, *compiled):
         super().__init__(*compiled)
@@ -84,7 +84,7 @@ class CompiledProduct(_Compiled):
 
 
 class CompiledExpression(_Compiled):
-    """One checked expression over facts, compiled: call it with typed facts and a reference date."""
+    """One checked expression over facts, compiled: call it with typed facts and as_of."""
 
 
 def runtime_error(node: n.Node | None, kind: str | None, error: Exception) -> EvaluationError | None:
