@@ -20,7 +20,7 @@ from interpreter.api import Engine
 from interpreter.catalogue import BUNDLED
 from interpreter.dutch import (RenderError, date_text, money_text, percent_text, rule_sentence, value_text)
 from interpreter.results import to_json
-from interpreter.sheets import TEMPLATES, SheetError, render_sheets, write_sheets
+from interpreter.sheets import MANIFEST, TEMPLATES, SheetError, render_sheets, write_sheets
 
 PROEF_CARD = """\
 code: ZZ-1
@@ -238,7 +238,7 @@ def test_one_sheet_per_product_an_index_and_one_stylesheet(proef, tmp_path):
     assert set(names) == expected | {"index.html", "sheet.css"}
     assert len(names) == len(set(names))
     assert all(p.is_file() and p.parent == tmp_path / "out" for p in written)
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(names)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(names + [MANIFEST])
 
 
 def test_markdown_sheets_have_no_stylesheet(proef, tmp_path):
@@ -549,3 +549,17 @@ def test_bundled_catalogue_renders_every_sentence(engine):
                     assert money_text(Decimal(payment["amount"])) in text
         else:
             assert "geen voorbeeld" in text
+
+
+def test_a_rewrite_removes_the_pages_of_a_removed_edition_and_keeps_other_files(tmp_path):
+    root = make_catalogue(tmp_path / "catalogue")
+    out = tmp_path / "out"
+    first = write_sheets(Engine(root), out, "html")
+    (out / "notes.html").write_text("mine", encoding="utf-8")
+    (root / "products" / "proef" / "ZZ-2b.yaml").unlink()
+    second = write_sheets(Engine(root), out, "html")
+    gone = {p.name for p in first} - {p.name for p in second}
+    assert gone, "removing an edition must remove a page"
+    assert not any((out / name).exists() for name in gone)
+    assert {p.name for p in second} <= {p.name for p in out.iterdir()}
+    assert read(out / "notes.html") == "mine"
