@@ -172,7 +172,8 @@ def show(ctx: click.Context, code: str, as_of: dt.date | None) -> None:
 @click.argument("casefile")
 @click.option("--as-of", type=_IsoDate(), default=None,
               help="Reference date (default: the case's registered_on, else today).")
-@click.option("--format", "output_format", type=click.Choice(["json", "text"]), default="json", show_default=True)
+@click.option("--format", "output_format", type=click.Choice(["json", "text", "svg"]), default="json",
+              show_default=True, help="svg: the case's timeline as an SVG picture.")
 @click.option("--explain", is_flag=True, help="Add the trace: every step, with the card's file:line and source.")
 @click.pass_context
 def evaluate(ctx: click.Context, code: str, casefile: str, as_of: dt.date | None, output_format: str,
@@ -187,6 +188,9 @@ def evaluate(ctx: click.Context, code: str, casefile: str, as_of: dt.date | None
         _fail(error)
     if output_format == "json":
         click.echo(json.dumps(to_json(result, explain), ensure_ascii=False, indent=2))
+    elif output_format == "svg":
+        from interpreter.timeline import timeline_of
+        click.echo(timeline_of(engine, result, facts), nl=False)
     else:
         click.echo(to_text(result, explain))
 

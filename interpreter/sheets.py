@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 
 from . import __version__
 from . import nodes as n
@@ -26,6 +27,7 @@ from .errors import CatalogueError, Position, raise_all
 from .evaluator import Evaluation
 from .model import Product, Rule
 from .printer import to_text
+from .timeline import table_rows as timeline_rows, timeline_of
 from .values import Open
 from .yamlsource import load_file
 
@@ -515,6 +517,10 @@ class _Builder:
             "value_rows": values,
             "not_applicable": not_applicable,
             "missing": [labels.get(name, name) for name in result.missing],
+            # The same result as a picture (inline in HTML, a file of its own beside a Markdown sheet).
+            "timeline": markupsafe.Markup(timeline_of(self.engine, result, facts,
+                                                      title=f"Tijdlijn van het rekenvoorbeeld van {product.code}")),
+            "timeline_rows": timeline_rows(result, facts, labels),
         }
 
     # -- all products -----------------------------------------------------------------------------
@@ -586,6 +592,9 @@ def render_sheets(engine, fmt: str = "html", out_dir: Path | None = None) -> dic
     files: dict[str, str] = {}
     for sheet in sheets:
         files[f"{sheet.file}.{fmt}"] = sheet_template.render(**sheet.context, ext=fmt, stylesheet=STYLESHEET)
+        example = sheet.context.get("example")
+        if fmt == "md" and example:
+            files[f"{sheet.file}.timeline.svg"] = str(example["timeline"])
     files[f"index.{fmt}"] = index_template.render(**builder.index(sheets), ext=fmt, stylesheet=STYLESHEET)
     if fmt == "html":
         files[STYLESHEET] = (TEMPLATES / STYLESHEET).read_text(encoding="utf-8")

@@ -243,7 +243,7 @@ def test_one_sheet_per_product_an_index_and_one_stylesheet(proef, tmp_path):
 
 def test_markdown_sheets_have_no_stylesheet(proef, tmp_path):
     written = write_sheets(proef, tmp_path / "md", "md")
-    assert {p.suffix for p in written} == {".md"}
+    assert {p.suffix for p in written} == {".md", ".svg"}  # the timelines are pictures beside the pages
     assert (tmp_path / "md" / "index.md").is_file()
 
 
@@ -563,3 +563,25 @@ def test_a_rewrite_removes_the_pages_of_a_removed_edition_and_keeps_other_files(
     assert not any((out / name).exists() for name in gone)
     assert {p.name for p in second} <= {p.name for p in out.iterdir()}
     assert read(out / "notes.html") == "mine"
+
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_every_worked_example_has_a_timeline_of_its_evaluation(proef, fmt, request):
+    folder = request.getfixturevalue(f"{fmt}_dir")
+    checked = 0
+    for code in proef.catalogue.codes():
+        product = proef.product(code)
+        if product.example_facts is None:
+            continue
+        raw = read(folder / f"{code}.{fmt}")
+        if fmt == "md":
+            assert f"![Tijdlijn van het voorbeeldgeval]({code}.timeline.svg)" in raw
+            raw = read(folder / f"{code}.timeline.svg")
+        result = proef.evaluate(code, product.example_facts, as_of=product.example_as_of, typed=True)
+        shown = set(re.findall(r'class="mark (\w+) [^"]*" data-date="([\d-]+)"', raw))
+        expected = {("deadline", d.date.isoformat()) for d in result.deadlines if d.date}
+        expected |= {("report", r.date.isoformat()) for r in result.reports if r.date}
+        expected |= {("payment", p.date.isoformat()) for p in result.payments if p.date}
+        assert expected <= shown
+        checked += len(expected)
+    assert checked >= 5
