@@ -12,7 +12,7 @@ import click
 from interpreter import __version__
 from interpreter.api import BACKENDS, Engine
 from interpreter.catalogue import BUNDLED
-from interpreter.errors import CatalogueError, ErrorList, Position, RuleSyntaxError
+from interpreter.errors import CatalogueError, ErrorList, Position, RuleSyntaxError, source_excerpt
 from interpreter.parser import parse_date
 from interpreter.printer import to_text as expression_text
 from interpreter.results import to_json, to_text
@@ -26,6 +26,8 @@ def _fail(error: CatalogueError) -> None:
     errors = error.errors if isinstance(error, ErrorList) else [error]
     for item in errors:
         click.echo(f"{item.position}: {item.message}", err=True)
+        for line in source_excerpt(item.position):
+            click.echo(f"    {line}", err=True)
         if item.hint:
             click.echo(f"    hint: {item.hint}", err=True)
     if len(errors) > 1:

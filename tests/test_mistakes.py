@@ -7,6 +7,7 @@ that the message names the problem and that the hint says how to fix it.
 """
 from __future__ import annotations
 
+import itertools
 import shutil
 from pathlib import Path
 
@@ -80,8 +81,9 @@ def reported(result, path: Path, line: int, column: int) -> tuple[str, str]:
     where = f"{path}:{line}:{column}: "
     for index, text in enumerate(lines):
         if text.startswith(where):
-            follows = lines[index + 1] if index + 1 < len(lines) else ""
-            hint = follows.removeprefix("    hint: ") if follows.startswith("    hint: ") else ""
+            # The message; then the offending line and a caret (when there is a line), then the hint.
+            follows = list(itertools.takewhile(lambda line: line.startswith("    "), lines[index + 1:]))
+            hint = next((line.removeprefix("    hint: ") for line in follows if line.startswith("    hint: ")), "")
             return text[len(where):], hint
     mine = [text for text in lines if text.startswith(str(path))]
     pytest.fail(f"nothing reported at {where.strip()}; for this card:\n" + "\n".join(mine or lines), pytrace=False)
