@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 BENCH_CASES ?= 1000000
 
-.PHONY: demo test bench install clean
+.PHONY: demo test bench bench-scale install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/bench.py --cases $(BENCH_CASES) $(BENCH_ARGS)
+	$(BIN)/python benchmarks/scaling.py
+
+# Only the scaling figures: catalogues of 15, 100 and 1,000 cards (benchmarks/scaling.py).
+bench-scale: $(STAMP)
+	$(BIN)/python benchmarks/scaling.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis sheets results
