@@ -236,9 +236,10 @@ def _added(product: Product, file: str, new: Engine) -> ProductChange:
     change = product_changes(previous, product)
     change.kind, change.file = "edition added", file
     applies = product.valid_from.isoformat() if product.valid_from else "its start"
+    # The edition's name and dates are said once, in the first line, not again as changed details.
+    kept = [detail for detail in change.details if not detail.startswith(("edition:", "valid:"))]
     change.details = [f"new edition {product.edition}, valid {span}; it follows {previous.edition} "
-                      f"({Path(previous.file).name}): the changes below apply from {applies}"]
-    change.details += [d for d in product_changes(previous, product).details if not d.startswith(("edition:", "valid:"))]
+                      f"({Path(previous.file).name}): the changes below apply from {applies}"] + kept
     return change
 
 
