@@ -811,3 +811,10 @@ def test_run_turns_an_unexpected_exception_into_one_line(monkeypatch, capsys):
     monkeypatch.setenv("CATALOGUE_TRACEBACK", "1")
     with pytest.raises(RuntimeError, match="boom"):
         cli.run()
+
+
+def test_a_cases_rules_on_is_not_drawn_as_an_event_of_its_timeline(workdir):
+    write(workdir / "case.yaml", "registered_on: 2016-04-01\nrules_on: 2016-04-02\n")
+    svg = ok("evaluate", "12XR", "case.yaml", "--format", "svg", "--as-of", "2016-05-01").stdout
+    assert 'class="mark event' in svg and 'data-date="2016-04-01"' in svg  # the registration is an event
+    assert 'data-date="2016-04-02"' not in svg  # the rules date is not something that happened
