@@ -161,6 +161,8 @@ def show(ctx: click.Context, code: str, as_of: dt.date | None) -> None:
                 click.echo(f"      {slot} = {expression_text(expr.node)}")
             if rule.roll:
                 click.echo(f"      roll = {rule.roll}")
+            if rule.optional:
+                click.echo("      optional: a right, not a duty (late or lapsed, never overdue)")
             if rule.citation and rule.citation.quote:
                 click.echo(f"      source {rule.citation.section}: “{rule.citation.quote}”")
     if product.assumptions:

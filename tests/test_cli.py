@@ -818,3 +818,10 @@ def test_a_cases_rules_on_is_not_drawn_as_an_event_of_its_timeline(workdir):
     svg = ok("evaluate", "12XR", "case.yaml", "--format", "svg", "--as-of", "2016-05-01").stdout
     assert 'class="mark event' in svg and 'data-date="2016-04-01"' in svg  # the registration is an event
     assert 'data-date="2016-04-02"' not in svg  # the rules date is not something that happened
+
+
+def test_show_says_which_deadline_is_a_right():
+    out = ok("show", "LEON-3").stdout.splitlines()
+    at = next(i for i, line in enumerate(out) if line.strip().startswith("extension_request_due"))
+    assert "      optional: a right, not a duty (late or lapsed, never overdue)" in out[at:at + 8]
+    assert sum("optional:" in line for line in out) == 1
