@@ -169,15 +169,20 @@ def rule_changes(old: Rule, new: Rule) -> list[str]:
             details.append(expression_change("value", old.editions[0].expr.node, new.editions[0].expr.node))
         else:
             details.append(f"value: {before} → {after}")
-    for name in ("roll", "message"):
+    for name in ("roll", "message", "optional"):
         if getattr(old, name) != getattr(new, name):
-            details.append(f"{name}: {getattr(old, name)} → {getattr(new, name)}")
+            details.append(f"{name}: {_said(getattr(old, name))} → {_said(getattr(new, name))}")
     if (old.citation and old.citation.quotes) != (new.citation and new.citation.quotes):
         details.append("quoted source sentence changed")
     if (old.citation and old.citation.section) != (new.citation and new.citation.section):
         details.append(f"source section: {old.citation and old.citation.section} → "
                        f"{new.citation and new.citation.section}")
     return details
+
+
+def _said(value) -> str:
+    """A setting as the card writes it: true/false, not Python's True/False."""
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
 def product_changes(old: Product, new: Product) -> ProductChange:

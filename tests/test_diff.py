@@ -488,3 +488,10 @@ def test_a_new_edition_is_diffed_rule_by_rule_against_the_one_it_follows(old, ne
     assert "  deadlines plan_due (Re-integratieplan ingediend): changed" in block
     assert "    due: 56 → 42 kalenderdagen" in block
     assert not any("product added" in line for line in lines)
+
+
+def test_a_deadline_made_optional_is_said(old, new):
+    family = new / "families" / "leon.yaml"
+    edit(family, "    optional: true\n", "")
+    text = diff_text(old, new)
+    assert "    optional: true → false" in text.splitlines()
