@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterator, NamedTuple
 
 from . import types as t
-from .cases import MONEY_TEXT, convert_facts, convert_value
+from .cases import MONEY_TEXT, checked_number, convert_facts, convert_value
 from .errors import CaseError, CatalogueError, ErrorList, Position, raise_all
 from .evaluator import describe_value
 from .results import Result, to_json
@@ -367,8 +367,10 @@ def cell_converter(fact, vocabulary) -> Callable[[str], Any]:
         return _date_converter(slow)
     if type_ == t.MONEY:
         def money(cell):
-            match = MONEY_TEXT.fullmatch(cell)
-            return Decimal(match.group(1)) if match else slow(cell)
+            match = MONEY_TEXT.fullmatch(cell) if len(cell) <= 32 else None
+            if match is None:
+                return slow(cell)
+            return checked_number(Decimal(match.group(1)), fact.name, _NOWHERE, vocabulary)
         return money
     if type_ == t.BOOL:
         def boolean(cell):
@@ -401,7 +403,7 @@ def value_converter(fact, vocabulary) -> Callable[[Any], Any]:
         def money(raw):
             kind = type(raw)
             if kind is int or kind is Decimal:
-                return Decimal(raw)
+                return checked_number(Decimal(raw), fact.name, _NOWHERE, vocabulary)
             return slow(raw)
         return money
     if type_ == t.BOOL:

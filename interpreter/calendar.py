@@ -66,9 +66,16 @@ class Calendar:
         return day.weekday() not in self.weekend and day not in self._table(day.year)
 
     def next_working_day(self, day: dt.date) -> dt.date:
-        """The day itself when it is a working day, else the first working day after it."""
-        while not self.is_working_day(day):
-            day += dt.timedelta(days=1)
+        """The day itself when it is a working day, else the first working day after it.
+
+        The loader refuses a calendar without working days, so this ends within a year or so; only past
+        9999-12-31 is there no next day."""
+        start = day
+        try:
+            while not self.is_working_day(day):
+                day += dt.timedelta(days=1)
+        except OverflowError:
+            raise ValueError(f"no working day follows {start.isoformat()} before 9999-12-31") from None
         return day
 
     def add_working_days(self, day: dt.date, count: int) -> tuple[dt.date, list[dt.date]]:

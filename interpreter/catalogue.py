@@ -5,6 +5,7 @@ import datetime as dt
 import difflib
 import os
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from . import types as t
@@ -21,6 +22,7 @@ class Fact:
     type: t.Type
     label: str
     phrase: str | None = None  # the fact inside a Dutch sentence; the label when absent
+    minimum: Decimal | None = None  # the sign rule of a money or number fact: a price is at least 0
 
 
 @dataclass

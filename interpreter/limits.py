@@ -14,7 +14,7 @@ from decimal import Decimal
 MAX_DOCUMENT_CHARS = 2_000_000   # characters in one YAML or JSON document
 MAX_YAML_DEPTH = 64              # nesting of lists and mappings in one document
 MAX_YAML_NODES = 200_000         # values in one document after aliases are expanded (billion laughs)
-MAX_LIST_ITEMS = 1_000           # items in a list fact of a case (a set has at most its choices anyway)
+# A set fact lists each of its choices at most once: a longer list is refused before it is read.
 
 # -- expressions of the rule language ---------------------------------------------------------------
 MAX_EXPRESSION_CHARS = 2_000     # characters in one expression

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from .catalogue import Catalogue, Fact, Vocabulary, display_path
 from .checker import AS_OF, check_rules, evaluation_order
 from .errors import (CatalogueError, Position, RuleSyntaxError, SchemaError, TypeCheckError,
                      raise_all)
+from .limits import number_problem
 from .model import SECTIONS, Assumption, Citation, Edition, Expr, Product, Rule
 from .parser import parse, parse_date
 from .splits import check_splits
@@ -121,8 +123,24 @@ class Loader:
                     f"unknown type '{spec['type']}' for fact '{name}'", document.position(("facts", name, "type")),
                     hint="use one of: " + ", ".join(t.type_names(enums))))
             else:
-                facts[name] = Fact(name, type_, spec["label"], spec.get("phrase"))
+                facts[name] = Fact(name, type_, spec["label"], spec.get("phrase"),
+                                   self._minimum(document, name, spec, type_))
         return Vocabulary(enums, labels, facts)
+
+    def _minimum(self, document: Document, name: str, spec: dict, type_: t.Type) -> Decimal | None:
+        if "minimum" not in spec:
+            return None
+        where = document.position(("facts", name, "minimum"))
+        if type_ not in (t.MONEY, t.NUMBER):
+            self.errors.append(SchemaError(f"only a money or number fact can have a minimum, not '{name}'", where,
+                                           hint="remove 'minimum'"))
+            return None
+        value = Decimal(spec["minimum"])
+        problem = number_problem(value)
+        if problem:
+            self.errors.append(SchemaError(f"the minimum of '{name}' {problem}", where))
+            return None
+        return value
 
     def _calendars(self) -> dict[str, Calendar]:
         calendars = {}

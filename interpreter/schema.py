@@ -33,6 +33,7 @@ class CatalogueValidator(Validator):
     types_mapping = Validator.types_mapping.copy()
     # An expression may be written as a bare number or word in YAML: accept any scalar.
     types_mapping["scalar"] = TypeDefinition("scalar", (str, int, Decimal, bool), ())
+    types_mapping["decimal"] = TypeDefinition("decimal", (Decimal,), ())
 
 
 def _expr(required: bool = False) -> dict:
@@ -147,6 +148,8 @@ VOCABULARY = {
                   "label": {**TEXT, "required": True},
                   # How the fact reads inside a Dutch sentence on a sheet ("de datum van aanmelding").
                   "phrase": TEXT,
+                  # The sign rule of a money or number fact: a case value below it is refused.
+                  "minimum": {"type": ["integer", "decimal"]},
                   "note": TEXT}}},
 }
 

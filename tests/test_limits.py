@@ -130,3 +130,139 @@ def test_a_deep_expression_in_a_card_names_the_card(tmp_path):
     errors = load_errors(root)
     assert [e.message for e in errors] == [f"the expression is nested more than {limits.MAX_EXPRESSION_DEPTH} deep"]
     assert errors[0].position.file.endswith("t1.yaml") and errors[0].position.line == 11
+
+
+# -- 3. the number domain ---------------------------------------------------------------------------
+
+def case_error(tmp_path, text: str, name: str = "case.yaml"):
+    """The message of `catalogue evaluate` for a case file holding `text` (exit 1, no traceback)."""
+    case = tmp_path / name
+    case.write_text(text, encoding="utf-8")
+    result = invoke("evaluate", "12XR", case)
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("text, column, message", [
+    ("price: 100000000000000000000000000\n", 8, "'price' has more than 15 digits before the decimal point"),
+    ("price: 1000000000000000\n", 8, "'price' has more than 15 digits before the decimal point"),
+    ("price: 0.00000000001\n", 8, "'price' has more than 10 digits after the decimal point"),
+    ("price: !!float nan\n", 16, "'price' must be an amount of money, not 'nan'"),  # at the value, after the tag
+    ("price: !!float Infinity\n", 16, "'price' must be an amount of money, not 'Infinity'"),
+    ("price: .inf\n", 8, "'price' must be an amount of money, not '.inf'"),
+    ("price: 0x" + "f" * 100 + "\n", 8, "'price' must be an amount of money, not '0x"),
+    ("price: -4000\n", 8, "'price' is -4000, but it cannot be less than 0"),
+])
+def test_a_number_outside_the_domain_in_a_case_file(tmp_path, text, column, message):
+    output = case_error(tmp_path, "registered_on: 2016-04-01\n" + text)
+    assert f"case.yaml:2:{column}: {message}" in output
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{"price": 1.5e+30}', "'price' has more than 15 digits before the decimal point"),
+    ('{"price": 1e999999}', "'price' must be an amount of money, not '1e999999'"),
+    ('{"introduction_hours": 1e999999}', "'introduction_hours' must be a number, not '1e999999'"),
+])
+def test_a_json_number_outside_the_domain(tmp_path, text, message):
+    assert message in case_error(tmp_path, text, "case.json")
+
+
+def test_nan_and_infinity_are_refused_as_number_facts(engine):
+    from decimal import Decimal
+    for value, problem in ((Decimal("NaN"), "is not a number"), (Decimal("sNaN"), "is not a number"),
+                           (Decimal("Infinity"), "is infinite"), (Decimal("1e999999"), "has more than 15")):
+        with pytest.raises(CatalogueError) as caught:
+            engine.facts({"introduction_hours": value})
+        assert caught.value.message.startswith(f"'introduction_hours' {problem}")
+
+
+def test_only_ascii_decimal_digits_are_numbers(tmp_path):
+    # 'price: 0x10' was read as 16; fullwidth and Arabic-Indic digits were accepted by Decimal().
+    for written in ("0x10", "１２", "١٢", "1_000"):
+        output = case_error(tmp_path, f"price: '{written}'\n")
+        assert f"'price' must be an amount of money, not '{written}'" in output
+
+
+def test_a_set_fact_longer_than_its_choices_is_refused_before_reading_it(engine):
+    with pytest.raises(CatalogueError) as caught:
+        engine.facts({"phases": ["orientation"] * 1_000_000})
+    assert caught.value.message == "'phases' lists 1,000,000 items, but it has only 4 choices"
+
+
+@pytest.mark.parametrize("expression", ["€99999999999999999999999999 * 2", "99999999999999999999999999999 * 10",
+                                        "60% + 39.99999999999999999999999999999999%"])
+def test_literals_outside_the_domain_are_refused_at_load(expression):
+    error = syntax_error(expression)
+    assert error.message.startswith("the number ")
+    assert error.message.endswith(("digits before the decimal point", "digits after the decimal point"))
+
+
+NUMBERS_CARD = CARD_HEAD + """\
+values:
+  doubled:
+    label: Doubled
+    value: price * 2
+  squared:
+    label: Squared
+    value: introduction_hours * introduction_hours
+  far:
+    label: Far
+    value: registered_on + 100000 years
+"""
+
+
+@pytest.fixture(scope="module")
+def numbers_engine(tmp_path_factory):
+    from interpreter.api import Engine
+    return Engine(catalogue_with(tmp_path_factory.mktemp("numbers"), BUNDLED, {"t1.yaml": NUMBERS_CARD}))
+
+
+def evaluate_both(engine, facts: dict):
+    """The result (or the error's text) on each backend: they must be the same."""
+    outcomes = []
+    for backend in ("reference", "compiled"):
+        try:
+            outcomes.append(engine.evaluate("T-1", facts, backend=backend).values)
+        except CatalogueError as error:
+            outcomes.append(str(error))
+    assert outcomes[0] == outcomes[1]
+    return outcomes[0]
+
+
+def test_a_result_outside_the_domain_is_the_same_error_on_both_backends(numbers_engine):
+    outcome = evaluate_both(numbers_engine, {"price": "999999999999999", "registered_on": "2016-04-01"})
+    # Line 11 of the card holds 'value: price * 2'; the '*' stands at column 18.
+    assert outcome.endswith("t1.yaml:11:18: cannot compute 'price * 2': the result has more than 15 digits "
+                            "before the decimal point")
+    outcome = evaluate_both(numbers_engine, {"introduction_hours": "999999999999", "registered_on": "2016-04-01"})
+    assert "cannot compute 'introduction_hours * introduction_hours': the result has more than 15" in outcome
+
+
+# -- 4. dates out of range ----------------------------------------------------------------------------
+
+def test_a_date_past_9999_is_the_same_clear_error_on_both_backends(numbers_engine):
+    outcome = evaluate_both(numbers_engine, {"registered_on": "2016-04-01"})
+    assert outcome.endswith("t1.yaml:17:26: cannot compute 'registered_on + 100000 years': the date would fall "
+                            "outside 0001-01-01 … 9999-12-31")
+
+
+def test_a_schedule_that_runs_into_9999_ends_there(numbers_engine, tmp_path):
+    import datetime as dt
+    card = NUMBERS_CARD.split("  far:")[0] + "  schedule:\n    label: S\n    value: every 6 weeks from 9999-01-01 until 9999-12-31\n"
+    from interpreter.api import Engine
+    engine = Engine(catalogue_with(tmp_path, BUNDLED, {"t1.yaml": card}))
+    values = evaluate_both(engine, {})
+    # 9999-01-01 + 6 weeks = 9999-02-12, then every 42 days; the ninth (9999-12-31 + 32 days) lies past 9999.
+    first = dt.date(9999, 1, 1)
+    assert values["schedule"] == tuple(first + dt.timedelta(weeks=6 * k) for k in range(1, 9))
+    assert values["schedule"][-1] == dt.date(9999, 12, 3)
+
+
+def test_a_schedule_has_a_bounded_number_of_dates(tmp_path):
+    from interpreter.api import Engine
+    card = CARD_HEAD + "values:\n  v:\n    label: V\n    value: every 250 working days from registered_on until 9999-12-31\n"
+    engine = Engine(catalogue_with(tmp_path, BUNDLED, {"t1.yaml": card}))
+    outcome = evaluate_both(engine, {"registered_on": "2016-04-01"})
+    # 250 working days are about a year: some 7,980 dates before 9999-12-31, more than the limit.
+    assert outcome.endswith(f"t1.yaml:11:12: 'every 250 working days' gives more than {limits.MAX_OCCURRENCES:,} "
+                            "dates before 9999-12-31")
