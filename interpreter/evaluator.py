@@ -364,7 +364,25 @@ def split_payment(group: str, parts, base: Any, shares) -> tuple[Any, ...]:
     if total != 100:
         raise EvaluationError(f"the shares of payment '{group}' add up to {format_percent(total)}, not 100%",
                               parts[0].pos, hint="change the percentages so that together they make 100%")
+    for part, share in zip(parts, shares):
+        problem = share_problem(share)
+        if problem:
+            raise EvaluationError(f"the share of '{part.id}' {problem}", part.pos,
+                                  hint="each share of a split is a percentage from 0% to 100%")
+    if base < 0:
+        raise EvaluationError(f"the amount to split in payment '{group}' is negative ({to_cents(base):.2f})",
+                              parts[0].pos, hint="a payment is never negative: check the base and the facts it "
+                                                 "reads (the vocabulary's minimum of a money fact)")
     return tuple(split_amount(base, list(shares)))
+
+
+def share_problem(share: Decimal) -> str | None:
+    """Why a split's share is not a percentage from 0% to 100%, or None."""
+    if share < 0:
+        return f"is {format_percent(share)}: a share cannot be negative"
+    if share > 100:
+        return f"is {format_percent(share)}: a share cannot be more than 100%"
+    return None
 
 
 def describe_value(value: Any, type_: t.Type | None) -> Any:

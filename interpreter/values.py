@@ -175,8 +175,16 @@ def _shifter(unit: str, calendar: Calendar):
 def split_amount(base: Decimal, shares: list[Decimal]) -> list[Decimal]:
     """Split money by percentages: each part rounded to cents, the last part takes the remainder.
 
-    The parts therefore always add up to the base exactly.
+    The parts therefore always add up to the base exactly, and none is negative: where rounding the
+    earlier parts up leaves less than nothing for the last (€0.03 in five parts of 20%: four times
+    €0.01), the missing cents are taken back from the earlier parts, one at a time from the largest
+    (the first of equals), so the split becomes 0.00, 0.01, 0.01, 0.01, 0.00.
     """
     parts = [to_cents(percent_of(base, share)) for share in shares[:-1]]
-    parts.append(to_cents(base) - sum(parts, Decimal(0)))
+    last = to_cents(base) - sum(parts, Decimal(0))
+    while last < 0:
+        largest = parts.index(max(parts))
+        parts[largest] -= CENT
+        last += CENT
+    parts.append(last)
     return parts

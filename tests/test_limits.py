@@ -266,3 +266,71 @@ def test_a_schedule_has_a_bounded_number_of_dates(tmp_path):
     # 250 working days are about a year: some 7,980 dates before 9999-12-31, more than the limit.
     assert outcome.endswith(f"t1.yaml:11:12: 'every 250 working days' gives more than {limits.MAX_OCCURRENCES:,} "
                             "dates before 9999-12-31")
+
+
+# -- 5. money never negative where it makes no sense ---------------------------------------------------
+
+def split_card(base: str, first: str, second: str) -> str:
+    return CARD_HEAD + f"""\
+payments:
+  fee:
+    label: Fee
+    base: {base}
+    parts:
+      a: {{label: A, share: {first}}}
+      b: {{label: B, share: {second}}}
+"""
+
+
+@pytest.mark.parametrize("first, second, message", [
+    ("-50%", "100% + 50%", "the share of 'a' is -50%: a share cannot be negative (when always)"),
+    ("100% + 50%", "-50%", "the share of 'a' is 150%: a share cannot be more than 100% (when always)"),
+    ("if hard_to_place then 70% + 50% else 60%", "if hard_to_place then -20% else 40%",
+     "the share of 'a' is 120%: a share cannot be more than 100% (when hard_to_place = true)"),
+])
+def test_shares_outside_0_to_100_percent_are_refused_at_load(tmp_path, first, second, message):
+    errors = load_errors(catalogue_with(tmp_path, BUNDLED, {"t1.yaml": split_card("price", first, second)}))
+    assert [e.message for e in errors] == [message]
+    assert errors[0].position.line == 13  # the part 'a'
+
+
+def test_a_share_outside_0_to_100_percent_at_evaluation_is_the_same_error_on_both_backends(tmp_path):
+    from interpreter.api import Engine
+    card = split_card("price", "success_rate * 2", "100% - success_rate * 2")
+    engine = Engine(catalogue_with(tmp_path, BUNDLED, {"t1.yaml": card}))
+    outcomes = set()
+    for backend in ("reference", "compiled"):
+        with pytest.raises(CatalogueError) as caught:
+            engine.evaluate("T-1", {"price": 4000, "success_rate": "80%"}, backend=backend)
+        outcomes.add(str(caught.value))
+    (outcome,) = outcomes
+    assert "t1.yaml:13:" in outcome
+    assert "the share of 'a' is 160%: a share cannot be more than 100%" in outcome
+
+
+def test_a_negative_amount_to_split_is_an_error_on_both_backends(tmp_path):
+    from interpreter.api import Engine
+    engine = Engine(catalogue_with(tmp_path, BUNDLED, {"t1.yaml": split_card("price - €5000", "60%", "40%")}))
+    outcomes = set()
+    for backend in ("reference", "compiled"):
+        with pytest.raises(CatalogueError) as caught:
+            engine.evaluate("T-1", {"price": 4000}, backend=backend)
+        outcomes.add(caught.value.message)
+    assert outcomes == {"the amount to split in payment 'fee' is negative (-1000.00)"}
+
+
+def test_a_negative_price_is_refused_by_the_vocabulary_sign_rule(tmp_path):
+    from interpreter.api import Engine
+    engine = Engine(catalogue_with(tmp_path, BUNDLED, {"t1.yaml": split_card("price", "60%", "40%")}))
+    with pytest.raises(CatalogueError) as caught:
+        engine.evaluate("T-1", {"price": -4000})
+    assert caught.value.message == "'price' is -4000, but it cannot be less than 0"
+
+
+def test_a_minimum_on_a_fact_that_is_not_money_or_a_number_is_refused(tmp_path):
+    root = catalogue_with(tmp_path, BUNDLED, {})
+    facts = root / "facts.yaml"
+    text = facts.read_text(encoding="utf-8")
+    facts.write_text(text.replace("phrase: de aanmelding}", "phrase: de aanmelding, minimum: 0}"), encoding="utf-8")
+    errors = load_errors(root)
+    assert [e.message for e in errors] == ["only a money or number fact can have a minimum, not 'registered_on'"]
