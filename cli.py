@@ -5,6 +5,7 @@ import datetime as dt
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import click
@@ -66,9 +67,15 @@ class _IsoDate(click.ParamType):
 @click.pass_context
 def main(ctx: click.Context, catalogue: Path | None, backend: str) -> None:
     """Query the catalogue of re-integration products: deadlines, payments, reports and checks."""
+    warnings.showwarning = _show_warning
     ctx.ensure_object(dict)
     ctx.obj["catalogue"] = catalogue or BUNDLED
     ctx.obj["backend"] = backend
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning (e.g. an untrusted cache folder) as one line on standard error, without Python's source line."""
+    click.echo(f"warning: {message}", err=True)
 
 
 @main.command()

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import hashlib
+import io
 import re
 from decimal import Decimal
 from functools import lru_cache
@@ -68,24 +70,36 @@ _DUTCH_UNITS = {"dagen": "days", "dag": "days", "kalenderdagen": "days", "werkda
                 "maand": "months", "jaar": "years", "jaren": "years"}
 
 
+_OPTIONS = dict(parser="lalr", propagate_positions=True, maybe_placeholders=True)
+
+
 @lru_cache(maxsize=1)
 def lark_parser() -> Lark:
-    """The LALR parser, built once per process (and its tables kept in the catalogue cache folder:
-    Lark checks that they belong to this grammar and these options, and rebuilds them if not)."""
-    return Lark(GRAMMAR_FILE.read_text(encoding="utf-8"), parser="lalr",
-                propagate_positions=True, maybe_placeholders=True, cache=_tables_file() or False)
+    """The LALR parser, built once per process. Its tables are kept in the catalogue cache as an
+    authenticated entry (interpreter/cache.py), never through Lark's own cache, which unpickles
+    whatever file it finds before checking it."""
+    from . import cache
+    grammar = GRAMMAR_FILE.read_text(encoding="utf-8")
+    name = _tables_name(grammar)
+    data = cache.read_bytes(name) if cache.cache_dir() is not None else None
+    if data is not None:
+        try:
+            return Lark.load(io.BytesIO(data))  # bytes this user's key authenticated
+        except Exception:  # noqa: BLE001 - tables of another Lark: built again below
+            pass
+    parser = Lark(grammar, **_OPTIONS)
+    if cache.cache_dir() is not None:
+        buffer = io.BytesIO()
+        parser.save(buffer)
+        cache.write_bytes(name, buffer.getvalue())
+    return parser
 
 
-def _tables_file() -> str | None:
-    from .cache import cache_dir
-    folder = cache_dir()
-    if folder is None:
-        return None
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return str(folder / "lark-tables.pickle")
+def _tables_name(grammar: str) -> str:
+    """The cache entry of the tables of this grammar, these options and this Lark."""
+    import lark
+    digest = hashlib.sha256(f"{lark.__version__}\0{sorted(_OPTIONS.items())}\0{grammar}".encode())
+    return "lark-tables-" + digest.hexdigest()[:32]
 
 
 def parse(text: str, locate: Locate) -> n.Node:
