@@ -14,6 +14,7 @@ from interpreter import __version__
 from interpreter.api import BACKENDS, Engine
 from interpreter.catalogue import BUNDLED
 from interpreter.errors import CatalogueError, ErrorList, Position, RuleSyntaxError
+from interpreter.limits import MAX_DUE_WITHIN
 from interpreter.parser import parse_date
 from interpreter.printer import to_text as expression_text
 from interpreter.results import to_json, to_text
@@ -206,7 +207,7 @@ def evaluate(ctx: click.Context, code: str, casefile: str, as_of: dt.date | None
 @click.option("--as-of", type=_IsoDate(), default=None,
               help="Reference date for every case (default: each case's registered_on, else today; "
                    "with --due-within: today).")
-@click.option("--due-within", type=click.IntRange(min=0), default=None, metavar="DAYS",
+@click.option("--due-within", type=click.IntRange(min=0, max=MAX_DUE_WITHIN), default=None, metavar="DAYS",
               help="Write only the open deadlines that fall due from the reference date to DAYS days later.")
 @click.option("--id-column", default="id", show_default=True,
               help="The column (JSON Lines: key) with each case's id; written to the output, not a fact.")
