@@ -32,7 +32,7 @@ MAX_DUE_WITHIN = 36_600          # days of a batch signalling window (--due-with
 
 # -- calendars --------------------------------------------------------------------------------------
 MAX_HOLIDAYS = 200               # holiday rules in one calendar
-MAX_EASTER_OFFSET = 200          # days from Easter Sunday of a holiday
+MAX_EASTER_OFFSET = 80           # days from Easter Sunday: the day stays in Easter's year (22 March - 80 = 1 January)
 MAX_SUNDAY_SHIFT = 6             # days a holiday moves when it falls on a Sunday
 
 # -- batch --------------------------------------------------------------------------------------------

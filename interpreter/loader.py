@@ -41,6 +41,7 @@ class Loader:
         self.root = root
         self.errors: list[CatalogueError] = []
         self.files: list[Path] = []
+        self.refused_calendars: set[str] = set()  # named in an error already; cards using them are not blamed
 
     def load(self) -> Catalogue:
         if not self.root.is_dir():
@@ -145,19 +146,36 @@ class Loader:
     def _calendars(self) -> dict[str, Calendar]:
         calendars = {}
         for path in sorted((self.root / "calendars").glob("*.yaml")):
-            document = self._document("", s.CALENDAR, "calendar", path=path)
+            document = self._read(path)
             if document is None:
+                continue
+            problems = s.validate(document, s.CALENDAR, "calendar")
+            if problems:
+                self.errors.extend(problems)
+                named = document.data.get("calendar") if isinstance(document.data, dict) else None
+                if isinstance(named, str):
+                    self.refused_calendars.add(named)  # its errors say what is wrong; not the cards using it
                 continue
             rules = []
             for index, spec in enumerate(document.data["holidays"]):
                 where = ("holidays", index)
+                if "from_year" in spec and "until_year" in spec and spec["from_year"] > spec["until_year"]:
+                    self.errors.append(SchemaError(
+                        f"the holiday '{spec['name']}' ends (until_year {spec['until_year']}) before it starts "
+                        f"(from_year {spec['from_year']})", document.position(where + ("until_year",))))
+                    continue
                 if "date" in spec:
                     month, day = (int(x) for x in spec["date"].split("-"))
                     try:
-                        dt.date(2000, month, day)
+                        dt.date(2001, month, day)  # not a leap year: the date must exist in every year
                     except ValueError:
-                        self.errors.append(SchemaError(f"'{spec['date']}' is not a day of the year (MM-DD)",
-                                                       document.position(where + ("date",))))
+                        leap_day = (month, day) == (2, 29)
+                        self.errors.append(SchemaError(
+                            f"'{spec['date']}' is not a day of every year" if leap_day
+                            else f"'{spec['date']}' is not a day of the year (MM-DD)",
+                            document.position(where + ("date",)),
+                            hint="29 February exists only in leap years; a holiday needs a date of every year"
+                            if leap_day else "write the month, then the day: 12-25 for 25 December"))
                         continue
                     rules.append(HolidayRule(spec["name"], month, day, None, spec.get("if_sunday", 0),
                                              spec.get("from_year"), spec.get("until_year")))
@@ -168,8 +186,21 @@ class Loader:
                     self.errors.append(SchemaError("a holiday needs 'date: MM-DD' or 'easter: DAYS'",
                                                    document.position(where)))
             name = document.data["calendar"]
+            weekend = document.data["weekend"]
+            repeated = sorted({day for day in weekend if weekend.count(day) > 1}, key=WEEKDAYS.index)
+            if repeated:
+                self.errors.append(SchemaError(f"the weekend names {', '.join(repeated)} more than once",
+                                               document.position(("weekend",)), hint="name each day once"))
+                self.refused_calendars.add(name)
+                continue
+            if len(set(weekend)) == len(WEEKDAYS):
+                self.errors.append(SchemaError("a calendar needs at least one working day, but every day of the "
+                                               "week is in its weekend", document.position(("weekend",)),
+                                               hint="list only the days without work, e.g. [saturday, sunday]"))
+                self.refused_calendars.add(name)
+                continue
             calendars[name] = Calendar(name, document.data["title"],
-                                       tuple(WEEKDAYS.index(d) for d in document.data["weekend"]),
+                                       tuple(WEEKDAYS.index(d) for d in weekend),
                                        tuple(rules), display_path(path))
         return calendars
 
@@ -233,7 +264,7 @@ class Loader:
                 assumption = Assumption(item["id"], item["text"], tuple(item.get("applies_to", [])))
                 assumptions.append((assumption, document, ("assumptions", index, "applies_to")))
         calendar = calendars.get(calendar_name)
-        if calendar is None:
+        if calendar is None and calendar_name not in self.refused_calendars:
             self.errors.append(SchemaError(f"unknown calendar '{calendar_name}'", calendar_at,
                                            hint="the calendars are: " + ", ".join(sorted(calendars))))
         for assumption, document, path in assumptions:
