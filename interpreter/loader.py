@@ -64,12 +64,20 @@ class Loader:
                 if product is not None:
                     products.setdefault(product.code, []).append(product)
         self._check_editions(products)
+        self._refuse_yml()
         raise_all(self.errors)
         return Catalogue(self.root, vocabulary, calendars,
                          {code: products[code] for code in sorted(products)},
                          self.files, self._hash())
 
     # -- files -------------------------------------------------------------------------------
+
+    def _refuse_yml(self) -> None:
+        """A '.yml' file would be skipped, and a card that is silently not there is worse than an error."""
+        for path in sorted(self.root.rglob("*.yml")):
+            self.errors.append(SchemaError(
+                f"'{path.name}' ends in .yml; the catalogue reads only .yaml files", Position(display_path(path), 1, 1),
+                hint=f"rename it to '{path.stem}.yaml'"))
 
     def _read(self, path: Path) -> Document | None:
         self.files.append(path)

@@ -334,3 +334,18 @@ def test_a_minimum_on_a_fact_that_is_not_money_or_a_number_is_refused(tmp_path):
     facts.write_text(text.replace("phrase: de aanmelding}", "phrase: de aanmelding, minimum: 0}"), encoding="utf-8")
     errors = load_errors(root)
     assert [e.message for e in errors] == ["only a money or number fact can have a minimum, not 'registered_on'"]
+
+
+# -- 9. minor ----------------------------------------------------------------------------------------
+
+def test_a_control_character_is_reported_where_it_stands(tmp_path):
+    output = case_error(tmp_path, "registered_on: 2016-04-01\nprice: 40\x0700\n")
+    assert "case.yaml:2:10: the control character U+0007 is not allowed in a YAML file" in output
+
+
+def test_a_yml_card_is_refused_not_skipped(tmp_path):
+    root = catalogue_with(tmp_path, BUNDLED, {"t1.yml": CARD_HEAD})
+    errors = load_errors(root)
+    assert [(e.position.line, e.message) for e in errors] == [
+        (1, "'t1.yml' ends in .yml; the catalogue reads only .yaml files")]
+    assert errors[0].hint == "rename it to 't1.yaml'"
