@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 BENCH_CASES ?= 1000000
 
-.PHONY: demo test bench install clean
+.PHONY: demo test bench fuzz install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,5 +42,11 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/bench.py --cases $(BENCH_CASES) $(BENCH_ARGS)
 
+# The long fuzz run: over 100,000 hostile inputs in eight classes and a million payment splits; the
+# figures go in docs/robustness.md. make fuzz FUZZ_SCALE=0.1 for a tenth of it.
+FUZZ_SCALE ?= 1
+fuzz: $(STAMP)
+	$(BIN)/python tests/fuzz_run.py --scale $(FUZZ_SCALE) --json fuzz-report.json
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis sheets results
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis sheets results fuzz-report.json
