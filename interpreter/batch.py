@@ -21,7 +21,7 @@ from . import types as t
 from .cases import MONEY_TEXT, checked_number, convert_facts, convert_value
 from .errors import CaseError, CatalogueError, ErrorList, Position, raise_all
 from .evaluator import describe_value
-from .limits import LAST_DATE, MAX_COLUMNS, MAX_ROW_CHARS
+from .limits import LAST_DATE, MAX_COLUMNS, MAX_NUMBER_CHARS, MAX_ROW_CHARS
 from .results import Result, to_json
 from .values import Open
 
@@ -381,7 +381,7 @@ def cell_converter(fact, vocabulary) -> Callable[[str], Any]:
         return _date_converter(slow)
     if type_ == t.MONEY:
         def money(cell):
-            match = MONEY_TEXT.fullmatch(cell) if len(cell) <= 32 else None
+            match = MONEY_TEXT.fullmatch(cell) if len(cell) <= MAX_NUMBER_CHARS else None
             if match is None:
                 return slow(cell)
             return checked_number(Decimal(match.group(1)), fact.name, _NOWHERE, vocabulary)

@@ -8,8 +8,7 @@ from functools import lru_cache
 
 from dateutil.easter import easter
 
-# A calendar whose holidays leave no working day for a whole year is broken: next_working_day says so.
-MAX_DAYS_TO_WORKING_DAY = 366
+from .limits import MAX_DAYS_TO_WORKING_DAY
 
 # Fixed English names: strftime would follow the machine's language.
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",

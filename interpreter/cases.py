@@ -10,7 +10,7 @@ from typing import Any
 
 from . import types as t
 from .errors import CaseError, Position, RuleSyntaxError, YamlError
-from .limits import MAX_DURATION, number_problem
+from .limits import MAX_DURATION, MAX_NUMBER_CHARS, number_problem
 from .parser import UNITS, parse_date
 from .values import Duration
 from .yamlsource import Document, load_file, load_text
@@ -93,14 +93,16 @@ def convert_value(raw: Any, type_: t.Type, name: str, where: Position, document,
         if isinstance(raw, (int, Decimal)):
             return checked_number(Decimal(raw), name, where, vocabulary)
         text = str(raw).strip() if isinstance(raw, str) else ""
-        match = (MONEY_TEXT if type_ == t.MONEY else _NUMBER).fullmatch(text[:_LONGEST])
-        if match and len(text) <= _LONGEST:
-            return checked_number(Decimal(match.group(1) if type_ == t.MONEY else text), name, where, vocabulary)
+        if len(text) > MAX_NUMBER_CHARS:  # not read: no number of the domain is that long
+            if (MONEY_TEXT if type_ == t.MONEY else _NUMBER).fullmatch(text[:MAX_NUMBER_CHARS]):
+                raise _out_of_domain(name, f"has {len(text):,} characters, more than any number of the domain", where)
+            raise wrong()
+        match = (MONEY_TEXT if type_ == t.MONEY else _NUMBER).fullmatch(text)
         if match:
-            raise _out_of_domain(name, f"has {len(text):,} characters", where)
+            return checked_number(Decimal(match.group(1) if type_ == t.MONEY else text), name, where, vocabulary)
         raise wrong()
     if type_ == t.PERCENT:
-        match = _PERCENT.fullmatch(str(raw).strip()) if isinstance(raw, str) and len(raw) <= _LONGEST else None
+        match = _PERCENT.fullmatch(str(raw).strip()) if isinstance(raw, str) and len(raw) <= MAX_NUMBER_CHARS else None
         if not match:
             raise wrong()
         value = checked_number(Decimal(match.group(1)), name, where, None)
@@ -117,7 +119,7 @@ def convert_value(raw: Any, type_: t.Type, name: str, where: Position, document,
             raise wrong()
         return raw
     if type_ == t.DURATION:
-        match = _DURATION.fullmatch(str(raw).strip()) if isinstance(raw, str) and len(raw) <= _LONGEST else None
+        match = _DURATION.fullmatch(str(raw).strip()) if isinstance(raw, str) and len(raw) <= MAX_NUMBER_CHARS else None
         if not match:
             raise wrong()
         if len(match.group(1)) > len(str(MAX_DURATION)) or int(match.group(1)) > MAX_DURATION:
@@ -134,10 +136,6 @@ def convert_value(raw: Any, type_: t.Type, name: str, where: Position, document,
                             where, hint="name each choice at most once: " + ", ".join(type_.enum.members))
         return frozenset(_member(item, type_.enum, name, where) for item in raw)
     raise wrong()
-
-
-# Longer number texts are refused before a regular expression or Decimal() reads them.
-_LONGEST = 64
 
 
 def checked_number(value: Decimal, name: str, where: Position, vocabulary) -> Decimal:

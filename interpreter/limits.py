@@ -24,6 +24,7 @@ MAX_EXPRESSION_DEPTH = 40        # nesting of one expression: `1 + 1 + ... + 1` 
 MAX_INTEGER_DIGITS = 15          # digits before the decimal point: up to 999 999 999 999 999
 MAX_FRACTION_DIGITS = 10         # digits after the decimal point
 MAX_DURATION = 100_000           # days, working days, weeks, months or years in one duration
+MAX_NUMBER_CHARS = 64            # characters of a number written in a case, cell or YAML file, read no further
 
 # -- dates ------------------------------------------------------------------------------------------
 FIRST_DATE, LAST_DATE = dt.date.min, dt.date.max   # 0001-01-01 ... 9999-12-31
@@ -34,6 +35,7 @@ MAX_DUE_WITHIN = 36_600          # days of a batch signalling window (--due-with
 MAX_HOLIDAYS = 200               # holiday rules in one calendar
 MAX_EASTER_OFFSET = 80           # days from Easter Sunday: the day stays in Easter's year (22 March - 80 = 1 January)
 MAX_SUNDAY_SHIFT = 6             # days a holiday moves when it falls on a Sunday
+MAX_DAYS_TO_WORKING_DAY = 366    # days next_working_day looks ahead: holidays that cover a year are a broken calendar
 
 # -- batch --------------------------------------------------------------------------------------------
 MAX_COLUMNS = 1_000              # columns of a CSV header

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from .errors import Position, YamlError
-from .limits import MAX_DOCUMENT_CHARS, MAX_YAML_DEPTH, MAX_YAML_NODES
+from .limits import MAX_DOCUMENT_CHARS, MAX_NUMBER_CHARS, MAX_YAML_DEPTH, MAX_YAML_NODES
 
 Path_ = tuple  # a path into the data: keys and list indexes, as cerberus reports them
 
@@ -25,7 +25,6 @@ _SEQ = "tag:yaml.org,2002:seq"
 
 _DECIMAL_INT = re.compile(r"[-+]?[0-9]+")
 _DECIMAL_FLOAT = re.compile(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?")
-_LONGEST_INT = 100  # longer digit strings stay text: far outside the number domain, and cheap to refuse
 
 
 @dataclass
@@ -282,8 +281,9 @@ def _scalar(node: yaml.ScalarNode, document: Document) -> Any:
     if node.tag == _INT:
         digits = value.replace("_", "")
         # ASCII decimal only: '010' is ten to a reader, not YAML 1.1's octal eight, and '0x10' or
-        # '1:30' (base 60) stay text, which a number fact then refuses with a message.
-        if _DECIMAL_INT.fullmatch(digits) and len(digits) <= _LONGEST_INT:
+        # '1:30' (base 60) stay text, which a number fact then refuses with a message; so do digits
+        # too long to be a number of the domain (and too long for int()).
+        if _DECIMAL_INT.fullmatch(digits) and len(digits) <= MAX_NUMBER_CHARS:
             return int(digits)
         return value
     if node.tag == _FLOAT:

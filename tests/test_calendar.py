@@ -320,7 +320,8 @@ def test_too_many_holidays(tmp_path):
 def test_next_working_day_stops_where_the_holidays_leave_no_working_day():
     # Monday is the only working day, and every Monday of 2016 is a holiday: from 1 January 2016 (a Friday)
     # the first working day would be Monday 2 January 2017, 367 days on.
-    from interpreter.calendar import MAX_DAYS_TO_WORKING_DAY, HolidayRule
+    from interpreter.calendar import HolidayRule
+    from interpreter.limits import MAX_DAYS_TO_WORKING_DAY
     mondays = [dt.date(2016, 1, 4) + dt.timedelta(weeks=k) for k in range(52)]
     assert mondays[-1] == dt.date(2016, 12, 26)
     covered = Calendar("odd", "Odd", (1, 2, 3, 4, 5, 6),

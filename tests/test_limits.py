@@ -349,3 +349,18 @@ def test_a_yml_card_is_refused_not_skipped(tmp_path):
     assert [(e.position.line, e.message) for e in errors] == [
         (1, "'t1.yml' ends in .yml; the catalogue reads only .yaml files")]
     assert errors[0].hint == "rename it to 't1.yaml'"
+
+
+def test_a_number_too_long_to_read_is_refused_unread(tmp_path):
+    output = case_error(tmp_path, "price: '" + "9" * 5000 + "'\n")
+    # column 9: the first digit, after the quote
+    assert "case.yaml:1:9: 'price' has 5,000 characters, more than any number of the domain" in output
+
+
+def test_a_duration_multiplied_past_the_limit_is_the_same_error_on_both_backends(tmp_path):
+    from interpreter.api import Engine
+    card = CARD_HEAD + "values:\n  v:\n    label: V\n    value: registered_on + introduction_hours * 100000 days\n"
+    engine = Engine(catalogue_with(tmp_path, BUNDLED, {"t1.yaml": card}))
+    outcome = evaluate_both(engine, {"registered_on": "2016-04-01", "introduction_hours": 2})
+    assert outcome.endswith("cannot compute 'introduction_hours * 100000 days': 100000 days × 2 is longer than "
+                            f"{limits.MAX_DURATION:,} days")
