@@ -7,12 +7,12 @@ STAMP  := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 BENCH_CASES ?= 1000000
 
-.PHONY: demo test bench fuzz install clean
+.PHONY: demo test bench bench-scale fuzz install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --quiet -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -36,11 +36,16 @@ test: $(STAMP)
 # Timings against hand-written Python and two peer evaluators (benchmarks/README.md).
 # make bench BENCH_CASES=100000 for a shorter batch run; BENCH_ARGS=--quick for fewer repeats.
 $(BENCH_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet --quiet -e '.[test,bench]'
 	touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/bench.py --cases $(BENCH_CASES) $(BENCH_ARGS)
+	$(BIN)/python benchmarks/scaling.py
+
+# Only the scaling figures: catalogues of 15, 100 and 1,000 cards (benchmarks/scaling.py).
+bench-scale: $(STAMP)
+	$(BIN)/python benchmarks/scaling.py
 
 # The long fuzz run: over 100,000 hostile inputs in eight classes and a million payment splits; the
 # figures go in docs/robustness.md. make fuzz FUZZ_SCALE=0.1 for a tenth of it.

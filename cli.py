@@ -13,7 +13,7 @@ import click
 from interpreter import __version__
 from interpreter.api import BACKENDS, Engine
 from interpreter.catalogue import BUNDLED
-from interpreter.errors import CatalogueError, ErrorList, Position, RuleSyntaxError
+from interpreter.errors import CatalogueError, ErrorList, Position, RuleSyntaxError, source_excerpt
 from interpreter.limits import MAX_DUE_WITHIN
 from interpreter.parser import parse_date
 from interpreter.printer import to_text as expression_text
@@ -28,6 +28,8 @@ def _fail(error: CatalogueError) -> None:
     errors = error.errors if isinstance(error, ErrorList) else [error]
     for item in errors:
         click.echo(f"{item.position}: {item.message}", err=True)
+        for line in source_excerpt(item.position):
+            click.echo(f"    {line}", err=True)
         if item.hint:
             click.echo(f"    hint: {item.hint}", err=True)
     if len(errors) > 1:
@@ -180,7 +182,8 @@ def show(ctx: click.Context, code: str, as_of: dt.date | None) -> None:
 @click.argument("casefile")
 @click.option("--as-of", type=_IsoDate(), default=None,
               help="Reference date (default: the case's registered_on, else today).")
-@click.option("--format", "output_format", type=click.Choice(["json", "text"]), default="json", show_default=True)
+@click.option("--format", "output_format", type=click.Choice(["json", "text", "svg"]), default="json",
+              show_default=True, help="svg: the case's timeline as an SVG picture.")
 @click.option("--explain", is_flag=True, help="Add the trace: every step, with the card's file:line and source.")
 @click.pass_context
 def evaluate(ctx: click.Context, code: str, casefile: str, as_of: dt.date | None, output_format: str,
@@ -195,6 +198,9 @@ def evaluate(ctx: click.Context, code: str, casefile: str, as_of: dt.date | None
         _fail(error)
     if output_format == "json":
         click.echo(json.dumps(to_json(result, explain), ensure_ascii=False, indent=2))
+    elif output_format == "svg":
+        from interpreter.timeline import timeline_of
+        click.echo(timeline_of(engine, result, facts), nl=False)
     else:
         click.echo(to_text(result, explain))
 

@@ -149,6 +149,8 @@ VOCABULARY = {
                   "label": {**TEXT, "required": True},
                   # How the fact reads inside a Dutch sentence on a sheet ("de datum van aanmelding").
                   "phrase": TEXT,
+                  # A date that closes a duration opened by another date fact (the timeline draws it).
+                  "span_from": {"type": "string", "regex": RULE_ID},
                   # The sign rule of a money or number fact: a case value below it is refused.
                   "minimum": {"type": ["integer", "decimal"]},
                   "note": TEXT}}},

@@ -496,7 +496,10 @@ def test_wrong_types_come_with_a_hint(workdir):
     for line, hint in hints.items():
         write(workdir / "case.yaml", line)
         result = bad_input("evaluate", "12XR", "case.yaml")
-        assert result.stderr.splitlines()[1].startswith("    hint: ")
+        lines = result.stderr.splitlines()
+        # The message, the offending line with a caret under the column, then the hint.
+        assert lines[1] == f"    {line.rstrip()}" and lines[2].strip() == "^"
+        assert lines[3].startswith("    hint: ")
         assert hint in result.stderr
 
 
