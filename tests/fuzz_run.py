@@ -149,15 +149,19 @@ def main() -> int:
                   f"slowest {report['slowest_seconds']:.3f} s  ({report['seconds']:.0f} s)", flush=True)
             for failure in report["first_failures"][:3]:
                 print(f"    FAILURE {failure['failure']}\n      input: {failure['input']!r}", flush=True)
+            if args.json:  # after every class, so that a long run stopped early still leaves its figures
+                _write(args.json, reports)
     total = sum(r["tried"] for r in reports)
     failures = sum(r["failures"] for r in reports)
     splits = sum(r["tried"] for r in reports if r["class"] == "payment splits")
     print(f"{'all classes':42} {total:>9,} tried  {failures:>3} failures  ({total - splits:,} without the splits; "
           f"{time.perf_counter() - started:.0f} s on {dt.date.today().isoformat()})")
-    if args.json:
-        args.json.write_text(json.dumps({"date": dt.date.today().isoformat(), "python": sys.version.split()[0],
-                                         "classes": reports}, indent=2), encoding="utf-8")
     return 1 if failures else 0
+
+
+def _write(path: Path, reports: list[dict]) -> None:
+    path.write_text(json.dumps({"date": dt.date.today().isoformat(), "python": sys.version.split()[0],
+                                "classes": reports}, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":
