@@ -58,13 +58,21 @@ class Catalogue:
     def codes(self) -> list[str]:
         return list(self.products)
 
-    def product(self, code: str, on: dt.date | None = None) -> Product:
-        """The edition of product `code` valid on `on` (the latest edition when `on` is None)."""
+    def editions(self, code: str) -> list[Product]:
+        """Every edition of product `code`, oldest first."""
         editions = self.products.get(code)
         if editions is None:
             close = difflib.get_close_matches(code, list(self.products), n=1, cutoff=0.5)
             hint = f"did you mean '{close[0]}'?" if close else "run 'catalogue list' to see the product codes"
             raise LookupProblem(f"unknown product '{code}'", Position("<command line>", 1, 1), hint)
+        return editions
+
+    def load_whole(self) -> "Catalogue":
+        return self  # loaded whole already
+
+    def product(self, code: str, on: dt.date | None = None) -> Product:
+        """The edition of product `code` valid on `on` (the latest edition when `on` is None)."""
+        editions = self.editions(code)
         if on is None:
             return editions[-1]
         for product in editions:
@@ -93,8 +101,8 @@ def load_catalogue(root: Path | str | None = None, cache: bool = True) -> Catalo
     """
     root = Path(root) if root else BUNDLED
     if cache:
-        from .cache import cached_load
-        return cached_load(root, _load)
+        from .store import load_whole  # per card: only what changed since the last load is checked again
+        return load_whole(root)
     return _load(root)
 
 

@@ -33,6 +33,11 @@ class CatalogueError(Exception):
         self.position = position or UNKNOWN_POSITION
         self.hint = hint
 
+    def __reduce__(self):
+        # Every attribute, whatever the subclass's __init__ takes: errors travel back from the
+        # processes that check cards in parallel (interpreter.store).
+        return _restore, (type(self), dict(self.__dict__))
+
     def __str__(self) -> str:
         text = f"{self.position}: {self.message}"
         if self.hint:
@@ -130,6 +135,13 @@ def _source_line(position: Position) -> str | None:
             return next(itertools.islice(handle, position.line - 1, None), None)
     except OSError:
         return None
+
+
+def _restore(kind: type, state: dict) -> CatalogueError:
+    error = kind.__new__(kind)
+    Exception.__init__(error, state.get("message"))
+    error.__dict__.update(state)
+    return error
 
 
 def raise_all(errors: list[CatalogueError]) -> None:

@@ -47,6 +47,17 @@ class Base:
     files: tuple[Path, ...] = ()
 
 
+def raise_once(errors: list[CatalogueError]) -> None:
+    """Raise each problem once: a mistake in a family file is met again by every card of the family."""
+    seen, unique = set(), []
+    for error in errors:
+        key = (str(error.position), error.message)
+        if key not in seen:
+            seen.add(key)
+            unique.append(error)
+    raise_all(unique)
+
+
 def card_paths(root: Path) -> list[Path]:
     """The card files of a catalogue, in the order they are loaded (test files are not cards)."""
     return [path for path in sorted((root / "products").rglob("*.yaml")) if not path.name.endswith(".tests.yaml")]
@@ -115,7 +126,7 @@ class Loader:
         """The checks across cards, every problem raised at once, else the Catalogue."""
         self._check_editions(products)
         self._refuse_yml()
-        raise_all(self.errors)
+        raise_once(self.errors)
         return Catalogue(self.root, base.vocabulary, base.calendars,
                          {code: products[code] for code in sorted(products)},
                          files if files is not None else self.files, digest or self._hash())
