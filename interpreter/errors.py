@@ -150,3 +150,14 @@ def raise_all(errors: list[CatalogueError]) -> None:
         raise errors[0]
     if errors:
         raise ErrorList(errors)
+
+
+def raise_once(errors: list[CatalogueError]) -> None:
+    """Raise each problem once: a mistake in a family file is met again by every card of the family."""
+    seen, unique = set(), []
+    for error in errors:
+        key = (str(error.position), error.message)
+        if key not in seen:
+            seen.add(key)
+            unique.append(error)
+    raise_all(unique)

@@ -13,10 +13,11 @@ from . import schema as s
 from . import types as t
 from .calendar import WEEKDAYS, Calendar, HolidayRule
 from .cases import convert_facts
-from .catalogue import Catalogue, Fact, Vocabulary, display_path
+from .catalogue import (Base, Catalogue, Fact, Vocabulary, card_paths, catalogue_hash, display_path,
+                        overlapping_editions)
 from .checker import AS_OF, check_rules, evaluation_order
 from .errors import (CatalogueError, Position, RuleSyntaxError, SchemaError, TypeCheckError,
-                     raise_all)
+                     raise_all, raise_once)
 from .limits import number_problem
 from .model import SECTIONS, Assumption, Citation, Edition, Expr, Product, Rule
 from .parser import parse, parse_date
@@ -33,43 +34,6 @@ def expression_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-@dataclass
-class Base:
-    """What every card is checked against: the vocabulary, the calendars and the families."""
-
-    vocabulary: Vocabulary | None
-    calendars: dict[str, Calendar]
-    families: dict[str, Document]
-    default_calendar: str | None
-    refused_calendars: frozenset[str] = frozenset()
-    files: tuple[Path, ...] = ()
-
-
-def raise_once(errors: list[CatalogueError]) -> None:
-    """Raise each problem once: a mistake in a family file is met again by every card of the family."""
-    seen, unique = set(), []
-    for error in errors:
-        key = (str(error.position), error.message)
-        if key not in seen:
-            seen.add(key)
-            unique.append(error)
-    raise_all(unique)
-
-
-def card_paths(root: Path) -> list[Path]:
-    """The card files of a catalogue, in the order they are loaded (test files are not cards)."""
-    return [path for path in sorted((root / "products").rglob("*.yaml")) if not path.name.endswith(".tests.yaml")]
-
-
-def catalogue_hash(root: Path, contents: dict[Path, bytes]) -> str:
-    """The catalogue's fingerprint in receipts: every file it was loaded from, by name and content."""
-    digest = hashlib.sha256()
-    for path in sorted(contents):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(contents[path] + b"\0")
-    return digest.hexdigest()
 
 
 class Loader:
@@ -130,9 +94,6 @@ class Loader:
         return Catalogue(self.root, base.vocabulary, base.calendars,
                          {code: products[code] for code in sorted(products)},
                          files if files is not None else self.files, digest or self._hash())
-
-    def check_editions(self, products: dict[str, list[Product]]) -> None:
-        self._check_editions(products)
 
     # -- files -------------------------------------------------------------------------------
 
@@ -511,12 +472,5 @@ class Loader:
         return parts
 
     def _check_editions(self, products: dict[str, list[Product]]) -> None:
-        far_past, far_future = dt.date.min, dt.date.max
-        for code, editions in products.items():
-            editions.sort(key=lambda p: p.valid_from or far_past)
-            for earlier, later in zip(editions, editions[1:]):
-                if (earlier.valid_until or far_future) >= (later.valid_from or far_past):
-                    self.errors.append(SchemaError(
-                        f"two editions of {code} are valid at the same time ({earlier.file} and {later.file})",
-                        later.pos, hint="give the earlier edition a valid_until before the later one's valid_from"))
+        self.errors.extend(overlapping_editions(products))
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import cache
-from .catalogue import Catalogue
-from .errors import CatalogueError, LookupProblem, Position
+from .catalogue import Base, Catalogue, card_paths, catalogue_hash, overlapping_editions
+from .errors import CatalogueError, LookupProblem, Position, raise_once
 from .model import Product
 
 # A card's code as its first line at the left margin says it; anything less plain is read as YAML.
@@ -38,24 +38,24 @@ class Scan:
     root: Path
     shared: dict[Path, bytes]
     cards: dict[Path, bytes]
+    code_by_card: dict[Path, str | None]
     odd: bool  # a .yml file, or a card whose code needs YAML to read: then only a whole load can say
 
     @classmethod
     def of(cls, root: Path) -> "Scan":
-        from .loader import card_paths  # light: the loader module is imported, its pipeline is not run
         shared = [root / "catalogue.yaml", root / "facts.yaml",
                   *sorted((root / "calendars").glob("*.yaml")), *sorted((root / "families").glob("*.yaml"))]
         contents = {path: path.read_bytes() for path in shared if path.is_file()}
         cards = {path: path.read_bytes() for path in card_paths(root)}
-        odd = any(root.rglob("*.yml")) or any(len(CODE_LINE.findall(text)) != 1 for text in cards.values())
-        return cls(root, contents, cards, odd)
+        codes = {path: _code_of(text) for path, text in cards.items()}
+        odd = None in codes.values() or any(root.rglob("*.yml"))
+        return cls(root, contents, cards, codes, odd)
 
     @property
     def files(self) -> list[Path]:
         return sorted([*self.shared, *self.cards])
 
     def digest(self) -> str:
-        from .loader import catalogue_hash
         return catalogue_hash(self.root, {**self.shared, **self.cards})
 
     def base_key(self) -> str:
@@ -72,27 +72,34 @@ class Scan:
         return "card-" + digest.hexdigest()
 
     def code_of(self, path: Path) -> str | None:
-        found = CODE_LINE.findall(self.cards[path])
-        return found[0].decode() if len(found) == 1 else None
+        return self.code_by_card[path]
 
     def codes(self) -> list[str]:
-        return sorted({code for path in self.cards if (code := self.code_of(path))})
+        return sorted({code for code in self.code_by_card.values() if code})
+
+
+def _code_of(text: bytes) -> str | None:
+    """The code on a card's one `code:` line; None when there is not exactly one plain such line."""
+    if text.count(b"\ncode:") + text.startswith(b"code:") != 1:
+        return None  # counted in C first: a regular expression over every card costs more
+    found = CODE_LINE.search(text)
+    return found.group(1).decode() if found else None
 
 
 @dataclass
 class _Load:
-    """One load in progress: the loader (its errors), the base and where its entries go."""
+    """One load in progress: the scan, the base, the problems found and where the entries go."""
 
     scan: Scan
-    loader: object  # interpreter.loader.Loader, imported only when something must be loaded
-    base: object
+    base: Base
     base_key: str
     caching: bool
     base_ok: bool
+    errors: list[CatalogueError] = field(default_factory=list)
     written: int = 0
 
     def cards(self, paths: list[Path]) -> dict[Path, Product]:
-        """The checked product of each card that has no problem; the problems join the loader's errors."""
+        """The checked product of each card that has no problem; the problems join `errors`."""
         products: dict[Path, Product] = {}
         misses = []
         for path in paths:
@@ -102,7 +109,7 @@ class _Load:
             else:
                 products[path] = product
         for path, product, errors in _check_cards(self.scan.root, self.base, misses):
-            self.loader.errors.extend(errors)
+            self.errors.extend(errors)
             if product is not None:
                 products[path] = product
                 if not errors and self.caching and self.base_ok:
@@ -121,20 +128,18 @@ class _Load:
 
 
 def _begin(root: Path) -> _Load:
-    from .loader import Base, Loader
     scan = Scan.of(root)
-    loader = Loader(root)
     caching = cache.cache_dir() is not None
     base_key = scan.base_key()
     base = cache.read_object(base_key, Base) if caching else None
-    base_ok = True
-    if base is None:
-        base = loader.load_base()
-        base_ok = not loader.errors
-        if caching and base_ok:
-            cache.write_object(base_key, base, prune=False)
-    loader.files.extend(scan.files)
-    return _Load(scan, loader, base, base_key, caching, base_ok)
+    if base is not None:
+        return _Load(scan, base, base_key, caching, base_ok=True)
+    from .loader import Loader  # the parsing and checking pipeline, needed only when an entry is missing
+    loader = Loader(root)
+    base = loader.load_base()
+    if caching and not loader.errors:
+        cache.write_object(base_key, base, prune=False)
+    return _Load(scan, base, base_key, caching, base_ok=not loader.errors, errors=loader.errors)
 
 
 def load_whole(root: Path) -> Catalogue:
@@ -147,7 +152,10 @@ def load_whole(root: Path) -> Catalogue:
     for product in load.cards(list(load.scan.cards)).values():
         products.setdefault(product.code, []).append(product)
     load.done()
-    return load.loader.finish(load.base, products, files=load.scan.files, digest=load.scan.digest())
+    from .loader import Loader
+    loader = Loader(root)
+    loader.errors.extend(load.errors)
+    return loader.finish(load.base, products, files=load.scan.files, digest=load.scan.digest())
 
 
 def open_catalogue(root: Path | str | None = None) -> "LazyCatalogue | Catalogue":
@@ -214,13 +222,11 @@ class LazyCatalogue:
             close = difflib.get_close_matches(code, scan.codes(), n=1, cutoff=0.5)
             hint = f"did you mean '{close[0]}'?" if close else "run 'catalogue list' to see the product codes"
             raise LookupProblem(f"unknown product '{code}'", Position("<command line>", 1, 1), hint)
-        loader = self._load.loader
-        loader.errors.clear()
+        self._load.errors.clear()
         editions = list(self._load.cards(paths).values())
-        loader.check_editions({code: editions})
+        self._load.errors.extend(overlapping_editions({code: editions}))
         self._load.done()
-        from .loader import raise_once
-        raise_once(loader.errors)
+        raise_once(self._load.errors)
         return editions
 
 
@@ -230,6 +236,8 @@ _WORK: dict = {}
 
 
 def _check_cards(root: Path, base, paths: list[Path]) -> list[tuple[Path, Product | None, list[CatalogueError]]]:
+    if not paths:
+        return []  # every card came from its entry: the checking pipeline is not even imported
     if len(paths) >= PARALLEL_FROM and _can_fork():
         checked = _in_two_processes(root, base, [paths[0::2], paths[1::2]])
         order = {path: index for index, path in enumerate(paths)}

@@ -178,3 +178,10 @@ def test_cards_checked_in_two_processes_equal_cards_checked_in_one(root, monkeyp
     assert list(serial.products) == list(parallel.products)
     for code in serial.products:
         assert serial.product(code).rules == parallel.product(code).rules
+
+
+def test_a_card_whose_code_needs_yaml_to_read_is_still_found(root):
+    quoted = card("T-2", 20).replace("code: T-2", 'code: "T-2"  # quoted')
+    (root / "products" / "T-2.yaml").write_text(quoted, encoding="utf-8")
+    assert plan(Engine(root), "T-2") == dt.date(2016, 4, 21)
+    assert "T-2" in Engine(root).catalogue.codes()
