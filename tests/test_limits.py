@@ -364,3 +364,11 @@ def test_a_duration_multiplied_past_the_limit_is_the_same_error_on_both_backends
     outcome = evaluate_both(engine, {"registered_on": "2016-04-01", "introduction_hours": 2})
     assert outcome.endswith("cannot compute 'introduction_hours * 100000 days': 100000 days × 2 is longer than "
                             f"{limits.MAX_DURATION:,} days")
+
+
+def test_half_a_utf16_pair_in_text_is_a_yaml_error_at_its_place():
+    # Found by the fuzz suite: text handed over as a string (standard input, the API) may hold a lone
+    # surrogate, which the YAML parser could not encode (UnicodeEncodeError).
+    error = yaml_error('{"price": "4000", "note": "\ud800"}')
+    assert error.message == "the text holds U+D800, half of a UTF-16 pair and not a character"
+    assert at(error) == (1, 28)
