@@ -5,6 +5,7 @@ import datetime as dt
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import click
@@ -13,6 +14,7 @@ from interpreter import __version__
 from interpreter.api import BACKENDS, Engine
 from interpreter.catalogue import BUNDLED
 from interpreter.errors import CatalogueError, ErrorList, Position, RuleSyntaxError, source_excerpt
+from interpreter.limits import MAX_DUE_WITHIN
 from interpreter.parser import parse_date
 from interpreter.printer import to_text as expression_text
 from interpreter.results import to_json, to_text
@@ -68,9 +70,15 @@ class _IsoDate(click.ParamType):
 @click.pass_context
 def main(ctx: click.Context, catalogue: Path | None, backend: str) -> None:
     """Query the catalogue of re-integration products: deadlines, payments, reports and checks."""
+    warnings.showwarning = _show_warning
     ctx.ensure_object(dict)
     ctx.obj["catalogue"] = catalogue or BUNDLED
     ctx.obj["backend"] = backend
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning (e.g. an untrusted cache folder) as one line on standard error, without Python's source line."""
+    click.echo(f"warning: {message}", err=True)
 
 
 @main.command()
@@ -205,7 +213,7 @@ def evaluate(ctx: click.Context, code: str, casefile: str, as_of: dt.date | None
 @click.option("--as-of", type=_IsoDate(), default=None,
               help="Reference date for every case (default: each case's registered_on, else today; "
                    "with --due-within: today).")
-@click.option("--due-within", type=click.IntRange(min=0), default=None, metavar="DAYS",
+@click.option("--due-within", type=click.IntRange(min=0, max=MAX_DUE_WITHIN), default=None, metavar="DAYS",
               help="Write only the open deadlines that fall due from the reference date to DAYS days later.")
 @click.option("--id-column", default="id", show_default=True,
               help="The column (JSON Lines: key) with each case's id; written to the output, not a fact.")

@@ -5,6 +5,7 @@ import datetime as dt
 import difflib
 import os
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from . import types as t
@@ -22,6 +23,7 @@ class Fact:
     label: str
     phrase: str | None = None  # the fact inside a Dutch sentence; the label when absent
     span_from: str | None = None  # the date fact whose duration this date closes (for timelines)
+    minimum: Decimal | None = None  # the sign rule of a money or number fact: a price is at least 0
 
 
 @dataclass

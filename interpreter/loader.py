@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from .catalogue import Catalogue, Fact, Vocabulary, display_path
 from .checker import AS_OF, check_rules, evaluation_order
 from .errors import (CatalogueError, Position, RuleSyntaxError, SchemaError, TypeCheckError,
                      raise_all)
+from .limits import number_problem
 from .model import SECTIONS, Assumption, Citation, Edition, Expr, Product, Rule
 from .parser import parse, parse_date
 from .splits import check_splits
@@ -39,6 +41,7 @@ class Loader:
         self.root = root
         self.errors: list[CatalogueError] = []
         self.files: list[Path] = []
+        self.refused_calendars: set[str] = set()  # named in an error already; cards using them are not blamed
 
     def load(self) -> Catalogue:
         if not self.root.is_dir():
@@ -61,12 +64,20 @@ class Loader:
                 if product is not None:
                     products.setdefault(product.code, []).append(product)
         self._check_editions(products)
+        self._refuse_yml()
         raise_all(self.errors)
         return Catalogue(self.root, vocabulary, calendars,
                          {code: products[code] for code in sorted(products)},
                          self.files, self._hash())
 
     # -- files -------------------------------------------------------------------------------
+
+    def _refuse_yml(self) -> None:
+        """A '.yml' file would be skipped, and a card that is silently not there is worse than an error."""
+        for path in sorted(self.root.rglob("*.yml")):
+            self.errors.append(SchemaError(
+                f"'{path.name}' ends in .yml; the catalogue reads only .yaml files", Position(display_path(path), 1, 1),
+                hint=f"rename it to '{path.stem}.yaml'"))
 
     def _read(self, path: Path) -> Document | None:
         self.files.append(path)
@@ -121,7 +132,8 @@ class Loader:
                     f"unknown type '{spec['type']}' for fact '{name}'", document.position(("facts", name, "type")),
                     hint="use one of: " + ", ".join(t.type_names(enums))))
             else:
-                facts[name] = Fact(name, type_, spec["label"], spec.get("phrase"), spec.get("span_from"))
+                facts[name] = Fact(name, type_, spec["label"], spec.get("phrase"), spec.get("span_from"),
+                                   minimum=self._minimum(document, name, spec, type_))
         self._check_spans(document, facts)
         return Vocabulary(enums, labels, facts)
 
@@ -141,22 +153,54 @@ class Loader:
                     document.position(("facts", name, "span_from")),
                     hint="name the date fact where the span starts, e.g. span_from: started_on"))
 
+    def _minimum(self, document: Document, name: str, spec: dict, type_: t.Type) -> Decimal | None:
+        if "minimum" not in spec:
+            return None
+        where = document.position(("facts", name, "minimum"))
+        if type_ not in (t.MONEY, t.NUMBER):
+            self.errors.append(SchemaError(f"only a money or number fact can have a minimum, not '{name}'", where,
+                                           hint="remove 'minimum'"))
+            return None
+        value = Decimal(spec["minimum"])
+        problem = number_problem(value)
+        if problem:
+            self.errors.append(SchemaError(f"the minimum of '{name}' {problem}", where))
+            return None
+        return value
+
     def _calendars(self) -> dict[str, Calendar]:
         calendars = {}
         for path in sorted((self.root / "calendars").glob("*.yaml")):
-            document = self._document("", s.CALENDAR, "calendar", path=path)
+            document = self._read(path)
             if document is None:
+                continue
+            problems = s.validate(document, s.CALENDAR, "calendar")
+            if problems:
+                self.errors.extend(problems)
+                named = document.data.get("calendar") if isinstance(document.data, dict) else None
+                if isinstance(named, str):
+                    self.refused_calendars.add(named)  # its errors say what is wrong; not the cards using it
                 continue
             rules = []
             for index, spec in enumerate(document.data["holidays"]):
                 where = ("holidays", index)
+                if "from_year" in spec and "until_year" in spec and spec["from_year"] > spec["until_year"]:
+                    self.errors.append(SchemaError(
+                        f"the holiday '{spec['name']}' ends (until_year {spec['until_year']}) before it starts "
+                        f"(from_year {spec['from_year']})", document.position(where + ("until_year",))))
+                    continue
                 if "date" in spec:
                     month, day = (int(x) for x in spec["date"].split("-"))
                     try:
-                        dt.date(2000, month, day)
+                        dt.date(2001, month, day)  # not a leap year: the date must exist in every year
                     except ValueError:
-                        self.errors.append(SchemaError(f"'{spec['date']}' is not a day of the year (MM-DD)",
-                                                       document.position(where + ("date",))))
+                        leap_day = (month, day) == (2, 29)
+                        self.errors.append(SchemaError(
+                            f"'{spec['date']}' is not a day of every year" if leap_day
+                            else f"'{spec['date']}' is not a day of the year (MM-DD)",
+                            document.position(where + ("date",)),
+                            hint="29 February exists only in leap years; a holiday needs a date of every year"
+                            if leap_day else "write the month, then the day: 12-25 for 25 December"))
                         continue
                     rules.append(HolidayRule(spec["name"], month, day, None, spec.get("if_sunday", 0),
                                              spec.get("from_year"), spec.get("until_year")))
@@ -167,8 +211,21 @@ class Loader:
                     self.errors.append(SchemaError("a holiday needs 'date: MM-DD' or 'easter: DAYS'",
                                                    document.position(where)))
             name = document.data["calendar"]
+            weekend = document.data["weekend"]
+            repeated = sorted({day for day in weekend if weekend.count(day) > 1}, key=WEEKDAYS.index)
+            if repeated:
+                self.errors.append(SchemaError(f"the weekend names {', '.join(repeated)} more than once",
+                                               document.position(("weekend",)), hint="name each day once"))
+                self.refused_calendars.add(name)
+                continue
+            if len(set(weekend)) == len(WEEKDAYS):
+                self.errors.append(SchemaError("a calendar needs at least one working day, but every day of the "
+                                               "week is in its weekend", document.position(("weekend",)),
+                                               hint="list only the days without work, e.g. [saturday, sunday]"))
+                self.refused_calendars.add(name)
+                continue
             calendars[name] = Calendar(name, document.data["title"],
-                                       tuple(WEEKDAYS.index(d) for d in document.data["weekend"]),
+                                       tuple(WEEKDAYS.index(d) for d in weekend),
                                        tuple(rules), display_path(path))
         return calendars
 
@@ -232,7 +289,7 @@ class Loader:
                 assumption = Assumption(item["id"], item["text"], tuple(item.get("applies_to", [])))
                 assumptions.append((assumption, document, ("assumptions", index, "applies_to")))
         calendar = calendars.get(calendar_name)
-        if calendar is None:
+        if calendar is None and calendar_name not in self.refused_calendars:
             self.errors.append(SchemaError(f"unknown calendar '{calendar_name}'", calendar_at,
                                            hint="the calendars are: " + ", ".join(sorted(calendars))))
         for assumption, document, path in assumptions:

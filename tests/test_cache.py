@@ -21,6 +21,11 @@ def cache_dir(tmp_path, monkeypatch):
     return folder
 
 
+def catalogue_entries(folder):
+    """The cached catalogues in the folder (the parser's tables are kept there too)."""
+    return [path for path in folder.glob("*.entry") if not path.name.startswith("lark-tables-")]
+
+
 class CountingLoader:
     def __init__(self):
         self.calls = 0
@@ -36,7 +41,7 @@ def test_an_unchanged_catalogue_comes_from_the_cache(tmp_path, cache_dir):
     first = cached_load(root, load)
     second = cached_load(root, load)
     assert load.calls == 1
-    assert len(list(cache_dir.glob("*.pickle"))) == 1
+    assert len(catalogue_entries(cache_dir)) == 1
     assert second.hash == first.hash and list(second.products) == list(first.products)
     # The cached catalogue computes what the freshly loaded one does (12XR: aanmelding + 56 dagen).
     facts = {"registered_on": dt.date(2016, 4, 1)}
@@ -73,7 +78,7 @@ def test_a_damaged_entry_is_rebuilt(tmp_path, cache_dir):
     root = copy_bundled(tmp_path)
     load = CountingLoader()
     cached_load(root, load)
-    entry = next(cache_dir.glob("*.pickle"))
+    entry = catalogue_entries(cache_dir)[0]
     entry.write_bytes(b"not a pickle")
     catalogue = cached_load(root, load)
     assert load.calls == 2 and "12XR" in catalogue.products
@@ -102,4 +107,142 @@ def test_a_catalogue_with_errors_is_never_cached(tmp_path, cache_dir):
     for _ in range(2):
         with pytest.raises(CatalogueError):
             load_catalogue(root)
-    assert not list(cache_dir.glob("*.pickle"))
+    assert not catalogue_entries(cache_dir)
+
+
+# -- the cache trusts nothing it did not write (issue 11, defect 6) ------------------------------------
+
+import os  # noqa: E402
+import pickle  # noqa: E402
+import stat  # noqa: E402
+import warnings  # noqa: E402
+
+from interpreter import cache  # noqa: E402
+from interpreter.catalogue import Catalogue  # noqa: E402
+
+
+class Exploit:
+    """A pickle that runs code when it is loaded: it creates the file `marker`."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+@pytest.fixture
+def key_file(tmp_path, monkeypatch):
+    path = tmp_path / "config" / "cache.key"
+    monkeypatch.setenv("CATALOGUE_CACHE_KEY", str(path))
+    cache._warned.clear()
+    return path
+
+
+def test_a_crafted_entry_never_runs_and_is_replaced(tmp_path, cache_dir, key_file):
+    root = copy_bundled(tmp_path)
+    marker = tmp_path / "pwned"
+    cache_dir.mkdir(mode=0o700)
+    entry = cache_dir / f"{catalogue_key(root)}.entry"
+    payload = pickle.dumps(Exploit(marker))
+    for crafted in (payload, cache.MAGIC + b"\0" * cache.MAC_SIZE + payload):
+        entry.write_bytes(crafted)
+        (cache_dir / f"{catalogue_key(root)}.pickle").write_bytes(payload)  # the format before: never read
+        load = CountingLoader()
+        catalogue = cached_load(root, load)
+        assert load.calls == 1 and "12XR" in catalogue.products
+        assert not marker.exists()
+        assert entry.read_bytes().startswith(cache.MAGIC) and payload not in entry.read_bytes()
+
+
+def test_crafted_parser_tables_never_run(tmp_path, cache_dir, key_file, monkeypatch):
+    from interpreter import parser as parser_module
+    marker = tmp_path / "pwned"
+    cache_dir.mkdir(mode=0o700)
+    name = parser_module._tables_name(parser_module.GRAMMAR_FILE.read_text(encoding="utf-8"))
+    payload = pickle.dumps(Exploit(marker))
+    (cache_dir / (name + cache.SUFFIX)).write_bytes(cache.MAGIC + b"\0" * cache.MAC_SIZE + payload)
+    (cache_dir / "lark-tables.pickle").write_bytes(payload)  # where Lark's own cache used to look
+    parser_module.lark_parser.cache_clear()
+    try:
+        assert parser_module.lark_parser().parse("1 + 2")
+    finally:
+        parser_module.lark_parser.cache_clear()
+    assert not marker.exists()
+
+
+def test_the_key_is_made_once_outside_the_cache_folder_with_mode_600(tmp_path, cache_dir, key_file):
+    cached_load(copy_bundled(tmp_path), CountingLoader())
+    assert key_file.is_file() and cache_dir not in key_file.parents
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(key_file.parent.stat().st_mode) == 0o700
+    assert len(key_file.read_bytes()) == 32
+
+
+def test_an_entry_made_with_another_key_is_not_trusted(tmp_path, cache_dir, key_file):
+    root = copy_bundled(tmp_path)
+    cached_load(root, CountingLoader())
+    key_file.write_bytes(b"k" * 32)  # a new key: every entry of the old one is foreign now
+    load = CountingLoader()
+    cached_load(root, load)
+    assert load.calls == 1
+
+
+def test_an_entry_of_the_wrong_kind_is_replaced(tmp_path, cache_dir, key_file):
+    root = copy_bundled(tmp_path)
+    for wrong in (42, {"a": 1}, "text"):
+        cache.write_object(catalogue_key(root), wrong)  # authentic, but not a catalogue
+        load = CountingLoader()
+        assert isinstance(cached_load(root, load), Catalogue) and load.calls == 1
+        assert isinstance(cache.read_object(catalogue_key(root), Catalogue), Catalogue)
+
+
+def test_a_fifo_in_place_of_an_entry_does_not_hang(tmp_path, cache_dir, key_file):
+    root = copy_bundled(tmp_path)
+    cache_dir.mkdir(mode=0o700)
+    os.mkfifo(cache_dir / f"{catalogue_key(root)}.entry")
+    load = CountingLoader()
+    assert "12XR" in cached_load(root, load).products and load.calls == 1
+    assert stat.S_ISREG((cache_dir / f"{catalogue_key(root)}.entry").stat().st_mode)  # replaced by a file
+
+
+def test_a_folder_writable_by_others_is_refused_once_with_a_warning(tmp_path, cache_dir, key_file):
+    root = copy_bundled(tmp_path)
+    cache_dir.mkdir()
+    cache_dir.chmod(0o777)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(3):
+            load = CountingLoader()
+            assert "12XR" in cached_load(root, load).products and load.calls == 1
+    messages = [str(w.message) for w in caught if issubclass(w.category, cache.CacheWarning)]
+    assert messages == [f"the cache folder {cache_dir} is not owned by you or is writable by others; "
+                        "going on without the catalogue cache"]
+    assert not catalogue_entries(cache_dir)
+
+
+def test_files_of_another_user_are_not_trusted(tmp_path, cache_dir, key_file, monkeypatch):
+    root = copy_bundled(tmp_path)
+    cached_load(root, CountingLoader())
+    me = os.geteuid()
+    monkeypatch.setattr(cache.os, "geteuid", lambda: me + 1)  # now every file belongs to someone else
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load = CountingLoader()
+        cached_load(root, load)
+    assert load.calls == 1
+    assert any("not owned by you" in str(w.message) for w in caught)
+
+
+def test_a_key_readable_by_others_is_refused(tmp_path, cache_dir, key_file):
+    root = copy_bundled(tmp_path)
+    cached_load(root, CountingLoader())
+    key_file.chmod(0o644)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load = CountingLoader()
+        cached_load(root, load)
+    assert load.calls == 1
+    assert [str(w.message) for w in caught] == [
+        f"the cache key {key_file} is not a file of yours that only you can read (mode 600); "
+        "going on without the catalogue cache"]
