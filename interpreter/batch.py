@@ -679,7 +679,7 @@ class Job:
             made = make(row, ident, result, as_of, end)
             listed += len(made)
             out.extend(made)
-        text = _csv_text(out) if as_csv else "".join(_ENCODE(item) + "\n" for item in out)
+        text = _csv_text(out) if as_csv else _json_lines(out)
         # A lone surrogate (an id "\ud800" in JSON) is no UTF-8: written as its escape, \ud800, which
         # JSON reads back as the same string.
         return _Done(text.encode("utf-8", "backslashreplace"), len(records), evaluated,
@@ -740,6 +740,15 @@ class Job:
                 error.position = Position(self.file, line, _key_column(text, name))
                 problems.append(error)
         return (ident, None, _one(problems)) if problems else (ident, facts, None)
+
+
+def _json_lines(items: list) -> str:
+    """One JSON object per line. JSON lets U+2028, U+2029 and U+0085 stand in a string as they are, but
+    many readers split lines at them: those are escaped (they can only occur inside strings)."""
+    text = "".join(_ENCODE(item) + "\n" for item in items)
+    if "\u2028" in text or "\u2029" in text or "\x85" in text:
+        text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").replace("\x85", "\\u0085")
+    return text
 
 
 def _too_long(file: str, line: int, length: int) -> CaseError:

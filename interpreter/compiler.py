@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from contextlib import contextmanager
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Decimal, getcontext, setcontext
 from typing import Any, Callable
 
 from . import nodes as n
@@ -55,14 +55,19 @@ class _Compiled:
         self._filename = filename
 
     def __call__(self, facts: dict[str, Any], as_of: dt.date) -> Any:
+        # The evaluation's decimal context, shared rather than copied as localcontext() would: a third of
+        # the cost per case, and only its flags, which nothing reads, are ever written to.
+        outer = getcontext()
+        setcontext(DOMAIN)
         try:
-            with localcontext(DOMAIN):
-                return self._function(facts, as_of)
+            return self._function(facts, as_of)
         except (ArithmeticError, ValueError) as error:
             located = self._locate(error)
             if located is None:
                 raise
             raise located from None
+        finally:
+            setcontext(outer)
 
     def _locate(self, error: Exception) -> EvaluationError | None:
         """The same error the tree walker raises for the operation that failed, at its card position."""

@@ -109,6 +109,7 @@ def load_text(text: str, file: str) -> Document:
     if len(text) > MAX_DOCUMENT_CHARS:
         raise YamlError(f"the file is too large: {len(text):,} characters, at most {MAX_DOCUMENT_CHARS:,}",
                         Position(file, 1, 1), hint="split it into smaller files")
+    _refuse_lone_surrogates(document)
     try:
         node = _compose(text)
     except yaml.MarkedYAMLError as error:
@@ -126,6 +127,17 @@ def load_text(text: str, file: str) -> Document:
                         hint="a catalogue file needs at least one 'key: value' line")
     document.data = _build(node, (), document)
     return document
+
+
+def _refuse_lone_surrogates(document: Document) -> None:
+    """Text handed over as a string (standard input, the API) may hold half of a UTF-16 pair, which is
+    no character at all and which the YAML parser cannot encode."""
+    try:
+        document.text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise YamlError(f"the text holds U+{ord(document.text[error.start]):04X}, half of a UTF-16 pair and not "
+                        f"a character", document._position_at(error.start),
+                        hint="save the file as UTF-8 text") from None
 
 
 # libyaml composes several times faster; its marks also count characters, so positions agree.

@@ -22,12 +22,12 @@ import fuzzing as f  # noqa: E402
 
 # Inputs per class at scale 1: over 100,000 in all, and a million payment splits besides.
 COUNTS = {
-    "random expressions": 20_000,
-    "mutated expressions": 20_000,
-    "well-typed expressions, extreme values": 25_000,
-    "cards (load, Dutch, sheets, evaluate)": 4_000,
-    "calendars": 4_000,
-    "case files": 25_000,
+    "random expressions": 22_000,
+    "mutated expressions": 22_000,
+    "well-typed expressions, extreme values": 27_000,
+    "cards (load, Dutch, sheets, evaluate)": 2_000,
+    "calendars": 2_000,
+    "case files": 26_000,
     "batch files": 3_000,
     "payment splits": 1_000_000,
 }

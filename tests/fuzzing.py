@@ -573,7 +573,7 @@ def check_batch(context: Context, name: str, text: str, out_format: str, due_wit
         return "refused"
     written = out.read_text(encoding="utf-8")
     if out_format == "jsonl":
-        for line in written.splitlines():
+        for line in written.split("\n")[:-1]:  # JSON Lines are separated by \n, and only by \n
             try:
                 json.loads(line, parse_constant=_not_json)
             except ValueError as error:

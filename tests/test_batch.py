@@ -760,3 +760,14 @@ def test_a_window_that_reaches_past_9999_ends_on_9999_12_31(tmp_path):
 
 def _csv_cell(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
+
+
+def test_json_lines_output_escapes_the_characters_other_readers_split_lines_at(tmp_path):
+    # Found by the fuzz suite: an error message echoing "a\u2028b" held a raw U+2028, at which
+    # str.splitlines() and JavaScript before ES2019 end a line.
+    cases = write(tmp_path / "cases.jsonl", '{"id": "x\\u2028y\\u0085z", "registered_on": "2016-04-01"}\n')
+    out = tmp_path / "out.jsonl"
+    run("12XR", cases, "--out", out)
+    text = out.read_text(encoding="utf-8")
+    assert "\u2028" not in text and "\x85" not in text and len(text.splitlines()) == 1
+    assert json.loads(text)["id"] == "x\u2028y\x85z"

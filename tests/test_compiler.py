@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, localcontext
+from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,7 +17,6 @@ from interpreter.evaluator import Evaluation
 from interpreter.parser import parse
 from interpreter.results import to_json
 from interpreter.testing import discover, load_tests
-from interpreter.values import DOMAIN
 
 from cards import CARD_HEAD, catalogue_with
 
@@ -192,6 +191,16 @@ def checked(engine: Engine, text: str) -> n.Node:
     return checker.check(node)
 
 
+def walk(product, facts, as_of, node):
+    """The tree walker on one expression, in the decimal context every evaluation runs in (as
+    results.evaluate and the compiled code enter it)."""
+    from decimal import localcontext
+
+    from interpreter.values import DOMAIN
+    with localcontext(DOMAIN):
+        return Evaluation(product, facts, as_of).eval(node)
+
+
 def run(function, *args):
     try:
         value = function(*args)
@@ -211,8 +220,7 @@ def test_generated_expressions_give_identical_values(engine, data, text):
     product = engine.catalogue.product("12XR")
     facts = data.draw(cases(engine))
     as_of = data.draw(DAYS)
-    with localcontext(DOMAIN):  # the number domain both backends evaluate in (the compiled one sets it itself)
-        reference = run(lambda: Evaluation(product, facts, as_of).eval(node))
+    reference = run(lambda: walk(product, facts, as_of, node))
     compiled = run(compile_expression(node, product.calendar), facts, as_of)
     assert compiled == reference, text
 

@@ -364,3 +364,25 @@ def test_a_duration_multiplied_past_the_limit_is_the_same_error_on_both_backends
     outcome = evaluate_both(engine, {"registered_on": "2016-04-01", "introduction_hours": 2})
     assert outcome.endswith("cannot compute 'introduction_hours * 100000 days': 100000 days × 2 is longer than "
                             f"{limits.MAX_DURATION:,} days")
+
+
+def test_half_a_utf16_pair_in_text_is_a_yaml_error_at_its_place():
+    # Found by the fuzz suite: text handed over as a string (standard input, the API) may hold a lone
+    # surrogate, which the YAML parser could not encode (UnicodeEncodeError).
+    error = yaml_error('{"price": "4000", "note": "\ud800"}')
+    assert error.message == "the text holds U+D800, half of a UTF-16 pair and not a character"
+    assert at(error) == (1, 28)
+
+
+def test_both_backends_compute_in_their_own_decimal_context_and_leave_the_callers(numbers_engine):
+    # A caller's decimal context (here 5 digits) neither changes a result nor is changed by an evaluation.
+    import decimal
+    facts = {"price": "123456.78"}  # no registered_on: the value "far" stays open
+    expected = {backend: numbers_engine.evaluate("T-1", facts, backend=backend).values["doubled"]
+                for backend in ("reference", "compiled")}
+    with decimal.localcontext() as caller:
+        caller.prec = 5
+        for backend in ("reference", "compiled"):
+            assert numbers_engine.evaluate("T-1", facts, backend=backend).values["doubled"] == expected[backend]
+            assert decimal.getcontext() is caller and caller.prec == 5
+    assert expected["reference"] == expected["compiled"] == decimal.Decimal("246913.56")
