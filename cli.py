@@ -37,10 +37,16 @@ def _fail(error: CatalogueError) -> None:
     sys.exit(EXIT_BAD_INPUT)
 
 
-def _engine(ctx: click.Context) -> Engine:
+def _engine(ctx: click.Context, whole: bool = False) -> Engine:
+    """The engine on the chosen catalogue; `whole` loads and checks every card now (else per product)."""
     if "engine" not in ctx.obj:
         try:
             ctx.obj["engine"] = Engine(ctx.obj["catalogue"], backend=ctx.obj["backend"])
+        except CatalogueError as error:
+            _fail(error)
+    if whole:
+        try:
+            ctx.obj["engine"].catalogue.load_whole()
         except CatalogueError as error:
             _fail(error)
     return ctx.obj["engine"]
@@ -87,7 +93,7 @@ def validate(ctx: click.Context) -> None:
     """Load and type-check every file of the catalogue; print each problem as file:line:col."""
     from interpreter.dutch import check_product
 
-    engine = _engine(ctx)
+    engine = _engine(ctx, whole=True)
     catalogue = engine.catalogue
     # Every rule must read as a Dutch sentence on the product sheets; one that cannot is an error.
     problems = [problem for editions in catalogue.products.values() for product in editions
@@ -103,7 +109,7 @@ def validate(ctx: click.Context) -> None:
 @click.pass_context
 def list_products(ctx: click.Context, as_of: dt.date | None) -> None:
     """The products, a line each: code, title and source (and the edition, with --as-of)."""
-    for code, editions in _engine(ctx).catalogue.products.items():
+    for code, editions in _engine(ctx, whole=True).catalogue.products.items():
         if as_of is None:
             product = editions[-1]
             click.echo(f"{code:<8} {product.title}  [{product.citation.document}, {product.citation.section}]")
@@ -121,7 +127,7 @@ def run_tests(ctx: click.Context, cards: tuple[str, ...]) -> None:
     """Run the YAML test cases of all cards, or of the given product codes or card files."""
     from interpreter.testing import run_all, select_test_files
 
-    engine = _engine(ctx)
+    engine = _engine(ctx, whole=True)
     try:
         paths = select_test_files(engine.catalogue, cards)
         outcomes = run_all(engine, paths)
@@ -355,7 +361,7 @@ def schema(ctx: click.Context, out: Path | None) -> None:
     """Write JSON Schemas for cards, families, test files and case files, for editors."""
     from interpreter.jsonschema import write_schemas
 
-    engine = _engine(ctx)
+    engine = _engine(ctx, whole=True)
     target = out or engine.catalogue.root / "schemas"
     try:
         written = write_schemas(engine.catalogue.vocabulary, target)
@@ -374,7 +380,7 @@ def new_card(ctx: click.Context, code: str, family: str) -> None:
     from interpreter.scaffold import new_card as scaffold
 
     root = Path(ctx.obj["catalogue"])
-    catalogue = _engine(ctx).catalogue  # refuse to add to a catalogue that does not load
+    catalogue = _engine(ctx, whole=True).catalogue  # refuse to add to a catalogue that does not load
     try:
         written = scaffold(root, code, family, dt.date.today().isoformat(), catalogue)
     except CatalogueError as error:
@@ -399,7 +405,7 @@ def sheets(ctx: click.Context, out: Path, output_format: str) -> None:
     """Write a Dutch product sheet per product and an index, rendered from the rules themselves."""
     from interpreter.sheets import write_sheets
 
-    engine = _engine(ctx)
+    engine = _engine(ctx, whole=True)
     try:
         written = write_sheets(engine, out, output_format)
     except CatalogueError as error:

@@ -938,7 +938,7 @@ def run_batch(engine, code: str, cases: str, out: Path, *, as_of: dt.date | None
     if due_within is not None and as_of is None:
         as_of = dt.date.today()  # the signalling list is about what falls due from today
     engine.product(code, as_of)  # an unknown product, or no edition on --as-of: stop before reading
-    editions = engine.catalogue.products[code]
+    editions = engine.catalogue.editions(code)
     display = "<stdin>" if cases == "-" else cases
     stream = open_cases(cases, stdin)
     try:

@@ -1,10 +1,10 @@
-"""Keep checked catalogues (and the parser's tables) on disk, authenticated, so start-up skips loading.
+"""Keep checked catalogue parts (and the parser's tables) on disk, authenticated, so start-up skips loading.
 
-The key of a catalogue covers every YAML file of the catalogue (test files aside: they do not change
-what is loaded), the interpreter's own code and grammar, the Python version, the catalogue's folder
-and the working directory (positions in messages are shown relative to it). Any change gives a new
-key, so a stale entry is never used; old entries are pruned. The cache is only an optimisation:
-when it cannot be read or written, the catalogue is simply loaded.
+interpreter.store names the entries: one for a catalogue's base and one per card, each keyed by
+a hash of every byte it was built from, with the interpreter's fingerprint (its own code and
+grammar, its version and Python's) in each key. Any change gives a new key, so a stale entry is
+never used; the oldest entries are pruned. The cache is only an optimisation: when it cannot be
+read or written, the catalogue is simply loaded.
 
 Entries are pickles, and unpickling runs code: so the cache trusts nothing it did not write itself.
 Every entry carries an HMAC-SHA256 made with a per-user secret key kept outside the cache folder
@@ -28,11 +28,12 @@ import sys
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Callable
 
 from . import __version__
 
-KEEP = 16  # entries kept: enough for a few catalogues and branches, small on disk
+# Entries kept: one per card and one per catalogue base, so enough for a few large catalogues,
+# their branches and recent edits; the oldest beyond it are removed.
+KEEP = 20_000
 CODE = Path(__file__).resolve().parent
 GRAMMAR = CODE.parent / "grammar"
 SUFFIX = ".entry"
@@ -74,38 +75,19 @@ def key_file() -> Path:
     return Path(base) / "reintegration-catalogue" / "cache.key"
 
 
-def catalogue_key(root: Path) -> str:
-    """A hash of everything the loaded catalogue depends on."""
-    digest = hashlib.sha256()
-    for part in (__version__, sys.version, str(root.resolve()), os.getcwd()):
-        digest.update(part.encode() + b"\0")
-    code = sorted(CODE.glob("*.py")) + sorted(GRAMMAR.glob("*.lark"))
-    files = sorted(path for path in root.rglob("*.yaml") if not path.name.endswith(".tests.yaml"))
-    for base, paths in ((CODE.parent, code), (root, files)):
-        for path in paths:
-            digest.update(path.relative_to(base).as_posix().encode() + b"\0")
-            digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()
+_fingerprint: list[str] = []
 
 
-def cached_load(root: Path, load: Callable[[Path], object]):
-    """The catalogue at `root` from the cache when its key matches, else `load(root)`, then cached."""
-    if cache_dir() is None or not root.is_dir():
-        return load(root)
-    try:
-        name = catalogue_key(root)
-    except OSError:
-        return load(root)  # an unreadable file: the loader says which, with its position
-    catalogue = read_object(name, _catalogue_type())
-    if catalogue is None:
-        catalogue = load(root)
-        write_object(name, catalogue)
-    return catalogue
-
-
-def _catalogue_type() -> type:
-    from .catalogue import Catalogue
-    return Catalogue
+def interpreter_fingerprint() -> str:
+    """A hash of the interpreter's own code and grammar, its version and Python's: once per process."""
+    if not _fingerprint:
+        digest = hashlib.sha256()
+        for part in (__version__, sys.version):
+            digest.update(part.encode() + b"\0")
+        for path in sorted(CODE.glob("*.py")) + sorted(GRAMMAR.glob("*.lark")):
+            digest.update(path.relative_to(CODE.parent).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+        _fingerprint.append(digest.hexdigest())
+    return _fingerprint[0]
 
 
 # -- authenticated entries --------------------------------------------------------------------------
@@ -122,12 +104,12 @@ def read_object(name: str, kind: type):
     return value if isinstance(value, kind) else None
 
 
-def write_object(name: str, value: object) -> None:
+def write_object(name: str, value: object, prune: bool = True) -> None:
     try:
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
     except (pickle.PicklingError, TypeError, AttributeError):
         return
-    write_bytes(name, data)
+    write_bytes(name, data, prune)
 
 
 def read_bytes(name: str) -> bytes | None:
@@ -151,7 +133,7 @@ def read_bytes(name: str) -> bytes | None:
     return payload
 
 
-def write_bytes(name: str, payload: bytes) -> None:
+def write_bytes(name: str, payload: bytes, prune: bool = True) -> None:
     """Write atomically (a reader never sees half an entry); failing to write only costs speed."""
     folder, key = _trusted_folder(create=True), _key(create=True)
     if folder is None or key is None:
@@ -163,7 +145,8 @@ def write_bytes(name: str, payload: bytes) -> None:
             stream.write(MAGIC + _mac(key, name, payload) + payload)
         os.replace(temporary, folder / (name + SUFFIX))
         temporary = None
-        _prune(folder)
+        if prune:
+            _prune(folder)
     except OSError:
         pass
     finally:
@@ -235,6 +218,16 @@ def _new_key(path: Path) -> bytes | None:
     with os.fdopen(descriptor, "wb") as stream:
         stream.write(key)
     return key
+
+
+def prune() -> None:
+    """Remove the oldest entries beyond KEEP (after writing many entries at once without pruning)."""
+    folder = _trusted_folder()
+    if folder is not None:
+        try:
+            _prune(folder)
+        except OSError:
+            pass
 
 
 def _prune(directory: Path) -> None:

@@ -5,6 +5,7 @@ import datetime as dt
 import difflib
 import hashlib
 from decimal import Decimal
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,11 @@ from . import schema as s
 from . import types as t
 from .calendar import WEEKDAYS, Calendar, HolidayRule
 from .cases import convert_facts
-from .catalogue import Catalogue, Fact, Vocabulary, display_path
+from .catalogue import (Base, Catalogue, Fact, Vocabulary, card_paths, catalogue_hash, display_path,
+                        overlapping_editions)
 from .checker import AS_OF, check_rules, evaluation_order
 from .errors import (CatalogueError, Position, RuleSyntaxError, SchemaError, TypeCheckError,
-                     raise_all)
+                     raise_all, raise_once)
 from .limits import number_problem
 from .model import SECTIONS, Assumption, Citation, Edition, Expr, Product, Rule
 from .parser import parse, parse_date
@@ -35,15 +37,30 @@ def expression_text(value: Any) -> str:
 
 
 class Loader:
-    """Reads every file of a catalogue folder and builds the checked Catalogue, collecting all errors."""
+    """Reads a catalogue folder and builds the checked Catalogue, collecting all errors.
+
+    In phases, so that interpreter.store can check and cache each card on its own: `load_base`
+    (settings, vocabulary, calendars, families), `load_card` for each card, then `finish`
+    (the checks across cards). `load` runs them all.
+    """
 
     def __init__(self, root: Path):
         self.root = root
         self.errors: list[CatalogueError] = []
         self.files: list[Path] = []
         self.refused_calendars: set[str] = set()  # named in an error already; cards using them are not blamed
+        self._parsed_rules: dict[tuple, tuple[list[Rule], list[CatalogueError], Document]] = {}
 
     def load(self) -> Catalogue:
+        base = self.load_base()
+        products: dict[str, list[Product]] = {}
+        for path in self.card_paths():
+            product = self.load_card(path, base)
+            if product is not None:
+                products.setdefault(product.code, []).append(product)
+        return self.finish(base, products)
+
+    def load_base(self) -> Base:
         if not self.root.is_dir():
             raise SchemaError(f"the catalogue directory '{self.root}' does not exist", Position(str(self.root), 1, 1),
                               hint="give the folder that holds catalogue.yaml and facts.yaml with --catalogue")
@@ -55,20 +72,28 @@ class Loader:
             self.errors.append(SchemaError(f"the default calendar '{default_calendar}' is not in calendars/",
                                            settings.position(("default_calendar",))))
         families = self._families()
-        products: dict[str, list[Product]] = {}
-        if vocabulary is not None:
-            for path in sorted((self.root / "products").rglob("*.yaml")):
-                if path.name.endswith(".tests.yaml"):
-                    continue
-                product = self._product(path, vocabulary, calendars, families, default_calendar)
-                if product is not None:
-                    products.setdefault(product.code, []).append(product)
+        return Base(vocabulary, calendars, families, default_calendar, frozenset(self.refused_calendars),
+                    tuple(self.files))
+
+    def card_paths(self) -> list[Path]:
+        return card_paths(self.root)
+
+    def load_card(self, path: Path, base: Base) -> Product | None:
+        """One card, checked against the base; its problems join `errors`."""
+        if base.vocabulary is None:
+            return None
+        self.refused_calendars.update(base.refused_calendars)
+        return self._product(path, base.vocabulary, base.calendars, base.families, base.default_calendar)
+
+    def finish(self, base: Base, products: dict[str, list[Product]], files: list[Path] | None = None,
+               digest: str | None = None) -> Catalogue:
+        """The checks across cards, every problem raised at once, else the Catalogue."""
         self._check_editions(products)
         self._refuse_yml()
-        raise_all(self.errors)
-        return Catalogue(self.root, vocabulary, calendars,
+        raise_once(self.errors)
+        return Catalogue(self.root, base.vocabulary, base.calendars,
                          {code: products[code] for code in sorted(products)},
-                         self.files, self._hash())
+                         files if files is not None else self.files, digest or self._hash())
 
     # -- files -------------------------------------------------------------------------------
 
@@ -105,11 +130,7 @@ class Loader:
         return document
 
     def _hash(self) -> str:
-        digest = hashlib.sha256()
-        for path in sorted(set(self.files)):
-            digest.update(path.relative_to(self.root).as_posix().encode() + b"\0")
-            digest.update(path.read_bytes() + b"\0")
-        return digest.hexdigest()
+        return catalogue_hash(self.root, {path: path.read_bytes() for path in set(self.files)})
 
     # -- vocabulary and calendars --------------------------------------------------------------
 
@@ -277,7 +298,10 @@ class Loader:
             if "calendar" in document.data:
                 calendar_name, calendar_at = document.data["calendar"], document.position(("calendar",))
             for section in SECTIONS:
-                for rule in self._rules(document, section, source.get("document", card_source.get("document", ""))):
+                default_document = source.get("document", card_source.get("document", ""))
+                # A family's rules are the same for each of its cards: parsed once per load.
+                parse_rules = self._rules if document is card else self._parsed
+                for rule in parse_rules(document, section, default_document):
                     if rule.id in rules:
                         first = rules[rule.id]
                         self.errors.append(SchemaError(
@@ -363,6 +387,22 @@ class Loader:
             quotes = (quotes,)
         return Citation(spec.get("document", default_document), spec["section"], tuple(quotes))
 
+    def _parsed(self, document: Document, section: str, default_document: str) -> list[Rule]:
+        """The rules of one section, parsed once per load even when every card of a family needs them.
+
+        The problems found the first time are reported again each time, so that a card built on a
+        broken family rule is still refused (and `_once` keeps one message of each)."""
+        key = (id(document), section, default_document)
+        cached = self._parsed_rules.get(key)
+        if cached is None or cached[2] is not document:
+            before = len(self.errors)
+            rules = self._rules(document, section, default_document)
+            # The document is kept with its rules, so that its id cannot be reused while the entry lives.
+            cached = self._parsed_rules[key] = (rules, self.errors[before:], document)
+        else:
+            self.errors.extend(cached[1])
+        return cached[0]
+
     def _rules(self, document: Document, section: str, default_document: str) -> list[Rule]:
         rules = []
         for rule_id, spec in document.data.get(section, {}).items():
@@ -432,12 +472,5 @@ class Loader:
         return parts
 
     def _check_editions(self, products: dict[str, list[Product]]) -> None:
-        far_past, far_future = dt.date.min, dt.date.max
-        for code, editions in products.items():
-            editions.sort(key=lambda p: p.valid_from or far_past)
-            for earlier, later in zip(editions, editions[1:]):
-                if (earlier.valid_until or far_future) >= (later.valid_from or far_past):
-                    self.errors.append(SchemaError(
-                        f"two editions of {code} are valid at the same time ({earlier.file} and {later.file})",
-                        later.pos, hint="give the earlier edition a valid_until before the later one's valid_from"))
+        self.errors.extend(overlapping_editions(products))
 

@@ -185,7 +185,9 @@ def validate(document: Document, schema: dict, what: str) -> list[SchemaError]:
     if not isinstance(document.data, dict):
         return [SchemaError(f"a {what} file must be a block of 'key: value' lines", document.position(()))]
     validator = _validator(schema)
-    if validator.validate(document.data):
+    # No schema here fills in defaults or converts values, so cerberus's normalization pass (most
+    # of its time, with a copy of the schema per nested mapping) would change nothing.
+    if validator.validate(document.data, normalize=False):
         return []
     return [_explain(error, document, schema, what) for error in validator.errors]
 

@@ -167,7 +167,7 @@ def test_split_gives_the_remainder_to_the_last_part(tmp_path):
 
 def test_split_that_cannot_make_100_is_rejected_at_load(tmp_path):
     with pytest.raises(CatalogueError) as caught:
-        make_engine(tmp_path, SPLIT_CARD.replace("20% else 40%", "20% else 30%"))
+        make_engine(tmp_path, SPLIT_CARD.replace("20% else 40%", "20% else 30%")).catalogue.load_whole()
     # Only the case hard_to_place = false goes wrong: 60% + 30% = 90%.
     assert "90%" in caught.value.message and "hard_to_place = false" in caught.value.message
     assert (caught.value.position.line, caught.value.position.column) == (10, 7)
