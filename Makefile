@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 BENCH_CASES ?= 1000000
 
-.PHONY: demo test bench bench-scale install clean
+.PHONY: demo test bench bench-scale fuzz install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,5 +47,11 @@ bench: $(BENCH_STAMP)
 bench-scale: $(STAMP)
 	$(BIN)/python benchmarks/scaling.py
 
+# The long fuzz run: over 100,000 hostile inputs in eight classes and a million payment splits; the
+# figures go in docs/robustness.md. make fuzz FUZZ_SCALE=0.1 for a tenth of it.
+FUZZ_SCALE ?= 1
+fuzz: $(STAMP)
+	$(BIN)/python tests/fuzz_run.py --scale $(FUZZ_SCALE) --json fuzz-report.json
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis sheets results
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis sheets results fuzz-report.json
