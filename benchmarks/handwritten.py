@@ -42,12 +42,20 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, last))
 
 
+# Days equated with the holidays by decree (art. 3 lid 3), 2023-2028, as in the calendar's YAML.
+DECREED = (dt.date(2023, 4, 28), dt.date(2023, 5, 19), dt.date(2024, 5, 10), dt.date(2024, 12, 27),
+           dt.date(2025, 5, 30), dt.date(2026, 1, 2), dt.date(2026, 5, 15), dt.date(2027, 5, 7),
+           dt.date(2028, 4, 28), dt.date(2028, 5, 26))
+
+
 def _atw_holidays(first: int, last: int) -> frozenset[dt.date]:
-    """Holidays of the Algemene termijnenwet, art. 3, for the years first..last."""
-    days = set()
+    """Holidays of the Algemene termijnenwet, art. 3, for the years first..last: lid 1, Good Friday (lid 2)
+    and the decreed days (lid 3)."""
+    days = set(DECREED)
     for year in range(first, last + 1):
         e = easter(year)
-        days.update({dt.date(year, 1, 1), e + dt.timedelta(days=1), e + dt.timedelta(days=39),
+        days.update({dt.date(year, 1, 1), e - dt.timedelta(days=2), e + dt.timedelta(days=1),
+                     e + dt.timedelta(days=39),
                      e + dt.timedelta(days=50), dt.date(year, 12, 25), dt.date(year, 12, 26)})
         if year >= 2014:                      # Koningsdag: 27 April, 26 April when that is a Sunday
             king = dt.date(year, 4, 27)
@@ -72,13 +80,14 @@ def add_working_days(day: dt.date, count: int) -> dt.date:
     return day
 
 
-def _deadline(rule_id: str, label: str, source: str, due, done, as_of: dt.date, missing=NONE) -> DeadlineResult:
+def _deadline(rule_id: str, label: str, source: str, due, done, as_of: dt.date, missing=NONE,
+              optional: bool = False) -> DeadlineResult:
     if due is None:
         return DeadlineResult(rule_id, label, None, "unknown", missing, source, done)
     if done is not None:
-        status = "met" if done <= due else "overdue"
+        status = "met" if done <= due else ("late" if optional else "overdue")
     else:
-        status = "overdue" if as_of > due else "open"
+        status = ("lapsed" if optional else "overdue") if as_of > due else "open"
     return DeadlineResult(rule_id, label, due, status, NONE, source, done)
 
 
@@ -128,7 +137,7 @@ S_CONTRACT = _UWV + "§5.2 Eis tot opstellen van een Plan van Aanpak, aanvullend
 S_PHASES = _UWV + "§4.1 Wat is een re-integratietraject?; §5.2 12LT, Wat is een Leerbaan?"
 S_DREMPEL = _UWV + "§5.2 12XR, Drempelbedrag"
 S_PLAN = _UWV + "§5.2 12XR, Opstellen Re-integratieplan"
-S_DURATION = _UWV + "§5.2 12XR, Maximale duur re-integratiedienstverlening"
+S_DURATION = _UWV + "§5.2 12XR, Maximale duur re-integratiedienstverlening; §4.3; Hoofdstuk 2"
 S_FEE = _UWV + "§5.2 12XR, Resultaatfinanciering"
 
 L_CLIENT_GROUP = "Klant heeft een WGA-, ZW-, WAO/WAZ- of Wajong-uitkering"
@@ -154,7 +163,7 @@ def evaluate_12xr(facts: dict, as_of: dt.date) -> Result:
     registered, phases, benefit = get("registered_on"), get("phases"), get("benefit")
     price, district = get("price"), get("district")
     contract_start, contract_end = get("contract_started_on"), get("contract_end_on")
-    result = Result("12XR", XR_TITLE, XR_EDITION, as_of, value_types=XR_VALUE_TYPES)
+    result = Result("12XR", XR_TITLE, XR_EDITION, as_of, as_of, value_types=XR_VALUE_TYPES)
     values, checks, not_applicable = result.values, result.checks, result.not_applicable
 
     values["client_groups"] = CLIENT_GROUPS
@@ -189,7 +198,7 @@ def evaluate_12xr(facts: dict, as_of: dt.date) -> Result:
                              _missing(contract_end_on=contract_end, contract_started_on=contract_start)))
     else:
         checks.append(_check("contract_within_max_term", L_CONTRACT, S_CONTRACT, M_CONTRACT,
-                             contract_end <= add_months(contract_start, 12)))
+                             contract_end < add_months(contract_start, 12)))
     estimated = get("estimated_value")
     if estimated is None or not drempel_known:
         checks.append(_check("estimated_value_within_threshold", L_THRESHOLD, S_DREMPEL, M_THRESHOLD, None,
@@ -209,16 +218,18 @@ def evaluate_12xr(facts: dict, as_of: dt.date) -> Result:
         not_applicable.append("closing_approach_until")
 
     # Deadlines: the plan within 56 days; work resumed within 26 weeks (orientation and mediation only)
-    # or 104 weeks, met by the return to work or else the final report.
+    # or 104 weeks, unless UWV set a shorter end; met by the return to work or the final report, the earlier.
     deadlines = result.deadlines
     deadlines.append(_deadline("plan_due", L_PLAN, S_PLAN, None if registered is None else registered + dt.timedelta(56),
                                get("plan_submitted_on"), as_of, ("registered_on",)))
-    done = get("work_resumed_on")
-    if done is None:
-        done = get("final_report_on")
-    if registered is None or phases is None:
+    events = [day for day in (get("work_resumed_on"), get("final_report_on")) if day is not None]
+    done = min(events) if events else None
+    set_end = get("max_end_set_on")
+    if set_end is not None:
+        deadlines.append(_deadline("work_resumed_due", L_WORK, S_DURATION, set_end, done, as_of))
+    elif registered is None or phases is None:
         deadlines.append(_deadline("work_resumed_due", L_WORK, S_DURATION, None, done, as_of,
-                                   _missing(phases=phases, registered_on=registered)))
+                                   _missing(max_end_set_on=None, phases=phases, registered_on=registered)))
     else:
         weeks = 26 if phases == ORIENTATION_MEDIATION else 104
         deadlines.append(_deadline("work_resumed_due", L_WORK, S_DURATION, registered + dt.timedelta(weeks=weeks),
@@ -288,6 +299,10 @@ S_SPLIT = "002 2.2 productcodes, codes 3 en 4 (Facturatie)"
 S_REPORTING = "002 2.2 productcodes, codes 3 en 4 (Rapportage) en Rapportage *"
 S_DURATION_34 = "002 2.2 productcodes, codes 3 en 4 (Looptijd)"
 
+S_PURCHASED = "002 1.1 Toetreding en werkwijze Leer- en ontwikkelnetwerk"
+L_PURCHASED = "RSD heeft in het afgelopen jaar een product van de aanbieder afgenomen"
+M_PURCHASED = ("Meer dan 1 jaar geen afname van producten: RSD behoudt zich de mogelijkheid voor het contract "
+               "eenzijdig te beëindigen.")
 L_INVOICE_ON_TIME = "Factuur uiterlijk 30 dagen na afronding ingediend"
 M_INVOICE_ON_TIME = ("De factuur is later dan 30 dagen na afronding ingediend; RSD behoudt de mogelijkheid om "
                      "deels of niet te betalen.")
@@ -307,7 +322,7 @@ def evaluate_leon_3(facts: dict, as_of: dt.date) -> Result:
     registered, intake, ended = get("registered_on"), get("intake_on"), get("ended_on")
     started, planned_end, received = get("started_on"), get("planned_end_on"), get("invoice_received_on")
     intake_hours, price = get("intake_hours"), get("price")
-    result = Result("LEON-3", LEON_TITLE, LEON_EDITION, as_of, value_types=LEON_VALUE_TYPES)
+    result = Result("LEON-3", LEON_TITLE, LEON_EDITION, as_of, as_of, value_types=LEON_VALUE_TYPES)
     values = result.values
     values.update(LEON_CONSTANTS)
     volume = get("annual_volume")
@@ -333,8 +348,8 @@ def evaluate_leon_3(facts: dict, as_of: dt.date) -> Result:
         _deadline("start_due", "Start voorziening", S_INTAKE, None if approved is None else approved + week,
                   started, as_of, ("plan_approved_on",)),
         _deadline("extension_request_due", "Uiterste datum voor een onderbouwde aanvraag tot verlenging",
-                  S_EXTENSION, None if planned_end is None else add_months(planned_end, -1), None, as_of,
-                  ("planned_end_on",)),
+                  S_EXTENSION, None if planned_end is None else add_months(planned_end, -1),
+                  get("extension_requested_on"), as_of, ("planned_end_on",), optional=True),
         _deadline("final_report_due", "Eindrapportage ontvangen door RSD", S_FINAL,
                   None if ended is None else ended + 2 * week, get("final_report_on"), as_of, ("ended_on",)),
         _deadline("invoice_due", "Factuur ingediend", S_INVOICING, invoice_due, received, as_of, ("ended_on",)),
@@ -344,6 +359,9 @@ def evaluate_leon_3(facts: dict, as_of: dt.date) -> Result:
     ]
 
     checks = result.checks
+    last_order = get("last_order_on")
+    checks.append(_check("purchased_within_a_year", L_PURCHASED, S_PURCHASED, M_PURCHASED,
+                         None if last_order is None else as_of <= add_months(last_order, 12), ("last_order_on",)))
     if received is None or invoice_due is None:
         checks.append(_check("invoice_on_time", L_INVOICE_ON_TIME, S_INVOICING, M_INVOICE_ON_TIME, None,
                              _missing(ended_on=ended, invoice_received_on=received)))

@@ -1,6 +1,7 @@
 """Compare two catalogues and say in plain words what changed, and which test cases now come out differently."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 import subprocess
 import tarfile
@@ -168,15 +169,20 @@ def rule_changes(old: Rule, new: Rule) -> list[str]:
             details.append(expression_change("value", old.editions[0].expr.node, new.editions[0].expr.node))
         else:
             details.append(f"value: {before} → {after}")
-    for name in ("roll", "message"):
+    for name in ("roll", "message", "optional"):
         if getattr(old, name) != getattr(new, name):
-            details.append(f"{name}: {getattr(old, name)} → {getattr(new, name)}")
+            details.append(f"{name}: {_said(getattr(old, name))} → {_said(getattr(new, name))}")
     if (old.citation and old.citation.quotes) != (new.citation and new.citation.quotes):
         details.append("quoted source sentence changed")
     if (old.citation and old.citation.section) != (new.citation and new.citation.section):
         details.append(f"source section: {old.citation and old.citation.section} → "
                        f"{new.citation and new.citation.section}")
     return details
+
+
+def _said(value) -> str:
+    """A setting as the card writes it: true/false, not Python's True/False."""
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
 def product_changes(old: Product, new: Product) -> ProductChange:
@@ -214,8 +220,7 @@ def compare(old: Engine, new: Engine) -> list[ProductChange]:
     for key in dict.fromkeys([*before, *after]):
         code, file = key
         if key not in before:
-            changes.append(ProductChange(code, file, "added", [f"new edition {after[key].edition}, valid "
-                                                                 f"{_span(after[key].valid_from, after[key].valid_until)}"]))
+            changes.append(_added(after[key], file, new))
         elif key not in after:
             changes.append(ProductChange(code, file, "removed", [f"edition {before[key].edition} removed"]))
         else:
@@ -225,6 +230,29 @@ def compare(old: Engine, new: Engine) -> list[ProductChange]:
                 changes.append(change)
     _attach_cases(changes, old, new)
     return changes
+
+
+def _added(product: Product, file: str, new: Engine) -> ProductChange:
+    """A new card: a product added, or a new edition, diffed rule by rule against the edition it follows."""
+    span = _span(product.valid_from, product.valid_until)
+    previous = _preceding(product, new.catalogue.products.get(product.code, []))
+    if previous is None:
+        return ProductChange(product.code, file, "added", [f"new edition {product.edition}, valid {span}"])
+    change = product_changes(previous, product)
+    change.kind, change.file = "edition added", file
+    applies = product.valid_from.isoformat() if product.valid_from else "its start"
+    # The edition's name and dates are said once, in the first line, not again as changed details.
+    kept = [detail for detail in change.details if not detail.startswith(("edition:", "valid:"))]
+    change.details = [f"new edition {product.edition}, valid {span}; it follows {previous.edition} "
+                      f"({Path(previous.file).name}): the changes below apply from {applies}"] + kept
+    return change
+
+
+def _preceding(product: Product, editions: list[Product]) -> Product | None:
+    """The edition of the same product that `product` follows: the latest one that starts before it."""
+    start = product.valid_from or dt.date.min
+    earlier = [p for p in editions if p is not product and (p.valid_from or dt.date.min) < start]
+    return max(earlier, key=lambda p: p.valid_from or dt.date.min, default=None)
 
 
 def _result_of(item_id: str, result: dict) -> str:
@@ -274,7 +302,7 @@ def _affected(rule_id: str, product: Product | None) -> list[str]:
 
 
 def _attach_cases(changes: list[ProductChange], old: Engine, new: Engine) -> None:
-    watched = {(c.code, r.rule): r for c in changes for r in c.rules if r.kind == "changed"}
+    watched = {(c.code, r.rule): r for c in changes for r in c.rules if r.kind == "changed" and c.kind == "changed"}
     if not watched:
         return
     products = {}
@@ -294,7 +322,8 @@ def _attach_cases(changes: list[ProductChange], old: Engine, new: Engine) -> Non
             for engine in (old, new):
                 try:
                     facts = engine.facts({k: v for k, v in case.document.sub(case.path + ("facts",)).items()})
-                    outcomes.append(to_json(engine.evaluate(case.product, facts, as_of=case.as_of, typed=True)))
+                    outcomes.append(to_json(engine.evaluate(case.product, facts, as_of=case.as_of,
+                                                                    rules_on=case.rules_on, typed=True)))
                 except CatalogueError as error:
                     outcomes.append({"error": error.message})
             for rule_id in rules:
@@ -326,10 +355,10 @@ def as_text(changes: list[ProductChange]) -> str:
         return "no differences"
     lines = []
     for change in changes:
-        if change.kind != "changed":
+        if change.kind not in ("changed", "edition added"):
             lines.append(f"{change.code}: product {change.kind} ({change.file}); " + "; ".join(change.details))
             continue
-        lines.append(f"{change.code} ({change.file})")
+        lines.append(f"{change.code} ({change.file})" + (": edition added" if change.kind == "edition added" else ""))
         lines.extend(f"  {detail}" for detail in change.details)
         for rule in change.rules:
             lines.append(f"  {rule.section} {rule.rule} ({rule.label}): {rule.kind}")

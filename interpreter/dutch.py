@@ -601,6 +601,25 @@ class _Renderer:
                 return dataclasses.replace(duration, amount=duration.amount * int(times.value))
         return None
 
+    def shifted(self, date: n.Node, literal: n.DurationLit, op: str) -> n.Node:
+        """`date op literal` as one node; `x + 2 weeks` shifted by + 1 week is `x + 3 weeks`."""
+        inner = self.resolved(date)
+        if isinstance(inner, n.Arithmetic) and inner.type == t.DATE and inner.left.type == t.DATE:
+            first = self.duration_of(inner.right)
+            days = {"days": 1, "weeks": 7}
+            if first is not None and first.unit in days and literal.unit in days:
+                total = (first.amount * days[first.unit] * (1 if inner.op == "+" else -1)
+                         + literal.amount * days[literal.unit] * (1 if op == "+" else -1))
+                unit = "weeks" if first.unit == literal.unit == "weeks" else "days"
+                amount = abs(total) // days[unit]
+                return dataclasses.replace(inner, op="+" if total >= 0 else "-",
+                                           right=dataclasses.replace(literal, amount=amount, unit=unit))
+            if first is not None and first.unit == literal.unit:
+                total = first.amount * (1 if inner.op == "+" else -1) + literal.amount * (1 if op == "+" else -1)
+                return dataclasses.replace(inner, op="+" if total >= 0 else "-",
+                                           right=dataclasses.replace(literal, amount=abs(total)))
+        return n.Arithmetic(op=op, left=date, right=literal, pos=literal.pos, type=t.DATE)
+
     def is_offset(self, node: n.Node) -> bool:
         """A date said as 'N eenheden na/vóór X' (it takes no 'op' in front)."""
         node = self.resolved(node)
@@ -805,6 +824,12 @@ class _Renderer:
         if node.type == t.DATE:
             date, duration = (right, left) if left.type == t.DURATION else (left, right)
             literal = self.duration_of(duration)
+            fallback = self.resolved(date)
+            if literal is not None and isinstance(fallback, n.Coalesce):
+                # (intake_on ?? registered_on + 2 weeks) + 1 week: the week applies to both sides, so the
+                # fallback is said in full ('3 weken na de aanmelding'), not as '2 weken na de aanmelding'.
+                known = dataclasses.replace(node, left=fallback.left, right=literal)
+                return f"{self.noun(known)} (zolang onbekend: {self.noun(self.shifted(fallback.right, literal, op))})"
             day = self.noun(date)
             if self.is_offset(date) or self.is_cap(self.resolved(date)):
                 day = f"({day})"
@@ -878,7 +903,10 @@ class _Renderer:
     def _Coalesce(self, node):
         if node.type == t.BOOL:
             return self.clause(node).main
-        return f"{self.noun(node.left)} (zolang onbekend: {self.noun(node.right)})"
+        # An alternative as the fallback needs no brackets of its own inside these.
+        right = self.resolved(node.right)
+        fallback = self.alternatives(right, self.noun) if isinstance(right, n.If) else self.noun(node.right)
+        return f"{self.noun(node.left)} (zolang onbekend: {fallback})"
 
     def is_cap(self, node: n.Node) -> bool:
         """min/max of two values, said as 'a, met een maximum van b' or 'a of, als dat eerder is, b', or a
@@ -914,6 +942,9 @@ class _Renderer:
             word = {("min", True): "de vroegste", ("max", True): "de laatste",
                     ("min", False): "het laagste", ("max", False): "het hoogste"}[(node.function, dates)]
             return f"{word} van {join_words([self.grouped(a) for a in args])}"
+        if node.function == "earliest" and len(args) >= 2:
+            # the first of several events: 'de werkhervatting, of de eindrapportage als die eerder is'
+            return f"de eerste van: {join_words([self.grouped(a) for a in args], 'of')}"
         if node.function == "round" and len(args) == 1:
             what = "hele centen" if args[0].type == t.MONEY else "een heel getal"
             return f"{self.noun(args[0])}, afgerond op {what}"
@@ -1174,8 +1205,15 @@ class _Renderer:
             return text
         return f"op {text}" if self.names_a_day(node, text) else f"bij {text}"
 
-    def met_by(self, node: n.Node) -> str:
+    def met_by(self, node: n.Node, optional: bool = False) -> str:
         """When a deadline is met: 'de termijn is gehaald bij de intake op of vóór die dag'."""
+        if optional:
+            return (f"wordt die mogelijkheid niet gebruikt, dan vervalt ze; ze is gebruikt bij {self.noun(node)} "
+                    "op of vóór die dag")
+        if isinstance(node, n.Call) and node.function == "earliest":
+            # either event fulfils the duty: 'bij A, of bij B, op of vóór die dag'
+            return "de termijn is gehaald " + ", of ".join(f"bij {self.noun(a)}" for a in node.args) \
+                + ", op of vóór die dag (wat het eerst gebeurt)"
         text = self.noun(node)
         if self.is_offset(node) or self.names_a_day(node, text):
             core = node.left if isinstance(node, n.Coalesce) else node
@@ -1199,8 +1237,12 @@ class _Renderer:
         elif section == "deadlines":
             body = self.alternatives(self.slot(rule, "due"), lambda v: "uiterlijk " + self.date_phrase(v))
             notes = self.rolled(rule)
+            if rule.optional:
+                body += " (een mogelijkheid, geen verplichting)"
             if "met_by" in rule.exprs:
-                notes.append(self.met_by(self.slot(rule, "met_by")))
+                notes.append(self.met_by(self.slot(rule, "met_by"), rule.optional))
+            elif rule.optional:
+                notes.append("wordt die mogelijkheid niet gebruikt, dan vervalt ze")
             body = "; ".join([body] + notes)
         elif section == "payments":
             body = self.split(payment_group(rule, self.product) if self.product else [rule])

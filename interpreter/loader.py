@@ -12,7 +12,7 @@ from typing import Any
 from . import schema as s
 from . import types as t
 from .calendar import WEEKDAYS, Calendar, HolidayRule
-from .cases import convert_facts
+from .cases import RULES_ON, convert_facts
 from .catalogue import (Base, Catalogue, Fact, Vocabulary, card_paths, catalogue_hash, display_path,
                         overlapping_editions)
 from .checker import AS_OF, check_rules, evaluation_order
@@ -28,6 +28,10 @@ from .yamlsource import Document, load_file
 def _did_you_mean(name: str, candidates) -> str:
     close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _span(valid_from: dt.date | None, valid_until: dt.date | None) -> str:
+    return f"{valid_from or '…'} to {valid_until or '…'}"
 
 
 def expression_text(value: Any) -> str:
@@ -145,8 +149,8 @@ class Loader:
         facts = {}
         for name, spec in document.data["facts"].items():
             type_ = t.parse_type(spec["type"], enums)
-            if name == AS_OF:
-                self.errors.append(SchemaError(f"'{AS_OF}' is reserved for the evaluation date",
+            if name in (AS_OF, RULES_ON):
+                self.errors.append(SchemaError(f"'{name}' is reserved for the dates of an evaluation",
                                                document.key_position(("facts", name))))
             elif type_ is None:
                 self.errors.append(SchemaError(
@@ -231,6 +235,7 @@ class Loader:
                 else:
                     self.errors.append(SchemaError("a holiday needs 'date: MM-DD' or 'easter: DAYS'",
                                                    document.position(where)))
+            rules.extend(self._decreed_days(document))
             name = document.data["calendar"]
             weekend = document.data["weekend"]
             repeated = sorted({day for day in weekend if weekend.count(day) > 1}, key=WEEKDAYS.index)
@@ -249,6 +254,15 @@ class Loader:
                                        tuple(WEEKDAYS.index(d) for d in weekend),
                                        tuple(rules), display_path(path))
         return calendars
+
+    def _decreed_days(self, document: Document) -> list[HolidayRule]:
+        """The dated days a decree equates with the holidays, each naming its decree."""
+        days = []
+        for index, spec in enumerate(document.data.get("decreed", [])):
+            day = self._date(document, ("decreed", index, "date"))
+            if day is not None:
+                days.append(HolidayRule(spec["name"], on=day, decree=spec["decree"]))
+        return days
 
     # -- families and cards --------------------------------------------------------------------
 
@@ -312,6 +326,7 @@ class Loader:
             for index, item in enumerate(document.data.get("assumptions", [])):
                 assumption = Assumption(item["id"], item["text"], tuple(item.get("applies_to", [])))
                 assumptions.append((assumption, document, ("assumptions", index, "applies_to")))
+        reference_fact = self._reference_fact(chain, vocabulary)
         calendar = calendars.get(calendar_name)
         if calendar is None and calendar_name not in self.refused_calendars:
             self.errors.append(SchemaError(f"unknown calendar '{calendar_name}'", calendar_at,
@@ -336,16 +351,55 @@ class Loader:
             return None
         edition = card.data["edition"]
         self.errors.extend(check_splits(checked, vocabulary, card.file))
+        dates_before = len(self.errors)
         valid_from = self._date(card, ("edition", "valid_from"))
         valid_until = self._date(card, ("edition", "valid_until"))
+        if len(self.errors) > dates_before:
+            return None  # one mistake, one message: no overlap of editions guessed from a date that is not one
         example_facts, example_as_of = self._example(card, vocabulary)
-        return Product(
+        product = Product(
             code=card.data["code"], title=card.data["title"], family=card.data.get("family"), file=card.file,
             citation=self._citation(card, card_source, ""),
             edition=edition["name"], valid_from=valid_from, valid_until=valid_until, calendar=calendar,
             rules=checked, assumptions=tuple(a for a, _, _ in assumptions),
             description=card.data.get("description", {}),
-            pos=card.position(("edition", "valid_from")), example_facts=example_facts, example_as_of=example_as_of)
+            pos=card.position(("edition", "valid_from")), example_facts=example_facts, example_as_of=example_as_of,
+            example_rules_on=self._date(card, ("example", "rules_on")), reference_fact=reference_fact)
+        self._check_example_edition(product, card)
+        return product
+
+    def _check_example_edition(self, product: Product, card: Document) -> None:
+        """A worked example must follow the rules of its own card: its rules_on inside the card's edition."""
+        if product.example_facts is None:
+            return
+        day = product.example_rules_on or product.example_facts.get(product.reference_fact or "") \
+            or product.example_as_of
+        if day is None or product.valid_on(day):
+            return
+        where = "rules_on" if product.example_rules_on else (
+            "facts" if product.example_facts.get(product.reference_fact or "") else "as_of")
+        path = ("example", "facts", product.reference_fact) if where == "facts" else ("example", where)
+        self.errors.append(SchemaError(
+            f"the worked example follows the rules of {day.isoformat()}, outside this card's edition "
+            f"'{product.edition}' ({_span(product.valid_from, product.valid_until)})", card.position(path),
+            hint="give the example a date inside the edition: its "
+                 + (product.reference_fact or "as_of") + " (or an example rules_on)"))
+
+    def _reference_fact(self, chain: list[Document], vocabulary: Vocabulary) -> str | None:
+        """The date fact whose rules apply to a case, as the nearest family that declares one says."""
+        for family in reversed(chain):
+            name = family.data.get("reference_fact")
+            if name is None:
+                continue
+            fact = vocabulary.facts.get(name)
+            if fact is None or fact.type != t.DATE:
+                what = "not a fact" + _did_you_mean(name, vocabulary.facts) if fact is None else "not a date fact"
+                self.errors.append(SchemaError(
+                    f"reference_fact '{name}' is {what}", family.position(("reference_fact",)),
+                    hint="name a date fact of catalogue/facts.yaml, e.g. registered_on"))
+                return None
+            return name
+        return None
 
     def _example(self, card: Document, vocabulary: Vocabulary) -> tuple[dict | None, dt.date | None]:
         """The card's worked example, its facts checked like any case file."""
@@ -423,7 +477,7 @@ class Loader:
             else:
                 roll = spec.get("roll")
                 rules.append(Rule(rule_id, section, exprs=exprs, roll=None if roll == "none" else roll,
-                                  message=spec.get("message"), **common))
+                                  message=spec.get("message"), optional=spec.get("optional", False), **common))
         return rules
 
     def _editions(self, document: Document, path: tuple, spec: dict) -> tuple[Edition, ...]:

@@ -79,7 +79,7 @@ class RuleRef(Node):
 
 @dataclass(frozen=True)
 class AsOfRef(Node):
-    """The evaluation's reference date."""
+    """`as_of` in a rule: the day the evaluation judges statuses on."""
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ def _expr(required: bool = False) -> dict:
 
 TEXT = {"type": "string", "empty": False}
 DATE = {"type": "scalar"}
+REQUIRED_DATE = {**DATE, "required": True}
 
 CITATION = {"type": "dict", "schema": {
     "document": {**TEXT},
@@ -63,7 +64,9 @@ PARAMETER = {**_COMMON,
              "valid_until": DATE}
 VALUE = {**_COMMON, "value": _expr(True)}
 DEADLINE = {**_COMMON, "due": _expr(True), "met_by": _expr(),
-            "roll": {"type": "string", "allowed": ["next_working_day", "none"]}}
+            "roll": {"type": "string", "allowed": ["next_working_day", "none"]},
+            # A right, not a duty (e.g. "kan ... aanvragen"): open, met, late, or lapsed when unused.
+            "optional": {"type": "boolean"}}
 PAYMENT_PART = {"label": {**TEXT, "required": True}, "source": CITATION, "note": TEXT,
                 "share": _expr(True), "on": _expr()}
 PAYMENT = {**_COMMON, "base": _expr(True),
@@ -105,7 +108,8 @@ CARD = {
     "description": DESCRIPTION,
     "assumptions": ASSUMPTIONS,
     # The worked example of the product sheet: a case evaluated by the interpreter.
-    "example": {"type": "dict", "schema": {"as_of": DATE, "facts": {"type": "dict", "required": True}}},
+    "example": {"type": "dict", "schema": {"as_of": REQUIRED_DATE, "rules_on": DATE,
+                                           "facts": {"type": "dict", "required": True}}},
     **RULE_SECTIONS,
 }
 
@@ -113,6 +117,8 @@ FAMILY = {
     "family": {**TEXT, "required": True, "regex": r"[a-z][a-z0-9_-]*"},
     "title": {**TEXT, "required": True},
     "extends": TEXT,
+    # The date fact whose rules apply to a case (its edition, its effective-dated values).
+    "reference_fact": {**TEXT, "regex": RULE_ID},
     "source": {**CITATION, "required": True},
     "calendar": TEXT,
     "assumptions": ASSUMPTIONS,
@@ -135,6 +141,13 @@ CALENDAR = {
         "until_year": {"type": "integer", "min": FIRST_DATE.year, "max": LAST_DATE.year},
         "note": TEXT,
     }}},
+    # Art. 3 lid 3 Algemene termijnenwet: days a decree equates with the holidays, each with its decree.
+    "decreed": {"type": "list", "schema": {"type": "dict", "schema": {
+        "date": REQUIRED_DATE,
+        "name": {**TEXT, "required": True},
+        "decree": {**TEXT, "required": True},
+    }}},
+    "assumptions": ASSUMPTIONS,
 }
 
 VOCABULARY = {
@@ -160,6 +173,8 @@ SETTINGS = {
     "catalogue": {**TEXT, "required": True},
     "default_calendar": {**TEXT, "required": True},
     "sources": TEXT,
+    # The title of each source document by its file name: sheets name a source by its title.
+    "documents": {"type": "dict", "keysrules": {"type": "string"}, "valuesrules": {"type": "string"}},
 }
 
 TEST_FILE = {
@@ -167,7 +182,8 @@ TEST_FILE = {
     "cases": {"type": "list", "required": True, "schema": {"type": "dict", "schema": {
         "name": {**TEXT, "required": True},
         "source": TEXT,
-        "as_of": DATE,
+        "as_of": REQUIRED_DATE,
+        "rules_on": DATE,
         "facts": {"type": "dict", "required": True},
         "expect": {"type": "dict", "required": True, "schema": {
             "deadlines": {"type": "dict"}, "payments": {"type": "dict"}, "reports": {"type": "dict"},

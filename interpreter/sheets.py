@@ -52,7 +52,8 @@ DESCRIPTION_HEADINGS = {
     "order": "Opdrachtverstrekking", "client_groups": "Klantgroepen", "result": "Resultaat",
 }
 
-STATUS = {"open": "open", "met": "gehaald", "overdue": "te laat", "unknown": "onbekend"}
+STATUS = {"open": "open", "met": "gehaald", "overdue": "te laat", "unknown": "onbekend",
+          "late": "te laat gebruikt", "lapsed": "niet gebruikt (vervallen)"}
 
 
 class SheetError(RenderError):
@@ -179,16 +180,20 @@ class _Builder:
             "family": product.family or "",
             "family_title": self.family_titles.get(product.family or "", product.family or ""),
             "edition": " ".join(product.edition.split()),
-            "validity": validity_text(product.valid_from, product.valid_until) or "zonder begin- of einddatum",
+            # A card gives no dates when its source gives none (spoor 2): the sheet says so, not a made-up date.
+            "validity": validity_text(product.valid_from, product.valid_until) or "niet vermeld in de bron",
             "valid_from": date_text(product.valid_from) if product.valid_from else "",
             "valid_until": date_text(product.valid_until) if product.valid_until else "",
             "source": self.citation(citation) if citation else None,
             "calendar": getattr(product.calendar, "title", "") or "",
+            "decreed": decreed_days(product.calendar),
         }
 
     def citation(self, citation) -> dict[str, Any]:
+        titles = self.settings.get("documents") or {}
         return {
-            "document": citation.document,
+            "document": titles.get(citation.document, citation.document),  # its title; the file name in href
+            "file": citation.document,
             "section": citation.section,
             "quotes": [" ".join(q.split()) for q in citation.quotes],
             "href": self.source_href(citation.document),
@@ -237,10 +242,24 @@ class _Builder:
             "code": code,
             "message": " ".join(rule.message.split()) if rule.message else "",
             "origin": rule.origin,
-            "citations": [self.citation(rule.citation)] if rule.citation else [],
+            "citations": self.rule_citations(product, rule),
             "assumptions": self.assumption_links(product, {rule.id}),
             "parts": [],
         }
+
+    def rule_citations(self, product: Product, rule: Rule) -> list[dict[str, Any]]:
+        """A rule's citation; when it quotes nothing itself (a family rule over a value each card sets, such
+        as the price cap), the quoted sentences of this card's rules it refers to."""
+        if rule.citation is None:
+            return []
+        citations = [self.citation(rule.citation)]
+        if not rule.citation.quotes:
+            for name in dict.fromkeys(node.name for expr in rule.exprs.values() for node in n.walk(expr.node)
+                                      if isinstance(node, n.RuleRef)):
+                other = product.rules.get(name)
+                if other is not None and other.citation is not None and other.citation.quotes:
+                    citations.append(self.citation(other.citation))
+        return citations
 
     def payment_items(self, product: Product, rules: list[Rule]) -> list[dict[str, Any]]:
         items, seen = [], set()
@@ -310,7 +329,12 @@ class _Builder:
     # -- tables -----------------------------------------------------------------------------------
 
     def reference_day(self, product: Product) -> dt.date:
-        return product.example_as_of or product.valid_from or dt.date.today()
+        """The day whose rules the sheet shows: that of its worked example, else the edition's first day."""
+        facts = product.example_facts or {}
+        day = product.example_rules_on or facts.get(product.reference_fact or "")
+        if day is not None and product.valid_on(day):
+            return day
+        return product.valid_from or product.example_as_of or dt.date.today()
 
     def tables(self, product: Product) -> list[dict[str, Any]]:
         tables = []
@@ -441,12 +465,14 @@ class _Builder:
         if product.example_facts is None:
             return None
         facts = product.example_facts
-        result = self.engine.evaluate(product.code, facts, as_of=product.example_as_of, typed=True)
-        if result.edition != product.edition or not product.valid_on(result.as_of):
+        result = self.engine.evaluate(product.code, facts, as_of=product.example_as_of,
+                                      rules_on=product.example_rules_on, typed=True)
+        if result.edition != product.edition or not product.valid_on(result.rules_on):
             raise SheetError(
-                f"the worked example of {product.code} is evaluated on {result.as_of.isoformat()}, outside the "
-                f"edition '{product.edition}'", product.pos or Position(product.file, 1, 1),
-                hint="give the example an as_of (or a registered_on) inside the edition's validity")
+                f"the worked example of {product.code} follows the rules of {result.rules_on.isoformat()}, outside "
+                f"the edition '{product.edition}'", product.pos or Position(product.file, 1, 1),
+                hint="give the example a rules_on (or a reference fact such as registered_on) inside the "
+                     "edition's validity")
         labels = self.vocabulary.fact_labels
         rules = product.rules
 
@@ -508,6 +534,7 @@ class _Builder:
                           for key in result.not_applicable]
         return {
             "as_of": date_text(result.as_of),
+            "rules_on": date_text(result.rules_on),
             "edition": result.edition,
             "facts": fact_rows,
             "deadlines": deadlines,
@@ -669,3 +696,11 @@ def _remove_regular_file(path: Path) -> None:
 
 
 __all__ = ["write_sheets", "render_sheets", "SheetError", "md_text", "FORMATS"]
+
+
+def decreed_days(calendar) -> list[dict[str, str]]:
+    """The days a decree equates with the holidays, grouped by their decree, for the sheet's header."""
+    groups: dict[str, list[str]] = {}
+    for rule in getattr(calendar, "decreed", ()):
+        groups.setdefault(rule.decree, []).append(date_text(rule.on))
+    return [{"decree": decree, "days": ", ".join(days)} for decree, days in groups.items()]

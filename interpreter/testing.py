@@ -23,6 +23,8 @@ class CaseOutcome:
     position: Position
     source: str | None
     failures: list[str] = field(default_factory=list)
+    product: str | None = None
+    rules_on: dt.date | None = None  # the date whose rules the case was evaluated under
 
     @property
     def passed(self) -> bool:
@@ -34,7 +36,8 @@ class TestCase:
     product: str
     name: str
     source: str | None
-    as_of: dt.date | None
+    as_of: dt.date
+    rules_on: dt.date | None
     facts: dict[str, Any]
     expect: dict[str, Any]
     document: Document
@@ -94,19 +97,23 @@ def load_tests(path: Path, engine: Engine) -> list[TestCase]:
     cases = []
     for index, spec in enumerate(document.data["cases"]):
         path_ = ("cases", index)
-        as_of = None
-        if "as_of" in spec:
-            as_of = parse_date(str(spec["as_of"]), document.position(path_ + ("as_of",)))
+        # Both dates are stated or follow from the facts: a test's outcome never depends on today.
+        as_of = parse_date(str(spec["as_of"]), document.position(path_ + ("as_of",)))
+        rules_on = None
+        if "rules_on" in spec:
+            rules_on = parse_date(str(spec["rules_on"]), document.position(path_ + ("rules_on",)))
         facts = convert_facts(spec["facts"], engine.catalogue.vocabulary, document, path_ + ("facts",))
-        cases.append(TestCase(product, spec["name"], spec.get("source"), as_of, facts, spec["expect"],
+        cases.append(TestCase(product, spec["name"], spec.get("source"), as_of, rules_on, facts, spec["expect"],
                               document, path_))
     return cases
 
 
 def run_case(case: TestCase, engine: Engine) -> CaseOutcome:
-    outcome = CaseOutcome(case.document.file, case.name, case.position, case.source)
+    outcome = CaseOutcome(case.document.file, case.name, case.position, case.source, product=case.product)
     try:
-        result = to_json(engine.evaluate(case.product, case.facts, as_of=case.as_of, typed=True))
+        result = to_json(engine.evaluate(case.product, case.facts, as_of=case.as_of, rules_on=case.rules_on,
+                                         typed=True))
+        outcome.rules_on = dt.date.fromisoformat(result["rules_on"])
     except CatalogueError as error:
         outcome.failures.append(f"evaluation failed: {error.position}: {error.message}"
                                 + (f" ({error.hint})" if error.hint else ""))
@@ -116,7 +123,7 @@ def run_case(case: TestCase, engine: Engine) -> CaseOutcome:
         if section in ("missing", "not_applicable"):
             _compare(outcome, where, section, sorted(str(x) for x in expected), sorted(result[section]))
             continue
-        known = engine.catalogue.product(case.product, dt.date.fromisoformat(result["as_of"])).rules
+        known = engine.catalogue.product(case.product, dt.date.fromisoformat(result["rules_on"])).rules
         for rule_id, want in expected.items():
             path = case.path + ("expect", section, rule_id)
             if section == "reports" and want == [] and rule_id in known \
@@ -189,4 +196,23 @@ def run_all(engine: Engine, paths: list[Path]) -> list[CaseOutcome]:
     for path in paths:
         for case in load_tests(path, engine):
             outcomes.append(run_case(case, engine))
-    return outcomes
+    return outcomes + untested_editions(engine, outcomes)
+
+
+def untested_editions(engine: Engine, outcomes: list[CaseOutcome]) -> list[CaseOutcome]:
+    """A failure for every edition of a tested product that no test case was evaluated under."""
+    missing = []
+    for code in dict.fromkeys(o.product for o in outcomes if o.product):
+        days = [o.rules_on for o in outcomes if o.product == code and o.rules_on is not None]
+        for product in engine.catalogue.products.get(code, []):
+            if any(product.valid_on(day) for day in days):
+                continue
+            span = f"{product.valid_from or '…'} to {product.valid_until or '…'}"
+            card = Path(product.file)
+            missing.append(CaseOutcome(
+                product.file, f"edition '{product.edition}' of {code} has no test cases",
+                product.pos or Position(product.file, 1, 1), None,
+                [f"{product.pos or product.file}: add test cases to {card.with_name(card.stem + '.tests.yaml')} "
+                 f"whose rules date ({product.reference_fact or 'as_of'}, or a rules_on: line) lies in {span}, "
+                 "with their expected values computed by hand"], product=code))
+    return missing

@@ -7,12 +7,46 @@ import shutil
 from interpreter.catalogue import BUNDLED, load_catalogue
 
 
+def _quoted_through_references(rule, product) -> bool:
+    """A family rule over a value each card sets (price <= max_price) quotes through that card's rule."""
+    from interpreter import nodes as n
+    names = {node.name for expr in rule.exprs.values() for node in n.walk(expr.node) if isinstance(node, n.RuleRef)}
+    return any(product.rules[name].citation and product.rules[name].citation.quotes for name in names)
+
+
 def test_every_rule_cites_its_source_and_quotes_a_sentence(engine):
     unquoted = [f"{code}: {rule.id}"
                 for code, editions in engine.catalogue.products.items() for product in editions
                 for rule in product.rules.values()
-                if rule.citation is None or not rule.citation.quotes or not rule.citation.section]
+                if rule.citation is None or not rule.citation.section
+                or not (rule.citation.quotes or _quoted_through_references(rule, product))]
     assert unquoted == []
+
+
+def test_each_uwv_card_quotes_its_own_price_cap_with_the_price_check(engine):
+    from interpreter.sheets import _Builder
+    builder = _Builder(engine)
+    for code, cap in (("12XR", "€ 5000"), ("12LT", "€ 3750"), ("12EC", "€ 1350"), ("12EP", "€ 650")):
+        product = engine.product(code)
+        quotes = [q for c in builder.rule_citations(product, product.rules["price_within_guideline"])
+                  for q in c["quotes"]]
+        assert cap in quotes[0], (code, quotes)
+        assert not [q for q in quotes if "maximum bedrag" in q and cap not in q], (code, quotes)  # no other cap
+
+
+def test_review_fixes_on_the_bundled_cards(engine):
+    # 12XR: "Wat de vaste prijs van een re-integratietraject is exclusief btw, scholing en functiegerichte
+    # vaardigheidstrainingen, maar inclusief reiskosten" decides what belongs in the price
+    assert "maar inclusief reiskosten" in engine.product("12XR").rules["max_price"].label
+    for code in ("12EC", "12EP"):
+        groups = engine.product(code).description["client_groups"]
+        # the "Maar" of the last sentence answers the one before it, which the card now keeps
+        assert any("vastgesteld dat scholing noodzakelijk is" in line for line in groups), code
+        assert groups.index(next(g for g in groups if g.startswith("Maar"))) > 0
+    assert not engine.product("12EC").description["goal"].endswith(";")
+    # S2-D: the source's words, not the card's reading
+    assert engine.product("S2-D").rules["lead_time"].editions[0].expr.node.value == \
+        "Signalering bij intakefase of tijdens looptijd traject"
 
 
 def test_every_product_cites_its_document_and_section(engine):

@@ -161,7 +161,19 @@ EXPRESSIONS = [
      "het einde van het traject of, als dat eerder is, de geplande einddatum van het traject"),
     ("min(registered_on, started_on) + 2 weeks", "2 weken na (de aanmelding of, als dat eerder is, de start)"),
     ("round(price * 60%)", "60% van de prijs exclusief btw, afgerond op hele centen"),
+    # earliest: the first of several events that happened, said with "of"
+    ("earliest(work_resumed_on, final_report_on)",
+     "de eerste van: de werkhervatting of plaatsing of de ontvangst van de eindrapportage"),
+    ("earliest(registered_on, started_on, intake_on)", "de eerste van: de aanmelding, de start of de intake"),
     ("intake_on ?? (registered_on + 2 weeks)", "de intake (zolang onbekend: 2 weken na de aanmelding)"),
+    # an offset of a fallback applies to both sides: LEON's plan is due 1 week after the intake, and while
+    # the intake is unknown 1 week after its latest day (2 weeks after registration): 3 weeks
+    ("(intake_on ?? (registered_on + 2 weeks)) + 1 week",
+     "1 week na de intake (zolang onbekend: 3 weken na de aanmelding)"),
+    ("(intake_on ?? (registered_on + 10 days)) + 1 week",
+     "1 week na de intake (zolang onbekend: 17 kalenderdagen na de aanmelding)"),
+    ("(intake_on ?? registered_on) - 3 days",
+     "3 kalenderdagen vóór de intake (zolang onbekend: 3 kalenderdagen vóór de aanmelding)"),
     ("every 3 months from started_on until ended_on", "elke 3 maanden vanaf de start tot het einde van het traject"),
     ("every (if reduced_reporting ?? false then 6 months else 3 months) from started_on until ended_on",
      "vanaf de start tot het einde van het traject: elke 6 maanden als de kwartaalrapportage vervalt; "
@@ -361,8 +373,11 @@ def test_issue_examples_on_the_bundled_cards(engine, vocabulary):
     assert sentence("12XR", "plan_due").startswith("Uiterlijk 56 kalenderdagen na de aanmelding; de termijn is "
                                                    "gehaald bij het indienen van het Re-integratieplan")
     resumed = sentence("12XR", "work_resumed_due")
-    assert (" als de fasen van het traject precies de Oriëntatiefase en de Bemiddelingsfase zijn; "
-            "anders uiterlijk 104 weken na de aanmelding") in resumed
+    # a shorter maximum UWV set (§4.3) first, else the computed one
+    assert resumed.startswith("Uiterlijk op de einddatum van de kortere maximale duur die UWV voor de klant heeft "
+                              "bepaald (zolang onbekend: 26 weken na de aanmelding als de fasen van het traject "
+                              "precies de Oriëntatiefase en de Bemiddelingsfase zijn; anders 104 weken na de "
+                              "aanmelding);")
     fee = sentence("12XR", "effort")
     assert fee.startswith("De prijs exclusief btw: 60% inspanningsdeel, 40% resultaatdeel")
     assert ("(100% / 0% als de Opdrachtgever full pay heeft toegekend; anders 80% / 20% als de klant onder het "
@@ -397,8 +412,16 @@ def test_issue_examples_on_the_bundled_cards(engine, vocabulary):
                                                  "gehaald bij de betaling op of vóór die dag.")
     assert sentence("LEON-1", "social_return") == ("5% als het jaarlijkse financiële volume van de aanbieder hoger is "
                                                    "dan € 50.000; anders 0%.")
-    assert sentence("LEON-1", "extension_request_due") == \
-        "Uiterlijk 1 maand vóór de geplande einddatum van het traject."
+    assert sentence("LEON-3", "plan_due").startswith(
+        "Uiterlijk 1 week na de intake (zolang onbekend: 3 weken na de aanmelding);")
+    # "kan de aanbieder dit een maand voor afloop van traject ... aanvragen": a right, not a duty
+    assert sentence("LEON-1", "extension_request_due") == (
+        "Uiterlijk 1 maand vóór de geplande einddatum van het traject (een mogelijkheid, geen verplichting); "
+        "wordt die mogelijkheid niet gebruikt, dan vervalt ze; ze is gebruikt bij de aanvraag tot verlenging "
+        "op of vóór die dag.")
+    # "... het werk hervat te hebben of ontvangt UWV een eindrapportage ...": either event, said with "of"
+    assert resumed.endswith("; de termijn is gehaald bij de werkhervatting of plaatsing, of bij de ontvangst van "
+                            "de eindrapportage, op of vóór die dag (wat het eerst gebeurt).")
 
 
 def test_bundled_sentences_use_phrases_not_labels(engine, vocabulary):
@@ -459,6 +482,7 @@ def _typed_text(kind: str, depth: int = 0) -> st.SearchStrategy[str]:
             st.builds(lambda c, a, b: f"(if {c} then {a} else {b})", sub("bool"), sub("date"), sub("date")),
             st.builds(lambda a, b: f"({a} ?? {b})", sub("date"), sub("date")),
             st.builds(lambda a, b: f"min({a}, {b})", sub("date"), sub("date")),
+            st.builds(lambda a, b: f"earliest({a}, {b})", sub("date"), sub("date")),
             st.builds(lambda a: f"next_working_day({a})", sub("date")))
     if kind == "duration":
         literal = st.builds(lambda k, u: f"{k} {u}", st.integers(1, 120), _UNITS)

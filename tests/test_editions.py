@@ -42,7 +42,8 @@ def cat(tmp_path: Path) -> Path:
     assert "due: registered_on + 56 days" in text
     first.write_text(set_edition(text, FIRST_NAME, "2016-04-01", "2016-12-31"), encoding="utf-8")
     second = set_edition(text, SECOND_NAME, "2017-01-01", None).replace(
-        "due: registered_on + 56 days", "due: registered_on + 42 days")
+        "due: registered_on + 56 days", "due: registered_on + 42 days").replace(
+        "  as_of: 2016-10-03\n", "  as_of: 2016-10-03\n  rules_on: 2017-01-01\n")  # its example under its rules
     (first.parent / "12XR-2017.yaml").write_text(second, encoding="utf-8")
     return root
 
@@ -118,13 +119,24 @@ def test_the_last_day_of_an_edition_still_uses_it(cat):
     assert plan_due(result)["date"] == "2017-02-25"
 
 
-def test_as_of_picks_the_edition_and_decides_the_status(cat):
+def test_a_case_keeps_the_edition_of_its_registration_whatever_the_as_of(cat):
     result = evaluate(cat, "registered_on: 2016-06-01\n", "--as-of", "2017-06-01")
-    # the 2017 edition: 2016-06-01 + 42 days = 2016-07-13, long past on 2017-06-01
+    # the 2016 edition: 2016-06-01 + 56 days = 2016-07-27, long past on 2017-06-01
+    assert result["edition"] == FIRST_NAME
+    assert (result["as_of"], result["rules_on"]) == ("2017-06-01", "2016-06-01")
+    assert plan_due(result)["date"] == "2016-07-27"
+    assert plan_due(result)["status"] == "overdue"
+
+
+def test_rules_on_picks_the_edition(cat):
+    result = evaluate(cat, "registered_on: 2016-06-01\n", "--as-of", "2016-07-20", "--rules-on", "2017-06-01")
+    # the 2017 edition: 2016-06-01 + 42 days = 2016-07-13, past on 2016-07-20
     assert result["edition"] == SECOND_NAME
-    assert result["as_of"] == "2017-06-01"
+    assert (result["as_of"], result["rules_on"]) == ("2016-07-20", "2017-06-01")
     assert plan_due(result)["date"] == "2016-07-13"
     assert plan_due(result)["status"] == "overdue"
+    own = evaluate(cat, "registered_on: 2016-06-01\nrules_on: 2017-06-01\n", "--as-of", "2016-07-20")
+    assert own["edition"] == SECOND_NAME and own["rules_on"] == "2017-06-01"
 
 
 def test_no_edition_valid_on_the_reference_date(cat):
@@ -132,7 +144,7 @@ def test_no_edition_valid_on_the_reference_date(cat):
     assert result.exit_code == 1
     assert "no edition of 12XR is valid on 2015-06-01" in result.stderr
     assert "2016-04-01 to 2016-12-31" in result.stderr and "2017-01-01 to …" in result.stderr
-    assert "--as-of" in result.stderr
+    assert "--rules-on" in result.stderr
     with pytest.raises(LookupProblem):
         Engine(cat).evaluate("12XR", {"registered_on": "2015-06-01"})
 
@@ -150,11 +162,13 @@ def test_test_cases_of_both_editions_run_under_one_code(cat):
     first.write_text(
         "product: 12XR\ncases:\n"
         "  - name: 56 days in 2016\n"
+        "    as_of: 2016-06-01\n"
         "    facts: {registered_on: 2016-06-01}\n"
         "    expect: {deadlines: {plan_due: \"2016-07-27\"}}\n", encoding="utf-8")
     (first.parent / "12XR-2017.tests.yaml").write_text(
         "product: 12XR\ncases:\n"
         "  - name: 42 days from 2017\n"
+        "    as_of: 2017-06-01\n"
         "    facts: {registered_on: 2017-06-01}\n"
         "    expect: {deadlines: {plan_due: \"2017-07-13\"}}\n", encoding="utf-8")
     result = invoke("--catalogue", cat, "test", "12XR")
@@ -170,3 +184,63 @@ def test_overlapping_editions_are_refused(cat):
     assert result.exit_code == 1
     assert "two editions of 12XR are valid at the same time" in result.stderr
     assert "valid_until" in result.stderr
+
+
+def test_validate_refuses_a_worked_example_outside_its_edition(tmp_path):
+    # The policy guide's way to a new edition: copy the card, give it a later valid_from. The copied
+    # example (registered 2016-04-01) would be evaluated under the old edition: validate says so.
+    root = tmp_path / "cat"
+    shutil.copytree(BUNDLED, root)
+    first = next((root / "products").rglob("12XR.yaml"))
+    text = first.read_text(encoding="utf-8")
+    first.write_text(set_edition(text, FIRST_NAME, "2016-04-01", "2017-12-31"), encoding="utf-8")
+    copy = set_edition(text, "Overzicht 2018", "2018-01-01", None)
+    (first.parent / "12XR-2018.yaml").write_text(copy, encoding="utf-8")
+    result = invoke("--catalogue", root, "validate")
+    assert result.exit_code == 1
+    line = copy.splitlines().index("    registered_on: 2016-04-01") + 1
+    assert (f"12XR-2018.yaml:{line}:20: the worked example follows the rules of 2016-04-01, outside this card's "
+            "edition 'Overzicht 2018' (2018-01-01 to …)") in result.stderr
+    assert len([line for line in result.stderr.splitlines() if not line.startswith(" ")]) == 1  # one message
+
+
+def test_an_edition_without_test_cases_fails_catalogue_test(cat):
+    # A 2030 edition beside the bundled card: no bundled 12XR test case registers in 2030 or later.
+    first = next((cat / "products").rglob("12XR.yaml"))
+    first.write_text(first.read_text(encoding="utf-8").replace("valid_until: 2016-12-31", "valid_until: 2029-12-31"),
+                     encoding="utf-8")
+    second = first.with_name("12XR-2017.yaml")
+    second.write_text(second.read_text(encoding="utf-8").replace("valid_from: 2017-01-01", "valid_from: 2030-01-01")
+                      .replace("rules_on: 2017-01-01", "rules_on: 2030-01-01"), encoding="utf-8")
+    result = invoke("--catalogue", cat, "test", "12XR")
+    assert result.exit_code == 1, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    failed = [line for line in lines if line.startswith("FAILED ")]
+    assert len(failed) == 1 and failed[0].endswith(f": edition '{SECOND_NAME}' of 12XR has no test cases")
+    assert "add test cases to " in result.stdout and "12XR-2017.tests.yaml" in result.stdout
+    assert "whose rules date (registered_on, or a rules_on: line) lies in 2030-01-01 to …" in result.stdout
+    assert lines[-1].endswith(" passed, 1 failed")
+
+
+def test_a_wrong_date_in_a_new_edition_is_one_message(cat):
+    second = next((cat / "products").rglob("12XR-2017.yaml"))
+    text = second.read_text(encoding="utf-8")
+    second.write_text(text.replace("valid_from: 2017-01-01", "valid_from: 01-01-2017"), encoding="utf-8")
+    result = invoke("--catalogue", cat, "validate")
+    assert result.exit_code == 1
+    messages = [line for line in result.stderr.splitlines() if not line.startswith(" ")]
+    assert len(messages) == 1, result.stderr
+    assert "12XR-2017.yaml" in messages[0] and "2017" in messages[0]
+    assert "two editions" not in result.stderr and "hint:" in result.stderr
+
+
+def test_a_mistake_in_a_family_file_is_reported_once(cat):
+    family = cat / "families" / "leon.yaml"
+    text = family.read_text(encoding="utf-8")
+    assert "due: ended_on + 30 days" in text
+    family.write_text(text.replace("due: ended_on + 30 days", "due: ended_on + 30 dayz"), encoding="utf-8")
+    result = invoke("--catalogue", cat, "validate")
+    assert result.exit_code == 1
+    messages = [line for line in result.stderr.splitlines() if not line.startswith(" ")]
+    assert len(messages) == 1, result.stderr  # not once for each of the five LEON cards
+    assert "families/leon.yaml:" in messages[0]

@@ -324,9 +324,13 @@ def test_worked_example_equals_catalogue_evaluate(proef, fmt, request):
             continue
         raw = read(folder / f"{code}.{fmt}")
         text = page_text(raw) if fmt == "html" else md_text(raw)
-        result = proef.evaluate(code, product.example_facts, as_of=product.example_as_of, typed=True)
+        result = proef.evaluate(code, product.example_facts, as_of=product.example_as_of,
+                                rules_on=product.example_rules_on, typed=True)
         data = to_json(result)
-        assert date_text(dt.date.fromisoformat(data["as_of"])) in text
+        # both dates, with the edition they chose
+        rules_on, as_of = (date_text(dt.date.fromisoformat(data[key])) for key in ("rules_on", "as_of"))
+        shown = f"Regels van: {rules_on} (editie {data['edition']}); peildatum van de termijnen: {as_of}"
+        assert shown in text.replace("**", "")
         for deadline in data["deadlines"]:
             if deadline["date"]:
                 assert date_text(dt.date.fromisoformat(deadline["date"])) in text
@@ -551,6 +555,38 @@ def test_bundled_catalogue_renders_every_sentence(engine):
             assert "geen voorbeeld" in text
 
 
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_the_header_shows_the_days_a_decree_equates_with_the_holidays(fmt, request):
+    folder = request.getfixturevalue(f"{fmt}_dir")
+    raw = read(folder / f"ZZ-1.{fmt}")
+    text = page_text(raw).replace("( ", "(").replace(" )", ")") if fmt == "html" else md_text(raw).replace("*", "")
+    # the calendar atw's dated entries (art. 3 lid 3 Algemene termijnenwet), each group with its decree
+    assert ("2 januari 2026, 15 mei 2026, 7 mei 2027, 28 april 2028, 26 mei 2028 (Besluit gelijkstelling van "
+            "2 januari 2026, 15 mei 2026, 7 mei 2027, 28 april 2028 en 26 mei 2028 met een algemeen erkende "
+            "feestdag)") in text
+    assert "Gelijkgesteld bij besluit" in text
+
+
+def test_review_wordings_on_the_spoor2_and_leon_sheets(md_dir):
+    s2c = md_text(read(md_dir / "S2-C.md")).replace("*", "")
+    # the source gives no dates: said so, not a made-up 1 January 2000
+    assert "| Geldigheid | niet vermeld in de bron |" in s2c and "2000" not in s2c
+    # a source is named by its document title (catalogue.yaml documents:), not by its file name
+    assert "| Bron | Arbeidsbemiddeling spoor 2, C - Reïntegratietrajecten, variabele duur |" in s2c
+    assert "— Bron: Arbeidsbemiddeling spoor 2, " in s2c and "001\\_297477d3267e2d10.txt" not in s2c
+    # the price line speaks of the product, not of the source file
+    assert "Prijs - Op basis van een offerte. ## " in s2c
+    # "Een werknemer verzuimt langdurig" / "werkgever en ...": one sentence, not cut at the bullet
+    assert "Een werknemer verzuimt langdurig, en werkgever en arbo-adviseurs melden" in s2c
+    leon = md_text(read(md_dir / "LEON-3.md"))
+    omschrijving = leon.split("## Omschrijving")[1].split("## ")[0]
+    # the card's own text is repaired; the quote under it stays verbatim
+    assert "**Samenvatting** - Klantmanager verstuurt opdrachtformulier. Directe opdrachtverstrekking, geen " \
+           "offerte nodig. Aanbieder stuurt een Re-integratieplan." in omschrijving
+    assert "> Klantmanager verstuurt opdrachtformulier. Directe opdrachtverstrekking, geen offerte nodig. " \
+           "Aanbieder stuurt een Re- integratieplan." in omschrijving
+
+
 def test_a_rewrite_removes_the_pages_of_a_removed_edition_and_keeps_other_files(tmp_path):
     root = make_catalogue(tmp_path / "catalogue")
     out = tmp_path / "out"
@@ -577,7 +613,8 @@ def test_every_worked_example_has_a_timeline_of_its_evaluation(proef, fmt, reque
         if fmt == "md":
             assert f"![Tijdlijn van het voorbeeldgeval]({code}.timeline.svg)" in raw
             raw = read(folder / f"{code}.timeline.svg")
-        result = proef.evaluate(code, product.example_facts, as_of=product.example_as_of, typed=True)
+        result = proef.evaluate(code, product.example_facts, as_of=product.example_as_of,
+                                rules_on=product.example_rules_on, typed=True)
         shown = set(re.findall(r'class="mark (\w+) [^"]*" data-date="([\d-]+)"', raw))
         expected = {("deadline", d.date.isoformat()) for d in result.deadlines if d.date}
         expected |= {("report", r.date.isoformat()) for r in result.reports if r.date}
