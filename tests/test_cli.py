@@ -212,15 +212,19 @@ def test_evaluate_json_has_every_key_design_md_fixes():
         assert isinstance(deadline["missing"], list)
     plan = by_id(out["deadlines"], "plan_due")
     assert plan == plan | {"date": "2016-05-27", "status": "met", "missing": []}
-    assert plan["source"].startswith("000 ") and "12XR" in plan["source"]
+    assert plan["source"]["document"] == "000_d89555a14140057d.txt" and "12XR" in plan["source"]["section"]
+    assert plan["source"]["quote"].startswith("Het Re-integratieplan moet binnen maximaal 56 kalenderdagen")
 
     for payment in out["payments"]:
         assert {"id", "label", "share", "amount", "trigger", "missing"} <= set(payment)
     effort, result = by_id(out["payments"], "effort"), by_id(out["payments"], "result")
     assert (effort["share"], effort["amount"]) == ("60%", "2400.00")
     assert (result["share"], result["amount"]) == ("40%", "1600.00")
-    assert effort["trigger"] == "akkoord Re-integratieplan"
-    assert effort["missing"] == []
+    assert effort["trigger"] == {"fact": "plan_approved_on", "label": "akkoord Re-integratieplan"}
+    # approved 2016-06-01, after as_of 2016-04-01: the amount is known, the payment not yet due
+    assert effort["missing"] == [] and effort["status"] == "pending"
+    # the return to work is not in the case: the result part waits for it and says so
+    assert result["missing"] == ["work_resumed_on"] and result["status"] == "pending"
 
     for report in out["reports"]:
         assert {"id", "label", "date"} <= set(report)
@@ -229,7 +233,7 @@ def test_evaluate_json_has_every_key_design_md_fixes():
         assert check["passed"] in (True, False, None)
     assert by_id(out["checks"], "price_within_guideline")["passed"] is True
 
-    assert out["values"]["max_price"] == "5000.00"  # money: a decimal string with two decimals
+    assert out["values"]["max_price"]["value"] == "5000.00"  # money: a decimal string with two decimals
 
     receipt = out["receipt"]
     assert receipt["engine"] == __version__
@@ -415,8 +419,8 @@ def test_catalogue_option_uses_the_copy(cat, workdir):
     write(workdir / "case.yaml", CASE_12XR)
     changed = json.loads(ok("--catalogue", "cat", "evaluate", "12XR", "case.yaml").stdout)
     bundled = evaluate_json("12XR", "case.yaml")
-    assert changed["values"]["max_price"] == "6000.00"
-    assert bundled["values"]["max_price"] == "5000.00"
+    assert changed["values"]["max_price"]["value"] == "6000.00"
+    assert bundled["values"]["max_price"]["value"] == "5000.00"
     assert changed["receipt"]["catalogue_hash"] != bundled["receipt"]["catalogue_hash"]
     assert [line.split()[0] for line in ok("--catalogue", "cat", "list").stdout.splitlines()] == \
         [line.split()[0] for line in ok("list").stdout.splitlines()]
