@@ -12,7 +12,7 @@ BENCH_CASES ?= 1000000
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,server]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -36,7 +36,7 @@ test: $(STAMP)
 # Timings against hand-written Python and two peer evaluators (benchmarks/README.md).
 # make bench BENCH_CASES=100000 for a shorter batch run; BENCH_ARGS=--quick for fewer repeats.
 $(BENCH_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet -e '.[test,server,bench]'
 	touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP)

@@ -21,7 +21,8 @@ from . import types as t
 from .cases import MONEY_TEXT, convert_facts, convert_value
 from .errors import CaseError, CatalogueError, ErrorList, Position, raise_all
 from .evaluator import describe_value
-from .results import Result, to_json
+from .problems import row_problem
+from .results import Result, source_json, to_json
 from .values import Open
 
 # File formats by extension. A .json file holds one document, not one case per line: refused by name.
@@ -561,7 +562,8 @@ def _result_object(row: int, ident: Any, result: Result, as_of, end) -> list[dic
 
 def _signal_objects(row: int, ident: Any, result: Result, as_of: dt.date, end: dt.date) -> list[dict]:
     return [{"row": row, "id": ident, "product": result.product, "deadline": d.id, "label": d.label,
-             "date": d.date.isoformat(), "days_left": (d.date - as_of).days, "source": d.source}
+             "date": d.date.isoformat(), "days_left": (d.date - as_of).days,
+             "source": source_json(d.citation, result.edition)}
             for d in _due(result, end)]
 
 
@@ -582,6 +584,7 @@ class Job:
     as_of: dt.date | None
     due_within: int | None
     rules: dict[str, list[str]]  # rule_ids() of the product: the CSV columns
+    problem_rows: bool = False  # JSON Lines: a bad row as a problem object (RFC 9457), as the service gives it
     root: Path = field(init=False)
     backend: str = field(init=False)
 
@@ -653,6 +656,7 @@ class Job:
                 problem = BadRow(self.file, row, line, ident, error)
                 bad.append(problem)
                 out.append(self._rows.error(row, ident, problem.message) if as_csv
+                           else row_problem(row, line, ident, error) if self.problem_rows
                            else {"row": row, "id": ident, "error": problem.message})
                 continue
             evaluated += 1
@@ -692,10 +696,11 @@ class Job:
             data = _JSON.decode(text)
         except ValueError as error:
             return None, None, CaseError(f"not a JSON object: {getattr(error, 'msg', error)}",
-                                         Position(self.file, line, getattr(error, "colno", 1)), hint=_JSON_HINT)
+                                         Position(self.file, line, getattr(error, "colno", 1)), hint=_JSON_HINT,
+                                         code="malformed-json")
         if not isinstance(data, dict):
             return None, None, CaseError("a line must hold one JSON object of facts", Position(self.file, line, 1),
-                                         hint=_JSON_HINT)
+                                         hint=_JSON_HINT, code="not-an-object")
         ident = data.pop(self.id_column, None)
         converters, facts, problems = self._converters, {}, []
         for name, raw in data.items():
@@ -707,6 +712,7 @@ class Job:
                     facts[name] = convert(raw)
             except CaseError as error:
                 error.position = Position(self.file, line, _key_column(text, name))
+                error.fact = name
                 problems.append(error)
         return (ident, None, _one(problems)) if problems else (ident, facts, None)
 
