@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 BENCH_CASES ?= 1000000
 
-.PHONY: demo test bench install clean
+.PHONY: demo test bench install clean serve
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The HTTP service on the bundled catalogue: http://127.0.0.1:8000/docs (docs/api.md).
+serve: $(STAMP)
+	$(BIN)/catalogue serve
 
 # Timings against hand-written Python and two peer evaluators (benchmarks/README.md).
 # make bench BENCH_CASES=100000 for a shorter batch run; BENCH_ARGS=--quick for fewer repeats.
