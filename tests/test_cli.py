@@ -504,6 +504,17 @@ def test_wrong_types_come_with_a_hint(workdir):
         assert hint in result.stderr
 
 
+def test_every_problem_of_a_case_file_is_reported_at_once(workdir):
+    write(workdir / "case.yaml", "registered_on: 2016-02-30\nprice: abc\nregisterd_on: 2016-04-01\nphases: WGA\n")
+    result = bad_input("evaluate", "12XR", "case.yaml")
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("    hint:")]
+    assert lines == ["case.yaml:1:16: 'registered_on': '2016-02-30' is not a date: February 2016 has 29 days",
+                     "case.yaml:2:8: 'price' must be an amount of money, not 'abc'",
+                     "case.yaml:3:1: unknown fact 'registerd_on' (did you mean 'registered_on'?)",
+                     "case.yaml:4:9: 'phases' must be a set of phase, not 'WGA'",
+                     "4 problems found"]
+
+
 def test_bad_value_in_json_case_points_into_the_json(workdir):
     text = '{"registered_on": "2016-04-01", "price": "abc"}\n'
     write(workdir / "case.json", text)
