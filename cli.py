@@ -171,18 +171,21 @@ def show(ctx: click.Context, code: str, as_of: dt.date | None) -> None:
 @click.argument("code")
 @click.argument("casefile")
 @click.option("--as-of", type=_IsoDate(), default=None,
-              help="Reference date (default: the case's registered_on, else today).")
+              help="The day deadlines are judged on: open, met, overdue (default: today).")
+@click.option("--rules-on", type=_IsoDate(), default=None,
+              help="The day whose rules apply: edition and dated values (default: the case's rules_on, "
+                   "else its reference fact such as registered_on, else --as-of).")
 @click.option("--format", "output_format", type=click.Choice(["json", "text"]), default="json", show_default=True)
 @click.option("--explain", is_flag=True, help="Add the trace: every step, with the card's file:line and source.")
 @click.pass_context
-def evaluate(ctx: click.Context, code: str, casefile: str, as_of: dt.date | None, output_format: str,
-             explain: bool) -> None:
+def evaluate(ctx: click.Context, code: str, casefile: str, as_of: dt.date | None, rules_on: dt.date | None,
+             output_format: str, explain: bool) -> None:
     """Evaluate product CODE for the case in CASEFILE (YAML or JSON; '-' reads standard input)."""
     engine = _engine(ctx)
     try:
         stdin_text = sys.stdin.read() if casefile == "-" else None
         facts = engine.read_case(casefile, stdin_text)
-        result = engine.evaluate(code, facts, as_of=as_of, explain=explain, typed=True)
+        result = engine.evaluate(code, facts, as_of=as_of, rules_on=rules_on, explain=explain, typed=True)
     except CatalogueError as error:
         _fail(error)
     if output_format == "json":
@@ -197,10 +200,12 @@ def evaluate(ctx: click.Context, code: str, casefile: str, as_of: dt.date | None
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The file to write: .csv, or .jsonl/.ndjson for JSON Lines.")
 @click.option("--as-of", type=_IsoDate(), default=None,
-              help="Reference date for every case (default: each case's registered_on, else today; "
-                   "with --due-within: today).")
+              help="The day every case's deadlines are judged on (default: today).")
+@click.option("--rules-on", type=_IsoDate(), default=None,
+              help="The day whose rules apply to every case (default: each case's rules_on, else its "
+                   "reference fact such as registered_on, else --as-of).")
 @click.option("--due-within", type=click.IntRange(min=0), default=None, metavar="DAYS",
-              help="Write only the open deadlines that fall due from the reference date to DAYS days later.")
+              help="Write only the open deadlines that fall due from --as-of to DAYS days later.")
 @click.option("--id-column", default="id", show_default=True,
               help="The column (JSON Lines: key) with each case's id; written to the output, not a fact.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
@@ -208,8 +213,8 @@ def evaluate(ctx: click.Context, code: str, casefile: str, as_of: dt.date | None
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar on standard error (default: when it is a terminal).")
 @click.pass_context
-def batch(ctx: click.Context, code: str, cases: str, out: Path, as_of: dt.date | None, due_within: int | None,
-          id_column: str, jobs: int | None, progress: bool | None) -> None:
+def batch(ctx: click.Context, code: str, cases: str, out: Path, as_of: dt.date | None, rules_on: dt.date | None,
+          due_within: int | None, id_column: str, jobs: int | None, progress: bool | None) -> None:
     """Evaluate product CODE for every case in CASES, one result row per case, into --out.
 
     CASES is CSV (a header row of fact names, then a case per row) or JSON Lines (a JSON object of
@@ -233,7 +238,7 @@ def batch(ctx: click.Context, code: str, cases: str, out: Path, as_of: dt.date |
 
     def run(on_progress=None):
         return batching.run_batch(
-            engine, code, cases, out, as_of=as_of, due_within=due_within, id_column=id_column,
+            engine, code, cases, out, as_of=as_of, rules_on=rules_on, due_within=due_within, id_column=id_column,
             jobs=jobs or batching.default_jobs(), on_bad_row=report, on_progress=on_progress)
 
     try:

@@ -129,7 +129,7 @@ def parallel_scaling() -> float:
 
 # -- 1. full-product evaluation --------------------------------------------------------------------------
 
-# Hand-picked cases: (name, plain facts as a case file gives them, as_of; None: the registration date).
+# Hand-picked cases: (name, plain facts as a case file gives them, as_of = rules_on; None: the registration date).
 CASES = {
     "12XR": [
         ("worked example (full case)", "example", None),
@@ -176,7 +176,9 @@ def typed_cases(engine: Engine, code: str) -> list[tuple[str, dict, dt.date]]:
             facts = engine.read_case(ROOT / spec)
         else:
             facts = engine.facts(spec)
-        cases.append((name, facts, engine.reference_date(facts, as_of)))
+        # One date for both questions: the hand-written functions judge and pick values on the same day.
+        day = as_of or facts.get(engine.product(code).reference_fact) or dt.date.today()
+        cases.append((name, facts, day))
     return cases
 
 

@@ -154,7 +154,7 @@ def evaluate_12xr(facts: dict, as_of: dt.date) -> Result:
     registered, phases, benefit = get("registered_on"), get("phases"), get("benefit")
     price, district = get("price"), get("district")
     contract_start, contract_end = get("contract_started_on"), get("contract_end_on")
-    result = Result("12XR", XR_TITLE, XR_EDITION, as_of, value_types=XR_VALUE_TYPES)
+    result = Result("12XR", XR_TITLE, XR_EDITION, as_of, as_of, value_types=XR_VALUE_TYPES)
     values, checks, not_applicable = result.values, result.checks, result.not_applicable
 
     values["client_groups"] = CLIENT_GROUPS
@@ -307,7 +307,7 @@ def evaluate_leon_3(facts: dict, as_of: dt.date) -> Result:
     registered, intake, ended = get("registered_on"), get("intake_on"), get("ended_on")
     started, planned_end, received = get("started_on"), get("planned_end_on"), get("invoice_received_on")
     intake_hours, price = get("intake_hours"), get("price")
-    result = Result("LEON-3", LEON_TITLE, LEON_EDITION, as_of, value_types=LEON_VALUE_TYPES)
+    result = Result("LEON-3", LEON_TITLE, LEON_EDITION, as_of, as_of, value_types=LEON_VALUE_TYPES)
     values = result.values
     values.update(LEON_CONSTANTS)
     volume = get("annual_volume")

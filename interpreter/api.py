@@ -6,13 +6,11 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from . import __version__
-from .cases import convert_facts, read_case
+from .cases import RULES_ON, convert_facts, read_case
 from .catalogue import Catalogue, load_catalogue
 from .compiler import CompiledProduct, compile_product
 from .model import Product
 from .results import Result, evaluate
-
-REFERENCE_FACT = "registered_on"
 
 # "compiled": each product compiled once into Python code (fast); "reference": the tree walker,
 # which also produces the --explain trace.
@@ -23,7 +21,7 @@ class Engine:
     """A loaded, checked catalogue that evaluates cases.
 
     >>> engine = Engine()                       # the bundled catalogue
-    >>> result = engine.evaluate("12XR", {"registered_on": "2016-04-01"})
+    >>> result = engine.evaluate("12XR", {"registered_on": "2016-04-01"}, as_of=dt.date(2016, 5, 1))
     >>> result.deadlines[0].date
     datetime.date(2016, 5, 27)
     """
@@ -45,12 +43,21 @@ class Engine:
     def read_case(self, source: str | Path, stdin_text: str | None = None) -> dict[str, Any]:
         return read_case(source, self.catalogue.vocabulary, stdin_text)
 
-    def reference_date(self, facts: Mapping[str, Any], as_of: dt.date | None) -> dt.date:
-        """--as-of when given, else the registration date, else today."""
-        if as_of is not None:
-            return as_of
-        registered = facts.get(REFERENCE_FACT)
-        return registered if isinstance(registered, dt.date) else dt.date.today()
+    def dates(self, code: str, facts: Mapping[str, Any], as_of: dt.date | None = None,
+              rules_on: dt.date | None = None) -> tuple[dt.date, dt.date]:
+        """(as_of, rules_on) of an evaluation of typed facts.
+
+        as_of, the day statuses are judged on: as given, else today. rules_on, the day whose rules
+        apply: as given, else the case's own `rules_on`, else the value of the reference fact its
+        product's family declares, else as_of.
+        """
+        as_of = dt.date.today() if as_of is None else as_of
+        if rules_on is None:
+            rules_on = facts.get(RULES_ON)
+        if rules_on is None:
+            reference_fact = self.catalogue.product(code).reference_fact
+            rules_on = facts.get(reference_fact) if reference_fact else None
+        return as_of, as_of if rules_on is None else rules_on
 
     def compiled(self, product: Product) -> CompiledProduct:
         """The product compiled to Python, compiled on first use and kept."""
@@ -63,20 +70,24 @@ class Engine:
         return self.catalogue.product(code, on)
 
     def evaluate(self, code: str, facts: Mapping[str, Any], as_of: dt.date | None = None,
-                 explain: bool = False, typed: bool = False, backend: str | None = None) -> Result:
+                 rules_on: dt.date | None = None, explain: bool = False, typed: bool = False,
+                 backend: str | None = None) -> Result:
         """Evaluate product `code` for one case. `facts` are plain values unless `typed` is true.
 
-        The trace (`explain`) always comes from the reference evaluator.
+        Statuses are judged on `as_of` (default today); the edition and the effective-dated values
+        are those of `rules_on` (default: see `dates`). The trace (`explain`) always comes from the
+        reference evaluator.
         """
         backend = _check_backend(backend or self.backend)
         facts = dict(facts) if typed else self.facts(facts)
-        day = self.reference_date(facts, as_of)
-        product = self.catalogue.product(code, day)
+        as_of, rules_on = self.dates(code, facts, as_of, rules_on)
+        facts.pop(RULES_ON, None)  # a date of the evaluation, not a fact the rules may read
+        product = self.catalogue.product(code, rules_on)
         if explain or backend == "reference":
-            result = evaluate(product, facts, day, explain=explain,
-                              fact_labels=self.catalogue.vocabulary.fact_labels)
+            result = evaluate(product, facts, as_of, explain=explain,
+                              fact_labels=self.catalogue.vocabulary.fact_labels, rules_on=rules_on)
         else:
-            result = self.compiled(product)(facts, day)
+            result = self.compiled(product)(facts, as_of, rules_on)
         result.receipt = self.receipt
         return result
 

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterator, NamedTuple
 
 from . import types as t
-from .cases import MONEY_TEXT, convert_facts, convert_value
+from .cases import MONEY_TEXT, RULES_ON, convert_facts, convert_value
+from .catalogue import Fact
 from .errors import CaseError, CatalogueError, ErrorList, Position, raise_all
 from .evaluator import describe_value
 from .problems import row_problem
@@ -39,7 +40,7 @@ SET_SEPARATORS = re.compile(r"[,;|\s]+")
 DELIMITERS = (",", ";", "\t")
 VALUE_CACHE = 4096  # value cells kept per process; values that differ from case to case are not worth more
 
-RESULT_HEAD = ["row", "id", "as_of", "edition"]
+RESULT_HEAD = ["row", "id", "as_of", "rules_on", "edition"]
 RESULT_TAIL = ["missing", "error"]
 SIGNAL_COLUMNS = ["row", "id", "product", "deadline", "label", "date", "days_left", "source", "error"]
 
@@ -240,7 +241,7 @@ class CaseReader:
             elif name in seen:
                 problems.append(CaseError(f"the column '{name}' appears twice in the header", where,
                                           hint="keep one column per fact"))
-            elif name != self.id_column and name not in vocabulary.facts:
+            elif name not in (self.id_column, RULES_ON) and name not in vocabulary.facts:
                 problems.append(_unknown_column(name, where, vocabulary, self.id_column))
             seen.add(name)
         raise_all(problems)
@@ -359,6 +360,13 @@ def _slow(fact, vocabulary) -> Callable[[Any], Any]:
     def convert(raw):
         return convert_value(raw, fact.type, fact.name, _NOWHERE, None, vocabulary)
     return convert
+
+
+def case_fields(vocabulary) -> dict[str, Any]:
+    """What a case row may hold: the facts, and the date whose rules apply to the case (a date, not a fact)."""
+    if vocabulary.facts.get(RULES_ON) is None:
+        return {**vocabulary.facts, RULES_ON: Fact(RULES_ON, t.DATE, "rules on")}
+    return vocabulary.facts
 
 
 def cell_converter(fact, vocabulary) -> Callable[[str], Any]:
@@ -497,7 +505,8 @@ class _ResultRows:
 
     def result(self, row: int, ident: Any, result: Result, as_of, end) -> list[list]:
         cells = [""] * self.width
-        cells[0], cells[1], cells[2], cells[3] = row, ident, result.as_of.isoformat(), result.edition
+        cells[0], cells[1], cells[2] = row, ident, result.as_of.isoformat()
+        cells[3], cells[4] = result.rules_on.isoformat(), result.edition
         for deadline in result.deadlines:
             at_date, at_status = self.deadlines[deadline.id]
             if deadline.date is not None:
@@ -581,9 +590,10 @@ class Job:
     header: list[str]
     delimiter: str
     id_column: str
-    as_of: dt.date | None
+    as_of: dt.date
     due_within: int | None
     rules: dict[str, list[str]]  # rule_ids() of the product: the CSV columns
+    rules_on: dt.date | None = None  # None: each case's own (see Engine.dates)
     problem_rows: bool = False  # JSON Lines: a bad row as a problem object (RFC 9457), as the service gives it
     root: Path = field(init=False)
     backend: str = field(init=False)
@@ -617,11 +627,13 @@ class Job:
         vocabulary = self.engine.catalogue.vocabulary
         if self.input_format == "csv":
             self._id_at = self.header.index(self.id_column) if self.id_column in self.header else None
-            self._converters = [(index, name, cell_converter(vocabulary.facts[name], vocabulary))
+            fields = case_fields(vocabulary)
+            self._converters = [(index, name, cell_converter(fields[name], vocabulary))
                                 for index, name in enumerate(self.header) if name != self.id_column]
             self._read = self._read_cells
         else:
-            self._converters = {name: value_converter(fact, vocabulary) for name, fact in vocabulary.facts.items()}
+            self._converters = {name: value_converter(fact, vocabulary)
+                                for name, fact in case_fields(vocabulary).items()}
             self._read = self._read_object
         signal = self.due_within is not None
         if self.output_format == "csv":
@@ -640,7 +652,8 @@ class Job:
     def run(self, records: list[tuple]) -> _Done:
         """Evaluate a chunk; bad rows become error rows and reports, never an exception."""
         self.prepare()
-        evaluate, code, as_of, end = self.engine.evaluate, self.code, self.as_of, self.window_end
+        evaluate, code, as_of, rules_on, end = (self.engine.evaluate, self.code, self.as_of, self.rules_on,
+                                                self.window_end)
         read, bad, out = self._read, [], []
         evaluated = listed = 0
         as_csv = self._rows is not None
@@ -649,7 +662,7 @@ class Job:
             ident, facts, error = read(line, payload)
             if error is None:
                 try:
-                    result = evaluate(code, facts, as_of=as_of, typed=True)
+                    result = evaluate(code, facts, as_of=as_of, rules_on=rules_on, typed=True)
                 except CatalogueError as problem:
                     error = problem
             if error is not None:
@@ -871,7 +884,7 @@ def open_cases(cases: str, stdin: BinaryIO | None) -> BinaryIO:
 
 
 def run_batch(engine, code: str, cases: str, out: Path, *, as_of: dt.date | None = None,
-              due_within: int | None = None, id_column: str = "id", jobs: int = 1,
+              rules_on: dt.date | None = None, due_within: int | None = None, id_column: str = "id", jobs: int = 1,
               stdin: BinaryIO | None = None,
               on_bad_row: Callable[[BadRow], None] | None = None,
               on_progress: Callable[[int | None, int], None] | None = None,
@@ -879,17 +892,18 @@ def run_batch(engine, code: str, cases: str, out: Path, *, as_of: dt.date | None
     """Evaluate product `code` for every case in `cases` and write the results to `out`.
 
     The output format follows `out`'s extension, the input's that of `cases` ('-' reads `stdin`, JSON
-    Lines when its first text is an object, else CSV). With `due_within`, only the open deadlines
-    due from `as_of` (default today) to `due_within` days later are written. A bad row is written as
+    Lines when its first text is an object, else CSV). Every case is judged on `as_of` (default today)
+    under the rules of `rules_on` (default: each case's own, see Engine.dates). With `due_within`, only
+    the open deadlines due from `as_of` to `due_within` days later are written. A bad row is written as
     an error row and passed to `on_bad_row`; anything that stops the run raises a CatalogueError,
     and then no output file is left behind.
     """
     output_format = file_format(out)
     if output_format is None:
         raise ValueError(f"unknown output format: {out}")
-    if due_within is not None and as_of is None:
-        as_of = dt.date.today()  # the signalling list is about what falls due from today
-    engine.product(code, as_of)  # an unknown product, or no edition on --as-of: stop before reading
+    if as_of is None:
+        as_of = dt.date.today()
+    engine.product(code, rules_on)  # an unknown product, or no edition on --rules-on: stop before reading
     editions = engine.catalogue.products[code]
     display = "<stdin>" if cases == "-" else cases
     stream = open_cases(cases, stdin)
@@ -897,7 +911,7 @@ def run_batch(engine, code: str, cases: str, out: Path, *, as_of: dt.date | None
         reader = CaseReader(stream, display, None if cases == "-" else file_format(cases),
                             engine.catalogue.vocabulary, id_column)
         job = Job(engine, code, display, reader.format, output_format, reader.header, reader.delimiter,
-                  id_column, as_of, due_within, rule_ids(editions))
+                  id_column, as_of, due_within, rule_ids(editions), rules_on)
         summary = Summary(out, engine.receipt, as_of, job.window_end)
         with _AtomicFile(out) as sink:
             sink.write(job.head())

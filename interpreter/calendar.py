@@ -25,8 +25,12 @@ class HolidayRule:
     if_sunday: int = 0             # days to shift when the fixed date is a Sunday
     from_year: int | None = None
     until_year: int | None = None
+    on: dt.date | None = None      # one dated day (a day a decree equates with the holidays) ...
+    decree: str | None = None      # ... and the decree that does so
 
     def date_in(self, year: int) -> dt.date | None:
+        if self.on is not None:
+            return self.on if self.on.year == year else None
         if (self.from_year and year < self.from_year) or (self.until_year and year > self.until_year):
             return None
         if self.easter_offset is not None:
@@ -61,6 +65,11 @@ class Calendar:
 
     def holiday_name(self, day: dt.date) -> str | None:
         return self._table(day.year).get(day)
+
+    @property
+    def decreed(self) -> tuple[HolidayRule, ...]:
+        """The dated days a decree equates with the holidays, in date order."""
+        return tuple(sorted((rule for rule in self.rules if rule.on is not None), key=lambda rule: rule.on))
 
     def is_working_day(self, day: dt.date) -> bool:
         return day.weekday() not in self.weekend and day not in self._table(day.year)
@@ -136,6 +145,7 @@ def _holidays(calendar: Calendar, year: int) -> dict[dt.date, str]:
     for rule in calendar.rules:
         day = rule.date_in(year)
         if day is not None:
+            name = f"{rule.name}, gelijkgesteld bij {rule.decree}" if rule.decree else rule.name
             # Two holidays can fall on one day (Hemelvaartsdag on 5 May in 2005 and 2016): keep both names.
-            result[day] = f"{result[day]} / {rule.name}" if day in result else rule.name
+            result[day] = f"{result[day]} / {name}" if day in result else name
     return result

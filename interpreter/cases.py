@@ -19,6 +19,10 @@ MONEY_TEXT = re.compile(r"€?\s*(-?\d+(\.\d+)?)")
 _PERCENT = re.compile(r"(-?\d+(\.\d+)?)\s*%")
 _DURATION = re.compile(r"(\d+)\s+(working\s+days?|days?|weeks?|months?|years?)")
 
+# Not a fact: a case may name the date whose rules apply to it (else its family's reference fact).
+# Typed facts carry it under this key; interpreter.api takes it out before evaluating.
+RULES_ON = "rules_on"
+
 
 def read_case(source: str | Path, vocabulary, stdin_text: str | None = None) -> dict[str, Any]:
     """Facts from a case file, or from standard input when `source` is '-'."""
@@ -60,6 +64,10 @@ def convert_facts(data: dict[str, Any], vocabulary, document: Document | None = 
         where = document.position(base + (name,)) if document else nowhere
         fact = vocabulary.facts.get(name)
         try:
+            if name == RULES_ON and fact is None:
+                if raw is not None:
+                    facts[name] = convert_value(raw, t.DATE, name, where, document, vocabulary)
+                continue
             if fact is None:
                 close = difflib.get_close_matches(name, list(vocabulary.facts), n=1, cutoff=0.6)
                 raise CaseError(f"unknown fact '{name}'" + (f" (did you mean '{close[0]}'?)" if close else ""),

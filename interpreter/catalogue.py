@@ -65,7 +65,8 @@ class Catalogue:
         spans = ", ".join(f"{p.valid_from or '…'} to {p.valid_until or '…'}" for p in editions)
         raise LookupProblem(f"no edition of {code} is valid on {on.isoformat()} (editions: {spans})",
                             editions[0].pos or Position(editions[0].file, 1, 1),
-                            hint="use --as-of with a date inside an edition's validity")
+                            hint="the rules of a case are those of its reference date (e.g. registered_on); "
+                                 "give --rules-on a date inside an edition's validity")
 
 
 def display_path(path: Path) -> str:

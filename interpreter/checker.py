@@ -28,7 +28,7 @@ _SECTION_WORDS = {section: section for section in VALUE_SLOTS}
 _SECTION_WORDS.update({section[:-1]: section for section in VALUE_SLOTS})
 
 AS_OF = "as_of"
-FUNCTIONS = ("min", "max", "round", "next_working_day", "text")
+FUNCTIONS = ("min", "max", "round", "next_working_day", "text", "earliest")
 
 _VERBS = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}
 
@@ -348,6 +348,11 @@ class Checker:
                 raise TypeCheckError(f"{node.function}(...) needs two or more numbers, amounts, percentages "
                                      "or dates of the same kind", node.pos)
             return self._typed(node, types[0], args=args)
+        if node.function == "earliest":
+            if len(args) < 2 or any(x != t.DATE for x in types):
+                raise TypeCheckError("earliest(...) needs two or more dates", node.pos,
+                                     hint="e.g. met_by: earliest(work_resumed_on, final_report_on)")
+            return self._typed(node, t.DATE, args=args)
         if node.function == "round":
             if len(args) != 1 or types[0] not in (t.MONEY, t.NUMBER, t.PERCENT):
                 raise TypeCheckError("round(...) takes one amount, number or percentage", node.pos)

@@ -24,14 +24,15 @@ from .evaluator import (ARITHMETIC_ERRORS, arithmetic_error, no_value, not_appli
 from .model import Product, Rule
 from .results import (Result, check_result, deadline_result, payment_result, payment_trigger, report_results,
                       value_type)
-from .values import CENT, HUNDRED, NOTHING_MISSING, Duration, Open, add_duration, add_months, merge_open, recurring
+from .values import (CENT, HUNDRED, NOTHING_MISSING, Duration, Open, add_duration, add_months, earliest, merge_open,
+                     recurring)
 
 
 # Names every generated function may use; chosen here, never taken from a card.
 RUNTIME = {
     "Open": Open, "merge_open": merge_open, "Decimal": Decimal, "CENT": CENT, "ONE": Decimal(1),
     "HALF_UP": ROUND_HALF_UP, "HUNDRED": HUNDRED, "EMPTY": NOTHING_MISSING, "add_months": add_months,
-    "add_duration": add_duration, "recurring": recurring, "split_payment": split_payment,
+    "add_duration": add_duration, "recurring": recurring, "earliest": earliest, "split_payment": split_payment,
     "Result": Result, "deadline_result": deadline_result, "payment_result": payment_result,
     "report_results": report_results, "check_result": check_result,
 }
@@ -53,9 +54,9 @@ class _Compiled:
         self._origins = origins
         self._filename = filename
 
-    def __call__(self, facts: dict[str, Any], as_of: dt.date) -> Any:
+    def __call__(self, facts: dict[str, Any], as_of: dt.date, rules_on: dt.date | None = None) -> Any:
         try:
-            return self._function(facts, as_of)
+            return self._function(facts, as_of, as_of if rules_on is None else rules_on)
         except (ArithmeticError, ValueError) as error:
             located = self._locate(error)
             if located is None:
@@ -294,6 +295,11 @@ class _ExpressionCompiler:
 
     def _Call(self, node):
         name = node.function
+        if name == "earliest":
+            compiled = [self.named(arg) for arg in node.args]
+            result = self.temp()
+            self.src.line(f"{result} = earliest({', '.join(code for code, _ in compiled)})")
+            return result, all(may_be_open for _, may_be_open in compiled)
         if name in ("min", "max"):
             build = lambda *args: f"{name}({', '.join(args)})"  # noqa: E731
         elif name == "round":
@@ -448,7 +454,7 @@ class _ProductCompiler:
         return may_be_open
 
     def _editions(self, rule: Rule, var: str) -> bool:
-        """The value of the edition valid on the reference date."""
+        """The value of the edition valid on the date whose rules apply."""
         first = rule.editions[0]
         if len(rule.editions) == 1 and first.valid_from is None and first.valid_until is None:
             return self._slot_of(first.expr.node, var)
@@ -456,14 +462,14 @@ class _ProductCompiler:
         for edition in rule.editions:
             tests = []
             if edition.valid_from is not None:
-                tests.append(f"{self.x.const(edition.valid_from)} <= as_of")
+                tests.append(f"{self.x.const(edition.valid_from)} <= rules_on")
             if edition.valid_until is not None:
-                tests.append(f"as_of <= {self.x.const(edition.valid_until)}")
+                tests.append(f"rules_on <= {self.x.const(edition.valid_until)}")
             with self.src.block(f"{keyword} {' and '.join(tests) or 'True'}:"):
                 self._slot_of(edition.expr.node, var)
             keyword = "elif"
         with self.src.block("else:"):
-            self.src.line(f"{var} = no_value({self.x.const(rule.id)}, as_of)")
+            self.src.line(f"{var} = no_value({self.x.const(rule.id)}, rules_on)")
         return True
 
     def _slot_of(self, node: n.Node, var: str) -> bool:
@@ -498,7 +504,7 @@ class _ProductCompiler:
         types = const({rule.id: value_type(rule) for rule in product.rules.values()
                        if rule.section in ("parameters", "values")})
         src.line(f"result = Result({const(product.code)}, {const(product.title)}, {const(product.edition)}, as_of, "
-                 f"value_types={types}.copy())")
+                 f"rules_on, value_types={types}.copy())")
         for name in ("deadlines", "payments", "reports", "checks", "not_applicable", "values"):
             src.line(f"{name} = result.{name}")
         for rule in product.rules.values():
@@ -535,7 +541,7 @@ class _ProductCompiler:
 
 def _define(compiler: _ExpressionCompiler, name: str, filename: str):
     """Compile the generated lines into a function; line numbers of risky lines shift by the header."""
-    head = [f"def {name}(facts, as_of):"] + compiler.prologue()
+    head = [f"def {name}(facts, as_of, rules_on):"] + compiler.prologue()
     source = "\n".join(head + compiler.src.lines) + "\n"
     namespace = compiler.namespace
     exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - source made by this module only
@@ -555,7 +561,7 @@ def _roller(calendar) -> Callable[[Any], Any]:
 
 
 def compile_product(product: Product, fact_labels: dict[str, str] | None = None) -> CompiledProduct:
-    """Compile every rule of a checked product into one function: (facts, as_of) -> Result."""
+    """Compile every rule of a checked product into one function: (facts, as_of, rules_on) -> Result."""
     return _ProductCompiler(product, fact_labels or {}).compile()
 
 

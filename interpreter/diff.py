@@ -294,7 +294,8 @@ def _attach_cases(changes: list[ProductChange], old: Engine, new: Engine) -> Non
             for engine in (old, new):
                 try:
                     facts = engine.facts({k: v for k, v in case.document.sub(case.path + ("facts",)).items()})
-                    outcomes.append(to_json(engine.evaluate(case.product, facts, as_of=case.as_of, typed=True)))
+                    outcomes.append(to_json(engine.evaluate(case.product, facts, as_of=case.as_of,
+                                                                    rules_on=case.rules_on, typed=True)))
                 except CatalogueError as error:
                     outcomes.append({"error": error.message})
             for rule_id in rules:

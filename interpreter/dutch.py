@@ -914,6 +914,9 @@ class _Renderer:
             word = {("min", True): "de vroegste", ("max", True): "de laatste",
                     ("min", False): "het laagste", ("max", False): "het hoogste"}[(node.function, dates)]
             return f"{word} van {join_words([self.grouped(a) for a in args])}"
+        if node.function == "earliest" and len(args) >= 2:
+            # the first of several events: 'de werkhervatting, of de eindrapportage als die eerder is'
+            return f"de eerste van: {join_words([self.grouped(a) for a in args], 'of')}"
         if node.function == "round" and len(args) == 1:
             what = "hele centen" if args[0].type == t.MONEY else "een heel getal"
             return f"{self.noun(args[0])}, afgerond op {what}"
@@ -1174,8 +1177,15 @@ class _Renderer:
             return text
         return f"op {text}" if self.names_a_day(node, text) else f"bij {text}"
 
-    def met_by(self, node: n.Node) -> str:
+    def met_by(self, node: n.Node, optional: bool = False) -> str:
         """When a deadline is met: 'de termijn is gehaald bij de intake op of vóór die dag'."""
+        if optional:
+            return (f"wordt die mogelijkheid niet gebruikt, dan vervalt ze; ze is gebruikt bij {self.noun(node)} "
+                    "op of vóór die dag")
+        if isinstance(node, n.Call) and node.function == "earliest":
+            # either event fulfils the duty: 'bij A, of bij B, op of vóór die dag'
+            return "de termijn is gehaald " + ", of ".join(f"bij {self.noun(a)}" for a in node.args) \
+                + ", op of vóór die dag (wat het eerst gebeurt)"
         text = self.noun(node)
         if self.is_offset(node) or self.names_a_day(node, text):
             core = node.left if isinstance(node, n.Coalesce) else node
@@ -1199,8 +1209,12 @@ class _Renderer:
         elif section == "deadlines":
             body = self.alternatives(self.slot(rule, "due"), lambda v: "uiterlijk " + self.date_phrase(v))
             notes = self.rolled(rule)
+            if rule.optional:
+                body += " (een mogelijkheid, geen verplichting)"
             if "met_by" in rule.exprs:
-                notes.append(self.met_by(self.slot(rule, "met_by")))
+                notes.append(self.met_by(self.slot(rule, "met_by"), rule.optional))
+            elif rule.optional:
+                notes.append("wordt die mogelijkheid niet gebruikt, dan vervalt ze")
             body = "; ".join([body] + notes)
         elif section == "payments":
             body = self.split(payment_group(rule, self.product) if self.product else [rule])

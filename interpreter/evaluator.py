@@ -11,7 +11,7 @@ from .calendar import WEEKDAYS
 from .errors import EvaluationError
 from .model import Product, Rule
 from .printer import to_text
-from .values import (Duration, Open, add_duration, merge_open, percent_of, recurring, split_amount,
+from .values import (Duration, Open, add_duration, earliest, merge_open, percent_of, recurring, split_amount,
                      to_cents)
 
 NOT_APPLICABLE = "does not apply to this case"
@@ -31,10 +31,12 @@ class Evaluation:
         n.Coalesce: "_coalesce", n.Call: "_call", n.Every: "_every",
     }
 
-    def __init__(self, product: Product, facts: dict[str, Any], as_of: dt.date, explain: bool = False):
+    def __init__(self, product: Product, facts: dict[str, Any], as_of: dt.date, explain: bool = False,
+                 rules_on: dt.date | None = None):
         self.product = product
         self.facts = facts
-        self.as_of = as_of
+        self.as_of = as_of  # the day statuses are judged on
+        self.rules_on = as_of if rules_on is None else rules_on  # the day whose values apply
         self.calendar = product.calendar
         self.explain = explain
         self._cache: dict[tuple[str, str], Any] = {}
@@ -83,13 +85,13 @@ class Evaluation:
 
     def parameter(self, rule: Rule) -> Any:
         for index, edition in enumerate(rule.editions):
-            if ((edition.valid_from is None or edition.valid_from <= self.as_of)
-                    and (edition.valid_until is None or self.as_of <= edition.valid_until)):
+            if ((edition.valid_from is None or edition.valid_from <= self.rules_on)
+                    and (edition.valid_until is None or self.rules_on <= edition.valid_until)):
                 key = (rule.id, f"edition{index}")
                 if key not in self._cache:
                     self._cache[key] = self._traced(rule, "value", edition.expr)
                 return self._cache[key]
-        return no_value(rule.id, self.as_of)
+        return no_value(rule.id, self.rules_on)
 
     def rolled(self, rule: Rule, value: Any) -> Any:
         """Apply the rule's roll to the next working day, if it declares one."""
@@ -281,6 +283,8 @@ class Evaluation:
 
     def _call(self, node):
         args = [self.eval(a) for a in node.args]
+        if node.function == "earliest":  # the one function that does not need all its arguments
+            return earliest(*args)
         if any(isinstance(a, Open) for a in args):
             return merge_open(*args)
         if node.function == "min":
@@ -313,9 +317,9 @@ def not_applicable(rule_id: str) -> Open:
     return Open(reasons=(f"{rule_id} {NOT_APPLICABLE}",))
 
 
-def no_value(rule_id: str, as_of: dt.date) -> Open:
-    """What a parameter yields when none of its editions is valid on the reference date."""
-    return Open(reasons=(f"no value of {rule_id} is valid on {as_of.isoformat()}",))
+def no_value(rule_id: str, rules_on: dt.date) -> Open:
+    """What a parameter yields when none of its editions is valid on the date whose rules apply."""
+    return Open(reasons=(f"no value of {rule_id} is valid on {rules_on.isoformat()}",))
 
 
 def text_of(value: Any, type_: t.Type) -> str:

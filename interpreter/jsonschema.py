@@ -7,6 +7,7 @@ from typing import Any
 
 from . import schema as s
 from . import types as t
+from .cases import RULES_ON
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 CASE_FILE = "case.schema.json"
@@ -21,7 +22,7 @@ DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 
 def from_cerberus(rules: dict) -> dict:
     """One cerberus field definition as a JSON Schema."""
-    if rules is s.DATE:
+    if rules is s.DATE or rules is s.REQUIRED_DATE:
         # cerberus accepts any scalar and the loader reads the date; an editor can say more while typing.
         return {"type": "string", "pattern": DATE_PATTERN, "description": "a date: YYYY-MM-DD, e.g. 2016-04-01"}
     out: dict[str, Any] = {}
@@ -91,9 +92,11 @@ def fact_schema(fact_type: t.Type, label: str) -> dict:
 
 
 def case_schema(vocabulary) -> dict:
+    properties = {name: fact_schema(fact.type, fact.label) for name, fact in vocabulary.facts.items()}
+    # Not a fact: the date whose rules apply to the case, when it is not its reference fact.
+    properties[RULES_ON] = fact_schema(t.DATE, "the date whose rules apply (edition and dated values)")
     return {"$schema": DRAFT, "title": "Case: the facts of one client's trajectory", "type": "object",
-            "properties": {name: fact_schema(fact.type, fact.label) for name, fact in vocabulary.facts.items()},
-            "additionalProperties": False}
+            "properties": properties, "additionalProperties": False}
 
 
 def all_schemas(vocabulary) -> dict[str, dict]:
@@ -208,8 +211,8 @@ def result_schema() -> dict:
             "row": {"type": "integer", "minimum": 1, "description": "batch rows only: the case's row"},
             "id": {"description": "batch rows only: the case's id, as the input wrote it"},
         },
-        "required": ["schema_version", "product", "title", "edition", "as_of", "deadlines", "payments", "reports",
-                     "checks", "values", "missing", "not_applicable"],
+        "required": ["schema_version", "product", "title", "edition", "rules_on", "as_of", "deadlines", "payments",
+                     "reports", "checks", "values", "missing", "not_applicable"],
         "additionalProperties": False,
         "$defs": defs,
     }

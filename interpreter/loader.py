@@ -10,7 +10,7 @@ from typing import Any
 from . import schema as s
 from . import types as t
 from .calendar import WEEKDAYS, Calendar, HolidayRule
-from .cases import convert_facts
+from .cases import RULES_ON, convert_facts
 from .catalogue import Catalogue, Fact, Vocabulary, display_path
 from .checker import AS_OF, check_rules, evaluation_order
 from .errors import (CatalogueError, Position, RuleSyntaxError, SchemaError, TypeCheckError,
@@ -113,8 +113,8 @@ class Loader:
         facts = {}
         for name, spec in document.data["facts"].items():
             type_ = t.parse_type(spec["type"], enums)
-            if name == AS_OF:
-                self.errors.append(SchemaError(f"'{AS_OF}' is reserved for the evaluation date",
+            if name in (AS_OF, RULES_ON):
+                self.errors.append(SchemaError(f"'{name}' is reserved for the dates of an evaluation",
                                                document.key_position(("facts", name))))
             elif type_ is None:
                 self.errors.append(SchemaError(
@@ -149,11 +149,21 @@ class Loader:
                 else:
                     self.errors.append(SchemaError("a holiday needs 'date: MM-DD' or 'easter: DAYS'",
                                                    document.position(where)))
+            rules.extend(self._decreed_days(document))
             name = document.data["calendar"]
             calendars[name] = Calendar(name, document.data["title"],
                                        tuple(WEEKDAYS.index(d) for d in document.data["weekend"]),
                                        tuple(rules), display_path(path))
         return calendars
+
+    def _decreed_days(self, document: Document) -> list[HolidayRule]:
+        """The dated days a decree equates with the holidays, each naming its decree."""
+        days = []
+        for index, spec in enumerate(document.data.get("decreed", [])):
+            day = self._date(document, ("decreed", index, "date"))
+            if day is not None:
+                days.append(HolidayRule(spec["name"], on=day, decree=spec["decree"]))
+        return days
 
     # -- families and cards --------------------------------------------------------------------
 
@@ -214,6 +224,7 @@ class Loader:
             for index, item in enumerate(document.data.get("assumptions", [])):
                 assumption = Assumption(item["id"], item["text"], tuple(item.get("applies_to", [])))
                 assumptions.append((assumption, document, ("assumptions", index, "applies_to")))
+        reference_fact = self._reference_fact(chain, vocabulary)
         calendar = calendars.get(calendar_name)
         if calendar is None:
             self.errors.append(SchemaError(f"unknown calendar '{calendar_name}'", calendar_at,
@@ -247,7 +258,24 @@ class Loader:
             edition=edition["name"], valid_from=valid_from, valid_until=valid_until, calendar=calendar,
             rules=checked, assumptions=tuple(a for a, _, _ in assumptions),
             description=card.data.get("description", {}),
-            pos=card.position(("edition", "valid_from")), example_facts=example_facts, example_as_of=example_as_of)
+            pos=card.position(("edition", "valid_from")), example_facts=example_facts, example_as_of=example_as_of,
+            example_rules_on=self._date(card, ("example", "rules_on")), reference_fact=reference_fact)
+
+    def _reference_fact(self, chain: list[Document], vocabulary: Vocabulary) -> str | None:
+        """The date fact whose rules apply to a case, as the nearest family that declares one says."""
+        for family in reversed(chain):
+            name = family.data.get("reference_fact")
+            if name is None:
+                continue
+            fact = vocabulary.facts.get(name)
+            if fact is None or fact.type != t.DATE:
+                what = "not a fact" + _did_you_mean(name, vocabulary.facts) if fact is None else "not a date fact"
+                self.errors.append(SchemaError(
+                    f"reference_fact '{name}' is {what}", family.position(("reference_fact",)),
+                    hint="name a date fact of catalogue/facts.yaml, e.g. registered_on"))
+                return None
+            return name
+        return None
 
     def _example(self, card: Document, vocabulary: Vocabulary) -> tuple[dict | None, dt.date | None]:
         """The card's worked example, its facts checked like any case file."""
@@ -309,7 +337,7 @@ class Loader:
             else:
                 roll = spec.get("roll")
                 rules.append(Rule(rule_id, section, exprs=exprs, roll=None if roll == "none" else roll,
-                                  message=spec.get("message"), **common))
+                                  message=spec.get("message"), optional=spec.get("optional", False), **common))
         return rules
 
     def _editions(self, document: Document, path: tuple, spec: dict) -> tuple[Edition, ...]:

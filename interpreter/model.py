@@ -55,7 +55,7 @@ class Rule:
 
     - parameters: editions (effective-dated values)
     - values:     value
-    - deadlines:  due, met_by (optional); roll
+    - deadlines:  due, met_by (optional); roll; optional (a right, not a duty)
     - payments:   base, share, on (optional); `group` names the split it belongs to
     - reports:    date (a date or a list of dates)
     - checks:     test; message
@@ -74,6 +74,7 @@ class Rule:
     message: str | None = None
     group: str | None = None
     group_label: str | None = None
+    optional: bool = False  # a deadline that is a right: unused by its date it lapses, it is not overdue
 
     def expr(self, slot: str) -> Expr | None:
         return self.exprs.get(slot)
@@ -111,6 +112,10 @@ class Product:
     pos: Position | None = None
     example_facts: dict[str, Any] | None = None  # typed facts of the sheet's worked example
     example_as_of: dt.date | None = None
+    example_rules_on: dt.date | None = None
+    # The date fact whose value picks the edition and the effective-dated values of a case (its
+    # family declares it); a case keeps the rules of that day for its whole life.
+    reference_fact: str | None = None
 
     @cached_property
     def payment_groups(self) -> dict[str, list[Rule]]:

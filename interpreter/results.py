@@ -22,7 +22,7 @@ class DeadlineResult:
     id: str
     label: str
     date: dt.date | None
-    status: str  # open | met | overdue | unknown
+    status: str  # open | met | overdue | unknown; an optional deadline: open | met | late | lapsed | unknown
     missing: tuple[str, ...]
     source: str
     done_on: dt.date | None = None
@@ -73,7 +73,8 @@ class Result:
     product: str
     title: str
     edition: str
-    as_of: dt.date
+    as_of: dt.date  # the day statuses are judged on
+    rules_on: dt.date  # the day whose rules apply: it chose the edition and the effective-dated values
     deadlines: list[DeadlineResult] = field(default_factory=list)
     payments: list[PaymentResult] = field(default_factory=list)
     reports: list[ReportResult] = field(default_factory=list)
@@ -102,10 +103,12 @@ def _missing(value: Any) -> tuple[str, ...]:
 
 
 def evaluate(product: Product, facts: dict[str, Any], as_of: dt.date, *, explain: bool = False,
-             fact_labels: dict[str, str] | None = None) -> Result:
-    """Evaluate every rule of a product for one case."""
-    run = Evaluation(product, facts, as_of, explain=explain)
-    result = Result(product=product.code, title=product.title, edition=product.edition, as_of=as_of)
+             fact_labels: dict[str, str] | None = None, rules_on: dt.date | None = None) -> Result:
+    """Evaluate every rule of a product for one case: its rules as on `rules_on` (default `as_of`),
+    its statuses as on `as_of`."""
+    run = Evaluation(product, facts, as_of, explain=explain, rules_on=rules_on)
+    result = Result(product=product.code, title=product.title, edition=product.edition, as_of=as_of,
+                    rules_on=run.rules_on)
     labels = fact_labels or {}
     for rule in product.rules.values():
         applies = run.applies(rule)
@@ -152,15 +155,21 @@ def _check(run: Evaluation, rule: Rule, applies) -> CheckResult:
 # above and interpreter.compiler) call them, so their results cannot differ in form.
 
 def deadline_result(rule: Rule, due: Any, done: Any, as_of: dt.date) -> DeadlineResult:
-    """A deadline's date and status: met, overdue, open, or unknown when the date is unknown."""
+    """A deadline's date and status: met, overdue, open, or unknown when the date is unknown.
+
+    An optional deadline (a right, not a duty) is late instead of overdue when used after its date, and
+    lapsed, not a failure, when its date passed unused.
+    """
     done_on = None if isinstance(done, Open) else done
     if isinstance(due, Open):
         return DeadlineResult(rule.id, rule.label, None, "unknown", _missing(due), rule.source, done_on,
                               due.reasons, rule.citation)
     if done_on is not None:
-        status = "met" if done_on <= due else "overdue"
+        status = "met" if done_on <= due else ("late" if rule.optional else "overdue")
+    elif as_of > due:
+        status = "lapsed" if rule.optional else "overdue"
     else:
-        status = "overdue" if as_of > due else "open"
+        status = "open"
     return DeadlineResult(rule.id, rule.label, due, status, (), rule.source, done_on, (), rule.citation)
 
 
@@ -267,6 +276,7 @@ def to_json(result: Result, explain: bool = False) -> dict:
         "product": result.product,
         "title": result.title,
         "edition": result.edition,
+        "rules_on": result.rules_on.isoformat(),
         "as_of": result.as_of.isoformat(),
         "deadlines": [{"id": d.id, "label": d.label, "date": _date(d.date), "status": d.status,
                        "missing": list(d.missing), "done_on": _date(d.done_on), "source": source(d)}
@@ -302,7 +312,8 @@ def _shown(value: Any) -> str:
 
 def to_text(result: Result, explain: bool = False) -> str:
     """The same result for a person reading a terminal."""
-    lines = [f"{result.product} — {result.title}", f"edition: {result.edition}; as of {result.as_of.isoformat()}", ""]
+    lines = [f"{result.product} — {result.title}",
+             f"edition: {result.edition}; rules on {result.rules_on.isoformat()}; as of {result.as_of.isoformat()}", ""]
     if result.deadlines:
         lines.append("Deadlines")
         for d in result.deadlines:

@@ -41,6 +41,7 @@ def _expr(required: bool = False) -> dict:
 
 TEXT = {"type": "string", "empty": False}
 DATE = {"type": "scalar"}
+REQUIRED_DATE = {**DATE, "required": True}
 
 CITATION = {"type": "dict", "schema": {
     "document": {**TEXT},
@@ -61,7 +62,9 @@ PARAMETER = {**_COMMON,
              "valid_until": DATE}
 VALUE = {**_COMMON, "value": _expr(True)}
 DEADLINE = {**_COMMON, "due": _expr(True), "met_by": _expr(),
-            "roll": {"type": "string", "allowed": ["next_working_day", "none"]}}
+            "roll": {"type": "string", "allowed": ["next_working_day", "none"]},
+            # A right, not a duty (e.g. "kan ... aanvragen"): open, met, late, or lapsed when unused.
+            "optional": {"type": "boolean"}}
 PAYMENT_PART = {"label": {**TEXT, "required": True}, "source": CITATION, "note": TEXT,
                 "share": _expr(True), "on": _expr()}
 PAYMENT = {**_COMMON, "base": _expr(True),
@@ -103,7 +106,8 @@ CARD = {
     "description": DESCRIPTION,
     "assumptions": ASSUMPTIONS,
     # The worked example of the product sheet: a case evaluated by the interpreter.
-    "example": {"type": "dict", "schema": {"as_of": DATE, "facts": {"type": "dict", "required": True}}},
+    "example": {"type": "dict", "schema": {"as_of": REQUIRED_DATE, "rules_on": DATE,
+                                           "facts": {"type": "dict", "required": True}}},
     **RULE_SECTIONS,
 }
 
@@ -111,6 +115,8 @@ FAMILY = {
     "family": {**TEXT, "required": True, "regex": r"[a-z][a-z0-9_-]*"},
     "title": {**TEXT, "required": True},
     "extends": TEXT,
+    # The date fact whose rules apply to a case (its edition, its effective-dated values).
+    "reference_fact": {**TEXT, "regex": RULE_ID},
     "source": {**CITATION, "required": True},
     "calendar": TEXT,
     "assumptions": ASSUMPTIONS,
@@ -133,6 +139,13 @@ CALENDAR = {
         "until_year": {"type": "integer"},
         "note": TEXT,
     }}},
+    # Art. 3 lid 3 Algemene termijnenwet: days a decree equates with the holidays, each with its decree.
+    "decreed": {"type": "list", "schema": {"type": "dict", "schema": {
+        "date": REQUIRED_DATE,
+        "name": {**TEXT, "required": True},
+        "decree": {**TEXT, "required": True},
+    }}},
+    "assumptions": ASSUMPTIONS,
 }
 
 VOCABULARY = {
@@ -161,7 +174,8 @@ TEST_FILE = {
     "cases": {"type": "list", "required": True, "schema": {"type": "dict", "schema": {
         "name": {**TEXT, "required": True},
         "source": TEXT,
-        "as_of": DATE,
+        "as_of": REQUIRED_DATE,
+        "rules_on": DATE,
         "facts": {"type": "dict", "required": True},
         "expect": {"type": "dict", "required": True, "schema": {
             "deadlines": {"type": "dict"}, "payments": {"type": "dict"}, "reports": {"type": "dict"},

@@ -453,6 +453,15 @@ def _problems(*statuses: int) -> dict:
     return {status: {"description": described[status], **PROBLEM_RESPONSE} for status in (*statuses, 422, 500, 503)}
 
 
+DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
+
+
+def date_query(description: str):
+    """An optional date in the query; read by parse_day, so that its problems have the service's shape."""
+    return Query(None, description=description, examples=["2016-06-01"],
+                 json_schema_extra={"format": "date", "pattern": DATE_PATTERN})
+
+
 def _routes(app: FastAPI, live: LiveCatalogue, settings: Settings, engine_for) -> None:  # noqa: C901 - one place
     @app.get("/healthz", tags=["service"], summary="The process is alive")
     async def healthz() -> Response:
@@ -478,8 +487,7 @@ def _routes(app: FastAPI, live: LiveCatalogue, settings: Settings, engine_for) -
 
     @app.get("/v1/products", tags=["catalogue"], summary="Every product: code, title, family, editions, source",
              responses=_problems(422))
-    async def list_products(request: Request, on: str | None = Query(None, description="only editions valid then",
-                                                                       examples=["2016-06-01"])) -> Response:
+    async def list_products(request: Request, on: str | None = date_query("only editions valid then")) -> Response:
         engine = engine_for(request)
         problems: list[dict] = []
         day = parse_day(on, "/query/on", settings, problems)
@@ -496,7 +504,7 @@ def _routes(app: FastAPI, live: LiveCatalogue, settings: Settings, engine_for) -
              summary="One product: editions, the facts it reads, its rules and assumptions",
              responses=_problems(404, 422))
     async def show_product(request: Request, code: str,
-                           on: str | None = Query(None, description="the edition valid then (default: the latest)")
+                           on: str | None = date_query("the edition valid then (default: the latest)")
                            ) -> Response:
         engine = engine_for(request)
         editions = product_or_404(engine, code)
@@ -525,16 +533,10 @@ def _routes(app: FastAPI, live: LiveCatalogue, settings: Settings, engine_for) -
         require_json(request)
         data = parse_json(await read_body(request, settings.max_body))
         facts, as_of, rules_on = read_evaluate_body(data, engine, settings)
-        options = {"rules_on": rules_on} if rules_on is not None else {}
         try:
-            result = engine.evaluate(code, facts, as_of=as_of, explain=explain, typed=True, **options)
+            result = engine.evaluate(code, facts, as_of=as_of, rules_on=rules_on, explain=explain, typed=True)
         except LookupProblem as error:
             raise _lookup_problem(error, "/rules_on" if rules_on else "/as_of") from None
-        except TypeError as error:
-            if options and "rules_on" in str(error):  # an engine without the second date (issue 10)
-                raise Problem("invalid-request", "rules_on is not supported by this engine version",
-                              [p.entry("/rules_on", "unsupported-field", "rules_on is not supported yet", None)])
-            raise
         except CatalogueError as error:
             raise Problem("evaluation-failed", f"{error.position}: {error.message}",
                           [p.entry("", error.stage, error.message, error.hint, location=str(error.position))])
@@ -549,7 +551,7 @@ def _routes(app: FastAPI, live: LiveCatalogue, settings: Settings, engine_for) -
                                               "object with the line number", "content": {JSON_LINES[0]: {}}},
                          **_problems(404, 415, 422)})
     async def batch(request: Request, code: str,
-                    as_of: str | None = Query(None, description="the reference date for every case")) -> Response:
+                    as_of: str | None = date_query("the reference date for every case")) -> Response:
         return await _stream(request, code, as_of, None)
 
     @app.post("/v1/products/{code}/due", tags=["evaluation"],
@@ -559,7 +561,7 @@ def _routes(app: FastAPI, live: LiveCatalogue, settings: Settings, engine_for) -
                                "content": {JSON_LINES[0]: {}}}, **_problems(404, 415, 422)})
     async def due(request: Request, code: str,
                   within: int = Query(..., ge=0, le=settings.max_within, description="days from as_of"),
-                  as_of: str | None = Query(None, description="the first day of the window (default: today)")
+                  as_of: str | None = date_query("the first day of the window (default: today)")
                   ) -> Response:
         return await _stream(request, code, as_of, within)
 
@@ -636,6 +638,8 @@ class DuplexStream(Response):
 
     def __init__(self, chunks: AsyncIterator[bytes], media_type: str):
         super().__init__(None, media_type=media_type)
+        # the length is not known in advance: the answer goes out chunked
+        self.raw_headers = [(key, value) for key, value in self.raw_headers if key != b"content-length"]
         self.chunks = chunks
 
     async def __call__(self, scope, receive, send) -> None:

@@ -50,7 +50,8 @@ DESCRIPTION_HEADINGS = {
     "order": "Opdrachtverstrekking", "client_groups": "Klantgroepen", "result": "Resultaat",
 }
 
-STATUS = {"open": "open", "met": "gehaald", "overdue": "te laat", "unknown": "onbekend"}
+STATUS = {"open": "open", "met": "gehaald", "overdue": "te laat", "unknown": "onbekend",
+          "late": "te laat gebruikt", "lapsed": "niet gebruikt (vervallen)"}
 
 
 class SheetError(RenderError):
@@ -182,6 +183,7 @@ class _Builder:
             "valid_until": date_text(product.valid_until) if product.valid_until else "",
             "source": self.citation(citation) if citation else None,
             "calendar": getattr(product.calendar, "title", "") or "",
+            "decreed": decreed_days(product.calendar),
         }
 
     def citation(self, citation) -> dict[str, Any]:
@@ -308,7 +310,12 @@ class _Builder:
     # -- tables -----------------------------------------------------------------------------------
 
     def reference_day(self, product: Product) -> dt.date:
-        return product.example_as_of or product.valid_from or dt.date.today()
+        """The day whose rules the sheet shows: that of its worked example, else the edition's first day."""
+        facts = product.example_facts or {}
+        day = product.example_rules_on or facts.get(product.reference_fact or "")
+        if day is not None and product.valid_on(day):
+            return day
+        return product.valid_from or product.example_as_of or dt.date.today()
 
     def tables(self, product: Product) -> list[dict[str, Any]]:
         tables = []
@@ -439,12 +446,14 @@ class _Builder:
         if product.example_facts is None:
             return None
         facts = product.example_facts
-        result = self.engine.evaluate(product.code, facts, as_of=product.example_as_of, typed=True)
-        if result.edition != product.edition or not product.valid_on(result.as_of):
+        result = self.engine.evaluate(product.code, facts, as_of=product.example_as_of,
+                                      rules_on=product.example_rules_on, typed=True)
+        if result.edition != product.edition or not product.valid_on(result.rules_on):
             raise SheetError(
-                f"the worked example of {product.code} is evaluated on {result.as_of.isoformat()}, outside the "
-                f"edition '{product.edition}'", product.pos or Position(product.file, 1, 1),
-                hint="give the example an as_of (or a registered_on) inside the edition's validity")
+                f"the worked example of {product.code} follows the rules of {result.rules_on.isoformat()}, outside "
+                f"the edition '{product.edition}'", product.pos or Position(product.file, 1, 1),
+                hint="give the example a rules_on (or a reference fact such as registered_on) inside the "
+                     "edition's validity")
         labels = self.vocabulary.fact_labels
         rules = product.rules
 
@@ -506,6 +515,7 @@ class _Builder:
                           for key in result.not_applicable]
         return {
             "as_of": date_text(result.as_of),
+            "rules_on": date_text(result.rules_on),
             "edition": result.edition,
             "facts": fact_rows,
             "deadlines": deadlines,
@@ -626,3 +636,11 @@ def write_sheets(engine, out_dir: Path, fmt: str = "html") -> list[Path]:
 
 
 __all__ = ["write_sheets", "render_sheets", "SheetError", "md_text", "FORMATS"]
+
+
+def decreed_days(calendar) -> list[dict[str, str]]:
+    """The days a decree equates with the holidays, grouped by their decree, for the sheet's header."""
+    groups: dict[str, list[str]] = {}
+    for rule in getattr(calendar, "decreed", ()):
+        groups.setdefault(rule.decree, []).append(date_text(rule.on))
+    return [{"decree": decree, "days": ", ".join(days)} for decree, days in groups.items()]

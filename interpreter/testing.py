@@ -34,7 +34,8 @@ class TestCase:
     product: str
     name: str
     source: str | None
-    as_of: dt.date | None
+    as_of: dt.date
+    rules_on: dt.date | None
     facts: dict[str, Any]
     expect: dict[str, Any]
     document: Document
@@ -94,11 +95,13 @@ def load_tests(path: Path, engine: Engine) -> list[TestCase]:
     cases = []
     for index, spec in enumerate(document.data["cases"]):
         path_ = ("cases", index)
-        as_of = None
-        if "as_of" in spec:
-            as_of = parse_date(str(spec["as_of"]), document.position(path_ + ("as_of",)))
+        # Both dates are stated or follow from the facts: a test's outcome never depends on today.
+        as_of = parse_date(str(spec["as_of"]), document.position(path_ + ("as_of",)))
+        rules_on = None
+        if "rules_on" in spec:
+            rules_on = parse_date(str(spec["rules_on"]), document.position(path_ + ("rules_on",)))
         facts = convert_facts(spec["facts"], engine.catalogue.vocabulary, document, path_ + ("facts",))
-        cases.append(TestCase(product, spec["name"], spec.get("source"), as_of, facts, spec["expect"],
+        cases.append(TestCase(product, spec["name"], spec.get("source"), as_of, rules_on, facts, spec["expect"],
                               document, path_))
     return cases
 
@@ -106,7 +109,8 @@ def load_tests(path: Path, engine: Engine) -> list[TestCase]:
 def run_case(case: TestCase, engine: Engine) -> CaseOutcome:
     outcome = CaseOutcome(case.document.file, case.name, case.position, case.source)
     try:
-        result = to_json(engine.evaluate(case.product, case.facts, as_of=case.as_of, typed=True))
+        result = to_json(engine.evaluate(case.product, case.facts, as_of=case.as_of, rules_on=case.rules_on,
+                                         typed=True))
     except CatalogueError as error:
         outcome.failures.append(f"evaluation failed: {error.position}: {error.message}"
                                 + (f" ({error.hint})" if error.hint else ""))
@@ -116,7 +120,7 @@ def run_case(case: TestCase, engine: Engine) -> CaseOutcome:
         if section in ("missing", "not_applicable"):
             _compare(outcome, where, section, sorted(str(x) for x in expected), sorted(result[section]))
             continue
-        known = engine.catalogue.product(case.product, dt.date.fromisoformat(result["as_of"])).rules
+        known = engine.catalogue.product(case.product, dt.date.fromisoformat(result["rules_on"])).rules
         for rule_id, want in expected.items():
             path = case.path + ("expect", section, rule_id)
             if section == "reports" and want == [] and rule_id in known \

@@ -52,6 +52,16 @@ def merge_open(*values) -> Open:
     return NOTHING_MISSING if result is None else result
 
 
+def earliest(*values):
+    """earliest(a, b, ...): the first of the dates that are known; unknown only when none is.
+
+    A duty that either of several events fulfils is met by the first of them that happened; an event
+    not (yet) known cannot hide one that is.
+    """
+    known = [value for value in values if value.__class__ is not Open]
+    return min(known) if known else merge_open(*values)
+
+
 @dataclass(frozen=True)
 class Duration:
     amount: int

@@ -127,9 +127,9 @@ def test_results_of_one_case_do_not_leak_into_the_next(engine):
 # -- typed results -------------------------------------------------------------------------------
 
 def test_results_are_typed(engine):
-    result = engine.evaluate("12XR", PLAIN_12XR, explain=True)
+    result = engine.evaluate("12XR", PLAIN_12XR, as_of=dt.date(2016, 4, 1), explain=True)
     assert isinstance(result, Result)
-    assert result.as_of == dt.date(2016, 4, 1)
+    assert result.as_of == dt.date(2016, 4, 1) and result.rules_on == dt.date(2016, 4, 1)
     plan = by_id(result.deadlines, "plan_due")
     assert type(plan.date) is dt.date and plan.date == dt.date(2016, 5, 27)
     assert plan.status == "open" and plan.missing == ()
@@ -267,40 +267,53 @@ def test_read_case_from_a_file(engine):
     assert engine.read_case("-", "registered_on: 2016-04-01\n") == {"registered_on": dt.date(2016, 4, 1)}
 
 
-# -- the reference date --------------------------------------------------------------------------
+# -- the two dates: rules_on and as_of -----------------------------------------------------------
 
-def test_reference_date_precedence(engine):
+def test_the_two_dates_and_their_defaults(engine):
     registered = {"registered_on": dt.date(2016, 4, 1)}
-    assert engine.reference_date(registered, dt.date(2016, 6, 1)) == dt.date(2016, 6, 1)
-    assert engine.reference_date(registered, None) == dt.date(2016, 4, 1)
-    assert engine.reference_date({}, None) == dt.date.today()
-    assert engine.reference_date({}, dt.date(2020, 1, 1)) == dt.date(2020, 1, 1)
+    today = dt.date.today()
+    # as_of: as given, else today; rules_on: as given, else the family's reference fact, else as_of
+    assert engine.dates("12XR", registered, dt.date(2016, 6, 1)) == (dt.date(2016, 6, 1), dt.date(2016, 4, 1))
+    assert engine.dates("12XR", registered) == (today, dt.date(2016, 4, 1))
+    assert engine.dates("12XR", {}) == (today, today)
+    assert engine.dates("12XR", {}, dt.date(2020, 1, 1)) == (dt.date(2020, 1, 1), dt.date(2020, 1, 1))
+    assert engine.dates("12XR", registered, None, dt.date(2016, 5, 1)) == (today, dt.date(2016, 5, 1))
+    # the case's own rules_on (not a fact) comes before the reference fact
+    assert engine.dates("12XR", {**registered, "rules_on": dt.date(2016, 5, 2)}) == (today, dt.date(2016, 5, 2))
 
 
-def test_as_of_wins_over_the_registration_date(engine):
+def test_as_of_judges_the_statuses_and_defaults_to_today(engine):
     facts = {"registered_on": "2016-04-01"}
-    assert engine.evaluate("12XR", facts).as_of == dt.date(2016, 4, 1)
-    assert by_id(engine.evaluate("12XR", facts).deadlines, "plan_due").status == "open"
+    # 000 §5.2: the plan is due 8 weeks after registration: 2016-04-01 + 56 days = 2016-05-27
+    result = engine.evaluate("12XR", facts)
+    assert result.as_of == dt.date.today() and result.rules_on == dt.date(2016, 4, 1)
+    assert by_id(result.deadlines, "plan_due").status == "overdue"  # every day since 2016-05-28
+    early = engine.evaluate("12XR", facts, as_of=dt.date(2016, 4, 1))
+    assert by_id(early.deadlines, "plan_due").status == "open"
     late = engine.evaluate("12XR", facts, as_of=dt.date(2016, 6, 1))
-    assert late.as_of == dt.date(2016, 6, 1)
+    assert late.as_of == dt.date(2016, 6, 1) and late.rules_on == dt.date(2016, 4, 1)
     assert by_id(late.deadlines, "plan_due").status == "overdue"
     met = engine.evaluate("12XR", {**facts, "plan_submitted_on": "2016-05-27"}, as_of=dt.date(2016, 6, 1))
     assert by_id(met.deadlines, "plan_due").status == "met"
 
 
-def test_without_registration_date_the_reference_is_today(engine):
-    result = engine.evaluate("S2-A", {"started_on": "2025-04-15"})
-    assert result.as_of == dt.date.today()
+def test_without_the_reference_fact_both_dates_are_as_of(engine):
+    result = engine.evaluate("S2-A", {"signalled_on": "2025-04-15"}, as_of=dt.date(2025, 5, 1))
+    assert result.as_of == result.rules_on == dt.date(2025, 5, 1)
+    assert engine.evaluate("S2-A", {"signalled_on": "2025-04-15"}).as_of == dt.date.today()
 
 
-def test_the_reference_date_picks_the_edition(engine):
+def test_rules_on_picks_the_edition_and_a_case_keeps_it(engine):
     with pytest.raises(LookupProblem) as caught:
-        engine.evaluate("LEON-3", {"registered_on": "2030-01-01"})
+        engine.evaluate("LEON-3", {"registered_on": "2030-01-01"}, as_of=dt.date(2028, 12, 31))
     assert "no edition of LEON-3 is valid on 2030-01-01" in caught.value.message
-    result = engine.evaluate("LEON-3", {"registered_on": "2030-01-01"}, as_of=dt.date(2028, 12, 31))
-    assert result.as_of == dt.date(2028, 12, 31)
+    result = engine.evaluate("LEON-3", {"registered_on": "2030-01-01"}, rules_on=dt.date(2028, 12, 31))
+    assert result.rules_on == dt.date(2028, 12, 31) and result.as_of == dt.date.today()
     with pytest.raises(LookupProblem):
         engine.evaluate("12XR", {"registered_on": "2016-03-31"})  # the edition starts 2016-04-01
+    # asked long after the edition ended, a case registered inside it keeps its rules
+    old = engine.evaluate("LEON-3", {"registered_on": "2028-06-01"}, as_of=dt.date(2029, 1, 20))
+    assert old.rules_on == dt.date(2028, 6, 1) and old.edition == engine.product("LEON-3").edition
     assert engine.product("12XR").code == "12XR"
 
 
@@ -353,3 +366,98 @@ def test_readme_python_example_runs():
     assert blocks, "README.md has no ```python block"
     for block in blocks:
         exec(compile(block, str(readme), "exec"), {"__name__": "readme_example"})
+
+
+# -- the two dates on a small catalogue: a family declares the reference fact ----------------------
+
+DATED_FAMILY = """\
+family: dated
+title: A family whose cases keep the rules of their registration
+reference_fact: registered_on
+source: {document: test.txt, section: "1"}
+"""
+CHILD_FAMILY = """\
+family: dated-child
+extends: dated
+title: A family that inherits the reference fact
+source: {document: test.txt, section: "1"}
+"""
+DATED_CARD = """\
+code: T-1
+title: Test card
+family: {family}
+source: {{document: test.txt, section: "1"}}
+edition: {{name: only, valid_from: 2016-01-01, valid_until: 2016-12-31}}
+parameters:
+  threshold:
+    label: threshold
+    value: {{2016-01-01: €100, 2016-07-01: €200}}
+deadlines:
+  plan_due: {{label: plan, due: registered_on + 10 days, met_by: plan_submitted_on}}
+values:
+  judged_on: {{label: judged on, value: as_of}}
+"""
+
+
+def dated_engine(tmp_path: Path, family: str = "dated") -> Engine:
+    from cards import catalogue_with
+    root = catalogue_with(tmp_path, BUNDLED, {"T-1.yaml": DATED_CARD.format(family=family)},
+                          {"dated.yaml": DATED_FAMILY, "dated-child.yaml": CHILD_FAMILY})
+    return Engine(root)
+
+
+@pytest.mark.parametrize("backend", ["compiled", "reference"])
+@pytest.mark.parametrize("family", ["dated", "dated-child"])
+def test_the_familys_reference_fact_picks_the_rules_and_as_of_the_status(tmp_path, backend, family):
+    engine = dated_engine(tmp_path, family)
+    assert engine.product("T-1").reference_fact == "registered_on"
+    # Registered 2016-03-01: the threshold of 2016-01-01 (€100) applies for the case's whole life, and
+    # plan_due = 2016-03-01 + 10 days = 2016-03-11, overdue when judged on 2016-08-01.
+    result = engine.evaluate("T-1", {"registered_on": "2016-03-01"}, as_of=dt.date(2016, 8, 1), backend=backend)
+    assert (result.rules_on, result.as_of) == (dt.date(2016, 3, 1), dt.date(2016, 8, 1))
+    assert result.values["threshold"] == Decimal("100")
+    assert result.values["judged_on"] == dt.date(2016, 8, 1)  # the rule language's as_of: the judging day
+    assert by_id(result.deadlines, "plan_due").status == "overdue"
+    # The same case under the rules of 2016-07-01 (--rules-on): the later value, the same status.
+    later = engine.evaluate("T-1", {"registered_on": "2016-03-01"}, as_of=dt.date(2016, 8, 1),
+                            rules_on=dt.date(2016, 7, 1), backend=backend)
+    assert later.values["threshold"] == Decimal("200") and later.rules_on == dt.date(2016, 7, 1)
+    # Judged in 2017, after the edition's valid_until: still computed under the edition of 2016.
+    after = engine.evaluate("T-1", {"registered_on": "2016-12-31"}, as_of=dt.date(2017, 1, 5), backend=backend)
+    assert after.edition == "only" and by_id(after.deadlines, "plan_due").date == dt.date(2017, 1, 10)
+    assert by_id(after.deadlines, "plan_due").status == "open"
+    j = to_json(after)
+    assert (j["edition"], j["rules_on"], j["as_of"]) == ("only", "2016-12-31", "2017-01-05")
+
+
+def test_without_a_family_the_rules_are_those_of_as_of(tmp_path):
+    from cards import catalogue_with
+    card = DATED_CARD.format(family="x").replace("family: x\n", "")
+    engine = Engine(catalogue_with(tmp_path, BUNDLED, {"T-1.yaml": card}))
+    assert engine.product("T-1").reference_fact is None
+    result = engine.evaluate("T-1", {"registered_on": "2016-03-01"}, as_of=dt.date(2016, 8, 1))
+    assert result.rules_on == dt.date(2016, 8, 1) and result.values["threshold"] == Decimal("200")
+
+
+@pytest.mark.parametrize("fact, message", [
+    ("price", "reference_fact 'price' is not a date fact"),
+    ("registerd_on", "reference_fact 'registerd_on' is not a fact (did you mean 'registered_on'?)"),
+])
+def test_a_reference_fact_must_be_a_date_fact(tmp_path, fact, message):
+    from cards import catalogue_with, load_errors
+    root = catalogue_with(tmp_path, BUNDLED, {"T-1.yaml": DATED_CARD.format(family="dated")},
+                          {"dated.yaml": DATED_FAMILY.replace("registered_on", fact)})
+    errors = load_errors(root)
+    assert [e.message for e in errors] == [message]
+    position = errors[0].position
+    assert (Path(position.file).name, position.line, position.column) == ("dated.yaml", 3, 17)
+
+
+def test_rules_on_is_not_a_fact_name(tmp_path):
+    from cards import load_errors
+    root = tmp_path / "cat"
+    shutil.copytree(BUNDLED, root)
+    facts = root / "facts.yaml"
+    facts.write_text(facts.read_text(encoding="utf-8").replace(
+        "facts:\n", "facts:\n  rules_on: {type: date, label: x}\n", 1), encoding="utf-8")
+    assert [e.message for e in load_errors(root)] == ["'rules_on' is reserved for the dates of an evaluation"]

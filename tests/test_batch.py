@@ -74,13 +74,13 @@ def leftovers(folder: Path) -> list[str]:
 def test_csv_to_csv_gives_a_row_per_case_in_the_products_columns(tmp_path):
     cases = write(tmp_path / "cases.csv", HEADER + GOOD_ROWS)
     out = tmp_path / "out.csv"
-    result = run("12XR", cases, "--out", out, "--jobs", 1)
+    result = run("12XR", cases, "--out", out, "--jobs", 1, "--as-of", "2016-04-01")
     assert result.exit_code == 0, result.stderr
     rows = read_csv(out)
     assert [row["id"] for row in rows] == ["c1", "c2", "c3"]
     assert [row["row"] for row in rows] == ["1", "2", "3"]
     c1, c2, c3 = rows
-    assert c1["as_of"] == "2016-04-01"  # no --as-of: the registration date
+    assert (c1["as_of"], c1["rules_on"]) == ("2016-04-01", "2016-04-01")  # rules_on: the registration date
     assert (c1["plan_due.date"], c1["plan_due.status"]) == ("2016-05-27", "open")
     assert (c1["work_resumed_due.date"], c1["work_resumed_due.status"]) == ("2016-09-30", "open")
     assert (c1["effort.amount"], c1["result.amount"]) == ("2400.00", "1600.00")
@@ -104,8 +104,8 @@ def test_csv_columns_come_from_the_card_not_from_the_cases(tmp_path):
     out = tmp_path / "out.csv"
     assert run("12XR", cases, "--out", out).exit_code == 0
     header = out.read_text(encoding="utf-8").splitlines()[0].split(",")
-    assert header[:4] == ["row", "id", "as_of", "edition"]
-    assert header[4:8] == ["plan_due.date", "plan_due.status", "work_resumed_due.date", "work_resumed_due.status"]
+    assert header[:5] == ["row", "id", "as_of", "rules_on", "edition"]
+    assert header[5:9] == ["plan_due.date", "plan_due.status", "work_resumed_due.date", "work_resumed_due.status"]
     assert {"effort.amount", "result.amount", "contract_evaluation.dates", "price_within_guideline.passed",
             "max_price", "drempelbedrag"} <= set(header)
     assert header[-2:] == ["missing", "error"]
@@ -169,13 +169,41 @@ def test_id_column_can_be_named(tmp_path):
     assert read_csv(out)[0]["id"] == "K-17"
 
 
-def test_as_of_is_the_reference_date_of_every_case(tmp_path):
-    cases = write(tmp_path / "cases.csv", "registered_on\n2016-04-01\n")
+def test_as_of_judges_every_case_and_each_keeps_its_own_rules(tmp_path):
+    cases = write(tmp_path / "cases.csv", "registered_on\n2016-04-01\n2016-05-02\n")
     out = tmp_path / "out.csv"
     assert run("12XR", cases, "--out", out, "--as-of", "2016-06-01").exit_code == 0
+    first, second = read_csv(out)
+    assert (first["as_of"], first["rules_on"]) == ("2016-06-01", "2016-04-01")
+    assert (second["as_of"], second["rules_on"]) == ("2016-06-01", "2016-05-02")
+    assert first["plan_due.status"] == "overdue"  # due 2016-05-27, nothing submitted by 2016-06-01
+    assert second["plan_due.status"] == "open"  # due 2016-06-27
+
+
+def test_without_as_of_every_case_is_judged_today(tmp_path):
+    cases = write(tmp_path / "cases.csv", "registered_on\n2016-04-01\n")
+    out = tmp_path / "out.csv"
+    assert run("12XR", cases, "--out", out).exit_code == 0
     [row] = read_csv(out)
-    assert row["as_of"] == "2016-06-01"
-    assert row["plan_due.status"] == "overdue"  # due 2016-05-27, nothing submitted by 2016-06-01
+    assert (row["as_of"], row["rules_on"]) == (dt.date.today().isoformat(), "2016-04-01")
+    assert row["plan_due.status"] == "overdue"  # due 2016-05-27, long before today
+
+
+def test_rules_on_as_an_option_and_as_a_column(tmp_path):
+    # Registered before 12XR's only edition (from 2016-04-01): no rules of its own registration date.
+    cases = write(tmp_path / "cases.csv", "id,registered_on,rules_on\nown,2016-03-06,2016-04-01\nnone,2016-03-06,\n")
+    out = tmp_path / "out.csv"
+    result = run("12XR", cases, "--out", out, "--as-of", "2016-04-01")
+    assert result.exit_code == 1
+    own, none = read_csv(out)
+    assert (own["rules_on"], own["plan_due.date"]) == ("2016-04-01", "2016-05-01")  # 2016-03-06 + 56 days
+    assert "no edition of 12XR is valid on 2016-03-06" in none["error"]
+    result = run("12XR", cases, "--out", out, "--as-of", "2016-04-01", "--rules-on", "2016-04-02")
+    assert result.exit_code == 0, result.stderr
+    assert [row["rules_on"] for row in read_csv(out)] == ["2016-04-02", "2016-04-02"]  # the option wins
+    lines = write(tmp_path / "cases.jsonl", '{"registered_on": "2016-03-06", "rules_on": "2016-04-01"}\n')
+    assert run("12XR", lines, "--out", out, "--as-of", "2016-04-01").exit_code == 0
+    assert read_csv(out)[0]["rules_on"] == "2016-04-01"
 
 
 # -- JSON Lines ----------------------------------------------------------------------------------
@@ -380,9 +408,9 @@ def test_unknown_product_is_an_error_before_anything_is_written(tmp_path):
     assert not out.exists() and leftovers(tmp_path) == []
 
 
-def test_as_of_outside_every_edition_is_an_error_before_reading(tmp_path):
+def test_rules_on_outside_every_edition_is_an_error_before_reading(tmp_path):
     cases = write(tmp_path / "cases.csv", HEADER + GOOD_ROWS)
-    result = run("12XR", cases, "--out", tmp_path / "out.csv", "--as-of", "2015-01-01")
+    result = run("12XR", cases, "--out", tmp_path / "out.csv", "--rules-on", "2015-01-01")
     assert result.exit_code == 1
     assert "no edition of 12XR is valid on 2015-01-01" in result.stderr
 
@@ -490,20 +518,21 @@ def test_due_within_window_edges(tmp_path):
                   "edge,2016-04-01,\n"            # plan_due 2016-05-27 = as_of + 26 days: in
                   "after,2016-04-02,\n"           # plan_due 2016-05-28, one day later: out
                   "met,2016-04-01,2016-04-20\n"   # plan_due 2016-05-27 but submitted: out
-                  "early,2016-03-06,\n")          # plan_due 2016-05-01 = as_of itself: in
+                  "early,2016-04-04,\n")          # plan_due 2016-05-30: out
     out = tmp_path / "due.csv"
     result = run("12XR", cases, "--out", out, "--as-of", "2016-05-01", "--due-within", 26)
     assert result.exit_code == 0, result.stderr
     rows = read_csv(out)
     assert list(rows[0]) == ["row", "id", "product", "deadline", "label", "date", "days_left", "source", "error"]
-    # "early" was registered before the edition began, but --as-of picks the edition valid on 2016-05-01.
     assert [(r["id"], r["deadline"], r["date"], r["days_left"]) for r in rows] == [
-        ("edge", "plan_due", "2016-05-27", "26"),
-        ("early", "plan_due", "2016-05-01", "0")]
+        ("edge", "plan_due", "2016-05-27", "26")]
     assert rows[0]["label"] == "Re-integratieplan ingediend"
     assert rows[0]["source"] == "000 §5.2 12XR, Opstellen Re-integratieplan"
-    assert rows[0]["row"] == "1" and rows[1]["row"] == "4"
-    assert "4 cases: 4 evaluated, 0 bad rows; 2 deadlines due 2016-05-01 to 2016-05-27; wrote" in result.stderr
+    assert rows[0]["row"] == "1"
+    assert "4 cases: 4 evaluated, 0 bad rows; 1 deadline due 2016-05-01 to 2016-05-27; wrote" in result.stderr
+    # plan_due on as_of itself is in the window: as of 2016-05-30, "early" is due that day.
+    result = run("12XR", cases, "--out", out, "--as-of", "2016-05-30", "--due-within", 0)
+    assert [(r["id"], r["date"], r["days_left"]) for r in read_csv(out)] == [("early", "2016-05-30", "0")]
 
 
 def test_due_within_leaves_out_overdue_deadlines_and_orders_a_case_by_date(tmp_path):

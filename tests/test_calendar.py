@@ -1,10 +1,14 @@
 """The working-day calendar of the Algemene termijnenwet, loaded from catalogue/calendars/atw.yaml.
 
 design.md, Semantics: "Working days are Monday–Friday minus the holidays of a calendar declared
-in the catalogue. The default calendar is that of the Algemene termijnenwet, art. 3: Nieuwjaarsdag,
-tweede Paasdag, Hemelvaartsdag, tweede Pinksterdag, eerste en tweede Kerstdag, the day the King's
-birthday is celebrated (27 April, or 26 April when the 27th is a Sunday), and 5 May *every* year.
-Good Friday is not in it. Holiday rules are data (YAML), not Python."
+in the catalogue. The default calendar is that of the Algemene termijnenwet, art. 3: lid 1 names
+Nieuwjaarsdag, tweede Paasdag, Hemelvaartsdag, tweede Pinksterdag, eerste en tweede Kerstdag, the day
+the King's birthday is celebrated (27 April, or 26 April when the 27th is a Sunday), and 5 May *every*
+year; lid 2 equates Goede Vrijdag with them (so Good Friday is NOT a working day); lid 3 lets a decree
+[...] equate further days [...]: those are dated entries in the calendar's YAML, each citing its
+decree. Holiday rules are data (YAML), not Python."
+Art. 3 lid 2: "Voor de toepassing van deze wet wordt de Goede Vrijdag met de in het vorige lid genoemde
+dagen gelijkgesteld."
 """
 from __future__ import annotations
 
@@ -29,13 +33,23 @@ def atw() -> Calendar:
     return load_catalogue().calendars["atw"]
 
 
+# The days the two decrees in the calendar equate with the holidays (art. 3 lid 3), read from their
+# titles: "Besluit gelijkstelling van 28 april 2023, 19 mei 2023, 10 mei 2024, 27 december 2024 en
+# 30 mei 2025 ..." and "Besluit gelijkstelling van 2 januari 2026, 15 mei 2026, 7 mei 2027, 28 april
+# 2028 en 26 mei 2028 met een algemeen erkende feestdag".
+DECREED = {D(2023, 4, 28), D(2023, 5, 19), D(2024, 5, 10), D(2024, 12, 27), D(2025, 5, 30),
+           D(2026, 1, 2), D(2026, 5, 15), D(2027, 5, 7), D(2028, 4, 28), D(2028, 5, 26)}
+DECREE_2026 = "Besluit gelijkstelling van 2 januari 2026, 15 mei 2026, 7 mei 2027, 28 april 2028 en 26 mei 2028 met een algemeen erkende feestdag"
+
+
 def expected_holidays() -> set[dt.date]:
-    """The independent source: the `holidays` package's Dutch public holidays, less Good Friday,
-    plus 5 May every year (the package lists 5 May only in lustrum years)."""
+    """The independent source: the `holidays` package's Dutch public holidays (with Good Friday, which
+    art. 3 lid 2 equates with them), plus 5 May every year (the package lists 5 May only in lustrum
+    years), plus the decreed days."""
     public = holidays.Netherlands(years=range(FIRST_YEAR, LAST_YEAR + 1), language="en_US")
-    expected = {day for day in public if set(public.get_list(day)) != {"Good Friday"}}
+    expected = set(public)
     expected |= {D(year, 5, 5) for year in range(FIRST_YEAR, LAST_YEAR + 1)}
-    return expected
+    return expected | DECREED
 
 
 def every_day(first: dt.date, last: dt.date):
@@ -73,12 +87,22 @@ def test_weekday_holidays_1990_to_2100_equal_the_holidays_package(atw):
     assert len(ours) >= 3 * 111
 
 
-def test_good_friday_is_a_working_day(atw):
-    # design.md: "Good Friday is not in it."  Easter 2026 = Sun 5 April, so Good Friday = Fri 3 April
-    assert atw.is_working_day(D(2026, 4, 3))
-    assert atw.holiday_name(D(2026, 4, 3)) is None
+def test_good_friday_is_not_a_working_day(atw):
+    # art. 3 lid 2. Easter 2026 = Sun 5 April, so Good Friday = Fri 3 April
+    assert not atw.is_working_day(D(2026, 4, 3))
+    assert atw.holiday_name(D(2026, 4, 3)) == "Goede Vrijdag"
     # Easter 2016 = Sun 27 March, Good Friday = Fri 25 March
-    assert atw.is_working_day(D(2016, 3, 25))
+    assert not atw.is_working_day(D(2016, 3, 25))
+
+
+def test_decreed_days_are_dated_entries_with_their_decree(atw):
+    assert {rule.on for rule in atw.decreed} == DECREED
+    assert all(rule.decree.startswith("Besluit gelijkstelling van ") for rule in atw.decreed)
+    # Friday 15 May 2026, the day after Hemelvaartsdag (Thursday 14 May)
+    assert not atw.is_working_day(D(2026, 5, 15))
+    assert atw.holiday_name(D(2026, 5, 15)) == f"Vrijdag na Hemelvaartsdag, gelijkgesteld bij {DECREE_2026}"
+    # no decree for 2022 is entered (the calendar's assumption): Friday 27 May 2022 counts as a working day
+    assert atw.is_working_day(D(2022, 5, 27))
 
 
 def test_fifth_of_may_every_year(atw):
@@ -133,27 +157,31 @@ def test_holidays_returns_a_copy(atw):
 # -- 3. counting working days ---------------------------------------------------------------------
 
 
-def test_good_friday_counts_and_easter_monday_is_skipped(atw):
-    # Thu 2026-04-02 + 1 working day = Fri 04-03 (Good Friday is a working day)
-    assert atw.add_working_days(D(2026, 4, 2), 1) == (D(2026, 4, 3), [])
-    # Thu 04-02 + 2: Fri 04-03 (1), Sat, Sun, Easter Monday 04-06 skipped, Tue 04-07 (2)
-    assert atw.add_working_days(D(2026, 4, 2), 2) == (D(2026, 4, 7), [D(2026, 4, 4), D(2026, 4, 5), D(2026, 4, 6)])
+def test_good_friday_and_easter_monday_are_skipped(atw):
+    # Thu 2026-04-02 + 1 working day: Good Friday 04-03, Sat, Sun, Easter Monday 04-06 skipped: Tue 04-07
+    skipped = [D(2026, 4, 3), D(2026, 4, 4), D(2026, 4, 5), D(2026, 4, 6)]
+    assert atw.add_working_days(D(2026, 4, 2), 1) == (D(2026, 4, 7), skipped)
+    # Thu 04-02 + 2: Tue 04-07 (1), Wed 04-08 (2)
+    assert atw.add_working_days(D(2026, 4, 2), 2) == (D(2026, 4, 8), skipped)
 
 
 def test_working_days_across_easter_via_add_duration(atw):
-    # Thu 2026-04-02 + 2 working days = Tue 2026-04-07 (see above)
+    # Thu 2026-04-02 + 2 working days = Wed 2026-04-08 (see above)
     day, note = add_duration(D(2026, 4, 2), Duration(2, "working_days"), atw)
-    assert day == D(2026, 4, 7)
-    assert "2026-04-06 (Tweede Paasdag)" in note
-    assert "2026-04-03" not in note  # Good Friday was counted, not skipped
-    assert "atw" in note
+    assert day == D(2026, 4, 8)
+    assert note == "skipped holidays of calendar atw: 2026-04-03 (Goede Vrijdag), 2026-04-06 (Tweede Paasdag)"
 
 
 def test_ascension_day(atw):
-    # Easter 2026 = 5 April; Hemelvaartsdag = 5 April + 39 = Thu 14 May; Wed 05-13 + 1 = Fri 05-15
+    # Easter 2026 = 5 April; Hemelvaartsdag = 5 April + 39 = Thu 14 May; the Friday after it is equated by
+    # decree (art. 3 lid 3): Wed 05-13 + 1 = Mon 05-18, and the trace names the decree
     day, note = add_duration(D(2026, 5, 13), Duration(1, "working_days"), atw)
-    assert day == D(2026, 5, 15)
-    assert note == "skipped holidays of calendar atw: 2026-05-14 (Hemelvaartsdag)"
+    assert day == D(2026, 5, 18)
+    assert note == ("skipped holidays of calendar atw: 2026-05-14 (Hemelvaartsdag), "
+                    f"2026-05-15 (Vrijdag na Hemelvaartsdag, gelijkgesteld bij {DECREE_2026})")
+    # Easter 2016 = 27 March; Hemelvaartsdag Thu 5 May 2016; no decree for 2016 is entered: Fri 05-06
+    day, note = add_duration(D(2016, 5, 4), Duration(1, "working_days"), atw)
+    assert day == D(2016, 5, 6)
 
 
 def test_whit_monday(atw):
@@ -164,13 +192,14 @@ def test_whit_monday(atw):
 
 
 def test_christmas_and_new_year(atw):
-    # 2024: Christmas Wed 25 + Thu 26 Dec; Tue 12-24 + 1 = Fri 12-27
+    # 2024: Christmas Wed 25 + Thu 26 Dec, Fri 27 Dec equated by decree; Tue 12-24 + 1 = Mon 12-30
     day, note = add_duration(D(2024, 12, 24), Duration(1, "working_days"), atw)
-    assert day == D(2024, 12, 27)
+    assert day == D(2024, 12, 30)
     assert "2024-12-25 (Eerste Kerstdag)" in note and "2024-12-26 (Tweede Kerstdag)" in note
-    # Tue 12-24 + 4: Fri 27 (1), Mon 30 (2), Tue 31 (3), Wed 1 Jan skipped, Thu 2025-01-02 (4)
+    assert "2024-12-27 (Vrijdag na Tweede Kerstdag, gelijkgesteld bij Besluit gelijkstelling" in note
+    # Tue 12-24 + 4: Mon 30 (1), Tue 31 (2), Wed 1 Jan skipped, Thu 2025-01-02 (3), Fri 01-03 (4)
     day, note = add_duration(D(2024, 12, 24), Duration(4, "working_days"), atw)
-    assert day == D(2025, 1, 2)
+    assert day == D(2025, 1, 3)
     assert "2025-01-01 (Nieuwjaarsdag)" in note
 
 
@@ -197,20 +226,22 @@ def test_kings_day_moved_to_saturday(atw, year):
 
 
 def test_thirty_working_days_through_spring_2026(atw):
-    # Wed 2026-04-01 + 30: April 2,3 (2), 7-10 (6), 13-17 (11), 20-24 (16), 28-30 (19), May 1 (20), 4 (21),
-    # 6-8 (24), 11-13 (27), 15 (28), 18 (29), 19 (30) → 2026-05-19; skipped 6/4, 27/4, 5/5, 14/5
+    # Wed 2026-04-01 + 30: April 2 (1), 7-10 (5), 13-17 (10), 20-24 (15), 28-30 (18), May 1 (19), 4 (20),
+    # 6-8 (23), 11-13 (26), 18-21 (30) → 2026-05-21; skipped 3/4, 6/4, 27/4, 5/5, 14/5 and the decreed 15/5
     day, note = add_duration(D(2026, 4, 1), Duration(30, "working_days"), atw)
-    assert day == D(2026, 5, 19)
-    assert note == ("skipped holidays of calendar atw: 2026-04-06 (Tweede Paasdag), 2026-04-27 (Koningsdag), "
-                    "2026-05-05 (Bevrijdingsdag), 2026-05-14 (Hemelvaartsdag)")
+    assert day == D(2026, 5, 21)
+    assert note == ("skipped holidays of calendar atw: 2026-04-03 (Goede Vrijdag), 2026-04-06 (Tweede Paasdag), "
+                    "2026-04-27 (Koningsdag), 2026-05-05 (Bevrijdingsdag), 2026-05-14 (Hemelvaartsdag), "
+                    f"2026-05-15 (Vrijdag na Hemelvaartsdag, gelijkgesteld bij {DECREE_2026})")
 
 
 def test_counting_backwards(atw):
-    # Tue 2026-04-07 - 2: Easter Monday 04-06, Sun, Sat skipped, Fri 04-03 (1), Thu 04-02 (2)
-    assert atw.add_working_days(D(2026, 4, 7), -2) == (D(2026, 4, 2), [D(2026, 4, 6), D(2026, 4, 5), D(2026, 4, 4)])
+    # Tue 2026-04-07 - 2: Easter Monday 04-06, Sun, Sat, Good Friday 04-03 skipped, Thu 04-02 (1), Wed 04-01 (2)
+    skipped = [D(2026, 4, 6), D(2026, 4, 5), D(2026, 4, 4), D(2026, 4, 3)]
+    assert atw.add_working_days(D(2026, 4, 7), -2) == (D(2026, 4, 1), skipped)
     day, note = add_duration(D(2026, 4, 7), Duration(2, "working_days"), atw, sign=-1)
-    assert day == D(2026, 4, 2)
-    assert "2026-04-06 (Tweede Paasdag)" in note
+    assert day == D(2026, 4, 1)
+    assert "2026-04-06 (Tweede Paasdag)" in note and "2026-04-03 (Goede Vrijdag)" in note
     # Wed 2026-05-06 - 1 = Mon 05-04 (Tue 5 May skipped)
     day, note = add_duration(D(2026, 5, 6), Duration(-1, "working_days"), atw)
     assert day == D(2026, 5, 4)
@@ -249,14 +280,16 @@ def test_next_working_day_on_a_saturday(atw):
 def test_next_working_day_on_a_holiday_before_a_weekend(atw):
     # Fri 2026-12-25 (Eerste Kerstdag), Sat 26, Sun 27 → Mon 2026-12-28
     assert atw.next_working_day(D(2026, 12, 25)) == D(2026, 12, 28)
-    # Thu 2026-05-14 (Hemelvaartsdag) → Fri 05-15
-    assert atw.next_working_day(D(2026, 5, 14)) == D(2026, 5, 15)
+    # Thu 2026-05-14 (Hemelvaartsdag), Fri 05-15 (equated by decree), Sat, Sun → Mon 05-18
+    assert atw.next_working_day(D(2026, 5, 14)) == D(2026, 5, 18)
+    # Good Friday 2026-04-03 (art. 3 lid 2), Sat, Sun, Easter Monday → Tue 04-07
+    assert atw.next_working_day(D(2026, 4, 3)) == D(2026, 4, 7)
 
 
 def test_next_working_day_on_a_working_day_is_unchanged(atw):
     assert atw.next_working_day(D(2026, 4, 8)) == D(2026, 4, 8)
-    # Good Friday is a working day, so it does not roll
-    assert atw.next_working_day(D(2026, 4, 3)) == D(2026, 4, 3)
+    # the Thursday before Good Friday is a working day
+    assert atw.next_working_day(D(2026, 4, 2)) == D(2026, 4, 2)
 
 
 
@@ -267,3 +300,23 @@ def test_jumping_whole_weeks_counts_working_days_like_stepping_day_by_day(engine
     # The compiled backend uses shift_working_days; the reference walks day by day.
     calendar = engine.catalogue.product("12XR").calendar
     assert calendar.shift_working_days(day, count) == calendar.add_working_days(day, count)[0]
+
+
+# -- 5. the decreed days in a calendar file --------------------------------------------------------
+
+
+def test_a_decreed_day_must_be_a_date_and_name_its_decree(tmp_path):
+    from cards import copy_bundled, load_errors
+    root = copy_bundled(tmp_path)
+    path = root / "calendars" / "atw.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "  - date: 2026-05-15\n" in text
+    path.write_text(text.replace("  - date: 2026-05-15\n", "  - date: 2026-05-32\n"), encoding="utf-8")
+    [error] = load_errors(root)
+    line = text.splitlines().index("  - date: 2026-05-15") + 1
+    assert (error.position.line, error.position.column) == (line, 11)  # "  - date: " is 10 characters
+    assert "2026-05-32" in error.message or "May" in error.message
+    without_decree = text.replace("    decree: Besluit gelijkstelling van 2 januari 2026", "    note: x", 1)
+    path.write_text(without_decree, encoding="utf-8")
+    errors = load_errors(root)
+    assert "'decree' is missing in decreed (item 6)" in [e.message for e in errors]

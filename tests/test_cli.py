@@ -202,7 +202,9 @@ def test_evaluate_json_has_every_key_design_md_fixes():
     out = evaluate_json("12XR", str(EXAMPLES / "12XR-case.yaml"), "--format", "json")
     assert out["product"] == "12XR"
     assert isinstance(out["edition"], str) and out["edition"]
-    assert out["as_of"] == "2016-04-01"  # the case's registered_on
+    assert out["rules_on"] == "2016-04-01"  # the case's registered_on
+    assert out["as_of"] == dt.date.today().isoformat()
+    assert list(out)[:6] == ["schema_version", "product", "title", "edition", "rules_on", "as_of"]
     assert {"deadlines", "payments", "reports", "checks", "values", "receipt"} <= set(out)
     assert "trace" not in out  # only with --explain
 
@@ -221,8 +223,8 @@ def test_evaluate_json_has_every_key_design_md_fixes():
     assert (effort["share"], effort["amount"]) == ("60%", "2400.00")
     assert (result["share"], result["amount"]) == ("40%", "1600.00")
     assert effort["trigger"] == {"fact": "plan_approved_on", "label": "akkoord Re-integratieplan"}
-    # approved 2016-06-01, after as_of 2016-04-01: the amount is known, the payment not yet due
-    assert effort["missing"] == [] and effort["status"] == "pending"
+    # approved 2016-06-01, before as_of (today): the amount is known and due
+    assert effort["missing"] == [] and effort["status"] == "due"
     # the return to work is not in the case: the result part waits for it and says so
     assert result["missing"] == ["work_resumed_on"] and result["status"] == "pending"
 
@@ -268,10 +270,10 @@ def test_evaluate_open_results_name_the_missing_facts(workdir):
 
 
 def test_evaluate_text_format():
-    out = ok("evaluate", "12XR", str(EXAMPLES / "12XR-case.yaml"), "--format", "text").stdout
+    out = ok("evaluate", "12XR", str(EXAMPLES / "12XR-case.yaml"), "--format", "text", "--as-of", "2016-06-01").stdout
     lines = out.splitlines()
     assert lines[0].startswith("12XR — ")
-    assert "as of 2016-04-01" in lines[1]
+    assert lines[1].endswith("; rules on 2016-04-01; as of 2016-06-01")
     assert "Deadlines" in lines and "Payments" in lines and "Checks" in lines
     assert re.search(r"^  2016-05-27\s+met\s+Re-integratieplan ingediend, done 2016-05-20$", out, re.M)
     assert re.search(r"^\s+60%\s+€\s+2400\.00\s+Inspanningsdeel", out, re.M)
@@ -288,13 +290,16 @@ def test_text_output_speaks_the_rule_language_not_python():
         assert python_word not in out, python_word
 
 
-def test_as_of_overrides_the_registration_date(workdir):
+def test_as_of_judges_the_statuses_and_defaults_to_today(workdir):
     write(workdir / "case.yaml", "registered_on: 2016-04-01\n")
-    before = evaluate_json("12XR", "case.yaml")
-    assert before["as_of"] == "2016-04-01"
+    today = evaluate_json("12XR", "case.yaml")
+    assert (today["as_of"], today["rules_on"]) == (dt.date.today().isoformat(), "2016-04-01")
+    # 000 §5.2: the plan within 8 weeks of registration: 2016-04-01 + 56 days = 2016-05-27, long past today
+    assert by_id(today["deadlines"], "plan_due")["status"] == "overdue"
+    before = evaluate_json("12XR", "case.yaml", "--as-of", "2016-04-01")
     assert by_id(before["deadlines"], "plan_due")["status"] == "open"
     after = evaluate_json("12XR", "case.yaml", "--as-of", "2016-06-01")
-    assert after["as_of"] == "2016-06-01"
+    assert (after["as_of"], after["rules_on"]) == ("2016-06-01", "2016-04-01")
     plan = by_id(after["deadlines"], "plan_due")
     assert (plan["date"], plan["status"]) == ("2016-05-27", "overdue")
 
@@ -304,12 +309,24 @@ def test_without_registration_date_as_of_is_today():
     assert out["as_of"] == dt.date.today().isoformat()
 
 
-def test_as_of_selects_the_edition_and_fails_outside_it(workdir):
+def test_rules_on_selects_the_edition_and_fails_outside_it(workdir):
     write(workdir / "case.yaml", "registered_on: 2024-03-04\n")
-    assert evaluate_json("LEON-3", "case.yaml", "--as-of", "2028-12-31")["as_of"] == "2028-12-31"
-    result = bad_input("evaluate", "LEON-3", "case.yaml", "--as-of", "2030-01-01")
+    out = evaluate_json("LEON-3", "case.yaml", "--rules-on", "2028-12-31", "--as-of", "2029-01-20")
+    assert (out["rules_on"], out["as_of"]) == ("2028-12-31", "2029-01-20")
+    result = bad_input("evaluate", "LEON-3", "case.yaml", "--rules-on", "2030-01-01")
     assert re.search(r"LEON-3\.yaml:\d+:\d+: no edition of LEON-3 is valid on 2030-01-01", result.stderr)
-    assert "hint: use --as-of" in result.stderr
+    assert "give --rules-on a date inside" in result.stderr
+    # --as-of alone never changes the rules: the registration date 2024-03-04 keeps them
+    assert evaluate_json("LEON-3", "case.yaml", "--as-of", "2030-01-01")["rules_on"] == "2024-03-04"
+
+
+def test_a_case_file_may_give_its_rules_on(workdir):
+    write(workdir / "case.yaml", "registered_on: 2030-01-01\nrules_on: 2028-12-31\n")
+    out = evaluate_json("LEON-3", "case.yaml", "--as-of", "2030-02-01")
+    assert out["rules_on"] == "2028-12-31"
+    assert "rules_on" not in json.dumps(out["values"]) and "rules_on" not in out["missing"]
+    write(workdir / "bad.yaml", "registered_on: 2030-01-01\nrules_on: 31-12-2028\n")
+    assert "bad.yaml:2:11:" in bad_input("evaluate", "LEON-3", "bad.yaml").stderr
 
 
 # -- evaluate --explain --------------------------------------------------------------------------
@@ -322,7 +339,7 @@ def test_explain_trace_has_card_positions_source_quotes_and_the_clamping_note(ca
 
     family = (BUNDLED / "families" / "leon.yaml").read_text(encoding="utf-8")
     line, column = position_of(family, "due: planned_end_on - 1 month", len("due: "))
-    entries = [e for e in out["trace"] if e.get("rule") == "extension_request_due" and "location" in e]
+    entries = [e for e in out["trace"] if e.get("rule") == "extension_request_due" and e.get("part") == "due"]
     assert len(entries) == 1
     entry = entries[0]
     assert entry["location"] == f"{BUNDLED / 'families' / 'leon.yaml'}:{line}:{column}" or \
@@ -727,7 +744,7 @@ def test_script_reads_stdin():
     ("registered_on: [2016-04-01\n", ["evaluate", "12XR", "{case}"], r"^{case}:2:1: "),
     (None, ["evaluate", "12XR", "does-not-exist.yaml"], r"^does-not-exist\.yaml:1:1: the case file"),
     (None, ["--catalogue", "no-such-folder", "validate"], r"^no-such-folder:1:1: the catalogue directory"),
-    (None, ["evaluate", "LEON-3", "examples/LEON-3-case.yaml", "--as-of", "2030-01-01"],
+    (None, ["evaluate", "LEON-3", "examples/LEON-3-case.yaml", "--rules-on", "2030-01-01"],
      r"LEON-3\.yaml:\d+:\d+: no edition of LEON-3 is valid on 2030-01-01"),
 ], ids=["product", "fact", "month", "day", "money", "set", "bool", "yaml", "nofile", "nocatalogue", "edition"])
 def test_script_bad_input_exits_1_without_traceback(tmp_path, case, args, pattern):

@@ -26,9 +26,11 @@ CASES = """\
 product: 12XR
 cases:
   - name: plan submitted on day 49
+    as_of: 2016-05-20
     facts: {registered_on: 2016-04-01, plan_submitted_on: 2016-05-20}
     expect: {}
   - name: plan submitted early
+    as_of: 2016-05-01
     facts: {registered_on: 2016-04-01, plan_submitted_on: 2016-05-01}
     expect: {}
   - name: no plan yet on day 49
@@ -40,26 +42,28 @@ cases:
     facts: {}
     expect: {}
   - name: a price of 4000
+    as_of: 2016-04-01
     facts: {registered_on: 2016-04-01, price: 4000, hard_to_place: false}
     expect: {}
   - name: a price of 4800
+    as_of: 2016-04-01
     facts: {registered_on: 2016-04-01, price: 4800}
     expect: {}
 """
-# The cases start on lines 3, 6, 9, 13, 17 and 20.
+# The cases start on lines 3, 7, 11, 15, 19 and 23.
 # 2016-04-01 + 56 days = 2016-05-27 (29 days to 2016-04-30, 27 more); + 42 days = 2016-05-13 (29 + 13).
 
 PLAN_CASES = [
     # submitted 2016-05-20: on time before (<= 05-27), late after (> 05-13)
     ("plan submitted on day 49", "12XR.tests.yaml:3", "2016-05-27 (met)", "2016-05-13 (overdue)"),
     # submitted 2016-05-01: on time either way, but the date moves
-    ("plan submitted early", "12XR.tests.yaml:6", "2016-05-27 (met)", "2016-05-13 (met)"),
+    ("plan submitted early", "12XR.tests.yaml:7", "2016-05-27 (met)", "2016-05-13 (met)"),
     # nothing submitted on 2016-05-20: still open before, overdue after
-    ("no plan yet on day 49", "12XR.tests.yaml:9", "2016-05-27 (open)", "2016-05-13 (overdue)"),
-    # as_of = registration date 2016-04-01: open either way
-    ("a price of 4000", "12XR.tests.yaml:17", "2016-05-27 (open)", "2016-05-13 (open)"),
-    ("a price of 4800", "12XR.tests.yaml:20", "2016-05-27 (open)", "2016-05-13 (open)"),
-    # "no registration date" (line 13) is unknown before and after: not listed
+    ("no plan yet on day 49", "12XR.tests.yaml:11", "2016-05-27 (open)", "2016-05-13 (overdue)"),
+    # as of the registration date 2016-04-01: open either way
+    ("a price of 4000", "12XR.tests.yaml:19", "2016-05-27 (open)", "2016-05-13 (open)"),
+    ("a price of 4800", "12XR.tests.yaml:23", "2016-05-27 (open)", "2016-05-13 (open)"),
+    # "no registration date" (line 15) is unknown before and after: not listed
 ]
 
 
@@ -187,11 +191,11 @@ def test_changed_percentages_of_a_split(old, new):
     effort = rule_block(text, "payments", "effort")
     # a price of 4000 (line 17): 60% = 2400.00 before; 65% = 2600.00 after
     assert effort[1:] == ["    share: 60% → 65%",
-                          "    test case “a price of 4000” (12XR.tests.yaml:17): 60% = 2400.00 → 65% = 2600.00"]
+                          "    test case “a price of 4000” (12XR.tests.yaml:19): 60% = 2400.00 → 65% = 2600.00"]
     result = rule_block(text, "payments", "result")
     # the remainder: 4000.00 - 2400.00 = 1600.00 before; 4000.00 - 2600.00 = 1400.00 after
     assert result[1:] == ["    share: 40% → 35%",
-                          "    test case “a price of 4000” (12XR.tests.yaml:17): 40% = 1600.00 → 35% = 1400.00"]
+                          "    test case “a price of 4000” (12XR.tests.yaml:19): 40% = 1600.00 → 35% = 1400.00"]
     # "a price of 4800" has no hard_to_place, so its shares are open before and after: not listed
     assert "a price of 4800" not in text
 
@@ -203,11 +207,11 @@ def test_changed_price_parameter_lists_the_checks_it_flips(old, new):
     assert block[1] == "    value: €5000 → €4500"
     # 4800 <= 5000 passed; 4800 > 4500 fails. 4000 passes either way and is not listed.
     assert block[2:] == [
-        "    test case “a price of 4800” (12XR.tests.yaml:20): price_within_guideline passed → failed"]
+        "    test case “a price of 4800” (12XR.tests.yaml:23): price_within_guideline passed → failed"]
     changes = diff_json(old, new)
     rule = next(r for r in changes[0]["rules"] if r["rule"] == "max_price")
     assert rule["details"] == ["value: €5000 → €4500"]
-    assert rule["cases"] == [{"case": "a price of 4800", "at": "12XR.tests.yaml:20",
+    assert rule["cases"] == [{"case": "a price of 4800", "at": "12XR.tests.yaml:23",
                               "rule": "price_within_guideline", "old": "passed", "new": "failed"}]
 
 

@@ -161,6 +161,10 @@ EXPRESSIONS = [
      "het einde van het traject of, als dat eerder is, de geplande einddatum van het traject"),
     ("min(registered_on, started_on) + 2 weeks", "2 weken na (de aanmelding of, als dat eerder is, de start)"),
     ("round(price * 60%)", "60% van de prijs exclusief btw, afgerond op hele centen"),
+    # earliest: the first of several events that happened, said with "of"
+    ("earliest(work_resumed_on, final_report_on)",
+     "de eerste van: de werkhervatting of plaatsing of de ontvangst van de eindrapportage"),
+    ("earliest(registered_on, started_on, intake_on)", "de eerste van: de aanmelding, de start of de intake"),
     ("intake_on ?? (registered_on + 2 weeks)", "de intake (zolang onbekend: 2 weken na de aanmelding)"),
     ("every 3 months from started_on until ended_on", "elke 3 maanden vanaf de start tot het einde van het traject"),
     ("every (if reduced_reporting ?? false then 6 months else 3 months) from started_on until ended_on",
@@ -397,8 +401,14 @@ def test_issue_examples_on_the_bundled_cards(engine, vocabulary):
                                                  "gehaald bij de betaling op of vóór die dag.")
     assert sentence("LEON-1", "social_return") == ("5% als het jaarlijkse financiële volume van de aanbieder hoger is "
                                                    "dan € 50.000; anders 0%.")
-    assert sentence("LEON-1", "extension_request_due") == \
-        "Uiterlijk 1 maand vóór de geplande einddatum van het traject."
+    # "kan de aanbieder dit een maand voor afloop van traject ... aanvragen": a right, not a duty
+    assert sentence("LEON-1", "extension_request_due") == (
+        "Uiterlijk 1 maand vóór de geplande einddatum van het traject (een mogelijkheid, geen verplichting); "
+        "wordt die mogelijkheid niet gebruikt, dan vervalt ze; ze is gebruikt bij de aanvraag tot verlenging "
+        "op of vóór die dag.")
+    # "... het werk hervat te hebben of ontvangt UWV een eindrapportage ...": either event, said with "of"
+    assert resumed.endswith("; de termijn is gehaald bij de werkhervatting of plaatsing, of bij de ontvangst van "
+                            "de eindrapportage, op of vóór die dag (wat het eerst gebeurt).")
 
 
 def test_bundled_sentences_use_phrases_not_labels(engine, vocabulary):
@@ -459,6 +469,7 @@ def _typed_text(kind: str, depth: int = 0) -> st.SearchStrategy[str]:
             st.builds(lambda c, a, b: f"(if {c} then {a} else {b})", sub("bool"), sub("date"), sub("date")),
             st.builds(lambda a, b: f"({a} ?? {b})", sub("date"), sub("date")),
             st.builds(lambda a, b: f"min({a}, {b})", sub("date"), sub("date")),
+            st.builds(lambda a, b: f"earliest({a}, {b})", sub("date"), sub("date")),
             st.builds(lambda a: f"next_working_day({a})", sub("date")))
     if kind == "duration":
         literal = st.builds(lambda k, u: f"{k} {u}", st.integers(1, 120), _UNITS)

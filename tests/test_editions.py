@@ -118,13 +118,24 @@ def test_the_last_day_of_an_edition_still_uses_it(cat):
     assert plan_due(result)["date"] == "2017-02-25"
 
 
-def test_as_of_picks_the_edition_and_decides_the_status(cat):
+def test_a_case_keeps_the_edition_of_its_registration_whatever_the_as_of(cat):
     result = evaluate(cat, "registered_on: 2016-06-01\n", "--as-of", "2017-06-01")
-    # the 2017 edition: 2016-06-01 + 42 days = 2016-07-13, long past on 2017-06-01
+    # the 2016 edition: 2016-06-01 + 56 days = 2016-07-27, long past on 2017-06-01
+    assert result["edition"] == FIRST_NAME
+    assert (result["as_of"], result["rules_on"]) == ("2017-06-01", "2016-06-01")
+    assert plan_due(result)["date"] == "2016-07-27"
+    assert plan_due(result)["status"] == "overdue"
+
+
+def test_rules_on_picks_the_edition(cat):
+    result = evaluate(cat, "registered_on: 2016-06-01\n", "--as-of", "2016-07-20", "--rules-on", "2017-06-01")
+    # the 2017 edition: 2016-06-01 + 42 days = 2016-07-13, past on 2016-07-20
     assert result["edition"] == SECOND_NAME
-    assert result["as_of"] == "2017-06-01"
+    assert (result["as_of"], result["rules_on"]) == ("2016-07-20", "2017-06-01")
     assert plan_due(result)["date"] == "2016-07-13"
     assert plan_due(result)["status"] == "overdue"
+    own = evaluate(cat, "registered_on: 2016-06-01\nrules_on: 2017-06-01\n", "--as-of", "2016-07-20")
+    assert own["edition"] == SECOND_NAME and own["rules_on"] == "2017-06-01"
 
 
 def test_no_edition_valid_on_the_reference_date(cat):
@@ -132,7 +143,7 @@ def test_no_edition_valid_on_the_reference_date(cat):
     assert result.exit_code == 1
     assert "no edition of 12XR is valid on 2015-06-01" in result.stderr
     assert "2016-04-01 to 2016-12-31" in result.stderr and "2017-01-01 to …" in result.stderr
-    assert "--as-of" in result.stderr
+    assert "--rules-on" in result.stderr
     with pytest.raises(LookupProblem):
         Engine(cat).evaluate("12XR", {"registered_on": "2015-06-01"})
 
@@ -150,11 +161,13 @@ def test_test_cases_of_both_editions_run_under_one_code(cat):
     first.write_text(
         "product: 12XR\ncases:\n"
         "  - name: 56 days in 2016\n"
+        "    as_of: 2016-06-01\n"
         "    facts: {registered_on: 2016-06-01}\n"
         "    expect: {deadlines: {plan_due: \"2016-07-27\"}}\n", encoding="utf-8")
     (first.parent / "12XR-2017.tests.yaml").write_text(
         "product: 12XR\ncases:\n"
         "  - name: 42 days from 2017\n"
+        "    as_of: 2017-06-01\n"
         "    facts: {registered_on: 2017-06-01}\n"
         "    expect: {deadlines: {plan_due: \"2017-07-13\"}}\n", encoding="utf-8")
     result = invoke("--catalogue", cat, "test", "12XR")

@@ -117,10 +117,66 @@ def test_deadline_status(tmp_path, facts, as_of, status):
     assert plan["missing"] == ([] if facts else ["registered_on"])
 
 
+OPTIONAL_CARD = """\
+deadlines:
+  request_due:
+    label: Request (a right, not a duty)
+    due: registered_on + 10 days
+    optional: true
+    met_by: extension_requested_on
+  either_due:
+    label: Work resumed or a final report
+    due: registered_on + 10 days
+    met_by: earliest(work_resumed_on, final_report_on)
+"""
+
+
+@pytest.mark.parametrize("backend", ["compiled", "reference"])
+@pytest.mark.parametrize("requested, as_of, status", [
+    # registered 2016-04-01: due 2016-04-11
+    (None, "2016-04-11", "open"),            # unused, and its last day is today: still open
+    (None, "2016-04-12", "lapsed"),          # unused after its date: lapsed, not overdue
+    ("2016-04-11", "2016-05-01", "met"),     # used on its last day
+    ("2016-04-12", "2016-05-01", "late"),    # used after its date: late, not overdue
+])
+def test_an_optional_deadline_is_open_met_late_or_lapsed(tmp_path, backend, requested, as_of, status):
+    engine = make_engine(tmp_path, OPTIONAL_CARD)
+    facts = {"registered_on": "2016-04-01"} | ({"extension_requested_on": requested} if requested else {})
+    result = engine.evaluate("T-1", facts, as_of=dt.date.fromisoformat(as_of), backend=backend)
+    request = next(d for d in result.deadlines if d.id == "request_due")
+    assert (request.date, request.status) == (dt.date(2016, 4, 11), status)
+
+
+@pytest.mark.parametrize("backend", ["compiled", "reference"])
+@pytest.mark.parametrize("resumed, report, status, done", [
+    # registered 2016-04-01: due 2016-04-11; judged on 2016-06-01
+    ("2016-05-10", "2016-04-08", "met", "2016-04-08"),     # the report in time; the late work does not hide it
+    ("2016-04-08", "2016-05-10", "met", "2016-04-08"),
+    (None, "2016-04-11", "met", "2016-04-11"),             # one event alone, on the last day
+    ("2016-04-12", None, "overdue", "2016-04-12"),         # the only event that happened came late
+    (None, None, "overdue", None),
+])
+def test_a_duty_either_of_two_events_fulfils_is_met_by_the_earliest(tmp_path, backend, resumed, report, status,
+                                                                     done):
+    engine = make_engine(tmp_path, OPTIONAL_CARD)
+    facts = {"registered_on": "2016-04-01"}
+    facts |= {"work_resumed_on": resumed} if resumed else {}
+    facts |= {"final_report_on": report} if report else {}
+    result = engine.evaluate("T-1", facts, as_of=dt.date(2016, 6, 1), backend=backend)
+    either = next(d for d in result.deadlines if d.id == "either_due")
+    assert (either.status, either.done_on) == (status, dt.date.fromisoformat(done) if done else None)
+
+
+def test_earliest_needs_dates(tmp_path):
+    with pytest.raises(CatalogueError) as caught:
+        make_engine(tmp_path, OPTIONAL_CARD.replace("earliest(work_resumed_on, final_report_on)", "earliest(price)"))
+    assert caught.value.message == "earliest(...) needs two or more dates"
+
+
 def test_roll_moves_a_deadline_to_the_next_working_day_and_says_so(tmp_path):
     engine = make_engine(tmp_path, DEADLINE_CARD)
     # 2016-04-29 (Friday) + 1 day = Saturday 30 April → Monday 2 May 2016.
-    result = engine.evaluate("T-1", {"registered_on": "2016-04-29"}, explain=True)
+    result = engine.evaluate("T-1", {"registered_on": "2016-04-29"}, as_of=dt.date(2016, 4, 29), explain=True)
     rolled = next(d for d in result.deadlines if d.id == "rolled")
     assert rolled.date == dt.date(2016, 5, 2)
     assert any("rolled to 2016-05-02" in entry.get("note", "") for entry in result.trace)
@@ -189,9 +245,10 @@ def test_rule_with_false_when_is_left_out(tmp_path):
         values:
           x: {label: x, value: "registered_on + 30 months", when: "benefit == Wajong"}
         """)
-    wga = to_json(engine.evaluate("T-1", {"registered_on": "2016-04-01", "benefit": "WGA"}))
+    wga = to_json(engine.evaluate("T-1", {"registered_on": "2016-04-01", "benefit": "WGA"}, as_of=dt.date(2016, 6, 1)))
     assert "x" not in wga["values"] and wga["not_applicable"] == ["x"]
-    wajong = to_json(engine.evaluate("T-1", {"registered_on": "2016-04-01", "benefit": "Wajong"}))
+    wajong = to_json(engine.evaluate("T-1", {"registered_on": "2016-04-01", "benefit": "Wajong"},
+                                     as_of=dt.date(2016, 6, 1)))
     assert wajong["values"]["x"]["value"] == "2018-10-01"   # 2016-04-01 + 30 months
 
 

@@ -309,7 +309,8 @@ def test_case_values_written_every_allowed_way_pass(schemas):
 def test_every_fact_of_the_vocabulary_is_in_the_case_schema(schemas):
     vocabulary = Engine(BUNDLED).catalogue.vocabulary
     properties = schemas[CASE_FILE]["properties"]
-    assert set(properties) == set(vocabulary.facts)
+    assert set(properties) == set(vocabulary.facts) | {"rules_on"}  # rules_on: a date of the case, not a fact
+    assert properties["rules_on"]["pattern"] == r"^\d{4}-\d{2}-\d{2}$"
     for name, fact in vocabulary.facts.items():
         assert properties[name]["description"] == fact.label
     assert properties["benefit"]["enum"] == list(vocabulary.enums["benefit"].members)

@@ -95,6 +95,13 @@ def test_evaluate_gives_the_contract_result_computed_from_the_card(small):
     assert out["receipt"]["engine"] == response.headers["engine-version"]
 
 
+def test_the_two_dates_come_back_as_given(small):
+    out = small.post("/v1/products/T-1/evaluate", json={"facts": {"registered_on": "2016-04-01"},
+                                                        "as_of": "2016-05-01", "rules_on": "2016-02-01"}).json()
+    assert (out["as_of"], out["rules_on"]) == ("2016-05-01", "2016-02-01")
+    assert out["deadlines"][0]["status"] == "open"  # due 2016-05-27, judged on 2016-05-01
+
+
 def test_evaluate_is_what_the_python_api_gives(small, tmp_path):
     from interpreter.results import to_json
 
@@ -283,9 +290,11 @@ def test_422_for_bodies_of_the_wrong_shape_and_bounds(small):
     assert body["errors"][0]["code"] == "too-many-facts"
     assert pointers(problem_of(small.post("/v1/products/T-1/due?within=-1", content="", headers=NDJSON), 422)) \
         == ["/query/within"]
-    # no edition is valid before 2016-01-01
-    assert pointers(problem_of(small.post("/v1/products/T-1/evaluate", json={"facts": {}, "as_of": "2015-12-31"}),
-                               422)) == ["/as_of"]
+    # no edition is valid before 2016-01-01; rules_on chooses the edition (T-1 has no family: by default as_of)
+    assert pointers(problem_of(small.post("/v1/products/T-1/evaluate", json={
+        "facts": {}, "as_of": "2016-06-01", "rules_on": "2015-12-31"}), 422)) == ["/rules_on"]
+    assert pointers(problem_of(small.post("/v1/products/T-1/evaluate", json={
+        "facts": {}, "as_of": "2015-12-31"}), 422)) == ["/as_of"]
 
 
 def test_500_names_a_logged_incident_and_shows_no_traceback(small, monkeypatch, caplog):

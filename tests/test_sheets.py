@@ -324,9 +324,13 @@ def test_worked_example_equals_catalogue_evaluate(proef, fmt, request):
             continue
         raw = read(folder / f"{code}.{fmt}")
         text = page_text(raw) if fmt == "html" else md_text(raw)
-        result = proef.evaluate(code, product.example_facts, as_of=product.example_as_of, typed=True)
+        result = proef.evaluate(code, product.example_facts, as_of=product.example_as_of,
+                                rules_on=product.example_rules_on, typed=True)
         data = to_json(result)
-        assert date_text(dt.date.fromisoformat(data["as_of"])) in text
+        # both dates, with the edition they chose
+        rules_on, as_of = (date_text(dt.date.fromisoformat(data[key])) for key in ("rules_on", "as_of"))
+        shown = f"Regels van: {rules_on} (editie {data['edition']}); peildatum van de termijnen: {as_of}"
+        assert shown in text.replace("**", "")
         for deadline in data["deadlines"]:
             if deadline["date"]:
                 assert date_text(dt.date.fromisoformat(deadline["date"])) in text
@@ -549,3 +553,15 @@ def test_bundled_catalogue_renders_every_sentence(engine):
                     assert money_text(Decimal(payment["amount"])) in text
         else:
             assert "geen voorbeeld" in text
+
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_the_header_shows_the_days_a_decree_equates_with_the_holidays(fmt, request):
+    folder = request.getfixturevalue(f"{fmt}_dir")
+    raw = read(folder / f"ZZ-1.{fmt}")
+    text = page_text(raw).replace("( ", "(").replace(" )", ")") if fmt == "html" else md_text(raw).replace("*", "")
+    # the calendar atw's dated entries (art. 3 lid 3 Algemene termijnenwet), each group with its decree
+    assert ("2 januari 2026, 15 mei 2026, 7 mei 2027, 28 april 2028, 26 mei 2028 (Besluit gelijkstelling van "
+            "2 januari 2026, 15 mei 2026, 7 mei 2027, 28 april 2028 en 26 mei 2028 met een algemeen erkende "
+            "feestdag)") in text
+    assert "Gelijkgesteld bij besluit" in text

@@ -29,6 +29,7 @@ cases:
     expect:
       deadlines:
         plan_due: {date: "2016-05-28", status: open}
+    as_of: 2016-04-01
   - name: a 60/40 split of 4000
     facts:
       registered_on: 2016-04-01
@@ -39,11 +40,13 @@ cases:
         effort: "2500.00"
       checks:
         price_within_guideline: false
+    as_of: 2016-04-01
   - name: the right date
     facts: {registered_on: 2016-04-01}
     expect:
       deadlines:
         plan_due: "2016-05-27"
+    as_of: 2016-04-01
   - name: no registration date
     as_of: 2016-04-01
     facts: {}
@@ -55,11 +58,12 @@ cases:
 #  3   - name: ...                        the case starts at column 5 (after "  - ")
 #  8         plan_due: {date: "2016-05-28", status: open}
 #            8 spaces + "plan_due: " (10) -> '{' at 19; "{date: " (7) -> '"' at 26; the value at 27
-# 16         effort: "2500.00"            8 + "effort: " (8) -> '"' at 17; the value at 18
-# 18         price_within_guideline: false   8 + "price_within_guideline: " (24) -> 33
-# 19   - name: the right date             passes: 2016-04-01 + 56 days = 2016-05-27
-# 24   - name: no registration date
-# 29         plan_due: "2016-05-27"       8 + "plan_due: " (10) -> '"' at 19; the value at 20
+# 10   - name: a 60/40 split of 4000
+# 17         effort: "2500.00"            8 + "effort: " (8) -> '"' at 17; the value at 18
+# 19         price_within_guideline: false   8 + "price_within_guideline: " (24) -> 33
+# 21   - name: the right date             passes: 2016-04-01 + 56 days = 2016-05-27
+# 27   - name: no registration date
+# 32         plan_due: "2016-05-27"       8 + "plan_due: " (10) -> '"' at 19; the value at 20
 
 
 
@@ -144,13 +148,13 @@ def test_wrong_expectations_fail_with_file_line_expected_and_actual(cat, wrong):
     out = result.stdout
     assert f"FAILED {wrong}:3:5: plan due 56 days after registration" in out
     assert f"{wrong}:8:27: deadlines.plan_due.date: expected 2016-05-28, got 2016-05-27" in out
-    assert f"FAILED {wrong}:9:5: a 60/40 split of 4000" in out
+    assert f"FAILED {wrong}:10:5: a 60/40 split of 4000" in out
     # 60% of 4000 = 2400.00; 4000 <= 5000 passes the guideline
-    assert f"{wrong}:16:18: payments.effort.amount: expected 2500.00, got 2400.00" in out
-    assert f"{wrong}:18:33: checks.price_within_guideline.passed: expected false, got true" in out
+    assert f"{wrong}:17:18: payments.effort.amount: expected 2500.00, got 2400.00" in out
+    assert f"{wrong}:19:33: checks.price_within_guideline.passed: expected false, got true" in out
     # an unknown result is said in words, not as None
-    assert f"FAILED {wrong}:24:5: no registration date" in out
-    assert f"{wrong}:29:20: deadlines.plan_due.date: expected 2016-05-27, got unknown (null)" in out
+    assert f"FAILED {wrong}:27:5: no registration date" in out
+    assert f"{wrong}:32:20: deadlines.plan_due.date: expected 2016-05-27, got unknown (null)" in out
     assert "the right date" not in out
     assert "None" not in out
     assert summary(out) == (1, 3)
@@ -181,9 +185,9 @@ def test_pytest_sees_the_same_failures_through_the_api(cat, wrong):
     assert outcomes[0].failures == [
         f"{wrong}:8:27: deadlines.plan_due.date: expected 2016-05-28, got 2016-05-27"]
     assert outcomes[1].failures == [
-        f"{wrong}:16:18: payments.effort.amount: expected 2500.00, got 2400.00",
-        f"{wrong}:18:33: checks.price_within_guideline.passed: expected false, got true"]
-    assert str(outcomes[3].position) == f"{wrong}:24:5"
+        f"{wrong}:17:18: payments.effort.amount: expected 2500.00, got 2400.00",
+        f"{wrong}:19:33: checks.price_within_guideline.passed: expected false, got true"]
+    assert str(outcomes[3].position) == f"{wrong}:27:5"
 
 
 def test_a_correct_file_edited_to_be_wrong_fails_on_that_line(cat):
@@ -237,7 +241,8 @@ def test_unknown_fact_in_a_test_file_gives_file_line_column(cat):
         "  - name: a typing error in a fact\n"
         "    facts:\n"
         "      registerd_on: 2016-04-01\n"     # line 5; the key at column 7
-        "    expect: {}\n", encoding="utf-8")
+        "    expect: {}\n"
+        "    as_of: 2016-04-01\n", encoding="utf-8")
     result = invoke("--catalogue", cat, "test")
     assert result.exit_code == 1
     assert f"{path}:5:7: unknown fact 'registerd_on' (did you mean 'registered_on'?)" in result.stderr
@@ -256,7 +261,8 @@ def test_wrong_value_type_in_a_test_file(cat):
         "  - name: a price in words\n"
         "    facts:\n"
         "      price: vijfduizend\n"           # line 5; 6 + "price: " (7) -> the value at 14
-        "    expect: {}\n", encoding="utf-8")
+        "    expect: {}\n"
+        "    as_of: 2016-04-01\n", encoding="utf-8")
     result = invoke("--catalogue", cat, "test", "12XR")
     assert result.exit_code == 1
     assert f"{path}:5:14: 'price' must be an amount of money" in result.stderr
@@ -270,7 +276,8 @@ def test_test_file_for_a_product_that_does_not_exist(cat):
         "cases:\n"
         "  - name: any\n"
         "    facts: {registered_on: 2016-04-01}\n"
-        "    expect: {}\n", encoding="utf-8")
+        "    expect: {}\n"
+        "    as_of: 2016-04-01\n", encoding="utf-8")
     result = invoke("--catalogue", cat, "test")
     assert result.exit_code == 1
     assert f"{path}:1:10: the test cases are for product '12XQ'" in result.stderr
@@ -288,7 +295,8 @@ def test_structure_error_in_a_test_file(cat):
         "    facts: {registered_on: 2016-04-01}\n"
         "    expect:\n"
         "      deadline:\n"                      # line 6; the key at column 7
-        "        plan_due: \"2016-05-27\"\n", encoding="utf-8")
+        "        plan_due: \"2016-05-27\"\n"
+        "    as_of: 2016-04-01\n", encoding="utf-8")
     result = invoke("--catalogue", cat, "test", "12XR")
     assert result.exit_code == 1
     assert f"{path}:6:7: unknown key 'deadline'" in result.stderr
@@ -305,11 +313,47 @@ def test_an_empty_schedule_is_expected_as_an_empty_list(tmp_path):
     test_file = tmp_path / "products" / "leon" / "LEON-3.tests.yaml"
     test_file.parent.mkdir(parents=True)
     test_file.write_text(
-        "product: LEON-3\ncases:\n  - name: short\n    facts: {started_on: 2024-04-02, ended_on: 2024-05-15}\n"
+        "product: LEON-3\ncases:\n  - name: short\n    as_of: 2024-05-15\n"
+        "    facts: {started_on: 2024-04-02, ended_on: 2024-05-15}\n"
         "    expect:\n      reports: {progress_report: []}\n"
-        "  - name: not empty\n    facts: {started_on: 2024-01-02, ended_on: 2024-05-15}\n"
+        "  - name: not empty\n    as_of: 2024-05-15\n    facts: {started_on: 2024-01-02, ended_on: 2024-05-15}\n"
         "    expect:\n      reports: {progress_report: []}\n", encoding="utf-8")
     engine = Engine(BUNDLED)
     empty, not_empty = (run_case(case, engine) for case in load_tests(test_file, engine))
     assert empty.passed, empty.failures
     assert not not_empty.passed and "expected [], got [2024-04-02]" in not_empty.failures[0]
+
+
+def test_a_test_case_must_state_its_as_of(cat):
+    path = cases_file(cat, "12XR")
+    path.write_text(
+        "product: 12XR\n"
+        "cases:\n"
+        "  - name: judged on which day?\n"       # line 3; the case at column 5
+        "    facts: {registered_on: 2016-04-01}\n"
+        "    expect: {deadlines: {plan_due: {status: open}}}\n", encoding="utf-8")
+    result = invoke("--catalogue", cat, "test", "12XR")
+    assert result.exit_code == 1
+    assert f"{path}:3:5: 'as_of' is missing in cases (item 1)" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_test_case_may_state_its_rules_on(cat):
+    path = cases_file(cat, "12XR")
+    # Registered 2016-03-06, before 12XR's edition (from 2016-04-01): only with rules_on can it be evaluated.
+    # 000 §5.2, plan within 8 weeks of registration: 2016-03-06 + 56 days = 2016-05-01.
+    path.write_text(
+        "product: 12XR\n"
+        "cases:\n"
+        "  - name: rules of the edition's first day\n"
+        "    as_of: 2016-05-02\n"
+        "    rules_on: 2016-04-01\n"
+        "    facts: {registered_on: 2016-03-06}\n"
+        "    expect: {deadlines: {plan_due: {date: \"2016-05-01\", status: overdue}}}\n"
+        "  - name: rules of its registration date\n"
+        "    as_of: 2016-05-02\n"
+        "    facts: {registered_on: 2016-03-06}\n"
+        "    expect: {deadlines: {plan_due: {date: \"2016-05-01\", status: overdue}}}\n", encoding="utf-8")
+    first, second = run_all(Engine(cat), [path])
+    assert first.passed, first.failures
+    assert not second.passed and "no edition of 12XR is valid on 2016-03-06" in second.failures[0]

@@ -128,10 +128,11 @@ def test_every_two_weeks(atw):
 
 
 def test_every_five_working_days(atw):
-    # from Wed 2026-04-01: +5 working days = Thu 04-09 (2, 3, 7, 8, 9; Easter Monday skipped),
-    # +10 = Thu 04-16, +15 = Thu 04-23; +20 = Fri 05-01 (24, 28, 29, 30, 1; Koningsdag skipped) ≥ 05-01
+    # from Wed 2026-04-01: +5 working days = Fri 04-10 (2, 7, 8, 9, 10; Good Friday, art. 3 lid 2
+    # Algemene termijnenwet, and Easter Monday skipped), +10 = Fri 04-17, +15 = Fri 04-24;
+    # +20 = Mon 05-04 (28, 29, 30, 1, 4; Koningsdag skipped) ≥ 05-01
     assert recurring(D(2026, 4, 1), Duration(5, "working_days"), D(2026, 5, 1), atw) == [
-        D(2026, 4, 9), D(2026, 4, 16), D(2026, 4, 23)]
+        D(2026, 4, 10), D(2026, 4, 17), D(2026, 4, 24)]
 
 
 @pytest.mark.parametrize("amount", [0, -1])
