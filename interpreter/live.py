@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 import threading
 import uuid
@@ -75,6 +76,10 @@ class LiveCatalogue:
                                "hint": "see the service's log"}], seen)
                 return False
             self.engine = engine  # one assignment: the swap is atomic for every reader
+            # The catalogue is thousands of long-lived objects: out of the collector's way, so that the
+            # collections a request's garbage starts stay short (the p99 of the service depends on it).
+            gc.collect()
+            gc.freeze()
             self.loaded_at = dt.datetime.now(dt.timezone.utc)
             self.last_error = None
             self.reloads += 1
