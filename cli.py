@@ -330,8 +330,11 @@ def diff(ctx: click.Context, old: str, new: str, output_format: str) -> None:
         try:
             engines = [Engine(differ.resolve(side, current, Path(scratch))) for side in (old, new)]
             changes = differ.compare(*engines)
+            warnings = differ.contract_warnings(*engines)
         except CatalogueError as error:
             _fail(error)
+    for warning in warnings:  # rule ids are part of the API contract (docs/api.md)
+        click.echo(f"warning: {warning}", err=True)
     if output_format == "json":
         click.echo(json.dumps(differ.as_json(changes), ensure_ascii=False, indent=2))
     else:
