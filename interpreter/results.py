@@ -244,9 +244,10 @@ VALUE_TYPES = {"bool": "yes/no", "number": "number", "money": "money", "percent"
 
 def type_name(type_: t.Type) -> str:
     """A value's type as the JSON result names it."""
-    if isinstance(type_, t.SetType):
+    kind = type(type_)
+    if kind is t.SetType:
         return "list of choices"
-    if isinstance(type_, t.EnumType):
+    if kind is t.EnumType:
         return "choice"
     return VALUE_TYPES.get(type_.name, type_.name)
 
@@ -259,8 +260,8 @@ def source_json(citation: Citation | None, title: str) -> dict | None:
 
 
 def value_json(value: Any, type_: t.Type) -> dict:
-    if isinstance(value, Open):
-        return {"type": type_name(type_), "value": None, "missing": sorted(value.names)}
+    if type(value) is Open:
+        return {"type": type_name(type_), "value": None, "missing": list(value.names)}
     return {"type": type_name(type_), "value": describe_value(value, type_), "missing": []}
 
 
