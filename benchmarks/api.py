@@ -3,9 +3,9 @@
 Both run as `uvicorn --workers 2` on a free loopback port; the floor is a bare FastAPI endpoint in
 the same kind of app that reads the body and returns a fixed JSON body as large as the evaluate
 answer. The same client (keep-alive connections on asyncio streams, in this process) drives each
-for a fixed time, after a warm-up. Prints requests/s, p50 and p99, and the ratio of the two.
+for a fixed time, in alternating rounds, each after a warm-up. Prints requests/s, p50 and p99, and the ratio of the two.
 
-    python benchmarks/api.py [--seconds 10] [--connections 4]
+    python benchmarks/api.py [--seconds 15] [--connections 4] [--rounds 3]
 
 Loopback only, bounded in time: nothing else is contacted, and each run stops after --seconds.
 """
@@ -156,37 +156,43 @@ def evaluate_size(port: int) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=10.0, help="measured time per server (at most 120)")
+    parser.add_argument("--seconds", type=float, default=15.0, help="measured time per server (at most 120)")
     parser.add_argument("--connections", type=int, default=4, help="concurrent keep-alive connections (1-64)")
-    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--warmup", type=float, default=1.0, help="seconds of warm-up before each round")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; the median counts")
     args = parser.parse_args()
     seconds = min(max(args.seconds, 1.0), 120.0)
     connections = min(max(args.connections, 1), 64)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     bin_dir = Path(sys.executable).parent
 
-    port = free_port()
-    service = start([str(bin_dir / "catalogue"), "serve", "--host", HOST, "--port", str(port), "--workers",
-                     str(args.workers), "--no-watch", "--log-level", "warning"], port, env)
+    # Both servers run side by side (idle, a server costs nothing) and are measured in alternating rounds,
+    # so that a change in the machine's load during the run touches both alike; the median round counts.
+    service_port, floor_port = free_port(), free_port()
+    service = start([str(bin_dir / "catalogue"), "serve", "--host", HOST, "--port", str(service_port), "--workers",
+                     str(args.workers), "--no-watch", "--log-level", "warning"], service_port, env)
     try:
-        size = evaluate_size(port)
-        evaluate = measure(port, seconds, connections, args.warmup)
+        size = evaluate_size(service_port)
+        floor = start([sys.executable, "-m", "uvicorn", "api:floor_app", "--factory", "--app-dir", "benchmarks",
+                       "--host", HOST, "--port", str(floor_port), "--workers", str(args.workers),
+                       "--log-level", "warning", "--no-access-log"], floor_port, {**env, "FLOOR_BYTES": str(size)})
+        try:
+            rounds: dict[str, list[dict]] = {"evaluate": [], "floor": []}
+            for _ in range(args.rounds):
+                rounds["evaluate"].append(measure(service_port, seconds / args.rounds, connections, args.warmup))
+                rounds["floor"].append(measure(floor_port, seconds / args.rounds, connections, args.warmup))
+        finally:
+            stop(floor)
     finally:
         stop(service)
-
-    port = free_port()
-    floor = start([sys.executable, "-m", "uvicorn", "api:floor_app", "--factory", "--app-dir", "benchmarks",
-                   "--host", HOST, "--port", str(port), "--workers", str(args.workers), "--log-level", "warning",
-                   "--no-access-log"], port, {**env, "FLOOR_BYTES": str(size)})
-    try:
-        bare = measure(port, seconds, connections, args.warmup)
-    finally:
-        stop(floor)
+    evaluate, bare = (sorted(rounds[name], key=lambda r: r["rps"])[len(rounds[name]) // 2]
+                      for name in ("evaluate", "floor"))
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
           f"{platform.system()} {platform.release()}")
-    print(f"{args.workers} workers, {connections} connections, {seconds:.0f} s each; answer {size} bytes")
+    print(f"{args.workers} workers, {connections} connections, {seconds:.0f} s each in {args.rounds} alternating "
+          f"rounds (median round shown); answer {size} bytes")
     print(f"{'':<22}{'requests/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
     for name, figures in (("evaluate 12XR", evaluate), ("floor (fixed body)", bare)):
         print(f"{name:<22}{figures['rps']:>12.0f}{figures['p50_ms']:>10.2f}{figures['p99_ms']:>10.2f}"
