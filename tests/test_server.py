@@ -147,3 +147,27 @@ def test_it_listens_on_loopback_only(server):
     port = client.base_url.port
     # 0100007F is 127.0.0.1 as the kernel writes it (little-endian); 0.0.0.0 would be 00000000
     assert listening_addresses(port) == {"0100007F"}
+
+
+def test_batch_answers_while_the_request_is_still_coming(server):
+    """Streamed both ways: the first results arrive before the client has finished sending, so a
+    request of any length is never held whole in memory."""
+    client, _, _ = server
+    port = client.base_url.port
+    lines = "".join(json.dumps({"id": i, "registered_on": "2016-04-01"}) + "\n" for i in range(1200)).encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+        connection.sendall(b"POST /v1/products/T-1/batch HTTP/1.1\r\nHost: x\r\n"
+                           b"Content-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n")
+        connection.sendall(b"%x\r\n%s\r\n" % (len(lines), lines))  # 1200 cases, and the body is not over
+        received = b""
+        while received.count(b'"row":') < 500:  # the first chunk of 500 results, before the body's end
+            data = connection.recv(65536)
+            assert data, "the server closed the connection"
+            received += data
+        assert b" 200 " in received.split(b"\r\n", 1)[0]
+        connection.sendall(b"0\r\n\r\n")  # now the body ends
+        while not received.endswith(b"0\r\n\r\n"):
+            data = connection.recv(65536)
+            assert data
+            received += data
+    assert received.count(b'"row":') == 1200
