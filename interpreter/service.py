@@ -649,16 +649,15 @@ def _routes(app: FastAPI, live: LiveCatalogue, settings: Settings, engine_for) -
     async def sheet_md(request: Request, code: str) -> Response:
         return await _sheet(request, code, "md")
 
-    sheets: dict[tuple[int, str], dict[str, str]] = {}
+    sheets: dict[str, tuple[Any, dict[str, str]]] = {}  # by format: the engine they were rendered from, the files
 
     async def _sheet(request: Request, code: str, fmt: str) -> Response:
         engine = engine_for(request)
         product_or_404(engine, code)
-        key = (id(engine), fmt)
-        if key not in sheets:
-            sheets.clear()  # only the current catalogue's sheets are kept
-            sheets[key] = await run_in_threadpool(_render_sheets, engine, fmt)
-        text = sheets[key].get(f"{code}.{fmt}", "")
+        kept = sheets.get(fmt)
+        if kept is None or kept[0] is not engine:  # rendered once per catalogue and format
+            kept = sheets[fmt] = (engine, await run_in_threadpool(_render_sheets, engine, fmt))
+        text = kept[1].get(f"{code}.{fmt}", "")
         return Response(text, media_type="text/html; charset=utf-8" if fmt == "html" else "text/markdown; charset=utf-8")
 
 
@@ -757,13 +756,16 @@ async def _evaluated_lines(request: Request, job: Job, max_line: int) -> AsyncIt
 def _openapi(app: FastAPI):
     from fastapi.openapi.utils import get_openapi
 
+    built_for: list = [None]  # the engine whose vocabulary the document describes: a reload renews it
+
     def build() -> dict:
-        if app.openapi_schema:
+        engine = app.state.live.engine
+        if app.openapi_schema and built_for[0] is engine:
             return app.openapi_schema
         document = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
         components = document.setdefault("components", {}).setdefault("schemas", {})
         components.update(_contract_components(app.state.live, app.state.settings))
-        app.openapi_schema = document
+        app.openapi_schema, built_for[0] = document, engine
         return document
 
     return build
