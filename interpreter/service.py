@@ -596,8 +596,10 @@ def _routes(app: FastAPI, live: LiveCatalogue, settings: Settings, engine_for) -
                                               "object with the line number", "content": {JSON_LINES[0]: {}}},
                          **_problems(404, 415, 422)})
     async def batch(request: Request, code: str,
-                    as_of: str | None = date_query("the reference date for every case")) -> Response:
-        return await _stream(request, code, as_of, None)
+                    as_of: str | None = date_query("the day statuses are judged, for every case (default: today)"),
+                    rules_on: str | None = date_query("the day whose rules apply, for every case "
+                                                      "(default: each case's own)")) -> Response:
+        return await _stream(request, code, as_of, rules_on, None)
 
     @app.post("/v1/products/{code}/due", tags=["evaluation"],
               summary="The signalling list: open deadlines of the cases that fall due within DAYS",
@@ -606,26 +608,30 @@ def _routes(app: FastAPI, live: LiveCatalogue, settings: Settings, engine_for) -
                                "content": {JSON_LINES[0]: {}}}, **_problems(404, 415, 422)})
     async def due(request: Request, code: str,
                   within: int = Query(..., ge=0, le=settings.max_within, description="days from as_of"),
-                  as_of: str | None = date_query("the first day of the window (default: today)")
-                  ) -> Response:
-        return await _stream(request, code, as_of, within)
+                  as_of: str | None = date_query("the first day of the window (default: today)"),
+                  rules_on: str | None = date_query("the day whose rules apply, for every case "
+                                                    "(default: each case's own)")) -> Response:
+        return await _stream(request, code, as_of, rules_on, within)
 
-    async def _stream(request: Request, code: str, as_of_text: str | None, within: int | None) -> Response:
+    async def _stream(request: Request, code: str, as_of_text: str | None, rules_on_text: str | None,
+                      within: int | None) -> Response:
         engine = engine_for(request)
         editions = product_or_404(engine, code)
         require_json_lines(request)
         problems: list[dict] = []
-        as_of = parse_day(as_of_text, "/query/as_of", settings, problems)
+        as_of = parse_day(as_of_text, "/query/as_of", settings, problems) or dt.date.today()
+        rules_on = parse_day(rules_on_text, "/query/rules_on", settings, problems)
         if problems:
-            raise Problem("invalid-request", problems[0]["message"], problems)
-        if within is not None and as_of is None:
-            as_of = dt.date.today()  # the signalling list is about what falls due from today
-        try:
-            engine.catalogue.product(code, as_of)
-        except LookupProblem as error:
-            raise _lookup_problem(error, "/query/as_of") from None
+            raise Problem("invalid-request", f"{len(problems)} problem{'s' if len(problems) > 1 else ''} "
+                                             "in the request", problems)
+        if rules_on is not None:
+            try:
+                engine.catalogue.product(code, rules_on)
+            except LookupProblem as error:
+                raise _lookup_problem(error, "/query/rules_on") from None
+        # A case whose own rules_on has no edition becomes a problem line, and the stream goes on.
         job = Job(engine, code, "<request>", "jsonl", "jsonl", [], ",", "id", as_of, within, rule_ids(editions),
-                  problem_rows=True)
+                  rules_on, problem_rows=True)
         return DuplexStream(_evaluated_lines(request, job, settings.max_line), JSON_LINES[0])
 
     @app.get("/v1/products/{code}/sheet", tags=["catalogue"], summary="The Dutch product sheet (HTML or Markdown by Accept)",

@@ -335,3 +335,21 @@ def test_the_default_host_is_loopback():
 
     host = next(option for option in cli.serve.params if option.name == "host")
     assert host.default == "127.0.0.1"
+
+
+def test_batch_takes_both_dates_and_refuses_a_rules_on_without_edition(small):
+    body = '{"id": "a", "registered_on": "2016-04-01"}\n'
+    rows = [json.loads(line) for line in small.post("/v1/products/T-1/batch?as_of=2016-05-01&rules_on=2016-02-01",
+                                                    content=body, headers=NDJSON).text.splitlines()]
+    assert (rows[0]["as_of"], rows[0]["rules_on"]) == ("2016-05-01", "2016-02-01")
+    assert rows[0]["deadlines"][0]["status"] == "open"  # due 2016-05-27
+    # T-1's only edition starts 2016-01-01
+    body_problem = problem_of(small.post("/v1/products/T-1/batch?rules_on=2015-12-31", content=body,
+                                         headers=NDJSON), 422)
+    assert pointers(body_problem) == ["/query/rules_on"]
+    # as_of alone decides no edition (T-1 has no family: each case's rules_on is its as_of), so such a
+    # case becomes a problem line in place, and the stream goes on
+    rows = [json.loads(line) for line in small.post("/v1/products/T-1/batch?as_of=2015-06-01", content=body + body,
+                                                    headers=NDJSON).text.splitlines()]
+    assert [(row["row"], row["status"]) for row in rows] == [(1, 422), (2, 422)]
+    assert "no edition of T-1" in rows[0]["detail"]
