@@ -7,12 +7,12 @@ STAMP  := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 BENCH_CASES ?= 1000000
 
-.PHONY: demo test bench install clean serve api-fuzz bench-api
+.PHONY: demo test bench bench-scale install clean serve api-fuzz bench-api
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,server]'
+	$(BIN)/python -m pip install --quiet --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --quiet -e '.[test,server]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -49,11 +49,16 @@ bench-api: $(STAMP)
 # Timings against hand-written Python and two peer evaluators (benchmarks/README.md).
 # make bench BENCH_CASES=100000 for a shorter batch run; BENCH_ARGS=--quick for fewer repeats.
 $(BENCH_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test,server,bench]'
+	$(BIN)/python -m pip install --quiet --quiet -e '.[test,server,bench]'
 	touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/bench.py --cases $(BENCH_CASES) $(BENCH_ARGS)
+	$(BIN)/python benchmarks/scaling.py
+
+# Only the scaling figures: catalogues of 15, 100 and 1,000 cards (benchmarks/scaling.py).
+bench-scale: $(STAMP)
+	$(BIN)/python benchmarks/scaling.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis sheets results

@@ -12,7 +12,7 @@ import click
 from interpreter import __version__
 from interpreter.api import BACKENDS, Engine
 from interpreter.catalogue import BUNDLED
-from interpreter.errors import CatalogueError, ErrorList, Position, RuleSyntaxError
+from interpreter.errors import CatalogueError, ErrorList, Position, RuleSyntaxError, source_excerpt
 from interpreter.parser import parse_date
 from interpreter.printer import to_text as expression_text
 from interpreter.results import to_json, to_text
@@ -26,6 +26,8 @@ def _fail(error: CatalogueError) -> None:
     errors = error.errors if isinstance(error, ErrorList) else [error]
     for item in errors:
         click.echo(f"{item.position}: {item.message}", err=True)
+        for line in source_excerpt(item.position):
+            click.echo(f"    {line}", err=True)
         if item.hint:
             click.echo(f"    hint: {item.hint}", err=True)
     if len(errors) > 1:
@@ -175,7 +177,8 @@ def show(ctx: click.Context, code: str, as_of: dt.date | None) -> None:
 @click.option("--rules-on", type=_IsoDate(), default=None,
               help="The day whose rules apply: edition and dated values (default: the case's rules_on, "
                    "else its reference fact such as registered_on, else --as-of).")
-@click.option("--format", "output_format", type=click.Choice(["json", "text"]), default="json", show_default=True)
+@click.option("--format", "output_format", type=click.Choice(["json", "text", "svg"]), default="json",
+              show_default=True, help="svg: the case's timeline as an SVG picture.")
 @click.option("--explain", is_flag=True, help="Add the trace: every step, with the card's file:line and source.")
 @click.pass_context
 def evaluate(ctx: click.Context, code: str, casefile: str, as_of: dt.date | None, rules_on: dt.date | None,
@@ -190,6 +193,9 @@ def evaluate(ctx: click.Context, code: str, casefile: str, as_of: dt.date | None
         _fail(error)
     if output_format == "json":
         click.echo(json.dumps(to_json(result, explain), ensure_ascii=False, indent=2))
+    elif output_format == "svg":
+        from interpreter.timeline import timeline_of
+        click.echo(timeline_of(engine, result, facts), nl=False)
     else:
         click.echo(to_text(result, explain))
 

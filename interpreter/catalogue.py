@@ -21,6 +21,7 @@ class Fact:
     type: t.Type
     label: str
     phrase: str | None = None  # the fact inside a Dutch sentence; the label when absent
+    span_from: str | None = None  # the date fact whose duration this date closes (for timelines)
 
 
 @dataclass
@@ -36,6 +37,11 @@ class Vocabulary:
     @property
     def fact_labels(self) -> dict[str, str]:
         return {name: fact.label for name, fact in self.facts.items()}
+
+    @property
+    def span_starts(self) -> dict[str, str]:
+        """Per date fact that closes a duration, the date fact that opens it."""
+        return {name: fact.span_from for name, fact in self.facts.items() if fact.span_from}
 
 
 @dataclass

@@ -143,7 +143,7 @@ class Checker:
         if expected and node.type not in expected:
             wanted = " or ".join(t.describe(e) for e in expected)
             raise TypeCheckError(f"{what} must be {wanted}, but '{expr.text.strip()}' is {t.describe(node.type)}",
-                                 expr.pos)
+                                 expr.pos, hint=_percent_hint(node, expected))
         return dataclasses.replace(expr, node=node)
 
     # -- expressions -------------------------------------------------------------------------
@@ -461,3 +461,12 @@ def evaluation_order(rules: dict[str, Rule]) -> list[Rule]:
     for rule_id in rules:
         visit(rule_id)
     return order
+
+
+def _percent_hint(node: n.Node, expected: tuple[t.Type, ...]) -> str | None:
+    """A plain number where a percentage belongs is most often 0.6 or 60 meant as 60%."""
+    if t.PERCENT not in expected or not isinstance(node, n.NumberLit):
+        return None
+    value = node.value * 100 if node.value <= 1 else node.value
+    written = f"{value.normalize():f}%"
+    return f"write a percentage with the % sign: {written} (a share of 0.6 or 60 is written 60%)"

@@ -282,7 +282,9 @@ def _result_of(item_id: str, result: dict) -> str:
             return ", ".join(i["date"] or "unknown" for i in items)
         return {True: "passed", False: "failed", None: "open"}[items[0]["passed"]]
     if item_id in result["values"]:
-        value = result["values"][item_id]
+        value = result["values"][item_id]["value"]  # {type, value, missing}: the result contract
+        if isinstance(value, list):
+            return ", ".join(value)
         if isinstance(value, bool):
             return "true" if value else "false"
         return "unknown" if value is None else str(value)

@@ -1,6 +1,9 @@
 """Source positions and the error type of each pipeline stage."""
 from __future__ import annotations
 
+import itertools
+import os
+import stat
 from dataclasses import dataclass
 
 
@@ -97,6 +100,42 @@ class ErrorList(CatalogueError):
 
     def __str__(self) -> str:
         return "\n".join(str(e) for e in self.errors)
+
+
+# An excerpt is shown only from a regular file of at most this size, and at most this wide around
+# the column: an error message must never cost more than the error.
+EXCERPT_FILE_LIMIT = 32 * 1024 * 1024
+EXCERPT_WIDTH = 100
+
+
+def source_excerpt(position: Position) -> list[str]:
+    """The offending line and a caret under the column, as Lark's get_context() shows them.
+
+    Empty when the position names no readable file (standard input, the command line) or no line.
+    """
+    line = _source_line(position)
+    if line is None:
+        return []
+    line = line.rstrip("\r\n").expandtabs(1)
+    column = max(1, min(position.column, len(line) + 1))
+    start = max(0, column - 1 - EXCERPT_WIDTH // 2) if len(line) > EXCERPT_WIDTH else 0
+    shown = line[start:start + EXCERPT_WIDTH]
+    lead = "…" if start else ""
+    tail = "…" if start + EXCERPT_WIDTH < len(line) else ""
+    return [f"{lead}{shown}{tail}", " " * (len(lead) + column - 1 - start) + "^"]
+
+
+def _source_line(position: Position) -> str | None:
+    if position.line < 1 or position.file.startswith("<"):
+        return None
+    try:
+        info = os.stat(position.file)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > EXCERPT_FILE_LIMIT:
+            return None
+        with open(position.file, encoding="utf-8", errors="replace", newline="") as handle:
+            return next(itertools.islice(handle, position.line - 1, None), None)
+    except OSError:
+        return None
 
 
 def raise_all(errors: list[CatalogueError]) -> None:

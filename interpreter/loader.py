@@ -121,8 +121,25 @@ class Loader:
                     f"unknown type '{spec['type']}' for fact '{name}'", document.position(("facts", name, "type")),
                     hint="use one of: " + ", ".join(t.type_names(enums))))
             else:
-                facts[name] = Fact(name, type_, spec["label"], spec.get("phrase"))
+                facts[name] = Fact(name, type_, spec["label"], spec.get("phrase"), spec.get("span_from"))
+        self._check_spans(document, facts)
         return Vocabulary(enums, labels, facts)
+
+    def _check_spans(self, document, facts: dict[str, Fact]) -> None:
+        """A span runs from one date fact to another: both ends must be known date facts."""
+        for name, fact in facts.items():
+            if fact.span_from is None:
+                continue
+            start = facts.get(fact.span_from)
+            if fact.type != t.DATE:
+                self.errors.append(SchemaError(
+                    f"fact '{name}' has span_from but is not a date", document.position(("facts", name, "span_from")),
+                    hint="only a date can close a span; remove span_from here"))
+            elif start is None or start.type != t.DATE:
+                self.errors.append(SchemaError(
+                    f"span_from of '{name}' names '{fact.span_from}', which is not a date fact",
+                    document.position(("facts", name, "span_from")),
+                    hint="name the date fact where the span starts, e.g. span_from: started_on"))
 
     def _calendars(self) -> dict[str, Calendar]:
         calendars = {}

@@ -156,7 +156,9 @@ def _syntax_error(error: UnexpectedInput, text: str, locate: Locate) -> RuleSynt
         return RuleSyntaxError(f"the expression {shown} ends too early; expected {expected}", position, hint)
     token = error.token
     hint = None
-    if token.type == "NAME" and str(token) in _DUTCH_UNITS:
+    if token.type == "NAME" and str(token).lower() in _RELATIVE_WORDS:
+        hint = _relative_date_hint(text, offset, str(token))
+    elif token.type == "NAME" and str(token) in _DUTCH_UNITS:
         hint = f"units are written in English: '{_DUTCH_UNITS[str(token)]}' instead of '{token}'"
     elif token.type == "NAME" and str(token).lower() in ("euro", "euros", "eur"):
         hint = "write amounts with the euro sign in front: €5000"
@@ -192,6 +194,21 @@ def _unclosed_parenthesis(text: str) -> int | None:
         elif not in_text and char == ")" and open_at:
             open_at.pop()
     return open_at[-1] if open_at else None
+
+
+# "6 weeks after registered_on", as people say it, instead of "registered_on + 6 weeks".
+_RELATIVE_WORDS = {"after": "+", "before": "-", "na": "+", "voor": "-"}
+_DURATION_BEFORE = re.compile(r"(\d+\s+(?:working\s+)?[a-z]+)\s*$")
+_NAME_AFTER = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_.]*)")
+
+
+def _relative_date_hint(text: str, offset: int, word: str) -> str:
+    duration = _DURATION_BEFORE.search(text[:offset])
+    name = _NAME_AFTER.match(text, offset + len(word))
+    if duration and name:
+        return (f"write the date first and then the duration: "
+                f"{name.group(1)} {_RELATIVE_WORDS[word.lower()]} {' '.join(duration.group(1).split())}")
+    return "write the date first and then the duration, e.g. registered_on + 6 weeks"
 
 
 def _previous_is_number(text: str, offset: int) -> bool:

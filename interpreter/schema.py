@@ -160,6 +160,8 @@ VOCABULARY = {
                   "label": {**TEXT, "required": True},
                   # How the fact reads inside a Dutch sentence on a sheet ("de datum van aanmelding").
                   "phrase": TEXT,
+                  # A date that closes a duration opened by another date fact (the timeline draws it).
+                  "span_from": {"type": "string", "regex": RULE_ID},
                   "note": TEXT}}},
 }
 

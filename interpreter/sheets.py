@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 
 from . import __version__
 from . import nodes as n
@@ -26,6 +27,7 @@ from .errors import CatalogueError, Position, raise_all
 from .evaluator import Evaluation
 from .model import Product, Rule
 from .printer import to_text
+from .timeline import table_rows as timeline_rows, timeline_of
 from .values import Open
 from .yamlsource import load_file
 
@@ -525,6 +527,10 @@ class _Builder:
             "value_rows": values,
             "not_applicable": not_applicable,
             "missing": [labels.get(name, name) for name in result.missing],
+            # The same result as a picture (inline in HTML, a file of its own beside a Markdown sheet).
+            "timeline": markupsafe.Markup(timeline_of(self.engine, result, facts,
+                                                      title=f"Tijdlijn van het rekenvoorbeeld van {product.code}")),
+            "timeline_rows": timeline_rows(result, facts, labels),
         }
 
     # -- all products -----------------------------------------------------------------------------
@@ -596,6 +602,9 @@ def render_sheets(engine, fmt: str = "html", out_dir: Path | None = None) -> dic
     files: dict[str, str] = {}
     for sheet in sheets:
         files[f"{sheet.file}.{fmt}"] = sheet_template.render(**sheet.context, ext=fmt, stylesheet=STYLESHEET)
+        example = sheet.context.get("example")
+        if fmt == "md" and example:
+            files[f"{sheet.file}.timeline.svg"] = str(example["timeline"])
     files[f"index.{fmt}"] = index_template.render(**builder.index(sheets), ext=fmt, stylesheet=STYLESHEET)
     if fmt == "html":
         files[STYLESHEET] = (TEMPLATES / STYLESHEET).read_text(encoding="utf-8")
@@ -625,14 +634,48 @@ def write_sheets(engine, out_dir: Path, fmt: str = "html") -> list[Path]:
             if not out_dir.is_dir():
                 raise SheetError(f"'{out_dir}' exists and is not a folder", Position(str(out_dir), 1, 1),
                                  hint="give --out a folder (it is created when missing)")
+            stale = _written_before(out_dir) - set(files)
             for name in files:
                 os.replace(staging / name, out_dir / name)
+            for name in sorted(stale):
+                _remove_regular_file(out_dir / name)
+        _write_manifest(out_dir, files)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     order = [name for name in files if name not in (f"index.{fmt}", STYLESHEET)]
     order += [name for name in (f"index.{fmt}", STYLESHEET) if name in files]
     return [out_dir / name for name in order]
+
+
+# The files the last `write_sheets` wrote into a folder, so that a rewrite can remove the pages of
+# products and editions that are gone without touching any other file a user keeps there.
+MANIFEST = ".catalogue-sheets"
+_MANIFEST_LIMIT = 1 << 20
+
+
+def _written_before(out_dir: Path) -> set[str]:
+    """The file names the previous run listed; plain names only, so a doctored list cannot reach out."""
+    path = out_dir / MANIFEST
+    try:
+        if not path.is_file() or path.is_symlink() or path.stat().st_size > _MANIFEST_LIMIT:
+            return set()
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return set()
+    return {line for line in lines
+            if line and line not in (".", "..", MANIFEST) and "/" not in line and "\\" not in line}
+
+
+def _write_manifest(out_dir: Path, files: dict[str, str]) -> None:
+    temporary = out_dir / f"{MANIFEST}.tmp"
+    temporary.write_text("".join(f"{name}\n" for name in sorted(files)), encoding="utf-8")
+    os.replace(temporary, out_dir / MANIFEST)
+
+
+def _remove_regular_file(path: Path) -> None:
+    if path.is_file() and not path.is_symlink():
+        path.unlink()
 
 
 __all__ = ["write_sheets", "render_sheets", "SheetError", "md_text", "FORMATS"]

@@ -517,14 +517,18 @@ def test_wrong_types_come_with_a_hint(workdir):
     for line, hint in hints.items():
         write(workdir / "case.yaml", line)
         result = bad_input("evaluate", "12XR", "case.yaml")
-        assert result.stderr.splitlines()[1].startswith("    hint: ")
+        lines = result.stderr.splitlines()
+        # The message, the offending line with a caret under the column, then the hint.
+        assert lines[1] == f"    {line.rstrip()}" and lines[2].strip() == "^"
+        assert lines[3].startswith("    hint: ")
         assert hint in result.stderr
 
 
 def test_every_problem_of_a_case_file_is_reported_at_once(workdir):
     write(workdir / "case.yaml", "registered_on: 2016-02-30\nprice: abc\nregisterd_on: 2016-04-01\nphases: WGA\n")
     result = bad_input("evaluate", "12XR", "case.yaml")
-    lines = [line for line in result.stderr.splitlines() if not line.startswith("    hint:")]
+    # each problem's own line; the quoted source line, the caret and the hint follow it
+    lines = [line for line in result.stderr.splitlines() if line.startswith("case.yaml:") or "problems" in line]
     assert lines == ["case.yaml:1:16: 'registered_on': '2016-02-30' is not a date: February 2016 has 29 days",
                      "case.yaml:2:8: 'price' must be an amount of money, not 'abc'",
                      "case.yaml:3:1: unknown fact 'registerd_on' (did you mean 'registered_on'?)",

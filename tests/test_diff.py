@@ -498,3 +498,15 @@ def test_expression_change_in_words(before, after, words):
 
 def test_expression_change_of_the_same_expression_is_none():
     assert expression_change("due", expr("registered_on + 56 days"), expr("registered_on  +  56 days")) is None
+
+
+def test_a_moved_value_is_shown_as_its_value_not_its_typed_object():
+    from interpreter.diff import _result_of
+
+    result = {"deadlines": [], "payments": [], "reports": [], "checks": [], "not_applicable": [],
+              "values": {"max_price": {"type": "money", "value": "5000.00", "missing": []},
+                         "open": {"type": "yes/no", "value": None, "missing": ["hard_to_place"]},
+                         "flag": {"type": "yes/no", "value": True, "missing": []},
+                         "groups": {"type": "list of choices", "value": ["WGA", "ZW"], "missing": []}}}
+    assert [_result_of(key, result) for key in ("max_price", "open", "flag", "groups")] == \
+        ["5000.00", "unknown", "true", "WGA, ZW"]

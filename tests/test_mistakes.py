@@ -7,6 +7,7 @@ that the message names the problem and that the hint says how to fix it.
 """
 from __future__ import annotations
 
+import itertools
 import shutil
 from pathlib import Path
 
@@ -80,8 +81,9 @@ def reported(result, path: Path, line: int, column: int) -> tuple[str, str]:
     where = f"{path}:{line}:{column}: "
     for index, text in enumerate(lines):
         if text.startswith(where):
-            follows = lines[index + 1] if index + 1 < len(lines) else ""
-            hint = follows.removeprefix("    hint: ") if follows.startswith("    hint: ") else ""
+            # The message; then the offending line and a caret (when there is a line), then the hint.
+            follows = list(itertools.takewhile(lambda line: line.startswith("    "), lines[index + 1:]))
+            hint = next((line.removeprefix("    hint: ") for line in follows if line.startswith("    hint: ")), "")
             return text[len(where):], hint
     mine = [text for text in lines if text.startswith(str(path))]
     pytest.fail(f"nothing reported at {where.strip()}; for this card:\n" + "\n".join(mine or lines), pytrace=False)
@@ -349,3 +351,26 @@ def test_unknown_family(cat, written, meant):
     assert f"unknown family '{written}'" in message
     assert f"did you mean '{meant}'?" in hint
     assert "the families are: " in hint
+
+
+@pytest.mark.parametrize("written, meant", [("0.6", "60%"), ("60", "60%"), ("0.125", "12.5%")])
+def test_a_share_written_as_a_plain_number(cat, written, meant):
+    # line 17: '{' at 15, the share's value at 15 + len("{label: Inspanning, share: ") = 42
+    result, path = validate(cat, mistake(CARD, "share: 60%", f"share: {written}"))
+    message, hint = reported(result, path, 17, 42)
+    assert "must be a percentage" in message and f"'{written}' is a number" in message
+    assert f"write a percentage with the % sign: {meant}" in hint
+
+
+@pytest.mark.parametrize("written, meant", [
+    ("8 weeks after registered_on", "registered_on + 8 weeks"),
+    ("10 working days after registered_on", "registered_on + 10 working days"),
+    ("2 days before registered_on", "registered_on - 2 days"),
+])
+def test_a_duration_before_its_date(cat, written, meant):
+    # line 10: 4 spaces + "due: " puts the expression at column 10; the word after the duration follows it
+    result, path = validate(cat, mistake(CARD, "registered_on + 56 days", written))
+    column = 10 + written.index(" after" if "after" in written else " before") + 1
+    message, hint = reported(result, path, 10, column)
+    assert message.startswith("unexpected 'after'" if "after" in written else "unexpected 'before'")
+    assert hint == f"write the date first and then the duration: {meant}"

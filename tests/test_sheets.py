@@ -20,7 +20,7 @@ from interpreter.api import Engine
 from interpreter.catalogue import BUNDLED
 from interpreter.dutch import (RenderError, date_text, money_text, percent_text, rule_sentence, value_text)
 from interpreter.results import to_json
-from interpreter.sheets import TEMPLATES, SheetError, render_sheets, write_sheets
+from interpreter.sheets import MANIFEST, TEMPLATES, SheetError, render_sheets, write_sheets
 
 PROEF_CARD = """\
 code: ZZ-1
@@ -238,12 +238,12 @@ def test_one_sheet_per_product_an_index_and_one_stylesheet(proef, tmp_path):
     assert set(names) == expected | {"index.html", "sheet.css"}
     assert len(names) == len(set(names))
     assert all(p.is_file() and p.parent == tmp_path / "out" for p in written)
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(names)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(names + [MANIFEST])
 
 
 def test_markdown_sheets_have_no_stylesheet(proef, tmp_path):
     written = write_sheets(proef, tmp_path / "md", "md")
-    assert {p.suffix for p in written} == {".md"}
+    assert {p.suffix for p in written} == {".md", ".svg"}  # the timelines are pictures beside the pages
     assert (tmp_path / "md" / "index.md").is_file()
 
 
@@ -565,3 +565,39 @@ def test_the_header_shows_the_days_a_decree_equates_with_the_holidays(fmt, reque
             "2 januari 2026, 15 mei 2026, 7 mei 2027, 28 april 2028 en 26 mei 2028 met een algemeen erkende "
             "feestdag)") in text
     assert "Gelijkgesteld bij besluit" in text
+
+
+def test_a_rewrite_removes_the_pages_of_a_removed_edition_and_keeps_other_files(tmp_path):
+    root = make_catalogue(tmp_path / "catalogue")
+    out = tmp_path / "out"
+    first = write_sheets(Engine(root), out, "html")
+    (out / "notes.html").write_text("mine", encoding="utf-8")
+    (root / "products" / "proef" / "ZZ-2b.yaml").unlink()
+    second = write_sheets(Engine(root), out, "html")
+    gone = {p.name for p in first} - {p.name for p in second}
+    assert gone, "removing an edition must remove a page"
+    assert not any((out / name).exists() for name in gone)
+    assert {p.name for p in second} <= {p.name for p in out.iterdir()}
+    assert read(out / "notes.html") == "mine"
+
+
+@pytest.mark.parametrize("fmt", ["html", "md"])
+def test_every_worked_example_has_a_timeline_of_its_evaluation(proef, fmt, request):
+    folder = request.getfixturevalue(f"{fmt}_dir")
+    checked = 0
+    for code in proef.catalogue.codes():
+        product = proef.product(code)
+        if product.example_facts is None:
+            continue
+        raw = read(folder / f"{code}.{fmt}")
+        if fmt == "md":
+            assert f"![Tijdlijn van het voorbeeldgeval]({code}.timeline.svg)" in raw
+            raw = read(folder / f"{code}.timeline.svg")
+        result = proef.evaluate(code, product.example_facts, as_of=product.example_as_of, typed=True)
+        shown = set(re.findall(r'class="mark (\w+) [^"]*" data-date="([\d-]+)"', raw))
+        expected = {("deadline", d.date.isoformat()) for d in result.deadlines if d.date}
+        expected |= {("report", r.date.isoformat()) for r in result.reports if r.date}
+        expected |= {("payment", p.date.isoformat()) for p in result.payments if p.date}
+        assert expected <= shown
+        checked += len(expected)
+    assert checked >= 5

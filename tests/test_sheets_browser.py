@@ -6,6 +6,9 @@ with a reason when it is absent.
 """
 from __future__ import annotations
 
+import html
+import itertools
+import json
 import os
 import re
 import shutil
@@ -114,3 +117,54 @@ def test_a_sheet_prints_on_a4(sheets, tmp_path):
     for width, height in boxes:
         assert abs(float(width) - A4[0]) < 2 and abs(float(height) - A4[1]) < 2, (width, height)
     assert len(boxes) >= 2  # a full sheet takes more than one page
+
+
+MEASURE = """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>{svg}
+<script>
+const box = (element) => {{ const b = element.getBBox(); return [b.x, b.y, b.x + b.width, b.y + b.height]; }};
+const marks = [...document.querySelectorAll("g.mark")].map(
+  (g) => ({{text: box(g.querySelector("text")), room: box(g.querySelector("rect.label-box"))}}));
+document.body.setAttribute("data-marks", JSON.stringify(marks));
+</script></body></html>"""
+
+
+def test_timeline_labels_as_the_browser_draws_them_never_overlap(sheets, tmp_path):
+    """The layout estimates label widths; the browser's own text boxes must fit those estimates."""
+    measured = 0
+    for page in sorted(sheets.glob("*.html")):
+        found = re.search(r"<svg .*?</svg>", page.read_text(encoding="utf-8"), re.S)
+        if not found:
+            continue
+        wrapper = tmp_path / f"{page.stem}-measure.html"
+        wrapper.write_text(MEASURE.format(svg=found.group(0)), encoding="utf-8")
+        done = run_chromium(tmp_path / "profile", "--dump-dom", wrapper.as_uri())
+        data = re.search(r'data-marks="([^"]*)"', done.stdout)
+        assert data, f"{page.name}: nothing measured: {done.stderr[-2000:]}"
+        marks = json.loads(html.unescape(data.group(1)))
+        for mark in marks:
+            text, room = mark["text"], mark["room"]
+            assert text[2] - text[0] > 0, page.name  # the font rendered the text
+            assert room[0] - 0.5 <= text[0] and text[2] <= room[2] + 0.5, (page.name, mark)
+        texts = [m["text"] for m in marks]
+        for a, b in itertools.combinations(texts, 2):
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (page.name, a, b)
+        measured += len(marks)
+    assert measured > 20
+
+
+@pytest.mark.parametrize("width, height", [(1280, 2000), (390, 1600)])
+def test_the_timeline_shows_at_desktop_and_phone_width(sheets, tmp_path, width, height):
+    page = (sheets / "ZZ-1.html").read_text(encoding="utf-8")
+    found = re.search(r'<figure class="timeline">.*?</figure>', page, re.S)
+    assert found, "the worked example of ZZ-1 has no timeline"
+    head = page[:page.index("<body")]
+    only = tmp_path / "ZZ-1-timeline.html"
+    only.write_text(head.replace('href="sheet.css"', f'href="{(sheets / "sheet.css").as_uri()}"')
+                    + f"<body>{found.group(0)}</body></html>", encoding="utf-8")
+    png = tmp_path / f"timeline-{width}.png"
+    done = run_chromium(tmp_path / "profile", f"--screenshot={png}", f"--window-size={width},{height}",
+                        only.as_uri())
+    assert png.is_file(), done.stderr[-2000:]
+    shot_width, _, ink = png_facts(png)
+    assert shot_width == width
+    assert ink > 0.002, f"the timeline looks blank at {width} px ({ink:.4f})"
