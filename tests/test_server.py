@@ -1,6 +1,7 @@
 """The real server: `catalogue serve` as a subprocess on a free loopback port, driven over HTTP by httpx."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -50,12 +51,18 @@ def wait_until(check, seconds: float = 60.0, step: float = 0.1):
 @pytest.fixture
 def server(tmp_path):
     """The service on a one-card catalogue; yields (client, catalogue folder, process)."""
+    with serve(tmp_path) as running:
+        yield running
+
+
+@contextlib.contextmanager
+def serve(tmp_path, *options: str):
     root = card_engine(tmp_path, CARD).catalogue.root
     port = free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # the tests' own cache folder (conftest) comes along
     log = open(tmp_path / "server.log", "wb")
     process = subprocess.Popen([sys.executable, "-c", "import cli; cli.run()", "serve", "--catalogue", str(root),
-                                "--port", str(port), "--log-level", "info"],
+                                "--port", str(port), "--log-level", "info", *options],
                                cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
     try:
@@ -171,3 +178,24 @@ def test_batch_answers_while_the_request_is_still_coming(server):
             assert data
             received += data
     assert received.count(b'"row":') == 1200
+
+
+def test_two_workers_share_the_cache_and_both_follow_an_edit(tmp_path):
+    with serve(tmp_path, "--workers", "2") as (client, root, process):
+        # a fresh connection per request, so that both workers get some
+        answers = [httpx.post(f"{client.base_url}/v1/products/T-1/evaluate",
+                              json={"facts": {"registered_on": "2016-04-01"}}, timeout=30) for _ in range(12)]
+        assert {a.status_code for a in answers} == {200}
+        assert len({a.headers["catalogue-hash"] for a in answers}) == 1
+        assert {a.json()["deadlines"][0]["date"] for a in answers} == {"2016-05-27"}
+        card = root / "products" / "T-1.yaml"
+        card.write_text(card.read_text().replace("56 days", "28 days"))
+
+        def all_reloaded() -> bool:
+            dates = {httpx.post(f"{client.base_url}/v1/products/T-1/evaluate",
+                                json={"facts": {"registered_on": "2016-04-01"}}, timeout=30
+                                ).json()["deadlines"][0]["date"] for _ in range(8)}
+            return dates == {"2016-04-29"}  # 2016-04-01 + 28 days, from every worker
+        wait_until(all_reloaded)
+        log = (tmp_path / "server.log").read_text()
+        assert log.count("Started server process") == 2 and "Traceback" not in log
