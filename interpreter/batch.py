@@ -665,6 +665,10 @@ class Job:
                     result = evaluate(code, facts, as_of=as_of, rules_on=rules_on, typed=True)
                 except CatalogueError as problem:
                     error = problem
+                except ArithmeticError:  # e.g. an amount of 1e999999 overflows: that row is bad, not the run
+                    error = CaseError("a number of the case is too large or too precise to compute with",
+                                      Position(self.file, line, 1), hint="check the amounts and numbers of this case",
+                                      code="number-out-of-range")
             if error is not None:
                 problem = BadRow(self.file, row, line, ident, error)
                 bad.append(problem)

@@ -184,6 +184,16 @@ def read_evaluate_body(data: Any, engine, settings: Settings) -> tuple[dict, dt.
     return facts, as_of, rules_on
 
 
+# Numbers as they enter: an amount of 10**999999 is a typing error or an attack, not a case (and would
+# overflow the decimal context in the middle of an evaluation).
+LARGEST = Decimal(10) ** 12
+DECIMALS = 12
+
+
+def _bounded(number: Decimal) -> bool:
+    return number.is_finite() and abs(number) < LARGEST and number.as_tuple().exponent >= -DECIMALS
+
+
 _CONVERTERS: dict[int, tuple[Any, dict]] = {}  # by id() of a catalogue's vocabulary (kept alive with it)
 
 
@@ -208,7 +218,13 @@ def convert_facts(raw: dict, engine, problems: list[dict]) -> dict:
             if convert is None:
                 facts.update(engine.facts({name: value}))  # raises for an unknown fact; knows rules_on
             elif value is not None:  # null: written but not known yet
-                facts[name] = convert(value)
+                converted = convert(value)
+                if type(converted) is Decimal and not _bounded(converted):
+                    problems.append(p.entry(p.pointer("facts", name), "number-out-of-range",
+                                            f"'{name}' is {value}: outside what a case can hold",
+                                            f"give a number below {LARGEST:,} with at most {DECIMALS} decimals"))
+                    continue
+                facts[name] = converted
         except CatalogueError as error:
             error.fact = name
             problems.extend(p.fact_entries(error))

@@ -353,3 +353,23 @@ def test_batch_takes_both_dates_and_refuses_a_rules_on_without_edition(small):
                                                     headers=NDJSON).text.splitlines()]
     assert [(row["row"], row["status"]) for row in rows] == [(1, 422), (2, 422)]
     assert "no edition of T-1" in rows[0]["detail"]
+
+
+def test_numbers_are_bounded_where_they_enter(small):
+    body = problem_of(small.post("/v1/products/T-1/evaluate", content='{"facts": {"price": 1e999999, '
+                                 '"registered_on": "2016-04-01"}}', headers={"content-type": "application/json"}), 422)
+    assert [(e["pointer"], e["code"]) for e in body["errors"]] == [("/facts/price", "number-out-of-range")]
+    body = problem_of(small.post("/v1/products/T-1/evaluate", json={"facts": {"price": "0.0000000000001"}}), 422)
+    assert body["errors"][0]["pointer"] == "/facts/price"
+    ok = small.post("/v1/products/T-1/evaluate", json={"facts": {"price": "999999999999.99"}, "as_of": "2016-06-01"})
+    # 999999999999.99 × 60% = 599999999999.994, to cents half up: 599999999999.99
+    assert ok.status_code == 200 and ok.json()["payments"][0]["amount"] == "599999999999.99"
+
+
+def test_a_batch_line_with_an_overflowing_amount_is_a_problem_and_the_stream_goes_on(small):
+    body = ('{"id": "big", "registered_on": "2016-04-01", "price": 1e999999}\n'
+            '{"id": "ok", "registered_on": "2016-04-01", "price": 1000}\n')
+    rows = [json.loads(line) for line in small.post("/v1/products/T-1/batch?as_of=2016-06-01", content=body,
+                                                    headers=NDJSON).text.splitlines()]
+    assert (rows[0]["id"], rows[0]["status"], rows[0]["errors"][0]["code"]) == ("big", 422, "number-out-of-range")
+    assert rows[1]["payments"][0]["amount"] == "600.00"  # 60% of € 1000
