@@ -177,7 +177,7 @@ def read_evaluate_body(data: Any, engine, settings: Settings) -> tuple[dict, dt.
         problems.append(p.entry("/facts", "too-many-facts", f"{len(raw)} facts; at most {settings.max_facts}",
                                 "send only the facts of the case (GET /v1/facts lists them)"))
     else:
-        facts = convert_facts(raw, engine, problems)
+        facts = convert_facts(raw, engine, settings, problems)
     if problems:
         raise Problem("invalid-request", f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in the request",
                       problems)
@@ -209,7 +209,7 @@ def converters_for(engine) -> dict:
     return kept[1]
 
 
-def convert_facts(raw: dict, engine, problems: list[dict]) -> dict:
+def convert_facts(raw: dict, engine, settings: Settings, problems: list[dict]) -> dict:
     """Typed facts; the problems of every wrong fact go to `problems`, each pointing at /facts/<name>."""
     converters, facts = converters_for(engine), {}
     for name, value in raw.items():
@@ -223,6 +223,11 @@ def convert_facts(raw: dict, engine, problems: list[dict]) -> dict:
                     problems.append(p.entry(p.pointer("facts", name), "number-out-of-range",
                                             f"'{name}' is {value}: outside what a case can hold",
                                             f"give a number below {LARGEST:,} with at most {DECIMALS} decimals"))
+                    continue
+                if type(converted) is dt.date and not settings.earliest <= converted <= settings.latest:
+                    problems.append(p.entry(p.pointer("facts", name), "date-out-of-range",
+                                            f"'{name}' is {value}: outside the years this service accepts",
+                                            f"give a date from {settings.earliest} to {settings.latest}"))
                     continue
                 facts[name] = converted
         except CatalogueError as error:

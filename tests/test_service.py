@@ -361,6 +361,8 @@ def test_numbers_are_bounded_where_they_enter(small):
     assert [(e["pointer"], e["code"]) for e in body["errors"]] == [("/facts/price", "number-out-of-range")]
     body = problem_of(small.post("/v1/products/T-1/evaluate", json={"facts": {"price": "0.0000000000001"}}), 422)
     assert body["errors"][0]["pointer"] == "/facts/price"
+    body = problem_of(small.post("/v1/products/T-1/evaluate", json={"facts": {"registered_on": "9999-12-31"}}), 422)
+    assert [(e["pointer"], e["code"]) for e in body["errors"]] == [("/facts/registered_on", "date-out-of-range")]
     ok = small.post("/v1/products/T-1/evaluate", json={"facts": {"price": "999999999999.99"}, "as_of": "2016-06-01"})
     # 999999999999.99 × 60% = 599999999999.994, to cents half up: 599999999999.99
     assert ok.status_code == 200 and ok.json()["payments"][0]["amount"] == "599999999999.99"
