@@ -810,6 +810,8 @@ def _hoisted(schema: dict) -> tuple[dict, dict]:
 
 def _contract_components(live: LiveCatalogue, settings: Settings) -> dict:
     result, defs = _hoisted(result_schema())
+    result["description"] = ("The result contract: catalogue/schemas/result.schema.json, which `catalogue schema` "
+                             "writes; this is the same schema. Fields and statuses: docs/api.md.")
     vocabulary = live.engine.catalogue.vocabulary if live.engine else None
     facts = case_schema(vocabulary) if vocabulary else {"type": "object"}
     facts.pop("$schema", None)
