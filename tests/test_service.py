@@ -230,6 +230,10 @@ def test_openapi_references_the_result_contract(bundled):
     schemas = document["components"]["schemas"]
     assert schemas["Result"]["properties"]["values"]["additionalProperties"] == {"$ref": "#/components/schemas/Value"}
     assert "registered_on" in schemas["Facts"]["properties"]
+    # the same schema as the file catalogue schema writes, its $defs moved to components
+    written = json.loads(json.dumps(result_schema()).replace("#/$defs/", "#/components/schemas/"))
+    assert schemas["Result"]["properties"] == written["properties"]
+    assert all(schemas[name] == definition for name, definition in written["$defs"].items())
 
 
 # -- every class of error --------------------------------------------------------------------------
