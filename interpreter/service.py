@@ -727,34 +727,34 @@ class DuplexStream(Response):
 async def _lines(request: Request, max_line: int) -> AsyncIterator[tuple[int, str | _Unreadable]]:
     """The physical lines of the body as they arrive (number, text); a line over `max_line` bytes is
     refused by itself, without holding it."""
-    buffer, number, skipping = b"", 0, False
+    rest, number, skipping = b"", 0, False  # skipping: inside a line already refused as too long
     async for chunk in request.stream():
-        buffer += chunk
-        while True:
-            end = buffer.find(b"\n")
-            if end < 0:
-                if len(buffer) > max_line and not skipping:
-                    number += 1
-                    yield number, _Unreadable(f"the line is longer than {max_line} bytes",
-                                              "send one case per line, each a small JSON object of facts")
-                    skipping, buffer = True, b""
-                elif skipping:
-                    buffer = b""
-                break
-            line, buffer = buffer[:end], buffer[end + 1:]
-            if skipping:  # the rest of a line already refused
+        pieces = (rest + chunk).split(b"\n")  # one pass per chunk: every complete line, and the rest
+        rest = pieces.pop()
+        for line in pieces:
+            if skipping:  # the end of the line refused
                 skipping = False
                 continue
             number += 1
             yield number, _decoded(line, max_line)
-    if buffer and not skipping:
-        yield number + 1, _decoded(buffer, max_line)
+        if len(rest) > max_line:
+            if not skipping:
+                number += 1
+                yield number, _too_long(max_line)
+                skipping = True
+            rest = b""
+    if rest and not skipping:
+        yield number + 1, _decoded(rest, max_line)
+
+
+def _too_long(max_line: int) -> _Unreadable:
+    return _Unreadable(f"the line is longer than {max_line} bytes",
+                       "send one case per line, each a small JSON object of facts")
 
 
 def _decoded(raw: bytes, max_line: int) -> str | _Unreadable:
     if len(raw) > max_line:
-        return _Unreadable(f"the line is longer than {max_line} bytes",
-                           "send one case per line, each a small JSON object of facts")
+        return _too_long(max_line)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:

@@ -379,3 +379,25 @@ def test_a_batch_line_with_an_overflowing_amount_is_a_problem_and_the_stream_goe
                                                     headers=NDJSON).text.splitlines()]
     assert (rows[0]["id"], rows[0]["status"], rows[0]["errors"][0]["code"]) == ("big", 422, "number-out-of-range")
     assert rows[1]["payments"][0]["amount"] == "600.00"  # 60% of € 1000
+
+
+def test_lines_split_across_chunks_and_a_long_line_refused_without_being_held():
+    import asyncio
+
+    from interpreter.service import _lines
+
+    class Body:  # the request as the service sees it: its body in chunks as they arrive
+        def __init__(self, chunks):
+            self.chunks = chunks
+
+        async def stream(self):
+            for chunk in self.chunks:
+                yield chunk
+
+    async def collect(chunks, max_line):
+        return [(number, line if isinstance(line, str) else line.message)
+                async for number, line in _lines(Body(chunks), max_line)]
+
+    chunks = [b'{"a": 1}\n{"b"', b': 2}\n' + b"x" * 30, b"y" * 30, b"z\n{\"c\": 3}"]
+    assert asyncio.run(collect(chunks, 40)) == [
+        (1, '{"a": 1}'), (2, '{"b": 2}'), (3, "the line is longer than 40 bytes"), (4, '{"c": 3}')]
