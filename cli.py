@@ -5,6 +5,7 @@ import datetime as dt
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import click
@@ -13,6 +14,7 @@ from interpreter import __version__
 from interpreter.api import BACKENDS, Engine
 from interpreter.catalogue import BUNDLED
 from interpreter.errors import CatalogueError, ErrorList, Position, RuleSyntaxError, source_excerpt
+from interpreter.limits import MAX_DUE_WITHIN
 from interpreter.parser import parse_date
 from interpreter.printer import to_text as expression_text
 from interpreter.results import to_json, to_text
@@ -35,10 +37,16 @@ def _fail(error: CatalogueError) -> None:
     sys.exit(EXIT_BAD_INPUT)
 
 
-def _engine(ctx: click.Context) -> Engine:
+def _engine(ctx: click.Context, whole: bool = False) -> Engine:
+    """The engine on the chosen catalogue; `whole` loads and checks every card now (else per product)."""
     if "engine" not in ctx.obj:
         try:
             ctx.obj["engine"] = Engine(ctx.obj["catalogue"], backend=ctx.obj["backend"])
+        except CatalogueError as error:
+            _fail(error)
+    if whole:
+        try:
+            ctx.obj["engine"].catalogue.load_whole()
         except CatalogueError as error:
             _fail(error)
     return ctx.obj["engine"]
@@ -68,9 +76,15 @@ class _IsoDate(click.ParamType):
 @click.pass_context
 def main(ctx: click.Context, catalogue: Path | None, backend: str) -> None:
     """Query the catalogue of re-integration products: deadlines, payments, reports and checks."""
+    warnings.showwarning = _show_warning
     ctx.ensure_object(dict)
     ctx.obj["catalogue"] = catalogue or BUNDLED
     ctx.obj["backend"] = backend
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning (e.g. an untrusted cache folder) as one line on standard error, without Python's source line."""
+    click.echo(f"warning: {message}", err=True)
 
 
 @main.command()
@@ -79,7 +93,7 @@ def validate(ctx: click.Context) -> None:
     """Load and type-check every file of the catalogue; print each problem as file:line:col."""
     from interpreter.dutch import check_product
 
-    engine = _engine(ctx)
+    engine = _engine(ctx, whole=True)
     catalogue = engine.catalogue
     # Every rule must read as a Dutch sentence on the product sheets; one that cannot is an error.
     problems = [problem for editions in catalogue.products.values() for product in editions
@@ -95,7 +109,7 @@ def validate(ctx: click.Context) -> None:
 @click.pass_context
 def list_products(ctx: click.Context, as_of: dt.date | None) -> None:
     """The products, a line each: code, title and source (and the edition, with --as-of)."""
-    for code, editions in _engine(ctx).catalogue.products.items():
+    for code, editions in _engine(ctx, whole=True).catalogue.products.items():
         if as_of is None:
             product = editions[-1]
             click.echo(f"{code:<8} {product.title}  [{product.citation.document}, {product.citation.section}]")
@@ -113,7 +127,7 @@ def run_tests(ctx: click.Context, cards: tuple[str, ...]) -> None:
     """Run the YAML test cases of all cards, or of the given product codes or card files."""
     from interpreter.testing import run_all, select_test_files
 
-    engine = _engine(ctx)
+    engine = _engine(ctx, whole=True)
     try:
         paths = select_test_files(engine.catalogue, cards)
         outcomes = run_all(engine, paths)
@@ -210,7 +224,7 @@ def evaluate(ctx: click.Context, code: str, casefile: str, as_of: dt.date | None
 @click.option("--rules-on", type=_IsoDate(), default=None,
               help="The day whose rules apply to every case (default: each case's rules_on, else its "
                    "reference fact such as registered_on, else --as-of).")
-@click.option("--due-within", type=click.IntRange(min=0), default=None, metavar="DAYS",
+@click.option("--due-within", type=click.IntRange(min=0, max=MAX_DUE_WITHIN), default=None, metavar="DAYS",
               help="Write only the open deadlines that fall due from --as-of to DAYS days later.")
 @click.option("--id-column", default="id", show_default=True,
               help="The column (JSON Lines: key) with each case's id; written to the output, not a fact.")
@@ -355,7 +369,7 @@ def schema(ctx: click.Context, out: Path | None) -> None:
     """Write JSON Schemas for cards, families, test files and case files, for editors."""
     from interpreter.jsonschema import write_schemas
 
-    engine = _engine(ctx)
+    engine = _engine(ctx, whole=True)
     target = out or engine.catalogue.root / "schemas"
     try:
         written = write_schemas(engine.catalogue.vocabulary, target)
@@ -374,7 +388,7 @@ def new_card(ctx: click.Context, code: str, family: str) -> None:
     from interpreter.scaffold import new_card as scaffold
 
     root = Path(ctx.obj["catalogue"])
-    catalogue = _engine(ctx).catalogue  # refuse to add to a catalogue that does not load
+    catalogue = _engine(ctx, whole=True).catalogue  # refuse to add to a catalogue that does not load
     try:
         written = scaffold(root, code, family, dt.date.today().isoformat(), catalogue)
     except CatalogueError as error:
@@ -399,7 +413,7 @@ def sheets(ctx: click.Context, out: Path, output_format: str) -> None:
     """Write a Dutch product sheet per product and an index, rendered from the rules themselves."""
     from interpreter.sheets import write_sheets
 
-    engine = _engine(ctx)
+    engine = _engine(ctx, whole=True)
     try:
         written = write_sheets(engine, out, output_format)
     except CatalogueError as error:

@@ -7,9 +7,10 @@ from typing import Any, Mapping
 
 from . import __version__
 from .cases import RULES_ON, convert_facts, read_case
-from .catalogue import Catalogue, load_catalogue
+from .catalogue import Catalogue
 from .compiler import CompiledProduct, compile_product
 from .model import Product
+from .store import LazyCatalogue, open_catalogue
 from .results import Result, evaluate
 
 # "compiled": each product compiled once into Python code (fast); "reference": the tree walker,
@@ -28,7 +29,8 @@ class Engine:
 
     def __init__(self, catalogue: Path | str | Catalogue | None = None, backend: str = "compiled"):
         _check_backend(backend)
-        self.catalogue = catalogue if isinstance(catalogue, Catalogue) else load_catalogue(catalogue)
+        # Lazily, card by card: evaluating one product loads (or reads from the cache) only its cards.
+        self.catalogue = catalogue if isinstance(catalogue, (Catalogue, LazyCatalogue)) else open_catalogue(catalogue)
         self.backend = backend
         self._compiled: dict[int, CompiledProduct] = {}  # by id() of a product the catalogue keeps alive
 

@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterator, NamedTuple
 
 from . import types as t
-from .cases import MONEY_TEXT, RULES_ON, convert_facts, convert_value
+from .cases import MONEY_TEXT, RULES_ON, checked_number, convert_facts, convert_value
 from .catalogue import Fact
 from .errors import CaseError, CatalogueError, ErrorList, Position, raise_all
 from .evaluator import describe_value
+from .limits import LAST_DATE, MAX_COLUMNS, MAX_NUMBER_CHARS, MAX_ROW_CHARS
 from .problems import row_problem
 from .results import Result, source_json, to_json
 from .values import Open
@@ -50,8 +51,15 @@ _from_iso = dt.date.fromisoformat
 
 
 def _plain(value: Any) -> Any:
-    """An id passed through from JSON Lines as it was written: a number with a fraction was read as a Decimal."""
-    return float(value) if isinstance(value, Decimal) else str(value)
+    """An id passed through from JSON Lines: a number with a fraction was read as a Decimal. It is written
+    as a number when a float holds it exactly, else as the text of its exact value (never Infinity)."""
+    if isinstance(value, Decimal):
+        if value.is_finite() and value.adjusted() < 300:
+            number = float(value)
+            if Decimal(repr(number)) == value:
+                return number
+        return str(value)
+    return str(value)
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_plain).encode
@@ -231,10 +239,14 @@ class CaseReader:
             raise CaseError(f"the header is not a CSV row: {error}", Position(self.file, self.lines.number, 1),
                             hint="check the quotes on this line") from None
         line = self._csv.line_num
+        if len(header) > MAX_COLUMNS:
+            raise CaseError(f"the header has {len(header):,} columns, more than {MAX_COLUMNS:,}",
+                            Position(self.file, line, 1), hint="a case has one column per fact, and an id")
         self.header = [name.strip() for name in header]
+        columns = _cell_columns(header, self.delimiter)
         problems, seen = [], set()
         for index, name in enumerate(self.header):
-            where = Position(self.file, line, _cell_column(header, index, self.delimiter))
+            where = Position(self.file, line, columns[index])
             if not name:
                 problems.append(CaseError(f"column {index + 1} of the header has no name", where,
                                           hint="name every column after a fact, or remove the empty column"))
@@ -339,13 +351,15 @@ def _unknown_column(name: str, where: Position, vocabulary, id_column: str) -> C
                           "each case's id (name another one with --id-column)")
 
 
-def _cell_column(cells: list[str], index: int, delimiter: str) -> int:
-    """Where cell `index` starts on its line, counting the quotes a cell with special characters needs."""
-    column = 1
-    for cell in cells[:index]:
+def _cell_columns(cells: list[str], delimiter: str) -> list[int]:
+    """Where each cell starts on its line, counting the quotes a cell with special characters needs
+    (all of them in one pass: a row with many wrong cells must not cost the square of its length)."""
+    columns, column = [], 1
+    for cell in cells:
+        columns.append(column)
         quoted = any(c in cell for c in (delimiter, '"', "\n", "\r"))
         column += len(cell) + 1 + (2 + cell.count('"') if quoted else 0)
-    return column
+    return columns
 
 
 def _key_column(text: str, key: str) -> int:
@@ -376,8 +390,10 @@ def cell_converter(fact, vocabulary) -> Callable[[str], Any]:
         return _date_converter(slow)
     if type_ == t.MONEY:
         def money(cell):
-            match = MONEY_TEXT.fullmatch(cell)
-            return Decimal(match.group(1)) if match else slow(cell)
+            match = MONEY_TEXT.fullmatch(cell) if len(cell) <= MAX_NUMBER_CHARS else None
+            if match is None:
+                return slow(cell)
+            return checked_number(Decimal(match.group(1)), fact.name, _NOWHERE, vocabulary)
         return money
     if type_ == t.BOOL:
         def boolean(cell):
@@ -410,7 +426,7 @@ def value_converter(fact, vocabulary) -> Callable[[Any], Any]:
         def money(raw):
             kind = type(raw)
             if kind is int or kind is Decimal:
-                return Decimal(raw)
+                return checked_number(Decimal(raw), fact.name, _NOWHERE, vocabulary)
             return slow(raw)
         return money
     if type_ == t.BOOL:
@@ -615,7 +631,11 @@ class Job:
 
     @property
     def window_end(self) -> dt.date | None:
-        return None if self.due_within is None else self.as_of + dt.timedelta(days=self.due_within)
+        if self.due_within is None:
+            return None
+        if (LAST_DATE - self.as_of).days <= self.due_within:
+            return LAST_DATE  # the window reaches the last day there is
+        return self.as_of + dt.timedelta(days=self.due_within)
 
     def prepare(self) -> None:
         """Load what evaluating needs, once per process: the engine, a converter per column."""
@@ -680,11 +700,16 @@ class Job:
             made = make(row, ident, result, as_of, end)
             listed += len(made)
             out.extend(made)
-        text = _csv_text(out) if as_csv else "".join(_ENCODE(item) + "\n" for item in out)
-        return _Done(text.encode(), len(records), evaluated, listed if end is not None else 0, bad)
+        text = _csv_text(out) if as_csv else _json_lines(out)
+        # A lone surrogate (an id "\ud800" in JSON) is no UTF-8: written as its escape, \ud800, which
+        # JSON reads back as the same string.
+        return _Done(text.encode("utf-8", "backslashreplace"), len(records), evaluated,
+                     listed if end is not None else 0, bad)
 
     def _read_cells(self, line: int, cells) -> tuple[Any, dict | None, CatalogueError | None]:
         if type(cells) is str:  # a line without quotes: its cells are what lies between the delimiters
+            if len(cells) > MAX_ROW_CHARS:
+                return None, None, _too_long(self.file, line, len(cells))
             cells = cells.rstrip("\r\n").split(self.delimiter)
         elif type(cells) is not list:
             return None, None, CaseError(cells.message, Position(self.file, line, 1), cells.hint)
@@ -695,26 +720,32 @@ class Job:
                 f"the row has {len(cells)} cells, the header {len(self.header)} columns",
                 Position(self.file, line, 1),
                 hint=f"separate the cells with '{self.delimiter}' and put quotes around a cell that contains one")
-        facts, problems = {}, []
+        facts, problems, columns = {}, [], None
         for index, name, convert in self._converters:
             cell = cells[index].strip()
             if cell:  # an empty cell: the fact is not known
                 try:
                     facts[name] = convert(cell)
                 except CaseError as error:  # every wrong cell of the row, so that one fix does for all
-                    error.position = Position(self.file, line, _cell_column(cells, index, self.delimiter))
+                    columns = columns or _cell_columns(cells, self.delimiter)
+                    error.position = Position(self.file, line, columns[index])
                     problems.append(error)
         return (ident, None, _one(problems)) if problems else (ident, facts, None)
 
     def _read_object(self, line: int, text) -> tuple[Any, dict | None, CatalogueError | None]:
         if type(text) is not str:
             return None, None, CaseError(text.message, Position(self.file, line, 1), text.hint)
+        if len(text) > MAX_ROW_CHARS:
+            return None, None, _too_long(self.file, line, len(text))
         try:
             data = _JSON.decode(text)
         except ValueError as error:
             return None, None, CaseError(f"not a JSON object: {getattr(error, 'msg', error)}",
                                          Position(self.file, line, getattr(error, "colno", 1)), hint=_JSON_HINT,
                                          code="malformed-json")
+        except RecursionError:
+            return None, None, CaseError("not a case: the JSON is nested far too deep", Position(self.file, line, 1),
+                                         hint=_JSON_HINT, code="malformed-json")
         if not isinstance(data, dict):
             return None, None, CaseError("a line must hold one JSON object of facts", Position(self.file, line, 1),
                                          hint=_JSON_HINT, code="not-an-object")
@@ -734,13 +765,36 @@ class Job:
         return (ident, None, _one(problems)) if problems else (ident, facts, None)
 
 
+def _json_lines(items: list) -> str:
+    """One JSON object per line. JSON lets U+2028, U+2029 and U+0085 stand in a string as they are, but
+    many readers split lines at them: those are escaped (they can only occur inside strings)."""
+    text = "".join(_ENCODE(item) + "\n" for item in items)
+    if "\u2028" in text or "\u2029" in text or "\x85" in text:
+        text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").replace("\x85", "\\u0085")
+    return text
+
+
+def _too_long(file: str, line: int, length: int) -> CaseError:
+    return CaseError(f"the row has {length:,} characters, more than {MAX_ROW_CHARS:,}", Position(file, line, 1),
+                     hint="a case has one value per fact; check that the line breaks are where they belong")
+
+
 _JSON_HINT = 'write one case per line as a JSON object, e.g. {"id": "c1", "registered_on": "2016-04-01", "price": 4000}'
 
 
 def _csv_text(rows: list[list]) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    # A text cell that a spreadsheet would run as a formula gets a ' in front, as OWASP's "CSV Injection"
+    # advises; a plain negative number (-3 days left) stays a number. The writer adds the quotes needed.
+    risky, number = _FORMULA_START, _PLAIN_NUMBER.fullmatch
+    csv.writer(buffer, lineterminator="\n").writerows(
+        [["'" + cell if cell.__class__ is str and cell[:1] in risky and not number(cell) else cell for cell in row]
+         for row in rows])
     return buffer.getvalue()
+
+
+_FORMULA_START = frozenset("=+-@\t\r\n") - {""}
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 # -- the worker pool -----------------------------------------------------------------------------
@@ -908,7 +962,7 @@ def run_batch(engine, code: str, cases: str, out: Path, *, as_of: dt.date | None
     if as_of is None:
         as_of = dt.date.today()
     engine.product(code, rules_on)  # an unknown product, or no edition on --rules-on: stop before reading
-    editions = engine.catalogue.products[code]
+    editions = engine.catalogue.editions(code)
     display = "<stdin>" if cases == "-" else cases
     stream = open_cases(cases, stdin)
     try:

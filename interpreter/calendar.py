@@ -8,6 +8,8 @@ from functools import lru_cache
 
 from dateutil.easter import easter
 
+from .limits import MAX_DAYS_TO_WORKING_DAY
+
 # Fixed English names: strftime would follow the machine's language.
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
@@ -75,10 +77,20 @@ class Calendar:
         return day.weekday() not in self.weekend and day not in self._table(day.year)
 
     def next_working_day(self, day: dt.date) -> dt.date:
-        """The day itself when it is a working day, else the first working day after it."""
-        while not self.is_working_day(day):
-            day += dt.timedelta(days=1)
-        return day
+        """The day itself when it is a working day, else the first working day after it.
+
+        The loader refuses a calendar without working days; one whose holidays still cover every working
+        day of a year (or the days up to 9999-12-31) gives a ValueError instead of walking on."""
+        start = day
+        try:
+            for _ in range(MAX_DAYS_TO_WORKING_DAY):
+                if self.is_working_day(day):
+                    return day
+                day += dt.timedelta(days=1)
+        except OverflowError:
+            raise ValueError(f"no working day follows {start.isoformat()} before 9999-12-31") from None
+        raise ValueError(f"no working day follows {start.isoformat()} within {MAX_DAYS_TO_WORKING_DAY} days "
+                         f"in calendar {self.name}")
 
     def add_working_days(self, day: dt.date, count: int) -> tuple[dt.date, list[dt.date]]:
         """Count `count` working days after `day` (before it when negative).
@@ -109,7 +121,10 @@ class Calendar:
         while per_week and remaining > 2 * per_week:
             weeks = (remaining - 1) // per_week
             target = day + dt.timedelta(weeks=weeks * step)
-            remaining -= weeks * per_week - self._weekday_holidays_between(day, target)
+            passed = weeks * per_week - self._weekday_holidays_between(day, target)
+            if passed <= 0:
+                break  # holidays on every working day of the jump: count day by day (ends at 9999 at worst)
+            remaining -= passed
             day = target
         one, weekend, year, table = dt.timedelta(days=step), self.weekend, None, None
         while remaining:

@@ -4,20 +4,23 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from . import types as t
 from .errors import CaseError, Position, RuleSyntaxError, YamlError, raise_all
+from .limits import MAX_DURATION, MAX_NUMBER_CHARS, number_problem
 from .parser import UNITS, parse_date
 from .values import Duration
 from .yamlsource import Document, load_file, load_text
 
 # An amount as a case writes it: 4000, 4000.00, €4000 (batch reads CSV cells with it too).
-MONEY_TEXT = re.compile(r"€?\s*(-?\d+(\.\d+)?)")
-_PERCENT = re.compile(r"(-?\d+(\.\d+)?)\s*%")
-_DURATION = re.compile(r"(\d+)\s+(working\s+days?|days?|weeks?|months?|years?)")
+# ASCII digits only: \d would also take fullwidth and Arabic-Indic digits, which Decimal() then accepts.
+MONEY_TEXT = re.compile(r"€?\s*(-?[0-9]+(\.[0-9]+)?)")
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_PERCENT = re.compile(r"(-?[0-9]+(\.[0-9]+)?)\s*%")
+_DURATION = re.compile(r"([0-9]+)\s+(working\s+days?|days?|weeks?|months?|years?)")
 
 # Not a fact: a case may name the date whose rules apply to it (else its family's reference fact).
 # Typed facts carry it under this key; interpreter.api takes it out before evaluating.
@@ -101,24 +104,25 @@ def convert_value(raw: Any, type_: t.Type, name: str, where: Position, document,
         if isinstance(raw, bool):
             raise wrong()
         if isinstance(raw, (int, Decimal)):
-            return Decimal(raw)
-        match = MONEY_TEXT.fullmatch(str(raw).strip()) if type_ == t.MONEY else None
+            return checked_number(Decimal(raw), name, where, vocabulary)
+        text = str(raw).strip() if isinstance(raw, str) else ""
+        if len(text) > MAX_NUMBER_CHARS:  # not read: no number of the domain is that long
+            if (MONEY_TEXT if type_ == t.MONEY else _NUMBER).fullmatch(text[:MAX_NUMBER_CHARS]):
+                raise _out_of_domain(name, f"has {len(text):,} characters, more than any number of the domain", where)
+            raise wrong()
+        match = (MONEY_TEXT if type_ == t.MONEY else _NUMBER).fullmatch(text)
         if match:
-            return Decimal(match.group(1))
-        try:
-            if type_ == t.NUMBER:
-                return Decimal(str(raw).strip())
-        except InvalidOperation:
-            pass
+            return checked_number(Decimal(match.group(1) if type_ == t.MONEY else text), name, where, vocabulary)
         raise wrong()
     if type_ == t.PERCENT:
-        match = _PERCENT.fullmatch(str(raw).strip()) if isinstance(raw, str) else None
+        match = _PERCENT.fullmatch(str(raw).strip()) if isinstance(raw, str) and len(raw) <= MAX_NUMBER_CHARS else None
         if not match:
             raise wrong()
-        if not 0 <= Decimal(match.group(1)) <= 100:
+        value = checked_number(Decimal(match.group(1)), name, where, None)
+        if not 0 <= value <= 100:
             raise CaseError(f"'{name}' is {raw}: a percentage must be between 0% and 100%", where,
                             hint='write the percentage as a number from 0 to 100 with a % sign, e.g. "90%"')
-        return Decimal(match.group(1))
+        return value
     if type_ == t.BOOL:
         if not isinstance(raw, bool):
             raise wrong()
@@ -128,17 +132,42 @@ def convert_value(raw: Any, type_: t.Type, name: str, where: Position, document,
             raise wrong()
         return raw
     if type_ == t.DURATION:
-        match = _DURATION.fullmatch(str(raw).strip())
+        match = _DURATION.fullmatch(str(raw).strip()) if isinstance(raw, str) and len(raw) <= MAX_NUMBER_CHARS else None
         if not match:
             raise wrong()
+        if len(match.group(1)) > len(str(MAX_DURATION)) or int(match.group(1)) > MAX_DURATION:
+            raise CaseError(f"'{name}' is longer than {MAX_DURATION:,} of any unit", where,
+                            hint="no deadline lies that far away; check the number")
         return Duration(int(match.group(1)), UNITS[" ".join(match.group(2).split())])
     if isinstance(type_, t.EnumType):
         return _member(raw, type_, name, where)
     if isinstance(type_, t.SetType):
         if not isinstance(raw, list):
             raise wrong()
+        if len(raw) > len(type_.enum.members):  # before any item is read: a list of a million costs nothing
+            raise CaseError(f"'{name}' lists {len(raw):,} items, but it has only {len(type_.enum.members)} choices",
+                            where, hint="name each choice at most once: " + ", ".join(type_.enum.members))
         return frozenset(_member(item, type_.enum, name, where) for item in raw)
     raise wrong()
+
+
+def checked_number(value: Decimal, name: str, where: Position, vocabulary) -> Decimal:
+    """A money or number fact inside the number domain and its sign rule (the vocabulary's `minimum`)."""
+    problem = number_problem(value)
+    if problem:
+        raise _out_of_domain(name, problem, where)
+    fact = vocabulary.facts.get(name) if vocabulary is not None else None
+    minimum = getattr(fact, "minimum", None)
+    if minimum is not None and value < minimum:
+        raise CaseError(f"'{name}' is {value}, but it cannot be less than {minimum}", where,
+                        hint=f"{name} is at least {minimum} (catalogue/facts.yaml)")
+    return value
+
+
+def _out_of_domain(name: str, problem: str, where: Position) -> CaseError:
+    return CaseError(f"'{name}' {problem}", where,
+                     hint="amounts and numbers are exact decimals of at most 15 digits before and 10 after the "
+                          "decimal point; NaN and infinity are not numbers")
 
 
 def _member(raw: Any, enum: t.EnumType, name: str, where: Position) -> str:

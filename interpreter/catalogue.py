@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import hashlib
 import os
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from . import types as t
 from .calendar import Calendar
-from .errors import LookupProblem, Position
+from .errors import LookupProblem, Position, SchemaError
 from .model import Product
 
 BUNDLED = Path(__file__).resolve().parent.parent / "catalogue"
@@ -22,6 +24,7 @@ class Fact:
     label: str
     phrase: str | None = None  # the fact inside a Dutch sentence; the label when absent
     span_from: str | None = None  # the date fact whose duration this date closes (for timelines)
+    minimum: Decimal | None = None  # the sign rule of a money or number fact: a price is at least 0
 
 
 @dataclass
@@ -45,6 +48,46 @@ class Vocabulary:
 
 
 @dataclass
+class Base:
+    """What every card is checked against: the vocabulary, the calendars and the families."""
+
+    vocabulary: Vocabulary | None
+    calendars: dict[str, Calendar]
+    families: dict  # family name -> its interpreter.yamlsource.Document
+    default_calendar: str | None
+    refused_calendars: frozenset[str] = frozenset()
+    files: tuple[Path, ...] = ()
+
+
+def card_paths(root: Path) -> list[Path]:
+    """The card files of a catalogue, in the order they are loaded (test files are not cards)."""
+    return [path for path in sorted((root / "products").rglob("*.yaml")) if not path.name.endswith(".tests.yaml")]
+
+
+def catalogue_hash(root: Path, contents: dict[Path, bytes]) -> str:
+    """The catalogue's fingerprint in receipts: every file it was loaded from, by name and content."""
+    digest = hashlib.sha256()
+    for path in sorted(contents):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(contents[path] + b"\0")
+    return digest.hexdigest()
+
+
+def overlapping_editions(products: dict[str, list[Product]]) -> list[SchemaError]:
+    """Sort each product's editions by their start; two that are valid on one day are an error."""
+    far_past, far_future = dt.date.min, dt.date.max
+    problems = []
+    for code, editions in products.items():
+        editions.sort(key=lambda p: p.valid_from or far_past)
+        for earlier, later in zip(editions, editions[1:]):
+            if (earlier.valid_until or far_future) >= (later.valid_from or far_past):
+                problems.append(SchemaError(
+                    f"two editions of {code} are valid at the same time ({earlier.file} and {later.file})",
+                    later.pos, hint="give the earlier edition a valid_until before the later one's valid_from"))
+    return problems
+
+
+@dataclass
 class Catalogue:
     root: Path
     vocabulary: Vocabulary
@@ -56,13 +99,21 @@ class Catalogue:
     def codes(self) -> list[str]:
         return list(self.products)
 
-    def product(self, code: str, on: dt.date | None = None) -> Product:
-        """The edition of product `code` valid on `on` (the latest edition when `on` is None)."""
+    def editions(self, code: str) -> list[Product]:
+        """Every edition of product `code`, oldest first."""
         editions = self.products.get(code)
         if editions is None:
             close = difflib.get_close_matches(code, list(self.products), n=1, cutoff=0.5)
             hint = f"did you mean '{close[0]}'?" if close else "run 'catalogue list' to see the product codes"
             raise LookupProblem(f"unknown product '{code}'", Position("<command line>", 1, 1), hint)
+        return editions
+
+    def load_whole(self) -> "Catalogue":
+        return self  # loaded whole already
+
+    def product(self, code: str, on: dt.date | None = None) -> Product:
+        """The edition of product `code` valid on `on` (the latest edition when `on` is None)."""
+        editions = self.editions(code)
         if on is None:
             return editions[-1]
         for product in editions:
@@ -92,8 +143,8 @@ def load_catalogue(root: Path | str | None = None, cache: bool = True) -> Catalo
     """
     root = Path(root) if root else BUNDLED
     if cache:
-        from .cache import cached_load
-        return cached_load(root, _load)
+        from .store import load_whole  # per card: only what changed since the last load is checked again
+        return load_whole(root)
     return _load(root)
 
 

@@ -12,20 +12,20 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from contextlib import contextmanager
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, getcontext, setcontext
 from typing import Any, Callable
 
 from . import nodes as n
 from . import types as t
 from .checker import evaluation_order
 from .errors import EvaluationError
-from .evaluator import (ARITHMETIC_ERRORS, arithmetic_error, no_value, not_applicable, split_payment,
-                        text_of)
+from .evaluator import (ARITHMETIC_ERRORS, arithmetic_error, no_value, not_applicable, roll_error,
+                        split_payment, text_of)
 from .model import Product, Rule
 from .results import (Result, check_result, deadline_result, payment_result, payment_trigger, report_results,
                       value_type)
-from .values import (CENT, HUNDRED, NOTHING_MISSING, Duration, Open, add_duration, add_months, earliest, merge_open,
-                     recurring)
+from .values import (CENT, DOMAIN, HUNDRED, NOTHING_MISSING, Duration, Open, add_duration, add_months, checked,
+                     checked_cents, earliest, merge_open, recurring)
 
 
 # Names every generated function may use; chosen here, never taken from a card.
@@ -34,10 +34,10 @@ RUNTIME = {
     "HALF_UP": ROUND_HALF_UP, "HUNDRED": HUNDRED, "EMPTY": NOTHING_MISSING, "add_months": add_months,
     "add_duration": add_duration, "recurring": recurring, "earliest": earliest, "split_payment": split_payment,
     "Result": Result, "deadline_result": deadline_result, "payment_result": payment_result,
-    "report_results": report_results, "check_result": check_result,
+    "report_results": report_results, "check_result": check_result, "checked": checked, "cents": checked_cents,
 }
 
-ARITHMETIC, EVERY = "arithmetic", "every"
+ARITHMETIC, EVERY, ROLL = "arithmetic", "every", "roll"
 # The operators the grammar has; anything else in a tree would be a bug, and never reaches the source.
 COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
 ARITHMETIC_OPERATORS = ("+", "-", "*", "/")
@@ -55,6 +55,10 @@ class _Compiled:
         self._filename = filename
 
     def __call__(self, facts: dict[str, Any], as_of: dt.date, rules_on: dt.date | None = None) -> Any:
+        # The evaluation's decimal context, shared rather than copied as localcontext() would: a third of
+        # the cost per case, and only its flags, which nothing reads, are ever written to.
+        outer = getcontext()
+        setcontext(DOMAIN)
         try:
             return self._function(facts, as_of, as_of if rules_on is None else rules_on)
         except (ArithmeticError, ValueError) as error:
@@ -62,6 +66,8 @@ class _Compiled:
             if located is None:
                 raise
             raise located from None
+        finally:
+            setcontext(outer)
 
     def _locate(self, error: Exception) -> EvaluationError | None:
         """The same error the tree walker raises for the operation that failed, at its card position."""
@@ -93,6 +99,8 @@ def runtime_error(node: n.Node | None, kind: str | None, error: Exception) -> Ev
         return arithmetic_error(node, error)
     if kind == EVERY and isinstance(error, ValueError):
         return EvaluationError(str(error), node.pos)
+    if kind == ROLL and isinstance(error, ValueError):
+        return roll_error(node, error)  # here the node is the rule whose date rolls
     return None
 
 
@@ -270,7 +278,9 @@ class _ExpressionCompiler:
             value = f"{a} * {b} / HUNDRED"
         else:
             value = f"{a} {op} {b}"
-        return f"({value}).quantize(CENT, HALF_UP)" if result == t.MONEY else value
+        if result == t.MONEY:
+            return f"cents({value})"
+        return f"checked({value})" if result in (t.NUMBER, t.PERCENT) else value
 
     def _date_shift(self, node: n.Arithmetic):
         """A date plus or minus a duration; a written duration becomes the cheapest exact operation."""
@@ -312,6 +322,7 @@ class _ExpressionCompiler:
             build = lambda a: f"text_of({a}, {shown})"  # noqa: E731
         else:
             build = lambda a: f"next_working_day({a})"  # noqa: E731
+            return self._strict(node, node.args, build, ARITHMETIC)
         return self._strict(node, node.args, build)
 
     def _Every(self, node):
@@ -448,7 +459,7 @@ class _ProductCompiler:
         slot = {"values": "value", "deadlines": "due", "reports": "date", "checks": "test"}[rule.section]
         may_be_open = self._slot(rule, slot, var)
         if rule.roll == "next_working_day":
-            self.src.line(f"{var} = roll({var})")
+            self.src.line(f"{var} = roll({var})", rule, ROLL)
         if rule.section == "deadlines":
             self._slot(rule, "met_by", f"m{i}")
         return may_be_open

@@ -33,6 +33,11 @@ class CatalogueError(Exception):
         self.position = position or UNKNOWN_POSITION
         self.hint = hint
 
+    def __reduce__(self):
+        # Every attribute, whatever the subclass's __init__ takes: errors travel back from the
+        # processes that check cards in parallel (interpreter.store).
+        return _restore, (type(self), dict(self.__dict__))
+
     def __str__(self) -> str:
         text = f"{self.position}: {self.message}"
         if self.hint:
@@ -138,9 +143,27 @@ def _source_line(position: Position) -> str | None:
         return None
 
 
+def _restore(kind: type, state: dict) -> CatalogueError:
+    error = kind.__new__(kind)
+    Exception.__init__(error, state.get("message"))
+    error.__dict__.update(state)
+    return error
+
+
 def raise_all(errors: list[CatalogueError]) -> None:
     """Raise nothing, the one error, or all of them together."""
     if len(errors) == 1:
         raise errors[0]
     if errors:
         raise ErrorList(errors)
+
+
+def raise_once(errors: list[CatalogueError]) -> None:
+    """Raise each problem once: a mistake in a family file is met again by every card of the family."""
+    seen, unique = set(), []
+    for error in errors:
+        key = (str(error.position), error.message)
+        if key not in seen:
+            seen.add(key)
+            unique.append(error)
+    raise_all(unique)

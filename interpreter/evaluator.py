@@ -9,10 +9,11 @@ from . import nodes as n
 from . import types as t
 from .calendar import WEEKDAYS
 from .errors import EvaluationError
+from .limits import FIRST_DATE, LAST_DATE
 from .model import Product, Rule
 from .printer import to_text
-from .values import (Duration, Open, add_duration, earliest, merge_open, percent_of, recurring, split_amount,
-                     to_cents)
+from .values import (Duration, Open, add_duration, checked, checked_cents, earliest, merge_open, percent_of,
+                     recurring, split_amount, to_cents)
 
 NOT_APPLICABLE = "does not apply to this case"
 
@@ -102,7 +103,10 @@ class Evaluation:
         return self._roll_one(rule, value)
 
     def _roll_one(self, rule: Rule, day: dt.date) -> dt.date:
-        rolled = self.calendar.next_working_day(day)
+        try:
+            rolled = self.calendar.next_working_day(day)
+        except ValueError as error:
+            raise roll_error(rule, error) from None
         if rolled != day and self.explain:
             reason = self.calendar.holiday_name(day) or WEEKDAYS[day.weekday()]
             self.trace.append({"rule": rule.id, "note": f"{day.isoformat()} is not a working day ({reason}): "
@@ -215,7 +219,9 @@ class Evaluation:
             value = left * right
         else:
             value = left / right
-        return to_cents(value) if result == t.MONEY else value
+        if result == t.MONEY:
+            return checked_cents(value)
+        return checked(value) if result == t.NUMBER or result == t.PERCENT else value
 
     def _compare(self, node):
         left, right = self.eval(node.left), self.eval(node.right)
@@ -295,7 +301,10 @@ class Evaluation:
             return to_cents(args[0]) if node.type == t.MONEY else args[0].quantize(Decimal(1), ROUND_HALF_UP)
         if node.function == "text":
             return text_of(args[0], node.args[0].type)
-        day = self.calendar.next_working_day(args[0])
+        try:
+            day = self.calendar.next_working_day(args[0])
+        except ValueError as error:
+            raise arithmetic_error(node, error) from None
         if day != args[0]:
             self._note(f"{args[0].isoformat()} is not a working day: next working day is {day.isoformat()}")
         return day
@@ -335,7 +344,19 @@ ARITHMETIC_ERRORS = (DivisionByZero, InvalidOperation, ZeroDivisionError, ValueE
 def arithmetic_error(node: n.Node, error: Exception) -> EvaluationError:
     if isinstance(error, (DivisionByZero, InvalidOperation, ZeroDivisionError)):
         return EvaluationError(f"division by zero in '{to_text(node)}'", node.pos)
+    if node.type == t.DATE and not str(error).startswith("no working day follows"):
+        error = OUT_OF_DATES  # Python says 'date value out of range' or 'year 10000 is out of range'
     return EvaluationError(f"cannot compute '{to_text(node)}': {error}", node.pos)
+
+
+OUT_OF_DATES = f"the date would fall outside {FIRST_DATE.isoformat()} … {LAST_DATE.isoformat()}"
+
+
+def roll_error(rule: Rule, error: Exception) -> EvaluationError:
+    """A deadline or report that cannot roll to a working day (only near 9999-12-31)."""
+    slot = rule.exprs.get("due") or rule.exprs.get("date")
+    return EvaluationError(f"cannot roll '{rule.id}' to the next working day: {error}",
+                           slot.pos if slot is not None else rule.pos)
 
 
 def split_payment(group: str, parts, base: Any, shares) -> tuple[Any, ...]:
@@ -347,7 +368,25 @@ def split_payment(group: str, parts, base: Any, shares) -> tuple[Any, ...]:
     if total != 100:
         raise EvaluationError(f"the shares of payment '{group}' add up to {format_percent(total)}, not 100%",
                               parts[0].pos, hint="change the percentages so that together they make 100%")
+    for part, share in zip(parts, shares):
+        problem = share_problem(share)
+        if problem:
+            raise EvaluationError(f"the share of '{part.id}' {problem}", part.pos,
+                                  hint="each share of a split is a percentage from 0% to 100%")
+    if base < 0:
+        raise EvaluationError(f"the amount to split in payment '{group}' is negative ({to_cents(base):.2f})",
+                              parts[0].pos, hint="a payment is never negative: check the base and the facts it "
+                                                 "reads (the vocabulary's minimum of a money fact)")
     return tuple(split_amount(base, list(shares)))
+
+
+def share_problem(share: Decimal) -> str | None:
+    """Why a split's share is not a percentage from 0% to 100%, or None."""
+    if share < 0:
+        return f"is {format_percent(share)}: a share cannot be negative"
+    if share > 100:
+        return f"is {format_percent(share)}: a share cannot be more than 100%"
+    return None
 
 
 def describe_value(value: Any, type_: t.Type | None) -> Any:

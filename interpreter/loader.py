@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
+from decimal import Decimal
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +13,12 @@ from . import schema as s
 from . import types as t
 from .calendar import WEEKDAYS, Calendar, HolidayRule
 from .cases import RULES_ON, convert_facts
-from .catalogue import Catalogue, Fact, Vocabulary, display_path
+from .catalogue import (Base, Catalogue, Fact, Vocabulary, card_paths, catalogue_hash, display_path,
+                        overlapping_editions)
 from .checker import AS_OF, check_rules, evaluation_order
 from .errors import (CatalogueError, Position, RuleSyntaxError, SchemaError, TypeCheckError,
-                     raise_all)
+                     raise_all, raise_once)
+from .limits import number_problem
 from .model import SECTIONS, Assumption, Citation, Edition, Expr, Product, Rule
 from .parser import parse, parse_date
 from .splits import check_splits
@@ -33,14 +37,30 @@ def expression_text(value: Any) -> str:
 
 
 class Loader:
-    """Reads every file of a catalogue folder and builds the checked Catalogue, collecting all errors."""
+    """Reads a catalogue folder and builds the checked Catalogue, collecting all errors.
+
+    In phases, so that interpreter.store can check and cache each card on its own: `load_base`
+    (settings, vocabulary, calendars, families), `load_card` for each card, then `finish`
+    (the checks across cards). `load` runs them all.
+    """
 
     def __init__(self, root: Path):
         self.root = root
         self.errors: list[CatalogueError] = []
         self.files: list[Path] = []
+        self.refused_calendars: set[str] = set()  # named in an error already; cards using them are not blamed
+        self._parsed_rules: dict[tuple, tuple[list[Rule], list[CatalogueError], Document]] = {}
 
     def load(self) -> Catalogue:
+        base = self.load_base()
+        products: dict[str, list[Product]] = {}
+        for path in self.card_paths():
+            product = self.load_card(path, base)
+            if product is not None:
+                products.setdefault(product.code, []).append(product)
+        return self.finish(base, products)
+
+    def load_base(self) -> Base:
         if not self.root.is_dir():
             raise SchemaError(f"the catalogue directory '{self.root}' does not exist", Position(str(self.root), 1, 1),
                               hint="give the folder that holds catalogue.yaml and facts.yaml with --catalogue")
@@ -52,21 +72,37 @@ class Loader:
             self.errors.append(SchemaError(f"the default calendar '{default_calendar}' is not in calendars/",
                                            settings.position(("default_calendar",))))
         families = self._families()
-        products: dict[str, list[Product]] = {}
-        if vocabulary is not None:
-            for path in sorted((self.root / "products").rglob("*.yaml")):
-                if path.name.endswith(".tests.yaml"):
-                    continue
-                product = self._product(path, vocabulary, calendars, families, default_calendar)
-                if product is not None:
-                    products.setdefault(product.code, []).append(product)
+        return Base(vocabulary, calendars, families, default_calendar, frozenset(self.refused_calendars),
+                    tuple(self.files))
+
+    def card_paths(self) -> list[Path]:
+        return card_paths(self.root)
+
+    def load_card(self, path: Path, base: Base) -> Product | None:
+        """One card, checked against the base; its problems join `errors`."""
+        if base.vocabulary is None:
+            return None
+        self.refused_calendars.update(base.refused_calendars)
+        return self._product(path, base.vocabulary, base.calendars, base.families, base.default_calendar)
+
+    def finish(self, base: Base, products: dict[str, list[Product]], files: list[Path] | None = None,
+               digest: str | None = None) -> Catalogue:
+        """The checks across cards, every problem raised at once, else the Catalogue."""
         self._check_editions(products)
-        raise_all(self.errors)
-        return Catalogue(self.root, vocabulary, calendars,
+        self._refuse_yml()
+        raise_once(self.errors)
+        return Catalogue(self.root, base.vocabulary, base.calendars,
                          {code: products[code] for code in sorted(products)},
-                         self.files, self._hash())
+                         files if files is not None else self.files, digest or self._hash())
 
     # -- files -------------------------------------------------------------------------------
+
+    def _refuse_yml(self) -> None:
+        """A '.yml' file would be skipped, and a card that is silently not there is worse than an error."""
+        for path in sorted(self.root.rglob("*.yml")):
+            self.errors.append(SchemaError(
+                f"'{path.name}' ends in .yml; the catalogue reads only .yaml files", Position(display_path(path), 1, 1),
+                hint=f"rename it to '{path.stem}.yaml'"))
 
     def _read(self, path: Path) -> Document | None:
         self.files.append(path)
@@ -94,11 +130,7 @@ class Loader:
         return document
 
     def _hash(self) -> str:
-        digest = hashlib.sha256()
-        for path in sorted(set(self.files)):
-            digest.update(path.relative_to(self.root).as_posix().encode() + b"\0")
-            digest.update(path.read_bytes() + b"\0")
-        return digest.hexdigest()
+        return catalogue_hash(self.root, {path: path.read_bytes() for path in set(self.files)})
 
     # -- vocabulary and calendars --------------------------------------------------------------
 
@@ -121,7 +153,8 @@ class Loader:
                     f"unknown type '{spec['type']}' for fact '{name}'", document.position(("facts", name, "type")),
                     hint="use one of: " + ", ".join(t.type_names(enums))))
             else:
-                facts[name] = Fact(name, type_, spec["label"], spec.get("phrase"), spec.get("span_from"))
+                facts[name] = Fact(name, type_, spec["label"], spec.get("phrase"), spec.get("span_from"),
+                                   minimum=self._minimum(document, name, spec, type_))
         self._check_spans(document, facts)
         return Vocabulary(enums, labels, facts)
 
@@ -141,22 +174,54 @@ class Loader:
                     document.position(("facts", name, "span_from")),
                     hint="name the date fact where the span starts, e.g. span_from: started_on"))
 
+    def _minimum(self, document: Document, name: str, spec: dict, type_: t.Type) -> Decimal | None:
+        if "minimum" not in spec:
+            return None
+        where = document.position(("facts", name, "minimum"))
+        if type_ not in (t.MONEY, t.NUMBER):
+            self.errors.append(SchemaError(f"only a money or number fact can have a minimum, not '{name}'", where,
+                                           hint="remove 'minimum'"))
+            return None
+        value = Decimal(spec["minimum"])
+        problem = number_problem(value)
+        if problem:
+            self.errors.append(SchemaError(f"the minimum of '{name}' {problem}", where))
+            return None
+        return value
+
     def _calendars(self) -> dict[str, Calendar]:
         calendars = {}
         for path in sorted((self.root / "calendars").glob("*.yaml")):
-            document = self._document("", s.CALENDAR, "calendar", path=path)
+            document = self._read(path)
             if document is None:
+                continue
+            problems = s.validate(document, s.CALENDAR, "calendar")
+            if problems:
+                self.errors.extend(problems)
+                named = document.data.get("calendar") if isinstance(document.data, dict) else None
+                if isinstance(named, str):
+                    self.refused_calendars.add(named)  # its errors say what is wrong; not the cards using it
                 continue
             rules = []
             for index, spec in enumerate(document.data["holidays"]):
                 where = ("holidays", index)
+                if "from_year" in spec and "until_year" in spec and spec["from_year"] > spec["until_year"]:
+                    self.errors.append(SchemaError(
+                        f"the holiday '{spec['name']}' ends (until_year {spec['until_year']}) before it starts "
+                        f"(from_year {spec['from_year']})", document.position(where + ("until_year",))))
+                    continue
                 if "date" in spec:
                     month, day = (int(x) for x in spec["date"].split("-"))
                     try:
-                        dt.date(2000, month, day)
+                        dt.date(2001, month, day)  # not a leap year: the date must exist in every year
                     except ValueError:
-                        self.errors.append(SchemaError(f"'{spec['date']}' is not a day of the year (MM-DD)",
-                                                       document.position(where + ("date",))))
+                        leap_day = (month, day) == (2, 29)
+                        self.errors.append(SchemaError(
+                            f"'{spec['date']}' is not a day of every year" if leap_day
+                            else f"'{spec['date']}' is not a day of the year (MM-DD)",
+                            document.position(where + ("date",)),
+                            hint="29 February exists only in leap years; a holiday needs a date of every year"
+                            if leap_day else "write the month, then the day: 12-25 for 25 December"))
                         continue
                     rules.append(HolidayRule(spec["name"], month, day, None, spec.get("if_sunday", 0),
                                              spec.get("from_year"), spec.get("until_year")))
@@ -168,8 +233,21 @@ class Loader:
                                                    document.position(where)))
             rules.extend(self._decreed_days(document))
             name = document.data["calendar"]
+            weekend = document.data["weekend"]
+            repeated = sorted({day for day in weekend if weekend.count(day) > 1}, key=WEEKDAYS.index)
+            if repeated:
+                self.errors.append(SchemaError(f"the weekend names {', '.join(repeated)} more than once",
+                                               document.position(("weekend",)), hint="name each day once"))
+                self.refused_calendars.add(name)
+                continue
+            if len(set(weekend)) == len(WEEKDAYS):
+                self.errors.append(SchemaError("a calendar needs at least one working day, but every day of the "
+                                               "week is in its weekend", document.position(("weekend",)),
+                                               hint="list only the days without work, e.g. [saturday, sunday]"))
+                self.refused_calendars.add(name)
+                continue
             calendars[name] = Calendar(name, document.data["title"],
-                                       tuple(WEEKDAYS.index(d) for d in document.data["weekend"]),
+                                       tuple(WEEKDAYS.index(d) for d in weekend),
                                        tuple(rules), display_path(path))
         return calendars
 
@@ -230,7 +308,10 @@ class Loader:
             if "calendar" in document.data:
                 calendar_name, calendar_at = document.data["calendar"], document.position(("calendar",))
             for section in SECTIONS:
-                for rule in self._rules(document, section, source.get("document", card_source.get("document", ""))):
+                default_document = source.get("document", card_source.get("document", ""))
+                # A family's rules are the same for each of its cards: parsed once per load.
+                parse_rules = self._rules if document is card else self._parsed
+                for rule in parse_rules(document, section, default_document):
                     if rule.id in rules:
                         first = rules[rule.id]
                         self.errors.append(SchemaError(
@@ -243,7 +324,7 @@ class Loader:
                 assumptions.append((assumption, document, ("assumptions", index, "applies_to")))
         reference_fact = self._reference_fact(chain, vocabulary)
         calendar = calendars.get(calendar_name)
-        if calendar is None:
+        if calendar is None and calendar_name not in self.refused_calendars:
             self.errors.append(SchemaError(f"unknown calendar '{calendar_name}'", calendar_at,
                                            hint="the calendars are: " + ", ".join(sorted(calendars))))
         for assumption, document, path in assumptions:
@@ -334,6 +415,22 @@ class Loader:
             quotes = (quotes,)
         return Citation(spec.get("document", default_document), spec["section"], tuple(quotes))
 
+    def _parsed(self, document: Document, section: str, default_document: str) -> list[Rule]:
+        """The rules of one section, parsed once per load even when every card of a family needs them.
+
+        The problems found the first time are reported again each time, so that a card built on a
+        broken family rule is still refused (and `_once` keeps one message of each)."""
+        key = (id(document), section, default_document)
+        cached = self._parsed_rules.get(key)
+        if cached is None or cached[2] is not document:
+            before = len(self.errors)
+            rules = self._rules(document, section, default_document)
+            # The document is kept with its rules, so that its id cannot be reused while the entry lives.
+            cached = self._parsed_rules[key] = (rules, self.errors[before:], document)
+        else:
+            self.errors.extend(cached[1])
+        return cached[0]
+
     def _rules(self, document: Document, section: str, default_document: str) -> list[Rule]:
         rules = []
         for rule_id, spec in document.data.get(section, {}).items():
@@ -403,12 +500,5 @@ class Loader:
         return parts
 
     def _check_editions(self, products: dict[str, list[Product]]) -> None:
-        far_past, far_future = dt.date.min, dt.date.max
-        for code, editions in products.items():
-            editions.sort(key=lambda p: p.valid_from or far_past)
-            for earlier, later in zip(editions, editions[1:]):
-                if (earlier.valid_until or far_future) >= (later.valid_from or far_past):
-                    self.errors.append(SchemaError(
-                        f"two editions of {code} are valid at the same time ({earlier.file} and {later.file})",
-                        later.pos, hint="give the earlier edition a valid_until before the later one's valid_from"))
+        self.errors.extend(overlapping_editions(products))
 

@@ -3,18 +3,21 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import hashlib
+import io
 import re
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from . import nodes as n
 from .errors import Position, RuleSyntaxError
 from .calendar import MONTHS
+from .limits import MAX_DURATION, MAX_EXPRESSION_CHARS, MAX_EXPRESSION_DEPTH, digits_problem
 
 GRAMMAR_FILE = Path(__file__).resolve().parent.parent / "grammar" / "rules.lark"
 
@@ -67,39 +70,69 @@ _DUTCH_UNITS = {"dagen": "days", "dag": "days", "kalenderdagen": "days", "werkda
                 "maand": "months", "jaar": "years", "jaren": "years"}
 
 
+_OPTIONS = dict(parser="lalr", propagate_positions=True, maybe_placeholders=True)
+
+
 @lru_cache(maxsize=1)
 def lark_parser() -> Lark:
-    """The LALR parser, built once per process (and its tables kept in the catalogue cache folder:
-    Lark checks that they belong to this grammar and these options, and rebuilds them if not)."""
-    return Lark(GRAMMAR_FILE.read_text(encoding="utf-8"), parser="lalr",
-                propagate_positions=True, maybe_placeholders=True, cache=_tables_file() or False)
+    """The LALR parser, built once per process. Its tables are kept in the catalogue cache as an
+    authenticated entry (interpreter/cache.py), never through Lark's own cache, which unpickles
+    whatever file it finds before checking it."""
+    from . import cache
+    grammar = GRAMMAR_FILE.read_text(encoding="utf-8")
+    name = _tables_name(grammar)
+    data = cache.read_bytes(name) if cache.cache_dir() is not None else None
+    if data is not None:
+        try:
+            return Lark.load(io.BytesIO(data))  # bytes this user's key authenticated
+        except Exception:  # noqa: BLE001 - tables of another Lark: built again below
+            pass
+    parser = Lark(grammar, **_OPTIONS)
+    if cache.cache_dir() is not None:
+        buffer = io.BytesIO()
+        parser.save(buffer)
+        cache.write_bytes(name, buffer.getvalue())
+    return parser
 
 
-def _tables_file() -> str | None:
-    from .cache import cache_dir
-    folder = cache_dir()
-    if folder is None:
-        return None
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return str(folder / "lark-tables.pickle")
+def _tables_name(grammar: str) -> str:
+    """The cache entry of the tables of this grammar, these options and this Lark."""
+    import lark
+    digest = hashlib.sha256(f"{lark.__version__}\0{sorted(_OPTIONS.items())}\0{grammar}".encode())
+    return "lark-tables-" + digest.hexdigest()[:32]
 
 
 def parse(text: str, locate: Locate) -> n.Node:
     """Parse one expression; `locate` turns an offset in `text` into a file position."""
+    if len(text) > MAX_EXPRESSION_CHARS:
+        raise RuleSyntaxError(f"the expression is too long: {len(text):,} characters, at most "
+                              f"{MAX_EXPRESSION_CHARS:,}", locate(0),
+                              hint="split it into parameters or values that refer to each other by name")
     _reject_common_mistakes(text, locate)
     try:
         tree = lark_parser().parse(text)
     except UnexpectedInput as error:
         raise _syntax_error(error, text, locate) from None
+    _check_depth(tree, locate)
     try:
         return _ToNodes(locate).transform(tree)
     except VisitError as error:
         if isinstance(error.orig_exc, RuleSyntaxError):
             raise error.orig_exc from None
         raise
+
+
+def _check_depth(tree: Tree, locate: Locate) -> None:
+    """Refuse a tree nested deeper than every later stage (all of them recursive) can walk."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_EXPRESSION_DEPTH:
+            raise RuleSyntaxError(
+                f"the expression is nested more than {MAX_EXPRESSION_DEPTH} deep", locate(node.meta.start_pos or 0),
+                hint="each operator, 'not', '-', bracket or function call nests one deeper; split the expression "
+                     "into parameters or values that refer to each other by name")
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
 
 
 def _reject_common_mistakes(text: str, locate: Locate) -> None:
@@ -270,20 +303,33 @@ class _ToNodes(Transformer):
     def date(self, meta, token):
         return n.DateLit(parse_date(str(token), self._token_pos(token)), pos=self._pos(meta))
 
+    def _decimal(self, token: Token, digits: str) -> Decimal:
+        problem = digits_problem(digits)
+        if problem:
+            raise RuleSyntaxError(f"the number {_shorten(str(token))} {problem}", self._token_pos(token),
+                                  hint="amounts, numbers and percentages are exact decimals of at most 15 digits "
+                                       "before and 10 after the decimal point")
+        return Decimal(digits)
+
     def money(self, meta, token):
-        return n.MoneyLit(Decimal(str(token).replace("€", "").strip()), pos=self._pos(meta))
+        return n.MoneyLit(self._decimal(token, str(token).replace("€", "").strip()), pos=self._pos(meta))
 
     def percent(self, meta, token):
-        return n.PercentLit(Decimal(str(token)[:-1]), pos=self._pos(meta))
+        return n.PercentLit(self._decimal(token, str(token)[:-1]), pos=self._pos(meta))
 
     def number(self, meta, token):
-        return n.NumberLit(Decimal(str(token)), pos=self._pos(meta))
+        return n.NumberLit(self._decimal(token, str(token)), pos=self._pos(meta))
 
     def duration(self, meta, amount, unit):
         if "." in str(amount):
-            raise RuleSyntaxError(f"a duration needs a whole number, not {amount}", self._token_pos(amount),
+            raise RuleSyntaxError(f"a duration needs a whole number, not {_shorten(str(amount))}",
+                                  self._token_pos(amount),
                                   hint="write for example '2 weeks' or '14 days' instead of a fraction")
-        return n.DurationLit(int(str(amount)), UNITS[" ".join(str(unit).split())], pos=self._pos(meta))
+        written = str(amount).lstrip("0")
+        if len(written) > len(str(MAX_DURATION)) or int(written or 0) > MAX_DURATION:
+            raise RuleSyntaxError(f"the duration {_shorten(str(amount))} is longer than {MAX_DURATION:,} of any unit",
+                                  self._token_pos(amount), hint="no deadline lies that far away; check the number")
+        return n.DurationLit(int(written or 0), UNITS[" ".join(str(unit).split())], pos=self._pos(meta))
 
     def text(self, meta, token):
         return n.TextLit(str(token)[1:-1], pos=self._pos(meta))
@@ -339,6 +385,10 @@ class _ToNodes(Transformer):
 
     def every(self, meta, step, start, until):
         return n.Every(step, start, until, pos=self._pos(meta))
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= 24 else f"{text[:10]}...{text[-10:]} ({len(text)} characters)"
 
 
 def parse_date(text: str, position: Position) -> dt.date:

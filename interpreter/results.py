@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 from . import nodes as n
 from . import types as t
 from .evaluator import Evaluation, describe_value, format_percent
 from .model import Citation, Product, Rule
-from .values import Open
+from .values import DOMAIN, Open
 
 # The version of the result's JSON shape (catalogue/schemas/result.schema.json). Additions of optional
 # fields keep the major number; a removal, rename or change of meaning raises it (docs/api.md).
@@ -106,6 +106,12 @@ def evaluate(product: Product, facts: dict[str, Any], as_of: dt.date, *, explain
              fact_labels: dict[str, str] | None = None, rules_on: dt.date | None = None) -> Result:
     """Evaluate every rule of a product for one case: its rules as on `rules_on` (default `as_of`),
     its statuses as on `as_of`."""
+    with localcontext(DOMAIN):
+        return _evaluate(product, facts, as_of, explain, fact_labels, rules_on)
+
+
+def _evaluate(product: Product, facts: dict[str, Any], as_of: dt.date, explain: bool,
+              fact_labels: dict[str, str] | None, rules_on: dt.date | None) -> Result:
     run = Evaluation(product, facts, as_of, explain=explain, rules_on=rules_on)
     result = Result(product=product.code, title=product.title, edition=product.edition, as_of=as_of,
                     rules_on=run.rules_on)

@@ -236,7 +236,8 @@ def _missing_of_empty_case(root: Path, code: str, today: str) -> list[str]:
     """The facts an empty case of the new card lacks: the first test case then passes as written."""
     from .api import Engine  # here, not at the top: the engine loads the catalogue, scaffolding does not need it
 
-    engine = Engine(root)  # a CatalogueError here says what the new card lacks; the caller removes it
+    engine = Engine(root)
+    engine.catalogue.load_whole()  # a CatalogueError here says what the new card lacks; the caller removes it
     try:
         result = to_json(engine.evaluate(code, {}, as_of=dt.date.fromisoformat(today), typed=True))
     except (CatalogueError, ValueError):

@@ -7,6 +7,7 @@ from decimal import Decimal
 from cerberus import TypeDefinition, Validator, errors
 
 from .errors import SchemaError
+from .limits import FIRST_DATE, LAST_DATE, MAX_EASTER_OFFSET, MAX_HOLIDAYS, MAX_SUNDAY_SHIFT
 from .yamlsource import Document
 
 RULE_ID = r"[a-z][a-z0-9_]*"
@@ -33,6 +34,7 @@ class CatalogueValidator(Validator):
     types_mapping = Validator.types_mapping.copy()
     # An expression may be written as a bare number or word in YAML: accept any scalar.
     types_mapping["scalar"] = TypeDefinition("scalar", (str, int, Decimal, bool), ())
+    types_mapping["decimal"] = TypeDefinition("decimal", (Decimal,), ())
 
 
 def _expr(required: bool = False) -> dict:
@@ -130,13 +132,13 @@ CALENDAR = {
     "weekend": {"type": "list", "required": True, "schema": {
         "type": "string", "allowed": ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
                                       "sunday"]}},
-    "holidays": {"type": "list", "required": True, "schema": {"type": "dict", "schema": {
+    "holidays": {"type": "list", "required": True, "maxlength": MAX_HOLIDAYS, "schema": {"type": "dict", "schema": {
         "name": {**TEXT, "required": True},
-        "date": {"type": "string", "regex": r"\d{2}-\d{2}", "excludes": "easter"},
-        "easter": {"type": "integer", "excludes": "date"},
-        "if_sunday": {"type": "integer"},
-        "from_year": {"type": "integer"},
-        "until_year": {"type": "integer"},
+        "date": {"type": "string", "regex": r"[0-9]{2}-[0-9]{2}", "excludes": "easter"},
+        "easter": {"type": "integer", "excludes": "date", "min": -MAX_EASTER_OFFSET, "max": MAX_EASTER_OFFSET},
+        "if_sunday": {"type": "integer", "min": -MAX_SUNDAY_SHIFT, "max": MAX_SUNDAY_SHIFT},
+        "from_year": {"type": "integer", "min": FIRST_DATE.year, "max": LAST_DATE.year},
+        "until_year": {"type": "integer", "min": FIRST_DATE.year, "max": LAST_DATE.year},
         "note": TEXT,
     }}},
     # Art. 3 lid 3 Algemene termijnenwet: days a decree equates with the holidays, each with its decree.
@@ -162,6 +164,8 @@ VOCABULARY = {
                   "phrase": TEXT,
                   # A date that closes a duration opened by another date fact (the timeline draws it).
                   "span_from": {"type": "string", "regex": RULE_ID},
+                  # The sign rule of a money or number fact: a case value below it is refused.
+                  "minimum": {"type": ["integer", "decimal"]},
                   "note": TEXT}}},
 }
 
@@ -195,7 +199,9 @@ def validate(document: Document, schema: dict, what: str) -> list[SchemaError]:
     if not isinstance(document.data, dict):
         return [SchemaError(f"a {what} file must be a block of 'key: value' lines", document.position(()))]
     validator = _validator(schema)
-    if validator.validate(document.data):
+    # No schema here fills in defaults or converts values, so cerberus's normalization pass (most
+    # of its time, with a copy of the schema per nested mapping) would change nothing.
+    if validator.validate(document.data, normalize=False):
         return []
     return [_explain(error, document, schema, what) for error in validator.errors]
 
@@ -247,7 +253,7 @@ _PATTERN_HINTS = {
     RULE_ID: "names use lower-case letters, digits and '_', starting with a letter",
     r"[A-Z0-9][A-Z0-9-]*": "a product code uses capital letters, digits and '-', like 12XR or LEON-3",
     r"[a-z][a-z0-9_-]*": "a family name uses lower-case letters, digits, '-' and '_', like uwv-innovatief",
-    r"\d{2}-\d{2}": "write a day of the year as month-day with two digits each, like 12-25",
+    r"[0-9]{2}-[0-9]{2}": "write a day of the year as month-day with two digits each, like 12-25",
 }
 
 
@@ -314,6 +320,13 @@ def _explain(error, document: Document, schema: dict, what: str) -> SchemaError:
     if error.code == errors.EXCLUDES_FIELD.code:
         return SchemaError(f"'{name}' cannot be combined with '{error.constraint}' in {_where(parent)}",
                            document.key_position(path))
+    if error.code in (errors.MIN_VALUE.code, errors.MAX_VALUE.code):
+        bound = "at least" if error.code == errors.MIN_VALUE.code else "at most"
+        return SchemaError(f"{_named(path)} in {_where(parent)} is {error.value}, but must be {bound} "
+                           f"{error.constraint}", document.position(path))
+    if error.code == errors.MAX_LENGTH.code:
+        return SchemaError(f"{_where(path)} has {len(error.value):,} entries, at most {error.constraint:,}",
+                           document.position(path))
     return SchemaError(f"{_where(path)}: not valid here ({error.rule})", document.position(path))
 
 

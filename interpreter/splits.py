@@ -8,7 +8,7 @@ from decimal import Decimal
 from . import nodes as n
 from . import types as t
 from .errors import SchemaError
-from .evaluator import Evaluation, format_percent
+from .evaluator import Evaluation, format_percent, share_problem
 from .model import Product, Rule
 from .values import Open
 
@@ -61,9 +61,14 @@ def _first_bad_combination(group, parts, product, domains) -> SchemaError | None
         shares = [run.slot(part, "share") for part in parts]
         if any(isinstance(share, Open) for share in shares):
             continue
+        when = ", ".join(f"{k} = {_word(v)}" for k, v in facts.items()) or "always"
+        for part, share in zip(parts, shares):
+            problem = share_problem(share)
+            if problem:
+                return SchemaError(f"the share of '{part.id}' {problem} (when {when})", part.pos,
+                                   hint="each share of a split is a percentage from 0% to 100%")
         total = sum(shares, Decimal(0))
         if total != 100:
-            when = ", ".join(f"{k} = {_word(v)}" for k, v in facts.items()) or "always"
             return SchemaError(
                 f"the shares of payment '{group}' add up to {format_percent(total)}, not 100% "
                 f"(when {when})", parts[0].pos,

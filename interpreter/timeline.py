@@ -161,7 +161,7 @@ def render_svg(result, facts: dict | None = None, fact_labels: dict[str, str] | 
 def timeline_of(engine, result, facts: dict | None, title: str | None = None) -> str:
     """The timeline of a result of `engine`, with its card's calendar and the vocabulary's labels and spans."""
     vocabulary = engine.catalogue.vocabulary
-    editions = engine.catalogue.products.get(result.product, [])
+    editions = engine.catalogue.editions(result.product)
     product = next((p for p in editions if p.edition == result.edition), None)
     return render_svg(result, facts, vocabulary.fact_labels, vocabulary.span_starts,
                       product.calendar if product else None, title)

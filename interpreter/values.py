@@ -3,13 +3,35 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 
 from .calendar import MONTHS, Calendar
+from .limits import MAX_DURATION, MAX_INTEGER_DIGITS, MAX_OCCURRENCES, within_magnitude
 
 CENT = Decimal("0.01")
 
 HUNDRED = Decimal(100)
+
+# The decimal context both backends evaluate in. Operands are inside the number domain (at most 15 + 10
+# digits, checked where they enter), so with 60 significant digits a sum, difference or product of two
+# of them is exact; only a division rounds. A result outside the domain is an error, never rounded:
+# `checked` below, and the traps for what has no value at all.
+DOMAIN = Context(prec=60, rounding=ROUND_HALF_UP, traps=[InvalidOperation, DivisionByZero, Overflow])
+OUT_OF_DOMAIN = f"the result has more than {MAX_INTEGER_DIGITS} digits before the decimal point"
+
+
+def checked(value: Decimal) -> Decimal:
+    """A computed number, percentage or amount, refused when it left the number domain."""
+    if not within_magnitude(value):
+        raise OverflowError(OUT_OF_DOMAIN)
+    return value
+
+
+def checked_cents(value: Decimal) -> Decimal:
+    """A computed amount inside the domain, rounded half up to cents."""
+    if not within_magnitude(value):
+        raise OverflowError(OUT_OF_DOMAIN)
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -73,6 +95,8 @@ class Duration:
 
     def times(self, factor: Decimal) -> "Duration":
         product = Decimal(self.amount) * factor
+        if not within_magnitude(product) or abs(product) > MAX_DURATION:
+            raise ValueError(f"{self} × {factor} is longer than {MAX_DURATION:,} {self.unit.replace('_', ' ')}")
         if product != product.to_integral_value():
             raise ValueError(f"{self} × {factor} is not a whole number of {self.unit.replace('_', ' ')}")
         return Duration(int(product), self.unit)
@@ -116,25 +140,31 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, last))
 
 
-def recurring(start: dt.date, step: Duration, until: dt.date, calendar: Calendar, limit: int = 10000) -> list[dt.date]:
-    """start + k*step for k = 1, 2, ... while the date is before `until`.
+def recurring(start: dt.date, step: Duration, until: dt.date, calendar: Calendar,
+              limit: int = MAX_OCCURRENCES) -> list[dt.date]:
+    """start + k*step for k = 1, 2, ... while the date is before `until`, at most `limit` of them.
 
-    Each date is computed from the start, not from the previous date, so month clamping
-    never drifts (31 Jan + 1 month = 29 Feb, + 2 months = 31 Mar).
+    Months and years are counted from the start each time, not from the previous date, so month
+    clamping never drifts (31 Jan + 1 month = 29 Feb, + 2 months = 31 Mar); days, weeks and working
+    days add up, so each date is counted on from the one before. A date past 9999-12-31 lies after any
+    `until`: the schedule ends there.
     """
     if step.amount <= 0:
         raise ValueError(f"'every {step}' must step forward in time")
     shift = _shifter(step.unit, calendar)
+    from_start = step.unit in ("months", "years")
     dates = []
-    k = 1
+    day = start
     while True:
-        day = shift(start, step.amount * k)
+        try:
+            day = shift(start, step.amount * (len(dates) + 1)) if from_start else shift(day, step.amount)
+        except (OverflowError, ValueError):
+            return dates
         if day >= until:
             return dates
         if len(dates) == limit:  # this would be date number limit + 1
-            raise ValueError(f"'every {step}' gives more than {limit} dates before {until.isoformat()}")
+            raise ValueError(f"'every {step}' gives more than {limit:,} dates before {until.isoformat()}")
         dates.append(day)
-        k += 1
 
 
 def _shifter(unit: str, calendar: Calendar):
@@ -155,8 +185,16 @@ def _shifter(unit: str, calendar: Calendar):
 def split_amount(base: Decimal, shares: list[Decimal]) -> list[Decimal]:
     """Split money by percentages: each part rounded to cents, the last part takes the remainder.
 
-    The parts therefore always add up to the base exactly.
+    The parts therefore always add up to the base exactly, and none is negative: where rounding the
+    earlier parts up leaves less than nothing for the last (€0.03 in five parts of 20%: four times
+    €0.01), the missing cents are taken back from the earlier parts, one at a time from the largest
+    (the first of equals), so the split becomes 0.00, 0.01, 0.01, 0.01, 0.00.
     """
     parts = [to_cents(percent_of(base, share)) for share in shares[:-1]]
-    parts.append(to_cents(base) - sum(parts, Decimal(0)))
+    last = to_cents(base) - sum(parts, Decimal(0))
+    while last < 0:
+        largest = parts.index(max(parts))
+        parts[largest] -= CENT
+        last += CENT
+    parts.append(last)
     return parts

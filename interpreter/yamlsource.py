@@ -1,6 +1,7 @@
 """Read YAML text into plain data while remembering where every key and value stood."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 import yaml
 
 from .errors import Position, YamlError
+from .limits import MAX_DOCUMENT_CHARS, MAX_NUMBER_CHARS, MAX_YAML_DEPTH, MAX_YAML_NODES
 
 Path_ = tuple  # a path into the data: keys and list indexes, as cerberus reports them
 
@@ -21,6 +23,9 @@ _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 
+_DECIMAL_INT = re.compile(r"[-+]?[0-9]+")
+_DECIMAL_FLOAT = re.compile(r"[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?")
+
 
 @dataclass
 class Document:
@@ -31,6 +36,7 @@ class Document:
     data: Any
     value_nodes: dict[Path_, yaml.Node] = field(default_factory=dict)
     key_nodes: dict[Path_, yaml.Node] = field(default_factory=dict)
+    built: int = 0  # values built so far, aliases counted each time they are expanded
 
     def position(self, path: Path_ = (), offset: int = 0) -> Position:
         """Where the value at `path` starts, or the character `offset` inside that scalar."""
@@ -100,10 +106,20 @@ def _align(value: str, text: str, start: int, end: int, offset: int) -> int:
 def load_text(text: str, file: str) -> Document:
     """Parse YAML text safely into a Document; every problem is a YamlError with a position."""
     document = Document(file=file, text=text, data=None)
+    if len(text) > MAX_DOCUMENT_CHARS:
+        raise YamlError(f"the file is too large: {len(text):,} characters, at most {MAX_DOCUMENT_CHARS:,}",
+                        Position(file, 1, 1), hint="split it into smaller files")
+    _refuse_lone_surrogates(document)
     try:
         node = _compose(text)
     except yaml.MarkedYAMLError as error:
         raise _yaml_error(error, file) from None
+    except yaml.reader.ReaderError as error:
+        index = min(error.position, len(text))
+        code = error.character if isinstance(error.character, int) else ord(error.character)
+        raise YamlError(f"the control character U+{code:04X} is not allowed in a YAML file",
+                        document._position_at(index),
+                        hint="remove it; control characters cannot stand in YAML text") from None
     except yaml.YAMLError as error:
         raise YamlError(f"this is not valid YAML: {error}", Position(file, 1, 1)) from None
     if node is None:
@@ -111,6 +127,17 @@ def load_text(text: str, file: str) -> Document:
                         hint="a catalogue file needs at least one 'key: value' line")
     document.data = _build(node, (), document)
     return document
+
+
+def _refuse_lone_surrogates(document: Document) -> None:
+    """Text handed over as a string (standard input, the API) may hold half of a UTF-16 pair, which is
+    no character at all and which the YAML parser cannot encode."""
+    try:
+        document.text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise YamlError(f"the text holds U+{ord(document.text[error.start]):04X}, half of a UTF-16 pair and not "
+                        f"a character", document._position_at(error.start),
+                        hint="save the file as UTF-8 text") from None
 
 
 # libyaml composes several times faster; its marks also count characters, so positions agree.
@@ -123,9 +150,21 @@ def _compose(text: str):
     if _FAST_LOADER is not None:
         try:
             return yaml.compose(text, Loader=_FAST_LOADER)
+        except yaml.MarkedYAMLError as error:
+            if "maximum nesting depth" in str(error.problem):
+                raise _too_deep(error) from None  # the pure-Python parser would recurse that deep
         except yaml.YAMLError:
             pass
-    return yaml.compose(text, Loader=yaml.SafeLoader)
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise yaml.MarkedYAMLError(problem=f"the lists and mappings are nested more than "
+                                           f"{MAX_YAML_DEPTH} deep") from None
+
+
+def _too_deep(error: yaml.MarkedYAMLError) -> yaml.MarkedYAMLError:
+    return yaml.MarkedYAMLError(problem=f"the lists and mappings are nested more than {MAX_YAML_DEPTH} deep",
+                                problem_mark=error.problem_mark)
 
 
 def load_file(path: Path | str, display: str | None = None) -> Document:
@@ -202,6 +241,15 @@ def _line_above(mark) -> tuple[int, int] | None:
 
 
 def _build(node: yaml.Node, path: Path_, document: Document) -> Any:
+    document.built += 1
+    if document.built > MAX_YAML_NODES:
+        raise YamlError(f"the file expands to more than {MAX_YAML_NODES:,} values",
+                        document._position_at(node.start_mark.index),
+                        hint="an anchor (&) used many times through aliases (*) multiplies its values; "
+                             "write the values out or use fewer aliases")
+    if len(path) > MAX_YAML_DEPTH:
+        raise YamlError(f"the lists and mappings are nested more than {MAX_YAML_DEPTH} deep",
+                        document._position_at(node.start_mark.index), hint="flatten the structure")
     document.value_nodes[path] = node
     if isinstance(node, yaml.MappingNode):
         return _build_mapping(node, path, document)
@@ -244,14 +292,15 @@ def _scalar(node: yaml.ScalarNode, document: Document) -> Any:
         return value
     if node.tag == _INT:
         digits = value.replace("_", "")
-        try:
-            return int(digits, 0)
-        except ValueError:
-            try:
-                return int(digits)  # '010' is ten to a reader, not YAML 1.1's octal eight
-            except ValueError:
-                return value
+        # ASCII decimal only: '010' is ten to a reader, not YAML 1.1's octal eight, and '0x10' or
+        # '1:30' (base 60) stay text, which a number fact then refuses with a message; so do digits
+        # too long to be a number of the domain (and too long for int()).
+        if _DECIMAL_INT.fullmatch(digits) and len(digits) <= MAX_NUMBER_CHARS:
+            return int(digits)
+        return value
     if node.tag == _FLOAT:
+        if not _DECIMAL_FLOAT.fullmatch(value.replace("_", "")):
+            return value  # .nan, .inf, base 60: text, refused where a number is needed
         try:
             return Decimal(value.replace("_", ""))  # never float: money must stay exact
         except InvalidOperation:

@@ -15,6 +15,9 @@ REPO = Path(__file__).resolve().parent.parent
 # The tests load hundreds of small catalogues: keep their cache entries out of the user's ~/.cache.
 if "CATALOGUE_CACHE_DIR" not in os.environ:
     os.environ["CATALOGUE_CACHE_DIR"] = tempfile.mkdtemp(prefix="catalogue-test-cache-")
+# ... and their cache key (kept outside the cache folder) out of the user's ~/.config.
+if "CATALOGUE_CACHE_KEY" not in os.environ:
+    os.environ["CATALOGUE_CACHE_KEY"] = os.path.join(tempfile.mkdtemp(prefix="catalogue-test-key-"), "cache.key")
 
 
 @pytest.fixture(scope="session")

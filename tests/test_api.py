@@ -14,9 +14,11 @@ import interpreter
 import interpreter.checker
 import interpreter.parser
 import interpreter.catalogue
+import interpreter.store
 from interpreter import loader as catalogue_module
 from interpreter.api import Engine
-from interpreter.catalogue import BUNDLED, Catalogue
+from interpreter.catalogue import BUNDLED, Catalogue, load_catalogue
+from interpreter.store import LazyCatalogue
 from interpreter.errors import CaseError, CatalogueError, LookupProblem
 from interpreter.results import Result, to_json
 
@@ -66,8 +68,9 @@ def percent_engine(tmp_path) -> Engine:
 
 def test_engine_loads_the_bundled_catalogue_by_default():
     engine = Engine()
-    assert isinstance(engine.catalogue, Catalogue)
+    assert isinstance(engine.catalogue, LazyCatalogue)  # its cards are loaded when a product is asked for
     assert engine.catalogue.root == BUNDLED
+    assert engine.catalogue.hash == load_catalogue(BUNDLED).hash
     assert {"12XR", "LEON-3", "S2-A"} <= set(engine.catalogue.codes())
     assert engine.receipt == {"engine": interpreter.__version__, "catalogue_hash": engine.catalogue.hash}
     assert re.fullmatch(r"[0-9a-f]{64}", engine.catalogue.hash)
@@ -93,6 +96,8 @@ def test_a_missing_catalogue_folder_is_a_catalogue_error(tmp_path):
 
 def test_load_once_then_evaluate_many_without_parsing_again(monkeypatch):
     engine = Engine()
+    engine.evaluate("12XR", PLAIN_12XR)  # each product's cards are loaded (or read from the cache) on first use
+    engine.evaluate("LEON-3", {"registered_on": "2024-03-04"})
 
     def forbidden(*args, **kwargs):
         raise AssertionError("the catalogue was parsed or checked again during an evaluation")
@@ -100,7 +105,8 @@ def test_load_once_then_evaluate_many_without_parsing_again(monkeypatch):
     for name in ("parse", "check_rules", "load_file"):
         monkeypatch.setattr(catalogue_module, name, forbidden)
     monkeypatch.setattr(interpreter.catalogue, "load_catalogue", forbidden)
-    monkeypatch.setattr(interpreter.api, "load_catalogue", forbidden)
+    monkeypatch.setattr(interpreter.store, "load_whole", forbidden)
+    monkeypatch.setattr(interpreter.store, "_check_cards", forbidden)
     monkeypatch.setattr(interpreter.parser, "parse", forbidden)
     monkeypatch.setattr(interpreter.checker, "check_rules", forbidden)
 

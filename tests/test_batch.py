@@ -430,7 +430,9 @@ def test_unknown_extension_is_a_usage_error(tmp_path, cases_name, out_name, mess
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--due-within", "-1"], "-1 is not in the range x>=0"),
+    (["--due-within", "-1"], "-1 is not in the range 0<=x<=36600"),
+    # issue 11: a window past 9999-12-31 crashed with OverflowError; a hundred years is the limit
+    (["--due-within", "2932896"], "2932896 is not in the range 0<=x<=36600"),
     (["--jobs", "0"], "0 is not in the range x>=1"),
     (["--as-of", "2016-02-30"], "February 2016 has 29 days"),
 ])
@@ -701,3 +703,108 @@ def test_the_demo_caseload_gives_the_signalling_list_of_make_demo(tmp_path):
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert [(r["id"], r["deadline"], r["date"], r["days_left"]) for r in rows] == [
         ("case-2", "plan_due", "2016-05-30", "29"), ("case-4", "plan_due", "2016-06-13", "43")]
+
+
+# -- hostile rows (issue 11, defect 7): each spoils only its own row, and nothing written runs -------
+
+def test_hostile_jsonl_rows_are_bad_rows_and_the_run_goes_on(tmp_path):
+    deep = "[" * 100_000 + "]" * 100_000
+    lines = [
+        '{"id": "ok1", "registered_on": "2016-04-01"}',
+        '{"id": "huge", "registered_on": "2016-04-01", "price": 100000000000000000000000000}',
+        '{"id": "deep", "registered_on": %s}' % deep,
+        '{"id": "\\ud800", "registered_on": "2016-04-01"}',
+        '{"id": 1e999999, "registered_on": "2016-04-01"}',
+        '{"id": 12345678901234567890.5, "registered_on": "2016-04-01"}',
+        '{"id": "ok2", "registered_on": "2016-04-02"}',
+    ]
+    cases = write(tmp_path / "cases.jsonl", "\n".join(lines) + "\n")
+    out = tmp_path / "out.jsonl"
+    result = run("12XR", cases, "--out", out)
+    no_traceback(result)
+    assert result.exit_code == 1  # bad rows were reported
+    text = out.read_text(encoding="utf-8")
+    rows = [json.loads(line) for line in text.splitlines()]  # strict JSON: no Infinity, no NaN
+    assert "Infinity" not in text
+    assert [row["row"] for row in rows] == [1, 2, 3, 4, 5, 6, 7]
+    assert rows[1]["error"] == "'price' has more than 15 digits before the decimal point"
+    assert rows[2]["error"] == "not a case: the JSON is nested far too deep"
+    assert rows[3]["id"] == "\ud800" and "error" not in rows[3]  # the id comes back as it was sent
+    assert rows[4]["id"] == "1E+999999"  # too large for a JSON number a reader can hold: its exact text
+    assert rows[5]["id"] == "12345678901234567890.5"  # a float would lose digits
+    assert "error" not in rows[0] and "error" not in rows[6]
+
+
+def test_a_row_over_the_size_limit_is_a_bad_row(tmp_path):
+    from interpreter.limits import MAX_ROW_CHARS
+    cases = write(tmp_path / "cases.csv", "id,registered_on\nbig," + "x" * MAX_ROW_CHARS + "\nok,2016-04-01\n")
+    out = tmp_path / "out.csv"
+    result = run("12XR", cases, "--out", out)
+    no_traceback(result)
+    rows = read_csv(out)
+    # 'big,' (4 characters), the cell and the line break
+    assert rows[0]["error"] == f"the row has {MAX_ROW_CHARS + 5:,} characters, more than {MAX_ROW_CHARS:,}"
+    assert rows[1]["id"] == "ok" and not rows[1]["error"]
+
+
+def test_a_header_over_the_column_limit_is_refused_at_once(tmp_path):
+    from interpreter.limits import MAX_COLUMNS
+    cases = write(tmp_path / "cases.csv", ",".join(f"c{i}" for i in range(10_000)) + "\n")
+    result = run("12XR", cases, "--out", tmp_path / "out.csv")
+    no_traceback(result)
+    assert result.exit_code == 1
+    assert f"cases.csv:1:1: the header has 10,000 columns, more than {MAX_COLUMNS:,}" in result.stderr
+
+
+def test_a_row_of_many_wrong_cells_names_each_column(tmp_path, engine):
+    # Before, each wrong cell counted the columns before it again: quadratic in the row's length.
+    from interpreter.batch import run_batch
+    cases = write(tmp_path / "cases.csv", 'id,registered_on,price,benefit\nr1,nope,"lots, really",XYZ\n')
+    bad = []
+    run_batch(engine, "12XR", str(cases), tmp_path / "out.csv", on_bad_row=bad.append)
+    # r1 is columns 1-2, nope 4-7, the quoted cell 9-22, XYZ from 24.
+    assert [(e.position.line, e.position.column) for e in bad[0].errors] == [(2, 4), (2, 9), (2, 24)]
+
+
+@pytest.mark.parametrize("ident", ["=HYPERLINK(\"http://x\")", "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)"])
+def test_csv_output_escapes_cells_a_spreadsheet_would_run(tmp_path, ident):
+    cases = write(tmp_path / "cases.csv", "id,registered_on\n" + _csv_cell(ident) + ",2016-04-01\n"
+                  + _csv_cell(ident) + ",nope\n")
+    out = tmp_path / "out.csv"
+    run("12XR", cases, "--out", out)
+    rows = read_csv(out)
+    # OWASP: a cell starting with = + - @ (or a tab or carriage return, which the id loses when it is
+    # stripped) gets a ' in front, so that it stays text.
+    assert [row["id"] for row in rows] == ["'" + ident, "'" + ident]
+
+
+def test_csv_output_keeps_negative_numbers_as_numbers():
+    from interpreter.batch import _csv_text
+    # A value such as -3 (days) or -0.50 is a number to a spreadsheet, not a formula: left as it is.
+    assert _csv_text([["-3", "-0.50", "-2+3", "=1", "\tx", 5, None]]) == "-3,-0.50,'-2+3,'=1,'\tx,5,\n"
+
+
+def test_a_window_that_reaches_past_9999_ends_on_9999_12_31(tmp_path):
+    cases = write(tmp_path / "cases.csv", "id,registered_on\nc1,9999-12-01\n")
+    out = tmp_path / "due.csv"
+    result = run("12XR", cases, "--out", out, "--as-of", "9999-12-31", "--due-within", "1")
+    no_traceback(result)
+    # The window 9999-12-31 ... 9999-12-31 + 1 day stops at the last day there is; the card's deadlines
+    # for a case registered on 9999-12-01 lie past it, or cannot be computed: never an OverflowError.
+    assert result.exit_code in (0, 1), result.output
+    assert "9999-12-31" in result.stderr and "OverflowError" not in result.output
+
+
+def _csv_cell(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def test_json_lines_output_escapes_the_characters_other_readers_split_lines_at(tmp_path):
+    # Found by the fuzz suite: an error message echoing "a\u2028b" held a raw U+2028, at which
+    # str.splitlines() and JavaScript before ES2019 end a line.
+    cases = write(tmp_path / "cases.jsonl", '{"id": "x\\u2028y\\u0085z", "registered_on": "2016-04-01"}\n')
+    out = tmp_path / "out.jsonl"
+    run("12XR", cases, "--out", out)
+    text = out.read_text(encoding="utf-8")
+    assert "\u2028" not in text and "\x85" not in text and len(text.splitlines()) == 1
+    assert json.loads(text)["id"] == "x\u2028y\x85z"

@@ -320,3 +320,75 @@ def test_a_decreed_day_must_be_a_date_and_name_its_decree(tmp_path):
     path.write_text(without_decree, encoding="utf-8")
     errors = load_errors(root)
     assert "'decree' is missing in decreed (item 6)" in [e.message for e in errors]
+
+
+# -- a calendar is validated like a card, with positions (issue 11, defect 8) ---------------------------
+
+CALENDAR_HEAD = "calendar: odd\ntitle: An odd calendar\n"   # lines 1-2
+USES_ODD = ("code: T-1\ntitle: Test card\nsource: {document: test.txt, section: '1'}\n"
+            "edition: {name: Test edition}\ncalendar: odd\n"
+            "deadlines:\n  d:\n    label: D\n    due: next_working_day(registered_on)\n")
+
+
+def calendar_errors(tmp_path, calendar: str):
+    from cards import catalogue_with, load_errors
+    from interpreter.catalogue import BUNDLED
+    root = catalogue_with(tmp_path, BUNDLED, {"t1.yaml": USES_ODD})
+    (root / "calendars" / "odd.yaml").write_text(CALENDAR_HEAD + calendar, encoding="utf-8")
+    return [(e.position.file.rsplit("/", 1)[-1], e.position.line, e.position.column, e.message)
+            for e in load_errors(root)]
+
+
+# Each error stands at the value it names: line, and the text there (its column counted from the line).
+@pytest.mark.parametrize("calendar, line, at, message", [
+    ("weekend: [saturday, sunday]\nholidays:\n  - {name: Leap, date: 02-29}\n", 5, "02-29",
+     "'02-29' is not a day of every year"),
+    ("weekend: [saturday, sunday]\nholidays:\n  - {name: Odd, date: 13-01}\n", 5, "13-01",
+     "'13-01' is not a day of the year (MM-DD)"),
+    ("weekend: [monday, tuesday, wednesday, thursday, friday, saturday, sunday]\nholidays: []\n", 3, "[monday",
+     "a calendar needs at least one working day, but every day of the week is in its weekend"),
+    ("weekend: [sunday, sunday]\nholidays: []\n", 3, "[sunday", "the weekend names sunday more than once"),
+    ("weekend: [sunday]\nholidays:\n  - {name: Far, easter: 99999999999}\n", 5, "999",
+     "'easter' in holidays (item 1) is 99999999999, but must be at most 80"),
+    ("weekend: [sunday]\nholidays:\n  - {name: Far, date: 01-02, if_sunday: 400}\n", 5, "400",
+     "'if_sunday' in holidays (item 1) is 400, but must be at most 6"),
+    ("weekend: [sunday]\nholidays:\n  - {name: Far, date: 01-02, from_year: 0}\n", 5, "0}",
+     "'from_year' in holidays (item 1) is 0, but must be at least 1"),
+    ("weekend: [sunday]\nholidays:\n  - {name: Back, date: 01-02, from_year: 2020, until_year: 2010}\n", 5, "2010",
+     "the holiday 'Back' ends (until_year 2010) before it starts (from_year 2020)"),
+])
+def test_a_bad_calendar_is_refused_at_its_position_and_the_card_is_not_blamed(tmp_path, calendar, line, at, message):
+    errors = calendar_errors(tmp_path, calendar)
+    column = (CALENDAR_HEAD + calendar).splitlines()[line - 1].index(at) + 1
+    assert errors == [("odd.yaml", line, column, message)]
+
+
+def test_too_many_holidays(tmp_path):
+    from interpreter.limits import MAX_HOLIDAYS
+    holidays_ = "".join(f"  - {{name: H{i}, date: 01-01}}\n" for i in range(MAX_HOLIDAYS + 1))
+    errors = calendar_errors(tmp_path, "weekend: [sunday]\nholidays:\n" + holidays_)
+    assert [e[3] for e in errors] == [f"holidays has {MAX_HOLIDAYS + 1:,} entries, at most {MAX_HOLIDAYS:,}"]
+
+
+def test_next_working_day_stops_where_the_holidays_leave_no_working_day():
+    # Monday is the only working day, and every Monday of 2016 is a holiday: from 1 January 2016 (a Friday)
+    # the first working day would be Monday 2 January 2017, 367 days on.
+    from interpreter.calendar import HolidayRule
+    from interpreter.limits import MAX_DAYS_TO_WORKING_DAY
+    mondays = [dt.date(2016, 1, 4) + dt.timedelta(weeks=k) for k in range(52)]
+    assert mondays[-1] == dt.date(2016, 12, 26)
+    covered = Calendar("odd", "Odd", (1, 2, 3, 4, 5, 6),
+                       tuple(HolidayRule(f"H{d}", d.month, d.day, from_year=2016, until_year=2016) for d in mondays))
+    with pytest.raises(ValueError) as caught:
+        covered.next_working_day(dt.date(2016, 1, 1))
+    assert str(caught.value) == (f"no working day follows 2016-01-01 within {MAX_DAYS_TO_WORKING_DAY} days "
+                                 "in calendar odd")
+    assert covered.next_working_day(dt.date(2016, 1, 3)) == dt.date(2017, 1, 2)  # 365 days on: still found
+
+
+def test_next_working_day_past_9999_is_a_value_error(atw):
+    # 9999-12-31 is a Friday; the day after the last Friday's weekend would be in the year 10000.
+    assert atw.next_working_day(dt.date(9999, 12, 31)) == dt.date(9999, 12, 31)
+    with pytest.raises(ValueError) as caught:
+        Calendar("w", "W", (4, 5, 6), ()).next_working_day(dt.date(9999, 12, 31))
+    assert str(caught.value) == "no working day follows 9999-12-31 before 9999-12-31"

@@ -732,18 +732,19 @@ def test_editing_a_bundled_card(tmp_path, catalogue_root):
 
 
 def test_the_parser_tables_are_kept_in_the_cache_folder_and_reused(tmp_path, monkeypatch):
-    from lark import Lark
-
+    from interpreter import cache
     from interpreter import parser as parser_module
-    monkeypatch.setenv("CATALOGUE_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("CATALOGUE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("CATALOGUE_CACHE_KEY", str(tmp_path / "key"))
     monkeypatch.delenv("CATALOGUE_NO_CACHE", raising=False)
-    tables = parser_module._tables_file()
-    assert tables == str(tmp_path / "lark-tables.pickle")
-    options = dict(parser="lalr", propagate_positions=True, maybe_placeholders=True, cache=tables)
-    built = Lark(parser_module.GRAMMAR_FILE.read_text(encoding="utf-8"), **options)
-    assert (tmp_path / "lark-tables.pickle").stat().st_size > 0
-    reused = Lark(parser_module.GRAMMAR_FILE.read_text(encoding="utf-8"), **options)
-    text = "if hard_to_place then registered_on + 10 working days else min(price, €5000)"
-    assert reused.parse(text) == built.parse(text)
-    monkeypatch.setenv("CATALOGUE_NO_CACHE", "1")
-    assert parser_module._tables_file() is None
+    parser_module.lark_parser.cache_clear()
+    try:
+        built = parser_module.lark_parser()
+        name = parser_module._tables_name(parser_module.GRAMMAR_FILE.read_text(encoding="utf-8"))
+        assert cache.read_bytes(name)  # written, and it verifies
+        parser_module.lark_parser.cache_clear()
+        reused = parser_module.lark_parser()
+        text = "if hard_to_place then registered_on + 10 working days else min(price, €5000)"
+        assert reused is not built and reused.parse(text) == built.parse(text)
+    finally:
+        parser_module.lark_parser.cache_clear()

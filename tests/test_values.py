@@ -187,7 +187,9 @@ def test_duration_times_must_give_whole_units():
 
 # -- 5. money -------------------------------------------------------------------------------------
 # design.md: "Money is Decimal euros with 2 decimals, rounded half up. A payment split rounds each part
-# and gives the remainder to the last part, so the parts always add up to the base exactly."
+# and gives the remainder to the last part, so the parts always add up to the base exactly;
+# no part is ever negative (where rounding would make the last part negative, the cents are
+# taken back from the earlier parts, largest first)."
 
 
 @pytest.mark.parametrize("amount, cents", [
@@ -228,6 +230,14 @@ def test_percent_of():
     # 0.05 × 50% = 0.025 → 0.03 (half up); last 0.02
     ("0.05", ["50", "50"], ["0.03", "0.02"]),
     ("0.00", ["60", "40"], ["0.00", "0.00"]),
+    # 0.03 × 20% = 0.006 → 0.01 four times = 0.04, one cent more than there is: the last part would be
+    # -0.01, so one cent comes back from the largest earlier part (all equal: the first) and the last is 0.
+    ("0.03", ["20"] * 5, ["0.00", "0.01", "0.01", "0.01", "0.00"]),
+    # 0.05 × 30% = 0.015 → 0.02 three times = 0.06; the cent comes back from the first: 0.01, 0.02, 0.02, 0.00
+    ("0.05", ["30", "30", "30", "10"], ["0.01", "0.02", "0.02", "0.00"]),
+    # 0.05 × 10% = 0.005 → 0.01, × 30% = 0.015 → 0.02 twice, × 20% = 0.01: 0.06, one cent too many;
+    # the largest earlier part gives it back (of the two 0.02, the first): 0.01, 0.01, 0.02, 0.01, 0.00
+    ("0.05", ["10", "30", "30", "20", "10"], ["0.01", "0.01", "0.02", "0.01", "0.00"]),
 ])
 def test_split_amount(base, shares, parts):
     result = split_amount(Decimal(base), [Decimal(s) for s in shares])
@@ -271,15 +281,22 @@ def test_split_amount_always_adds_up(base, shares):
     # money is never float
     assert all(type(part) is Decimal for part in parts)
     assert all(part.as_tuple().exponent == -2 for part in parts)
-    # the parts add up to the base exactly
+    # the parts add up to the base exactly, and none is negative
     assert sum(parts, Decimal(0)) == base
-    for part, share in zip(parts[:-1], shares[:-1]):
-        assert part == to_cents(base * share / 100)
-        # and independently of Decimal's quantize: exact rational arithmetic, half up
-        assert Fraction(part) == half_up_cents(Fraction(base) * Fraction(share) / 100)
-    # the last part is off its exact value only by the rounding of the others: at most half a cent each
-    exact_last = Fraction(base) * Fraction(shares[-1]) / 100
-    assert abs(Fraction(parts[-1]) - exact_last) <= Fraction(len(parts), 200)
+    assert all(part >= 0 for part in parts)
+    # independently of Decimal's quantize: exact rational arithmetic, half up
+    rounded = [half_up_cents(Fraction(base) * Fraction(share) / 100) for share in shares[:-1]]
+    remainder = Fraction(base) - sum(rounded)
+    if remainder >= 0:
+        assert [Fraction(part) for part in parts[:-1]] == rounded
+        # the last part is off its exact value only by the rounding of the others: at most half a cent each
+        exact_last = Fraction(base) * Fraction(shares[-1]) / 100
+        assert abs(Fraction(parts[-1]) - exact_last) <= Fraction(len(parts), 200)
+    else:
+        # rounding up took more than there is: the last part is nothing, the cents came back from the others
+        assert parts[-1] == 0
+        for part, first in zip(parts[:-1], rounded):
+            assert first + remainder <= Fraction(part) <= first
 
 
 @settings(max_examples=1000, deadline=None)

@@ -1,12 +1,15 @@
 """Property-based tests of the service from its own OpenAPI document (schemathesis): no 5xx, and every
 response matches what the document promises (status, content type, schema, headers).
 
-A bounded run here; `make api-fuzz` runs longer (SCHEMATHESIS_EXAMPLES).
+A bounded run here; `make api-fuzz` runs longer (SCHEMATHESIS_EXAMPLES). The file is named to run
+after test_store: schemathesis's ASGI transport keeps a daemon thread for the rest of the session, and
+the store checks cards in two processes only when no other thread is alive.
 """
 from __future__ import annotations
 
 import os
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -34,3 +37,4 @@ def test_the_service_keeps_its_openapi_promises(case):
     # Every check but one: a request can fit the schema and still be refused with a documented 422, since
     # no schema says "a date on which the product has an edition" or "30 February does not exist".
     case.call_and_validate(excluded_checks=[positive_data_acceptance])
+

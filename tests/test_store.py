@@ -1,0 +1,187 @@
+"""Per-card loading and caching: one product costs its own cards, an edit costs the edited file, nothing stale."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import interpreter.store as store
+from interpreter import Engine
+from interpreter.catalogue import BUNDLED, load_catalogue
+from interpreter.errors import CatalogueError, ErrorList, LookupProblem
+from interpreter.loader import Loader
+from tests.cards import catalogue_with, invoke
+
+FAMILY = """\
+family: test-family
+title: Test family
+source: {document: f.txt, section: "1"}
+deadlines:
+  report_due:
+    label: Rapport
+    due: registered_on + 14 days
+    source: {section: "1", quote: "Het rapport binnen 14 dagen."}
+"""
+
+
+def card(code: str, days: int, family: bool = True) -> str:
+    return (f"code: {code}\ntitle: Product {code}\nsource: {{document: test.txt, section: \"1\"}}\n"
+            f"edition: {{name: eerste, valid_from: 2016-01-01}}\n"
+            + ("family: test-family\n" if family else "")
+            + f"deadlines:\n  plan_due:\n    label: Plan\n    due: registered_on + {days} days\n"
+              f"    source: {{section: \"2\", quote: \"Het plan binnen {days} dagen.\"}}\n")
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("CATALOGUE_CACHE_DIR", str(folder))
+    monkeypatch.setenv("CATALOGUE_CACHE_KEY", str(tmp_path / "key" / "cache.key"))
+    monkeypatch.delenv("CATALOGUE_NO_CACHE", raising=False)
+    return folder
+
+
+@pytest.fixture
+def root(tmp_path, cache_dir):
+    return catalogue_with(tmp_path, BUNDLED, {"T-1.yaml": card("T-1", 10), "T-2.yaml": card("T-2", 20),
+                                              "T-3.yaml": card("T-3", 30, family=False)},
+                          {"test-family.yaml": FAMILY})
+
+
+@pytest.fixture
+def checked(monkeypatch):
+    """The card files checked (parsed and type-checked) from here on, in order."""
+    seen: list[str] = []
+    original = Loader.load_card
+
+    def counting(self, path, base):
+        seen.append(path.name)
+        return original(self, path, base)
+
+    monkeypatch.setattr(Loader, "load_card", counting)
+    return seen
+
+
+def plan(engine: Engine, code: str) -> dt.date:
+    result = engine.evaluate(code, {"registered_on": "2016-04-01"}, as_of=dt.date(2016, 4, 1))
+    return next(d.date for d in result.deadlines if d.id == "plan_due")
+
+
+def test_one_product_loads_only_its_own_cards(root, checked):
+    assert plan(Engine(root), "T-2") == dt.date(2016, 4, 21)  # 1 April + 20 days
+    assert checked == ["T-2.yaml"]
+
+
+def test_a_second_run_checks_nothing_and_an_edit_rechecks_only_that_card(root, checked):
+    load_catalogue(root)
+    assert sorted(checked) == ["T-1.yaml", "T-2.yaml", "T-3.yaml"]
+    checked.clear()
+    load_catalogue(root)
+    assert checked == []
+    (root / "products" / "T-1.yaml").write_text(card("T-1", 11), encoding="utf-8")
+    catalogue = load_catalogue(root)
+    assert checked == ["T-1.yaml"]
+    engine = Engine(catalogue)
+    assert plan(engine, "T-1") == dt.date(2016, 4, 12)  # the edit is seen: 1 April + 11 days
+    assert plan(engine, "T-2") == dt.date(2016, 4, 21)
+
+
+def test_an_edit_to_a_family_rechecks_its_cards_and_its_error_is_reported(root, checked):
+    load_catalogue(root)
+    checked.clear()
+    family = root / "families" / "test-family.yaml"
+    family.write_text(FAMILY.replace("registered_on + 14 days", "registerd_on + 14 days"), encoding="utf-8")
+    with pytest.raises(CatalogueError) as caught:
+        load_catalogue(root)
+    assert {"T-1.yaml", "T-2.yaml"} <= set(checked)
+    errors = caught.value.errors if isinstance(caught.value, ErrorList) else [caught.value]
+    assert [e.position.file.endswith("test-family.yaml") for e in errors] == [True]  # once, not once per card
+    assert "registerd_on" in errors[0].message
+    with pytest.raises(CatalogueError):
+        Engine(root).evaluate("T-1", {})  # the cached T-1 of the good family is not used
+
+
+def test_a_deleted_card_is_gone(root):
+    load_catalogue(root)
+    (root / "products" / "T-2.yaml").unlink()
+    with pytest.raises(LookupProblem):
+        Engine(root).evaluate("T-2", {})
+    assert "T-2" not in load_catalogue(root).products
+
+
+def test_a_renamed_card_names_its_new_file(root):
+    load_catalogue(root)
+    (root / "products" / "T-2.yaml").rename(root / "products" / "renamed.yaml")
+    product = Engine(root).catalogue.product("T-2")
+    assert product.file.endswith("renamed.yaml")
+    assert load_catalogue(root).product("T-2").file.endswith("renamed.yaml")
+
+
+def test_edit_then_revert_gives_the_original_again(root):
+    path = root / "products" / "T-3.yaml"
+    original = path.read_text(encoding="utf-8")
+    assert plan(Engine(root), "T-3") == dt.date(2016, 5, 1)  # 1 April + 30 days
+    path.write_text(card("T-3", 31, family=False), encoding="utf-8")
+    assert plan(Engine(root), "T-3") == dt.date(2016, 5, 2)
+    path.write_text(original, encoding="utf-8")
+    assert plan(Engine(root), "T-3") == dt.date(2016, 5, 1)
+
+
+def test_a_broken_card_stops_only_itself_and_the_whole_catalogue(root):
+    (root / "products" / "T-1.yaml").write_text(card("T-1", 10).replace("+ 10 days", "+ 10"), encoding="utf-8")
+    engine = Engine(root)
+    assert plan(engine, "T-2") == dt.date(2016, 4, 21)
+    with pytest.raises(CatalogueError) as caught:
+        engine.evaluate("T-1", {})
+    assert caught.value.position.file.endswith("T-1.yaml")
+    outcome = invoke("--catalogue", root, "validate")
+    assert outcome.exit_code == 1 and "T-1.yaml" in outcome.output
+
+
+def test_an_unknown_product_suggests_a_close_code(root):
+    with pytest.raises(LookupProblem) as caught:
+        Engine(root).evaluate("T-22", {})
+    assert "did you mean 'T-2'" in caught.value.hint
+
+
+def test_cards_checked_in_two_processes_equal_cards_checked_in_one(root, monkeypatch, tmp_path):
+    (root / "products" / "T-1.yaml").write_text(card("T-1", 10).replace("+ 10 days", "+ 10"), encoding="utf-8")
+    monkeypatch.setenv("CATALOGUE_NO_CACHE", "1")
+
+    def outcome():
+        try:
+            catalogue = load_catalogue(root)
+        except CatalogueError as error:
+            errors = error.errors if isinstance(error, ErrorList) else [error]
+            return [(str(e.position), e.message, e.hint, type(e).__name__) for e in errors]
+        return catalogue
+
+    forks = []
+    two_processes = store._in_two_processes
+    monkeypatch.setattr(store, "_in_two_processes", lambda *args: forks.append(1) or two_processes(*args))
+    monkeypatch.setattr(store, "PARALLEL_FROM", 10_000)
+    serial = outcome()
+    assert not forks
+    monkeypatch.setattr(store, "PARALLEL_FROM", 1)
+    parallel = outcome()
+    assert forks  # the cards were checked in two worker processes
+    # The error crossed from a worker process with its class, position (line 9: the due line) and hint.
+    assert serial == parallel and len(serial) == 1
+    assert ".yaml:9:" in serial[0][0] and serial[0][0].split(":")[0].endswith("T-1.yaml")
+    assert serial[0][2] and serial[0][3] == "TypeCheckError"
+
+    (root / "products" / "T-1.yaml").write_text(card("T-1", 10), encoding="utf-8")
+    monkeypatch.setattr(store, "PARALLEL_FROM", 10_000)
+    serial = outcome()
+    monkeypatch.setattr(store, "PARALLEL_FROM", 1)
+    parallel = outcome()
+    assert list(serial.products) == list(parallel.products)
+    for code in serial.products:
+        assert serial.product(code).rules == parallel.product(code).rules
+
+
+def test_a_card_whose_code_needs_yaml_to_read_is_still_found(root):
+    quoted = card("T-2", 20).replace("code: T-2", 'code: "T-2"  # quoted')
+    (root / "products" / "T-2.yaml").write_text(quoted, encoding="utf-8")
+    assert plan(Engine(root), "T-2") == dt.date(2016, 4, 21)
+    assert "T-2" in Engine(root).catalogue.codes()
