@@ -7,12 +7,12 @@ STAMP  := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 BENCH_CASES ?= 1000000
 
-.PHONY: demo test bench bench-scale fuzz install clean
+.PHONY: demo test bench bench-scale fuzz install clean serve api-fuzz bench-api
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --quiet -e '.[test,server]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -33,10 +33,23 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# The HTTP service on the bundled catalogue: http://127.0.0.1:8000/docs (docs/api.md).
+serve: $(STAMP)
+	$(BIN)/catalogue serve
+
+# Schemathesis against the service's own OpenAPI document, longer than the bounded run of make test.
+API_EXAMPLES ?= 500
+api-fuzz: $(STAMP)
+	SCHEMATHESIS_EXAMPLES=$(API_EXAMPLES) $(BIN)/python -m pytest tests/test_web_schemathesis.py -q
+
+# Requests/s and p50/p99 of evaluate against a bare endpoint of the same size (loopback, bounded in time).
+bench-api: $(STAMP)
+	$(BIN)/python benchmarks/api.py $(BENCH_API_ARGS)
+
 # Timings against hand-written Python and two peer evaluators (benchmarks/README.md).
 # make bench BENCH_CASES=100000 for a shorter batch run; BENCH_ARGS=--quick for fewer repeats.
 $(BENCH_STAMP): $(STAMP) pyproject.toml
-	$(BIN)/python -m pip install --quiet --quiet -e '.[test,bench]'
+	$(BIN)/python -m pip install --quiet --quiet -e '.[test,server,bench]'
 	touch $(BENCH_STAMP)
 
 bench: $(BENCH_STAMP)

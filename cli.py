@@ -353,8 +353,11 @@ def diff(ctx: click.Context, old: str, new: str, output_format: str) -> None:
         try:
             engines = [Engine(differ.resolve(side, current, Path(scratch))) for side in (old, new)]
             changes = differ.compare(*engines)
+            warnings = differ.contract_warnings(*engines)
         except CatalogueError as error:
             _fail(error)
+    for warning in warnings:  # rule ids are part of the API contract (docs/api.md)
+        click.echo(f"warning: {warning}", err=True)
     if output_format == "json":
         click.echo(json.dumps(differ.as_json(changes), ensure_ascii=False, indent=2))
     else:
@@ -422,6 +425,48 @@ def sheets(ctx: click.Context, out: Path, output_format: str) -> None:
         _fail(CatalogueError(f"cannot write the sheets: {error.strerror}", Position(str(out), 1, 1)))
     index = next((p for p in written if p.stem == "index"), written[0] if written else out)
     click.echo(f"wrote {len(written)} files to {out}; open {index}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on; give 0.0.0.0 only behind a firewall or proxy.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Worker processes; they share the on-disk catalogue cache.")
+@click.option("--catalogue", "serve_catalogue", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The catalogue folder (default: the one given before the command, else the bundled one).")
+@click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
+              help="Allow browser calls from this origin (repeatable); none are allowed by default.")
+@click.option("--max-body", type=click.IntRange(1024, 64 << 20), default=1 << 20, show_default=True,
+              help="Largest evaluate body, in bytes (413 beyond).")
+@click.option("--max-facts", type=click.IntRange(1, 10_000), default=200, show_default=True,
+              help="Most facts in one case.")
+@click.option("--watch/--no-watch", default=True, show_default=True,
+              help="Reload when a catalogue file changes (SIGHUP always reloads).")
+@click.option("--log-level", type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+              default="info", show_default=True)
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, workers: int, serve_catalogue: Path | None,
+          cors_origins: tuple[str, ...], max_body: int, max_facts: int, watch: bool, log_level: str) -> None:
+    """Serve the catalogue over HTTP (/v1, OpenAPI at /openapi.json, docs at /docs); see docs/api.md."""
+    try:
+        import uvicorn
+
+        from interpreter.service import SETTINGS_VARIABLE, Settings, settings_to_environment
+    except ImportError as error:
+        _fail(CatalogueError(f"the service needs the server extra ({error.name} is missing)",
+                             Position("<command line>", 1, 1),
+                             hint="pip install 'reintegration-catalogue[server]', or run make serve"))
+    if serve_catalogue is not None:
+        ctx.obj["catalogue"] = serve_catalogue
+    engine = _engine(ctx)  # a broken catalogue stops here, with every problem, before anything listens
+    settings = Settings(root=engine.catalogue.root, backend=ctx.obj["backend"], max_body=max_body,
+                        max_facts=max_facts, cors_origins=cors_origins, watch=watch)
+    os.environ[SETTINGS_VARIABLE] = settings_to_environment(settings)
+    click.echo(f"serving catalogue {engine.catalogue.hash[:16]} from {engine.catalogue.root} on "
+               f"http://{host}:{port}/docs", err=True)
+    uvicorn.run("interpreter.service:app_from_environment", factory=True, host=host, port=port, workers=workers,
+                log_level=log_level, access_log=False, server_header=False)
 
 
 def run() -> None:

@@ -97,6 +97,15 @@ def _check(rule_id: str, label: str, source: str, message: str, passed, missing=
     return CheckResult(rule_id, label, passed, None if passed else message, NONE, source)
 
 
+def _payment(rule_id: str, label: str, group: str, share, amount, trigger: str, trigger_fact: str, on,
+             as_of: dt.date, missing, source: str) -> PaymentResult:
+    """A payment part: unknown without its amount, pending until its trigger date has come, then due."""
+    if on is None:  # the trigger's fact is missing too
+        missing = tuple(sorted({*missing, trigger_fact}))
+    status = "unknown" if amount is None else ("pending" if on is None or on > as_of else "due")
+    return PaymentResult(rule_id, label, group, share, amount, trigger, on, missing, source, status, trigger_fact)
+
+
 def _missing(**facts) -> tuple[str, ...]:
     """The names (sorted) of the given facts that are None."""
     return tuple(sorted(name for name, value in facts.items() if value is None))
@@ -251,10 +260,10 @@ def evaluate_12xr(facts: dict, as_of: dt.date) -> Result:
         effort_amount = (price * effort_share / HUNDRED).quantize(CENT, ROUND_HALF_UP)
         result_amount = price.quantize(CENT, ROUND_HALF_UP) - effort_amount
     result.payments += [
-        PaymentResult("effort", "Inspanningsdeel", "fee", effort_share, effort_amount, "akkoord Re-integratieplan",
-                      get("plan_approved_on"), missing, S_FEE),
-        PaymentResult("result", "Resultaatdeel", "fee", result_share, result_amount,
-                      "datum werkhervatting / plaatsing", get("work_resumed_on"), missing, S_FEE),
+        _payment("effort", "Inspanningsdeel", "fee", effort_share, effort_amount, "akkoord Re-integratieplan",
+                 "plan_approved_on", get("plan_approved_on"), as_of, missing, S_FEE),
+        _payment("result", "Resultaatdeel", "fee", result_share, result_amount, "datum werkhervatting / plaatsing",
+                 "work_resumed_on", get("work_resumed_on"), as_of, missing, S_FEE),
     ]
     return result
 
@@ -386,10 +395,10 @@ def evaluate_leon_3(facts: dict, as_of: dt.date) -> Result:
         second = price.quantize(CENT, ROUND_HALF_UP) - first
         missing = NONE
     result.payments += [
-        PaymentResult("on_plan_approval", "Bij akkoord Re-integratieplan", "invoicing", FIFTY, first,
-                      "akkoord Re-integratieplan", approved, missing, S_SPLIT),
-        PaymentResult("on_final_report", "Bij oplevering eindrapportage", "invoicing", FIFTY, second,
-                      "eindrapportage ontvangen", get("final_report_on"), missing, S_SPLIT),
+        _payment("on_plan_approval", "Bij akkoord Re-integratieplan", "invoicing", FIFTY, first,
+                 "akkoord Re-integratieplan", "plan_approved_on", approved, as_of, missing, S_SPLIT),
+        _payment("on_final_report", "Bij oplevering eindrapportage", "invoicing", FIFTY, second,
+                 "eindrapportage ontvangen", "final_report_on", get("final_report_on"), as_of, missing, S_SPLIT),
     ]
 
     # Progress reports every 3 months (6 with reduced reporting) after the start, before the end

@@ -23,7 +23,8 @@ from .catalogue import Fact
 from .errors import CaseError, CatalogueError, ErrorList, Position, raise_all
 from .evaluator import describe_value
 from .limits import LAST_DATE, MAX_COLUMNS, MAX_NUMBER_CHARS, MAX_ROW_CHARS
-from .results import Result, to_json
+from .problems import row_problem
+from .results import Result, source_json, to_json
 from .values import Open
 
 # File formats by extension. A .json file holds one document, not one case per line: refused by name.
@@ -586,7 +587,8 @@ def _result_object(row: int, ident: Any, result: Result, as_of, end) -> list[dic
 
 def _signal_objects(row: int, ident: Any, result: Result, as_of: dt.date, end: dt.date) -> list[dict]:
     return [{"row": row, "id": ident, "product": result.product, "deadline": d.id, "label": d.label,
-             "date": d.date.isoformat(), "days_left": (d.date - as_of).days, "source": d.source}
+             "date": d.date.isoformat(), "days_left": (d.date - as_of).days,
+             "source": source_json(d.citation, result.edition)}
             for d in _due(result, end)]
 
 
@@ -608,6 +610,7 @@ class Job:
     due_within: int | None
     rules: dict[str, list[str]]  # rule_ids() of the product: the CSV columns
     rules_on: dt.date | None = None  # None: each case's own (see Engine.dates)
+    problem_rows: bool = False  # JSON Lines: a bad row as a problem object (RFC 9457), as the service gives it
     root: Path = field(init=False)
     backend: str = field(init=False)
 
@@ -682,10 +685,15 @@ class Job:
                     result = evaluate(code, facts, as_of=as_of, rules_on=rules_on, typed=True)
                 except CatalogueError as problem:
                     error = problem
+                except ArithmeticError:  # e.g. an amount of 1e999999 overflows: that row is bad, not the run
+                    error = CaseError("a number of the case is too large or too precise to compute with",
+                                      Position(self.file, line, 1), hint="check the amounts and numbers of this case",
+                                      code="number-out-of-range")
             if error is not None:
                 problem = BadRow(self.file, row, line, ident, error)
                 bad.append(problem)
                 out.append(self._rows.error(row, ident, problem.message) if as_csv
+                           else row_problem(row, line, ident, error) if self.problem_rows
                            else {"row": row, "id": ident, "error": problem.message})
                 continue
             evaluated += 1
@@ -733,13 +741,14 @@ class Job:
             data = _JSON.decode(text)
         except ValueError as error:
             return None, None, CaseError(f"not a JSON object: {getattr(error, 'msg', error)}",
-                                         Position(self.file, line, getattr(error, "colno", 1)), hint=_JSON_HINT)
+                                         Position(self.file, line, getattr(error, "colno", 1)), hint=_JSON_HINT,
+                                         code="malformed-json")
         except RecursionError:
             return None, None, CaseError("not a case: the JSON is nested far too deep", Position(self.file, line, 1),
-                                         hint=_JSON_HINT)
+                                         hint=_JSON_HINT, code="malformed-json")
         if not isinstance(data, dict):
             return None, None, CaseError("a line must hold one JSON object of facts", Position(self.file, line, 1),
-                                         hint=_JSON_HINT)
+                                         hint=_JSON_HINT, code="not-an-object")
         ident = data.pop(self.id_column, None)
         converters, facts, problems = self._converters, {}, []
         for name, raw in data.items():
@@ -751,6 +760,7 @@ class Job:
                     facts[name] = convert(raw)
             except CaseError as error:
                 error.position = Position(self.file, line, _key_column(text, name))
+                error.fact = name
                 problems.append(error)
         return (ident, None, _one(problems)) if problems else (ident, facts, None)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from . import types as t
-from .errors import CaseError, Position, RuleSyntaxError, YamlError
+from .errors import CaseError, Position, RuleSyntaxError, YamlError, raise_all
 from .limits import MAX_DURATION, MAX_NUMBER_CHARS, number_problem
 from .parser import UNITS, parse_date
 from .values import Duration
@@ -61,23 +61,28 @@ def convert_facts(data: dict[str, Any], vocabulary, document: Document | None = 
 
     `document` and `base` (the path of the mapping inside it) let errors point at the file.
     """
-    facts = {}
+    facts, problems = {}, []
     nowhere = Position("<case>", 1, 1)  # one for all values: building a Position costs more than converting
     for name, raw in data.items():
         where = document.position(base + (name,)) if document else nowhere
         fact = vocabulary.facts.get(name)
-        if name == RULES_ON and fact is None:
-            if raw is not None:
-                facts[name] = convert_value(raw, t.DATE, name, where, document, vocabulary)
-            continue
-        if fact is None:
-            close = difflib.get_close_matches(name, list(vocabulary.facts), n=1, cutoff=0.6)
-            raise CaseError(f"unknown fact '{name}'" + (f" (did you mean '{close[0]}'?)" if close else ""),
-                            document.key_position(base + (name,)) if document else where,
-                            hint="the facts are listed in catalogue/facts.yaml")
-        if raw is None:
-            continue  # written but left empty: not known yet
-        facts[name] = convert_value(raw, fact.type, name, where, document, vocabulary)
+        try:
+            if name == RULES_ON and fact is None:
+                if raw is not None:
+                    facts[name] = convert_value(raw, t.DATE, name, where, document, vocabulary)
+                continue
+            if fact is None:
+                close = difflib.get_close_matches(name, list(vocabulary.facts), n=1, cutoff=0.6)
+                raise CaseError(f"unknown fact '{name}'" + (f" (did you mean '{close[0]}'?)" if close else ""),
+                                document.key_position(base + (name,)) if document else where,
+                                hint="the facts are listed in catalogue/facts.yaml", code="unknown-fact")
+            if raw is None:
+                continue  # written but left empty: not known yet
+            facts[name] = convert_value(raw, fact.type, name, where, document, vocabulary)
+        except CaseError as error:  # every wrong fact of the case, so that one round of fixes does for all
+            error.fact = name
+            problems.append(error)
+    raise_all(problems)
     return facts
 
 

@@ -536,7 +536,7 @@ class _ProductCompiler:
             src.line(f"deadlines.append(deadline_result({rule_const}, r{i}, m{i}, as_of))")
         elif rule.section == "payments":
             trigger = const(payment_trigger(rule, self.labels))
-            src.line(f"payments.append(payment_result({rule_const}, {trigger}, ps{i}, r{i}, on{i}))")
+            src.line(f"payments.append(payment_result({rule_const}, {trigger}, ps{i}, r{i}, on{i}, as_of))")
         elif rule.section == "reports":
             src.line(f"reports.extend(report_results({rule_const}, r{i}))")
         elif rule.section == "checks":

@@ -255,6 +255,47 @@ def _preceding(product: Product, editions: list[Product]) -> Product | None:
     return max(earlier, key=lambda p: p.valid_from or dt.date.min, default=None)
 
 
+def contract_warnings(old: Engine, new: Engine) -> list[str]:
+    """Rule ids are part of the API contract (docs/api.md): each one the old catalogue had and the new one
+    lacks, and each one an edition of the new catalogue drops from the edition before it."""
+    warnings = []
+    for code, editions in old.catalogue.products.items():
+        later = new.catalogue.products.get(code)
+        if later is None:
+            warnings.append(f"{code}: the product is gone, and with it its rule ids "
+                            f"{', '.join(sorted(_all_rules(editions)))}")
+            continue
+        warnings.extend(_lost(code, _all_rules(editions), _all_rules(later), "the previous catalogue"))
+    for code, editions in new.catalogue.products.items():
+        for before, after in zip(editions, editions[1:]):
+            warnings.extend(_lost(code, before.rules, after.rules, f"edition {before.edition}",
+                                  f" in edition {after.edition}"))
+    return warnings
+
+
+def _all_rules(editions: list[Product]) -> dict[str, Rule]:
+    rules: dict[str, Rule] = {}
+    for product in editions:
+        rules.update(product.rules)
+    return rules
+
+
+def _lost(code: str, before: dict[str, Rule], after: dict[str, Rule], had: str, where: str = "") -> list[str]:
+    added = [rule for rule_id, rule in after.items() if rule_id not in before]
+    out = []
+    for rule_id, rule in before.items():
+        if rule_id in after:
+            continue
+        twin = next((new for new in added if new.section == rule.section and new.label == rule.label), None)
+        if twin is not None:
+            out.append(f"{code}: rule id '{rule_id}' is renamed to '{twin.id}'{where} ({rule.section}, "
+                       f"“{rule.label}”); applications that read '{rule_id}' ({had} had it) will not find it")
+        else:
+            out.append(f"{code}: rule id '{rule_id}' ({rule.section}, “{rule.label}”) is removed{where}; "
+                       f"{had} had it, and applications that read it will not find it")
+    return out
+
+
 def _result_of(item_id: str, result: dict) -> str:
     """One rule's result in a few words, from the JSON of `evaluate`."""
     for section in ("deadlines", "payments", "reports", "checks"):
@@ -269,7 +310,9 @@ def _result_of(item_id: str, result: dict) -> str:
             return ", ".join(i["date"] or "unknown" for i in items)
         return {True: "passed", False: "failed", None: "open"}[items[0]["passed"]]
     if item_id in result["values"]:
-        value = result["values"][item_id]
+        value = result["values"][item_id]["value"]  # {type, value, missing}: the result contract
+        if isinstance(value, list):
+            return ", ".join(value)
         if isinstance(value, bool):
             return "true" if value else "false"
         return "unknown" if value is None else str(value)

@@ -74,6 +74,12 @@ class CaseError(CatalogueError):
 
     stage = "case"
 
+    def __init__(self, message: str, position: Position | None = None, hint: str | None = None,
+                 code: str = "invalid-fact", fact: str | None = None):
+        super().__init__(message, position, hint)
+        self.code = code  # what kind of problem, for applications (docs/api.md)
+        self.fact = fact  # the fact it is about, when it is about one
+
 
 class EvaluationError(CatalogueError):
     """Evaluation could not complete, e.g. a split whose shares do not add up to 100%."""

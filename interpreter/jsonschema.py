@@ -111,6 +111,7 @@ def all_schemas(vocabulary) -> dict[str, dict]:
         "family.schema.json": document_schema(s.FAMILY, "Product family"),
         "tests.schema.json": tests,
         CASE_FILE: case_schema(vocabulary),
+        RESULT_FILE: result_schema(),
     }
 
 
@@ -129,3 +130,89 @@ def write_schemas(vocabulary, out_dir: Path) -> list[Path]:
         temporary.replace(target)
         written.append(target)
     return written
+
+
+# -- the result contract: what `catalogue evaluate --format json`, the API, batch rows and the service give
+
+RESULT_FILE = "result.schema.json"
+_DATE_OR_NULL = {"type": ["string", "null"], "pattern": DATE_PATTERN}
+_MONEY_TEXT = {"type": "string", "pattern": r"^-?\d+\.\d{2}$"}
+_FACTS = {"type": "array", "items": {"type": "string"}, "uniqueItems": True}
+
+
+def _item(required: dict, description: str) -> dict:
+    return {"type": "object", "description": description,
+            "properties": {"id": {"type": "string"}, "label": {"type": "string"}, **required,
+                           "missing": {"$ref": "#/$defs/Missing"}, "source": {"$ref": "#/$defs/Source"}},
+            "required": ["id", "label", *required, "missing", "source"], "additionalProperties": False}
+
+
+def result_schema() -> dict:
+    """The JSON Schema of one evaluation result (docs/api.md explains every field)."""
+    from .results import SCHEMA_VERSION, VALUE_TYPES
+
+    typed = [{"properties": {"type": {"const": name}, "value": {"anyOf": [shape, {"type": "null"}]}}}
+             for name, shape in (
+                 ("date", {"type": "string", "pattern": DATE_PATTERN}), ("money", _MONEY_TEXT),
+                 ("percentage", {"type": "string", "pattern": r"^-?\d+(\.\d+)?%$"}),
+                 ("number", {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}),
+                 ("duration", {"type": "string"}), ("text", {"type": "string"}), ("yes/no", {"type": "boolean"}),
+                 ("list of dates", {"type": "array", "items": {"type": "string", "pattern": DATE_PATTERN}}),
+                 ("choice", {"type": "string"}),
+                 ("list of choices", {"type": "array", "items": {"type": "string"}}))]
+    defs = {
+        "Missing": {**_FACTS, "description": "the facts that would make this item known (fact ids, sorted)"},
+        "Source": {"type": ["object", "null"], "description": "where the rule comes from",
+                   "properties": {"document": {"type": "string"}, "title": {"type": "string"},
+                                  "section": {"type": "string"}, "quote": {"type": ["string", "null"]}},
+                   "required": ["document", "title", "section", "quote"], "additionalProperties": False},
+        "Value": {"type": "object", "description": "a parameter's or value's result, with its type",
+                  "properties": {"type": {"enum": sorted({*VALUE_TYPES.values(), "choice", "list of choices"})},
+                                 "value": {}, "missing": {"$ref": "#/$defs/Missing"}},
+                  "required": ["type", "value", "missing"], "additionalProperties": False,
+                  "oneOf": typed},
+    }
+    return {
+        "$schema": DRAFT, "$id": RESULT_FILE, "title": "The result of evaluating one product for one case",
+        "type": "object",
+        "properties": {
+            "schema_version": {"const": SCHEMA_VERSION},
+            "product": {"type": "string"}, "title": {"type": "string"}, "edition": {"type": "string"},
+            "as_of": {"type": "string", "pattern": DATE_PATTERN},
+            "rules_on": {"type": "string", "pattern": DATE_PATTERN},
+            "deadlines": {"type": "array", "items": _item({
+                "date": _DATE_OR_NULL,
+                "status": {"enum": ["open", "met", "overdue", "unknown", "late", "lapsed"]},
+                "done_on": _DATE_OR_NULL}, "a deadline: its date and whether it is met")},
+            "payments": {"type": "array", "items": _item({
+                "payment": {"type": "string", "description": "the split this part belongs to"},
+                "status": {"enum": ["unknown", "pending", "due"]},
+                "share": {"type": ["string", "null"], "pattern": r"^-?\d+(\.\d+)?%$"},
+                "amount": {"anyOf": [_MONEY_TEXT, {"type": "null"}]},
+                "trigger": {"type": ["object", "null"],
+                            "properties": {"fact": {"type": ["string", "null"]}, "label": {"type": "string"}},
+                            "required": ["fact", "label"], "additionalProperties": False},
+                "date": _DATE_OR_NULL}, "a part of a payment split")},
+            "reports": {"type": "array", "items": _item({
+                "date": _DATE_OR_NULL, "sequence": {"type": ["integer", "null"], "minimum": 1}},
+                "one report date (a schedule gives one entry per date)")},
+            "checks": {"type": "array", "items": _item({
+                "passed": {"type": ["boolean", "null"]}, "message": {"type": ["string", "null"]}},
+                "a check on the case")},
+            "values": {"type": "object", "additionalProperties": {"$ref": "#/$defs/Value"}},
+            "missing": _FACTS,
+            "not_applicable": {"type": "array", "items": {"type": "string"}},
+            "receipt": {"type": "object", "properties": {"engine": {"type": "string"},
+                                                         "catalogue_hash": {"type": "string"}},
+                        "required": ["engine", "catalogue_hash"]},
+            "trace": {"type": "array", "items": {"type": "object"}, "description": "only with explain"},
+            # A batch row is this object with the row's number and id in front, and without the receipt,
+            # which the run gives once.
+            "row": {"type": "integer", "minimum": 1, "description": "batch rows only: the case's row"},
+            "id": {"description": "batch rows only: the case's id, as the input wrote it"},
+        },
+        "required": ["schema_version", "product", "title", "edition", "rules_on", "as_of", "deadlines", "payments",
+                     "reports", "checks", "values", "missing", "not_applicable"],
+        "additionalProperties": False,
+        "$defs": defs,
+    }

@@ -19,7 +19,7 @@ class Citation:
     section: str
     quotes: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def quote(self) -> str | None:
         return " … ".join(self.quotes) if self.quotes else None
 

@@ -9,8 +9,12 @@ from typing import Any
 from . import nodes as n
 from . import types as t
 from .evaluator import Evaluation, describe_value, format_percent
-from .model import Product, Rule
+from .model import Citation, Product, Rule
 from .values import DOMAIN, Open
+
+# The version of the result's JSON shape (catalogue/schemas/result.schema.json). Additions of optional
+# fields keep the major number; a removal, rename or change of meaning raises it (docs/api.md).
+SCHEMA_VERSION = "1.0"
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,7 @@ class DeadlineResult:
     source: str
     done_on: dt.date | None = None
     reasons: tuple[str, ...] = ()
+    citation: Citation | None = None
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,9 @@ class PaymentResult:
     date: dt.date | None
     missing: tuple[str, ...]
     source: str
+    status: str = "unknown"  # unknown | pending | due
+    trigger_fact: str | None = None
+    citation: Citation | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,7 @@ class ReportResult:
     missing: tuple[str, ...]
     source: str
     sequence: int | None = None
+    citation: Citation | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,7 @@ class CheckResult:
     message: str | None
     missing: tuple[str, ...]
     source: str
+    citation: Citation | None = None
 
 
 @dataclass
@@ -136,7 +146,7 @@ def _payment(run: Evaluation, rule: Rule, applies, labels: dict[str, str]) -> Pa
     share = run.slot(rule, "share") if applies is True else applies
     amount = run.rule_value(rule) if applies is True else applies
     on = run.slot(rule, "on") if "on" in rule.exprs and applies is True else Open()
-    return payment_result(rule, payment_trigger(rule, labels), share, amount, on)
+    return payment_result(rule, payment_trigger(rule, labels), share, amount, on, run.as_of)
 
 
 def _reports(run: Evaluation, rule: Rule, applies) -> list[ReportResult]:
@@ -159,14 +169,14 @@ def deadline_result(rule: Rule, due: Any, done: Any, as_of: dt.date) -> Deadline
     done_on = None if isinstance(done, Open) else done
     if isinstance(due, Open):
         return DeadlineResult(rule.id, rule.label, None, "unknown", _missing(due), rule.source, done_on,
-                              due.reasons)
+                              due.reasons, rule.citation)
     if done_on is not None:
         status = "met" if done_on <= due else ("late" if rule.optional else "overdue")
     elif as_of > due:
         status = "lapsed" if rule.optional else "overdue"
     else:
         status = "open"
-    return DeadlineResult(rule.id, rule.label, due, status, (), rule.source, done_on)
+    return DeadlineResult(rule.id, rule.label, due, status, (), rule.source, done_on, (), rule.citation)
 
 
 def payment_trigger(rule: Rule, labels: dict[str, str]) -> str:
@@ -177,30 +187,47 @@ def payment_trigger(rule: Rule, labels: dict[str, str]) -> str:
     return labels.get(node.name, node.name) if isinstance(node, n.FactRef) else rule.exprs["on"].text.strip()
 
 
-def payment_result(rule: Rule, trigger: str, share: Any, amount: Any, on: Any) -> PaymentResult:
+def trigger_fact(rule: Rule) -> str | None:
+    """The fact a payment part is paid on, when its `on` names one fact."""
+    on = rule.exprs.get("on")
+    return on.node.name if on is not None and isinstance(on.node, n.FactRef) else None
+
+
+def payment_result(rule: Rule, trigger: str, share: Any, amount: Any, on: Any, as_of: dt.date) -> PaymentResult:
+    """A payment part: unknown until its amount is known, then pending until its trigger date has come."""
     share_open, amount_open = isinstance(share, Open), isinstance(amount, Open)
     unknown = (share | amount if amount_open else share) if share_open else (amount if amount_open else None)
+    missing = unknown.names if unknown else ()
+    on_open = isinstance(on, Open)
+    if on_open and on.names:  # the trigger's facts are missing too: name them, so the item can be closed
+        missing = tuple(sorted(set(missing) | set(on.names)))
+    if unknown:
+        status = "unknown"
+    elif "on" in rule.exprs and (on_open or on > as_of):
+        status = "pending"
+    else:
+        status = "due"
     return PaymentResult(rule.id, rule.label, rule.group or rule.id,
                          None if share_open else share, None if amount_open else amount,
-                         trigger, None if isinstance(on, Open) else on, unknown.names if unknown else (),
-                         rule.source)
+                         trigger, None if on_open else on, missing, rule.source, status,
+                         trigger_fact(rule), rule.citation)
 
 
 def report_results(rule: Rule, value: Any) -> list[ReportResult]:
     """One entry per report date; a single unknown entry while the dates are unknown."""
     if isinstance(value, Open):
-        return [ReportResult(rule.id, rule.label, None, _missing(value), rule.source)]
+        return [ReportResult(rule.id, rule.label, None, _missing(value), rule.source, None, rule.citation)]
     if isinstance(value, tuple):
-        return [ReportResult(rule.id, rule.label, day, (), rule.source, index)
+        return [ReportResult(rule.id, rule.label, day, (), rule.source, index, rule.citation)
                 for index, day in enumerate(value, start=1)]
-    return [ReportResult(rule.id, rule.label, value, (), rule.source)]
+    return [ReportResult(rule.id, rule.label, value, (), rule.source, None, rule.citation)]
 
 
 def check_result(rule: Rule, value: Any) -> CheckResult:
     if isinstance(value, Open):
-        return CheckResult(rule.id, rule.label, None, None, _missing(value), rule.source)
+        return CheckResult(rule.id, rule.label, None, None, _missing(value), rule.source, rule.citation)
     return CheckResult(rule.id, rule.label, value, None if value else (rule.message or rule.label), (),
-                       rule.source)
+                       rule.source, rule.citation)
 
 
 def value_type(rule: Rule) -> t.Type:
@@ -216,33 +243,69 @@ def _money(amount: Decimal | None) -> str | None:
     return None if amount is None else f"{amount:.2f}"
 
 
+# The contract's names for the rule language's types (result.schema.json, docs/api.md).
+VALUE_TYPES = {"bool": "yes/no", "number": "number", "money": "money", "percent": "percentage",
+               "date": "date", "duration": "duration", "text": "text", "dates": "list of dates"}
+
+
+def type_name(type_: t.Type) -> str:
+    """A value's type as the JSON result names it."""
+    kind = type(type_)
+    if kind is t.SetType:
+        return "list of choices"
+    if kind is t.EnumType:
+        return "choice"
+    return VALUE_TYPES.get(type_.name, type_.name)
+
+
+def source_json(citation: Citation | None, title: str) -> dict | None:
+    """The one shape of `source` everywhere: document, its title, section and the quoted sentence."""
+    if citation is None:
+        return None
+    return {"document": citation.document, "title": title, "section": citation.section, "quote": citation.quote}
+
+
+def value_json(value: Any, type_: t.Type) -> dict:
+    if type(value) is Open:
+        return {"type": type_name(type_), "value": None, "missing": list(value.names)}
+    return {"type": type_name(type_), "value": describe_value(value, type_), "missing": []}
+
+
 def to_json(result: Result, explain: bool = False) -> dict:
-    """The JSON object of `catalogue evaluate`, as design.md fixes it."""
+    """The JSON object of `catalogue evaluate`, the API and batch rows: catalogue/schemas/result.schema.json."""
+    title = result.edition  # every card cites one document; its edition is named after it
+
+    def source(item) -> dict | None:
+        return source_json(item.citation, title)
+
     out = {
+        "schema_version": SCHEMA_VERSION,
         "product": result.product,
+        "title": result.title,
         "edition": result.edition,
         "rules_on": result.rules_on.isoformat(),
         "as_of": result.as_of.isoformat(),
         "deadlines": [{"id": d.id, "label": d.label, "date": _date(d.date), "status": d.status,
-                       "missing": list(d.missing), "source": d.source, "done_on": _date(d.done_on)}
+                       "missing": list(d.missing), "done_on": _date(d.done_on), "source": source(d)}
                       for d in result.deadlines],
-        "payments": [{"id": p.id, "label": p.label, "payment": p.payment,
+        "payments": [{"id": p.id, "label": p.label, "payment": p.payment, "status": p.status,
                       "share": None if p.share is None else format_percent(p.share),
-                      "amount": _money(p.amount), "trigger": p.trigger, "date": _date(p.date),
-                      "missing": list(p.missing), "source": p.source} for p in result.payments],
-        "reports": [{"id": r.id, "label": r.label, "date": _date(r.date), "missing": list(r.missing),
-                     "source": r.source} | ({"sequence": r.sequence} if r.sequence else {})
-                    for r in result.reports],
+                      "amount": _money(p.amount),
+                      "trigger": {"fact": p.trigger_fact, "label": p.trigger} if p.trigger else None,
+                      "date": _date(p.date), "missing": list(p.missing), "source": source(p)}
+                     for p in result.payments],
+        "reports": [{"id": r.id, "label": r.label, "date": _date(r.date), "sequence": r.sequence,
+                     "missing": list(r.missing), "source": source(r)} for r in result.reports],
         "checks": [{"id": c.id, "label": c.label, "passed": c.passed, "message": c.message,
-                    "missing": list(c.missing), "source": c.source} for c in result.checks],
-        "values": {key: None if isinstance(value, Open) else describe_value(value, result.value_types[key])
-                   for key, value in result.values.items()},
+                    "missing": list(c.missing), "source": source(c)} for c in result.checks],
+        "values": {key: value_json(value, result.value_types[key]) for key, value in result.values.items()},
         "missing": result.missing,
         "not_applicable": result.not_applicable,
         "receipt": result.receipt,
     }
     if explain:
-        out["trace"] = result.trace
+        out["trace"] = [entry | {"source": entry["source"] | {"title": title}} if "source" in entry else entry
+                        for entry in result.trace]
     return out
 
 

@@ -143,7 +143,7 @@ def _expect(outcome: CaseOutcome, document: Document, path: tuple, section: str,
         if rule_id not in result["values"]:
             outcome.failures.append(f"{where}: values.{rule_id} is not in the result")
             return
-        _compare(outcome, where, f"values.{rule_id}", _plain(want), _plain(result["values"][rule_id]))
+        _compare(outcome, where, f"values.{rule_id}", _plain(want), _plain(result["values"][rule_id]["value"]))
         return
     items = [item for item in result[section] if item["id"] == rule_id]
     if not items:

@@ -56,3 +56,20 @@ def copy_bundled(tmp_path: Path, name: str = "cat") -> Path:
 def invoke(*args, input: str | None = None):
     """Run the command line in-process, as a user would type it."""
     return CliRunner().invoke(cli.main, [str(a) for a in args], input=input)
+
+
+def card_engine(tmp_path: Path, body: str):
+    """An engine on a catalogue with the bundled vocabulary and calendars and one card T-1 (CARD_HEAD + body)."""
+    import textwrap
+
+    from interpreter.api import Engine
+
+    root = tmp_path / "cat"
+    root.mkdir()
+    for name in ("catalogue.yaml", "facts.yaml"):
+        shutil.copy(BUNDLED / name, root / name)
+    shutil.copytree(BUNDLED / "calendars", root / "calendars")
+    (root / "families").mkdir()
+    (root / "products").mkdir()
+    (root / "products" / "T-1.yaml").write_text(CARD_HEAD + textwrap.dedent(body), encoding="utf-8")
+    return Engine(root)

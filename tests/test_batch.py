@@ -92,7 +92,9 @@ def test_csv_to_csv_gives_a_row_per_case_in_the_products_columns(tmp_path):
     assert c1["max_price"] == "5000.00"
     assert c1["order_number"] == "12XR’X’ D03"
     assert c1["price_within_guideline.passed"] == "true"
-    assert c1["error"] == "" and c1["missing"] == "contract_end_on contract_started_on estimated_value"
+    # A payment names the fact it is paid on while that is unknown: plan approval, return to work.
+    assert c1["error"] == "" and c1["missing"] == ("contract_end_on contract_started_on estimated_value "
+                                                   "plan_approved_on work_resumed_on")
     assert "Wajong" in c1["client_groups"].split()
     assert result.stderr.startswith("3 cases: 3 evaluated, 0 bad rows; wrote ")
 
@@ -222,7 +224,8 @@ def test_jsonl_to_jsonl_passes_ids_through_and_skips_blank_lines(tmp_path):
     assert (effort["share"], effort["amount"]) == ("60%", "2400.00")
     # hard_to_place null: not known, so the share is open and names the fact.
     effort = next(p for p in second["payments"] if p["id"] == "effort")
-    assert effort["amount"] is None and effort["missing"] == ["hard_to_place"]
+    assert effort["amount"] is None and effort["missing"] == ["hard_to_place", "plan_approved_on"]
+    assert effort["status"] == "unknown"
 
 
 def test_csv_to_jsonl_is_what_evaluate_prints_for_the_same_case(tmp_path):
@@ -539,10 +542,15 @@ def test_due_within_leaves_out_overdue_deadlines_and_orders_a_case_by_date(tmp_p
     cases = write(tmp_path / "cases.csv", "id,registered_on,phases\nx,2016-04-01,orientation mediation\n")
     out = tmp_path / "due.jsonl"
     assert run("12XR", cases, "--out", out, "--as-of", "2016-05-28", "--due-within", 365).exit_code == 0
+    first_due = read_jsonl(out)[0]
     assert read_jsonl(out) == [{"row": 1, "id": "x", "product": "12XR", "deadline": "work_resumed_due",
                                 "label": "Werk hervat, of eindrapportage met de reden waarom niet",
                                 "date": "2016-09-30", "days_left": 125,
-                                "source": "000 §5.2 12XR, Maximale duur re-integratiedienstverlening; §4.3; Hoofdstuk 2"}]
+                                "source": {"document": "000_d89555a14140057d.txt",
+                                           "title": first_due["source"]["title"],
+                                           "section": "§5.2 12XR, Maximale duur re-integratiedienstverlening; §4.3; Hoofdstuk 2",
+                                           "quote": first_due["source"]["quote"]}}]
+    assert first_due["source"]["quote"].startswith("Bestaat een Innovatief Re-integratietraject uit een")
     # As of 2016-05-01 both are open: plan_due first, then work_resumed_due.
     assert run("12XR", cases, "--out", out, "--as-of", "2016-05-01", "--due-within", 365).exit_code == 0
     assert [(d["deadline"], d["days_left"]) for d in read_jsonl(out)] == [("plan_due", 26),

@@ -204,7 +204,7 @@ def test_evaluate_json_has_every_key_design_md_fixes():
     assert isinstance(out["edition"], str) and out["edition"]
     assert out["rules_on"] == "2016-04-01"  # the case's registered_on
     assert out["as_of"] == dt.date.today().isoformat()
-    assert list(out)[:4] == ["product", "edition", "rules_on", "as_of"]
+    assert list(out)[:6] == ["schema_version", "product", "title", "edition", "rules_on", "as_of"]
     assert {"deadlines", "payments", "reports", "checks", "values", "receipt"} <= set(out)
     assert "trace" not in out  # only with --explain
 
@@ -214,15 +214,19 @@ def test_evaluate_json_has_every_key_design_md_fixes():
         assert isinstance(deadline["missing"], list)
     plan = by_id(out["deadlines"], "plan_due")
     assert plan == plan | {"date": "2016-05-27", "status": "met", "missing": []}
-    assert plan["source"].startswith("000 ") and "12XR" in plan["source"]
+    assert plan["source"]["document"] == "000_d89555a14140057d.txt" and "12XR" in plan["source"]["section"]
+    assert plan["source"]["quote"].startswith("Het Re-integratieplan moet binnen maximaal 56 kalenderdagen")
 
     for payment in out["payments"]:
         assert {"id", "label", "share", "amount", "trigger", "missing"} <= set(payment)
     effort, result = by_id(out["payments"], "effort"), by_id(out["payments"], "result")
     assert (effort["share"], effort["amount"]) == ("60%", "2400.00")
     assert (result["share"], result["amount"]) == ("40%", "1600.00")
-    assert effort["trigger"] == "akkoord Re-integratieplan"
-    assert effort["missing"] == []
+    assert effort["trigger"] == {"fact": "plan_approved_on", "label": "akkoord Re-integratieplan"}
+    # approved 2016-06-01, before as_of (today): the amount is known and due
+    assert effort["missing"] == [] and effort["status"] == "due"
+    # the return to work is not in the case: the result part waits for it and says so
+    assert result["missing"] == ["work_resumed_on"] and result["status"] == "pending"
 
     for report in out["reports"]:
         assert {"id", "label", "date"} <= set(report)
@@ -231,7 +235,7 @@ def test_evaluate_json_has_every_key_design_md_fixes():
         assert check["passed"] in (True, False, None)
     assert by_id(out["checks"], "price_within_guideline")["passed"] is True
 
-    assert out["values"]["max_price"] == "5000.00"  # money: a decimal string with two decimals
+    assert out["values"]["max_price"]["value"] == "5000.00"  # money: a decimal string with two decimals
 
     receipt = out["receipt"]
     assert receipt["engine"] == __version__
@@ -432,8 +436,8 @@ def test_catalogue_option_uses_the_copy(cat, workdir):
     write(workdir / "case.yaml", CASE_12XR)
     changed = json.loads(ok("--catalogue", "cat", "evaluate", "12XR", "case.yaml").stdout)
     bundled = evaluate_json("12XR", "case.yaml")
-    assert changed["values"]["max_price"] == "6000.00"
-    assert bundled["values"]["max_price"] == "5000.00"
+    assert changed["values"]["max_price"]["value"] == "6000.00"
+    assert bundled["values"]["max_price"]["value"] == "5000.00"
     assert changed["receipt"]["catalogue_hash"] != bundled["receipt"]["catalogue_hash"]
     assert [line.split()[0] for line in ok("--catalogue", "cat", "list").stdout.splitlines()] == \
         [line.split()[0] for line in ok("list").stdout.splitlines()]
@@ -518,6 +522,18 @@ def test_wrong_types_come_with_a_hint(workdir):
         assert lines[1] == f"    {line.rstrip()}" and lines[2].strip() == "^"
         assert lines[3].startswith("    hint: ")
         assert hint in result.stderr
+
+
+def test_every_problem_of_a_case_file_is_reported_at_once(workdir):
+    write(workdir / "case.yaml", "registered_on: 2016-02-30\nprice: abc\nregisterd_on: 2016-04-01\nphases: WGA\n")
+    result = bad_input("evaluate", "12XR", "case.yaml")
+    # each problem's own line; the quoted source line, the caret and the hint follow it
+    lines = [line for line in result.stderr.splitlines() if line.startswith("case.yaml:") or "problems" in line]
+    assert lines == ["case.yaml:1:16: 'registered_on': '2016-02-30' is not a date: February 2016 has 29 days",
+                     "case.yaml:2:8: 'price' must be an amount of money, not 'abc'",
+                     "case.yaml:3:1: unknown fact 'registerd_on' (did you mean 'registered_on'?)",
+                     "case.yaml:4:9: 'phases' must be a set of phase, not 'WGA'",
+                     "4 problems found"]
 
 
 def test_bad_value_in_json_case_points_into_the_json(workdir):

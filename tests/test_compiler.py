@@ -250,7 +250,7 @@ def test_generated_source_holds_no_text_from_the_card(tmp_path, catalogue_root):
         assert text not in compiled.source
     result = to_json(compiled({"registered_on": dt.date(2016, 4, 1), "price": Decimal(6000)}, dt.date(2016, 4, 1)))
     # 2016-04-01 + 56 days = 2016-05-27; € 6000 > € 5000 fails the check with the card's own message.
-    assert result["values"]["plan_due_day"] == "2016-05-27"
+    assert result["values"]["plan_due_day"]["value"] == "2016-05-27"
     assert result["checks"][0]["passed"] is False and result["checks"][0]["message"] == NASTY
 
 
@@ -417,9 +417,9 @@ def test_the_card_with_every_kind_of_rule_computes_what_it_says(every_kind_engin
                                      "ended_on": "2016-12-01"})
     out = outcome(every_kind_engine, "T-1", facts, dt.date(2016, 4, 1), "compiled")
     # 10 working days after Friday 2016-04-01: 2016-04-15; the cap in 2016 is € 4000 (edition 2015-01-01).
-    assert out["values"]["intake_by"] == "2016-04-15" and out["values"]["capped"] == "4000.00"
+    assert out["values"]["intake_by"]["value"] == "2016-04-15" and out["values"]["capped"]["value"] == "4000.00"
     # 2016-04-01 + 56 days = Friday 2016-05-27, a working day: no roll. 60% of € 4000 = € 2400, + € 100.
-    assert out["deadlines"][0]["date"] == "2016-05-27" and out["values"]["effort_later"] == "2500.00"
+    assert out["deadlines"][0]["date"] == "2016-05-27" and out["values"]["effort_later"]["value"] == "2500.00"
     # Every 3 months from 2016-04-01 before 2016-12-01: 07-01 (Friday), 10-01 (a Saturday, rolled to 10-03).
     assert [r["date"] for r in out["reports"]] == ["2016-07-01", "2016-10-03"]
     assert same_on_both(every_kind_engine, "T-1", facts, dt.date(2016, 4, 1)) is None

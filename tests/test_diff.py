@@ -94,10 +94,10 @@ def new(tmp_path: Path) -> Path:
     return copy_catalogue(tmp_path / "new")
 
 
-def diff_text(old: Path, new: Path) -> str:
+def diff_text(old: Path, new: Path, warnings: list[str] | None = None) -> str:
     result = invoke("diff", old, new)
     assert result.exit_code == 0, result.stderr
-    assert result.stderr == ""
+    assert result.stderr.splitlines() == [f"warning: {w}" for w in warnings or []]
     return result.stdout
 
 
@@ -269,9 +269,39 @@ def test_added_rule(old, with_check):
 
 
 def test_removed_rule(old, with_check):
-    text = diff_text(with_check, old)
+    # rule ids are part of the API contract: removing one is warned about
+    text = diff_text(with_check, old, ["12XR: rule id 'price_positive' (checks, “Prijs groter dan nul”) is removed; "
+                                       "the previous catalogue had it, and applications that read it will not find it"])
     assert "  checks price_positive (Prijs groter dan nul): removed" in text.splitlines()
     assert diff_json(with_check, old)[0]["rules"][0]["kind"] == "removed"
+
+
+def test_a_renamed_rule_id_is_warned_about_by_its_old_and_new_name(old, with_check):
+    renamed = with_check.parent / "renamed"
+    shutil.copytree(with_check, renamed)
+    edit(card(renamed, "12XR"), "  price_positive:", "  price_above_zero:")
+    result = invoke("diff", with_check, renamed)
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        "warning: 12XR: rule id 'price_positive' is renamed to 'price_above_zero' (checks, “Prijs groter dan nul”); "
+        "applications that read 'price_positive' (the previous catalogue had it) will not find it"]
+
+
+def test_an_edition_that_drops_a_rule_id_of_the_edition_before_is_warned_about(old, with_check):
+    # a second 12XR edition from 2017 without the check the first edition has
+    first = card(with_check, "12XR")
+    second = first.with_name("12XR-2017.yaml")
+    second.write_text(card(old, "12XR").read_text(encoding="utf-8").replace(
+        "  valid_from: 2016-04-01", "  valid_from: 2017-01-01").replace(
+        "situatie per 1 april 2016", "situatie per 1 januari 2017"), encoding="utf-8")
+    edit(first, "  valid_from: 2016-04-01", "  valid_from: 2016-04-01\n  valid_until: 2016-12-31")
+    result = invoke("diff", with_check, with_check)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "warning: 12XR: rule id 'price_positive' (checks, “Prijs groter dan nul”) is removed in edition "
+        "Overzicht Re-integratiedienstverlening AG/ZW 2013, situatie per 1 januari 2017; edition Overzicht "
+        "Re-integratiedienstverlening AG/ZW 2013, situatie per 1 april 2016 had it, and applications that read it "
+        "will not find it"]
 
 
 def test_added_and_removed_products(old, new):
@@ -284,7 +314,8 @@ def test_added_and_removed_products(old, new):
     added.write_text(re.sub(r"^code: S2-A$", "code: S2-Z", source.read_text(encoding="utf-8"), flags=re.M),
                      encoding="utf-8")
     added_at = added.relative_to(new).as_posix()
-    text = diff_text(old, new)
+    gone = ", ".join(sorted(Engine(old).catalogue.product("S2-F").rules))
+    text = diff_text(old, new, [f"S2-F: the product is gone, and with it its rule ids {gone}"])
     lines = text.splitlines()
     assert any(line.startswith(f"S2-F: product removed ({removed_at}); edition ") for line in lines), text
     assert any(line.startswith(f"S2-Z: product added ({added_at}); new edition ") for line in lines), text
@@ -495,3 +526,15 @@ def test_a_deadline_made_optional_is_said(old, new):
     edit(family, "    optional: true\n", "")
     text = diff_text(old, new)
     assert "    optional: true → false" in text.splitlines()
+
+
+def test_a_moved_value_is_shown_as_its_value_not_its_typed_object():
+    from interpreter.diff import _result_of
+
+    result = {"deadlines": [], "payments": [], "reports": [], "checks": [], "not_applicable": [],
+              "values": {"max_price": {"type": "money", "value": "5000.00", "missing": []},
+                         "open": {"type": "yes/no", "value": None, "missing": ["hard_to_place"]},
+                         "flag": {"type": "yes/no", "value": True, "missing": []},
+                         "groups": {"type": "list of choices", "value": ["WGA", "ZW"], "missing": []}}}
+    assert [_result_of(key, result) for key in ("max_price", "open", "flag", "groups")] == \
+        ["5000.00", "unknown", "true", "WGA, ZW"]

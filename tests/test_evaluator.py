@@ -37,7 +37,7 @@ def make_engine(tmp_path, body: str, extra_cards: dict[str, str] | None = None) 
 
 
 def value(engine: Engine, expr: str, facts: dict, as_of=dt.date(2016, 6, 1)):
-    return to_json(engine.evaluate("T-1", facts, as_of=as_of))["values"]["x"]
+    return to_json(engine.evaluate("T-1", facts, as_of=as_of))["values"]["x"]["value"]
 
 
 @pytest.fixture
@@ -83,7 +83,7 @@ def test_expression_values(expr_engine, expr, facts, expected):
 def test_open_result_names_every_missing_fact(expr_engine):
     engine = expr_engine("price * 60% + (ended_on - started_on) * €1")
     result = to_json(engine.evaluate("T-1", {"price": 100}, as_of=dt.date(2016, 6, 1)))
-    assert result["values"]["x"] is None
+    assert result["values"]["x"]["value"] is None
     trace = engine.evaluate("T-1", {"price": 100}, as_of=dt.date(2016, 6, 1), explain=True).trace
     assert "needs ended_on, started_on" in trace[-1]["value"]
 
@@ -219,7 +219,8 @@ def test_split_gives_the_remainder_to_the_last_part(tmp_path):
     # 3333.33 × 60% = 1999.998 → 2000.00; the rest, 1333.33, goes to the last part.
     assert (first["amount"], second["amount"]) == ("2000.00", "1333.33")
     assert first["share"] == "60%" and first["date"] == "2016-02-01" and second["date"] is None
-    assert first["trigger"] == "akkoord Re-integratieplan"
+    assert first["trigger"] == {"fact": "plan_approved_on", "label": "akkoord Re-integratieplan"}
+    assert (first["status"], second["status"]) == ("due", "pending")  # approved before as_of; no result date
 
 
 def test_split_that_cannot_make_100_is_rejected_at_load(tmp_path):
@@ -249,7 +250,7 @@ def test_rule_with_false_when_is_left_out(tmp_path):
     assert "x" not in wga["values"] and wga["not_applicable"] == ["x"]
     wajong = to_json(engine.evaluate("T-1", {"registered_on": "2016-04-01", "benefit": "Wajong"},
                                      as_of=dt.date(2016, 6, 1)))
-    assert wajong["values"]["x"] == "2018-10-01"   # 2016-04-01 + 30 months
+    assert wajong["values"]["x"]["value"] == "2018-10-01"   # 2016-04-01 + 30 months
 
 
 def test_effective_dated_parameter_and_editions(tmp_path):

@@ -23,7 +23,7 @@ from interpreter.jsonschema import CASE_FILE, all_schemas, render  # noqa: E402
 from interpreter.yamlsource import load_file, load_text  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
-NAMES = ["card.schema.json", "family.schema.json", "tests.schema.json", "case.schema.json"]
+NAMES = ["card.schema.json", "family.schema.json", "tests.schema.json", "case.schema.json", "result.schema.json"]
 
 
 
@@ -77,7 +77,7 @@ EXAMPLES = sorted((REPO / "examples").glob("*-case.*"))  # case files; the .csv 
 
 # -- writing ------------------------------------------------------------------------------------------
 
-def test_schema_writes_the_four_schemas(tmp_path):
+def test_schema_writes_the_five_schemas(tmp_path):
     out = tmp_path / "out"
     result = invoke("schema", "--out", out)
     assert result.exit_code == 0, result.stderr

@@ -1,0 +1,40 @@
+"""Property-based tests of the service from its own OpenAPI document (schemathesis): no 5xx, and every
+response matches what the document promises (status, content type, schema, headers).
+
+A bounded run here; `make api-fuzz` runs longer (SCHEMATHESIS_EXAMPLES). The file is named to run
+after test_store: schemathesis's ASGI transport keeps a daemon thread for the rest of the session, and
+the store checks cards in two processes only when no other thread is alive.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+from interpreter.catalogue import BUNDLED
+from interpreter.live import LiveCatalogue
+from interpreter.service import Settings, create_app
+
+_live = LiveCatalogue(BUNDLED)
+_live.load()
+APP = create_app(Settings(root=BUNDLED, watch=False), _live)
+SCHEMA = schemathesis.openapi.from_asgi("/openapi.json", APP)
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "25"))
+
+
+@schemathesis.serializer("application/x-ndjson")
+def _ndjson(ctx, value):
+    """A batch body: the generated text as it is (schemathesis cannot know JSON Lines by itself)."""
+    return value.encode("utf-8") if isinstance(value, str) else str(value).encode("utf-8")
+
+
+@SCHEMA.parametrize()
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+def test_the_service_keeps_its_openapi_promises(case):
+    # Every check but one: a request can fit the schema and still be refused with a documented 422, since
+    # no schema says "a date on which the product has an edition" or "30 February does not exist".
+    case.call_and_validate(excluded_checks=[positive_data_acceptance])
+
