@@ -550,7 +550,7 @@ def test_due_within_leaves_out_overdue_deadlines_and_orders_a_case_by_date(tmp_p
                                            "title": first_due["source"]["title"],
                                            "section": "§5.2 12XR, Maximale duur re-integratiedienstverlening; §4.3; Hoofdstuk 2",
                                            "quote": first_due["source"]["quote"]}}]
-    assert first_due["source"]["quote"].startswith("Bestaat een Innovatief Re-integratietraject uit een")
+    assert "Bestaat een Innovatief Re-integratietraject uit een" in first_due["source"]["quote"]
     # As of 2016-05-01 both are open: plan_due first, then work_resumed_due.
     assert run("12XR", cases, "--out", out, "--as-of", "2016-05-01", "--due-within", 365).exit_code == 0
     assert [(d["deadline"], d["days_left"]) for d in read_jsonl(out)] == [("plan_due", 26),

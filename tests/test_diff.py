@@ -293,7 +293,8 @@ def test_an_edition_that_drops_a_rule_id_of_the_edition_before_is_warned_about(o
     second = first.with_name("12XR-2017.yaml")
     second.write_text(card(old, "12XR").read_text(encoding="utf-8").replace(
         "  valid_from: 2016-04-01", "  valid_from: 2017-01-01").replace(
-        "situatie per 1 april 2016", "situatie per 1 januari 2017"), encoding="utf-8")
+        "situatie per 1 april 2016", "situatie per 1 januari 2017").replace(
+        "  as_of: 2016-10-03\n", "  as_of: 2016-10-03\n  rules_on: 2017-01-01\n", 1), encoding="utf-8")
     edit(first, "  valid_from: 2016-04-01", "  valid_from: 2016-04-01\n  valid_until: 2016-12-31")
     result = invoke("diff", with_check, with_check)
     assert result.exit_code == 0, result.stderr
