@@ -17,6 +17,8 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterator, NamedTuple
 
+import orjson
+
 from . import types as t
 from .cases import MONEY_TEXT, RULES_ON, checked_number, convert_facts, convert_value
 from .catalogue import Fact
@@ -700,11 +702,10 @@ class Job:
             made = make(row, ident, result, as_of, end)
             listed += len(made)
             out.extend(made)
-        text = _csv_text(out) if as_csv else _json_lines(out)
         # A lone surrogate (an id "\ud800" in JSON) is no UTF-8: written as its escape, \ud800, which
         # JSON reads back as the same string.
-        return _Done(text.encode("utf-8", "backslashreplace"), len(records), evaluated,
-                     listed if end is not None else 0, bad)
+        data = _csv_text(out).encode("utf-8", "backslashreplace") if as_csv else _json_lines(out)
+        return _Done(data, len(records), evaluated, listed if end is not None else 0, bad)
 
     def _read_cells(self, line: int, cells) -> tuple[Any, dict | None, CatalogueError | None]:
         if type(cells) is str:  # a line without quotes: its cells are what lies between the delimiters
@@ -765,13 +766,29 @@ class Job:
         return (ident, None, _one(problems)) if problems else (ident, facts, None)
 
 
-def _json_lines(items: list) -> str:
-    """One JSON object per line. JSON lets U+2028, U+2029 and U+0085 stand in a string as they are, but
-    many readers split lines at them: those are escaped (they can only occur inside strings)."""
-    text = "".join(_ENCODE(item) + "\n" for item in items)
-    if "\u2028" in text or "\u2029" in text or "\x85" in text:
-        text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").replace("\x85", "\\u0085")
-    return text
+def _json_lines(items: list) -> bytes:
+    """One JSON object per line, as UTF-8.
+
+    orjson writes a row several times faster than json (a JSON Lines run is mostly encoding); a row
+    it refuses (a lone surrogate in an id, an integer beyond 64 bits) is written by json instead,
+    a lone surrogate as its escape, which JSON reads back as the same string. JSON lets U+2028,
+    U+2029 and U+0085 stand in a string as they are, but many readers split lines at them: those
+    are escaped (they can only occur inside strings)."""
+    lines = []
+    for item in items:
+        try:
+            lines.append(_ORJSON(item, default=_plain))
+        except TypeError:  # orjson.JSONEncodeError is one
+            lines.append(_ENCODE(item).encode("utf-8", "backslashreplace"))
+    data = b"".join(line + b"\n" for line in lines)
+    for raw, escaped in _LINE_BREAKS:
+        if raw in data:
+            data = data.replace(raw, escaped)
+    return data
+
+
+_ORJSON = orjson.dumps
+_LINE_BREAKS = (("\u2028".encode(), b"\\u2028"), ("\u2029".encode(), b"\\u2029"), ("\x85".encode(), b"\\u0085"))
 
 
 def _too_long(file: str, line: int, length: int) -> CaseError:
