@@ -58,6 +58,17 @@ def invoke(*args, input: str | None = None):
     return CliRunner().invoke(cli.main, [str(a) for a in args], input=input)
 
 
+# The smallest card a service test needs: "Het plan moet binnen 56 kalenderdagen na aanmelding zijn
+# ingediend." (registered_on + 56 days). Used with card_engine.
+PLAN_CARD = """\
+  valid_from: 2016-01-01
+deadlines:
+  plan_due:
+    label: Plan ingediend
+    due: registered_on + 56 days
+"""
+
+
 def card_engine(tmp_path: Path, body: str):
     """An engine on a catalogue with the bundled vocabulary and calendars and one card T-1 (CARD_HEAD + body)."""
     import textwrap

@@ -9,6 +9,7 @@ import pytest
 
 from interpreter.api import Engine
 from interpreter.catalogue import BUNDLED
+from interpreter.loader import Loader
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -28,6 +29,20 @@ def catalogue_root() -> Path:
 @pytest.fixture(scope="session")
 def engine() -> Engine:
     return Engine(BUNDLED)
+
+
+@pytest.fixture
+def checked(monkeypatch) -> list[str]:
+    """The names of the card files parsed and checked from here on (not read from the cache), in order."""
+    names: list[str] = []
+    original = Loader.load_card
+
+    def counting(self, path, base):
+        names.append(path.name)
+        return original(self, path, base)
+
+    monkeypatch.setattr(Loader, "load_card", counting)
+    return names
 
 
 def sources_dir() -> Path | None:

@@ -7,7 +7,6 @@ import pytest
 
 from interpreter.catalogue import load_catalogue
 from interpreter.errors import CatalogueError
-from interpreter.loader import Loader
 from interpreter.results import to_json
 from interpreter.store import Scan
 
@@ -20,20 +19,6 @@ def cache_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("CATALOGUE_CACHE_DIR", str(folder))
     monkeypatch.delenv("CATALOGUE_NO_CACHE", raising=False)
     return folder
-
-
-@pytest.fixture
-def checked(monkeypatch):
-    """The names of the card files parsed and checked from here on (not read from the cache)."""
-    names: list[str] = []
-    original = Loader.load_card
-
-    def counting(self, path, base):
-        names.append(path.name)
-        return original(self, path, base)
-
-    monkeypatch.setattr(Loader, "load_card", counting)
-    return names
 
 
 def catalogue_entries(folder):

@@ -5,15 +5,9 @@ import time
 
 from interpreter.live import LiveCatalogue
 
-from cards import card_engine
+from cards import PLAN_CARD, card_engine
 
-CARD = """\
-  valid_from: 2016-01-01
-deadlines:
-  plan_due:
-    label: Plan ingediend
-    due: registered_on + 56 days
-"""
+CARD = PLAN_CARD
 
 
 def make_live(tmp_path) -> LiveCatalogue:

@@ -14,19 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cards import card_engine
+from cards import PLAN_CARD, card_engine
 
 REPO = Path(__file__).resolve().parent.parent
 NDJSON = {"content-type": "application/x-ndjson"}
 
-# "Het plan moet binnen 56 kalenderdagen na aanmelding zijn ingediend.": registered_on + 56 days.
-CARD = """\
-  valid_from: 2016-01-01
-deadlines:
-  plan_due:
-    label: Plan ingediend
-    due: registered_on + 56 days
-"""
+CARD = PLAN_CARD
 
 
 def free_port() -> int:

@@ -9,7 +9,6 @@ import interpreter.store as store
 from interpreter import Engine
 from interpreter.catalogue import BUNDLED, load_catalogue
 from interpreter.errors import CatalogueError, ErrorList, LookupProblem
-from interpreter.loader import Loader
 from tests.cards import catalogue_with, invoke
 
 FAMILY = """\
@@ -46,20 +45,6 @@ def root(tmp_path, cache_dir):
     return catalogue_with(tmp_path, BUNDLED, {"T-1.yaml": card("T-1", 10), "T-2.yaml": card("T-2", 20),
                                               "T-3.yaml": card("T-3", 30, family=False)},
                           {"test-family.yaml": FAMILY})
-
-
-@pytest.fixture
-def checked(monkeypatch):
-    """The card files checked (parsed and type-checked) from here on, in order."""
-    seen: list[str] = []
-    original = Loader.load_card
-
-    def counting(self, path, base):
-        seen.append(path.name)
-        return original(self, path, base)
-
-    monkeypatch.setattr(Loader, "load_card", counting)
-    return seen
 
 
 def plan(engine: Engine, code: str) -> dt.date:
