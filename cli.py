@@ -12,7 +12,7 @@ import click
 
 from interpreter import __version__
 from interpreter.api import BACKENDS, Engine
-from interpreter.catalogue import BUNDLED
+from interpreter.catalogue import default_root
 from interpreter.errors import CatalogueError, ErrorList, Position, RuleSyntaxError, source_excerpt
 from interpreter.limits import MAX_DUE_WITHIN
 from interpreter.parser import parse_date
@@ -68,7 +68,7 @@ class _IsoDate(click.ParamType):
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--catalogue", "catalogue", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="The catalogue folder (default: the bundled catalogue).")
+              help="The catalogue folder (default: $CATALOGUE_DIR, else the bundled catalogue).")
 @click.option("--backend", type=click.Choice(BACKENDS), default="compiled", show_default=True,
               help="How rules are evaluated: compiled to Python (fast), or by the reference tree walker "
                    "(--explain always uses the reference).")
@@ -78,7 +78,7 @@ def main(ctx: click.Context, catalogue: Path | None, backend: str) -> None:
     """Query the catalogue of re-integration products: deadlines, payments, reports and checks."""
     warnings.showwarning = _show_warning
     ctx.ensure_object(dict)
-    ctx.obj["catalogue"] = catalogue or BUNDLED
+    ctx.obj["catalogue"] = catalogue or default_root()
     ctx.obj["backend"] = backend
 
 

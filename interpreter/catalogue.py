@@ -17,6 +17,12 @@ from .model import Product
 BUNDLED = Path(__file__).resolve().parent.parent / "catalogue"
 
 
+def default_root() -> Path:
+    """The catalogue used when none is named: $CATALOGUE_DIR, else the bundled one."""
+    named = os.environ.get("CATALOGUE_DIR")
+    return Path(named) if named else BUNDLED
+
+
 @dataclass(frozen=True)
 class Fact:
     name: str
@@ -141,7 +147,7 @@ def load_catalogue(root: Path | str | None = None, cache: bool = True) -> Catalo
     With `cache`, a catalogue whose files (and interpreter) are unchanged since the last load comes
     from the on-disk cache instead (see interpreter.cache); that skips YAML, schema, parsing and checking.
     """
-    root = Path(root) if root else BUNDLED
+    root = Path(root) if root else default_root()
     if cache:
         from .store import load_whole  # per card: only what changed since the last load is checked again
         return load_whole(root)

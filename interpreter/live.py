@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 from .api import Engine
-from .catalogue import BUNDLED
+from .catalogue import default_root
 from .errors import CatalogueError, ErrorList
 
 log = logging.getLogger("catalogue.live")
@@ -44,7 +44,7 @@ class LiveCatalogue:
 
     def __init__(self, root: Path | str | None = None, backend: str = "compiled",
                  make_engine: Callable[..., Engine] = Engine):
-        self.root = Path(root) if root else BUNDLED
+        self.root = Path(root) if root else default_root()
         self.backend = backend
         self.engine: Engine | None = None
         self.loaded_at: dt.datetime | None = None

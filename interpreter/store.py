@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import cache
-from .catalogue import Base, Catalogue, card_paths, catalogue_hash, overlapping_editions
+from .catalogue import Base, Catalogue, default_root, card_paths, catalogue_hash, overlapping_editions
 from .errors import CatalogueError, LookupProblem, Position, raise_once
 from .model import Product
 
@@ -160,8 +160,7 @@ def load_whole(root: Path) -> Catalogue:
 
 def open_catalogue(root: Path | str | None = None) -> "LazyCatalogue | Catalogue":
     """A catalogue whose cards are loaded when first needed (a whole one when the folder is unusual)."""
-    from .catalogue import BUNDLED
-    root = Path(root) if root else BUNDLED
+    root = Path(root) if root else default_root()
     if not root.is_dir():
         return load_whole(root)
     return LazyCatalogue(root)

@@ -7,7 +7,10 @@ from pathlib import Path
 from click.testing import CliRunner
 
 import cli
-from interpreter.catalogue import BUNDLED, load_catalogue
+from interpreter.catalogue import load_catalogue
+
+# The frozen copy of the bundled catalogue the engine's tests run on (tests/fixtures/README.md).
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "catalogue"
 from interpreter.errors import CatalogueError, ErrorList
 
 CARD_HEAD = (
@@ -47,9 +50,9 @@ def load_errors(root: Path) -> list[CatalogueError]:
 
 
 def copy_bundled(tmp_path: Path, name: str = "cat") -> Path:
-    """A private copy of the bundled catalogue, free to edit."""
+    """A private copy of the fixture catalogue (today's cards, frozen), free to edit."""
     root = tmp_path / name
-    shutil.copytree(BUNDLED, root)
+    shutil.copytree(FIXTURE, root)
     return root
 
 
@@ -78,8 +81,8 @@ def card_engine(tmp_path: Path, body: str):
     root = tmp_path / "cat"
     root.mkdir()
     for name in ("catalogue.yaml", "facts.yaml"):
-        shutil.copy(BUNDLED / name, root / name)
-    shutil.copytree(BUNDLED / "calendars", root / "calendars")
+        shutil.copy(FIXTURE / name, root / name)
+    shutil.copytree(FIXTURE / "calendars", root / "calendars")
     (root / "families").mkdir()
     (root / "products").mkdir()
     (root / "products" / "T-1.yaml").write_text(CARD_HEAD + textwrap.dedent(body), encoding="utf-8")

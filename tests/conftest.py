@@ -21,13 +21,25 @@ if "CATALOGUE_CACHE_KEY" not in os.environ:
     os.environ["CATALOGUE_CACHE_KEY"] = os.path.join(tempfile.mkdtemp(prefix="catalogue-test-key-"), "cache.key")
 
 
+# The engine's tests run on a frozen copy of today's cards (tests/fixtures/README.md), so that a
+# policy edit to catalogue/ never breaks them; so do the CLI and Engine() when no catalogue is named.
+FIXTURE = REPO / "tests" / "fixtures" / "catalogue"
+os.environ["CATALOGUE_DIR"] = str(FIXTURE)
+
+
 @pytest.fixture(scope="session")
 def catalogue_root() -> Path:
-    return BUNDLED
+    return FIXTURE
 
 
 @pytest.fixture(scope="session")
 def engine() -> Engine:
+    return Engine(FIXTURE)
+
+
+@pytest.fixture(scope="session")
+def bundled() -> Engine:
+    """The bundled catalogue itself: only for the tests of its own promises (quotes, examples, invariants)."""
     return Engine(BUNDLED)
 
 

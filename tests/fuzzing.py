@@ -27,7 +27,7 @@ from interpreter import types as t
 from interpreter.api import Engine
 from interpreter.batch import run_batch
 from interpreter.cases import facts_from_document
-from interpreter.catalogue import BUNDLED, load_catalogue
+from interpreter.catalogue import load_catalogue
 from interpreter.checker import Checker
 from interpreter.compiler import compile_expression
 from interpreter.dutch import check_product, expression as dutch_expression
@@ -38,6 +38,7 @@ from interpreter.printer import to_text
 from interpreter.results import to_json
 from interpreter.values import DOMAIN, split_amount
 from interpreter.yamlsource import load_text
+from cards import FIXTURE
 
 # A hang is stopped here and counted as a failure; the long run also reports the slowest input.
 TIME_BOUND = 10.0
@@ -119,7 +120,7 @@ def fixture_catalogue(folder: Path, card: str = BASE_CARD) -> Path:
     """A catalogue folder: the bundled vocabulary, calendars and families, and one card."""
     root = folder / "catalogue"
     if not root.exists():
-        shutil.copytree(BUNDLED, root, ignore=shutil.ignore_patterns("products"))
+        shutil.copytree(FIXTURE, root, ignore=shutil.ignore_patterns("products"))
         (root / "products").mkdir()
     (root / "products" / "t1.yaml").write_text(card, encoding="utf-8")
     return root
@@ -287,7 +288,7 @@ def seed_expressions() -> list[str]:
             for item in data:
                 walk(item)
 
-    for path in sorted((BUNDLED / "products").rglob("*.yaml")) + sorted((BUNDLED / "families").glob("*.yaml")):
+    for path in sorted((FIXTURE / "products").rglob("*.yaml")) + sorted((FIXTURE / "families").glob("*.yaml")):
         if not path.name.endswith(".tests.yaml"):
             walk(yaml.safe_load(path.read_text(encoding="utf-8")))
     return tuple(sorted(set(seeds)))

@@ -17,10 +17,11 @@ import interpreter.catalogue
 import interpreter.store
 from interpreter import loader as catalogue_module
 from interpreter.api import Engine
-from interpreter.catalogue import BUNDLED, Catalogue, load_catalogue
+from interpreter.catalogue import Catalogue, load_catalogue
 from interpreter.store import LazyCatalogue
 from interpreter.errors import CaseError, CatalogueError, LookupProblem
 from interpreter.results import Result, to_json
+from cards import FIXTURE
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -56,7 +57,7 @@ def walk(value):
 def percent_engine(tmp_path) -> Engine:
     """The bundled catalogue plus a percent fact, to test "60%" as a case value."""
     root = tmp_path / "cat"
-    shutil.copytree(BUNDLED, root)
+    shutil.copytree(FIXTURE, root)
     facts = root / "facts.yaml"
     text = facts.read_text(encoding="utf-8")
     assert text.rstrip().splitlines()[-1].startswith("  ")  # the facts block is the last one
@@ -69,16 +70,16 @@ def percent_engine(tmp_path) -> Engine:
 def test_engine_loads_the_bundled_catalogue_by_default():
     engine = Engine()
     assert isinstance(engine.catalogue, LazyCatalogue)  # its cards are loaded when a product is asked for
-    assert engine.catalogue.root == BUNDLED
-    assert engine.catalogue.hash == load_catalogue(BUNDLED).hash
+    assert engine.catalogue.root == FIXTURE
+    assert engine.catalogue.hash == load_catalogue(FIXTURE).hash
     assert {"12XR", "LEON-3", "S2-A"} <= set(engine.catalogue.codes())
     assert engine.receipt == {"engine": interpreter.__version__, "catalogue_hash": engine.catalogue.hash}
     assert re.fullmatch(r"[0-9a-f]{64}", engine.catalogue.hash)
 
 
 def test_engine_accepts_a_path_a_string_or_a_loaded_catalogue():
-    engine = Engine(BUNDLED)
-    assert Engine(str(BUNDLED)).catalogue.hash == engine.catalogue.hash
+    engine = Engine(FIXTURE)
+    assert Engine(str(FIXTURE)).catalogue.hash == engine.catalogue.hash
     assert Engine(engine.catalogue).catalogue is engine.catalogue
 
 
@@ -407,7 +408,7 @@ values:
 
 def dated_engine(tmp_path: Path, family: str = "dated") -> Engine:
     from cards import catalogue_with
-    root = catalogue_with(tmp_path, BUNDLED, {"T-1.yaml": DATED_CARD.format(family=family)},
+    root = catalogue_with(tmp_path, FIXTURE, {"T-1.yaml": DATED_CARD.format(family=family)},
                           {"dated.yaml": DATED_FAMILY, "dated-child.yaml": CHILD_FAMILY})
     return Engine(root)
 
@@ -439,7 +440,7 @@ def test_the_familys_reference_fact_picks_the_rules_and_as_of_the_status(tmp_pat
 def test_without_a_family_the_rules_are_those_of_as_of(tmp_path):
     from cards import catalogue_with
     card = DATED_CARD.format(family="x").replace("family: x\n", "")
-    engine = Engine(catalogue_with(tmp_path, BUNDLED, {"T-1.yaml": card}))
+    engine = Engine(catalogue_with(tmp_path, FIXTURE, {"T-1.yaml": card}))
     assert engine.product("T-1").reference_fact is None
     result = engine.evaluate("T-1", {"registered_on": "2016-03-01"}, as_of=dt.date(2016, 8, 1))
     assert result.rules_on == dt.date(2016, 8, 1) and result.values["threshold"] == Decimal("200")
@@ -451,7 +452,7 @@ def test_without_a_family_the_rules_are_those_of_as_of(tmp_path):
 ])
 def test_a_reference_fact_must_be_a_date_fact(tmp_path, fact, message):
     from cards import catalogue_with, load_errors
-    root = catalogue_with(tmp_path, BUNDLED, {"T-1.yaml": DATED_CARD.format(family="dated")},
+    root = catalogue_with(tmp_path, FIXTURE, {"T-1.yaml": DATED_CARD.format(family="dated")},
                           {"dated.yaml": DATED_FAMILY.replace("registered_on", fact)})
     errors = load_errors(root)
     assert [e.message for e in errors] == [message]
@@ -462,7 +463,7 @@ def test_a_reference_fact_must_be_a_date_fact(tmp_path, fact, message):
 def test_rules_on_is_not_a_fact_name(tmp_path):
     from cards import load_errors
     root = tmp_path / "cat"
-    shutil.copytree(BUNDLED, root)
+    shutil.copytree(FIXTURE, root)
     facts = root / "facts.yaml"
     facts.write_text(facts.read_text(encoding="utf-8").replace(
         "facts:\n", "facts:\n  rules_on: {type: date, label: x}\n", 1), encoding="utf-8")

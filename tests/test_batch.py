@@ -23,10 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from cards import invoke
+from cards import FIXTURE, invoke
 from interpreter import batch
 from interpreter.api import Engine
-from interpreter.catalogue import BUNDLED
 
 SCRIPT = Path(sys.executable).with_name("catalogue")
 COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-c", "import cli; cli.run()"]
@@ -109,7 +108,7 @@ def test_csv_columns_come_from_the_card_not_from_the_cases(tmp_path):
     assert {"effort.amount", "result.amount", "contract_evaluation.dates", "price_within_guideline.passed",
             "max_price", "drempelbedrag"} <= set(header)
     assert header[-2:] == ["missing", "error"]
-    assert header == batch.result_columns(batch.rule_ids(Engine(BUNDLED).catalogue.products["12XR"]))
+    assert header == batch.result_columns(batch.rule_ids(Engine(FIXTURE).catalogue.products["12XR"]))
 
 
 def test_an_empty_cell_is_an_unknown_fact(tmp_path):
@@ -469,7 +468,7 @@ def test_a_header_without_rows_gives_a_header_without_rows(tmp_path):
 def test_a_failing_run_leaves_the_previous_output_and_no_temporary_file(tmp_path):
     cases = write(tmp_path / "cases.csv", HEADER + GOOD_ROWS * 3)
     out = write(tmp_path / "out.csv", "the previous results\n")
-    engine = Engine(BUNDLED)
+    engine = Engine(FIXTURE)
     calls = []
 
     def interrupted(position, count):  # as if Ctrl-C came after the first chunk
@@ -486,7 +485,7 @@ def test_a_failing_run_leaves_the_previous_output_and_no_temporary_file(tmp_path
 def test_a_bug_in_the_middle_of_a_run_leaves_nothing_half_written(tmp_path):
     cases = write(tmp_path / "cases.csv", HEADER + GOOD_ROWS * 3)
     out = tmp_path / "out.csv"
-    engine = Engine(BUNDLED)
+    engine = Engine(FIXTURE)
     real = engine.evaluate
     seen = []
 

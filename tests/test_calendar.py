@@ -312,8 +312,8 @@ USES_ODD = ("code: T-1\ntitle: Test card\nsource: {document: test.txt, section: 
 
 def calendar_errors(tmp_path, calendar: str):
     from cards import catalogue_with, load_errors
-    from interpreter.catalogue import BUNDLED
-    root = catalogue_with(tmp_path, BUNDLED, {"t1.yaml": USES_ODD})
+    from cards import FIXTURE
+    root = catalogue_with(tmp_path, FIXTURE, {"t1.yaml": USES_ODD})
     (root / "calendars" / "odd.yaml").write_text(CALENDAR_HEAD + calendar, encoding="utf-8")
     return [(e.position.file.rsplit("/", 1)[-1], e.position.line, e.position.column, e.message)
             for e in load_errors(root)]

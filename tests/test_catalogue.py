@@ -4,7 +4,20 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 
+import pytest
+
 from interpreter.catalogue import BUNDLED, load_catalogue
+
+
+# This module checks the bundled catalogue's own promises, so it runs on catalogue/ itself.
+@pytest.fixture(scope="module")
+def engine(bundled):
+    return bundled
+
+
+@pytest.fixture(scope="module")
+def catalogue_root():
+    return BUNDLED
 
 
 def _quoted_through_references(rule, product) -> bool:

@@ -22,7 +22,7 @@ from click.testing import CliRunner
 import cli
 from interpreter import __version__
 from interpreter.api import Engine
-from interpreter.catalogue import BUNDLED
+from cards import FIXTURE
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -117,7 +117,7 @@ def workdir(tmp_path, monkeypatch) -> Path:
 @pytest.fixture
 def cat(workdir) -> Path:
     """A private copy of the bundled catalogue at ./cat, free to edit."""
-    shutil.copytree(BUNDLED, workdir / "cat")
+    shutil.copytree(FIXTURE, workdir / "cat")
     return workdir / "cat"
 
 
@@ -137,7 +137,7 @@ def by_id(items: list[dict], id_: str) -> dict:
 
 def test_validate_accepts_the_bundled_catalogue():
     result = ok("validate")
-    engine = Engine(BUNDLED)
+    engine = Engine(FIXTURE)
     count = sum(len(editions) for editions in engine.catalogue.products.values())
     assert result.stdout.startswith(f"ok: {count} product cards")
     assert engine.catalogue.hash[:16] in result.stdout
@@ -145,7 +145,7 @@ def test_validate_accepts_the_bundled_catalogue():
 
 def test_list_gives_a_line_per_product_with_code_title_and_source():
     lines = ok("list").stdout.splitlines()
-    products = Engine(BUNDLED).catalogue.products
+    products = Engine(FIXTURE).catalogue.products
     assert len(lines) == len(products)
     for line, (code, editions) in zip(lines, products.items()):
         product = editions[-1]
@@ -159,7 +159,7 @@ def test_list_gives_a_line_per_product_with_code_title_and_source():
 
 def test_show_prints_rules_expressions_quotes_and_assumptions():
     out = ok("show", "12XR").stdout
-    product = Engine(BUNDLED).product("12XR")
+    product = Engine(FIXTURE).product("12XR")
     assert out.splitlines()[0] == f"12XR — {product.title}"
     assert "Deadlines" in out and "Payments" in out and "Checks" in out
     assert "plan_due: Re-integratieplan ingediend" in out
@@ -240,7 +240,7 @@ def test_evaluate_json_has_every_key_design_md_fixes():
     receipt = out["receipt"]
     assert receipt["engine"] == __version__
     assert re.fullmatch(r"[0-9a-f]{64}", receipt["catalogue_hash"])
-    assert receipt["catalogue_hash"] == Engine(BUNDLED).catalogue.hash
+    assert receipt["catalogue_hash"] == Engine(FIXTURE).catalogue.hash
 
 
 def test_evaluate_json_has_no_floats():
@@ -279,7 +279,7 @@ def test_evaluate_text_format():
     assert re.search(r"^\s+60%\s+€\s+2400\.00\s+Inspanningsdeel", out, re.M)
     assert re.search(r"^\s+40%\s+€\s+1600\.00\s+Resultaatdeel", out, re.M)
     assert re.search(r"^  max_price = 5000\.00$", out, re.M)
-    assert lines[-1] == f"receipt: engine {__version__}, catalogue {Engine(BUNDLED).catalogue.hash[:16]}"
+    assert lines[-1] == f"receipt: engine {__version__}, catalogue {Engine(FIXTURE).catalogue.hash[:16]}"
     assert not out.lstrip().startswith("{")
 
 
@@ -337,12 +337,12 @@ def test_explain_trace_has_card_positions_source_quotes_and_the_clamping_note(ca
     extension = by_id(out["deadlines"], "extension_request_due")
     assert extension["date"] == "2024-02-29"
 
-    family = (BUNDLED / "families" / "leon.yaml").read_text(encoding="utf-8")
+    family = (FIXTURE / "families" / "leon.yaml").read_text(encoding="utf-8")
     line, column = position_of(family, "due: planned_end_on - 1 month", len("due: "))
     entries = [e for e in out["trace"] if e.get("rule") == "extension_request_due" and e.get("part") == "due"]
     assert len(entries) == 1
     entry = entries[0]
-    assert entry["location"] == f"{BUNDLED / 'families' / 'leon.yaml'}:{line}:{column}" or \
+    assert entry["location"] == f"{FIXTURE / 'families' / 'leon.yaml'}:{line}:{column}" or \
         entry["location"].endswith(f"families/leon.yaml:{line}:{column}")
     assert entry["expression"] == "planned_end_on - 1 month"
     assert entry["value"] == "2024-02-29"
@@ -766,7 +766,7 @@ def test_script_bad_input_exits_1_without_traceback(tmp_path, case, args, patter
 
 def test_script_bad_card_exits_1_without_traceback(tmp_path):
     root = tmp_path / "cat"
-    shutil.copytree(BUNDLED, root)
+    shutil.copytree(FIXTURE, root)
     card = root / "products" / "uwv" / "12XR.yaml"
     text = card.read_text(encoding="utf-8").replace("due: registered_on + 56 days", "due: registered_on + 5", 1)
     card.write_text(text, encoding="utf-8")

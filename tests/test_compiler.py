@@ -40,8 +40,8 @@ def same_on_both(engine: Engine, code: str, facts: dict, as_of: dt.date | None,
 # -- every YAML test case and every worked example of the bundled catalogue -------------------
 
 def _test_files():
-    from interpreter.catalogue import BUNDLED
-    return discover(BUNDLED)
+    from cards import FIXTURE
+    return discover(FIXTURE)
 
 
 @pytest.mark.parametrize("path", _test_files(), ids=lambda p: p.name)
@@ -407,8 +407,8 @@ checks:
 
 @pytest.fixture(scope="module")
 def every_kind_engine(tmp_path_factory):
-    from interpreter.catalogue import BUNDLED
-    return Engine(catalogue_with(tmp_path_factory.mktemp("every-kind"), BUNDLED, {"T-1.yaml": EVERY_KIND}))
+    from cards import FIXTURE
+    return Engine(catalogue_with(tmp_path_factory.mktemp("every-kind"), FIXTURE, {"T-1.yaml": EVERY_KIND}))
 
 
 def test_the_card_with_every_kind_of_rule_computes_what_it_says(every_kind_engine):

@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from cards import invoke
+from cards import FIXTURE, invoke
 from interpreter import nodes as n
 from interpreter.api import Engine
-from interpreter.catalogue import BUNDLED
 from interpreter.diff import expression_change, literal_changes
 from interpreter.errors import Position
 from interpreter.parser import parse
@@ -69,7 +68,7 @@ PLAN_CASES = [
 
 
 def copy_catalogue(target: Path) -> Path:
-    shutil.copytree(BUNDLED, target)
+    shutil.copytree(FIXTURE, target)
     next((target / "products").rglob("12XR.tests.yaml")).write_text(CASES, encoding="utf-8")
     return target
 
@@ -171,7 +170,7 @@ def test_changed_deadline_as_json(old, shorter_plan):
 def test_many_moved_cases_are_cut_short_in_text_but_not_in_json(old, new):
     # the bundled 12XR test file: many cases have a registration date, so many plan dates move
     for root in (old, new):
-        shutil.copy(BUNDLED / "products" / "uwv" / "12XR.tests.yaml", root / "products" / "uwv" / "12XR.tests.yaml")
+        shutil.copy(FIXTURE / "products" / "uwv" / "12XR.tests.yaml", root / "products" / "uwv" / "12XR.tests.yaml")
     edit(card(new, "12XR"), "due: registered_on + 56 days", "due: registered_on + 42 days")
     cases = diff_json(old, new)[0]["rules"][0]["cases"]
     assert len(cases) > 5

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from cards import invoke
+from cards import FIXTURE, invoke
 from interpreter.api import Engine
-from interpreter.catalogue import BUNDLED
 from interpreter.errors import LookupProblem
 
 FIRST_NAME = "Overzicht 2016"
@@ -36,7 +35,7 @@ def set_edition(text: str, name: str, valid_from: str, valid_until: str | None) 
 @pytest.fixture
 def cat(tmp_path: Path) -> Path:
     root = tmp_path / "cat"
-    shutil.copytree(BUNDLED, root)
+    shutil.copytree(FIXTURE, root)
     first = next((root / "products").rglob("12XR.yaml"))
     text = first.read_text(encoding="utf-8")
     assert "due: registered_on + 56 days" in text
@@ -190,7 +189,7 @@ def test_validate_refuses_a_worked_example_outside_its_edition(tmp_path):
     # The policy guide's way to a new edition: copy the card, give it a later valid_from. The copied
     # example (registered 2016-04-01) would be evaluated under the old edition: validate says so.
     root = tmp_path / "cat"
-    shutil.copytree(BUNDLED, root)
+    shutil.copytree(FIXTURE, root)
     first = next((root / "products").rglob("12XR.yaml"))
     text = first.read_text(encoding="utf-8")
     first.write_text(set_edition(text, FIRST_NAME, "2016-04-01", "2017-12-31"), encoding="utf-8")

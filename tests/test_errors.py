@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import os
 
-from interpreter.catalogue import BUNDLED
 from interpreter.errors import EXCERPT_WIDTH, Position, source_excerpt
-from tests.cards import CARD_HEAD, catalogue_with, invoke
+from tests.cards import FIXTURE, CARD_HEAD, catalogue_with, invoke
 
 
 def test_the_line_and_a_caret_under_the_column(tmp_path):
@@ -48,7 +47,7 @@ def test_no_excerpt_without_a_readable_line(tmp_path):
 def test_the_command_line_shows_the_excerpt_of_a_card_error(tmp_path):
     card = CARD_HEAD + "deadlines:\n  due_one:\n    label: Een\n    due: registered_on + 5x6 days\n" \
                        "    source: {section: \"1\", quote: \"q\"}\n"
-    root = catalogue_with(tmp_path, BUNDLED, {"T-1.yaml": card})
+    root = catalogue_with(tmp_path, FIXTURE, {"T-1.yaml": card})
     outcome = invoke("--catalogue", root, "validate")
     assert outcome.exit_code == 1
     lines = outcome.output.splitlines()

@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 
 from interpreter.api import Engine
-from interpreter.catalogue import BUNDLED
 from interpreter.errors import CatalogueError, EvaluationError, LookupProblem
 from interpreter.results import to_json
+from cards import FIXTURE
 
 CARD_HEAD = """\
 code: T-1
@@ -26,8 +26,8 @@ def make_engine(tmp_path, body: str, extra_cards: dict[str, str] | None = None) 
     root = tmp_path / "cat"
     root.mkdir()
     for name in ("catalogue.yaml", "facts.yaml"):
-        shutil.copy(BUNDLED / name, root / name)
-    shutil.copytree(BUNDLED / "calendars", root / "calendars")
+        shutil.copy(FIXTURE / name, root / name)
+    shutil.copytree(FIXTURE / "calendars", root / "calendars")
     (root / "families").mkdir()
     (root / "products").mkdir()
     (root / "products" / "T-1.yaml").write_text(CARD_HEAD + textwrap.dedent(body), encoding="utf-8")

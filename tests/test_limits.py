@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from cards import CARD_HEAD, catalogue_with, invoke, load_errors
+from cards import FIXTURE, CARD_HEAD, catalogue_with, invoke, load_errors
 from interpreter import limits
-from interpreter.catalogue import BUNDLED
 from interpreter.errors import CatalogueError, Position, RuleSyntaxError, YamlError
 from interpreter.parser import parse
 from interpreter.yamlsource import load_text
@@ -59,7 +58,7 @@ def test_an_alias_bomb_in_a_case_file_is_a_case_error(tmp_path):
 
 
 def test_an_alias_bomb_in_a_card_is_refused_at_load(tmp_path):
-    root = catalogue_with(tmp_path, BUNDLED, {"t1.yaml": CARD_HEAD + "description:\n  goal: x\n"
+    root = catalogue_with(tmp_path, FIXTURE, {"t1.yaml": CARD_HEAD + "description:\n  goal: x\n"
                                               + "".join("x" + line for line in BILLION_LAUGHS.splitlines(True))})
     errors = load_errors(root)
     assert errors and all(isinstance(e, YamlError) for e in errors)
@@ -126,7 +125,7 @@ def test_a_duration_over_the_limit_is_refused_at_load():
 
 def test_a_deep_expression_in_a_card_names_the_card(tmp_path):
     card = CARD_HEAD + "values:\n  v:\n    label: V\n    value: " + "1 + " * 100 + "1\n"
-    root = catalogue_with(tmp_path, BUNDLED, {"t1.yaml": card})
+    root = catalogue_with(tmp_path, FIXTURE, {"t1.yaml": card})
     errors = load_errors(root)
     assert [e.message for e in errors] == [f"the expression is nested more than {limits.MAX_EXPRESSION_DEPTH} deep"]
     assert errors[0].position.file.endswith("t1.yaml") and errors[0].position.line == 11
@@ -214,7 +213,7 @@ values:
 @pytest.fixture(scope="module")
 def numbers_engine(tmp_path_factory):
     from interpreter.api import Engine
-    return Engine(catalogue_with(tmp_path_factory.mktemp("numbers"), BUNDLED, {"t1.yaml": NUMBERS_CARD}))
+    return Engine(catalogue_with(tmp_path_factory.mktemp("numbers"), FIXTURE, {"t1.yaml": NUMBERS_CARD}))
 
 
 def evaluate_both(engine, facts: dict):
@@ -250,7 +249,7 @@ def test_a_schedule_that_runs_into_9999_ends_there(numbers_engine, tmp_path):
     import datetime as dt
     card = NUMBERS_CARD.split("  far:")[0] + "  schedule:\n    label: S\n    value: every 6 weeks from 9999-01-01 until 9999-12-31\n"
     from interpreter.api import Engine
-    engine = Engine(catalogue_with(tmp_path, BUNDLED, {"t1.yaml": card}))
+    engine = Engine(catalogue_with(tmp_path, FIXTURE, {"t1.yaml": card}))
     values = evaluate_both(engine, {})
     # 9999-01-01 + 6 weeks = 9999-02-12, then every 42 days; the ninth (9999-12-31 + 32 days) lies past 9999.
     first = dt.date(9999, 1, 1)
@@ -261,7 +260,7 @@ def test_a_schedule_that_runs_into_9999_ends_there(numbers_engine, tmp_path):
 def test_a_schedule_has_a_bounded_number_of_dates(tmp_path):
     from interpreter.api import Engine
     card = CARD_HEAD + "values:\n  v:\n    label: V\n    value: every 250 working days from registered_on until 9999-12-31\n"
-    engine = Engine(catalogue_with(tmp_path, BUNDLED, {"t1.yaml": card}))
+    engine = Engine(catalogue_with(tmp_path, FIXTURE, {"t1.yaml": card}))
     outcome = evaluate_both(engine, {"registered_on": "2016-04-01"})
     # 250 working days are about a year: some 7,980 dates before 9999-12-31, more than the limit.
     assert outcome.endswith(f"t1.yaml:11:12: 'every 250 working days' gives more than {limits.MAX_OCCURRENCES:,} "
@@ -289,7 +288,7 @@ payments:
      "the share of 'a' is 120%: a share cannot be more than 100% (when hard_to_place = true)"),
 ])
 def test_shares_outside_0_to_100_percent_are_refused_at_load(tmp_path, first, second, message):
-    errors = load_errors(catalogue_with(tmp_path, BUNDLED, {"t1.yaml": split_card("price", first, second)}))
+    errors = load_errors(catalogue_with(tmp_path, FIXTURE, {"t1.yaml": split_card("price", first, second)}))
     assert [e.message for e in errors] == [message]
     assert errors[0].position.line == 13  # the part 'a'
 
@@ -297,7 +296,7 @@ def test_shares_outside_0_to_100_percent_are_refused_at_load(tmp_path, first, se
 def test_a_share_outside_0_to_100_percent_at_evaluation_is_the_same_error_on_both_backends(tmp_path):
     from interpreter.api import Engine
     card = split_card("price", "success_rate * 2", "100% - success_rate * 2")
-    engine = Engine(catalogue_with(tmp_path, BUNDLED, {"t1.yaml": card}))
+    engine = Engine(catalogue_with(tmp_path, FIXTURE, {"t1.yaml": card}))
     outcomes = set()
     for backend in ("reference", "compiled"):
         with pytest.raises(CatalogueError) as caught:
@@ -310,7 +309,7 @@ def test_a_share_outside_0_to_100_percent_at_evaluation_is_the_same_error_on_bot
 
 def test_a_negative_amount_to_split_is_an_error_on_both_backends(tmp_path):
     from interpreter.api import Engine
-    engine = Engine(catalogue_with(tmp_path, BUNDLED, {"t1.yaml": split_card("price - €5000", "60%", "40%")}))
+    engine = Engine(catalogue_with(tmp_path, FIXTURE, {"t1.yaml": split_card("price - €5000", "60%", "40%")}))
     outcomes = set()
     for backend in ("reference", "compiled"):
         with pytest.raises(CatalogueError) as caught:
@@ -321,14 +320,14 @@ def test_a_negative_amount_to_split_is_an_error_on_both_backends(tmp_path):
 
 def test_a_negative_price_is_refused_by_the_vocabulary_sign_rule(tmp_path):
     from interpreter.api import Engine
-    engine = Engine(catalogue_with(tmp_path, BUNDLED, {"t1.yaml": split_card("price", "60%", "40%")}))
+    engine = Engine(catalogue_with(tmp_path, FIXTURE, {"t1.yaml": split_card("price", "60%", "40%")}))
     with pytest.raises(CatalogueError) as caught:
         engine.evaluate("T-1", {"price": -4000})
     assert caught.value.message == "'price' is -4000, but it cannot be less than 0"
 
 
 def test_a_minimum_on_a_fact_that_is_not_money_or_a_number_is_refused(tmp_path):
-    root = catalogue_with(tmp_path, BUNDLED, {})
+    root = catalogue_with(tmp_path, FIXTURE, {})
     facts = root / "facts.yaml"
     text = facts.read_text(encoding="utf-8")
     facts.write_text(text.replace("phrase: de aanmelding}", "phrase: de aanmelding, minimum: 0}"), encoding="utf-8")
@@ -344,7 +343,7 @@ def test_a_control_character_is_reported_where_it_stands(tmp_path):
 
 
 def test_a_yml_card_is_refused_not_skipped(tmp_path):
-    root = catalogue_with(tmp_path, BUNDLED, {"t1.yml": CARD_HEAD})
+    root = catalogue_with(tmp_path, FIXTURE, {"t1.yml": CARD_HEAD})
     errors = load_errors(root)
     assert [(e.position.line, e.message) for e in errors] == [
         (1, "'t1.yml' ends in .yml; the catalogue reads only .yaml files")]
@@ -360,7 +359,7 @@ def test_a_number_too_long_to_read_is_refused_unread(tmp_path):
 def test_a_duration_multiplied_past_the_limit_is_the_same_error_on_both_backends(tmp_path):
     from interpreter.api import Engine
     card = CARD_HEAD + "values:\n  v:\n    label: V\n    value: registered_on + introduction_hours * 100000 days\n"
-    engine = Engine(catalogue_with(tmp_path, BUNDLED, {"t1.yaml": card}))
+    engine = Engine(catalogue_with(tmp_path, FIXTURE, {"t1.yaml": card}))
     outcome = evaluate_both(engine, {"registered_on": "2016-04-01", "introduction_hours": 2})
     assert outcome.endswith("cannot compute 'introduction_hours * 100000 days': 100000 days × 2 is longer than "
                             f"{limits.MAX_DURATION:,} days")

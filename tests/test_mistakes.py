@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cards import invoke
-from interpreter.catalogue import BUNDLED
+from cards import FIXTURE, invoke
 
 CARD = """\
 code: T-1
@@ -55,7 +54,7 @@ parameters:
 @pytest.fixture
 def cat(tmp_path: Path) -> Path:
     root = tmp_path / "cat"
-    shutil.copytree(BUNDLED, root)
+    shutil.copytree(FIXTURE, root)
     (root / "products" / "test").mkdir()
     return root
 

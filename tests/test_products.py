@@ -18,6 +18,12 @@ from interpreter.yamlsource import load_file
 TEST_FILES = discover(BUNDLED)
 
 
+# The YAML test cases of the bundled cards run on catalogue/ itself.
+@pytest.fixture(scope="module")
+def engine(bundled):
+    return bundled
+
+
 def _label(path: Path) -> str:
     """The file stem without '.tests': 12XR.tests.yaml -> 12XR."""
     name = path.name

@@ -29,7 +29,8 @@ def test_the_written_schema_is_the_one_the_code_derives():
     Draft7Validator.check_schema(SCHEMA)
 
 
-def test_every_bundled_test_case_result_fits_the_schema(engine):
+def test_every_bundled_test_case_result_fits_the_schema(bundled):
+    engine = bundled
     checked = 0
     for path in discover(BUNDLED):
         for case in load_tests(path, engine):

@@ -9,13 +9,12 @@ import pytest
 from fastapi.testclient import TestClient
 from jsonschema import Draft7Validator
 
-from interpreter.catalogue import BUNDLED
 from interpreter.jsonschema import result_schema
 from interpreter.live import LiveCatalogue
 from interpreter.results import to_json
 from interpreter.service import Settings, create_app
 
-from cards import card_engine
+from cards import FIXTURE, card_engine
 
 RESULT = Draft7Validator(result_schema())
 PROBLEM = "application/problem+json"
@@ -59,7 +58,7 @@ def small(tmp_path):
 
 @pytest.fixture(scope="module")
 def bundled():
-    live = LiveCatalogue(BUNDLED)
+    live = LiveCatalogue(FIXTURE)
     assert live.load()
     return client_for(live)
 

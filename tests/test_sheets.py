@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from interpreter.api import Engine
-from interpreter.catalogue import BUNDLED
 from interpreter.dutch import (RenderError, date_text, money_text, percent_text, rule_sentence, value_text)
 from interpreter.results import to_json
 from interpreter.sheets import MANIFEST, TEMPLATES, SheetError, render_sheets, write_sheets
+from cards import FIXTURE
 
 PROEF_CARD = """\
 code: ZZ-1
@@ -168,7 +168,7 @@ LEFTOVERS = ("{{", "}}", "{%", "%}", "{#", "#}", "None", "Undefined", "undefined
 
 def make_catalogue(root: Path, extra: dict[str, str] | None = None) -> Path:
     """A copy of the bundled catalogue with the test cards (and `extra` files) added."""
-    shutil.copytree(BUNDLED, root)
+    shutil.copytree(FIXTURE, root)
     cards = root / "products" / "proef"
     cards.mkdir()
     (cards / "ZZ-1.yaml").write_text(PROEF_CARD, encoding="utf-8")
@@ -532,7 +532,8 @@ def test_a_failed_rewrite_leaves_the_old_sheets(tmp_path, proef):
 
 # -- the bundled catalogue ----------------------------------------------------------------------------------
 
-def test_bundled_catalogue_renders_every_sentence(engine):
+def test_bundled_catalogue_renders_every_sentence(bundled):
+    engine = bundled
     files = render_sheets(engine, "html")
     vocabulary = engine.catalogue.vocabulary
     assert "index.html" in files and "sheet.css" in files

@@ -7,9 +7,9 @@ import pytest
 
 import interpreter.store as store
 from interpreter import Engine
-from interpreter.catalogue import BUNDLED, load_catalogue
+from interpreter.catalogue import load_catalogue
 from interpreter.errors import CatalogueError, ErrorList, LookupProblem
-from tests.cards import catalogue_with, invoke
+from tests.cards import FIXTURE, catalogue_with, invoke
 
 FAMILY = """\
 family: test-family
@@ -42,7 +42,7 @@ def cache_dir(tmp_path, monkeypatch):
 
 @pytest.fixture
 def root(tmp_path, cache_dir):
-    return catalogue_with(tmp_path, BUNDLED, {"T-1.yaml": card("T-1", 10), "T-2.yaml": card("T-2", 20),
+    return catalogue_with(tmp_path, FIXTURE, {"T-1.yaml": card("T-1", 10), "T-2.yaml": card("T-2", 20),
                                               "T-3.yaml": card("T-3", 30, family=False)},
                           {"test-family.yaml": FAMILY})
 

@@ -307,7 +307,7 @@ def test_an_empty_schedule_is_expected_as_an_empty_list(tmp_path):
     # LEON-3's progress reports: started 2024-04-02, ended 2024-05-15; 2024-04-02 + 3 months = 2024-07-02
     # falls after the end, so the schedule applies but holds no date.
     from interpreter.api import Engine
-    from interpreter.catalogue import BUNDLED
+    from cards import FIXTURE
     from interpreter.testing import load_tests, run_case
 
     test_file = tmp_path / "products" / "leon" / "LEON-3.tests.yaml"
@@ -318,7 +318,7 @@ def test_an_empty_schedule_is_expected_as_an_empty_list(tmp_path):
         "    expect:\n      reports: {progress_report: []}\n"
         "  - name: not empty\n    as_of: 2024-05-15\n    facts: {started_on: 2024-01-02, ended_on: 2024-05-15}\n"
         "    expect:\n      reports: {progress_report: []}\n", encoding="utf-8")
-    engine = Engine(BUNDLED)
+    engine = Engine(FIXTURE)
     empty, not_empty = (run_case(case, engine) for case in load_tests(test_file, engine))
     assert empty.passed, empty.failures
     assert not not_empty.passed and "expected [], got [2024-04-02]" in not_empty.failures[0]

@@ -8,9 +8,8 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from interpreter import Engine
-from interpreter.catalogue import BUNDLED
 from interpreter.timeline import Box, timeline_of
-from tests.cards import CARD_HEAD, catalogue_with, invoke, load_errors
+from tests.cards import FIXTURE, CARD_HEAD, catalogue_with, invoke, load_errors
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -47,7 +46,7 @@ reports:
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory) -> Engine:
-    return Engine(catalogue_with(tmp_path_factory.mktemp("timeline"), BUNDLED, {"T-1.yaml": CARD}))
+    return Engine(catalogue_with(tmp_path_factory.mktemp("timeline"), FIXTURE, {"T-1.yaml": CARD}))
 
 
 def evaluate(engine: Engine, facts: dict, as_of: str):
@@ -168,7 +167,7 @@ def test_evaluate_writes_the_svg(engine, tmp_path):
     ("{type: date, label: einde, span_from: nothing_here}", "which is not a date fact"),
 ])
 def test_span_from_must_pair_two_date_facts(tmp_path, spec, message):
-    root = catalogue_with(tmp_path, BUNDLED, {"T-1.yaml": CARD})
+    root = catalogue_with(tmp_path, FIXTURE, {"T-1.yaml": CARD})
     facts = root / "facts.yaml"
     facts.write_text(facts.read_text(encoding="utf-8") + f"  odd_fact: {spec}\n", encoding="utf-8")
     errors = load_errors(root)

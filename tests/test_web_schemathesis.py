@@ -14,13 +14,13 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from interpreter.catalogue import BUNDLED
 from interpreter.live import LiveCatalogue
 from interpreter.service import Settings, create_app
+from cards import FIXTURE
 
-_live = LiveCatalogue(BUNDLED)
+_live = LiveCatalogue(FIXTURE)
 _live.load()
-APP = create_app(Settings(root=BUNDLED, watch=False), _live)
+APP = create_app(Settings(root=FIXTURE, watch=False), _live)
 SCHEMA = schemathesis.openapi.from_asgi("/openapi.json", APP)
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "25"))
 

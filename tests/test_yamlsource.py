@@ -307,10 +307,10 @@ def test_libyaml_and_pure_python_give_the_same_positions_on_every_bundled_file()
     # load_text composes with libyaml when it is there; positions must not depend on that.
     import yaml
 
-    from interpreter.catalogue import BUNDLED
+    from cards import FIXTURE
     if not getattr(yaml, "CSafeLoader", None):
         pytest.fail("PyYAML was installed without libyaml: the fast path is not being tested")
-    files = sorted(BUNDLED.rglob("*.yaml"))
+    files = sorted(FIXTURE.rglob("*.yaml"))
     assert len(files) > 30
     for path in files:
         text = path.read_text(encoding="utf-8")
