@@ -4,7 +4,6 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
-import io
 import json
 import os
 import re
@@ -17,17 +16,15 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterator, NamedTuple
 
-import orjson
 
 from . import types as t
 from .cases import MONEY_TEXT, RULES_ON, checked_number, convert_facts, convert_value
 from .catalogue import Fact
 from .errors import CaseError, CatalogueError, ErrorList, Position, raise_all
-from .evaluator import describe_value
 from .limits import LAST_DATE, MAX_COLUMNS, MAX_NUMBER_CHARS, MAX_ROW_CHARS
 from .problems import row_problem
-from .results import Result, source_json, to_json
-from .values import Open
+from .rows import (SIGNAL_COLUMNS, ResultRows, SignalRows, csv_text, json_lines, result_columns, result_object,
+                   rule_ids, signal_objects)
 
 # File formats by extension. A .json file holds one document, not one case per line: refused by name.
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
@@ -41,30 +38,10 @@ BOOLEANS = {"true": True, "false": False, "yes": True, "no": False, "ja": True, 
 BOOL_HINT = "write true or false (also yes/no, ja/nee or 1/0)"
 SET_SEPARATORS = re.compile(r"[,;|\s]+")
 DELIMITERS = (",", ";", "\t")
-VALUE_CACHE = 4096  # value cells kept per process; values that differ from case to case are not worth more
-
-RESULT_HEAD = ["row", "id", "as_of", "rules_on", "edition"]
-RESULT_TAIL = ["missing", "error"]
-SIGNAL_COLUMNS = ["row", "id", "product", "deadline", "label", "date", "days_left", "source", "error"]
 
 _NOWHERE = Position("<case>", 1, 1)  # converters raise with this; the row's reader puts the real place in
 _JSON = json.JSONDecoder(parse_float=Decimal, parse_constant=str)  # exact money; NaN stays text, so it is refused
 _from_iso = dt.date.fromisoformat
-
-
-def _plain(value: Any) -> Any:
-    """An id passed through from JSON Lines: a number with a fraction was read as a Decimal. It is written
-    as a number when a float holds it exactly, else as the text of its exact value (never Infinity)."""
-    if isinstance(value, Decimal):
-        if value.is_finite() and value.adjusted() < 300:
-            number = float(value)
-            if Decimal(repr(number)) == value:
-                return number
-        return str(value)
-    return str(value)
-
-
-_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_plain).encode
 
 
 def file_format(path: str | Path) -> str | None:
@@ -462,138 +439,6 @@ def _member_converter(members: frozenset, slow) -> Callable[[Any], Any]:
     return lambda raw: raw if type(raw) is str and raw in members else slow(raw)
 
 
-# -- results into rows ---------------------------------------------------------------------------
-
-def rule_ids(editions) -> dict[str, list[str]]:
-    """The rule ids of a product by kind (parameters count as values), over every edition, in card order."""
-    ids: dict[str, list[str]] = {"deadlines": [], "payments": [], "reports": [], "checks": [], "values": []}
-    for product in editions:
-        for rule in product.rules.values():
-            kind = ids["values" if rule.section == "parameters" else rule.section]
-            if rule.id not in kind:
-                kind.append(rule.id)
-    return ids
-
-
-def result_columns(ids: dict[str, list[str]]) -> list[str]:
-    """The CSV columns of a product: fixed by its rules in every edition, so that every row fits them."""
-    columns = list(RESULT_HEAD)
-    for rule_id in ids["deadlines"]:
-        columns += [f"{rule_id}.date", f"{rule_id}.status"]
-    columns += [f"{rule_id}.amount" for rule_id in ids["payments"]]
-    columns += [f"{rule_id}.dates" for rule_id in ids["reports"]]
-    columns += [f"{rule_id}.passed" for rule_id in ids["checks"]]
-    columns += [_value_column(rule_id) for rule_id in ids["values"]]
-    return columns + RESULT_TAIL
-
-
-def _value_column(rule_id: str) -> str:
-    """A value's column is its id, unless that is the name of a column every row has."""
-    return f"{rule_id}.value" if rule_id in RESULT_HEAD or rule_id in RESULT_TAIL else rule_id
-
-
-def _cell(value: Any) -> Any:
-    """A described value (as evaluate's JSON has it) as one CSV cell."""
-    if value is None:
-        return ""
-    if value is True or value is False:
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return " ".join(map(str, value))
-    return value
-
-
-class _ResultRows:
-    """One CSV row per case, in the product's fixed columns."""
-
-    def __init__(self, ids: dict[str, list[str]]):
-        index = {name: i for i, name in enumerate(result_columns(ids))}
-        self.width = len(index)
-        self.error_at = index["error"]
-        self.missing_at = index["missing"]
-        self.deadlines = {rule_id: (index[f"{rule_id}.date"], index[f"{rule_id}.status"])
-                          for rule_id in ids["deadlines"]}
-        self.amounts = {rule_id: index[f"{rule_id}.amount"] for rule_id in ids["payments"]}
-        self.reports = {rule_id: index[f"{rule_id}.dates"] for rule_id in ids["reports"]}
-        self.checks = {rule_id: index[f"{rule_id}.passed"] for rule_id in ids["checks"]}
-        self.values = {rule_id: index[_value_column(rule_id)] for rule_id in ids["values"]}
-        # A value's cell is a pure function of the value and its type, and most values are parameters
-        # that repeat row after row: cells kept by (value, id of the type; the catalogue keeps types alive).
-        self.described: dict[tuple, Any] = {}
-
-    def result(self, row: int, ident: Any, result: Result, as_of, end) -> list[list]:
-        cells = [""] * self.width
-        cells[0], cells[1], cells[2] = row, ident, result.as_of.isoformat()
-        cells[3], cells[4] = result.rules_on.isoformat(), result.edition
-        for deadline in result.deadlines:
-            at_date, at_status = self.deadlines[deadline.id]
-            if deadline.date is not None:
-                cells[at_date] = deadline.date.isoformat()
-            cells[at_status] = deadline.status
-        for payment in result.payments:
-            if payment.amount is not None:
-                cells[self.amounts[payment.id]] = f"{payment.amount:.2f}"
-        for report in result.reports:
-            if report.date is not None:
-                at = self.reports[report.id]
-                cells[at] = f"{cells[at]} {report.date.isoformat()}" if cells[at] else report.date.isoformat()
-        for check in result.checks:
-            if check.passed is not None:
-                cells[self.checks[check.id]] = "true" if check.passed else "false"
-        types, values, described = result.value_types, self.values, self.described
-        for name, value in result.values.items():
-            if isinstance(value, Open):
-                continue  # evaluate's JSON has null: the cell stays empty
-            type_ = types[name]
-            try:
-                cell = described[value, id(type_)]
-            except KeyError:
-                cell = _cell(describe_value(value, type_))
-                if len(described) < VALUE_CACHE:
-                    described[value, id(type_)] = cell
-            except TypeError:  # not hashable: described every time
-                cell = _cell(describe_value(value, type_))
-            cells[values[name]] = cell
-        cells[self.missing_at] = " ".join(result.missing)
-        return [cells]
-
-    def error(self, row: int, ident: Any, message: str) -> list:
-        cells = [""] * self.width
-        cells[0], cells[1], cells[self.error_at] = row, ident, message
-        return cells
-
-
-class _SignalRows:
-    """With --due-within: one CSV row per open deadline that falls due inside the window."""
-
-    def result(self, row: int, ident: Any, result: Result, as_of: dt.date, end: dt.date) -> list[list]:
-        return [[row, ident, result.product, d.id, d.label, d.date.isoformat(), (d.date - as_of).days, d.source, ""]
-                for d in _due(result, end)]
-
-    def error(self, row: int, ident: Any, message: str) -> list:
-        return [row, ident, "", "", "", "", "", "", message]
-
-
-def _due(result: Result, end: dt.date) -> list:
-    """The deadlines still open (so not before as_of) that fall due by `end`, soonest first."""
-    due = [d for d in result.deadlines if d.status == "open" and d.date is not None and d.date <= end]
-    due.sort(key=lambda d: d.date)  # stable: deadlines due the same day keep the card's order
-    return due
-
-
-def _result_object(row: int, ident: Any, result: Result, as_of, end) -> list[dict]:
-    data = to_json(result)
-    del data["receipt"]  # once for the run, in the summary: not a million times over
-    return [{"row": row, "id": ident, **data}]
-
-
-def _signal_objects(row: int, ident: Any, result: Result, as_of: dt.date, end: dt.date) -> list[dict]:
-    return [{"row": row, "id": ident, "product": result.product, "deadline": d.id, "label": d.label,
-             "date": d.date.isoformat(), "days_left": (d.date - as_of).days,
-             "source": source_json(d.citation, result.edition)}
-            for d in _due(result, end)]
-
-
 # -- the evaluation of a chunk (in this process or in a worker) ----------------------------------
 
 @dataclass
@@ -659,17 +504,17 @@ class Job:
             self._read = self._read_object
         signal = self.due_within is not None
         if self.output_format == "csv":
-            self._rows = _SignalRows() if signal else _ResultRows(self.rules)
+            self._rows = SignalRows() if signal else ResultRows(self.rules)
         else:
             self._rows = None
-            self._objects = _signal_objects if signal else _result_object
+            self._objects = signal_objects if signal else result_object
         self._prepared = True
 
     def head(self) -> bytes:
         """The output's first line: the CSV header (JSON Lines has none)."""
         if self.output_format != "csv":
             return b""
-        return _csv_text([SIGNAL_COLUMNS if self.due_within is not None else result_columns(self.rules)]).encode()
+        return csv_text([SIGNAL_COLUMNS if self.due_within is not None else result_columns(self.rules)]).encode()
 
     def run(self, records: list[tuple]) -> _Done:
         """Evaluate a chunk; bad rows become error rows and reports, never an exception."""
@@ -704,7 +549,7 @@ class Job:
             out.extend(made)
         # A lone surrogate (an id "\ud800" in JSON) is no UTF-8: written as its escape, \ud800, which
         # JSON reads back as the same string.
-        data = _csv_text(out).encode("utf-8", "backslashreplace") if as_csv else _json_lines(out)
+        data = csv_text(out).encode("utf-8", "backslashreplace") if as_csv else json_lines(out)
         return _Done(data, len(records), evaluated, listed if end is not None else 0, bad)
 
     def _read_cells(self, line: int, cells) -> tuple[Any, dict | None, CatalogueError | None]:
@@ -766,52 +611,12 @@ class Job:
         return (ident, None, _one(problems)) if problems else (ident, facts, None)
 
 
-def _json_lines(items: list) -> bytes:
-    """One JSON object per line, as UTF-8.
-
-    orjson writes a row several times faster than json (a JSON Lines run is mostly encoding); a row
-    it refuses (a lone surrogate in an id, an integer beyond 64 bits) is written by json instead,
-    a lone surrogate as its escape, which JSON reads back as the same string. JSON lets U+2028,
-    U+2029 and U+0085 stand in a string as they are, but many readers split lines at them: those
-    are escaped (they can only occur inside strings)."""
-    lines = []
-    for item in items:
-        try:
-            lines.append(_ORJSON(item, default=_plain))
-        except TypeError:  # orjson.JSONEncodeError is one
-            lines.append(_ENCODE(item).encode("utf-8", "backslashreplace"))
-    data = b"".join(line + b"\n" for line in lines)
-    for raw, escaped in _LINE_BREAKS:
-        if raw in data:
-            data = data.replace(raw, escaped)
-    return data
-
-
-_ORJSON = orjson.dumps
-_LINE_BREAKS = (("\u2028".encode(), b"\\u2028"), ("\u2029".encode(), b"\\u2029"), ("\x85".encode(), b"\\u0085"))
-
-
 def _too_long(file: str, line: int, length: int) -> CaseError:
     return CaseError(f"the row has {length:,} characters, more than {MAX_ROW_CHARS:,}", Position(file, line, 1),
                      hint="a case has one value per fact; check that the line breaks are where they belong")
 
 
 _JSON_HINT = 'write one case per line as a JSON object, e.g. {"id": "c1", "registered_on": "2016-04-01", "price": 4000}'
-
-
-def _csv_text(rows: list[list]) -> str:
-    buffer = io.StringIO()
-    # A text cell that a spreadsheet would run as a formula gets a ' in front, as OWASP's "CSV Injection"
-    # advises; a plain negative number (-3 days left) stays a number. The writer adds the quotes needed.
-    risky, number = _FORMULA_START, _PLAIN_NUMBER.fullmatch
-    csv.writer(buffer, lineterminator="\n").writerows(
-        [["'" + cell if cell.__class__ is str and cell[:1] in risky and not number(cell) else cell for cell in row]
-         for row in rows])
-    return buffer.getvalue()
-
-
-_FORMULA_START = frozenset("=+-@\t\r\n") - {""}
-_PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 # -- the worker pool -----------------------------------------------------------------------------

@@ -22,7 +22,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from . import __version__
 from . import nodes as n
 from . import problems as p
-from .batch import Job, _Unreadable, rule_ids, value_converter
+from .batch import Job, _Unreadable, value_converter
+from .rows import rule_ids
 from .errors import CatalogueError, LookupProblem, Position, RuleSyntaxError
 from .jsonschema import case_schema, result_schema
 from .live import LiveCatalogue

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from cards import FIXTURE, invoke
-from interpreter import batch
+from interpreter import batch, rows
 from interpreter.api import Engine
 
 SCRIPT = Path(sys.executable).with_name("catalogue")
@@ -108,7 +108,7 @@ def test_csv_columns_come_from_the_card_not_from_the_cases(tmp_path):
     assert {"effort.amount", "result.amount", "contract_evaluation.dates", "price_within_guideline.passed",
             "max_price", "drempelbedrag"} <= set(header)
     assert header[-2:] == ["missing", "error"]
-    assert header == batch.result_columns(batch.rule_ids(Engine(FIXTURE).catalogue.products["12XR"]))
+    assert header == rows.result_columns(rows.rule_ids(Engine(FIXTURE).catalogue.products["12XR"]))
 
 
 def test_an_empty_cell_is_an_unknown_fact(tmp_path):
@@ -778,9 +778,9 @@ def test_csv_output_escapes_cells_a_spreadsheet_would_run(tmp_path, ident):
 
 
 def test_csv_output_keeps_negative_numbers_as_numbers():
-    from interpreter.batch import _csv_text
+    from interpreter.rows import csv_text
     # A value such as -3 (days) or -0.50 is a number to a spreadsheet, not a formula: left as it is.
-    assert _csv_text([["-3", "-0.50", "-2+3", "=1", "\tx", 5, None]]) == "-3,-0.50,'-2+3,'=1,'\tx,5,\n"
+    assert csv_text([["-3", "-0.50", "-2+3", "=1", "\tx", 5, None]]) == "-3,-0.50,'-2+3,'=1,'\tx,5,\n"
 
 
 def test_a_window_that_reaches_past_9999_ends_on_9999_12_31(tmp_path):
