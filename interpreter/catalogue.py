@@ -119,17 +119,21 @@ class Catalogue:
 
     def product(self, code: str, on: dt.date | None = None) -> Product:
         """The edition of product `code` valid on `on` (the latest edition when `on` is None)."""
-        editions = self.editions(code)
-        if on is None:
-            return editions[-1]
-        for product in editions:
-            if product.valid_on(on):
-                return product
-        spans = ", ".join(f"{p.valid_from or '…'} to {p.valid_until or '…'}" for p in editions)
-        raise LookupProblem(f"no edition of {code} is valid on {on.isoformat()} (editions: {spans})",
-                            editions[0].pos or Position(editions[0].file, 1, 1),
-                            hint="the rules of a case are those of its reference date (e.g. registered_on); "
-                                 "give --rules-on a date inside an edition's validity")
+        return edition_on(code, self.editions(code), on)
+
+
+def edition_on(code: str, editions: list[Product], on: dt.date | None) -> Product:
+    """The edition valid on `on` (the latest when `on` is None); a LookupProblem when none is."""
+    if on is None:
+        return editions[-1]
+    for product in editions:
+        if product.valid_on(on):
+            return product
+    spans = ", ".join(f"{p.valid_from or '…'} to {p.valid_until or '…'}" for p in editions)
+    raise LookupProblem(f"no edition of {code} is valid on {on.isoformat()} (editions: {spans})",
+                        editions[0].pos or Position(editions[0].file, 1, 1),
+                        hint="the rules of a case are those of its reference date (e.g. registered_on); "
+                             "give --rules-on a date inside an edition's validity")
 
 
 def display_path(path: Path) -> str:

@@ -445,7 +445,7 @@ class Loader:
         """The rules of one section, parsed once per load even when every card of a family needs them.
 
         The problems found the first time are reported again each time, so that a card built on a
-        broken family rule is still refused (and `_once` keeps one message of each)."""
+        broken family rule is still refused (and `raise_once` keeps one message of each)."""
         key = (id(document), section, default_document)
         cached = self._parsed_rules.get(key)
         if cached is None or cached[2] is not document:

@@ -22,8 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import cache
-from .catalogue import Base, Catalogue, default_root, card_paths, catalogue_hash, overlapping_editions
+from .catalogue import (Base, Catalogue, card_paths, catalogue_hash, default_root, display_path, edition_on,
+                        overlapping_editions)
 from .errors import CatalogueError, LookupProblem, Position, raise_once
+from .yamlsource import read_bounded
 from .model import Product
 
 # A card's code as its first line at the left margin says it; anything less plain is read as YAML.
@@ -45,8 +47,8 @@ class Scan:
     def of(cls, root: Path) -> "Scan":
         shared = [root / "catalogue.yaml", root / "facts.yaml",
                   *sorted((root / "calendars").glob("*.yaml")), *sorted((root / "families").glob("*.yaml"))]
-        contents = {path: path.read_bytes() for path in shared if path.is_file()}
-        cards = {path: path.read_bytes() for path in card_paths(root)}
+        contents = {path: _read(path) for path in shared if path.exists()}
+        cards = {path: _read(path) for path in card_paths(root)}
         codes = {path: _code_of(text) for path, text in cards.items()}
         odd = None in codes.values() or any(root.rglob("*.yml"))
         return cls(root, contents, cards, codes, odd)
@@ -76,6 +78,10 @@ class Scan:
 
     def codes(self) -> list[str]:
         return sorted({code for code in self.code_by_card.values() if code})
+
+
+def _read(path: Path) -> bytes:
+    return read_bounded(path, display_path(path))  # bounded and regular, as the loader reads it
 
 
 def _code_of(text: bytes) -> str | None:
@@ -212,7 +218,7 @@ class LazyCatalogue:
         return editions
 
     def product(self, code: str, on=None) -> Product:
-        return Catalogue(self.root, self.vocabulary, self.calendars, {code: self.editions(code)}).product(code, on)
+        return edition_on(code, self.editions(code), on)
 
     def _load_code(self, code: str) -> list[Product]:
         scan = self._load.scan

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import stat
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -167,12 +168,33 @@ def _too_deep(error: yaml.MarkedYAMLError) -> yaml.MarkedYAMLError:
                                 problem_mark=error.problem_mark)
 
 
+# UTF-8 takes at most 4 bytes a character: a larger file cannot be a document of the allowed size.
+MAX_DOCUMENT_BYTES = 4 * MAX_DOCUMENT_CHARS
+
+
+def read_bounded(path: Path, name: str) -> bytes:
+    """The bytes of a regular file of at most MAX_DOCUMENT_BYTES; a YamlError at the file otherwise.
+
+    Checked before reading, so that a huge file is never read whole and a FIFO never blocks."""
+    try:
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            raise YamlError("not a regular file", Position(name, 1, 1), hint="a catalogue or case file is a plain file")
+        if status.st_size > MAX_DOCUMENT_BYTES:
+            raise YamlError(f"the file is too large: {status.st_size:,} bytes, at most {MAX_DOCUMENT_BYTES:,}",
+                            Position(name, 1, 1), hint="split it into smaller files")
+        with path.open("rb") as stream:
+            return stream.read(MAX_DOCUMENT_BYTES + 1)
+    except OSError as error:
+        raise YamlError(f"cannot read the file: {error.strerror}", Position(name, 1, 1)) from None
+
+
 def load_file(path: Path | str, display: str | None = None) -> Document:
     """Read and parse a YAML (or JSON) file."""
     path = Path(path)
     name = display or str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bounded(path, name).decode("utf-8")
     except UnicodeDecodeError:
         raise YamlError("the file is not UTF-8 text", Position(name, 1, 1),
                         hint="save the file as UTF-8") from None

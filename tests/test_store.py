@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 
@@ -9,6 +10,7 @@ import interpreter.store as store
 from interpreter import Engine
 from interpreter.catalogue import load_catalogue
 from interpreter.errors import CatalogueError, ErrorList, LookupProblem
+from interpreter.yamlsource import MAX_DOCUMENT_BYTES
 from tests.cards import FIXTURE, catalogue_with, invoke
 
 FAMILY = """\
@@ -186,3 +188,17 @@ def test_no_fork_while_another_thread_runs():
     finally:
         stop.set()
         other.join()
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda path: os.mkfifo(path), "not a regular file"),  # reading it would wait for a writer
+    (lambda path: path.open("wb").truncate(MAX_DOCUMENT_BYTES + 1), "the file is too large"),  # sparse: no disk
+])
+def test_a_card_file_that_cannot_be_a_card_is_refused_before_it_is_read(root, make, message):
+    path = root / "products" / "T-9.yaml"
+    make(path)
+    with pytest.raises(CatalogueError) as caught:
+        Engine(root).evaluate("T-1", {})
+    assert message in caught.value.message and caught.value.position.file.endswith("T-9.yaml")
+    outcome = invoke("--catalogue", root, "validate")
+    assert outcome.exit_code == 1 and message in outcome.output
