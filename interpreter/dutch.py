@@ -280,7 +280,8 @@ def predicate_split(label: str) -> tuple[str, str] | None:
     return None
 
 
-_VERBS = {"is": "zijn", "valt": "vallen", "behoort": "behoren", "geldt": "gelden", "bestaat": "bestaan"}
+_VERBS = {"is": "zijn", "valt": "vallen", "behoort": "behoren", "geldt": "gelden", "bestaat": "bestaan",
+          "omvat": "omvatten"}
 
 
 def agree(subject: str, verb: str, plural: bool | None = None) -> str:
@@ -547,7 +548,8 @@ class _Renderer:
         if edition.valid_from or edition.valid_until:
             return None
         value = edition.expr.node
-        if isinstance(value, (n.NumberLit, n.MoneyLit, n.PercentLit, n.DateLit, n.DurationLit, n.TextLit)):
+        literals = (n.NumberLit, n.MoneyLit, n.PercentLit, n.DateLit, n.DurationLit, n.TextLit)
+        if isinstance(value, literals) or (isinstance(value, n.Indicative) and isinstance(value.operand, literals)):
             return value
         return None
 
@@ -824,6 +826,9 @@ class _Renderer:
         if node.type == t.DATE:
             date, duration = (right, left) if left.type == t.DURATION else (left, right)
             literal = self.duration_of(duration)
+            about = self.resolved(duration)
+            about = "circa " if isinstance(about, n.Indicative) and self.duration_of(about.operand) else ""
+            literal = self.duration_of(self.resolved(duration).operand) if about else literal
             fallback = self.resolved(date)
             if literal is not None and isinstance(fallback, n.Coalesce):
                 # (intake_on ?? registered_on + 2 weeks) + 1 week: the week applies to both sides, so the
@@ -835,7 +840,7 @@ class _Renderer:
                 day = f"({day})"
             if literal is not None:
                 word = "na" if op == "+" else "vóór"
-                return f"{self.noun(literal)} {word} {day}"
+                return f"{about}{self.noun(literal)} {word} {day}"
             return f"{day} {'vermeerderd' if op == '+' else 'verminderd'} met {self.grouped(duration)}"
         if left.type == t.DATE and right.type == t.DATE:
             return f"het aantal dagen van {self.noun(right)} tot {self.noun(left)}"
@@ -989,6 +994,8 @@ class _Renderer:
             return self._compare(node)
         if isinstance(node, n.Member):
             return self._member(node)
+        if isinstance(node, n.SetRelation):
+            return self._set_relation(node)
         if isinstance(node, n.Not):
             return self._not(node.operand)
         if isinstance(node, (n.And, n.Or)):
@@ -1244,6 +1251,8 @@ class _Renderer:
             elif rule.optional:
                 notes.append("wordt die mogelijkheid niet gebruikt, dan vervalt ze")
             body = "; ".join([body] + notes)
+        elif section == "payments" and "schedule" in rule.exprs:
+            body = self.instalments(rule)
         elif section == "payments":
             body = self.split(payment_group(rule, self.product) if self.product else [rule])
         elif section == "reports":
@@ -1252,6 +1261,8 @@ class _Renderer:
         elif section == "checks":
             test = self.lift(self.slot(rule, "test"))
             body = self.clause(test).main
+            if rule.indicative:
+                body += " (een indicatie: wordt die niet gehaald, dan volgt een melding, nooit een afkeuring)"
         else:
             raise self.fail(f"unknown kind of rule '{section}'", None)
         return capitalize(self.when_prefix(rule) + body) + "."
@@ -1342,6 +1353,35 @@ class _Renderer:
         elif triggers:
             text += "; " + ", ".join(f"{label} opeisbaar {on}" for label, on in triggers)
         return text
+
+
+    # -- subset and superset, indicative values, the product's own names ---------------------------
+
+    def _set_relation(self, node: n.SetRelation) -> Clause:
+        """'de fasen van het traject vallen alle onder: ...' / '... omvatten ten minste: ...'."""
+        right = self.noun(node.right)
+        if node.op == "subset":
+            return Clause.of(self.bracketed(node.left), "valt", f"alle onder {right}", plural=True)
+        return Clause.of(self.bracketed(node.left), "omvat", f"ten minste {right}", plural=True)
+
+    def _SetRelation(self, node):
+        return self.clause(node).main
+
+    def instalments(self, rule: Rule) -> str:
+        """'Per periode van 3 maanden vanaf X tot Y, achteraf: A (op de laatste dag van de periode; ...)'."""
+        every = self.slot(rule, "schedule")
+        start, until = self.bracketed(every.start), self.noun(every.until)
+        return (f"per periode van {self.noun(every.step)} vanaf {start} tot {until}, achteraf: "
+                f"{self.noun(self.slot(rule, 'amount'))}, opeisbaar op de laatste dag van elke periode; "
+                "een kortere laatste periode naar rato van het aantal kalenderdagen")
+
+    def _Indicative(self, node):
+        return f"circa {self.noun(node.operand)}"
+
+    def _BuiltIn(self, node):
+        if node.name == "product_code":
+            return f"de productcode ({node.value})"
+        return f"de naam van de editie (‘{node.value}’)"
 
 
 # -- the API ------------------------------------------------------------------------------------------

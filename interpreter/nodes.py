@@ -161,6 +161,34 @@ class Every(Node):
     until: Node
 
 
+# -- subset and superset, indicative values, the product's own names ------------------------
+
+
+@dataclass(frozen=True)
+class SetRelation(Node):
+    """`left subset of right` (every member of left is in right) or `left superset of right`."""
+
+    op: str  # subset | superset
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Indicative(Node):
+    """`circa X` / `about X`: X, shown as an indication; a check that rests on it never fails."""
+
+    word: str  # circa | about
+    operand: Node
+
+
+@dataclass(frozen=True)
+class BuiltIn(Node):
+    """`product_code` or `edition_name`: the card's own code or edition, filled in by the checker."""
+
+    name: str
+    value: str = ""
+
+
 def children(node: Node) -> tuple[Node, ...]:
     """The direct sub-expressions of a node, in reading order."""
     if isinstance(node, (Negate, Not)):
@@ -175,6 +203,10 @@ def children(node: Node) -> tuple[Node, ...]:
         return node.args
     if isinstance(node, Every):
         return (node.step, node.start, node.until)
+    if isinstance(node, SetRelation):
+        return (node.left, node.right)
+    if isinstance(node, Indicative):
+        return (node.operand,)
     return ()
 
 
