@@ -25,7 +25,7 @@ from .model import Product, Rule
 from .results import (Result, check_result, deadline_result, payment_result, payment_trigger, report_results,
                       value_type)
 from .values import (CENT, DOMAIN, HUNDRED, NOTHING_MISSING, Duration, Open, add_duration, add_months, checked,
-                     checked_cents, earliest, merge_open, recurring)
+                     checked_cents, earliest, merge_open, recurring, table_row)
 
 
 # Names every generated function may use; chosen here, never taken from a card.
@@ -35,6 +35,7 @@ RUNTIME = {
     "add_duration": add_duration, "recurring": recurring, "earliest": earliest, "split_payment": split_payment,
     "Result": Result, "deadline_result": deadline_result, "payment_result": payment_result,
     "report_results": report_results, "check_result": check_result, "checked": checked, "cents": checked_cents,
+    "table_row": table_row,
 }
 
 ARITHMETIC, EVERY, ROLL = "arithmetic", "every", "roll"
@@ -385,6 +386,34 @@ class _ExpressionCompiler:
             else:
                 self.src.line(f"{result} = {right}")
         return result, right_open
+
+    # -- decision tables and lookups ------------------------------------------------------------
+
+    def _Decide(self, node):
+        """The row is chosen by the same function as the tree walker's; only that row's cell is computed."""
+        compiled = [self.named(value) for value in node.inputs]
+        inputs = "".join(f"{code}, " for code, _ in compiled)
+        row, result = self.temp(), self.temp()
+        self.src.line(f"{row} = table_row(({inputs}), {self.const(node.test_values)}, {node.first})")
+        may_be_open = any(value_open for _, value_open in compiled)
+        keyword = "if"
+        if may_be_open:
+            with self.src.block(f"if {row}.__class__ is Open:"):
+                self.src.line(f"{result} = {row}")
+            keyword = "elif"
+        for index, cell in enumerate(node.cells):
+            last = index == len(node.cells) - 1 and keyword == "elif"
+            header = "else:" if last else f"{keyword} {row} == {index}:"
+            with self.src.block(header):
+                code, cell_open = self.expr(cell)
+                self.src.line(f"{result} = {code}")
+            keyword = "elif"
+            may_be_open = may_be_open or cell_open
+        return result, may_be_open
+
+    def _Lookup(self, node):
+        entries = self.const(dict(node.entries))
+        return self._strict(node, (node.key,), lambda key: f"{entries}[{key}]", inline=True)
 
 
 def _operator(op: str, allowed: tuple[str, ...]) -> str:

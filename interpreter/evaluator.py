@@ -13,7 +13,7 @@ from .limits import FIRST_DATE, LAST_DATE
 from .model import Product, Rule
 from .printer import to_text
 from .values import (Duration, Open, add_duration, checked, checked_cents, earliest, merge_open, percent_of,
-                     recurring, split_amount, to_cents)
+                     recurring, split_amount, table_row, to_cents)
 
 NOT_APPLICABLE = "does not apply to this case"
 
@@ -30,6 +30,7 @@ class Evaluation:
         n.Negate: "_negate", n.Arithmetic: "_arithmetic", n.Compare: "_compare",
         n.Member: "_member", n.And: "_and", n.Or: "_or", n.Not: "_not", n.If: "_if",
         n.Coalesce: "_coalesce", n.Call: "_call", n.Every: "_every",
+        n.Decide: "_decide", n.Lookup: "_lookup",
     }
 
     def __init__(self, product: Product, facts: dict[str, Any], as_of: dt.date, explain: bool = False,
@@ -317,6 +318,26 @@ class Evaluation:
             return tuple(recurring(start, step, until, self.calendar))
         except ValueError as error:
             raise EvaluationError(str(error), node.pos) from None
+
+    # -- decision tables and lookups ------------------------------------------------------------
+
+    def _decide(self, node):
+        inputs = tuple(self.eval(value) for value in node.inputs)
+        row = table_row(inputs, node.test_values, node.first)
+        if isinstance(row, Open):
+            return row
+        self._note(f"row {row + 1} of table {node.table} applies ({node.rows[row]})" if node.rows
+                   else f"row {row + 1} of table {node.table} applies")
+        return self.eval(node.cells[row])
+
+    def _lookup(self, node):
+        key = self.eval(node.key)
+        if isinstance(key, Open):
+            return key
+        for member, value in node.entries:
+            if member == key:
+                return value
+        raise EvaluationError(f"'{node.lookup}' has no entry for {key}", node.pos)  # the checker saw to every member
 
 
 # Shared with interpreter.compiler, so that both backends say the same thing.

@@ -7,7 +7,8 @@ from decimal import Decimal
 from cerberus import TypeDefinition, Validator, errors
 
 from .errors import SchemaError
-from .limits import FIRST_DATE, LAST_DATE, MAX_EASTER_OFFSET, MAX_HOLIDAYS, MAX_SUNDAY_SHIFT
+from .limits import (FIRST_DATE, LAST_DATE, MAX_EASTER_OFFSET, MAX_HOLIDAYS, MAX_SUNDAY_SHIFT, MAX_TABLE_COLUMNS,
+                     MAX_TABLE_ROWS)
 from .yamlsource import Document
 
 RULE_ID = r"[a-z][a-z0-9_]*"
@@ -86,6 +87,25 @@ RULE_SECTIONS = {
     "payments": _section(PAYMENT), "reports": _section(REPORT), "checks": _section(CHECK),
 }
 
+# A decision table: inputs (yes/no or choice expressions), outputs (each becomes a value of the card)
+# and one row per rule, its cells in column order: the inputs' tests, then the outputs' expressions.
+TABLE = {"label": {**TEXT, "required": True}, "source": CITATION, "when": _expr(), "note": TEXT,
+         "hit": {"type": "string", "allowed": ["unique", "first"]},
+         "inputs": {"type": "dict", "required": True, "empty": False, "maxlength": MAX_TABLE_COLUMNS,
+                    "keysrules": {"type": "string", "regex": RULE_ID}, "valuesrules": _expr()},
+         "outputs": {"type": "dict", "required": True, "empty": False, "maxlength": MAX_TABLE_COLUMNS,
+                     "keysrules": {"type": "string", "regex": RULE_ID}, "valuesrules": {**TEXT}},
+         "rows": {"type": "list", "required": True, "empty": False, "maxlength": MAX_TABLE_ROWS,
+                  "schema": {"type": "list", "schema": _expr()}}}
+# A lookup: for every member of a list of choices (`key`), a value of each typed field.
+LOOKUP = {"label": {**TEXT, "required": True}, "source": CITATION, "note": TEXT,
+          "key": {**TEXT, "required": True, "regex": RULE_ID},
+          "fields": {"type": "dict", "required": True, "empty": False, "keysrules": {"type": "string", "regex": RULE_ID},
+                     "valuesrules": {**TEXT}},
+          "entries": {"type": "dict", "required": True, "empty": False, "keysrules": {"type": "string"},
+                      "valuesrules": {"type": "dict", "keysrules": {"type": "string"}, "valuesrules": _expr()}}}
+TABLE_SECTIONS = {"tables": _section(TABLE), "lookups": _section(LOOKUP)}
+
 ASSUMPTIONS = {"type": "list", "schema": {"type": "dict", "schema": {
     "id": {**TEXT, "required": True, "regex": RULE_ID},
     "text": {**TEXT, "required": True},
@@ -111,6 +131,7 @@ CARD = {
     "example": {"type": "dict", "schema": {"as_of": REQUIRED_DATE, "rules_on": DATE,
                                            "facts": {"type": "dict", "required": True}}},
     **RULE_SECTIONS,
+    **TABLE_SECTIONS,
 }
 
 FAMILY = {
@@ -123,6 +144,7 @@ FAMILY = {
     "calendar": TEXT,
     "assumptions": ASSUMPTIONS,
     **RULE_SECTIONS,
+    **TABLE_SECTIONS,
 }
 
 CALENDAR = {
