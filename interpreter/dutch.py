@@ -1010,9 +1010,31 @@ class _Renderer:
             said = [f"als {self.clause(c).sub}: {self.clause(v).main}" for c, v in items[:-1]]
             main = "; ".join(said) + f"; anders: {self.clause(items[-1][1]).main}"
             return Clause(main, main, simple=False)
-        if node.type == t.BOOL and isinstance(node, (n.Call, n.AsOfRef)):
+        if node.type == t.BOOL and isinstance(node, (n.Call, n.AsOfRef, n.Lookup)):
             return Clause.of(self.noun(node), "geldt")
+        if isinstance(node, n.Decide):
+            table = self._table_words(node)
+            return Clause(f"de tabel {table} zegt ‘ja’", f"de tabel {table} ‘ja’ zegt")
         raise self.fail(f"cannot say {type(node).__name__} as a statement", node)
+
+    # -- decision tables and lookups ---------------------------------------------------------------
+
+    def _table_words(self, node: n.Decide) -> str:
+        """‘Verdeling …’ in de kolom ‘Inspanningsdeel’: the sheet shows the table itself next to it."""
+        table = self.product.tables.get(node.table) if self.product is not None else None
+        label = " ".join(table.label.split()) if table is not None else node.table
+        column = dict(table.outputs).get(node.output, node.output) if table is not None else node.output
+        return f"‘{label}’ in de kolom ‘{' '.join(column.split())}’"
+
+    def _Decide(self, node):
+        return f"de waarde die de tabel {self._table_words(node)} geeft"
+
+    def _Lookup(self, node):
+        lookup = self.product.lookups.get(node.lookup) if self.product is not None else None
+        if lookup is None:
+            return f"de {node.field} van {self.noun(node.key)} volgens de opzoektabel {node.lookup}"
+        return (f"de {lookup.field_label(node.field)} van {self.noun(node.key)} volgens de opzoektabel "
+                f"‘{' '.join(lookup.label.split())}’")
 
     def condition(self, node: n.Node) -> str:
         """A condition after 'als', in subordinate word order. An if-then-else cannot stand there."""

@@ -639,13 +639,15 @@ class Loader:
                 + _did_you_mean(spec["key"], vocabulary.enums), document.position(path + ("key",)),
                 hint="the lists of choices (enums in catalogue/facts.yaml) are: " + ", ".join(sorted(vocabulary.enums))))
             return None
-        fields = []
-        for name, written in spec["fields"].items():
+        fields, labels = [], []
+        for name, field_spec in spec["fields"].items():
+            written = field_spec["type"]
+            labels.append(field_spec["label"])
             type_ = t.parse_type(written, vocabulary.enums)
             if type_ is None or isinstance(type_, t.SetType):
                 self.errors.append(SchemaError(
                     f"unknown type '{written}' for field '{name}' of lookup '{lookup_id}'",
-                    document.position(path + ("fields", name)),
+                    document.position(path + ("fields", name, "type")),
                     hint="use one of: " + ", ".join(sorted(t.SIMPLE_TYPES) + sorted(vocabulary.enums))))
             else:
                 fields.append((name, type_))
@@ -686,17 +688,19 @@ class Loader:
         if len(self.errors) > before:
             return None
         return LookupTable(lookup_id, spec["label"], document.key_position(path), document.file, enum.name,
-                           tuple(fields), tuple(rows), self._citation(document, spec.get("source"), default_document))
+                           tuple(fields), tuple(rows), self._citation(document, spec.get("source"), default_document),
+                           tuple(labels))
 
     def _lookup_value(self, document: Document, path: tuple, type_: t.Type, vocabulary: Vocabulary) -> Any:
         """One fixed value of a lookup: a text as written, anything else a literal of the rule language."""
         raw = document.sub(path)
         if type_ == t.TEXT:
             return expression_text(raw)
-        expr = self._expr(document, path)
-        if expr is None:
-            return None
-        node = expr.node
+        text = expression_text(raw)
+        try:
+            node = parse(text, lambda offset: document.position(path, offset))
+        except RuleSyntaxError:
+            node = None  # not a value at all: said below as not being of the field's type
         literal = {n.NumberLit: t.NUMBER, n.MoneyLit: t.MONEY, n.PercentLit: t.PERCENT, n.DateLit: t.DATE,
                    n.DurationLit: t.DURATION, n.BoolLit: t.BOOL}.get(type(node))
         if literal == type_:
@@ -705,7 +709,7 @@ class Loader:
                 and node.name in type_.members:
             return node.name
         self.errors.append(TypeCheckError(
-            f"'{expr.text.strip()}' is not {t.describe(type_)}", expr.pos,
+            f"'{text.strip()}' is not {t.describe(type_)}", document.position(path),
             hint="a lookup holds fixed values of the field's type, such as €5000, 60%, 2016-04-01, 2 weeks, "
                  "true or a member of the list of choices; no calculations or names of facts"))
         return None

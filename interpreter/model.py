@@ -130,6 +130,10 @@ class LookupTable:
     fields: tuple[tuple[str, Type], ...]
     entries: tuple[tuple[str, tuple[Any, ...]], ...]  # member, the values of the fields in order
     citation: Citation | None = None
+    field_labels: tuple[str, ...] = ()  # the Dutch label of each field, as the sheet shows it
+
+    def field_label(self, name: str) -> str:
+        return dict(zip((field for field, _ in self.fields), self.field_labels)).get(name, name)
 
     def field_type(self, name: str) -> Type | None:
         return dict(self.fields).get(name)

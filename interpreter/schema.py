@@ -101,7 +101,8 @@ TABLE = {"label": {**TEXT, "required": True}, "source": CITATION, "when": _expr(
 LOOKUP = {"label": {**TEXT, "required": True}, "source": CITATION, "note": TEXT,
           "key": {**TEXT, "required": True, "regex": RULE_ID},
           "fields": {"type": "dict", "required": True, "empty": False, "keysrules": {"type": "string", "regex": RULE_ID},
-                     "valuesrules": {**TEXT}},
+                     "valuesrules": {"type": "dict", "schema": {"type": {**TEXT, "required": True},
+                                                                 "label": {**TEXT, "required": True}}}},
           "entries": {"type": "dict", "required": True, "empty": False, "keysrules": {"type": "string"},
                       "valuesrules": {"type": "dict", "keysrules": {"type": "string"}, "valuesrules": _expr()}}}
 TABLE_SECTIONS = {"tables": _section(TABLE), "lookups": _section(LOOKUP)}
