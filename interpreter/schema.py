@@ -320,6 +320,8 @@ def _explain(error, document: Document, schema: dict, what: str) -> SchemaError:
         if isinstance(error.value, list) and "list" not in wanted:
             hint = (f"write the entries of {_named(path)} as 'name:' lines, not as a list of '- ' items"
                     if "dict" in wanted else f"write a single value for {_named(path)}, not a list of '- ' items")
+        elif isinstance(error.value, dict) and "dict" not in wanted and "rows" in path[:-2]:
+            hint = 'put a set of choices in a row in double quotes: "{WGA, ZW}"'
         elif isinstance(error.value, dict) and "dict" not in wanted:
             hint = (f"{_named(path)} has keys under it, but should be a single value: write the value after "
                     "the colon, or check the indentation of the lines below it")
