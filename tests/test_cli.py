@@ -22,7 +22,7 @@ from click.testing import CliRunner
 import cli
 from interpreter import __version__
 from interpreter.api import Engine
-from cards import FIXTURE
+from cards import FIXTURE, catalogue_with
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -842,3 +842,24 @@ def test_show_says_which_deadline_is_a_right():
     at = next(i for i, line in enumerate(out) if line.strip().startswith("extension_request_due"))
     assert "      optional: a right, not a duty (late or lapsed, never overdue)" in out[at:at + 8]
     assert sum("optional:" in line for line in out) == 1
+
+
+def test_show_prints_a_decision_table_and_a_lookup_as_tables(tmp_path):
+    from test_tables import SPLIT, lookup_card
+    card = SPLIT + lookup_card().split("  valid_from: 2016-01-01\n", 1)[1]
+    root = catalogue_with(tmp_path, FIXTURE, {"T-1.yaml": card})
+    result = invoke("--catalogue", root, "show", "T-1")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    start = lines.index("Tables")
+    assert lines[start + 1:start + 7] == [
+        "  split: Verdeling",
+        "      inputs: full_pay = full_pay ?? false, hard_to_place = hard_to_place",
+        "      full_pay  hard_to_place | effort_share  result_share",
+        "      false     false         | 60%           40%",
+        "      false     true          | 80%           20%",
+        "      true      -             | 100%          0%",
+    ]
+    start = lines.index("Lookups")
+    assert lines[start + 1:start + 4] == ["  districts: Districten", "      district  name",
+                                          "      D01       District Noord Nederland"]
