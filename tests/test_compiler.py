@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -256,8 +257,9 @@ def test_generated_expressions_give_identical_values(engine, data, text):
     assert compiled == reference, text
 
 
-# Generated decision tables: inputs of both kinds, random tests, cells of generated expressions. The hit
-# policy is 'first' with a last row of '-' only, so that every generated table is complete.
+# Generated decision tables: inputs of both kinds, cells of generated expressions. Under the hit policy
+# 'first' random tests and a last row of '-' only, so that the table is complete; under 'unique' a row for
+# every combination of the inputs' values, in random order.
 TABLE_INPUTS = [("hard", "hard_to_place", None), ("full", "full_pay ?? false", None), ("benefit", "benefit", "benefit")]
 BENEFITS = ["WGA", "ZW", "WAO", "WAZ", "Wajong"]
 
@@ -272,16 +274,22 @@ def decision_tables(draw):
                              st.lists(st.sampled_from(BENEFITS), min_size=1, max_size=3, unique=True).map(
                                  lambda ms: n.SetLit(tuple(ms), pos=POS))),
     }
-    count = draw(st.integers(min_value=0, max_value=4))
-    tests = [tuple(draw(tests_of[enum]) for _, _, enum in inputs) for _ in range(count)]
-    tests.append(tuple(None for _ in inputs))
+    unique = draw(st.booleans())
+    if unique:  # a row for every combination, in any order: complete and without overlaps
+        domains = [[n.BoolLit(True, pos=POS), n.BoolLit(False, pos=POS)] if enum is None
+                   else [n.Name(m, pos=POS) for m in BENEFITS] for _, _, enum in inputs]
+        tests = draw(st.permutations(list(itertools.product(*domains))))
+    else:
+        count = draw(st.integers(min_value=0, max_value=4))
+        tests = [tuple(draw(tests_of[enum]) for _, _, enum in inputs) for _ in range(count)]
+        tests.append(tuple(None for _ in inputs))
     cells = [parse(draw(money), lambda offset: POS) for _ in tests]
     rows = tuple(TableRow(Position("<table>", i + 1, 1), ()) for i in range(len(tests)))
     table = DecisionTable("g", "Generated", POS, "<table>",
                           tuple((name, Expr(text, parse(text, lambda offset: POS), POS)) for name, text, _ in inputs),
-                          (("out", "Out"),), rows, "first")
+                          (("out", "Out"),), rows, "unique" if unique else "first")
     node = n.Decide("g", "out", tuple(expr.node for _, expr in table.inputs), tuple(tests), tuple(cells),
-                    first=True, rows=tuple(row.pos for row in rows), pos=POS)
+                    first=not unique, rows=tuple(row.pos for row in rows), pos=POS)
     return table, node
 
 
