@@ -316,6 +316,8 @@ class Builder:
         return product.valid_from or product.example_as_of or dt.date.today()
 
     def tables(self, product: Product) -> list[dict[str, Any]]:
+        """The sheet's tables. A caption or column is {"label": text from the card} or {"key": a fixed
+        heading}, said by templates/headings.j2."""
         tables = []
         prices = self.price_table(product)
         if prices:
@@ -330,7 +332,7 @@ class Builder:
             matching = [table for table in sets.values() if table["enum"] == enum.name]
             if len(matching) == 1:
                 table = matching[0]
-                table["columns"].append(column)
+                table["columns"].append({"label": column})
                 table["cell_classes"].append("")
                 for row in table["rows"]:
                     row["cells"].append(values.get(row["member"], ""))
@@ -339,8 +341,9 @@ class Builder:
                 rows = [{"member": m, "head": m, "cells": [enum_label(self.vocabulary, enum.name, m), values[m]]}
                         for m in enum.members]
                 label = self.vocabulary.facts[fact].label
-                tables.append({"id": _anchor("tabel", rule.id), "caption": column, "enum": enum.name,
-                               "columns": ["Code", capitalize(label), column], "cell_classes": ["", ""],
+                tables.append({"id": _anchor("tabel", rule.id), "caption": {"label": column}, "enum": enum.name,
+                               "columns": [{"key": "code"}, {"label": capitalize(label)}, {"label": column}],
+                               "cell_classes": ["", ""],
                                "rows": rows,
                                "notes": [{"label": column, "anchor": _anchor("regel", rule.id)}]})
         return tables
@@ -356,8 +359,9 @@ class Builder:
                     validity_text(edition.valid_from, edition.valid_until) or "altijd"]})
         if not rows:
             return None
-        return {"id": "tabel-bedragen", "caption": "Bedragen", "enum": "",
-                "columns": ["Omschrijving", "Bedrag", "Geldigheid"], "cell_classes": ["amount", ""],
+        return {"id": "tabel-bedragen", "caption": {"key": "amounts"}, "enum": "",
+                "columns": [{"key": "description"}, {"key": "amount"}, {"key": "validity"}],
+                "cell_classes": ["amount", ""],
                 "rows": rows, "notes": []}
 
     def set_tables(self, product: Product) -> dict[str, dict[str, Any]]:
@@ -380,8 +384,9 @@ class Builder:
             enum = type_.enum
             rows = [{"member": m, "head": m, "cells": [enum_label(self.vocabulary, enum.name, m) or m]}
                     for m in enum.members if m in value]
-            tables[rule.id] = {"id": _anchor("tabel", rule.id), "caption": " ".join(rule.label.split()),
-                               "enum": enum.name, "columns": ["Code", "Omschrijving"], "cell_classes": [""],
+            tables[rule.id] = {"id": _anchor("tabel", rule.id), "caption": {"label": " ".join(rule.label.split())},
+                               "enum": enum.name, "columns": [{"key": "code"}, {"key": "description"}],
+                               "cell_classes": [""],
                                "rows": rows,
                                "notes": [{"label": " ".join(rule.label.split()),
                                           "anchor": _anchor("regel", rule.id)}]}
