@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import itertools
+import math
 
 from . import nodes as n
 from . import printer
 from . import types as t
 from .errors import CatalogueError, Position, TypeCheckError
-from .model import Expr, Rule
+from .limits import MAX_TABLE_COMBINATIONS
+from .model import DecisionTable, Expr, LookupTable, Rule
 
 # What each slot of a rule must produce.
 SLOT_TYPES: dict[str, tuple[t.Type, ...] | None] = {
@@ -79,7 +82,11 @@ class Checker:
     """Type-checks the rules of one product; collects every error instead of stopping at the first."""
 
     def __init__(self, facts: dict[str, t.Type], enums: dict[str, t.EnumType], rules: dict[str, Rule],
+                 tables: dict[str, DecisionTable] | None = None, lookups: dict[str, LookupTable] | None = None,
                  builtins: dict[str, str] | None = None):
+        self.tables = tables or {}
+        self.lookups = lookups or {}
+        self._proved: dict[str, bool] = {}  # table -> whether it was proven complete and without overlaps
         self.builtins = builtins or {}
         self.facts = facts
         self.enums = enums
@@ -214,6 +221,8 @@ class Checker:
 
     def _Name(self, node, expected):
         name = node.name
+        if node.qualifier is not None and node.qualifier in self.tables:
+            return self._table_output(node)
         if node.qualifier is not None:
             section = _SECTION_WORDS.get(node.qualifier)
             written = f"{node.qualifier}.{name}"
@@ -444,6 +453,174 @@ class Checker:
         return dataclasses.replace(rule, indicative=True) if indicative else rule
 
 
+    # -- decision tables and lookups --------------------------------------------------------
+
+    def _table_output(self, node: n.Name) -> n.Node:
+        """`split.effort_share`: the output column of a table, which is a value of the card."""
+        table = self.tables[node.qualifier]
+        outputs = [name for name, _ in table.outputs]
+        if node.name not in outputs:
+            raise TypeCheckError(f"table '{table.id}' has no output '{node.name}'" + _did_you_mean(node.name, outputs),
+                                 node.pos, hint=f"the outputs of table '{table.id}' are: {', '.join(outputs)}")
+        return self._rule_ref(node, self.rules[node.name])
+
+    def _Lookup(self, node, expected):
+        lookup = self.lookups.get(node.lookup)
+        if lookup is None:
+            raise TypeCheckError(
+                f"there is no lookup '{node.lookup}'" + _did_you_mean(node.lookup, self.lookups), node.pos,
+                hint=("the lookups of this card and its family are: " + ", ".join(sorted(self.lookups)))
+                if self.lookups else "this card and its family have no lookups: add one under 'lookups:'")
+        enum = self.enums[lookup.key]
+        key = self.check(node.key, enum)
+        if key.type != enum:
+            raise TypeCheckError(f"the key of '{lookup.id}[...]' must be {t.describe(enum)}, "
+                                 f"not {t.describe(key.type)}", node.key.pos,
+                                 hint=f"lookup '{lookup.id}' has an entry for each {enum.name}, e.g. "
+                                      f"{lookup.id}[{enum.name}] when a fact is called {enum.name}")
+        type_ = lookup.field_type(node.field)
+        if type_ is None:
+            fields = [name for name, _ in lookup.fields]
+            raise TypeCheckError(f"lookup '{lookup.id}' has no field '{node.field}'"
+                                 + _did_you_mean(node.field, fields), node.pos,
+                                 hint=f"the fields of '{lookup.id}' are: {', '.join(fields)}")
+        return self._typed(node, type_, key=key, entries=lookup.column(node.field))
+
+    def _Decide(self, node, expected):
+        table = self.tables[node.table]
+        names = [name for name, _ in table.inputs]
+        inputs = tuple(self.check(expr) for expr in node.inputs)
+        for name, value in zip(names, inputs):
+            if value.type != t.BOOL and not isinstance(value.type, t.EnumType):
+                raise TypeCheckError(
+                    f"input '{name}' of table '{table.id}' is {t.describe(value.type)}; a table's inputs must be "
+                    "yes/no values or choices", value.pos,
+                    hint="compare in the input itself (e.g. price > €5000), so that the checker can go through "
+                         "every combination and prove the table complete")
+        tests = tuple(tuple(self._table_test(table, index, name, value.type, test)
+                            for name, value, test in zip(names, inputs, row))
+                      for index, row in enumerate(node.tests))
+        cells = self._table_cells(table, node)
+        checked = self._typed(node, cells[0].type, inputs=inputs, tests=tests, cells=cells)
+        if node.table not in self._proved:
+            self._proved[node.table] = False
+            self._prove(table, [value.type for value in inputs], checked)
+            self._proved[node.table] = True
+        elif not self._proved[node.table]:
+            raise _Skip()
+        return checked
+
+    def _table_test(self, table: DecisionTable, index: int, column: str, type_: t.Type,
+                    test: n.Node | None) -> n.Node | None:
+        """One input cell: '-', or the value (or set of choices) the input must have for the row to apply."""
+        if test is None:
+            return None
+        where = f"row {index + 1} of table '{table.id}', column {column}"
+        if type_ == t.BOOL:
+            if isinstance(test, n.BoolLit):
+                return self._typed(test, t.BOOL)
+            raise TypeCheckError(f"{where} must be true, false or '-' (any), not '{printer.to_text(test)}'", test.pos,
+                                 hint="an input cell says which value the input must have for the row to apply")
+        if isinstance(test, n.SetLit):
+            return self._SetLit(test, t.SetType(f"set of {type_.name}", type_))
+        if isinstance(test, n.Name) and test.qualifier is None:
+            if test.name not in type_.members:
+                raise TypeCheckError(f"'{test.name}' in {where} is not a {type_.name}"
+                                     + _did_you_mean(test.name, type_.members), test.pos,
+                                     hint=f"the members of {type_.name} are: {', '.join(type_.members)}")
+            return n.EnumLit(type_.name, test.name, pos=test.pos, type=type_)
+        raise TypeCheckError(f"{where} must be a {type_.name}, a set of them in {{...}} or '-' (any), "
+                             f"not '{printer.to_text(test)}'", test.pos,
+                             hint=f"the members of {type_.name} are: {', '.join(type_.members)}")
+
+    def _table_cells(self, table: DecisionTable, node: n.Decide) -> tuple[n.Node, ...]:
+        """The output cells of one column, all of one kind (like the branches of an if)."""
+        first = self.check(node.cells[0])
+        cells = [first]
+        for index, cell in enumerate(node.cells[1:], start=2):
+            checked = self.check(cell, first.type)
+            if checked.type != first.type:
+                raise TypeCheckError(
+                    f"output '{node.output}' of table '{table.id}' is {t.describe(first.type)} in row 1 but "
+                    f"{t.describe(checked.type)} in row {index}", cell.pos,
+                    hint="every cell of an output column must give the same kind of value")
+            cells.append(checked)
+        return tuple(cells)
+
+    def _prove(self, table: DecisionTable, types: list[t.Type], node: n.Decide) -> None:
+        """Go through every combination of the inputs' values: exactly one row must apply to each (under
+        the hit policy 'first': at least one, and every row must be the first for some combination)."""
+        names = [name for name, _ in table.inputs]
+        domains = [(True, False) if type_ == t.BOOL else type_.members for type_ in types]
+        count = math.prod(len(domain) for domain in domains)
+        if count > MAX_TABLE_COMBINATIONS:
+            raise TypeCheckError(
+                f"table '{table.id}' has {count:,} combinations of input values, more than the "
+                f"{MAX_TABLE_COMBINATIONS:,} the checker goes through", table.pos,
+                hint="split it into smaller tables, or combine inputs into yes/no questions")
+        rows = node.test_values
+        gaps, first_of = [], set()
+        for combination in itertools.product(*domains):
+            hits = [index for index, row in enumerate(rows) if _row_admits(row, combination)]
+            if not hits:
+                gaps.append(combination)
+                continue
+            first_of.add(hits[0])
+            if len(hits) > 1 and not node.first:
+                raise self._overlap(table, node, names, combination, hits[0], hits[1])
+        if gaps:
+            raise self._gap(table, node, names, gaps)
+        for index in range(len(rows)):
+            if index not in first_of:
+                raise TypeCheckError(
+                    f"row {index + 1} of table '{table.id}' never applies: the rows above it cover every case "
+                    "it covers", table.rows[index].pos,
+                    hint="remove the row, or move it above the row that takes its cases")
+
+    def _overlap(self, table, node, names, combination, first: int, second: int) -> TypeCheckError:
+        tests = node.tests
+        columns = [names[i] for i in range(len(names)) if tests[first][i] is None or tests[second][i] is None
+                   or isinstance(tests[first][i], n.SetLit) or isinstance(tests[second][i], n.SetLit)]
+        cells = table.rows
+        shown = [f"{names[i]} ({cells[first].cells[i]} and {cells[second].cells[i]})" for i in range(len(names))
+                 if names[i] in columns]
+        return TypeCheckError(
+            f"rows {first + 1} and {second + 1} of table '{table.id}' both apply when {_combination(names, combination)}"
+            + (f"; they overlap in column {', '.join(shown)}" if shown else ""),
+            table.rows[second].pos,
+            hint=f"make row {second + 1} (line {table.rows[second].pos.line}) differ from row {first + 1} "
+                 f"(line {table.rows[first].pos.line}) in at least one column, or declare 'hit: first' when the "
+                 "first row that applies is meant to win")
+
+    def _gap(self, table, node, names, gaps) -> TypeCheckError:
+        gap = gaps[0]
+        # The row that comes closest to covering the combination, and the columns where it falls short.
+        rows = node.test_values
+        closest = max(range(len(rows)), key=lambda index: (sum(_cell_admits(test, value)
+                                                                for test, value in zip(rows[index], gap)), -index))
+        short = [f"{names[i]} says {table.rows[closest].cells[i]}" for i, (test, value)
+                 in enumerate(zip(rows[closest], gap)) if not _cell_admits(test, value)]
+        more = f" (and {len(gaps) - 1} more combination{'s' if len(gaps) > 2 else ''})" if len(gaps) > 1 else ""
+        return TypeCheckError(
+            f"table '{table.id}' is not complete: no row applies when {_combination(names, gap)}{more}; "
+            f"the nearest, row {closest + 1}, differs in column {', '.join(short)}",
+            table.rows[closest].pos,
+            hint="add a row for this combination, or write '-' (any value) in a column that does not matter for it")
+
+
+def _cell_admits(test, value) -> bool:
+    return test is None or (value in test if test.__class__ is frozenset else value == test)
+
+
+def _row_admits(row: tuple, combination: tuple) -> bool:
+    return all(_cell_admits(test, value) for test, value in zip(row, combination))
+
+
+def _combination(names: list[str], values: tuple) -> str:
+    return ", ".join(f"{name} = {str(value).lower() if isinstance(value, bool) else value}"
+                     for name, value in zip(names, values))
+
+
 class _Skip(TypeCheckError):
     """A dependency already failed and was reported; do not report its users again."""
 
@@ -451,10 +628,11 @@ class _Skip(TypeCheckError):
         super().__init__("a rule this one refers to has an error", Position("", 0, 0))
 
 
-def check_rules(facts, enums, rules: dict[str, Rule],
+def check_rules(facts, enums, rules: dict[str, Rule], tables: dict[str, DecisionTable] | None = None,
+                lookups: dict[str, LookupTable] | None = None,
                 builtins: dict[str, str] | None = None) -> tuple[dict[str, Rule], list[CatalogueError]]:
     """Type-check all rules of a product; returns the typed rules and the errors found."""
-    checker = Checker(facts, enums, rules, builtins)
+    checker = Checker(facts, enums, rules, tables, lookups, builtins)
     checked = checker.check_all()
     return checked, [e for e in checker.errors if not isinstance(e, _Skip)]
 

@@ -25,7 +25,7 @@ from .model import Product, Rule
 from .results import (Result, check_result, deadline_result, indicative_values, payment_result, payment_trigger,
                       report_results, schedule_result, value_type)
 from .values import (CENT, DOMAIN, HUNDRED, NOTHING_MISSING, Duration, Open, add_duration, add_months, checked,
-                     checked_cents, earliest, merge_open, recurring)
+                     checked_cents, earliest, merge_open, recurring, table_row)
 
 
 # Names every generated function may use; chosen here, never taken from a card.
@@ -36,6 +36,7 @@ RUNTIME = {
     "Result": Result, "deadline_result": deadline_result, "payment_result": payment_result,
     "report_results": report_results, "check_result": check_result, "checked": checked, "cents": checked_cents,
     "schedule_payment": schedule_payment, "schedule_result": schedule_result,
+    "table_row": table_row,
 }
 
 ARITHMETIC, EVERY, ROLL = "arithmetic", "every", "roll"
@@ -386,6 +387,71 @@ class _ExpressionCompiler:
             else:
                 self.src.line(f"{result} = {right}")
         return result, right_open
+
+    # -- decision tables and lookups ------------------------------------------------------------
+
+    def _Decide(self, node):
+        """The row is chosen as values.table_row chooses it; only that row's cell is computed.
+
+        Inputs that are constants (parameters of one literal value) choose the row here, once. Under the
+        hit policy 'unique' a row whose tests all pass is the answer (the checker proved the rows
+        disjoint), so each row becomes one test in line; only when none passes, which needs an unknown
+        input, does table_row say what is missing. Under 'first' table_row chooses the row at run time."""
+        inputs = [self.resolved(value) for value in node.inputs]
+        if all(isinstance(value, (n.EnumLit, n.BoolLit)) for value in inputs):
+            row = table_row(tuple(n.test_value(value) for value in inputs), node.test_values, node.first)
+            return self.expr(node.cells[row])
+        compiled = [self.named(value) for value in node.inputs]
+        may_be_open = any(value_open for _, value_open in compiled)
+        if node.first:
+            return self._decide_at_run_time(node, compiled, may_be_open)
+        result = self.temp()
+        keyword = "if"
+        for index, (tests, cell) in enumerate(zip(node.test_values, node.cells)):
+            conditions = [self._passes(code, test) for (code, _), test in zip(compiled, tests) if test is not None]
+            last = index == len(node.cells) - 1 and not may_be_open and keyword == "elif"
+            header = "else:" if last else f"{keyword} {' and '.join(conditions) or 'True'}:"
+            with self.src.block(header):
+                code, cell_open = self.expr(cell)
+                self.src.line(f"{result} = {code}")
+            keyword = "elif"
+            may_be_open = may_be_open or cell_open
+        if any(value_open for _, value_open in compiled):
+            with self.src.block("else:"):
+                inputs_code = "".join(f"{code}, " for code, _ in compiled)
+                self.src.line(f"{result} = table_row(({inputs_code}), {self.const(node.test_values)}, False)")
+        return result, may_be_open
+
+    def _passes(self, code: str, test) -> str:
+        """Python that is true when a known input passes one test of a row (an unknown one never does)."""
+        if test is True or test is False:
+            return f"{code} is {test}"
+        if test.__class__ is frozenset:
+            return f"{code} in {self.const(test)}"
+        return f"{code} == {self.const(test)}"
+
+    def _decide_at_run_time(self, node, compiled, may_be_open):
+        inputs = "".join(f"{code}, " for code, _ in compiled)
+        row, result = self.temp(), self.temp()
+        self.src.line(f"{row} = table_row(({inputs}), {self.const(node.test_values)}, True)")
+        keyword = "if"
+        if may_be_open:
+            with self.src.block(f"if {row}.__class__ is Open:"):
+                self.src.line(f"{result} = {row}")
+            keyword = "elif"
+        for index, cell in enumerate(node.cells):
+            last = index == len(node.cells) - 1 and keyword == "elif"
+            header = "else:" if last else f"{keyword} {row} == {index}:"
+            with self.src.block(header):
+                code, cell_open = self.expr(cell)
+                self.src.line(f"{result} = {code}")
+            keyword = "elif"
+            may_be_open = may_be_open or cell_open
+        return result, may_be_open
+
+    def _Lookup(self, node):
+        entries = self.const(dict(node.entries))
+        return self._strict(node, (node.key,), lambda key: f"{entries}[{key}]", inline=True)
 
 
     # -- subset and superset, indicative values, the product's own names ---------------------------

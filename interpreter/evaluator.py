@@ -13,7 +13,7 @@ from .limits import FIRST_DATE, LAST_DATE
 from .model import Product, Rule
 from .printer import to_text
 from .values import (Duration, Open, Schedule, add_duration, checked, checked_cents, earliest, instalments,
-                     merge_open, percent_of, recurring, split_amount, to_cents)
+                     merge_open, percent_of, recurring, split_amount, table_row, to_cents)
 
 NOT_APPLICABLE = "does not apply to this case"
 
@@ -31,6 +31,7 @@ class Evaluation:
         n.Member: "_member", n.And: "_and", n.Or: "_or", n.Not: "_not", n.If: "_if",
         n.Coalesce: "_coalesce", n.Call: "_call", n.Every: "_every",
         n.SetRelation: "_set_relation", n.Indicative: "_indicative", n.BuiltIn: "_literal",
+        n.Decide: "_decide", n.Lookup: "_lookup",
     }
 
     def __init__(self, product: Product, facts: dict[str, Any], as_of: dt.date, explain: bool = False,
@@ -345,6 +346,25 @@ class Evaluation:
 
     def _indicative(self, node):
         return self.eval(node.operand)
+    # -- decision tables and lookups ------------------------------------------------------------
+
+    def _decide(self, node):
+        inputs = tuple(self.eval(value) for value in node.inputs)
+        row = table_row(inputs, node.test_values, node.first)
+        if isinstance(row, Open):
+            return row
+        self._note(f"row {row + 1} of table {node.table} applies ({node.rows[row]})" if node.rows
+                   else f"row {row + 1} of table {node.table} applies")
+        return self.eval(node.cells[row])
+
+    def _lookup(self, node):
+        key = self.eval(node.key)
+        if isinstance(key, Open):
+            return key
+        for member, value in node.entries:
+            if member == key:
+                return value
+        raise EvaluationError(f"'{node.lookup}' has no entry for {key}", node.pos)  # the checker saw to every member
 
 
 # Shared with interpreter.compiler, so that both backends say the same thing.

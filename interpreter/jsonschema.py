@@ -35,6 +35,8 @@ def from_cerberus(rules: dict) -> dict:
         out["minLength"] = 1
     if "allowed" in rules:
         out["enum"] = list(rules["allowed"])
+    if "maxlength" in rules and types:
+        out["maxItems" if "list" in types else "maxProperties"] = rules["maxlength"]
     if "regex" in rules:
         out["pattern"] = f"^(?:{rules['regex']})$"
     schema = rules.get("schema")

@@ -187,6 +187,52 @@ class BuiltIn(Node):
 
     name: str
     value: str = ""
+# -- decision tables and lookups -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decide(Node):
+    """One output column of a decision table: its cell in the row whose tests the inputs pass.
+
+    `tests` has a row per table row and in it a test per input: a choice, yes/no or set of choices
+    the input must equal (or be in), or None for '-' (any value). Under the hit policy 'unique' the
+    checker proved that exactly one row applies to every combination; under 'first' the first does.
+    """
+
+    table: str
+    output: str
+    inputs: tuple[Node, ...]
+    tests: tuple[tuple[Node | None, ...], ...]
+    cells: tuple[Node, ...]
+    first: bool = False  # hit policy 'first' (else 'unique')
+    rows: tuple[Position, ...] = field(default=(), compare=False)
+
+    @property
+    def test_values(self) -> tuple[tuple, ...]:
+        """The tests as plain values (None, a member, a bool or a frozenset), as both backends match them."""
+        return tuple(tuple(test_value(test) for test in row) for row in self.tests)
+
+
+def test_value(test: Node | None):
+    if test is None:
+        return None
+    if isinstance(test, SetLit):
+        return frozenset(test.members)
+    if isinstance(test, EnumLit):
+        return test.member
+    return test.value  # BoolLit
+
+
+@dataclass(frozen=True)
+class Lookup(Node):
+    """`districts[district].name`: a field of the entry of a lookup for a choice value.
+
+    The parser leaves `entries` empty; the checker fills in (member, value) for every member."""
+
+    lookup: str
+    key: Node
+    field: str
+    entries: tuple[tuple[str, Any], ...] = ()
 
 
 def children(node: Node) -> tuple[Node, ...]:
@@ -207,6 +253,10 @@ def children(node: Node) -> tuple[Node, ...]:
         return (node.left, node.right)
     if isinstance(node, Indicative):
         return (node.operand,)
+    if isinstance(node, Decide):
+        return node.inputs + tuple(test for row in node.tests for test in row if test is not None) + node.cells
+    if isinstance(node, Lookup):
+        return (node.key,)
     return ()
 
 

@@ -44,6 +44,7 @@ _TERMINAL_WORDS = {
     "ADD_OP": "+ or -",
     "MUL_OP": "* or /",
     "LPAR": "'('", "RPAR": "')'", "LBRACE": "'{'", "RBRACE": "'}'",
+    "LSQB": "'['", "RSQB": "']'",
     "COMMA": "','", "DOT": "'.'", "MINUS": "'-'",
     "$END": "the end of the expression",
     "INDICATIVE": "'circa' or 'about'",
@@ -261,8 +262,8 @@ def _describe_expected(expected: set[str]) -> str:
     if names & _BINARY_OPERATORS and len(names) > 3:
         words.append("an operator (such as +, -, ==, and, or)")
         names -= _OPERATOR_TERMINALS
-        # '.' and '(' could continue a name (deadlines.plan_due, min(...)); naming them only confuses.
-        names -= {"DOT", "LPAR"}
+        # '.', '(' and '[' could continue a name (deadlines.plan_due, min(...), districts[...]); naming them only confuses.
+        names -= {"DOT", "LPAR", "LSQB"}
     value_starts = {"NAME", "NUMBER", "MONEY", "PERCENT", "DATE", "STRING", "LPAR", "LBRACE", "MINUS"}
     if {"NAME", "NUMBER", "MONEY"} <= names:
         words.append("a value (a name, number, amount, percentage, date, '(' or '{')")
@@ -396,6 +397,9 @@ class _ToNodes(Transformer):
 
     def indicative(self, meta, word, operand):
         return n.Indicative(str(word), operand, pos=self._pos(meta))
+
+    def lookup(self, meta, name, key, field):
+        return n.Lookup(str(name), key, str(field), pos=self._pos(meta))
 
 
 def _shorten(text: str) -> str:

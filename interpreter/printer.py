@@ -97,4 +97,38 @@ def to_text(node: n.Node) -> str:
         return f"{node.word} {sub(node.operand)}"
     if isinstance(node, n.BuiltIn):
         return node.name
+    if isinstance(node, n.Decide):
+        return f"{node.table}.{node.output}"
+    if isinstance(node, n.Lookup):
+        return f"{node.lookup}[{to_text(node.key)}].{node.field}"
     raise TypeError(f"cannot print {type(node).__name__}")
+
+
+def table_lines(table) -> list[str]:
+    """A decision table as aligned text rows: a header of its columns, then its rows as written."""
+    grid = [list(table.columns)] + [list(row.cells) for row in table.rows]
+    widths = [max(len(row[i]) for row in grid) for i in range(len(table.columns))]
+    inputs = len(table.inputs)
+
+    def line(cells: list[str]) -> str:
+        left = "  ".join(cell.ljust(width) for cell, width in zip(cells[:inputs], widths))
+        right = "  ".join(cell.ljust(width) for cell, width in zip(cells[inputs:], widths[inputs:]))
+        return f"{left} | {right}".rstrip()
+
+    return [line(grid[0])] + [line(row) for row in grid[1:]]
+
+
+def lookup_lines(lookup) -> list[str]:
+    """A lookup as aligned text rows: the key and each field, one row per member."""
+    grid = [[lookup.key] + [name for name, _ in lookup.fields]]
+    grid += [[member] + [_value_text(value) for value in values] for member, values in lookup.entries]
+    widths = [max(len(row[i]) for row in grid) for i in range(len(grid[0]))]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in grid]
+
+
+def _value_text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return number_text(value)
+    return str(value)

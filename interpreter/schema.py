@@ -7,7 +7,8 @@ from decimal import Decimal
 from cerberus import TypeDefinition, Validator, errors
 
 from .errors import SchemaError
-from .limits import FIRST_DATE, LAST_DATE, MAX_EASTER_OFFSET, MAX_HOLIDAYS, MAX_SUNDAY_SHIFT
+from .limits import (FIRST_DATE, LAST_DATE, MAX_EASTER_OFFSET, MAX_HOLIDAYS, MAX_SUNDAY_SHIFT, MAX_TABLE_COLUMNS,
+                     MAX_TABLE_ROWS)
 from .yamlsource import Document
 
 RULE_ID = r"[a-z][a-z0-9_]*"
@@ -92,6 +93,26 @@ RULE_SECTIONS = {
     "payments": _section(PAYMENT), "reports": _section(REPORT), "checks": _section(CHECK),
 }
 
+# A decision table: inputs (yes/no or choice expressions), outputs (each becomes a value of the card)
+# and one row per rule, its cells in column order: the inputs' tests, then the outputs' expressions.
+TABLE = {"label": {**TEXT, "required": True}, "source": CITATION, "when": _expr(), "note": TEXT,
+         "hit": {"type": "string", "allowed": ["unique", "first"]},
+         "inputs": {"type": "dict", "required": True, "empty": False, "maxlength": MAX_TABLE_COLUMNS,
+                    "keysrules": {"type": "string", "regex": RULE_ID}, "valuesrules": _expr()},
+         "outputs": {"type": "dict", "required": True, "empty": False, "maxlength": MAX_TABLE_COLUMNS,
+                     "keysrules": {"type": "string", "regex": RULE_ID}, "valuesrules": {**TEXT}},
+         "rows": {"type": "list", "required": True, "empty": False, "maxlength": MAX_TABLE_ROWS,
+                  "schema": {"type": "list", "schema": _expr()}}}
+# A lookup: for every member of a list of choices (`key`), a value of each typed field.
+LOOKUP = {"label": {**TEXT, "required": True}, "source": CITATION, "note": TEXT,
+          "key": {**TEXT, "required": True, "regex": RULE_ID},
+          "fields": {"type": "dict", "required": True, "empty": False, "keysrules": {"type": "string", "regex": RULE_ID},
+                     "valuesrules": {"type": "dict", "schema": {"type": {**TEXT, "required": True},
+                                                                 "label": {**TEXT, "required": True}}}},
+          "entries": {"type": "dict", "required": True, "empty": False, "keysrules": {"type": "string"},
+                      "valuesrules": {"type": "dict", "keysrules": {"type": "string"}, "valuesrules": _expr()}}}
+TABLE_SECTIONS = {"tables": _section(TABLE), "lookups": _section(LOOKUP)}
+
 ASSUMPTIONS = {"type": "list", "schema": {"type": "dict", "schema": {
     "id": {**TEXT, "required": True, "regex": RULE_ID},
     "text": {**TEXT, "required": True},
@@ -117,6 +138,7 @@ CARD = {
     "example": {"type": "dict", "schema": {"as_of": REQUIRED_DATE, "rules_on": DATE,
                                            "facts": {"type": "dict", "required": True}}},
     **RULE_SECTIONS,
+    **TABLE_SECTIONS,
 }
 
 FAMILY = {
@@ -129,6 +151,7 @@ FAMILY = {
     "calendar": TEXT,
     "assumptions": ASSUMPTIONS,
     **RULE_SECTIONS,
+    **TABLE_SECTIONS,
 }
 
 CALENDAR = {
@@ -173,6 +196,20 @@ VOCABULARY = {
                   # The sign rule of a money or number fact: a case value below it is refused.
                   "minimum": {"type": ["integer", "decimal"]},
                   "note": TEXT}}},
+}
+
+# A noun of words.yaml: one lower-case word; a compound's last part is found by the grammar itself.
+_NOUN = {"type": "string", "regex": r"[a-zà-öø-ÿ]+", "maxlength": 60}
+_NOUNS = {"type": "list", "schema": _NOUN, "maxlength": 10_000}
+WORDS = {
+    "nouns": {"type": "dict", "schema": {
+        # Nouns that take 'het'; a compound ending in one takes it too (drempelbedrag, re-integratieplan).
+        "het": _NOUNS,
+        # 'het' nouns too short to look for at the end of a compound (uur: not in 'natuur').
+        "het_whole": _NOUNS,
+        # Nouns that end in -en and are singular (the plural of most Dutch nouns ends in -en).
+        "singular_en": _NOUNS,
+    }},
 }
 
 SETTINGS = {
@@ -303,6 +340,8 @@ def _explain(error, document: Document, schema: dict, what: str) -> SchemaError:
         if isinstance(error.value, list) and "list" not in wanted:
             hint = (f"write the entries of {_named(path)} as 'name:' lines, not as a list of '- ' items"
                     if "dict" in wanted else f"write a single value for {_named(path)}, not a list of '- ' items")
+        elif isinstance(error.value, dict) and "dict" not in wanted and "rows" in path[:-2]:
+            hint = 'put a set of choices in a row in double quotes: "{WGA, ZW}"'
         elif isinstance(error.value, dict) and "dict" not in wanted:
             hint = (f"{_named(path)} has keys under it, but should be a single value: write the value after "
                     "the colon, or check the indentation of the lines below it")

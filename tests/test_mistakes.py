@@ -375,6 +375,104 @@ def test_a_duration_before_its_date(cat, written, meant):
     assert hint == f"write the date first and then the duration: {meant}"
 
 
+# -- 11. a decision table with a gap, or a set of choices without quotes ----------------------------------
+
+# The 12XR split (000 §5.2, Resultaatfinanciering) as a table, with the row of full pay written out for
+# each value of hard_to_place; a likely mistake is to forget one of them.
+TABLE_CARD = CARD.replace("      effort: {label: Inspanning, share: 60%, on: plan_approved_on}\n"
+                          "      result: {label: Resultaat, share: 40%, on: work_resumed_on}\n",
+                          "      effort: {label: Inspanning, share: split.effort_share, on: plan_approved_on}\n"
+                          "      result: {label: Resultaat, share: split.result_share, on: work_resumed_on}\n") + """\
+tables:
+  split:
+    label: Verdeling
+    inputs:
+      full_pay: full_pay ?? false
+      hard_to_place: hard_to_place
+    outputs:
+      effort_share: Inspanningsdeel
+      result_share: Resultaatdeel
+    rows:
+      - [false, false, 60%, 40%]
+      - [false, true, 80%, 20%]
+      - [true, false, 100%, 0%]
+      - [true, true, 100%, 0%]
+"""
+# Lines 23 tables: ... 32 rows:, 33-36 the rows, their '[' at column 9.
+
+
+def test_the_table_card_without_mistakes_is_valid(cat):
+    result, _ = validate(cat, TABLE_CARD)
+    assert result.exit_code == 0, result.stderr
+
+
+def test_a_table_row_forgotten(cat):
+    result, path = validate(cat, mistake(TABLE_CARD, "      - [true, false, 100%, 0%]\n", ""))
+    # full_pay true with hard_to_place false has no row; rows 1 (false, false) and 3 (true, true) come as near,
+    # and the first of them is named: line 33.
+    message, hint = reported(result, path, 33, 9)
+    assert message == ("table 'split' is not complete: no row applies when full_pay = true, hard_to_place = false; "
+                       "the nearest, row 1, differs in column full_pay says false")
+    assert "add a row for this combination" in hint and "'-'" in hint
+
+
+def test_two_table_rows_that_overlap(cat):
+    result, path = validate(cat, mistake(TABLE_CARD, "[true, false, 100%, 0%]", "[-, false, 100%, 0%]"))
+    # row 3 ('-', false) and row 1 (false, false) both apply when full_pay is false and hard_to_place false
+    message, hint = reported(result, path, 35, 9)
+    assert message.startswith("rows 1 and 3 of table 'split' both apply when full_pay = false, hard_to_place = false")
+    assert "differ from row 1 (line 33) in at least one column" in hint
+
+
+def test_a_set_of_choices_in_a_table_row_without_quotes(cat):
+    text = TABLE_CARD.replace("      hard_to_place: hard_to_place\n", "      benefit: benefit\n").replace(
+        "[false, false, 60%, 40%]", "[false, {WGA, ZW}, 60%, 40%]").replace(
+        "[false, true, 80%, 20%]", '[false, "{WAO, WAZ, Wajong}", 80%, 20%]').replace(
+        "[true, false, 100%, 0%]\n      - [true, true, 100%, 0%]", "[true, -, 100%, 0%]")
+    result, path = validate(cat, text)
+    # YAML reads {WGA, ZW} inside [...] as a block of keys: the cell at line 33, column 17
+    message, hint = reported(result, path, 33, 17)
+    assert "must be a single value" in message
+    assert hint == 'put a set of choices in a row in double quotes: "{WGA, ZW}"'
+
+
+# -- 12. a lookup without an entry for every choice, or a misspelled field -------------------------------
+
+LOOKUP_CARD = CARD + """\
+values:
+  district_name:
+    label: Naam van het district
+    value: districts[district].name
+lookups:
+  districts:
+    label: Districten
+    key: district
+    fields:
+      name: {type: text, label: naam}
+    entries:
+""" + "".join(f"      D{i:02d}: {{name: District {i}}}\n" for i in range(1, 12))
+# Lines: 23 values:, 26 the value (at column 12), 27 lookups:, 33 entries: (at column 5), 34-44 D01 … D11
+
+
+def test_the_lookup_card_without_mistakes_is_valid(cat):
+    result, _ = validate(cat, LOOKUP_CARD)
+    assert result.exit_code == 0, result.stderr
+
+
+def test_a_lookup_entry_forgotten(cat):
+    result, path = validate(cat, mistake(LOOKUP_CARD, "      D11: {name: District 11}\n", ""))
+    message, hint = reported(result, path, 33, 5)
+    assert message == "lookup 'districts' has no entry for D11"
+    assert hint.startswith("a lookup needs an entry for every member of district: D01, D02, ")
+
+
+def test_a_lookup_field_misspelled(cat):
+    result, path = validate(cat, mistake(LOOKUP_CARD, "districts[district].name", "districts[district].naam"))
+    message, hint = reported(result, path, 26, 12)
+    assert message == "lookup 'districts' has no field 'naam' (did you mean 'name'?)"
+    assert hint == "the fields of 'districts' are: name"
+
+
 # -- the rule language, round two: overrides, schedules, subsets, indications, built-in names ----------
 
 UWV_CARD = mistake(CARD, "title: Testproduct\n", "title: Testproduct\nfamily: uwv\n") + """\

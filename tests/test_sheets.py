@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from interpreter.api import Engine
-from interpreter.dutch import (RenderError, date_text, money_text, percent_text, rule_sentence, value_text)
 from interpreter.results import to_json
-from interpreter.sheets import MANIFEST, TEMPLATES, SheetError, render_sheets, write_sheets
+from interpreter.sheets import MANIFEST, TEMPLATES, RenderError, SheetError, render_sheets, rule_sentence, write_sheets
+from interpreter.sheets.words import date_text, money_text, percent_text, value_text
 from cards import FIXTURE
 
 PROEF_CARD = """\
@@ -478,6 +478,11 @@ def test_templates_know_no_product(proef):
             words.add(" ".join(product.title.split()))
             words.update(" ".join(rule.label.split()) for rule in product.rules.values() if len(rule.label) > 6)
     words.update(fact.label for fact in proef.catalogue.vocabulary.facts.values() if len(fact.label) > 6)
+    # The headings of a card's own parts are the sheet's, not a product's, even where a card uses the
+    # same word as a label (a rule 'Doorlooptijd' beside the description heading of lead_time).
+    from interpreter.sheets.output import _environment
+    headings = _environment("html").get_template("headings.j2").module
+    words -= {*headings.section_titles.values(), *headings.description_headings.values()}
     for template in TEMPLATES.iterdir():
         text = read(template)
         found = sorted(word for word in words if word in text)
@@ -623,3 +628,42 @@ def test_every_worked_example_has_a_timeline_of_its_evaluation(proef, fmt, reque
         assert expected <= shown
         checked += len(expected)
     assert checked >= 5
+
+
+def test_the_templates_head_every_section_and_description_key():
+    """Sheet headings live in templates/headings.j2: one for every part of a card and every description key."""
+    from interpreter import schema
+    from interpreter.sheets.output import _environment
+    from interpreter.sheets.pages import SECTIONS
+
+    headings = _environment("html").get_template("headings.j2").module
+    assert list(headings.section_titles) == list(SECTIONS)
+    assert list(headings.description_headings) == schema.DESCRIPTION_KEYS
+    assert all(title.strip() for title in [*headings.section_titles.values(), *headings.description_headings.values()])
+
+
+# -- decision tables and lookups are shown as tables -------------------------------------------------------
+
+def test_a_decision_table_and_a_lookup_are_shown_as_tables(tmp_path):
+    from cards import catalogue_with
+    from test_tables import SPLIT, lookup_card
+    card = SPLIT + lookup_card().split("  valid_from: 2016-01-01\n", 1)[1]
+    engine = Engine(catalogue_with(tmp_path, FIXTURE, {"T-1.yaml": card}))
+    out = tmp_path / "sheets"
+    write_sheets(engine, out, "md")
+    lines = read(out / "T-1.md").splitlines()
+    start = lines.index("**Verdeling**")
+    # The columns: the labels of the facts the inputs read, then the outputs; the cells in Dutch.
+    assert lines[start + 2:start + 7] == [
+        "| Full pay toegekend door Opdrachtgever | Protocol Zeer Moeilijk Plaatsbaar | Inspanningsdeel | Resultaatdeel |",
+        "|---|---|---|---|",
+        "| nee | nee | 60% | 40% |",
+        "| nee | ja | 80% | 20% |",
+        "| ja | elke | 100% | 0% |",
+    ]
+    start = lines.index("**Districten**")
+    assert lines[start + 2:start + 5] == ["| Code | Naam |", "|---|---|", "| D01 | District Noord Nederland |"]
+    write_sheets(engine, tmp_path / "html", "html")
+    raw = read(tmp_path / "html" / "T-1.html")
+    table = page_text(re.search(r'<table id="tabel-split">.*?</table>', raw, re.S).group(0))
+    assert "nee nee 60% 40%" in table and "ja elke 100% 0%" in table
