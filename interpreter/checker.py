@@ -441,6 +441,8 @@ class Checker:
         exprs = list(rule.exprs.items()) + [("value", edition.expr) for edition in rule.editions]
         indicative = False
         for slot, expr in exprs:
+            if slot == "when":
+                continue  # whether a rule applies is not what it says: a 'circa' there marks nothing
             for node in n.walk(expr.node):
                 if isinstance(node, n.Indicative) or (isinstance(node, n.RuleRef)
                                                        and self.rules[node.name].indicative):
@@ -451,7 +453,6 @@ class Checker:
                                            "shows it but never fails on it")
                     indicative = True
         return dataclasses.replace(rule, indicative=True) if indicative else rule
-
 
     # -- decision tables and lookups --------------------------------------------------------
 
