@@ -94,6 +94,8 @@ class Phrases(NodeVisitor):
             return f"de datum van ‘{label}’"
         if rule.section == "checks":
             return f"de uitkomst van ‘{label}’"
+        if rule.table is not None and self.say.product is not None and rule.table in self.say.product.tables:
+            return f"‘{label}’ uit de tabel ‘{' '.join(self.say.product.tables[rule.table].label.split())}’"
         phrase = label_in_sentence(label)
         if isinstance(node.type, t.SetType) and not phrase.split()[0].lower() in ARTICLES:
             return f"de {phrase}"  # a set is named by a plural: 'de klantgroepen ...'
