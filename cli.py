@@ -165,6 +165,8 @@ def show(ctx: click.Context, code: str, as_of: dt.date | None) -> None:
         click.echo(f"\n{section.capitalize()}")
         for rule in rules:
             click.echo(f"  {rule.id}: {rule.label}")
+            if rule.override_reason:
+                click.echo(f"      overrides the family's rule ({rule.overridden}): {rule.override_reason}")
             for edition in rule.editions:
                 span = f" (valid {edition.valid_from or '…'} to {edition.valid_until or '…'})" \
                     if edition.valid_from or edition.valid_until else ""

@@ -17,13 +17,13 @@ from .model import DecisionTable, Expr, LookupTable, Rule
 SLOT_TYPES: dict[str, tuple[t.Type, ...] | None] = {
     "value": None, "due": (t.DATE,), "met_by": (t.DATE,), "base": (t.MONEY,), "share": (t.PERCENT,),
     "on": (t.DATE,), "date": (t.DATE, t.DATES), "test": (t.BOOL,), "when": (t.BOOL,),
-    "edition": None,
+    "edition": None, "schedule": (t.DATES,), "amount": (t.MONEY,),
 }
 
 # The slots whose values a reference to the rule depends on.
 VALUE_SLOTS = {
     "parameters": ("edition",), "values": ("value",), "deadlines": ("due",),
-    "payments": ("base", "share"), "reports": ("date",), "checks": ("test",),
+    "payments": ("base", "share", "schedule", "amount"), "reports": ("date",), "checks": ("test",),
 }
 
 # The part of a card a qualified reference names: `deadlines.plan_due`, also `deadline.plan_due`.
@@ -31,6 +31,11 @@ _SECTION_WORDS = {section: section for section in VALUE_SLOTS}
 _SECTION_WORDS.update({section[:-1]: section for section in VALUE_SLOTS})
 
 AS_OF = "as_of"
+# Names every card has: its own product code and the name of its edition (texts).
+BUILTIN_NAMES = {"product_code": "the product code of the card", "edition_name": "the name of the card's edition"}
+# Slots whose value is enforced as it stands: an indicative value ("circa") has no place there.
+EXACT_SLOTS = {"due": "a deadline's date", "base": "a payment's amount", "share": "a payment's share",
+               "amount": "a payment's amount", "schedule": "a payment's schedule"}
 FUNCTIONS = ("min", "max", "round", "next_working_day", "text", "earliest")
 
 _VERBS = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}
@@ -77,7 +82,9 @@ class Checker:
     """Type-checks the rules of one product; collects every error instead of stopping at the first."""
 
     def __init__(self, facts: dict[str, t.Type], enums: dict[str, t.EnumType], rules: dict[str, Rule],
-                 tables: dict[str, DecisionTable] | None = None, lookups: dict[str, LookupTable] | None = None):
+                 builtins: dict[str, str] | None = None, tables: dict[str, DecisionTable] | None = None,
+                 lookups: dict[str, LookupTable] | None = None):
+        self.builtins = builtins or {}
         self.tables = tables or {}
         self.lookups = lookups or {}
         self._proved: dict[str, bool] = {}  # table -> whether it was proven complete and without overlaps
@@ -97,6 +104,7 @@ class Checker:
     # -- rules -------------------------------------------------------------------------------
 
     def check_all(self) -> dict[str, Rule]:
+        self._refuse_builtin_ids()
         for rule_id in list(self.rules):
             self._check_rule(rule_id)
         return self.rules
@@ -130,6 +138,11 @@ class Checker:
     def _check_slots(self, rule: Rule) -> Rule:
         exprs = {}
         for slot, expr in rule.exprs.items():
+            if slot == "schedule" and not isinstance(expr.node, n.Every):
+                raise TypeCheckError(f"the schedule of {rule.id} must be written every ... from ... until ..., "
+                                     f"not '{expr.text.strip()}'", expr.pos,
+                                     hint="the periods it pays run from the start to the end: "
+                                          "schedule: every 3 months from started_on until ended_on")
             exprs[slot] = self._check_expr(expr, SLOT_TYPES[slot], f"'{slot}' of {rule.id}")
         editions = []
         first_type = None
@@ -143,7 +156,8 @@ class Checker:
                     f"and {t.describe(checked.node.type)}", checked.pos,
                     hint="every edition of a value must be of the same kind")
             editions.append(dataclasses.replace(edition, expr=checked))
-        return dataclasses.replace(rule, exprs=exprs, editions=tuple(editions))
+        checked = dataclasses.replace(rule, exprs=exprs, editions=tuple(editions))
+        return self._with_indication(checked)
 
     def _check_expr(self, expr: Expr, expected: tuple[t.Type, ...] | None, what: str) -> Expr:
         node = self.check(expr.node, expected[0] if expected and len(expected) == 1 else None)
@@ -235,6 +249,8 @@ class Checker:
             return n.FactRef(name, pos=node.pos, type=self.facts[name])
         if name == AS_OF:
             return n.AsOfRef(pos=node.pos, type=t.DATE)
+        if name in BUILTIN_NAMES and name in self.builtins:
+            return n.BuiltIn(name, self.builtins[name], pos=node.pos, type=t.TEXT)
         enums = self._members.get(name, [])
         if isinstance(expected, t.EnumType) and expected in enums:
             enums = [expected]
@@ -244,7 +260,7 @@ class Checker:
             raise TypeCheckError(f"'{name}' is a member of several kinds: "
                                  + ", ".join(e.name for e in enums), node.pos,
                                  hint="compare it with a fact of the kind you mean")
-        known = list(self.rules) + list(self.facts) + list(self._members) + [AS_OF]
+        known = list(self.rules) + list(self.facts) + list(self._members) + [AS_OF] + list(self.builtins)
         raise TypeCheckError(
             f"unknown name '{name}': it is not a fact, a rule or parameter of this card, "
             "or a member of a list of choices" + _did_you_mean(name, known), node.pos,
@@ -382,6 +398,59 @@ class Checker:
             if part.type != want:
                 raise TypeCheckError(f"{word} comes {t.describe(want)}, not {t.describe(part.type)}", part.pos)
         return self._typed(node, t.DATES, step=step, start=start, until=until)
+
+    # -- subset and superset, indicative values, the product's own names ---------------------------
+
+    def _SetRelation(self, node, expected):
+        left, right = self._pair(node.left, node.right)
+        for side in (left, right):
+            if isinstance(side.type, t.EnumType):
+                raise TypeCheckError(
+                    f"'{node.op} of' compares two sets, but '{printer.to_text(side)}' is one choice", side.pos,
+                    hint=f"to ask whether one choice is among others, write 'in': {printer.to_text(side)} in ...; "
+                         "or put it in braces: {" + printer.to_text(side) + "}")
+            if not isinstance(side.type, t.SetType):
+                raise TypeCheckError(f"'{node.op} of' compares two sets, not {t.describe(side.type)}", side.pos)
+        if left.type != right.type:
+            raise TypeCheckError(f"cannot compare {t.describe(left.type)} with {t.describe(right.type)}", node.pos,
+                                 hint="both sides must be sets of the same kind of choices")
+        return self._typed(node, t.BOOL, left=left, right=right)
+
+    def _Indicative(self, node, expected):
+        operand = self.check(node.operand, expected)
+        if isinstance(operand, n.Indicative):
+            raise TypeCheckError(f"'{node.word}' is written twice", node.pos, hint=f"write it once: {node.word} ...")
+        if operand.type == t.BOOL or isinstance(operand.type, (t.SetType, t.ListType)):
+            raise TypeCheckError(f"'{node.word}' needs an amount, number, percentage, date or duration, "
+                                 f"not {t.describe(operand.type)}", node.pos,
+                                 hint="an indication is a quantity: circa 6 months, about €250")
+        return self._typed(node, operand.type, operand=operand)
+
+    def _refuse_builtin_ids(self) -> None:
+        for rule_id, rule in list(self.rules.items()):
+            if rule_id in BUILTIN_NAMES:
+                self.errors.append(TypeCheckError(
+                    f"'{rule_id}' is a built-in name: {BUILTIN_NAMES[rule_id]}", rule.pos,
+                    hint=f"remove this rule and write {rule_id} where you need it; give a rule of your own "
+                         "another name"))
+                self._done.add(rule_id)
+                self._failed.add(rule_id)
+
+    def _with_indication(self, rule: Rule) -> Rule:
+        """Mark a rule that rests on an indicative value; refuse one where the value is enforced."""
+        exprs = list(rule.exprs.items()) + [("value", edition.expr) for edition in rule.editions]
+        indicative = False
+        for slot, expr in exprs:
+            for node in n.walk(expr.node):
+                if isinstance(node, n.Indicative) or (isinstance(node, n.RuleRef)
+                                                       and self.rules[node.name].indicative):
+                    if slot in EXACT_SLOTS:
+                        raise TypeCheckError(
+                            f"{EXACT_SLOTS[slot]} is exact, but '{printer.to_text(node)}' is an indication",
+                            node.pos, hint="keep the indication in a value and compare it in a check, which "
+                                           "shows it but never fails on it")
+                    indicative = True
+        return dataclasses.replace(rule, indicative=True) if indicative else rule
 
 
     # -- decision tables and lookups --------------------------------------------------------
@@ -559,10 +628,11 @@ class _Skip(TypeCheckError):
         super().__init__("a rule this one refers to has an error", Position("", 0, 0))
 
 
-def check_rules(facts, enums, rules: dict[str, Rule], tables: dict[str, DecisionTable] | None = None,
-                lookups: dict[str, LookupTable] | None = None) -> tuple[dict[str, Rule], list[CatalogueError]]:
+def check_rules(facts, enums, rules: dict[str, Rule], builtins: dict[str, str] | None = None,
+                tables: dict[str, DecisionTable] | None = None, lookups: dict[str, LookupTable] | None = None,
+                ) -> tuple[dict[str, Rule], list[CatalogueError]]:
     """Type-check all rules of a product; returns the typed rules and the errors found."""
-    checker = Checker(facts, enums, rules, tables, lookups)
+    checker = Checker(facts, enums, rules, builtins, tables, lookups)
     checked = checker.check_all()
     return checked, [e for e in checker.errors if not isinstance(e, _Skip)]
 

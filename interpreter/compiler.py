@@ -20,10 +20,10 @@ from . import types as t
 from .checker import evaluation_order
 from .errors import EvaluationError
 from .evaluator import (ARITHMETIC_ERRORS, arithmetic_error, no_value, not_applicable, roll_error,
-                        split_payment, text_of)
+                        schedule_payment, split_payment, text_of)
 from .model import Product, Rule
-from .results import (Result, check_result, deadline_result, payment_result, payment_trigger, report_results,
-                      value_type)
+from .results import (Result, check_result, deadline_result, indicative_values, payment_result, payment_trigger,
+                      report_results, schedule_result, value_type)
 from .values import (CENT, DOMAIN, HUNDRED, NOTHING_MISSING, Duration, Open, add_duration, add_months, checked,
                      checked_cents, earliest, merge_open, recurring, table_row)
 
@@ -35,6 +35,7 @@ RUNTIME = {
     "add_duration": add_duration, "recurring": recurring, "earliest": earliest, "split_payment": split_payment,
     "Result": Result, "deadline_result": deadline_result, "payment_result": payment_result,
     "report_results": report_results, "check_result": check_result, "checked": checked, "cents": checked_cents,
+    "schedule_payment": schedule_payment, "schedule_result": schedule_result,
     "table_row": table_row,
 }
 
@@ -43,7 +44,7 @@ ARITHMETIC, EVERY, ROLL = "arithmetic", "every", "roll"
 COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
 ARITHMETIC_OPERATORS = ("+", "-", "*", "/")
 LITERALS = (n.NumberLit, n.MoneyLit, n.PercentLit, n.DateLit, n.DurationLit, n.TextLit, n.BoolLit, n.SetLit,
-            n.EnumLit)
+            n.EnumLit, n.BuiltIn)
 
 
 class _Compiled:
@@ -453,6 +454,19 @@ class _ExpressionCompiler:
         return self._strict(node, (node.key,), lambda key: f"{entries}[{key}]", inline=True)
 
 
+    # -- subset and superset, indicative values, the product's own names ---------------------------
+
+    def _SetRelation(self, node):
+        op = {"subset": "<=", "superset": ">="}[node.op]
+        return self._strict(node, (node.left, node.right), lambda a, b: f"{a} {op} {b}", inline=True)
+
+    def _Indicative(self, node):
+        return self.expr(node.operand)
+
+    def _BuiltIn(self, node):
+        return self.const(node.value), False
+
+
 def _operator(op: str, allowed: tuple[str, ...]) -> str:
     if op not in allowed:
         raise ValueError(f"the compiler does not know the operator {op!r}")
@@ -504,6 +518,8 @@ class _ProductCompiler:
             src.line(f"r{i} = w{i}")
             if rule.section == "deadlines":
                 self._slot(rule, "met_by", f"m{i}")
+            elif rule.section == "payments" and "schedule" in rule.exprs:
+                src.line(f"x{i} = w{i}")
             elif rule.section == "payments":
                 src.line(f"ps{i} = w{i}")
                 src.line(f"on{i} = EMPTY")
@@ -519,6 +535,9 @@ class _ProductCompiler:
         var = f"r{i}"
         if rule.section == "parameters":
             return self._editions(rule, var)
+        if rule.section == "payments" and "schedule" in rule.exprs:
+            self._schedule(rule, i)
+            return True
         if rule.section == "payments":
             self._payment(rule, i)
             return True
@@ -571,6 +590,18 @@ class _ProductCompiler:
         self.src.line(f"ps{i} = sh{i}")
         self._slot(rule, "on", f"on{i}")
 
+    def _schedule(self, rule: Rule, i: int) -> None:
+        """A payment in instalments: x{i} holds them (or an Open), r{i} their total."""
+        every = rule.exprs["schedule"].node
+        dates, _ = self.x.named(every)
+        step, _ = self.x.named(every.step)
+        start, _ = self.x.named(every.start)
+        until, _ = self.x.named(every.until)
+        amount, _ = self.x.named(rule.exprs["amount"].node)
+        self.src.line(f"x{i} = schedule_payment({self.x.const(rule)}, {dates}, {start}, {step}, {until}, {amount}, "
+                      "calendar)")
+        self.src.line(f"r{i} = x{i} if x{i}.__class__ is Open else x{i}.total()")
+
     # -- the result --------------------------------------------------------------------------
 
     def _assemble(self) -> None:
@@ -581,7 +612,7 @@ class _ProductCompiler:
         types = const({rule.id: value_type(rule) for rule in product.rules.values()
                        if rule.section in ("parameters", "values")})
         src.line(f"result = Result({const(product.code)}, {const(product.title)}, {const(product.edition)}, as_of, "
-                 f"rules_on, value_types={types}.copy())")
+                 f"rules_on, value_types={types}.copy(), indicative={const(indicative_values(product))})")
         for name in ("deadlines", "payments", "reports", "checks", "not_applicable", "values"):
             src.line(f"{name} = result.{name}")
         for rule in product.rules.values():
@@ -600,6 +631,8 @@ class _ProductCompiler:
         rule_const = const(rule)
         if rule.section == "deadlines":
             src.line(f"deadlines.append(deadline_result({rule_const}, r{i}, m{i}, as_of))")
+        elif rule.section == "payments" and "schedule" in rule.exprs:
+            src.line(f"payments.append(schedule_result({rule_const}, x{i}, as_of))")
         elif rule.section == "payments":
             trigger = const(payment_trigger(rule, self.labels))
             src.line(f"payments.append(payment_result({rule_const}, {trigger}, ps{i}, r{i}, on{i}, as_of))")

@@ -1,6 +1,7 @@
 """Load a catalogue folder: vocabulary, calendars, families and cards, parsed and type-checked once."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import hashlib
@@ -329,13 +330,7 @@ class Loader:
                 # A family's rules are the same for each of its cards: parsed once per load.
                 parse_rules = self._rules if document is card else self._parsed
                 for rule in parse_rules(document, section, default_document):
-                    if rule.id in rules:
-                        first = rules[rule.id]
-                        self.errors.append(SchemaError(
-                            f"'{rule.id}' is defined twice (first at {first.pos})", rule.pos,
-                            hint="rule names must be unique across a card and its family; rename one"))
-                    else:
-                        rules[rule.id] = rule
+                    self._add_rule(rules, rule)
             default_document = source.get("document", card_source.get("document", ""))
             self._tables_and_lookups(document, default_document, vocabulary, rules, tables, lookups)
             for index, item in enumerate(document.data.get("assumptions", [])):
@@ -355,7 +350,8 @@ class Loader:
                         hint="list the names of rules of this card or its family under applies_to"))
         if len(self.errors) > before:
             return None
-        checked, problems = check_rules(vocabulary.fact_types, vocabulary.enums, rules, tables=tables,
+        builtins = {"product_code": card.data["code"], "edition_name": card.data["edition"]["name"]}
+        checked, problems = check_rules(vocabulary.fact_types, vocabulary.enums, rules, builtins, tables=tables,
                                         lookups=lookups)
         if problems:
             self.errors.extend(problems)
@@ -384,6 +380,33 @@ class Loader:
             tables=tables, lookups=lookups)
         self._check_example_edition(product, card)
         return product
+
+    def _add_rule(self, rules: dict[str, Rule], rule: Rule) -> None:
+        """Add a rule of a family or card; one with `overrides:` replaces the family rule of its id in place."""
+        first = rules.get(rule.id)
+        if first is None:
+            if rule.override_reason is not None:
+                family_rules = [r.id for r in rules.values() if r.section == rule.section]
+                self.errors.append(SchemaError(
+                    f"'{rule.id}' overrides nothing: its family has no {rule.section[:-1]} '{rule.id}'"
+                    + _did_you_mean(rule.id, family_rules), rule.pos,
+                    hint="'overrides' replaces a family rule of the same name; check the name, or remove "
+                         "'overrides' for a rule of this card's own"))
+            else:
+                rules[rule.id] = rule
+            return
+        if rule.override_reason is None or first.origin == rule.origin:
+            self.errors.append(SchemaError(
+                f"'{rule.id}' is defined twice (first at {first.pos})", rule.pos,
+                hint="rule names must be unique across a card and its family; rename one"
+                + ("" if first.origin == rule.origin else
+                   f", or replace the family's rule with 'overrides: <the reason>' under {rule.id}")))
+        elif first.section != rule.section:
+            self.errors.append(SchemaError(
+                f"'{rule.id}' overrides a rule of {first.section} ({first.pos}), but stands in {rule.section}",
+                rule.pos, hint=f"an override replaces a rule of the same kind: move it under {first.section}"))
+        else:
+            rules[rule.id] = dataclasses.replace(rule, overridden=first.pos)
 
     def _check_example_edition(self, product: Product, card: Document) -> None:
         """A worked example must follow the rules of its own card: its rules_on inside the card's edition."""
@@ -479,7 +502,8 @@ class Loader:
         for rule_id, spec in document.data.get(section, {}).items():
             path = (section, rule_id)
             common = dict(label=spec["label"], pos=document.key_position(path), origin=document.file,
-                          citation=self._citation(document, spec.get("source"), default_document))
+                          citation=self._citation(document, spec.get("source"), default_document),
+                          override_reason=" ".join(spec["overrides"].split()) if "overrides" in spec else None)
             exprs = {}
             for slot in ("when", "value", "due", "met_by", "date", "test"):
                 if slot in spec and not (section == "parameters" and slot == "value"):
@@ -525,6 +549,10 @@ class Loader:
 
     def _payment_parts(self, document: Document, path: tuple, spec: dict, group_exprs: dict,
                        default_document: str) -> list[Rule]:
+        if not self._payment_form(document, path, spec):
+            return []
+        if "schedule" in spec:
+            return [self._scheduled_payment(document, path, spec, group_exprs, default_document)]
         base = self._expr(document, path + ("base",))
         parts = []
         for part_id, part in spec["parts"].items():
@@ -541,6 +569,43 @@ class Loader:
             parts.append(Rule(part_id, "payments", part["label"], document.key_position(part_path), document.file,
                               citation, exprs, group=path[-1], group_label=spec["label"]))
         return parts
+
+    def _payment_form(self, document: Document, path: tuple, spec: dict) -> bool:
+        """A payment is either a split (base and parts) or a schedule (schedule and amount), complete."""
+        split = [key for key in ("base", "parts") if key in spec]
+        scheduled = [key for key in ("schedule", "amount") if key in spec]
+        name = path[-1]
+        if split and scheduled:
+            self.errors.append(SchemaError(
+                f"payment '{name}' has both {' and '.join(split)} (a split) and {' and '.join(scheduled)} "
+                "(a schedule)", document.key_position(path + (scheduled[0],)),
+                hint="a payment is either split in parts (base: and parts:) or paid in instalments "
+                     "(schedule: every ... from ... until ... and amount: per period); make two payments"))
+            return False
+        wanted = ("base", "parts") if split or not scheduled else ("schedule", "amount")
+        missing = [key for key in wanted if key not in spec]
+        if missing:
+            what = {"base": "the amount to split", "parts": "the parts with their shares",
+                    "schedule": "every ... from ... until ...", "amount": "the amount of each period"}
+            self.errors.append(SchemaError(
+                f"payment '{name}' needs {' and '.join(f'{key}: ({what[key]})' for key in missing)}",
+                document.key_position(path),
+                hint="a payment is either split in parts (base: and parts:) or paid in instalments "
+                     "(schedule: every ... from ... until ... and amount: per period)"))
+            return False
+        return True
+
+    def _scheduled_payment(self, document: Document, path: tuple, spec: dict, group_exprs: dict,
+                           default_document: str) -> Rule:
+        """A payment in instalments: one rule whose value is the total of its instalments."""
+        exprs = {key: value for key, value in group_exprs.items() if key == "when"}
+        for slot in ("schedule", "amount"):
+            expr = self._expr(document, path + (slot,))
+            if expr is not None:
+                exprs[slot] = expr
+        return Rule(path[-1], "payments", spec["label"], document.key_position(path), document.file,
+                    self._citation(document, spec.get("source"), default_document), exprs,
+                    group=path[-1], group_label=spec["label"])
 
     def _check_editions(self, products: dict[str, list[Product]]) -> None:
         self.errors.extend(overlapping_editions(products))
@@ -562,10 +627,7 @@ class Loader:
                 continue
             tables[table_id] = table
             for rule in outputs:
-                if rule.id in rules:
-                    self._twice(rule.id, rules[rule.id], rule.pos)
-                else:
-                    rules[rule.id] = rule
+                self._add_rule(rules, rule)
         for lookup_id, spec in document.data.get("lookups", {}).items():
             lookup = self._lookup(document, lookup_id, spec, vocabulary, default_document)
             if lookup is None:

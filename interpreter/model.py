@@ -75,6 +75,9 @@ class Rule:
     group: str | None = None
     group_label: str | None = None
     optional: bool = False  # a deadline that is a right: unused by its date it lapses, it is not overdue
+    indicative: bool = False  # rests on a 'circa' value (set by the checker): shown, a check never fails on it
+    override_reason: str | None = None  # `overrides:` why this rule replaces its family's rule of the same id
+    overridden: Position | None = None  # where the replaced family rule stands (set by the loader)
     table: str | None = None  # a value that is an output column of this decision table
 
     def expr(self, slot: str) -> Expr | None:

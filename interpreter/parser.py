@@ -47,9 +47,11 @@ _TERMINAL_WORDS = {
     "LSQB": "'['", "RSQB": "']'",
     "COMMA": "','", "DOT": "'.'", "MINUS": "'-'",
     "$END": "the end of the expression",
+    "INDICATIVE": "'circa' or 'about'",
 }
 _BINARY_OPERATORS = {"COMPARATOR", "ADD_OP", "MUL_OP", "AND", "OR", "__ANON_0", "QMARK"}
-_OPERATOR_TERMINALS = {"COMPARATOR", "ADD_OP", "MUL_OP", "AND", "OR", "IN", "NOT", "__ANON_0", "QMARK"}
+_OPERATOR_TERMINALS = {"COMPARATOR", "ADD_OP", "MUL_OP", "AND", "OR", "IN", "NOT", "__ANON_0", "QMARK",
+                       "SUBSET", "SUPERSET"}
 
 # Characters that come along when a rule is copied from a word processor, and what to write instead.
 _CHARACTER_HINTS = {
@@ -265,7 +267,7 @@ def _describe_expected(expected: set[str]) -> str:
     value_starts = {"NAME", "NUMBER", "MONEY", "PERCENT", "DATE", "STRING", "LPAR", "LBRACE", "MINUS"}
     if {"NAME", "NUMBER", "MONEY"} <= names:
         words.append("a value (a name, number, amount, percentage, date, '(' or '{')")
-        names -= value_starts | {"TRUE", "FALSE", "IF", "EVERY", "NOT"}
+        names -= value_starts | {"TRUE", "FALSE", "IF", "EVERY", "NOT", "INDICATIVE"}
     at_end = "$END" in names
     names.discard("$END")
     grammar = lark_parser()
@@ -389,6 +391,15 @@ class _ToNodes(Transformer):
 
     def lookup(self, meta, name, key, field):
         return n.Lookup(str(name), key, str(field), pos=self._pos(meta))
+
+    def subset(self, meta, left, right):
+        return n.SetRelation("subset", left, right, pos=self._pos(meta))
+
+    def superset(self, meta, left, right):
+        return n.SetRelation("superset", left, right, pos=self._pos(meta))
+
+    def indicative(self, meta, word, operand):
+        return n.Indicative(str(word), operand, pos=self._pos(meta))
 
 
 def _shorten(text: str) -> str:

@@ -6,7 +6,8 @@ from decimal import Decimal
 from . import nodes as n
 
 # Binding strength, loosest first, to put back only the parentheses that are needed.
-_PRECEDENCE = {n.If: 0, n.Every: 0, n.Coalesce: 1, n.Or: 2, n.And: 3, n.Not: 4, n.Compare: 5, n.Member: 5}
+_PRECEDENCE = {n.If: 0, n.Every: 0, n.Coalesce: 1, n.Or: 2, n.And: 3, n.Not: 4, n.Compare: 5, n.Member: 5,
+               n.SetRelation: 5, n.Indicative: 8}
 _ARITH = {"+": 6, "-": 6, "*": 7, "/": 7}
 _NON_ASSOCIATIVE = 5  # comparisons and 'in': the grammar allows only one per level
 _SUM = 6  # the level of `every STEP from START`: STEP and START are sums
@@ -37,7 +38,7 @@ def to_text(node: n.Node) -> str:
         # Binary operators group from the left: `a - (b - c)` and `a ?? (b ?? c)` keep their brackets.
         # Comparisons do not group at all: `(a == b) == c` keeps them on either side.
         if inner == own and (right_side or own == _NON_ASSOCIATIVE) and isinstance(
-                node, (n.Arithmetic, n.Compare, n.Member, n.And, n.Or, n.Coalesce)):
+                node, (n.Arithmetic, n.Compare, n.Member, n.And, n.Or, n.Coalesce, n.SetRelation)):
             return f"({text})"
         return text
 
@@ -94,6 +95,12 @@ def to_text(node: n.Node) -> str:
         return f"{node.table}.{node.output}"
     if isinstance(node, n.Lookup):
         return f"{node.lookup}[{to_text(node.key)}].{node.field}"
+    if isinstance(node, n.SetRelation):
+        return f"{sub(node.left)} {node.op} of {sub(node.right, True)}"
+    if isinstance(node, n.Indicative):
+        return f"{node.word} {sub(node.operand)}"
+    if isinstance(node, n.BuiltIn):
+        return node.name
     raise TypeError(f"cannot print {type(node).__name__}")
 
 

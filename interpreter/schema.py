@@ -59,22 +59,28 @@ _COMMON = {
     "note": TEXT,
 }
 
-PARAMETER = {**_COMMON,
+# A card's rule that replaces its family's rule of the same id says why: `overrides: <reason>`.
+OVERRIDES = {"overrides": {**TEXT}}
+
+PARAMETER = {**_COMMON, **OVERRIDES,
              "value": {"type": ["scalar", "dict"], "required": True, "keysrules": {"type": "string"},
                        "valuesrules": _expr()},
              "valid_until": DATE}
-VALUE = {**_COMMON, "value": _expr(True)}
-DEADLINE = {**_COMMON, "due": _expr(True), "met_by": _expr(),
+VALUE = {**_COMMON, **OVERRIDES, "value": _expr(True)}
+DEADLINE = {**_COMMON, **OVERRIDES, "due": _expr(True), "met_by": _expr(),
             "roll": {"type": "string", "allowed": ["next_working_day", "none"]},
             # A right, not a duty (e.g. "kan ... aanvragen"): open, met, late, or lapsed when unused.
             "optional": {"type": "boolean"}}
 PAYMENT_PART = {"label": {**TEXT, "required": True}, "source": CITATION, "note": TEXT,
                 "share": _expr(True), "on": _expr()}
-PAYMENT = {**_COMMON, "base": _expr(True),
-           "parts": {"type": "dict", "required": True, "empty": False, "keysrules": {"regex": RULE_ID},
-                     "valuesrules": {"type": "dict", "schema": PAYMENT_PART}}}
-REPORT = {**_COMMON, "date": _expr(True), "roll": {"type": "string", "allowed": ["next_working_day", "none"]}}
-CHECK = {**_COMMON, "test": _expr(True), "message": TEXT}
+# A payment is a split (base: and parts:) or a schedule (schedule: every ... and amount: per period);
+# interpreter/loader.py says which of the two is incomplete.
+PAYMENT = {**_COMMON, "base": _expr(),
+           "parts": {"type": "dict", "empty": False, "keysrules": {"regex": RULE_ID},
+                     "valuesrules": {"type": "dict", "schema": PAYMENT_PART}},
+           "schedule": _expr(), "amount": _expr()}
+REPORT = {**_COMMON, **OVERRIDES, "date": _expr(True), "roll": {"type": "string", "allowed": ["next_working_day", "none"]}}
+CHECK = {**_COMMON, **OVERRIDES, "test": _expr(True), "message": TEXT}
 
 
 def _section(rule_schema: dict) -> dict:
@@ -339,6 +345,8 @@ def _explain(error, document: Document, schema: dict, what: str) -> SchemaError:
         elif isinstance(error.value, dict) and "dict" not in wanted:
             hint = (f"{_named(path)} has keys under it, but should be a single value: write the value after "
                     "the colon, or check the indentation of the lines below it")
+        elif path and path[-1] == "overrides":
+            hint = "after 'overrides:' comes the reason why this card replaces its family's rule, in words"
         elif isinstance(error.value, (bool, int, Decimal)) and "string" in wanted:
             hint = "YAML reads this as a number or as true/false; put it in double quotes to make it a text"
         return SchemaError(f"{_named(path)} in {_where(parent)} must be {words}", document.position(path),

@@ -126,7 +126,8 @@ def expressions():
     every = st.builds(lambda k, unit, d, e: f"every {k} {unit} from {d} until {e}",
                       st.integers(min_value=1, max_value=12), st.sampled_from(["weeks", "months", "working days"]),
                       dates, dates)
-    texts = st.builds(lambda e: f"text({e})", st.one_of(money, dates, bools, percents))
+    texts = st.one_of(st.builds(lambda e: f"text({e})", st.one_of(money, dates, bools, percents)),
+                      st.builds(lambda e: f'product_code + " " + text({e}) + edition_name', dates))
     return st.one_of(dates, money, numbers, percents, bools, every, texts)
 
 
@@ -165,6 +166,7 @@ def kinds():
                 st.builds(lambda m: f"round({m})", money),
                 st.builds(lambda b, m, o: f"(if {b} then {m} else {o})", bools, money, money),
                 st.builds(lambda m, o: f"({m} ?? {o})", money, money),
+                st.builds(lambda word, m: f"({word} {m})", st.sampled_from(["circa", "about"]), money),
             ),
             st.one_of(
                 number_leaf,
@@ -188,6 +190,10 @@ def kinds():
                 st.builds(lambda a, b: f"({a} ?? {b})", bools, bools),
                 st.sampled_from(["benefit in {WGA, ZW}", "benefit not in {Wajong}", "benefit == Wajong",
                                  "phases == {orientation, mediation}", "orientation in phases"]),
+                st.builds(lambda op, members: f"(phases {op} of {{{', '.join(members)}}})",
+                          st.sampled_from(["subset", "superset"]),
+                          st.lists(st.sampled_from(["orientation", "preparation", "strengthening", "mediation"]),
+                                   min_size=1, max_size=4, unique=True)),
             ),
         )
 
@@ -216,7 +222,11 @@ def checked(engine: Engine, text: str, tables: dict | None = None) -> n.Node:
 
 def check_node(engine: Engine, node: n.Node, tables: dict | None = None) -> n.Node:
     vocabulary = engine.catalogue.vocabulary
-    checker = Checker(vocabulary.fact_types, vocabulary.enums, {}, tables=tables, lookups={"caps": CAPS})
+    # the built-in names as the product the expressions run on (12XR) has them
+    product = engine.catalogue.product("12XR")
+    checker = Checker(vocabulary.fact_types, vocabulary.enums, {},
+                      {"product_code": product.code, "edition_name": product.edition},
+                      tables=tables, lookups={"caps": CAPS})
     node = checker.check(node)
     if checker.errors:
         raise checker.errors[0]
@@ -552,3 +562,103 @@ def test_every_kind_of_rule_gives_identical_results_on_generated_cases(every_kin
     as_of = data.draw(st.one_of(st.none(), DAYS))
     rules_on = data.draw(st.one_of(st.none(), DAYS))
     same_on_both(every_kind_engine, "T-1", facts, as_of, rules_on)
+
+
+# -- overrides, payment schedules, indications, subsets and built-in names, on generated cases -------------
+
+EVERY_KIND_B_FAMILY = """\
+family: every-kind-b
+title: Family of the second card with every kind of rule
+source: {document: test.txt, section: "F"}
+parameters:
+  cap:
+    label: Cap of the family
+    value: €9000
+checks:
+  within_cap:
+    label: Within the family's cap
+    test: price <= cap
+"""
+
+EVERY_KIND_B = CARD_HEAD.replace("title: Test card\n", "title: Test card\nfamily: every-kind-b\n") + """\
+  valid_from: 2016-01-01
+parameters:
+  cap:
+    overrides: This card has a cap of its own.
+    label: Cap
+    value: €4000
+  about_term:
+    label: Term, circa
+    value: circa 6 months
+values:
+  code:
+    label: Order number
+    value: 'product_code + "-" + text(district) + " (" + edition_name + ")"'
+  core_phases:
+    label: Only core phases
+    value: phases subset of {orientation, mediation}
+  has_core:
+    label: Has the core phases
+    value: phases superset of {orientation, mediation}
+  about_end:
+    label: About the end
+    value: started_on + about_term
+payments:
+  coaching:
+    label: Coaching per quarter
+    when: not (reduced_reporting ?? false)
+    schedule: every 3 months from started_on until ended_on ?? (started_on + 1 year)
+    amount: intake_hours * (price ?? €0) / 10
+  fee:
+    label: Fee
+    base: min(price, cap)
+    parts:
+      all:
+        label: All
+        share: 100%
+        on: work_resumed_on
+checks:
+  long_enough:
+    label: About six months or longer
+    test: ended_on >= about_end
+    message: Shorter than about six months
+"""
+
+
+@pytest.fixture(scope="module")
+def every_kind_b_engine(tmp_path_factory):
+    from cards import FIXTURE
+    root = catalogue_with(tmp_path_factory.mktemp("every-kind-b"), FIXTURE, {"T-1.yaml": EVERY_KIND_B},
+                          {"every-kind-b.yaml": EVERY_KIND_B_FAMILY})
+    return Engine(root)
+
+
+def test_the_second_card_with_every_kind_of_rule_computes_what_it_says(every_kind_b_engine):
+    facts = every_kind_b_engine.facts({"started_on": "2016-01-15", "ended_on": "2016-05-01", "price": 5000,
+                                       "intake_hours": 3, "district": "D03", "phases": ["orientation"]})
+    out = outcome(every_kind_b_engine, "T-1", facts, dt.date(2016, 4, 1), "compiled")
+    values = {key: value["value"] for key, value in out["values"].items()}
+    assert values["code"] == "T-1-D03 (Test edition)" and values["cap"] == "4000.00"
+    assert values["core_phases"] is True and values["has_core"] is False and values["about_end"] == "2016-07-15"
+    by_id = {c["id"]: c for c in out["checks"]}
+    # the card's cap (€ 4000) replaced the family's (€ 9000): € 5000 is over it
+    assert by_id["within_cap"]["passed"] is False
+    # ended 2016-05-01 before 2016-07-15 (circa 6 months): said, never failed
+    assert by_id["long_enough"] == {**by_id["long_enough"], "passed": True, "indicative": True,
+                                    "message": "Shorter than about six months"}
+    coaching = next(p for p in out["payments"] if p["id"] == "coaching")
+    # 3 hours x € 5000 / 10 = € 1500 a quarter; 2016-01-15 + 3 months = 2016-04-15; the last period to
+    # 2016-05-01 is 16 of the 91 days to 2016-07-15: 1500 x 16 / 91 = 263.736... = € 263.74
+    assert [(i["date"], i["amount"]) for i in coaching["instalments"]] == [("2016-04-15", "1500.00"),
+                                                                          ("2016-05-01", "263.74")]
+    assert coaching["amount"] == "1763.74"
+    assert same_on_both(every_kind_b_engine, "T-1", facts, dt.date(2016, 4, 1)) is None
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_the_second_card_gives_identical_results_on_generated_cases(every_kind_b_engine, data):
+    facts = data.draw(cases(every_kind_b_engine))
+    as_of = data.draw(st.one_of(st.none(), DAYS))
+    rules_on = data.draw(st.one_of(st.none(), DAYS))
+    same_on_both(every_kind_b_engine, "T-1", facts, as_of, rules_on)

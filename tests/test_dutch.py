@@ -36,7 +36,9 @@ def proef(tmp_path_factory) -> Engine:
 
 def typed(text: str, vocabulary) -> n.Node:
     node = parse(text, lambda offset: Position("<test>", 1, offset + 1))
-    return Checker(vocabulary.fact_types, vocabulary.enums, {}).check(node)
+    # built-in names as a card T-1 of the edition 'eerste editie' has them
+    builtins = {"product_code": "T-1", "edition_name": "eerste editie"}
+    return Checker(vocabulary.fact_types, vocabulary.enums, {}, builtins).check(node)
 
 
 def say(text: str, vocabulary) -> str:
@@ -201,6 +203,16 @@ EXPRESSIONS = [
     ("every (if reduced_reporting ?? false then 6 months else 3 months) from started_on until ended_on",
      "vanaf de start tot het einde van het traject: elke 6 maanden als de kwartaalrapportage vervalt; "
      "anders elke 3 maanden"),
+    # subset and superset of sets of choices; an indication ('circa'); the card's own code
+    ("phases subset of {orientation, mediation}",
+     "de fasen van het traject vallen alle onder de Oriëntatiefase en de Bemiddelingsfase"),
+    ("phases superset of {orientation, mediation}",
+     "de fasen van het traject omvatten ten minste de Oriëntatiefase en de Bemiddelingsfase"),
+    ("started_on + circa 6 months", "circa 6 maanden na de start"),
+    ("about €250", "circa € 250"),
+    ('product_code + " " + text(district)',
+     "de productcode (T-1) gevolgd door een spatie en de code van het district van opdrachtverlening"),
+    ("edition_name", "de naam van de editie (‘eerste editie’)"),
     ("price <= €5000", "de prijs exclusief btw is ten hoogste € 5.000"),
     ("annual_volume > €50000", "het jaarlijkse financiële volume van de aanbieder is hoger dan € 50.000"),
     ("success_rate >= 90%", "het behaalde slagingspercentage is ten minste 90%"),

@@ -471,3 +471,91 @@ def test_a_lookup_field_misspelled(cat):
     message, hint = reported(result, path, 26, 12)
     assert message == "lookup 'districts' has no field 'naam' (did you mean 'name'?)"
     assert hint == "the fields of 'districts' are: name"
+
+
+# -- the rule language, round two: overrides, schedules, subsets, indications, built-in names ----------
+
+UWV_CARD = mistake(CARD, "title: Testproduct\n", "title: Testproduct\nfamily: uwv\n") + """\
+checks:
+  price_within_guideline:
+    label: Prijs binnen het maximum
+    test: price <= max_price
+"""
+# With 'family: uwv' on line 3 every line of CARD moves one down: 'checks:' is line 24 and the rule's key
+# 'price_within_guideline' line 25, column 3; its label line 26 and its test line 27.
+
+
+def test_a_card_rule_with_the_name_of_a_family_rule_needs_overrides(cat):
+    result, path = validate(cat, UWV_CARD)
+    message, hint = reported(result, path, 25, 3)
+    assert message.startswith("'price_within_guideline' is defined twice (first at ")
+    assert "families/uwv.yaml" in message
+    assert "replace the family's rule with 'overrides: <the reason>' under price_within_guideline" in hint
+    fixed = mistake(UWV_CARD, "    label: Prijs binnen", "    overrides: Eigen maximumbedrag\n    label: Prijs binnen")
+    assert validate(cat, fixed)[0].exit_code == 0
+
+
+def test_an_override_of_a_misspelled_family_rule(cat):
+    text = mistake(UWV_CARD, "  price_within_guideline:\n",
+                   "  price_within_guidline:\n    overrides: Eigen maximumbedrag\n")
+    result, path = validate(cat, text)
+    message, hint = reported(result, path, 25, 3)
+    assert message == ("'price_within_guidline' overrides nothing: its family has no check 'price_within_guidline' "
+                       "(did you mean 'price_within_guideline'?)")
+    assert "replaces a family rule of the same name" in hint
+
+
+def test_an_override_without_its_reason(cat):
+    # 'overrides: true' instead of the reason: line 26, the value at column 16 (4 spaces + "overrides: ")
+    text = mistake(UWV_CARD, "    label: Prijs binnen", "    overrides: true\n    label: Prijs binnen")
+    result, path = validate(cat, text)
+    message, hint = reported(result, path, 26, 16)
+    assert message == "'overrides' in checks.price_within_guideline must be a text"
+    assert hint == "after 'overrides:' comes the reason why this card replaces its family's rule, in words"
+
+
+def test_circa_in_a_payment_share(cat):
+    # line 17: the share's value at column 42; 'circa' is its first word
+    result, path = validate(cat, mistake(CARD, "share: 60%", "share: circa 60%"))
+    message, hint = reported(result, path, 17, 42)
+    assert message == "a payment's share is exact, but 'circa 60%' is an indication"
+    assert "keep the indication in a value and compare it in a check" in hint
+
+
+def test_subset_of_with_one_choice_instead_of_a_set(cat):
+    text = CARD + "checks:\n  client:\n    label: Klant\n    test: benefit subset of {WGA, ZW}\n"
+    # 'checks:' is line 23, the test line 26; 'benefit' at column 11 (4 spaces + "test: ")
+    result, path = validate(cat, text)
+    message, hint = reported(result, path, 26, 11)
+    assert message == "'subset of' compares two sets, but 'benefit' is one choice"
+    assert "write 'in': benefit in ..." in hint
+
+
+def test_a_schedule_written_as_one_date(cat):
+    # a second payment, after 'fee' (whose parts end on line 18)
+    text = CARD.replace("parameters:\n", "  coaching:\n    label: Begeleiding\n    amount: price\n"
+                                          "    schedule: started_on + 3 months\nparameters:\n")
+    # 'coaching:' is line 19, its schedule line 22 with the value at column 15 (4 spaces + "schedule: ")
+    result, path = validate(cat, text)
+    message, hint = reported(result, path, 22, 15)
+    assert message == ("the schedule of coaching must be written every ... from ... until ..., "
+                       "not 'started_on + 3 months'")
+    assert hint.endswith("schedule: every 3 months from started_on until ended_on")
+
+
+def test_a_schedule_without_its_amount(cat):
+    text = CARD.replace("parameters:\n", "  coaching:\n    label: Begeleiding\n"
+                                         "    schedule: every 3 months from started_on until ended_on\nparameters:\n")
+    result, path = validate(cat, text)
+    message, hint = reported(result, path, 19, 3)
+    assert message == "payment 'coaching' needs amount: (the amount of each period)"
+    assert "paid in instalments (schedule: every ... from ... until ... and amount: per period)" in hint
+
+
+def test_the_product_code_kept_as_a_parameter_of_its_own(cat):
+    # the workaround the built-in name replaces: line 23 holds the new parameter's key at column 3
+    text = CARD + "  product_code:\n    label: Productcode\n    value: '\"T-1\"'\n"
+    result, path = validate(cat, text)
+    message, hint = reported(result, path, 23, 3)
+    assert message == "'product_code' is a built-in name: the product code of the card"
+    assert hint.startswith("remove this rule and write product_code where you need it")

@@ -311,3 +311,26 @@ def test_the_key_of_a_lookup_must_be_of_its_list_of_choices(tmp_path):
 def test_an_unknown_lookup_is_refused(tmp_path):
     error = only_error(tmp_path, lookup_card(value="district[district].name"))
     assert error.message == "there is no lookup 'district' (did you mean 'districts'?)"
+
+
+def test_a_table_with_too_many_combinations_to_prove_is_refused(tmp_path):
+    # 11 districts x 5 benefits x 2^5 yes/no inputs = 7,040 combinations, more than MAX_TABLE_COMBINATIONS (4,096).
+    bools = "".join(f"      over_{k}: price > €{k}\n" for k in range(5))
+    card = CARD_HEAD + f"""\
+  valid_from: 2016-01-01
+tables:
+  big:
+    label: Groot
+    inputs:
+      district: district
+      benefit: benefit
+{bools}    outputs:
+      rate: Tarief
+    rows:
+      - [-, -, -, -, -, -, -, €10]
+"""
+    error = only_error(tmp_path, card)
+    assert error.message == ("table 'big' has 7,040 combinations of input values, more than the 4,096 the checker "
+                             "goes through")
+    assert (error.position.line, error.position.column) == (10, 3)
+    assert "split it into smaller tables" in error.hint

@@ -221,6 +221,7 @@ class Builder:
             "code": code,
             "message": " ".join(rule.message.split()) if rule.message else "",
             "origin": rule.origin,
+            "overrides": " ".join(rule.override_reason.split()) if rule.override_reason else "",
             "citations": self.rule_citations(product, rule),
             "assumptions": self.assumption_links(product, {rule.id}),
             "parts": [],
@@ -247,6 +248,9 @@ class Builder:
             if group in seen:
                 continue
             seen.add(group)
+            if "schedule" in rule.exprs:  # instalments: one rule, said in one sentence, no parts
+                items.append(self.rule_item(product, rule))
+                continue
             parts = payment_group(rule, product)
             item = self.rule_item(product, rule)
             item["id"] = group
@@ -541,6 +545,18 @@ class Builder:
         payments = []
         for p in result.payments:
             rule = rules.get(p.id)
+            if p.instalments:  # a schedule: one row per instalment, each with its period
+                payments.extend({
+                    "group": "", "label": f"{p.label}, termijn {i.sequence} ({date_text(i.period_start)} – "
+                                          f"{date_text(i.period_end)})",
+                    "anchor": _anchor("regel", p.id), "share": "per periode",
+                    "amount": money_text(i.amount) if i.amount is not None else (
+                        f"onbekend (nodig: {missing(p.missing)})" if p.missing else "onbekend"),
+                    "trigger": "einde van de periode", "date": date_text(i.date)} for i in p.instalments)
+                payments.append({"group": "", "label": f"{p.label}, totaal", "anchor": _anchor("regel", p.id),
+                                 "share": "", "amount": money_text(p.amount) if p.amount is not None else "onbekend",
+                                 "trigger": "", "date": ""})
+                continue
             group = " ".join((rule.group_label or "").split()) if rule else ""
             if rule is not None and (len(payment_group(rule, product)) == 1 or group == " ".join(p.label.split())):
                 group = ""  # a payment of one part is named once ('Matchingsfee', not 'Matchingsfee: Matchingsfee')

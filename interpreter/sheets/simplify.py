@@ -76,7 +76,7 @@ class Simplifier(Lookups):
         if edition.valid_from or edition.valid_until:
             return None
         value = edition.expr.node
-        if isinstance(value, _LITERALS):
+        if isinstance(value, _LITERALS) or (isinstance(value, n.Indicative) and isinstance(value.operand, _LITERALS)):
             return value
         return None
 
