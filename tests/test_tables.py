@@ -314,8 +314,8 @@ def test_an_unknown_lookup_is_refused(tmp_path):
 
 
 def test_a_table_with_too_many_combinations_to_prove_is_refused(tmp_path):
-    # 11 districts x 5 benefits x 2^5 yes/no inputs = 7,040 combinations, more than MAX_TABLE_COMBINATIONS (4,096).
-    bools = "".join(f"      over_{k}: price > €{k}\n" for k in range(5))
+    # 11 districts x 5 benefits x 2^7 yes/no inputs = 7,040 combinations, more than MAX_TABLE_COMBINATIONS (4,096).
+    bools = "".join(f"      over_{k}: price > €{k}\n" for k in range(7))
     card = CARD_HEAD + f"""\
   valid_from: 2016-01-01
 tables:
@@ -327,7 +327,7 @@ tables:
 {bools}    outputs:
       rate: Tarief
     rows:
-      - [-, -, -, -, -, -, -, €10]
+      - [-, -, -, -, -, -, -, -, -, €10]
 """
     error = only_error(tmp_path, card)
     assert error.message == ("table 'big' has 7,040 combinations of input values, more than the 4,096 the checker "
