@@ -29,6 +29,7 @@ VALUE_SLOTS = {
 # The part of a card a qualified reference names: `deadlines.plan_due`, also `deadline.plan_due`.
 _SECTION_WORDS = {section: section for section in VALUE_SLOTS}
 _SECTION_WORDS.update({section[:-1]: section for section in VALUE_SLOTS})
+SECTION_WORDS = _SECTION_WORDS
 
 AS_OF = "as_of"
 # Names every card has: its own product code and the name of its edition (texts).

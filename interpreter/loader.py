@@ -16,7 +16,7 @@ from .calendar import WEEKDAYS, Calendar, HolidayRule
 from .cases import RULES_ON, convert_facts
 from .catalogue import (Base, Catalogue, Fact, Vocabulary, Words, card_paths, catalogue_hash, display_path,
                         overlapping_editions)
-from .checker import AS_OF, check_rules, evaluation_order
+from .checker import AS_OF, BUILTIN_NAMES, SECTION_WORDS, check_rules, evaluation_order
 from .errors import (CatalogueError, Position, RuleSyntaxError, SchemaError, TypeCheckError,
                      raise_all, raise_once)
 from .limits import number_problem
@@ -618,6 +618,8 @@ class Loader:
                             lookups: dict[str, LookupTable]) -> None:
         """The tables of one card or family (each output a value among `rules`) and its lookups."""
         for table_id, spec in document.data.get("tables", {}).items():
+            if self._reserved(document, ("tables", table_id), table_id):
+                continue
             parsed = self._table(document, table_id, spec, default_document)
             if parsed is None:
                 continue
@@ -629,6 +631,8 @@ class Loader:
             for rule in outputs:
                 self._add_rule(rules, rule)
         for lookup_id, spec in document.data.get("lookups", {}).items():
+            if self._reserved(document, ("lookups", lookup_id), lookup_id):
+                continue
             lookup = self._lookup(document, lookup_id, spec, vocabulary, default_document)
             if lookup is None:
                 continue
@@ -636,6 +640,17 @@ class Loader:
                 self._twice(lookup_id, tables.get(lookup_id) or lookups[lookup_id], lookup.pos)
                 continue
             lookups[lookup_id] = lookup
+
+    def _reserved(self, document: Document, path: tuple, name: str) -> bool:
+        """A table or lookup may not take a name that already means something before a '.' or on its own."""
+        if name not in BUILTIN_NAMES and name not in SECTION_WORDS and name != AS_OF:
+            return False
+        meaning = BUILTIN_NAMES.get(name) or ("the evaluation's date" if name == AS_OF else
+                                              f"the part '{SECTION_WORDS[name]}' of a card")
+        self.errors.append(SchemaError(
+            f"'{name}' cannot name a {path[0][:-1]}: it already means {meaning}", document.key_position(path),
+            hint="give it a name of its own, e.g. split, code_matrix or districts"))
+        return True
 
     def _twice(self, name: str, first, pos: Position) -> None:
         self.errors.append(SchemaError(

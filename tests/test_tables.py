@@ -334,3 +334,14 @@ tables:
                              "goes through")
     assert (error.position.line, error.position.column) == (10, 3)
     assert "split it into smaller tables" in error.hint
+
+
+@pytest.mark.parametrize("name, meaning", [
+    ("product_code", "the product code of the card"),
+    ("deadline", "the part 'deadlines' of a card"),
+])
+def test_a_table_cannot_take_a_name_that_means_something_already(tmp_path, name, meaning):
+    card = SPLIT.replace("  split:\n", f"  {name}:\n").replace("split.effort_share", f"{name}.effort_share")
+    errors = errors_for(tmp_path, card)
+    assert errors[0].message == f"'{name}' cannot name a table: it already means {meaning}"
+    assert (errors[0].position.line, errors[0].position.column) == (10, 3)
