@@ -139,13 +139,13 @@ ALL_FOUR = "Oriëntatiefase, Voorschakelfase, Aanbodversterkende fase en Bemidde
 XR_VALUE_TYPES = {
     "client_groups": t.SetType("set of benefit", BENEFIT), "plan_of_approach_required": t.BOOL,
     "district_name": t.TEXT, "contract_max_term": t.DURATION, "effort_share": t.PERCENT, "result_share": t.PERCENT,
-    "drempelbedrag": t.MONEY, "trajectory_combination": t.TEXT, "order_number": t.TEXT, "order_code": t.TEXT,
+    "drempelbedrag": t.MONEY, "trajectory_combination": t.TEXT, "order_number": t.TEXT,
     "max_price": t.MONEY, "closing_approach_until": t.DATE,
 }
 
 _UWV = "000 "
 S_CLIENT_GROUP = _UWV + "§5.1 (12XR, 12LT); §5.3 Specifieke klantkenmerken (12EC, 12EP)"
-S_PRICE = _UWV + "§5.2 12XR en 12LT, Prijs; §5.3 12EC/12EP, Resultaatfinanciering"
+S_PRICE = _UWV + "§5.2 12XR, Prijs"  # 12XR overrides the family's check to cite its own cap
 S_CONTRACT = _UWV + "§5.2 Eis tot opstellen van een Plan van Aanpak, aanvullende eisen"
 S_PHASES = _UWV + "§4.1 Wat is een re-integratietraject?; §5.2 12LT, Wat is een Leerbaan?"
 S_DREMPEL = _UWV + "§5.2 12XR, Drempelbedrag"
@@ -156,9 +156,9 @@ S_FEE = _UWV + "§5.2 12XR, Resultaatfinanciering"
 L_CLIENT_GROUP = "Klant heeft een WGA-, ZW-, WAO/WAZ- of Wajong-uitkering"
 M_CLIENT_GROUP = ("UWV koopt deze dienstverlening alleen in voor klanten met een WGA-, ZW-, WAO/WAZ- of "
                   "Wajong-uitkering.")
-L_PRICE = "Prijs niet boven het maximumbedrag van het product (excl. btw)"
-M_PRICE = ("De prijs ligt boven het maximumbedrag van dit product (exclusief btw); bij 12XR en 12LT is dat een "
-           "richtlijn en beoordeelt UWV de offerte, bij 12EC en 12EP een maximum.")
+L_PRICE = "Prijs niet boven de richtlijn van € 5000 (excl. btw en scholing/vaardigheidstrainingen)"
+M_PRICE = ("De prijs ligt boven de richtlijn van € 5000 exclusief btw en scholing/vaardigheidstrainingen; UWV "
+           "beoordeelt de offerte.")
 L_PHASES = "Het traject bevat de Oriëntatiefase en de Bemiddelingsfase"
 M_PHASES = "Een re-integratietraject bestaat altijd uit de Oriëntatiefase en de Bemiddelingsfase."
 L_CONTRACT = "Looptijd van het contract ten hoogste één jaar"
@@ -220,7 +220,6 @@ def evaluate_12xr(facts: dict, as_of: dt.date) -> Result:
         checks.append(_check("estimated_value_within_threshold", L_THRESHOLD, S_DREMPEL, M_THRESHOLD,
                              estimated <= DREMPELBEDRAG))
 
-    values["order_code"] = "12XR"
     values["max_price"] = XR_MAX_PRICE
     if benefit is None:
         values["closing_approach_until"] = Open(frozenset(("benefit",)))
