@@ -345,3 +345,25 @@ def test_a_table_cannot_take_a_name_that_means_something_already(tmp_path, name,
     errors = errors_for(tmp_path, card)
     assert errors[0].message == f"'{name}' cannot name a table: it already means {meaning}"
     assert (errors[0].position.line, errors[0].position.column) == (10, 3)
+
+
+@pytest.mark.parametrize("backend", ["reference", "compiled"])
+def test_a_table_with_when_applies_only_then(tmp_path, backend):
+    engine = engine_for(tmp_path, SPLIT.replace("    label: Verdeling\n", "    label: Verdeling\n    when: price > €0\n"))
+    out = evaluate(engine, {"price": 0, "hard_to_place": False}, backend)
+    assert {"effort_share", "result_share"} <= set(out["not_applicable"])
+    assert evaluate(engine, {"price": 10, "hard_to_place": False}, backend)["values"]["effort_share"]["value"] == "60%"
+
+
+@pytest.mark.parametrize("backend", ["reference", "compiled"])
+def test_a_lookup_field_may_be_a_choice(tmp_path, backend):
+    entries = {code: name for code, name in DISTRICTS.items()}
+    card = lookup_card(entries, fields="name: {type: benefit, label: uitkering}",
+                       value="districts[district].name == Wajong")
+    card = card.replace("{name: District Den Haag & Leiden}", "{name: Wajong}")
+    card = "".join(line if "{name: District" not in line else line.split("{")[0] + "{name: WGA}\n"
+                   for line in card.splitlines(keepends=True))
+    engine = engine_for(tmp_path, card)
+    # D05 holds Wajong, every other district WGA
+    assert evaluate(engine, {"district": "D05"}, backend)["values"]["district_name"]["value"] is True
+    assert evaluate(engine, {"district": "D01"}, backend)["values"]["district_name"]["value"] is False
