@@ -129,9 +129,13 @@ def date_fields() -> list[Field]:
                   "datum; leeg: de datum van aanmelding of start, volgens de productfamilie")]
 
 
-def example_values(product: Product) -> dict[str, Any]:
+def example_values(product: Product, vocabulary) -> dict[str, Any]:
     """The card's worked example as form values, so that a case worker can start from it."""
-    values = {name: _form_text(value) for name, value in (product.example_facts or {}).items()}
+    values = {}
+    for name, value in (product.example_facts or {}).items():
+        fact = vocabulary.facts.get(name)
+        percent = fact is not None and type_name(fact.type) == "percentage"
+        values[name] = _form_text(value) + "%" if percent else _form_text(value)
     if product.example_as_of:
         values[AS_OF] = product.example_as_of.isoformat()
     if product.example_rules_on:
@@ -170,7 +174,7 @@ def read_form(body: bytes, fields: list[Field], max_fields: int) -> tuple[dict[s
                 problems.page.append(f"Onbekend veld '{name[:MAX_VALUE_CHARS]}': dit product leest dat gegeven niet.")
             continue
         if len(value) > MAX_VALUE_CHARS:
-            problems.add(name, f"De waarde is {len(value):,} tekens lang; hier passen er hoogstens {MAX_VALUE_CHARS}.")
+            problems.add(name, f"De waarde is {number_text(len(value))} tekens lang; hier passen er hoogstens {MAX_VALUE_CHARS}.")
             continue
         if known.kind == "list of choices":
             entered.setdefault(name, []).append(value)
@@ -447,7 +451,7 @@ def mount_case_page(app: FastAPI, live, settings, engine_for) -> None:
         product = engine.catalogue.product(code)
         fields = form_fields(engine, product) + date_fields()
         if request.query_params.get("voorbeeld"):
-            values = example_values(product)
+            values = example_values(product, engine.catalogue.vocabulary)
             for f in fields:
                 if f.name in values:
                     f.value = values[f.name]
@@ -468,7 +472,7 @@ def mount_case_page(app: FastAPI, live, settings, engine_for) -> None:
         try:
             body = await _bounded_body(request, settings.max_body)
         except FormTooLarge:
-            problems.page.append(f"Het formulier is groter dan {settings.max_body:,} bytes.")
+            problems.page.append(f"Het formulier is groter dan {number_text(settings.max_body)} bytes.")
             return form_page(engine, product, fields, 413, problems)
         entered, problems = read_form(body, fields, 2 * settings.max_facts)
         for f in fields:
