@@ -85,10 +85,6 @@ class Problems:
         return bool(self.fields or self.page)
 
 
-class FormTooLarge(Exception):
-    """A body over the service's limit: refused before it is read further."""
-
-
 def _environment() -> jinja2.Environment:
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                                      undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
@@ -222,10 +218,26 @@ def checked_case(engine, settings, entered: dict[str, Any], fields: list[Field],
     facts = convert_facts(raw, engine, settings, found)
     as_of = parse_day(entered.get(AS_OF, "").strip() or None, "/" + AS_OF, settings, found)
     rules_on = parse_day(entered.get(RULES_ON, "").strip() or None, "/" + RULES_ON, settings, found)
+    kinds = {f.name: f.kind for f in fields}
     for entry in found:
         name = entry["pointer"].rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
-        problems.add(name, entry["message"], entry.get("hint"))
+        detail = entry["message"] + (f"; {entry['hint']}" if entry.get("hint") else "")
+        problems.add(name, dutch_problem(kinds.get(name, ""), entry["code"]), detail)
     return facts, as_of, rules_on
+
+
+# The API's problems are in English, for programmers; the page says in Dutch what is wrong, and keeps
+# the API's sentence beside it for the exact reason (a day that the month lacks, a digit too many).
+DUTCH_PROBLEMS = {"date-out-of-range": "Deze datum ligt buiten de jaren die de dienst aanneemt.",
+                  "number-out-of-range": "Dit getal is te groot of heeft te veel decimalen."}
+DUTCH_BY_KIND = {"date": "Dit is geen geldige datum.", "money": "Dit is geen geldig bedrag.",
+                 "number": "Dit is geen geldig getal.", "percentage": "Dit is geen geldig percentage.",
+                 "choice": "Dit is geen van de keuzes.", "list of choices": "Dit is geen van de keuzes.",
+                 "duration": "Dit is geen geldige duur."}
+
+
+def dutch_problem(kind: str, code: str) -> str:
+    return DUTCH_PROBLEMS.get(code) or DUTCH_BY_KIND.get(kind, "Deze waarde klopt niet.")
 
 
 # -- the result ----------------------------------------------------------------------------------
@@ -405,8 +417,10 @@ class Explainer:
 
 # -- the routes ----------------------------------------------------------------------------------
 
-def mount_case_page(app: FastAPI, live, settings, engine_for) -> None:
+def mount_case_page(app: FastAPI, settings, engine_for) -> None:
     """The page's routes on the service: `/`, `/case/{code}` (GET the form, POST a case) and `/assets/`."""
+    from .service import Problem, read_body  # the service's own bound on a body's size
+
     environment = _environment()
     assets = {path.name: (path.read_bytes(), ASSET_TYPES[path.suffix])
               for path in sorted(ASSETS.iterdir()) if path.suffix in ASSET_TYPES}
@@ -470,8 +484,8 @@ def mount_case_page(app: FastAPI, live, settings, engine_for) -> None:
             problems.page.append(f"Het formulier moet als {FORM} worden verstuurd, niet als '{kind[:60] or 'niets'}'.")
             return form_page(engine, product, fields, 415, problems)
         try:
-            body = await _bounded_body(request, settings.max_body)
-        except FormTooLarge:
+            body = await read_body(request, settings.max_body)
+        except Problem:  # the only one read_body raises: the body is over the limit
             problems.page.append(f"Het formulier is groter dan {number_text(settings.max_body)} bytes.")
             return form_page(engine, product, fields, 413, problems)
         entered, problems = read_form(body, fields, 2 * settings.max_facts)
@@ -484,7 +498,8 @@ def mount_case_page(app: FastAPI, live, settings, engine_for) -> None:
                 result = await run_in_threadpool(engine.evaluate, code, facts, as_of=as_of, rules_on=rules_on,
                                                  explain=True, typed=True)
             except LookupProblem as error:
-                problems.add(RULES_ON if rules_on else AS_OF, error.message, error.hint)
+                problems.add(RULES_ON if rules_on else AS_OF, "Op deze dag geldt geen editie van dit product.",
+                             error.message + (f"; {error.hint}" if error.hint else ""))
             except CatalogueError as error:
                 problems.page.append(f"Dit product kan voor deze zaak niet worden berekend: {error.message}")
             else:
@@ -505,15 +520,3 @@ def mount_case_page(app: FastAPI, live, settings, engine_for) -> None:
         return Response(found[0], media_type=found[1], headers={"Cache-Control": "max-age=3600",
                                                                  "X-Content-Type-Options": "nosniff"})
 
-
-async def _bounded_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise FormTooLarge
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise FormTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)

@@ -288,20 +288,23 @@ def _encoded(pairs) -> str:
 
 # -- bad input, next to its field ----------------------------------------------------------------
 
-@pytest.mark.parametrize("name, value, says", [
-    ("registered_on", "2016-02-30", "February 2016 has 29 days"),
-    ("registered_on", "0201-04-01", "outside the years this service accepts"),
-    ("benefit", "Bijstand", "'Bijstand' is not a valid benefit"),
-    ("phases", "holiday", "'holiday' is not a valid phase"),
-    ("price", "12345678901234567890", "more than 15 digits"),
-    ("price", "vierduizend", "'price' must be an amount of money"),
-    ("price", "-5", "cannot be less than 0"),
-    ("hard_to_place", "misschien", "'misschien' is geen ja of nee"),
-    ("price", "9" * 5000, "De waarde is 5.000 tekens lang"),  # refused unread: longer than any value
-    ("as_of", "gisteren", "'gisteren' is not a date"),
-    ("rules_on", "2010-01-01", "2010-01-01"),
+@pytest.mark.parametrize("name, value, dutch, says", [
+    ("registered_on", "2016-02-30", "Dit is geen geldige datum.", "February 2016 has 29 days"),
+    ("registered_on", "0201-04-01", "Deze datum ligt buiten de jaren die de dienst aanneemt.",
+     "outside the years this service accepts"),
+    ("benefit", "Bijstand", "Dit is geen van de keuzes.", "'Bijstand' is not a valid benefit"),
+    ("phases", "holiday", "Dit is geen van de keuzes.", "'holiday' is not a valid phase"),
+    ("price", "12345678901234567890", "Dit is geen geldig bedrag.", "more than 15 digits"),
+    ("price", "vierduizend", "Dit is geen geldig bedrag.", "'price' must be an amount of money"),
+    ("price", "-5", "Dit is geen geldig bedrag.", "cannot be less than 0"),
+    ("hard_to_place", "misschien", "'misschien' is geen ja of nee.", "kies ja of nee"),
+    # refused unread: longer than any value of the domain
+    ("price", "9" * 5000, "De waarde is 5.000 tekens lang; hier passen er hoogstens 100.", ""),
+    ("as_of", "gisteren", "Dit is geen geldige datum.", "'gisteren' is not a date"),
+    # T-1's only edition is valid from 2016-01-01
+    ("rules_on", "2010-01-01", "Op deze dag geldt geen editie van dit product.", "2010-01-01"),
 ])
-def test_a_wrong_value_is_shown_next_to_its_field_and_the_rest_is_kept(small, name, value, says):
+def test_a_wrong_value_is_shown_next_to_its_field_and_the_rest_is_kept(small, name, value, dutch, says):
     data = {**CASE, name: value}
     response = small.post("/case/T-1", data=data)
     assert response.status_code == 422
@@ -309,7 +312,7 @@ def test_a_wrong_value_is_shown_next_to_its_field_and_the_rest_is_kept(small, na
     form = read(response.text)
     assert list(form.errors) == [f"f-{name}"], form.errors
     message = html.unescape(form.errors[f"f-{name}"])
-    assert says in message, message
+    assert message.startswith(dutch) and says in message, message
     assert 'id="uitkomst"' not in response.text  # no result from a refused case
     kept = dict(form.pairs)
     assert kept["registered_on"] == (value if name == "registered_on" else "2016-04-01")
@@ -381,3 +384,20 @@ def test_the_json_api_is_unchanged_beside_the_page(small):
     assert out["deadlines"][0]["date"] == "2016-05-27"
     assert small.get("/no-such-page").headers["content-type"].startswith("application/problem+json")
     assert dt.date.fromisoformat(out["as_of"]) == dt.date(2016, 4, 2)
+
+
+def test_why_says_in_dutch_that_a_date_moved_to_the_next_working_day(tmp_path):
+    # "Binnen één dag na aanmelding; valt die dag niet op een werkdag, dan de eerstvolgende werkdag."
+    client = client_for(card_engine(tmp_path, """\
+          valid_from: 2016-01-01
+        deadlines:
+          call_due:
+            label: Klant gebeld
+            due: registered_on + 1 day
+            roll: next_working_day
+        """).catalogue.root)
+    page = client.post("/case/T-1", data={"registered_on": "2016-04-29", "as_of": "2016-04-29"})
+    assert page.status_code == 200, page.text
+    # Friday 29 April 2016 + 1 day = Saturday 30 April, a day off: Monday 2 May 2016
+    assert read(page.text).dates["call_due"] == "2016-05-02"
+    assert "30 april 2016 is geen werkdag (zaterdag): de datum schuift op naar 2 mei 2016." in page.text
