@@ -455,7 +455,7 @@ def mount_case_page(app: FastAPI, settings, engine_for) -> None:
     async def choose(request: Request) -> Response:
         # The product chooser is a GET form, so that it works without JavaScript.
         code = request.query_params.get("product", "")
-        return RedirectResponse(f"/case/{quote(code, safe='')}", status_code=303)
+        return RedirectResponse(f"/case/{quote(code, safe='')}" if code else "/", status_code=303)
 
     @app.get("/case/{code}", include_in_schema=False)
     async def blank_form(request: Request, code: str) -> Response:

@@ -156,6 +156,8 @@ def test_the_start_page_lists_every_product_with_its_form_and_its_sheet(fixture_
 def test_the_product_chooser_works_without_javascript(fixture_client):
     response = fixture_client.get("/case?product=LEON-3", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/case/LEON-3"
+    nothing = fixture_client.get("/case?product=", follow_redirects=False)  # the list's "kies een product"
+    assert nothing.status_code == 303 and nothing.headers["location"] == "/"
 
 
 def test_every_form_has_one_input_per_fact_the_api_says_the_product_reads(fixture_client):
@@ -199,6 +201,17 @@ def test_an_unknown_product_gives_the_list_of_products(small):
     no_traceback(response)
     assert "Er is geen product met de code &#39;NOPE&#39;" in response.text and 'href="/case/T-1"' in response.text
     assert small.post("/case/NOPE", content="a=b", headers=FORM).status_code == 404
+    hostile = small.get("/case/%3Cimg%20src=x%20onerror=alert(1)%3E")
+    assert hostile.status_code == 404 and "<img src=x" not in hostile.text and "&lt;img src=x" in hostile.text
+
+
+def test_an_empty_form_is_a_case_with_nothing_known_yet(small):
+    response = small.post("/case/T-1", data={"as_of": "2016-04-01"})
+    assert response.status_code == 200
+    shown = read(response.text)
+    assert shown.dates == {} and shown.amounts == {}
+    known_later = re.search(r'<p class="needs">Nog niet bekend: ([^<]*)\.</p>', response.text)
+    assert known_later and "datum aanmelding" in known_later.group(1).split(", ")
 
 
 # -- a submitted case ----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ elsewhere these tests skip with a reason when either is absent.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -70,15 +71,24 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
+    with chrome(tmp_path_factory.mktemp("casepage-profile")) as driver:
+        yield driver
+
+
+@contextlib.contextmanager
+def chrome(profile: Path, script: bool = True):
+    """Headless Chromium under chromium-driver; `script=False` blocks the pages' JavaScript."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
+    if not script:
+        options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
     options.binary_location = chromium()
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                      "--no-first-run", "--disable-background-networking", "--disable-component-update",
                      "--disable-sync", "--lang=nl-NL", f"--window-size={DESKTOP[0]},{DESKTOP[1]}",
-                     f"--user-data-dir={tmp_path_factory.mktemp('casepage-profile')}"):
+                     f"--user-data-dir={profile}"):
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service(executable_path=chromedriver()), options=options)
     driver.set_page_load_timeout(60)
@@ -245,3 +255,24 @@ def test_no_label_overlaps_another_on_the_case_pages_timeline(server, browser, t
     marks = measured_marks(svg, "LEON-3-case", tmp_path)
     assert len(marks) >= 11
     assert_labels_apart(marks, "the case page of LEON-3")
+
+
+def test_the_page_works_without_javascript(server, tmp_path):
+    """Choose a product, take the worked example, calculate: plain HTML forms, no script needed."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    with chrome(tmp_path / "profile", script=False) as driver:
+        driver.get(server + "/")
+        Select(driver.find_element(By.ID, "product")).select_by_value("LEON-3")
+        driver.find_element(By.CSS_SELECTOR, "form.chooser button").click()
+        wait_for(driver, "form.case")
+        driver.find_element(By.LINK_TEXT, "het rekenvoorbeeld invullen").click()
+        wait_for(driver, "form.case")
+        driver.find_element(By.CSS_SELECTOR, "button.go").click()
+        wait_for(driver, "#uitkomst")
+        facts, as_of = worked_example("LEON-3")
+        want = catalogue_evaluate("LEON-3", facts, as_of, tmp_path)
+        dates = {row.get_dom_attribute("data-id"): row.find_element(By.CSS_SELECTOR, "td.date time")
+                 .get_dom_attribute("datetime") for row in driver.find_elements(By.CSS_SELECTOR, 'tr[data-kind="deadline"]')}
+        assert dates == {d["id"]: d["date"] for d in want["deadlines"]}
