@@ -16,8 +16,8 @@ from starlette.concurrency import run_in_threadpool
 
 from . import nodes as n
 from . import types as t
-from .dutch import (RenderError, bool_text, capitalize, date_text, expression, money_text, number_text,
-                    rule_sentence)
+from .sheets import RenderError, expression, rule_sentence
+from .sheets.words import bool_text, capitalize, date_text, money_text, number_text
 from .errors import CatalogueError, LookupProblem
 from .model import Product
 from .results import Result, type_name

@@ -414,3 +414,19 @@ def test_why_says_in_dutch_that_a_date_moved_to_the_next_working_day(tmp_path):
     # Friday 29 April 2016 + 1 day = Saturday 30 April, a day off: Monday 2 May 2016
     assert read(page.text).dates["call_due"] == "2016-05-02"
     assert "30 april 2016 is geen werkdag (zaterdag): de datum schuift op naar 2 mei 2016." in page.text
+
+
+def test_the_pages_templates_and_assets_know_no_product(engine):
+    """Everything the page says about a product comes from the catalogue, none from its templates."""
+    from interpreter.casepage import ASSETS, TEMPLATES
+
+    words = {fact.label for fact in engine.catalogue.vocabulary.facts.values() if len(fact.label) > 6}
+    for editions in engine.catalogue.products.values():
+        for product in editions:
+            words |= {product.code, " ".join(product.title.split())}
+            words |= {" ".join(rule.label.split()) for rule in product.rules.values() if len(rule.label) > 6}
+    files = [*TEMPLATES.iterdir(), *ASSETS.iterdir()]
+    assert len(files) >= 5
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert not sorted(word for word in words if word in text), path.name
