@@ -44,9 +44,11 @@ MAX_WHY_BLOCKS = 40
 KIND_HINTS = {"date": "datum", "money": "bedrag in euro, bijv. 4000 of 4000,50", "number": "getal, bijv. 2 of 2,5",
               "percentage": "percentage, bijv. 60%", "duration": "duur, bijv. 26 weeks", "text": "tekst",
               "yes/no": "ja of nee", "choice": "kies één", "list of choices": "kies er één of meer"}
+# The parts of a rule (its expressions' slots on the card), as the trace names them.
 PART_WORDS = {"value": "waarde", "due": "termijn", "met_by": "gehaald met", "when": "van toepassing",
-              "base": "grondslag", "share": "aandeel", "on": "moment van betaling", "passes": "voldaan",
-              "message": "melding", "dates": "data"}
+              "base": "grondslag", "share": "aandeel", "on": "moment van betaling", "test": "toets",
+              "date": "data"}
+MAIN_PARTS = ("value", "due", "base", "test", "date")
 CHECK_WORDS = {True: "voldaan", False: "niet voldaan", None: "nog open"}
 PAYMENT_STATUS = {"due": "te betalen", "pending": "nog niet te betalen", "unknown": "onbekend"}
 WEEKDAY_WORDS = {"monday": "maandag", "tuesday": "dinsdag", "wednesday": "woensdag", "thursday": "donderdag",
@@ -170,7 +172,8 @@ def read_form(body: bytes, fields: list[Field], max_fields: int) -> tuple[dict[s
                 problems.page.append(f"Onbekend veld '{name[:MAX_VALUE_CHARS]}': dit product leest dat gegeven niet.")
             continue
         if len(value) > MAX_VALUE_CHARS:
-            problems.add(name, f"De waarde is {number_text(len(value))} tekens lang; hier passen er hoogstens {MAX_VALUE_CHARS}.")
+            problems.add(name, f"De waarde is {number_text(len(value))} tekens lang; "
+                               f"hier passen er hoogstens {MAX_VALUE_CHARS}.")
             continue
         if known.kind == "list of choices":
             entered.setdefault(name, []).append(value)
@@ -328,7 +331,8 @@ class Explainer:
         steps = [self.step(step) for step in entry.get("steps", [])]
         node = self.nodes.get(entry.get("location", ""))
         outcome = f"Uitkomst ({part}): {self.value(entry.get('value'), node.type if node else None)}"
-        return Block(title, self.sentence(rule) if entry.get("part") in ("value", "due", "base") else None,
+        # The rule's sentence says all its parts: it is shown once, with its main part.
+        return Block(title, self.sentence(rule) if entry.get("part") in MAIN_PARTS else None,
                      [s for s in steps if s], outcome, entry.get("location", ""), entry.get("source"))
 
     def sentence(self, rule) -> str | None:

@@ -183,7 +183,8 @@ def shown(driver) -> tuple[dict, dict, list]:
 def screenshot(driver, folder: Path, name: str, size: tuple[int, int]) -> Path:
     """A screenshot at one window size; the page must fit the width (only the timeline scrolls sideways)."""
     driver.set_window_size(*size)
-    overflow = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    page = "document.documentElement"
+    overflow = driver.execute_script(f"return {page}.scrollWidth - {page}.clientWidth")
     assert overflow <= 0, f"{name} is {overflow} px wider than a {size[0]} px window"
     png = folder / f"{name}-{size[0]}.png"
     assert driver.save_screenshot(str(png)), name
@@ -273,6 +274,8 @@ def test_the_page_works_without_javascript(server, tmp_path):
         wait_for(driver, "#uitkomst")
         facts, as_of = worked_example("LEON-3")
         want = catalogue_evaluate("LEON-3", facts, as_of, tmp_path)
-        dates = {row.get_dom_attribute("data-id"): row.find_element(By.CSS_SELECTOR, "td.date time")
-                 .get_dom_attribute("datetime") for row in driver.find_elements(By.CSS_SELECTOR, 'tr[data-kind="deadline"]')}
+        # native WebDriver reads only: Selenium's get_attribute would run a script, which is blocked
+        rows = driver.find_elements(By.CSS_SELECTOR, 'tr[data-kind="deadline"]')
+        dates = {row.get_dom_attribute("data-id"):
+                 row.find_element(By.CSS_SELECTOR, "td.date time").get_dom_attribute("datetime") for row in rows}
         assert dates == {d["id"]: d["date"] for d in want["deadlines"]}
