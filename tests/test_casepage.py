@@ -430,3 +430,30 @@ def test_the_pages_templates_and_assets_know_no_product(engine):
     for path in files:
         text = path.read_text(encoding="utf-8")
         assert not sorted(word for word in words if word in text), path.name
+
+
+def test_a_rule_without_a_quote_of_its_own_points_at_the_quotes_of_the_rules_it_uses(tmp_path):
+    # "De prijs is ten hoogste € 5.000." quoted by the cap; the check on it cites only its section.
+    client = client_for(card_engine(tmp_path, """\
+          valid_from: 2016-01-01
+        values:
+          max_price:
+            label: Maximumprijs
+            value: €5000
+            source: {section: "§6", quote: "De prijs is ten hoogste € 5.000."}
+        checks:
+          price_capped:
+            label: Prijs niet boven het maximum
+            test: price <= max_price
+            source: {section: "§6 Prijs"}
+        """).catalogue.root)
+    page = html.unescape(client.post("/case/T-1", data={"price": "6000", "as_of": "2016-04-01"}).text)
+    row = page[page.index('data-id="price_capped"'):page.index("</tr>", page.index('data-id="price_capped"'))]
+    assert "None" not in row and "“" not in row.split("<details")[0]  # no empty quotation
+    assert "§6 Prijs (de zin uit de bron staat bij de regels die dit gebruikt: zie Waarom?)" in row
+    text = " ".join(re.sub(r"<[^>]+>", " ", row).split())
+    # € 6.000 is more than € 5.000: not met; why shows the cap's own sentence
+    assert "niet voldaan" in text
+    assert "De prijs exclusief btw (gegeven van de zaak): € 6.000." in text
+    assert "Maximumprijs (regel, zie hieronder): € 5.000." in text
+    assert "Bron: §6 — “De prijs is ten hoogste € 5.000.”" in text
