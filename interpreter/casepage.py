@@ -419,6 +419,17 @@ class Explainer:
         return text
 
 
+def show_next_to_fields(problems: Problems, fields: list[Field]) -> None:
+    """Each problem beside its field; one about no field of the form goes to the top of the page."""
+    by_name = {f.name: f for f in fields}
+    for name, (message, hint) in list(problems.fields.items()):
+        if name in by_name:
+            by_name[name].error, by_name[name].error_hint = message, hint
+        else:
+            del problems.fields[name]
+            problems.page.append(message + (f" ({hint})" if hint else ""))
+
+
 # -- the routes ----------------------------------------------------------------------------------
 
 def mount_case_page(app: FastAPI, settings, engine_for) -> None:
@@ -510,10 +521,7 @@ def mount_case_page(app: FastAPI, settings, engine_for) -> None:
                 edition = next((p for p in engine.catalogue.editions(code) if p.edition == result.edition), product)
                 view = await run_in_threadpool(result_view, engine, edition, result, facts)
                 return form_page(engine, edition, fields, 200, problems, view)
-        for name, (message, hint) in problems.fields.items():
-            for f in fields:
-                if f.name == name:
-                    f.error, f.error_hint = message, hint
+        show_next_to_fields(problems, fields)
         return form_page(engine, product, fields, 422, problems)
 
     @app.get("/assets/{name}", include_in_schema=False)

@@ -457,3 +457,15 @@ def test_a_rule_without_a_quote_of_its_own_points_at_the_quotes_of_the_rules_it_
     assert "De prijs exclusief btw (gegeven van de zaak): € 6.000." in text
     assert "Maximumprijs (regel, zie hieronder): € 5.000." in text
     assert "Bron: §6 — “De prijs is ten hoogste € 5.000.”" in text
+
+
+def test_a_problem_about_no_field_of_the_form_goes_to_the_top_of_the_page():
+    from interpreter.casepage import Field, Problems, show_next_to_fields
+
+    fields = [Field("registered_on", "De aanmelding", "date", "datum")]
+    problems = Problems()
+    problems.add("registered_on", "Dit is geen geldige datum.", "write dates as YYYY-MM-DD")
+    problems.add("facts", "Te veel gegevens.", None)
+    show_next_to_fields(problems, fields)
+    assert (fields[0].error, fields[0].error_hint) == ("Dit is geen geldige datum.", "write dates as YYYY-MM-DD")
+    assert list(problems.fields) == ["registered_on"] and problems.page == ["Te veel gegevens."]
