@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from . import nodes as n
 from . import types as t
 from .sheets import RenderError, expression, rule_sentence
-from .sheets.words import bool_text, capitalize, date_text, money_text, number_text
+from .sheets.words import bool_text, capitalize, date_text, duration_text, money_text, number_text
 from .errors import CatalogueError, LookupProblem
 from .model import Product
 from .results import Result, type_name
@@ -56,6 +56,7 @@ WEEKDAY_WORDS = {"monday": "maandag", "tuesday": "dinsdag", "wednesday": "woensd
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ROLLED = re.compile(r"(\d{4}-\d{2}-\d{2}) is not a working day \(([^)]*)\): rolled to (\d{4}-\d{2}-\d{2})")
 _NEXT = re.compile(r"(\d{4}-\d{2}-\d{2}) is not a working day: next working day is (\d{4}-\d{2}-\d{2})")
+_DURATION = re.compile(r"(-?[0-9]+) ((?:working )?(?:day|week|month|year))s?")  # values.Duration's text
 _DUTCH_DECIMAL = re.compile(r"(€?\s*-?[0-9]+),([0-9]+)")
 
 
@@ -328,12 +329,16 @@ class Explainer:
         if "note" in entry:
             return Block(title, None, [self.note(entry["note"])], "", "", None)
         part = PART_WORDS.get(entry.get("part", ""), entry.get("part", ""))
-        steps = [self.step(step) for step in entry.get("steps", [])]
+        steps = []
+        for step in entry.get("steps", []):
+            said = self.step(step)
+            if said and (not steps or steps[-1] != said):  # a step the trace repeats is said once
+                steps.append(said)
         node = self.nodes.get(entry.get("location", ""))
         outcome = f"Uitkomst ({part}): {self.value(entry.get('value'), node.type if node else None)}"
         # The rule's sentence says all its parts: it is shown once, with its main part.
         return Block(title, self.sentence(rule) if entry.get("part") in MAIN_PARTS else None,
-                     [s for s in steps if s], outcome, entry.get("location", ""), entry.get("source"))
+                     steps, outcome, entry.get("location", ""), entry.get("source"))
 
     def sentence(self, rule) -> str | None:
         if rule is None:
@@ -392,6 +397,9 @@ class Explainer:
             return text
         if _ISO.fullmatch(text):
             return date_text(dt.date.fromisoformat(text))
+        duration = _DURATION.fullmatch(text) if type_ == t.DURATION else None
+        if duration:
+            return duration_text(int(duration.group(1)), duration.group(2).replace(" ", "_") + "s")
         enum = type_.enum if isinstance(type_, t.SetType) else type_
         if isinstance(enum, t.EnumType):
             return str(self.vocabulary.enum_labels.get(enum.name, {}).get(text, text))

@@ -469,3 +469,25 @@ def test_a_problem_about_no_field_of_the_form_goes_to_the_top_of_the_page():
     show_next_to_fields(problems, fields)
     assert (fields[0].error, fields[0].error_hint) == ("Dit is geen geldige datum.", "write dates as YYYY-MM-DD")
     assert list(problems.fields) == ["registered_on"] and problems.page == ["Te veel gegevens."]
+
+
+def test_why_says_durations_in_dutch(tmp_path):
+    # "Elke 3 maanden rapporteren, vanaf de start tot het einde." (reports every 3 months)
+    client = client_for(card_engine(tmp_path, """\
+          valid_from: 2016-01-01
+        values:
+          period:
+            label: Rapportageperiode
+            value: 3 months
+        reports:
+          progress:
+            label: Voortgangsrapportage
+            date: every period from started_on until ended_on
+        """).catalogue.root)
+    page = html.unescape(client.post("/case/T-1", data={"started_on": "2016-01-15", "ended_on": "2016-08-01",
+                                                        "as_of": "2016-01-15"}).text)
+    # 15 January + 3 months = 15 April, + 6 months = 15 July; 15 October is after the end
+    assert re.findall(r'data-kind="report" data-id="progress".*?<time datetime="([\d-]+)"', page, re.S) == \
+        ["2016-04-15", "2016-07-15"]
+    assert "Rapportageperiode (regel, zie hieronder): 3 maanden." in page
+    assert "3 months" not in page
