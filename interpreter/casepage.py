@@ -316,8 +316,11 @@ class Explainer:
                 if current in seen:
                     continue
                 seen.add(current)
-                for entry in self.entries.get(current, []):
-                    blocks.append(self.block(current, entry))
+                for index, entry in enumerate(self.entries.get(current, [])):
+                    block = self.block(current, entry)
+                    if index:  # a rule's second part (met_by after due): its quote was just shown
+                        block.source = None
+                    blocks.append(block)
                     todo.extend(step["from"][5:] for step in entry.get("steps", [])
                                 if str(step.get("from", "")).startswith("rule "))
             self.kept[rule_id] = blocks

@@ -268,6 +268,7 @@ def test_why_tells_the_trace_of_a_result_in_dutch(small):
     assert "Uitkomst (termijn): 27 mei 2016" in text
     assert "Het indienen van het Re-integratieplan (gegeven van de zaak): 20 mei 2016." in text
     assert "T-1.yaml:12:10" in text  # where the rule stands: CARD_HEAD is 7 lines, `due:` is line 12
+    assert text.count("Het plan moet binnen 56 kalenderdagen") == 1  # its due and met_by parts share one quote
     payment = page[page.index('data-id="first"'):]
     text = " ".join(re.sub(r"<[^>]+>", " ", payment[:payment.index("</details>")]).split())
     assert "De prijs exclusief btw (gegeven van de zaak): € 1.000." in text
