@@ -29,6 +29,7 @@ VALUE_SLOTS = {
 # The part of a card a qualified reference names: `deadlines.plan_due`, also `deadline.plan_due`.
 _SECTION_WORDS = {section: section for section in VALUE_SLOTS}
 _SECTION_WORDS.update({section[:-1]: section for section in VALUE_SLOTS})
+SECTION_WORDS = _SECTION_WORDS
 
 AS_OF = "as_of"
 # Names every card has: its own product code and the name of its edition (texts).
@@ -82,12 +83,12 @@ class Checker:
     """Type-checks the rules of one product; collects every error instead of stopping at the first."""
 
     def __init__(self, facts: dict[str, t.Type], enums: dict[str, t.EnumType], rules: dict[str, Rule],
-                 tables: dict[str, DecisionTable] | None = None, lookups: dict[str, LookupTable] | None = None,
-                 builtins: dict[str, str] | None = None):
+                 builtins: dict[str, str] | None = None, tables: dict[str, DecisionTable] | None = None,
+                 lookups: dict[str, LookupTable] | None = None):
+        self.builtins = builtins or {}
         self.tables = tables or {}
         self.lookups = lookups or {}
         self._proved: dict[str, bool] = {}  # table -> whether it was proven complete and without overlaps
-        self.builtins = builtins or {}
         self.facts = facts
         self.enums = enums
         self.rules = dict(rules)
@@ -629,11 +630,11 @@ class _Skip(TypeCheckError):
         super().__init__("a rule this one refers to has an error", Position("", 0, 0))
 
 
-def check_rules(facts, enums, rules: dict[str, Rule], tables: dict[str, DecisionTable] | None = None,
-                lookups: dict[str, LookupTable] | None = None,
-                builtins: dict[str, str] | None = None) -> tuple[dict[str, Rule], list[CatalogueError]]:
+def check_rules(facts, enums, rules: dict[str, Rule], builtins: dict[str, str] | None = None,
+                tables: dict[str, DecisionTable] | None = None, lookups: dict[str, LookupTable] | None = None,
+                ) -> tuple[dict[str, Rule], list[CatalogueError]]:
     """Type-check all rules of a product; returns the typed rules and the errors found."""
-    checker = Checker(facts, enums, rules, tables, lookups, builtins)
+    checker = Checker(facts, enums, rules, builtins, tables, lookups)
     checked = checker.check_all()
     return checked, [e for e in checker.errors if not isinstance(e, _Skip)]
 

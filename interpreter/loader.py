@@ -16,7 +16,7 @@ from .calendar import WEEKDAYS, Calendar, HolidayRule
 from .cases import RULES_ON, convert_facts
 from .catalogue import (Base, Catalogue, Fact, Vocabulary, Words, card_paths, catalogue_hash, display_path,
                         overlapping_editions)
-from .checker import AS_OF, check_rules, evaluation_order
+from .checker import AS_OF, BUILTIN_NAMES, SECTION_WORDS, check_rules, evaluation_order
 from .errors import (CatalogueError, Position, RuleSyntaxError, SchemaError, TypeCheckError,
                      raise_all, raise_once)
 from .limits import number_problem
@@ -351,8 +351,8 @@ class Loader:
         if len(self.errors) > before:
             return None
         builtins = {"product_code": card.data["code"], "edition_name": card.data["edition"]["name"]}
-        checked, problems = check_rules(vocabulary.fact_types, vocabulary.enums, rules, tables=tables,
-                                        lookups=lookups, builtins=builtins)
+        checked, problems = check_rules(vocabulary.fact_types, vocabulary.enums, rules, builtins, tables=tables,
+                                        lookups=lookups)
         if problems:
             self.errors.extend(problems)
             return None
@@ -618,6 +618,8 @@ class Loader:
                             lookups: dict[str, LookupTable]) -> None:
         """The tables of one card or family (each output a value among `rules`) and its lookups."""
         for table_id, spec in document.data.get("tables", {}).items():
+            if self._reserved(document, ("tables", table_id), table_id):
+                continue
             parsed = self._table(document, table_id, spec, default_document)
             if parsed is None:
                 continue
@@ -627,11 +629,10 @@ class Loader:
                 continue
             tables[table_id] = table
             for rule in outputs:
-                if rule.id in rules:
-                    self._twice(rule.id, rules[rule.id], rule.pos)
-                else:
-                    rules[rule.id] = rule
+                self._add_rule(rules, rule)
         for lookup_id, spec in document.data.get("lookups", {}).items():
+            if self._reserved(document, ("lookups", lookup_id), lookup_id):
+                continue
             lookup = self._lookup(document, lookup_id, spec, vocabulary, default_document)
             if lookup is None:
                 continue
@@ -639,6 +640,17 @@ class Loader:
                 self._twice(lookup_id, tables.get(lookup_id) or lookups[lookup_id], lookup.pos)
                 continue
             lookups[lookup_id] = lookup
+
+    def _reserved(self, document: Document, path: tuple, name: str) -> bool:
+        """A table or lookup may not take a name that already means something before a '.' or on its own."""
+        if name not in BUILTIN_NAMES and name not in SECTION_WORDS and name != AS_OF:
+            return False
+        meaning = BUILTIN_NAMES.get(name) or ("the evaluation's date" if name == AS_OF else
+                                              f"the part '{SECTION_WORDS[name]}' of a card")
+        self.errors.append(SchemaError(
+            f"'{name}' cannot name a {path[0][:-1]}: it already means {meaning}", document.key_position(path),
+            hint="give it a name of its own, e.g. split, code_matrix or districts"))
+        return True
 
     def _twice(self, name: str, first, pos: Position) -> None:
         self.errors.append(SchemaError(

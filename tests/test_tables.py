@@ -311,3 +311,59 @@ def test_the_key_of_a_lookup_must_be_of_its_list_of_choices(tmp_path):
 def test_an_unknown_lookup_is_refused(tmp_path):
     error = only_error(tmp_path, lookup_card(value="district[district].name"))
     assert error.message == "there is no lookup 'district' (did you mean 'districts'?)"
+
+
+def test_a_table_with_too_many_combinations_to_prove_is_refused(tmp_path):
+    # 11 districts x 5 benefits x 2^7 yes/no inputs = 7,040 combinations, more than MAX_TABLE_COMBINATIONS (4,096).
+    bools = "".join(f"      over_{k}: price > €{k}\n" for k in range(7))
+    card = CARD_HEAD + f"""\
+  valid_from: 2016-01-01
+tables:
+  big:
+    label: Groot
+    inputs:
+      district: district
+      benefit: benefit
+{bools}    outputs:
+      rate: Tarief
+    rows:
+      - [-, -, -, -, -, -, -, -, -, €10]
+"""
+    error = only_error(tmp_path, card)
+    assert error.message == ("table 'big' has 7,040 combinations of input values, more than the 4,096 the checker "
+                             "goes through")
+    assert (error.position.line, error.position.column) == (10, 3)
+    assert "split it into smaller tables" in error.hint
+
+
+@pytest.mark.parametrize("name, meaning", [
+    ("product_code", "the product code of the card"),
+    ("deadline", "the part 'deadlines' of a card"),
+])
+def test_a_table_cannot_take_a_name_that_means_something_already(tmp_path, name, meaning):
+    card = SPLIT.replace("  split:\n", f"  {name}:\n").replace("split.effort_share", f"{name}.effort_share")
+    errors = errors_for(tmp_path, card)
+    assert errors[0].message == f"'{name}' cannot name a table: it already means {meaning}"
+    assert (errors[0].position.line, errors[0].position.column) == (10, 3)
+
+
+@pytest.mark.parametrize("backend", ["reference", "compiled"])
+def test_a_table_with_when_applies_only_then(tmp_path, backend):
+    engine = engine_for(tmp_path, SPLIT.replace("    label: Verdeling\n", "    label: Verdeling\n    when: price > €0\n"))
+    out = evaluate(engine, {"price": 0, "hard_to_place": False}, backend)
+    assert {"effort_share", "result_share"} <= set(out["not_applicable"])
+    assert evaluate(engine, {"price": 10, "hard_to_place": False}, backend)["values"]["effort_share"]["value"] == "60%"
+
+
+@pytest.mark.parametrize("backend", ["reference", "compiled"])
+def test_a_lookup_field_may_be_a_choice(tmp_path, backend):
+    entries = {code: name for code, name in DISTRICTS.items()}
+    card = lookup_card(entries, fields="name: {type: benefit, label: uitkering}",
+                       value="districts[district].name == Wajong")
+    card = card.replace("{name: District Den Haag & Leiden}", "{name: Wajong}")
+    card = "".join(line if "{name: District" not in line else line.split("{")[0] + "{name: WGA}\n"
+                   for line in card.splitlines(keepends=True))
+    engine = engine_for(tmp_path, card)
+    # D05 holds Wajong, every other district WGA
+    assert evaluate(engine, {"district": "D05"}, backend)["values"]["district_name"]["value"] is True
+    assert evaluate(engine, {"district": "D01"}, backend)["values"]["district_name"]["value"] is False
