@@ -410,7 +410,8 @@ def to_text(result: Result, explain: bool = False) -> str:
         for c in result.checks:
             mark = "note" if c.indicative and c.message else {True: "ok", False: "FAILED", None: "open"}[c.passed]
             extra = f" (needs {', '.join(c.missing)})" if c.missing else ""
-            message = f": {c.message}" if c.passed is False and c.message != c.label else ""
+            said = c.passed is False or (c.indicative and c.message)  # a failure, or an indication not met
+            message = f": {c.message}" if said and c.message != c.label else ""
             lines.append(f"  {mark:<6}  {c.label}{message}{extra}")
     if result.values:
         lines.append("Values")
