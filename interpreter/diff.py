@@ -171,6 +171,7 @@ def rule_changes(old: Rule, new: Rule) -> list[str]:
             details.append(expression_change("value", old.editions[0].expr.node, new.editions[0].expr.node))
         else:
             details.append(f"value: {before} → {after}")
+    details.extend(_override_changes(old, new))
     for name in ("roll", "message", "optional"):
         if getattr(old, name) != getattr(new, name):
             details.append(f"{name}: {_said(getattr(old, name))} → {_said(getattr(new, name))}")
@@ -180,6 +181,17 @@ def rule_changes(old: Rule, new: Rule) -> list[str]:
         details.append(f"source section: {old.citation and old.citation.section} → "
                        f"{new.citation and new.citation.section}")
     return details
+
+
+def _override_changes(old: Rule, new: Rule) -> list[str]:
+    """Whether the rule took or gave back the place of its family's rule, and why."""
+    if old.override_reason == new.override_reason:
+        return []
+    if old.override_reason is None:
+        return [f"now overrides the family's rule: {new.override_reason}"]
+    if new.override_reason is None:
+        return [f"no longer overrides the family's rule (was: {old.override_reason})"]
+    return [f"reason of the override: “{old.override_reason}” → “{new.override_reason}”"]
 
 
 def _said(value) -> str:

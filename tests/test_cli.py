@@ -174,6 +174,24 @@ def test_show_prints_rules_expressions_quotes_and_assumptions():
         assert f"  {assumption.id}: " in out
 
 
+def test_show_says_which_family_rule_a_card_overrides_and_why(tmp_path):
+    root = tmp_path / "cat"
+    shutil.copytree(FIXTURE, root)
+    card = next((root / "products").rglob("12EP.yaml"))
+    card.write_text(card.read_text(encoding="utf-8") + textwrap.dedent("""
+        checks:
+          price_within_guideline:
+            overrides: Eigen maximumbedrag van het EVP.
+            label: Prijs niet boven € 650
+            test: price <= max_price
+        """), encoding="utf-8")
+    out = ok("--catalogue", root, "show", "12EP").stdout.splitlines()
+    at = out.index("  price_within_guideline: Prijs niet boven € 650")
+    # the family rule it replaces stands in families/uwv.yaml (its key 'price_within_guideline', line 43)
+    assert out[at + 1] == (f"      overrides the family's rule ({root / 'families' / 'uwv.yaml'}:43:3): "
+                           "Eigen maximumbedrag van het EVP.")
+
+
 def test_show_includes_the_family_rules_of_leon():
     out = ok("show", "LEON-3").stdout
     assert "family: leon" in out

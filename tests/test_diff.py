@@ -600,3 +600,38 @@ def test_an_added_table_row_is_said(old, new):
     lines = diff_text(old, new).splitlines()
     assert "  table split, row 3: [true, -, 100%, 0%] → [true, true, 100%, 0%]" in lines
     assert "  table split, row 4 added: [true, false, 90%, 10%]" in lines
+
+
+# -- overrides and indications ---------------------------------------------------------------------------
+
+def test_a_new_override_says_that_and_why_and_lists_the_cases_it_flips(old, new):
+    edit(card(new, "12XR"), "\nassumptions:", """
+checks:
+  price_within_guideline:
+    overrides: Een lagere richtlijn voor dit product.
+    label: Prijs niet boven € 4500
+    test: price <= €4500
+
+assumptions:""")
+    text = diff_text(old, new)
+    block = rule_block(text, "checks", "price_within_guideline")
+    assert "    now overrides the family's rule: Een lagere richtlijn voor dit product." in block
+    assert "    test: price <= max_price → price <= €4500" in block
+    # 4800 <= 5000 passed; 4800 > 4500 fails
+    assert block[-1] == "    test case “a price of 4800” (12XR.tests.yaml:23): passed → failed"
+    edit(card(old, "12XR"), "\nassumptions:", """
+checks:
+  price_within_guideline:
+    overrides: Een eerdere reden.
+    label: Prijs niet boven € 4500
+    test: price <= €4500
+
+assumptions:""")
+    block = rule_block(diff_text(old, new), "checks", "price_within_guideline")
+    assert block[1:] == ["    reason of the override: “Een eerdere reden.” → “Een lagere richtlijn voor dit product.”"]
+
+
+def test_a_value_made_indicative(old, new):
+    edit(card(new, "12XR"), "value: €5000\n", "value: circa €5000\n")
+    block = rule_block(diff_text(old, new), "parameters", "max_price")
+    assert block[1] == "    value: €5000 → circa €5000"

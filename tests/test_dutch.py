@@ -38,7 +38,7 @@ def typed(text: str, vocabulary) -> n.Node:
     node = parse(text, lambda offset: Position("<test>", 1, offset + 1))
     # built-in names as a card T-1 of the edition 'eerste editie' has them
     builtins = {"product_code": "T-1", "edition_name": "eerste editie"}
-    return Checker(vocabulary.fact_types, vocabulary.enums, {}, builtins).check(node)
+    return Checker(vocabulary.fact_types, vocabulary.enums, {}, builtins=builtins).check(node)
 
 
 def say(text: str, vocabulary) -> str:

@@ -419,3 +419,36 @@ def test_a_table_has_at_most_its_limit_of_rows(schemas):
     text = CARD + TABLE_AND_LOOKUP.replace("      - [true, -, 100%, 0%]\n", rows)
     error = only(problems(schemas, "card.schema.json", data(text)))
     assert error.validator == "maxItems" and list(error.absolute_path) == ["tables", "split", "rows"]
+
+
+# -- round two: payment schedules, overrides ---------------------------------------------------------------
+
+SCHEDULED = """\
+payments:
+  coaching:
+    label: Begeleiding per kwartaal
+    schedule: every 3 months from started_on until ended_on
+    amount: €850
+"""
+
+
+def test_a_payment_is_a_split_or_a_schedule_for_an_editor_too(schemas):
+    card = data(CARD)
+    card["payments"].update(data(SCHEDULED)["payments"])
+    assert problems(schemas, "card.schema.json", card) == []
+    both = copy.deepcopy(card)
+    both["payments"]["coaching"]["base"] = "price"
+    error = only(problems(schemas, "card.schema.json", both))
+    assert list(error.absolute_path) == ["payments", "coaching"] and error.validator == "oneOf"
+    half = copy.deepcopy(card)
+    del half["payments"]["coaching"]["amount"]
+    assert only(problems(schemas, "card.schema.json", half)).validator == "oneOf"
+
+
+def test_an_override_names_its_reason_as_a_text(schemas):
+    card = data(CARD)
+    card["deadlines"]["plan_due"]["overrides"] = "Eigen termijn van dit product."
+    assert problems(schemas, "card.schema.json", card) == []
+    card["deadlines"]["plan_due"]["overrides"] = True
+    error = only(problems(schemas, "card.schema.json", card))
+    assert list(error.absolute_path) == ["deadlines", "plan_due", "overrides"]

@@ -240,3 +240,10 @@ class Clauses(NodeVisitor):
             return self.statement(subject, "is", f"{words} {other}")
         return self.statement(subject, "is", words, f"{preposition} {other}")
 
+    # -- subset and superset ---------------------------------------------------------------------
+
+    def visit_SetRelation(self, node: n.SetRelation) -> Clause:
+        """'de fasen van het traject vallen alle onder: ...' / '... omvatten ten minste: ...'."""
+        verb, words = ("valt", "alle onder") if node.op == "subset" else ("omvat", "ten minste")
+        return self.statement(self.say.bracketed(node.left), verb, f"{words} {self.say.noun(node.right)}",
+                              plural=True)

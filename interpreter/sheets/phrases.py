@@ -296,3 +296,16 @@ class Phrases(NodeVisitor):
         if isinstance(node.step, n.If):
             return f"{span}: {self.say.alternatives(node.step, lambda step: 'elke ' + self.visit(step))}"
         return f"elke {self.visit(node.step)} {span}"
+
+    # -- subset and superset, indicative values, the product's own names ---------------------------
+
+    def visit_SetRelation(self, node):
+        return self.say.clause(node).main
+
+    def visit_Indicative(self, node):
+        return f"circa {self.visit(node.operand)}"
+
+    def visit_BuiltIn(self, node):
+        if node.name == "product_code":
+            return f"de productcode ({node.value})"
+        return f"de naam van de editie (‘{node.value}’)"
