@@ -145,7 +145,7 @@ XR_VALUE_TYPES = {
 
 _UWV = "000 "
 S_CLIENT_GROUP = _UWV + "§5.1 (12XR, 12LT); §5.3 Specifieke klantkenmerken (12EC, 12EP)"
-S_PRICE = _UWV + "§5.2 12XR, Prijs"  # 12XR overrides the family's check to cite its own cap
+S_PRICE = _UWV + "§5.2 12XR, Prijs"
 S_CONTRACT = _UWV + "§5.2 Eis tot opstellen van een Plan van Aanpak, aanvullende eisen"
 S_PHASES = _UWV + "§4.1 Wat is een re-integratietraject?; §5.2 12LT, Wat is een Leerbaan?"
 S_DREMPEL = _UWV + "§5.2 12XR, Drempelbedrag"

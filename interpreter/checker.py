@@ -83,12 +83,12 @@ class Checker:
     """Type-checks the rules of one product; collects every error instead of stopping at the first."""
 
     def __init__(self, facts: dict[str, t.Type], enums: dict[str, t.EnumType], rules: dict[str, Rule],
-                 builtins: dict[str, str] | None = None, tables: dict[str, DecisionTable] | None = None,
-                 lookups: dict[str, LookupTable] | None = None):
-        self.builtins = builtins or {}
+                 tables: dict[str, DecisionTable] | None = None, lookups: dict[str, LookupTable] | None = None,
+                 builtins: dict[str, str] | None = None):
         self.tables = tables or {}
         self.lookups = lookups or {}
         self._proved: dict[str, bool] = {}  # table -> whether it was proven complete and without overlaps
+        self.builtins = builtins or {}
         self.facts = facts
         self.enums = enums
         self.rules = dict(rules)
@@ -630,11 +630,11 @@ class _Skip(TypeCheckError):
         super().__init__("a rule this one refers to has an error", Position("", 0, 0))
 
 
-def check_rules(facts, enums, rules: dict[str, Rule], builtins: dict[str, str] | None = None,
-                tables: dict[str, DecisionTable] | None = None, lookups: dict[str, LookupTable] | None = None,
-                ) -> tuple[dict[str, Rule], list[CatalogueError]]:
+def check_rules(facts, enums, rules: dict[str, Rule], tables: dict[str, DecisionTable] | None = None,
+                lookups: dict[str, LookupTable] | None = None,
+                builtins: dict[str, str] | None = None) -> tuple[dict[str, Rule], list[CatalogueError]]:
     """Type-check all rules of a product; returns the typed rules and the errors found."""
-    checker = Checker(facts, enums, rules, builtins, tables, lookups)
+    checker = Checker(facts, enums, rules, tables, lookups, builtins)
     checked = checker.check_all()
     return checked, [e for e in checker.errors if not isinstance(e, _Skip)]
 

@@ -323,26 +323,6 @@ class Evaluation:
         except ValueError as error:
             raise EvaluationError(str(error), node.pos) from None
 
-    # -- decision tables and lookups ------------------------------------------------------------
-
-    def _decide(self, node):
-        inputs = tuple(self.eval(value) for value in node.inputs)
-        row = table_row(inputs, node.test_values, node.first)
-        if isinstance(row, Open):
-            return row
-        self._note(f"row {row + 1} of table {node.table} applies ({node.rows[row]})" if node.rows
-                   else f"row {row + 1} of table {node.table} applies")
-        return self.eval(node.cells[row])
-
-    def _lookup(self, node):
-        key = self.eval(node.key)
-        if isinstance(key, Open):
-            return key
-        for member, value in node.entries:
-            if member == key:
-                return value
-        raise EvaluationError(f"'{node.lookup}' has no entry for {key}", node.pos)  # the checker saw to every member
-
     # -- payment schedules ---------------------------------------------------------------------
 
     def schedule(self, rule: Rule) -> Schedule | Open:
@@ -366,6 +346,25 @@ class Evaluation:
 
     def _indicative(self, node):
         return self.eval(node.operand)
+    # -- decision tables and lookups ------------------------------------------------------------
+
+    def _decide(self, node):
+        inputs = tuple(self.eval(value) for value in node.inputs)
+        row = table_row(inputs, node.test_values, node.first)
+        if isinstance(row, Open):
+            return row
+        self._note(f"row {row + 1} of table {node.table} applies ({node.rows[row]})" if node.rows
+                   else f"row {row + 1} of table {node.table} applies")
+        return self.eval(node.cells[row])
+
+    def _lookup(self, node):
+        key = self.eval(node.key)
+        if isinstance(key, Open):
+            return key
+        for member, value in node.entries:
+            if member == key:
+                return value
+        raise EvaluationError(f"'{node.lookup}' has no entry for {key}", node.pos)  # the checker saw to every member
 
 
 # Shared with interpreter.compiler, so that both backends say the same thing.

@@ -351,8 +351,8 @@ class Loader:
         if len(self.errors) > before:
             return None
         builtins = {"product_code": card.data["code"], "edition_name": card.data["edition"]["name"]}
-        checked, problems = check_rules(vocabulary.fact_types, vocabulary.enums, rules, builtins, tables=tables,
-                                        lookups=lookups)
+        checked, problems = check_rules(vocabulary.fact_types, vocabulary.enums, rules, tables=tables,
+                                        lookups=lookups, builtins=builtins)
         if problems:
             self.errors.extend(problems)
             return None

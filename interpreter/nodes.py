@@ -161,6 +161,32 @@ class Every(Node):
     until: Node
 
 
+# -- subset and superset, indicative values, the product's own names ------------------------
+
+
+@dataclass(frozen=True)
+class SetRelation(Node):
+    """`left subset of right` (every member of left is in right) or `left superset of right`."""
+
+    op: str  # subset | superset
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Indicative(Node):
+    """`circa X` / `about X`: X, shown as an indication; a check that rests on it never fails."""
+
+    word: str  # circa | about
+    operand: Node
+
+
+@dataclass(frozen=True)
+class BuiltIn(Node):
+    """`product_code` or `edition_name`: the card's own code or edition, filled in by the checker."""
+
+    name: str
+    value: str = ""
 # -- decision tables and lookups -------------------------------------------------------------
 
 
@@ -209,34 +235,6 @@ class Lookup(Node):
     entries: tuple[tuple[str, Any], ...] = ()
 
 
-# -- subset and superset, indicative values, the product's own names ------------------------
-
-
-@dataclass(frozen=True)
-class SetRelation(Node):
-    """`left subset of right` (every member of left is in right) or `left superset of right`."""
-
-    op: str  # subset | superset
-    left: Node
-    right: Node
-
-
-@dataclass(frozen=True)
-class Indicative(Node):
-    """`circa X` / `about X`: X, shown as an indication; a check that rests on it never fails."""
-
-    word: str  # circa | about
-    operand: Node
-
-
-@dataclass(frozen=True)
-class BuiltIn(Node):
-    """`product_code` or `edition_name`: the card's own code or edition, filled in by the checker."""
-
-    name: str
-    value: str = ""
-
-
 def children(node: Node) -> tuple[Node, ...]:
     """The direct sub-expressions of a node, in reading order."""
     if isinstance(node, (Negate, Not)):
@@ -251,14 +249,14 @@ def children(node: Node) -> tuple[Node, ...]:
         return node.args
     if isinstance(node, Every):
         return (node.step, node.start, node.until)
-    if isinstance(node, Decide):
-        return node.inputs + tuple(test for row in node.tests for test in row if test is not None) + node.cells
-    if isinstance(node, Lookup):
-        return (node.key,)
     if isinstance(node, SetRelation):
         return (node.left, node.right)
     if isinstance(node, Indicative):
         return (node.operand,)
+    if isinstance(node, Decide):
+        return node.inputs + tuple(test for row in node.tests for test in row if test is not None) + node.cells
+    if isinstance(node, Lookup):
+        return (node.key,)
     return ()
 
 

@@ -389,9 +389,6 @@ class _ToNodes(Transformer):
     def every(self, meta, step, start, until):
         return n.Every(step, start, until, pos=self._pos(meta))
 
-    def lookup(self, meta, name, key, field):
-        return n.Lookup(str(name), key, str(field), pos=self._pos(meta))
-
     def subset(self, meta, left, right):
         return n.SetRelation("subset", left, right, pos=self._pos(meta))
 
@@ -400,6 +397,9 @@ class _ToNodes(Transformer):
 
     def indicative(self, meta, word, operand):
         return n.Indicative(str(word), operand, pos=self._pos(meta))
+
+    def lookup(self, meta, name, key, field):
+        return n.Lookup(str(name), key, str(field), pos=self._pos(meta))
 
 
 def _shorten(text: str) -> str:

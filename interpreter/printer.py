@@ -91,16 +91,16 @@ def to_text(node: n.Node) -> str:
     if isinstance(node, n.Every):
         return (f"every {sub(node.step, at_least=_SUM)} from {sub(node.start, at_least=_SUM)} "
                 f"until {to_text(node.until)}")
-    if isinstance(node, n.Decide):
-        return f"{node.table}.{node.output}"
-    if isinstance(node, n.Lookup):
-        return f"{node.lookup}[{to_text(node.key)}].{node.field}"
     if isinstance(node, n.SetRelation):
         return f"{sub(node.left)} {node.op} of {sub(node.right, True)}"
     if isinstance(node, n.Indicative):
         return f"{node.word} {sub(node.operand)}"
     if isinstance(node, n.BuiltIn):
         return node.name
+    if isinstance(node, n.Decide):
+        return f"{node.table}.{node.output}"
+    if isinstance(node, n.Lookup):
+        return f"{node.lookup}[{to_text(node.key)}].{node.field}"
     raise TypeError(f"cannot print {type(node).__name__}")
 
 

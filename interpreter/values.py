@@ -200,31 +200,6 @@ def split_amount(base: Decimal, shares: list[Decimal]) -> list[Decimal]:
     return parts
 
 
-def table_row(inputs: tuple, rows: tuple[tuple, ...], first: bool = False) -> int | Open:
-    """The row of a decision table that applies to the input values, or an Open naming what it needs.
-
-    A test is None ('-'), a frozenset (the input is one of them) or a value the input must equal.
-    Under 'unique' the checker proved that at most one row applies, so a row that applies with known
-    inputs is the answer whatever the unknown ones are; under 'first' an earlier row that may still
-    apply leaves the answer open.
-    """
-    undecided: list[Open] = []
-    for index, row in enumerate(rows):
-        unknown = []
-        for value, test in zip(inputs, row):
-            if test is None:
-                continue
-            if value.__class__ is Open:
-                unknown.append(value)
-            elif not (value in test if test.__class__ is frozenset else value == test):
-                break
-        else:
-            if not unknown and not (first and undecided):
-                return index
-            undecided.extend(unknown)
-    return merge_open(*undecided)
-
-
 # -- payment schedules ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -282,3 +257,28 @@ def _next_date(start: dt.date, previous: dt.date, step: Duration, count: int, ca
         return shift(previous, step.amount)
     except (OverflowError, ValueError):
         return None
+
+
+def table_row(inputs: tuple, rows: tuple[tuple, ...], first: bool = False) -> int | Open:
+    """The row of a decision table that applies to the input values, or an Open naming what it needs.
+
+    A test is None ('-'), a frozenset (the input is one of them) or a value the input must equal.
+    Under 'unique' the checker proved that at most one row applies, so a row that applies with known
+    inputs is the answer whatever the unknown ones are; under 'first' an earlier row that may still
+    apply leaves the answer open.
+    """
+    undecided: list[Open] = []
+    for index, row in enumerate(rows):
+        unknown = []
+        for value, test in zip(inputs, row):
+            if test is None:
+                continue
+            if value.__class__ is Open:
+                unknown.append(value)
+            elif not (value in test if test.__class__ is frozenset else value == test):
+                break
+        else:
+            if not unknown and not (first and undecided):
+                return index
+            undecided.extend(unknown)
+    return merge_open(*undecided)

@@ -224,9 +224,8 @@ def check_node(engine: Engine, node: n.Node, tables: dict | None = None) -> n.No
     vocabulary = engine.catalogue.vocabulary
     # the built-in names as the product the expressions run on (12XR) has them
     product = engine.catalogue.product("12XR")
-    checker = Checker(vocabulary.fact_types, vocabulary.enums, {},
-                      {"product_code": product.code, "edition_name": product.edition},
-                      tables=tables, lookups={"caps": CAPS})
+    checker = Checker(vocabulary.fact_types, vocabulary.enums, {}, tables=tables, lookups={"caps": CAPS},
+                      builtins={"product_code": product.code, "edition_name": product.edition})
     node = checker.check(node)
     if checker.errors:
         raise checker.errors[0]

@@ -176,7 +176,7 @@ class Renderer(Simplifier):
         return capitalize(self.when_prefix(rule) + body) + "."
 
     def instalments(self, rule: Rule) -> str:
-        """'Per periode van 3 maanden vanaf X tot Y, achteraf: A (op de laatste dag van de periode; ...)'."""
+        """'Per periode van 3 maanden vanaf X tot Y, achteraf: A, opeisbaar op de laatste dag van elke periode'."""
         every = self.slot(rule, "schedule")
         start, until = self.bracketed(every.start), self.noun(every.until)
         return (f"per periode van {self.noun(every.step)} vanaf {start} tot {until}, achteraf: "

@@ -77,7 +77,7 @@ class Simplifier(Lookups):
             return None
         value = edition.expr.node
         if isinstance(value, _LITERALS) or (isinstance(value, n.Indicative) and isinstance(value.operand, _LITERALS)):
-            return value
+            return value  # 'circa 6 months' is said where it is used, as 'circa 6 maanden'
         return None
 
     def constant_bool(self, node: n.Node) -> bool | None:
