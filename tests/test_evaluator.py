@@ -476,3 +476,32 @@ def test_a_card_overrides_a_family_rule_in_its_place_and_says_why(tmp_path):
         # € 700 is within the family's € 5000 but over the card's € 650: the card's rule decides
         out = to_json(engine.evaluate("T-1", {"price": "700"}, as_of=dt.date(2016, 6, 1), backend=backend))
         assert [(c["id"], c["passed"]) for c in out["checks"]] == [("price_ok", False)]
+
+
+def test_a_family_overrides_the_family_it_extends(tmp_path):
+    # the same override one level up: a family that extends test-family replaces its check for all its cards
+    child = textwrap.dedent("""\
+        family: test-child
+        extends: test-family
+        title: Child family
+        source: {document: test.txt, section: "G"}
+        checks:
+          price_ok:
+            overrides: De kindfamilie heeft een lager maximum.
+            label: Prijs binnen het maximum van de kindfamilie
+            test: price <= €1000
+        """)
+    card = CARD_HEAD.replace("title: Test product\n", "title: Test product\nfamily: test-child\n")
+    root = tmp_path / "cat"
+    shutil.copytree(FIXTURE, root)
+    shutil.rmtree(root / "products")
+    (root / "products").mkdir()
+    (root / "products" / "T-1.yaml").write_text(card, encoding="utf-8")
+    (root / "families" / "test.yaml").write_text(FAMILY, encoding="utf-8")
+    (root / "families" / "child.yaml").write_text(child, encoding="utf-8")
+    engine = Engine(root)
+    rule = engine.catalogue.product("T-1").rules["price_ok"]
+    assert rule.override_reason == "De kindfamilie heeft een lager maximum." and rule.origin.endswith("child.yaml")
+    # € 2000 is within test-family's € 5000, over the child's € 1000
+    out = to_json(engine.evaluate("T-1", {"price": "2000"}, as_of=dt.date(2016, 6, 1)))
+    assert [(c["id"], c["passed"]) for c in out["checks"]] == [("price_ok", False)]
