@@ -488,6 +488,8 @@ class Builder:
         for rule in product.rules.values():
             if rule.section not in ("values", "parameters"):
                 continue
+            if "value" in rule.exprs and isinstance(rule.exprs["value"].node, n.Lookup):
+                continue  # the lookup's own table shows it already
             facts = self.facts_used(product, rule)
             if not facts or len(facts) != 1:
                 continue
