@@ -233,8 +233,8 @@ def schedule_result(rule: Rule, schedule: Any, as_of: dt.date) -> PaymentResult:
     if isinstance(schedule, Open):
         return PaymentResult(rule.id, rule.label, rule.group or rule.id, None, None, "", None, schedule.names,
                              rule.source, "unknown", None, rule.citation, None)
-    entries = tuple(InstalmentResult(i.sequence, i.end, i.start, i.end, i.amount, "pending" if i.end > as_of else "due")
-                    for i in schedule.instalments)
+    entries = tuple(InstalmentResult(i.sequence, i.end, i.start, i.end, i.amount,
+                                     "pending" if i.end > as_of else "due") for i in schedule.instalments)
     total = schedule.total()
     if isinstance(total, Open):
         status, amount, missing = "unknown", None, total.names
@@ -331,43 +331,42 @@ def to_json(result: Result, explain: bool = False) -> dict:
         "deadlines": [{"id": d.id, "label": d.label, "date": _date(d.date), "status": d.status,
                        "missing": list(d.missing), "done_on": _date(d.done_on), "source": source(d)}
                       for d in result.deadlines],
-        "payments": [_scheduled({"id": p.id, "label": p.label, "payment": p.payment, "status": p.status,
-                                 "share": None if p.share is None else format_percent(p.share),
-                                 "amount": _money(p.amount),
-                                 "trigger": {"fact": p.trigger_fact, "label": p.trigger} if p.trigger else None,
-                                 "date": _date(p.date), "missing": list(p.missing), "source": source(p)}, p)
+        "payments": [{"id": p.id, "label": p.label, "payment": p.payment, "status": p.status,
+                      "share": None if p.share is None else format_percent(p.share),
+                      "amount": _money(p.amount),
+                      "trigger": {"fact": p.trigger_fact, "label": p.trigger} if p.trigger else None,
+                      "date": _date(p.date), "missing": list(p.missing), "source": source(p)}
                      for p in result.payments],
         "reports": [{"id": r.id, "label": r.label, "date": _date(r.date), "sequence": r.sequence,
                      "missing": list(r.missing), "source": source(r)} for r in result.reports],
-        "checks": [_indicated({"id": c.id, "label": c.label, "passed": c.passed, "message": c.message,
-                               "missing": list(c.missing), "source": source(c)}, c.indicative)
-                   for c in result.checks],
-        "values": {key: _indicated(value_json(value, result.value_types[key]), key in result.indicative)
-                   for key, value in result.values.items()},
+        "checks": [{"id": c.id, "label": c.label, "passed": c.passed, "message": c.message,
+                    "missing": list(c.missing), "source": source(c)} for c in result.checks],
+        "values": {key: value_json(value, result.value_types[key]) for key, value in result.values.items()},
         "missing": result.missing,
         "not_applicable": result.not_applicable,
         "receipt": result.receipt,
     }
+    _add_instalments_and_indications(out, result)
     if explain:
         out["trace"] = [entry | {"source": entry["source"] | {"title": title}} if "source" in entry else entry
                         for entry in result.trace]
     return out
 
 
-def _scheduled(entry: dict, payment: PaymentResult) -> dict:
-    """A payment with a schedule lists its instalments; a part of a split keeps its shape."""
-    if payment.instalments is not None:
-        entry["instalments"] = [{"sequence": i.sequence, "date": i.date.isoformat(),
-                                 "period": {"start": i.period_start.isoformat(), "end": i.period_end.isoformat()},
-                                 "amount": _money(i.amount), "status": i.status} for i in payment.instalments]
-    return entry
-
-
-def _indicated(entry: dict, indicative: bool) -> dict:
-    """An entry that rests on a 'circa' value says so; others keep their shape."""
-    if indicative:
-        entry["indicative"] = True
-    return entry
+def _add_instalments_and_indications(out: dict, result: Result) -> None:
+    """The instalments of a payment with a schedule, and `indicative` on a check or value that rests on a
+    'circa' value: added where they apply, so that every other entry keeps its shape."""
+    for entry, payment in zip(out["payments"], result.payments):
+        if payment.instalments is not None:
+            entry["instalments"] = [{"sequence": i.sequence, "date": i.date.isoformat(),
+                                     "period": {"start": i.period_start.isoformat(), "end": i.period_end.isoformat()},
+                                     "amount": _money(i.amount), "status": i.status} for i in payment.instalments]
+    for entry, check in zip(out["checks"], result.checks):
+        if check.indicative:
+            entry["indicative"] = True
+    for key in result.indicative:
+        if key in out["values"]:
+            out["values"][key]["indicative"] = True
 
 
 def _shown(value: Any) -> str:
@@ -411,7 +410,8 @@ def to_text(result: Result, explain: bool = False) -> str:
         for c in result.checks:
             mark = "note" if c.indicative and c.message else {True: "ok", False: "FAILED", None: "open"}[c.passed]
             extra = f" (needs {', '.join(c.missing)})" if c.missing else ""
-            message = f": {c.message}" if c.passed is False and c.message != c.label else ""
+            said = c.passed is False or (c.indicative and c.message)  # a failure, or an indication not met
+            message = f": {c.message}" if said and c.message != c.label else ""
             lines.append(f"  {mark:<6}  {c.label}{message}{extra}")
     if result.values:
         lines.append("Values")

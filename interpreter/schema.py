@@ -79,7 +79,8 @@ PAYMENT = {**_COMMON, "base": _expr(),
            "parts": {"type": "dict", "empty": False, "keysrules": {"regex": RULE_ID},
                      "valuesrules": {"type": "dict", "schema": PAYMENT_PART}},
            "schedule": _expr(), "amount": _expr()}
-REPORT = {**_COMMON, **OVERRIDES, "date": _expr(True), "roll": {"type": "string", "allowed": ["next_working_day", "none"]}}
+REPORT = {**_COMMON, **OVERRIDES, "date": _expr(True),
+          "roll": {"type": "string", "allowed": ["next_working_day", "none"]}}
 CHECK = {**_COMMON, **OVERRIDES, "test": _expr(True), "message": TEXT}
 
 
