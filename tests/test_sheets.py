@@ -667,6 +667,20 @@ def test_a_decision_table_and_a_lookup_are_shown_as_tables(tmp_path):
     raw = read(tmp_path / "html" / "T-1.html")
     table = page_text(re.search(r'<table id="tabel-split">.*?</table>', raw, re.S).group(0))
     assert "nee nee 60% 40%" in table and "ja elke 100% 0%" in table
+    # Each output's entry points at the table, where the table's source sentences stand once.
+    assert lines.count("Uit de tabel ‘Verdeling’ onder Tabellen, met haar bronzinnen.") == 2
+    assert raw.count('<a href="#tabel-split">Verdeling</a>') == 2
+
+
+def test_the_sources_of_a_table_stand_once_with_the_table(tmp_path):
+    from cards import catalogue_with
+    from test_tables import SPLIT
+    quote = "No cure less pay in de verhouding 60 procent inspanningsverplichting en 40 procent resultaatsverplichting."
+    card = SPLIT.replace("    label: Verdeling\n", f"    label: Verdeling\n    source: {{section: '5.2', quote: '{quote}'}}\n")
+    engine = Engine(catalogue_with(tmp_path, FIXTURE, {"T-1.yaml": card}))
+    write_sheets(engine, tmp_path / "md", "md")
+    text = read(tmp_path / "md" / "T-1.md")
+    assert text.count(quote) == 1 and text.index(quote) > text.index("## Tabellen")
 
 
 # -- round two: an override, a payment schedule and a 'circa' check on a sheet ----------------------------

@@ -212,6 +212,7 @@ class Builder:
             code.append(f"{slot}: {to_text(expr.node)}")
         if rule.roll:
             code.append(f"roll: {rule.roll}")
+        table = product.tables.get(rule.table) if rule.table else None
         return {
             "id": rule.id,
             "anchor": _anchor("regel", rule.id),
@@ -222,9 +223,11 @@ class Builder:
             "message": " ".join(rule.message.split()) if rule.message else "",
             "origin": rule.origin,
             "overrides": " ".join(rule.override_reason.split()) if rule.override_reason else "",
-            "citations": self.rule_citations(product, rule),
+            "citations": [] if table else self.rule_citations(product, rule),
             "assumptions": self.assumption_links(product, {rule.id}),
             "parts": [],
+            # An output of a decision table: its sources stand once, with the table.
+            "table": {"anchor": _anchor("tabel", table.id), "label": " ".join(table.label.split())} if table else None,
         }
 
     def rule_citations(self, product: Product, rule: Rule) -> list[dict[str, Any]]:
@@ -374,7 +377,8 @@ class Builder:
             tables.append({"id": _anchor("tabel", table.id), "caption": {"label": " ".join(table.label.split())},
                            "enum": "", "columns": columns, "cell_classes": [""] * (len(columns) - 1), "rows": rows,
                            "notes": [{"label": " ".join(rule.label.split()), "anchor": _anchor("regel", rule.id)}
-                                     for rule in outputs]})
+                                     for rule in outputs],
+                           "source": self.citation(table.citation) if table.citation else None})
         return tables
 
     def input_heading(self, product: Product, name: str, node: n.Node) -> str:
@@ -488,6 +492,8 @@ class Builder:
         for rule in product.rules.values():
             if rule.section not in ("values", "parameters"):
                 continue
+            if "value" in rule.exprs and isinstance(rule.exprs["value"].node, n.Lookup):
+                continue  # the lookup's own table shows it already
             facts = self.facts_used(product, rule)
             if not facts or len(facts) != 1:
                 continue
