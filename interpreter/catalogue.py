@@ -74,6 +74,11 @@ class Base:
     default_calendar: str | None
     refused_calendars: frozenset[str] = frozenset()
     files: tuple[Path, ...] = ()
+    settings: dict = field(default_factory=dict)  # catalogue.yaml as read: the sheets' title and sources
+
+    @property
+    def family_titles(self) -> dict[str, str]:
+        return {name: str(document.data["title"]) for name, document in self.families.items()}
 
 
 def card_paths(root: Path) -> list[Path]:
@@ -112,6 +117,8 @@ class Catalogue:
     products: dict[str, list[Product]]
     files: list[Path] = field(default_factory=list)
     hash: str = ""
+    settings: dict = field(default_factory=dict)  # catalogue.yaml, as the base holds it
+    family_titles: dict[str, str] = field(default_factory=dict)
 
     def codes(self) -> list[str]:
         return list(self.products)

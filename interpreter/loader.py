@@ -80,7 +80,7 @@ class Loader:
                                            settings.position(("default_calendar",))))
         families = self._families()
         return Base(vocabulary, calendars, families, default_calendar, frozenset(self.refused_calendars),
-                    tuple(self.files))
+                    tuple(self.files), dict(settings.data) if settings else {})
 
     def card_paths(self) -> list[Path]:
         return card_paths(self.root)
@@ -100,7 +100,8 @@ class Loader:
         raise_once(self.errors)
         return Catalogue(self.root, base.vocabulary, base.calendars,
                          {code: products[code] for code in sorted(products)},
-                         files if files is not None else self.files, digest or self._hash())
+                         files if files is not None else self.files, digest or self._hash(),
+                         base.settings, base.family_titles)
 
     # -- files -------------------------------------------------------------------------------
 

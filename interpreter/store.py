@@ -189,6 +189,8 @@ class LazyCatalogue:
         base = self._load.base
         self.vocabulary = base.vocabulary
         self.calendars = base.calendars
+        self.settings = base.settings
+        self.family_titles = base.family_titles
         self.files = self._load.scan.files
         self.hash = self._load.scan.digest()
 

@@ -20,7 +20,7 @@ from interpreter.api import Engine
 from interpreter.results import to_json
 from interpreter.sheets import MANIFEST, TEMPLATES, RenderError, SheetError, render_sheets, rule_sentence, write_sheets
 from interpreter.sheets.words import date_text, money_text, percent_text, value_text
-from cards import FIXTURE
+from cards import FIXTURE, catalogue_with
 
 PROEF_CARD = """\
 code: ZZ-1
@@ -731,3 +731,22 @@ def test_an_override_a_schedule_and_an_indication_on_the_sheet(tmp_path, fmt, te
     assert "termijn 1 (1 januari 2016 – 1 april 2016) | per periode | € 1.000" in text or \
         "termijn 1 (1 januari 2016 – 1 april 2016) per periode € 1.000" in text
     assert "€ 329,67" in text and "€ 1.329,67" in text
+
+
+def test_sheets_show_the_titles_of_the_loaded_catalogue_not_of_the_files_on_disk(tmp_path):
+    family = ("family: proef-familie\ntitle: Proeffamilie zoals geladen\nsource: {document: f.txt, section: \"1\"}\n")
+    card = ("code: T-1\ntitle: Proefkaart\nfamily: proef-familie\nsource: {document: test.txt, section: \"1\"}\n"
+            "edition: {name: eerste, valid_from: 2016-01-01}\n"
+            "deadlines:\n  plan_due:\n    label: Plan\n    due: registered_on + 56 days\n")
+    root = catalogue_with(tmp_path, FIXTURE, {"T-1.yaml": card}, {"proef-familie.yaml": family})
+    settings = root / "catalogue.yaml"
+    settings.write_text(re.sub(r"(?m)^catalogue: .*$", "catalogue: Catalogus zoals geladen",
+                               settings.read_text(encoding="utf-8")), encoding="utf-8")
+    engine = Engine(root)
+    engine.catalogue.load_whole()
+    # Edited after the load: a sheet shows the catalogue it was asked for, read once, not the disk of later.
+    settings.write_text(settings.read_text(encoding="utf-8").replace("zoals geladen", "later"), encoding="utf-8")
+    (root / "families" / "proef-familie.yaml").write_text(family.replace("zoals geladen", "later"), encoding="utf-8")
+    pages = render_sheets(engine, "md")
+    assert "[Catalogus zoals geladen](index.md) · Proeffamilie zoals geladen" in pages["T-1.md"]
+    assert "later" not in pages["T-1.md"] + pages["index.md"]

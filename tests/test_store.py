@@ -202,3 +202,20 @@ def test_a_card_file_that_cannot_be_a_card_is_refused_before_it_is_read(root, ma
     assert message in caught.value.message and caught.value.position.file.endswith("T-9.yaml")
     outcome = invoke("--catalogue", root, "validate")
     assert outcome.exit_code == 1 and message in outcome.output
+
+
+def test_a_cache_hit_keeps_the_settings_and_family_titles_the_sheets_show(root):
+    """The base entry carries catalogue.yaml and the family titles, so the sheets read no YAML of their own."""
+    (root / "catalogue.yaml").write_text(
+        (root / "catalogue.yaml").read_text(encoding="utf-8").replace(
+            "catalogue: Re-integratieproducten (UWV, spoor 2, RSD de Liemers LEON)", "catalogue: Eerste titel"),
+        encoding="utf-8")
+    for first, second in ((load_catalogue(root), load_catalogue(root)), (store.open_catalogue(root),
+                                                                          store.open_catalogue(root))):
+        for catalogue in (first, second):
+            assert catalogue.settings["catalogue"] == "Eerste titel"
+            assert catalogue.family_titles["test-family"] == "Test family"
+    (root / "catalogue.yaml").write_text(
+        (root / "catalogue.yaml").read_text(encoding="utf-8").replace("Eerste titel", "Tweede titel"), encoding="utf-8")
+    assert load_catalogue(root).settings["catalogue"] == "Tweede titel"
+    assert store.open_catalogue(root).settings["catalogue"] == "Tweede titel"

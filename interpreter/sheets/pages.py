@@ -23,7 +23,6 @@ from ..evaluator import Evaluation
 from ..model import Product, Rule
 from ..printer import to_text
 from ..values import Open
-from ..yamlsource import load_file
 from .context import RenderError
 from .sentences import check_product, expression, payment_group, rule_applies, rule_sentence
 from .words import capitalize, date_text, enum_label, money_text, percent_text, validity_text, value_text
@@ -66,29 +65,8 @@ class Builder:
         self.catalogue = engine.catalogue
         self.vocabulary = self.catalogue.vocabulary
         self.out_dir = out_dir
-        self.settings = self._settings()
-        self.family_titles = self._family_titles()
-
-    # -- catalogue-wide facts -------------------------------------------------------------------
-
-    def _settings(self) -> dict:
-        path = Path(self.catalogue.root) / "catalogue.yaml"
-        try:
-            data = load_file(path).data
-        except CatalogueError:
-            return {}
-        return data if isinstance(data, dict) else {}
-
-    def _family_titles(self) -> dict[str, str]:
-        titles = {}
-        for path in sorted((Path(self.catalogue.root) / "families").glob("*.yaml")):
-            try:
-                data = load_file(path).data
-            except CatalogueError:
-                continue
-            if isinstance(data, dict) and "family" in data and "title" in data:
-                titles[str(data["family"])] = " ".join(str(data["title"]).split())
-        return titles
+        self.settings = self.catalogue.settings  # kept by the loader: the sheets read no YAML of their own
+        self.family_titles = {name: " ".join(title.split()) for name, title in self.catalogue.family_titles.items()}
 
     def source_href(self, document: str) -> str | None:
         """A link from the sheet to the source document, when it can be found.
