@@ -49,6 +49,7 @@ class Vocabulary:
     enum_labels: dict[str, dict[str, str]]
     facts: dict[str, Fact]
     words: Words = field(default_factory=Words)
+    description_keys: tuple[str, ...] = ()  # catalogue.yaml `descriptions:`: the headings a card's description may use
 
     @property
     def fact_types(self) -> dict[str, t.Type]:

@@ -104,6 +104,7 @@ def case_schema(vocabulary) -> dict:
 def all_schemas(vocabulary) -> dict[str, dict]:
     """Every schema an editor needs, by file name."""
     card = document_schema(s.CARD, "Product card")
+    card["properties"]["description"]["propertyNames"] = {"enum": list(vocabulary.description_keys)}
     tests = document_schema(s.TEST_FILE, "YAML test cases of a card")
     # Facts written inside a card or a test file follow the case schema, so editors complete them too.
     card["properties"]["example"]["properties"]["facts"] = {"$ref": CASE_FILE}

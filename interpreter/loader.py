@@ -73,6 +73,8 @@ class Loader:
                               hint="give the folder that holds catalogue.yaml and facts.yaml with --catalogue")
         settings = self._document("catalogue.yaml", s.SETTINGS, "catalogue settings", required=True)
         vocabulary = self._vocabulary()
+        if vocabulary is not None and settings:
+            vocabulary.description_keys = self._description_keys(settings)
         calendars = self._calendars()
         default_calendar = settings.data.get("default_calendar") if settings else None
         if settings and default_calendar not in calendars:
@@ -165,6 +167,27 @@ class Loader:
                                    minimum=self._minimum(document, name, spec, type_))
         self._check_spans(document, facts)
         return Vocabulary(enums, labels, facts, self._words())
+
+    def _description_keys(self, settings: Document) -> tuple[str, ...]:
+        keys = settings.data.get("descriptions", [])
+        for index, key in enumerate(keys):
+            if key in keys[:index]:
+                self.errors.append(SchemaError(f"the description heading '{key}' is listed twice",
+                                               settings.position(("descriptions", index))))
+        return tuple(dict.fromkeys(keys))
+
+    def _check_description(self, card: Document, vocabulary: Vocabulary) -> None:
+        """A card's description uses only the headings the catalogue declares (and its templates head)."""
+        declared = vocabulary.description_keys
+        for key in card.data.get("description", {}):
+            if key not in declared:
+                close = difflib.get_close_matches(key, declared, n=1)
+                self.errors.append(SchemaError(
+                    f"unknown key '{key}' in description; allowed here: {', '.join(declared) or 'none'}",
+                    card.key_position(("description", key)),
+                    hint=f"did you mean '{close[0]}'?" if close else
+                    "a new heading is a line under 'descriptions:' in catalogue.yaml and one in the sheet "
+                    "templates (headings.j2)"))
 
     def _words(self) -> Words:
         """The nouns of words.yaml (optional) whose article or number the sheets cannot guess."""
@@ -316,6 +339,7 @@ class Loader:
         if chain is None:
             return None
         before = len(self.errors)
+        self._check_description(card, vocabulary)
         card_source = card.data["source"]
         rules: dict[str, Rule] = {}
         tables: dict[str, DecisionTable] = {}
@@ -339,7 +363,8 @@ class Loader:
                 assumptions.append((assumption, document, ("assumptions", index, "applies_to")))
         reference_fact = self._reference_fact(chain, vocabulary)
         calendar = calendars.get(calendar_name)
-        if calendar is None and calendar_name not in self.refused_calendars:
+        # No name at all: catalogue.yaml (the default calendar) is broken or missing, and its own error says so.
+        if calendar is None and calendar_name is not None and calendar_name not in self.refused_calendars:
             self.errors.append(SchemaError(f"unknown calendar '{calendar_name}'", calendar_at,
                                            hint="the calendars are: " + ", ".join(sorted(calendars))))
         for assumption, document, path in assumptions:

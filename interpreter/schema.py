@@ -120,9 +120,9 @@ ASSUMPTIONS = {"type": "list", "schema": {"type": "dict", "schema": {
     "applies_to": {"type": "list", "schema": {"type": "string"}},
 }}}
 
-DESCRIPTION_KEYS = ["goal", "when", "summary", "activities", "output", "conditions", "lead_time", "price",
-                    "order", "client_groups", "result"]
-DESCRIPTION = {"type": "dict", "keysrules": {"type": "string", "allowed": DESCRIPTION_KEYS},
+# The keys of a card's description are the catalogue's own: catalogue.yaml `descriptions:` lists
+# them, the loader holds each card to that list and the sheet templates (headings.j2) head them.
+DESCRIPTION = {"type": "dict", "keysrules": {"type": "string", "regex": RULE_ID},
                "valuesrules": {"type": ["string", "list"], "schema": {"type": "string"}}}
 
 CARD = {
@@ -217,6 +217,8 @@ SETTINGS = {
     "catalogue": {**TEXT, "required": True},
     "default_calendar": {**TEXT, "required": True},
     "sources": TEXT,
+    # The headings a card's description may have, in the order an editor offers them.
+    "descriptions": {"type": "list", "maxlength": 100, "schema": {"type": "string", "regex": RULE_ID}},
     # The title of each source document by its file name: sheets name a source by its title.
     "documents": {"type": "dict", "keysrules": {"type": "string"}, "valuesrules": {"type": "string"}},
 }

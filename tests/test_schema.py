@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cards import CARD_HEAD, catalogue_with, copy_bundled, load_errors
+from cards import CARD_HEAD, FIXTURE, catalogue_with, copy_bundled, load_errors
 from interpreter import schema as s
 from interpreter.catalogue import load_catalogue
 from interpreter.errors import CatalogueError, SchemaError
@@ -86,6 +86,53 @@ def test_unknown_heading_in_a_description(card_error):
     assert "unknown key 'goall' in description" in error.message
     assert "goal" in error.message and "lead_time" in error.message
     assert error.hint == "did you mean 'goal'?"
+
+
+def _declare(root: Path, old: str, new: str) -> None:
+    settings = root / "catalogue.yaml"
+    text = settings.read_text(encoding="utf-8")
+    assert old in text
+    settings.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_a_description_heading_is_declared_in_catalogue_yaml_not_in_python(tmp_path):
+    """A new heading is a line in catalogue.yaml `descriptions:`: before it, the card is refused; after, it loads."""
+    from interpreter.jsonschema import all_schemas
+    root = catalogue_with(tmp_path, FIXTURE, {"T-1.yaml": HEAD + "description:\n  risks: Geen\n" + DEADLINE})
+    [error] = errors_of(root)
+    assert (Path(error.position.file).name, *where(error)) == ("T-1.yaml", 9, 3)
+    assert "unknown key 'risks' in description; allowed here: goal, when, summary" in error.message
+    assert "'descriptions:' in catalogue.yaml" in error.hint
+    _declare(root, "client_groups, result]", "client_groups, result, risks]")
+    catalogue = load_catalogue(root)
+    assert catalogue.product("T-1").description == {"risks": "Geen"}
+    card_schema = all_schemas(catalogue.vocabulary)["card.schema.json"]
+    assert card_schema["properties"]["description"]["propertyNames"]["enum"][-1] == "risks"
+
+
+def test_a_catalogue_without_declared_headings_refuses_a_description(tmp_path):
+    root = catalogue_with(tmp_path, FIXTURE, {"T-1.yaml": HEAD + "description:\n  goal: Werk\n" + DEADLINE})
+    settings = root / "catalogue.yaml"
+    settings.write_text("\n".join(line for line in settings.read_text(encoding="utf-8").splitlines()
+                                  if not line.startswith("descriptions:")) + "\n", encoding="utf-8")
+    [error] = errors_of(root)
+    assert "unknown key 'goal' in description; allowed here: none" in error.message
+
+
+@pytest.mark.parametrize("listed, message, column", [
+    ("[goal, when, goal]", "the description heading 'goal' is listed twice", 28),
+    ("[goal, Wanneer]", "'Wanneer' is not valid for item 2 in descriptions", 22),
+])
+def test_a_wrong_list_of_description_headings_is_refused_at_its_place(tmp_path, listed, message, column):
+    root = catalogue_with(tmp_path, FIXTURE, {"T-1.yaml": HEAD + DEADLINE})
+    settings = root / "catalogue.yaml"
+    lines = settings.read_text(encoding="utf-8").splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if text.startswith("descriptions:"))
+    lines[line - 1] = "descriptions: " + listed
+    settings.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    errors = errors_of(root)
+    assert [(Path(e.position.file).name, *where(e)) for e in errors] == [("catalogue.yaml", line, column)]
+    assert message in errors[0].message
 
 
 def test_unknown_key_in_a_payment_part(card_errors):

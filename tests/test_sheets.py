@@ -631,14 +631,15 @@ def test_every_worked_example_has_a_timeline_of_its_evaluation(proef, fmt, reque
 
 
 def test_the_templates_head_every_section_and_description_key():
-    """Sheet headings live in templates/headings.j2: one for every part of a card and every description key."""
-    from interpreter import schema
+    """Sheet headings live in templates/headings.j2: one for every part of a card and every description key
+    the catalogue declares (catalogue.yaml `descriptions:`)."""
     from interpreter.sheets.output import _environment
     from interpreter.sheets.pages import SECTIONS
 
     headings = _environment("html").get_template("headings.j2").module
     assert list(headings.section_titles) == list(SECTIONS)
-    assert list(headings.description_headings) == schema.DESCRIPTION_KEYS
+    declared = Engine(FIXTURE).catalogue.vocabulary.description_keys
+    assert declared and set(declared) <= set(headings.description_headings)
     assert all(title.strip() for title in [*headings.section_titles.values(), *headings.description_headings.values()])
 
 
@@ -750,3 +751,17 @@ def test_sheets_show_the_titles_of_the_loaded_catalogue_not_of_the_files_on_disk
     pages = render_sheets(engine, "md")
     assert "[Catalogus zoals geladen](index.md) · Proeffamilie zoals geladen" in pages["T-1.md"]
     assert "later" not in pages["T-1.md"] + pages["index.md"]
+
+
+def test_a_description_heading_added_in_catalogue_yaml_renders(tmp_path):
+    """A heading the templates do not name yet shows as its key; one they name shows their Dutch heading."""
+    card = ("code: T-1\ntitle: Proefkaart\nsource: {document: test.txt, section: \"1\"}\n"
+            "edition: {name: eerste, valid_from: 2016-01-01}\n"
+            "description:\n  goal: Werk vinden\n  known_risks: Geen bekende risico's\n"
+            "deadlines:\n  plan_due:\n    label: Plan\n    due: registered_on + 56 days\n")
+    root = catalogue_with(tmp_path, FIXTURE, {"T-1.yaml": card})
+    settings = root / "catalogue.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace(
+        "client_groups, result]", "client_groups, result, known_risks]"), encoding="utf-8")
+    pages = render_sheets(Engine(root), "md")
+    assert "**Doel**\n\n- Werk vinden\n\n**Known risks**\n\n- Geen bekende risico's" in pages["T-1.md"]
