@@ -20,7 +20,7 @@ from .sheets import RenderError, expression, rule_sentence
 from .sheets.words import bool_text, capitalize, date_text, duration_text, money_text, number_text
 from .errors import CatalogueError, LookupProblem
 from .model import Product
-from .results import Result, type_name
+from .results import Result, describe_value, type_name
 from .timeline import STATUS_WORDS, timeline_of
 
 HERE = Path(__file__).resolve().parent
@@ -50,6 +50,7 @@ PART_WORDS = {"value": "waarde", "due": "termijn", "met_by": "gehaald met", "whe
               "date": "data"}
 MAIN_PARTS = ("value", "due", "base", "test", "date")
 CHECK_WORDS = {True: "voldaan", False: "niet voldaan", None: "nog open"}
+INDICATION_WORDS = {True: "voldaan (indicatie)", False: "indicatie niet gehaald (geen fout)"}
 PAYMENT_STATUS = {"due": "te betalen", "pending": "nog niet te betalen", "unknown": "onbekend"}
 WEEKDAY_WORDS = {"monday": "maandag", "tuesday": "dinsdag", "wednesday": "woensdag", "thursday": "donderdag",
                  "friday": "vrijdag", "saturday": "zaterdag", "sunday": "zondag"}
@@ -267,16 +268,35 @@ def result_view(engine, product: Product, result: Result, facts: dict) -> dict[s
     payments = [{"id": p.id, "label": p.label, "date": p.date, "amount": p.amount,
                  "share": None if p.share is None else f"{number_text(p.share)}%", "trigger": p.trigger,
                  "status": p.status, "status_text": PAYMENT_STATUS.get(p.status, p.status),
+                 "instalments": instalments_view(p.instalments),
                  "missing": missing(p.missing), "source": source(p), "why": why.of(p.id)} for p in result.payments]
     reports = [{"id": r.id, "label": r.label, "date": r.date, "sequence": r.sequence, "missing": missing(r.missing),
                 "source": source(r), "why": why.of(r.id)} for r in result.reports]
-    checks = [{"id": c.id, "label": c.label, "passed": c.passed, "status_text": CHECK_WORDS[c.passed],
-               "message": c.message if c.passed is False and c.message != c.label else None,
+    checks = [{"id": c.id, "label": c.label, "passed": c.passed, "indicative": c.indicative,
+               "status_text": check_status(c),
+               # A failure says why; so does an indication not met, though it does not fail the check.
+               "message": c.message if (c.passed is False or c.indicative) and c.message != c.label else None,
                "missing": missing(c.missing), "source": source(c), "why": why.of(c.id)} for c in result.checks]
     return {"result": result, "timeline": timeline_of(engine, result, facts, f"Tijdlijn {result.product}"),
             "deadlines": deadlines, "payments": payments, "reports": reports, "checks": checks,
-            "missing": missing(result.missing),
+            "missing": missing(result.missing), "indications": why.indications(result),
             "not_applicable": [product.rules[r].label if r in product.rules else r for r in result.not_applicable]}
+
+
+def instalments_view(instalments) -> list[dict[str, Any]] | None:
+    """The instalments of a payment with a schedule, each on its own line; None for a split."""
+    if instalments is None:
+        return None
+    return [{"sequence": i.sequence, "date": i.date, "amount": i.amount, "period_start": i.period_start,
+             "period_end": i.period_end, "status": i.status, "status_text": PAYMENT_STATUS.get(i.status, i.status)}
+            for i in instalments]
+
+
+def check_status(check) -> str:
+    if check.indicative and check.passed is not None:
+        # Resting on a 'circa' value, the check never fails: it says whether the indication holds.
+        return INDICATION_WORDS[check.message is None]
+    return CHECK_WORDS[check.passed]
 
 
 @dataclass
@@ -306,6 +326,17 @@ class Explainer:
                 for node in n.walk(expr.node):
                     self.nodes.setdefault(str(node.pos), node)
         self.kept: dict[str, list[Block]] = {}
+        self.indicative = result.indicative
+
+    def indications(self, result: Result) -> list[dict[str, str]]:
+        """The values of this case that rest on a 'circa' value: shown as such, as the source gives them."""
+        shown = []
+        for name in sorted(self.indicative & set(result.values), key=list(result.values).index):
+            rule = self.product.rules.get(name)
+            type_ = result.value_types.get(name)
+            shown.append({"id": name, "label": capitalize(rule.label) if rule is not None and rule.label else name,
+                          "value": self.value(describe_value(result.values[name], type_), type_)})
+        return shown
 
     def of(self, rule_id: str) -> list[Block]:
         """The blocks that explain one result: its own rule first, then every rule it used, once each."""
@@ -338,7 +369,8 @@ class Explainer:
             if said and (not steps or steps[-1] != said):  # a step the trace repeats is said once
                 steps.append(said)
         node = self.nodes.get(entry.get("location", ""))
-        outcome = f"Uitkomst ({part}): {self.value(entry.get('value'), node.type if node else None)}"
+        about = "circa " if rule_id in self.indicative else ""
+        outcome = f"Uitkomst ({part}): {about}{self.value(entry.get('value'), node.type if node else None)}"
         # The rule's sentence says all its parts: it is shown once, with its main part.
         return Block(title, self.sentence(rule) if entry.get("part") in MAIN_PARTS else None,
                      steps, outcome, entry.get("location", ""), entry.get("source"))
@@ -366,7 +398,8 @@ class Explainer:
         if origin.startswith("rule "):
             rule = self.product.rules.get(origin[5:])
             name = capitalize(rule.label) if rule is not None and rule.label else origin[5:]
-            return f"{name} (regel, zie hieronder): {value}."
+            about = "circa " if origin[5:] in self.indicative else ""
+            return f"{name} (regel, zie hieronder): {about}{value}."
         said = self.said(node) or step.get("expression", "")
         return f"{capitalize(said)}: {value}."
 

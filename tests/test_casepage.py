@@ -492,3 +492,83 @@ def test_why_says_durations_in_dutch(tmp_path):
         ["2016-04-15", "2016-07-15"]
     assert "Rapportageperiode (regel, zie hieronder): 3 maanden." in page
     assert "3 months" not in page
+
+
+# -- payment schedules and indications (issue 14) ---------------------------------------------------
+
+# "Er wordt per kwartaal achteraf gefactureerd: uren maal uurtarief." (a schedule: every 3 months, in arrears)
+# "Het traject duurt circa zes maanden." (an indication: a check on it never fails)
+SCHEDULE_AND_CIRCA = """\
+  valid_from: 2016-01-01
+parameters:
+  about_six_months:
+    label: Looptijd van het traject
+    value: circa 6 months
+    source: {section: "§2", quote: "Het traject duurt circa zes maanden."}
+values:
+  about_end:
+    label: Einde na circa zes maanden
+    value: started_on + about_six_months
+payments:
+  coaching:
+    label: Begeleiding per kwartaal, achteraf
+    schedule: every 3 months from started_on until ended_on
+    amount: intake_hours * price
+    source: {section: "§3", quote: "Er wordt per kwartaal achteraf gefactureerd: uren maal uurtarief."}
+checks:
+  long_enough:
+    label: Loopt circa zes maanden
+    test: ended_on >= about_end
+    message: Korter dan circa zes maanden
+    source: {section: "§2", quote: "Het traject duurt circa zes maanden."}
+"""
+
+
+@pytest.fixture
+def scheduled(tmp_path):
+    return client_for(card_engine(tmp_path, SCHEDULE_AND_CIRCA).catalogue.root)
+
+
+def _rows(page: str, kind: str) -> list[str]:
+    return re.findall(rf'<tr data-kind="{kind}".*?</tr>', page, re.S)
+
+
+def test_a_payment_with_a_schedule_lists_its_instalments_with_date_amount_and_status(scheduled):
+    page = scheduled.post("/case/T-1", data={"started_on": "2016-01-31", "ended_on": "2016-09-15",
+                                             "intake_hours": "3", "price": "33.33", "as_of": "2016-06-01"})
+    assert page.status_code == 200, page.text
+    shown = read(page.text)
+    # 3 x € 33,33 = € 99,99 a quarter, paid at each period's end: 2016-04-30, 2016-07-31, and the last
+    # period 2016-07-31 .. 2016-09-15 is 46 of the 92 days to 2016-10-31: 99.99 x 46 / 92 = 49.995 -> 50.00.
+    assert [(shown.dates[f"coaching-{n}"], shown.amounts[f"coaching-{n}"]) for n in (1, 2, 3)] == [
+        ("2016-04-30", "99.99"), ("2016-07-31", "99.99"), ("2016-09-15", "50.00")]
+    assert shown.amounts["coaching"] == "249.98"  # the payment's own line: the exact sum
+    rows = _rows(page.text, "instalment")
+    # judged on 2016-06-01: the first is due, the two later ones not yet
+    assert ['te betalen' in rows[0], 'nog niet te betalen' in rows[1], 'nog niet te betalen' in rows[2]] == [True] * 3
+    assert "status-due" in rows[0] and "status-pending" in rows[2]
+    assert "periode 31 juli 2016 – 15 september 2016" in rows[2]
+    [payment] = _rows(page.text, "payment")
+    assert "in termijnen" in payment and "onbekend" not in payment
+
+
+def test_an_indication_not_met_shows_the_checks_message_and_does_not_fail(scheduled):
+    page = html.unescape(scheduled.post("/case/T-1", data={"started_on": "2016-01-31", "ended_on": "2016-05-02",
+                                                           "as_of": "2016-06-01"}).text)
+    # 2016-01-31 + circa 6 months = circa 2016-07-31; ended 2016-05-02, before it: said, never failed
+    [check] = _rows(page, "check")
+    assert 'class="passed-true indicative"' in check
+    assert '<td class="status">indicatie niet gehaald (geen fout): Korter dan circa zes maanden' in check
+    assert "niet voldaan" not in check
+    assert "Einde na circa zes maanden (regel, zie hieronder): circa 31 juli 2016." in check
+    assert '<li data-kind="value" data-id="about_end">Einde na circa zes maanden: circa 31 juli 2016</li>' in page
+    assert "Looptijd van het traject: circa 6 maanden" in page
+
+
+def test_an_indication_that_holds_says_so_without_a_message(scheduled):
+    page = html.unescape(scheduled.post("/case/T-1", data={"started_on": "2016-01-31", "ended_on": "2016-09-15",
+                                                           "as_of": "2016-06-01"}).text)
+    # ended 2016-09-15, after circa 2016-07-31
+    [check] = _rows(page, "check")
+    assert '<td class="status">voldaan (indicatie)</td>' in check.replace("\n", "")
+    assert "Korter dan" not in check
