@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from interpreter.catalogue import BUNDLED
+from cards import BUNDLED
 from interpreter.errors import CatalogueError
 from interpreter.testing import discover, load_tests, run_case
 from interpreter.yamlsource import load_file

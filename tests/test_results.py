@@ -8,7 +8,7 @@ import json
 import pytest
 from jsonschema import Draft7Validator
 
-from interpreter.catalogue import BUNDLED
+from cards import BUNDLED
 from interpreter.jsonschema import RESULT_FILE, result_schema
 from interpreter.results import SCHEMA_VERSION, to_json
 from interpreter.testing import discover, load_tests
