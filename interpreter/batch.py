@@ -19,9 +19,9 @@ from typing import Any, BinaryIO, Callable, Iterator, NamedTuple
 
 from . import types as t
 from .cases import MONEY_TEXT, RULES_ON, checked_number, convert_facts, convert_value
-from .catalogue import Fact
 from .errors import CaseError, CatalogueError, ErrorList, Position, raise_all
 from .limits import LAST_DATE, MAX_COLUMNS, MAX_NUMBER_CHARS, MAX_ROW_CHARS
+from .model import Fact
 from .problems import row_problem
 from .rows import (SIGNAL_COLUMNS, ResultRows, SignalRows, csv_text, json_lines, result_columns, result_object,
                    rule_ids, signal_objects)

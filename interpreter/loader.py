@@ -13,16 +13,15 @@ from . import schema as s
 from . import types as t
 from .calendar import WEEKDAYS, Calendar, HolidayRule
 from .cases import RULES_ON, convert_facts
-from .catalogue import (Base, Catalogue, Fact, Vocabulary, card_paths, catalogue_hash, display_path,
-                        overlapping_editions)
 from .checker import AS_OF, check_rules, evaluation_order
 from .errors import (CatalogueError, Position, RuleSyntaxError, SchemaError, TypeCheckError,
                      raise_all, raise_once)
 from .limits import number_problem
-from .model import SECTIONS, Assumption, Citation, Edition, Expr, Product, Rule
+from .model import (SECTIONS, Assumption, Base, Catalogue, Citation, Edition, Expr, Fact, Product, Rule, Vocabulary,
+                    overlapping_editions)
 from .parser import parse, parse_date
 from .splits import check_splits
-from .yamlsource import Document, load_file
+from .yamlsource import Document, card_paths, catalogue_hash, display_path, load_file
 
 
 def _did_you_mean(name: str, candidates) -> str:

@@ -22,11 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import cache
-from .catalogue import (Base, Catalogue, card_paths, catalogue_hash, default_root, display_path, edition_on,
-                        overlapping_editions)
 from .errors import CatalogueError, LookupProblem, Position, raise_once
-from .yamlsource import read_bounded
-from .model import Product
+from .model import Base, Catalogue, Product, edition_on, overlapping_editions
+from .yamlsource import card_paths, catalogue_hash, display_path, read_bounded
 
 # A card's code as its first line at the left margin says it; anything less plain is read as YAML.
 CODE_LINE = re.compile(rb"^code:[ \t]*([A-Z0-9][A-Z0-9-]*)[ \t]*(?:#[^\n]*)?\r?$", re.M)
@@ -164,9 +162,9 @@ def load_whole(root: Path) -> Catalogue:
     return loader.finish(load.base, products, files=load.scan.files, digest=load.scan.digest())
 
 
-def open_catalogue(root: Path | str | None = None) -> "LazyCatalogue | Catalogue":
+def open_catalogue(root: Path | str) -> "LazyCatalogue | Catalogue":
     """A catalogue whose cards are loaded when first needed (a whole one when the folder is unusual)."""
-    root = Path(root) if root else default_root()
+    root = Path(root)
     if not root.is_dir():
         return load_whole(root)
     return LazyCatalogue(root)
