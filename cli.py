@@ -125,7 +125,7 @@ def list_products(ctx: click.Context, as_of: dt.date | None) -> None:
 @click.pass_context
 def run_tests(ctx: click.Context, cards: tuple[str, ...]) -> None:
     """Run the YAML test cases of all cards, or of the given product codes or card files."""
-    from interpreter.testing import run_all, select_test_files
+    from interpreter.policy.testing import run_all, select_test_files
 
     engine = _engine(ctx, whole=True)
     try:
@@ -346,7 +346,7 @@ def _batch_summary(summary) -> str:
 @click.pass_context
 def diff(ctx: click.Context, old: str, new: str, output_format: str) -> None:
     """What changed between two catalogues: folders, or git revisions such as HEAD~1."""
-    from interpreter import diff as differ
+    from interpreter.policy import diff as differ
 
     current = Path(ctx.obj["catalogue"])
     with differ.scratch_dir() as scratch:
@@ -370,7 +370,7 @@ def diff(ctx: click.Context, old: str, new: str, output_format: str) -> None:
 @click.pass_context
 def schema(ctx: click.Context, out: Path | None) -> None:
     """Write JSON Schemas for cards, families, test files and case files, for editors."""
-    from interpreter.jsonschema import write_schemas
+    from interpreter.policy.jsonschema import write_schemas
 
     engine = _engine(ctx, whole=True)
     target = out or engine.catalogue.root / "schemas"
@@ -388,7 +388,7 @@ def schema(ctx: click.Context, out: Path | None) -> None:
 @click.pass_context
 def new_card(ctx: click.Context, code: str, family: str) -> None:
     """Scaffold a card with every section and a test file; the catalogue still validates."""
-    from interpreter.scaffold import new_card as scaffold
+    from interpreter.policy.scaffold import new_card as scaffold
 
     root = Path(ctx.obj["catalogue"])
     catalogue = _engine(ctx, whole=True).catalogue  # refuse to add to a catalogue that does not load

@@ -16,7 +16,7 @@ from interpreter.errors import CatalogueError, EvaluationError, Position
 from interpreter.evaluator import Evaluation
 from interpreter.parser import parse
 from interpreter.results import to_json
-from interpreter.testing import discover, load_tests
+from interpreter.policy.testing import discover, load_tests
 
 from cards import CARD_HEAD, catalogue_with
 

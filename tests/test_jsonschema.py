@@ -19,7 +19,7 @@ from cards import invoke
 from interpreter import schema as s  # noqa: E402
 from interpreter.api import Engine  # noqa: E402
 from cards import BUNDLED  # noqa: E402
-from interpreter.jsonschema import CASE_FILE, all_schemas, render  # noqa: E402
+from interpreter.policy.jsonschema import CASE_FILE, all_schemas, render  # noqa: E402
 from interpreter.yamlsource import load_file, load_text  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent

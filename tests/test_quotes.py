@@ -22,7 +22,7 @@ from conftest import sources_dir
 from cards import BUNDLED
 from interpreter.catalogue import load_catalogue
 from interpreter.errors import CatalogueError
-from interpreter.testing import discover
+from interpreter.policy.testing import discover
 from interpreter.yamlsource import load_file
 
 QUOTE_STYLES = ('"', "'")

@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import schema as s
-from .api import Engine
-from .cases import convert_facts
-from .errors import CatalogueError, LookupProblem, Position, raise_all
-from .parser import parse_date
-from .results import to_json
-from .yamlsource import Document, load_file
+from .. import schema as s
+from ..api import Engine
+from ..cases import convert_facts
+from ..errors import CatalogueError, LookupProblem, Position, raise_all
+from ..parser import parse_date
+from ..results import to_json
+from ..yamlsource import Document, load_file
 
 
 @dataclass

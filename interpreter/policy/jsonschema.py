@@ -5,9 +5,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from . import schema as s
-from . import types as t
-from .cases import RULES_ON
+from .. import schema as s
+from .. import types as t
+from ..cases import RULES_ON
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 CASE_FILE = "case.schema.json"
@@ -149,7 +149,7 @@ def _item(required: dict, description: str) -> dict:
 
 def result_schema() -> dict:
     """The JSON Schema of one evaluation result (docs/api.md explains every field)."""
-    from .results import SCHEMA_VERSION, VALUE_TYPES
+    from ..results import SCHEMA_VERSION, VALUE_TYPES
 
     typed = [{"properties": {"type": {"const": name}, "value": {"anyOf": [shape, {"type": "null"}]}}}
              for name, shape in (

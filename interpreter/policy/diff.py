@@ -9,12 +9,12 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import nodes as n
-from .api import Engine
-from .errors import CatalogueError, LookupProblem, Position
-from .model import Product, Rule
-from .printer import number_text, to_text
-from .results import to_json
+from .. import nodes as n
+from ..api import Engine
+from ..errors import CatalogueError, LookupProblem, Position
+from ..model import Product, Rule
+from ..printer import number_text, to_text
+from ..results import to_json
 from .testing import discover, load_tests
 
 UNIT_WORDS = {"days": "kalenderdagen", "working_days": "werkdagen", "weeks": "weken", "months": "maanden",

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import yaml
 
-from . import nodes as n
-from .model import SECTIONS
-from .errors import CatalogueError, LookupProblem, Position, SchemaError
-from .results import to_json
-from .yamlsource import load_file
+from .. import nodes as n
+from ..model import SECTIONS
+from ..errors import CatalogueError, LookupProblem, Position, SchemaError
+from ..results import to_json
+from ..yamlsource import load_file
 
 CARD_TEMPLATE = """\
 # yaml-language-server: $schema={schemas}/card.schema.json
@@ -234,7 +234,7 @@ def _write(path: Path, text: str) -> None:
 
 def _missing_of_empty_case(root: Path, code: str, today: str) -> list[str]:
     """The facts an empty case of the new card lacks: the first test case then passes as written."""
-    from .api import Engine  # here, not at the top: the engine loads the catalogue, scaffolding does not need it
+    from ..api import Engine  # here, not at the top: the engine loads the catalogue, scaffolding does not need it
 
     engine = Engine(root)
     engine.catalogue.load_whole()  # a CatalogueError here says what the new card lacks; the caller removes it
