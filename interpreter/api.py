@@ -9,9 +9,10 @@ from . import __version__
 from .cases import RULES_ON, convert_facts, read_case
 from .catalogue import default_root
 from .compiler import CompiledProduct, compile_product
+from .evaluator import evaluate
 from .model import Catalogue, Product
+from .results import Result
 from .store import LazyCatalogue, open_catalogue
-from .results import Result, evaluate
 
 # "compiled": each product compiled once into Python code (fast); "reference": the tree walker,
 # which also produces the --explain trace.

@@ -19,13 +19,12 @@ from . import nodes as n
 from . import types as t
 from .checker import evaluation_order
 from .errors import EvaluationError
-from .evaluator import (ARITHMETIC_ERRORS, arithmetic_error, no_value, not_applicable, roll_error,
-                        split_payment, text_of)
 from .model import Product, Rule
 from .results import (Result, check_result, deadline_result, payment_result, payment_trigger, report_results,
                       value_type)
-from .values import (CENT, DOMAIN, HUNDRED, NOTHING_MISSING, Duration, Open, add_duration, add_months, checked,
-                     checked_cents, earliest, merge_open, recurring)
+from .values import (ARITHMETIC_ERRORS, CENT, DOMAIN, HUNDRED, NOTHING_MISSING, Duration, Open, add_duration, add_months,
+                     arithmetic_error, checked, checked_cents, earliest, merge_open, no_value, not_applicable, recurring,
+                     roll_error, split_payment, text_of)
 
 
 # Names every generated function may use; chosen here, never taken from a card.

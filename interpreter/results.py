@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from typing import Any
 
 from . import nodes as n
 from . import types as t
-from .evaluator import Evaluation, describe_value, format_percent
-from .model import Citation, Product, Rule
-from .values import DOMAIN, Open
+from .model import Citation, Rule
+from .values import Open, describe_value, format_percent
 
 # The version of the result's JSON shape (catalogue/schemas/result.schema.json). Additions of optional
 # fields keep the major number; a removal, rename or change of meaning raises it (docs/api.md).
@@ -102,63 +101,8 @@ def _missing(value: Any) -> tuple[str, ...]:
     return value.names if isinstance(value, Open) else ()
 
 
-def evaluate(product: Product, facts: dict[str, Any], as_of: dt.date, *, explain: bool = False,
-             fact_labels: dict[str, str] | None = None, rules_on: dt.date | None = None) -> Result:
-    """Evaluate every rule of a product for one case: its rules as on `rules_on` (default `as_of`),
-    its statuses as on `as_of`."""
-    with localcontext(DOMAIN):
-        return _evaluate(product, facts, as_of, explain, fact_labels, rules_on)
-
-
-def _evaluate(product: Product, facts: dict[str, Any], as_of: dt.date, explain: bool,
-              fact_labels: dict[str, str] | None, rules_on: dt.date | None = None) -> Result:
-    run = Evaluation(product, facts, as_of, explain=explain, rules_on=rules_on)
-    result = Result(product=product.code, title=product.title, edition=product.edition, as_of=as_of,
-                    rules_on=run.rules_on)
-    labels = fact_labels or {}
-    for rule in product.rules.values():
-        applies = run.applies(rule)
-        if applies is False:
-            result.not_applicable.append(rule.id)
-            continue
-        if rule.section == "deadlines":
-            result.deadlines.append(_deadline(run, rule, applies))
-        elif rule.section == "payments":
-            result.payments.append(_payment(run, rule, applies, labels))
-        elif rule.section == "reports":
-            result.reports.extend(_reports(run, rule, applies))
-        elif rule.section == "checks":
-            result.checks.append(_check(run, rule, applies))
-        else:
-            result.values[rule.id] = run.rule_value(rule) if applies is True else applies
-            result.value_types[rule.id] = value_type(rule)
-    result.trace = run.trace
-    return result
-
-
-def _deadline(run: Evaluation, rule: Rule, applies) -> DeadlineResult:
-    due = run.rule_value(rule) if applies is True else applies
-    done = run.slot(rule, "met_by") if "met_by" in rule.exprs else Open()
-    return deadline_result(rule, due, done, run.as_of)
-
-
-def _payment(run: Evaluation, rule: Rule, applies, labels: dict[str, str]) -> PaymentResult:
-    share = run.slot(rule, "share") if applies is True else applies
-    amount = run.rule_value(rule) if applies is True else applies
-    on = run.slot(rule, "on") if "on" in rule.exprs and applies is True else Open()
-    return payment_result(rule, payment_trigger(rule, labels), share, amount, on, run.as_of)
-
-
-def _reports(run: Evaluation, rule: Rule, applies) -> list[ReportResult]:
-    return report_results(rule, run.rule_value(rule) if applies is True else applies)
-
-
-def _check(run: Evaluation, rule: Rule, applies) -> CheckResult:
-    return check_result(rule, run.rule_value(rule) if applies is True else applies)
-
-
 # The assemblers below turn computed values into result entries. Both backends (the tree walker
-# above and interpreter.compiler) call them, so their results cannot differ in form.
+# of interpreter.evaluator and interpreter.compiler) call them, so their results cannot differ in form.
 
 def deadline_result(rule: Rule, due: Any, done: Any, as_of: dt.date) -> DeadlineResult:
     """A deadline's date and status: met, overdue, open, or unknown when the date is unknown.

@@ -197,7 +197,7 @@ def checked(engine: Engine, text: str) -> n.Node:
 
 def walk(product, facts, as_of, node):
     """The tree walker on one expression, in the decimal context every evaluation runs in (as
-    results.evaluate and the compiled code enter it)."""
+    evaluator.evaluate and the compiled code enter it)."""
     from decimal import localcontext
 
     from interpreter.values import DOMAIN
