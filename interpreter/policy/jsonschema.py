@@ -8,6 +8,7 @@ from typing import Any
 from .. import schema as s
 from .. import types as t
 from ..cases import RULES_ON
+from ..files import write_whole
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 CASE_FILE = "case.schema.json"
@@ -125,9 +126,7 @@ def write_schemas(vocabulary, out_dir: Path) -> list[Path]:
     written = []
     for name, text in render(all_schemas(vocabulary)).items():
         target = out_dir / name
-        temporary = target.with_suffix(".json.tmp")
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(target)
+        write_whole(target, text)
         written.append(target)
     return written
 

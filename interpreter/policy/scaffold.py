@@ -12,6 +12,7 @@ import yaml
 from .. import nodes as n
 from ..model import SECTIONS
 from ..errors import CatalogueError, LookupProblem, Position, SchemaError
+from ..files import write_whole
 from ..results import to_json
 from ..yamlsource import load_file
 
@@ -203,13 +204,13 @@ def new_card(root: Path, code: str, family: str, today: str, catalogue=None) -> 
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     try:
-        _write(card, CARD_TEMPLATE.format(**values))
+        write_whole(card, CARD_TEMPLATE.format(**values))
         written.append(card)
         # The new card must leave the catalogue valid; its empty case tells which facts the family's rules need.
         missing = _missing_of_empty_case(root, code, today)
         values["missing"] = ", ".join(missing)
         values["missing_note"] = " (the family's rules; check the list as you add rules)" if missing else ""
-        _write(tests, TESTS_TEMPLATE.format(**values))
+        write_whole(tests, TESTS_TEMPLATE.format(**values))
         written.append(tests)
     except (OSError, CatalogueError) as error:
         for path in written:
@@ -223,13 +224,6 @@ def new_card(root: Path, code: str, family: str, today: str, catalogue=None) -> 
             raise
         raise SchemaError(f"cannot write the new card: {error.strerror}", Position(str(folder), 1, 1)) from None
     return written
-
-
-def _write(path: Path, text: str) -> None:
-    """Write a file whole: a temporary file first, then a rename."""
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
 
 
 def _missing_of_empty_case(root: Path, code: str, today: str) -> list[str]:
