@@ -11,8 +11,8 @@ from typing import Any
 from . import types as t
 from .errors import CaseError, Position, RuleSyntaxError, YamlError, raise_all
 from .limits import MAX_DURATION, MAX_NUMBER_CHARS, number_problem
-from .parser import UNITS, parse_date
-from .values import Duration
+from .parser import parse_date
+from .values import UNIT_PATTERN, UNITS, Duration
 from .yamlsource import Document, load_file, load_text
 
 # An amount as a case writes it: 4000, 4000.00, €4000 (batch reads CSV cells with it too).
@@ -20,7 +20,7 @@ from .yamlsource import Document, load_file, load_text
 MONEY_TEXT = re.compile(r"€?\s*(-?[0-9]+(\.[0-9]+)?)")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _PERCENT = re.compile(r"(-?[0-9]+(\.[0-9]+)?)\s*%")
-_DURATION = re.compile(r"([0-9]+)\s+(working\s+days?|days?|weeks?|months?|years?)")
+_DURATION = re.compile(r"([0-9]+)\s+" + UNIT_PATTERN)
 
 # Not a fact: a case may name the date whose rules apply to it (else its family's reference fact).
 # Typed facts carry it under this key; interpreter.api takes it out before evaluating.

@@ -92,6 +92,17 @@ def earliest(*values):
     return min(known) if known else merge_open(*values)
 
 
+# The units of time of the rule language and of case files, their one home: each as a person writes
+# it (singular; the plural adds an s) and as a Duration keeps it. The grammar's UNIT terminal, the
+# case reader, the editor schemas and the hints are made from this.
+_UNIT_WORDS = {"day": "days", "working day": "working_days", "week": "weeks", "month": "months", "year": "years"}
+UNITS = {form: unit for word, unit in _UNIT_WORDS.items() for form in (word, word + "s")}
+UNIT_NAMES = ", ".join(word + "s" for word in _UNIT_WORDS)  # days, working days, weeks, months, years
+# A unit of more words first, so that "working days" is never taken for a name and "days".
+UNIT_PATTERN = "(" + "|".join(word.replace(" ", r"\s+") + "s?"
+                              for word in sorted(_UNIT_WORDS, key=lambda word: -word.count(" "))) + ")"
+
+
 @dataclass(frozen=True)
 class Duration:
     amount: int

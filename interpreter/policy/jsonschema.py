@@ -9,6 +9,7 @@ from .. import schema as s
 from .. import types as t
 from ..cases import RULES_ON
 from ..files import write_whole
+from ..values import UNIT_PATTERN
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 CASE_FILE = "case.schema.json"
@@ -82,7 +83,7 @@ def fact_schema(fact_type: t.Type, label: str) -> dict:
     elif fact_type == t.BOOL:
         out = {"type": "boolean"}
     elif fact_type == t.DURATION:
-        out = {"type": "string", "pattern": r"^\d+\s+(working\s+days?|days?|weeks?|months?|years?)$"}
+        out = {"type": "string", "pattern": r"^\d+\s+" + UNIT_PATTERN + "$"}
     elif isinstance(fact_type, t.EnumType):
         out = {"enum": list(fact_type.members)}
     elif isinstance(fact_type, t.SetType):
