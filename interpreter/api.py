@@ -31,7 +31,8 @@ class Engine:
     def __init__(self, catalogue: Path | str | Catalogue | None = None, backend: str = "compiled"):
         _check_backend(backend)
         # Lazily, card by card: evaluating one product loads (or reads from the cache) only its cards.
-        self.catalogue = catalogue if isinstance(catalogue, (Catalogue, LazyCatalogue)) else open_catalogue(catalogue or default_root())
+        loaded = isinstance(catalogue, (Catalogue, LazyCatalogue))
+        self.catalogue = catalogue if loaded else open_catalogue(catalogue or default_root())
         self.backend = backend
         self._compiled: dict[int, CompiledProduct] = {}  # by id() of a product the catalogue keeps alive
 

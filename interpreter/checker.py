@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 
 from . import nodes as n
 from . import printer
 from . import types as t
-from .errors import CatalogueError, Position, TypeCheckError
+from .errors import CatalogueError, Position, TypeCheckError, aside, did_you_mean
 from .model import Expr, Rule
 
 # What each slot of a rule must produce.
@@ -194,7 +193,7 @@ class Checker:
             enum = self.enums[candidates.pop()]
         for member in node.members:
             if member not in enum.members:
-                raise TypeCheckError(f"'{member}' is not a {enum.name}" + _did_you_mean(member, enum.members),
+                raise TypeCheckError(f"'{member}' is not a {enum.name}" + aside(did_you_mean(member, enum.members)),
                                      node.pos, hint=f"the members of {enum.name} are: {', '.join(enum.members)}")
         return self._typed(node, t.SetType(f"set of {enum.name}", enum))
 
@@ -206,7 +205,7 @@ class Checker:
             if section is None:
                 raise TypeCheckError(
                     f"unknown part '{node.qualifier}' in '{written}'"
-                    + _did_you_mean(node.qualifier, list(_SECTION_WORDS)), node.pos,
+                    + aside(did_you_mean(node.qualifier, list(_SECTION_WORDS))), node.pos,
                     hint="before the '.' comes the part of the card the rule is in: "
                     + ", ".join(VALUE_SLOTS) + " (or leave it out and write just the rule's name)")
             rule = self.rules.get(name)
@@ -216,7 +215,7 @@ class Checker:
             if rule is None:
                 same_section = [r.id for r in self.rules.values() if r.section == section]
                 raise TypeCheckError(
-                    f"there is no rule '{written}'" + _did_you_mean(name, same_section or list(self.rules)),
+                    f"there is no rule '{written}'" + aside(did_you_mean(name, same_section or list(self.rules))),
                     node.pos, hint=(f"the {section} of this card and its family are: " + ", ".join(same_section))
                     if same_section else f"this card and its family have no {section}")
             return self._rule_ref(node, rule)
@@ -238,7 +237,7 @@ class Checker:
         known = list(self.rules) + list(self.facts) + list(self._members) + [AS_OF]
         raise TypeCheckError(
             f"unknown name '{name}': it is not a fact, a rule or parameter of this card, "
-            "or a member of a list of choices" + _did_you_mean(name, known), node.pos,
+            "or a member of a list of choices" + aside(did_you_mean(name, known)), node.pos,
             hint="facts are listed in catalogue/facts.yaml; rules and parameters on the card and its family")
 
     def _rule_ref(self, node: n.Name, rule: Rule) -> n.Node:
@@ -339,7 +338,7 @@ class Checker:
 
     def _Call(self, node, expected):
         if node.function not in FUNCTIONS:
-            raise TypeCheckError(f"unknown function '{node.function}'" + _did_you_mean(node.function, FUNCTIONS),
+            raise TypeCheckError(f"unknown function '{node.function}'" + aside(did_you_mean(node.function, FUNCTIONS)),
                                  node.pos, hint="the functions are: " + ", ".join(FUNCTIONS))
         args = tuple(self.check(a) for a in node.args)
         types = [a.type for a in args]
@@ -387,11 +386,6 @@ def check_rules(facts, enums, rules: dict[str, Rule]) -> tuple[dict[str, Rule], 
     checker = Checker(facts, enums, rules)
     checked = checker.check_all()
     return checked, [e for e in checker.errors if not isinstance(e, _Skip)]
-
-
-def _did_you_mean(name: str, candidates) -> str:
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _arithmetic_message(op: str, left: t.Type, right: t.Type) -> str:

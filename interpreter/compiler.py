@@ -22,9 +22,9 @@ from .errors import EvaluationError
 from .model import Product, Rule
 from .results import (Result, check_result, deadline_result, payment_result, payment_trigger, report_results,
                       value_type)
-from .values import (ARITHMETIC_ERRORS, CENT, DOMAIN, HUNDRED, NOTHING_MISSING, Duration, Open, add_duration, add_months,
-                     arithmetic_error, checked, checked_cents, earliest, merge_open, no_value, not_applicable, recurring,
-                     roll_error, split_payment, text_of)
+from .values import (ARITHMETIC_ERRORS, CENT, DOMAIN, HUNDRED, NOTHING_MISSING, Duration, Open, add_duration,
+                     add_months, arithmetic_error, checked, checked_cents, earliest, merge_open, no_value, not_applicable,
+                     recurring, roll_error, split_payment, text_of)
 
 
 # Names every generated function may use; chosen here, never taken from a card.

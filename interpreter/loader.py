@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 from decimal import Decimal
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from . import types as t
 from .calendar import WEEKDAYS, Calendar, HolidayRule
 from .cases import RULES_ON, convert_facts
 from .checker import AS_OF, check_rules, evaluation_order
-from .errors import (CatalogueError, Position, RuleSyntaxError, SchemaError, TypeCheckError,
+from .errors import (CatalogueError, Position, RuleSyntaxError, SchemaError, TypeCheckError, aside, did_you_mean,
                      raise_all, raise_once)
 from .limits import number_problem
 from .model import (SECTIONS, Assumption, Base, Catalogue, Citation, Edition, Expr, Fact, Product, Rule, Vocabulary,
@@ -22,11 +21,6 @@ from .model import (SECTIONS, Assumption, Base, Catalogue, Citation, Edition, Ex
 from .parser import parse, parse_date
 from .splits import check_splits
 from .yamlsource import Document, card_paths, catalogue_hash, display_path, load_file
-
-
-def _did_you_mean(name: str, candidates) -> str:
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _span(valid_from: dt.date | None, valid_until: dt.date | None) -> str:
@@ -280,11 +274,9 @@ class Loader:
         while name:
             family = families.get(name)
             if family is None:
-                close = difflib.get_close_matches(name, list(families), n=1)
                 self.errors.append(SchemaError(
                     f"unknown family '{name}'", where.position(path),
-                    hint=(f"did you mean '{close[0]}'? " if close else "")
-                    + "the families are: " + ", ".join(sorted(families))))
+                    hint=f"{did_you_mean(name, families)} the families are: ".lstrip() + ", ".join(sorted(families))))
                 return None
             if family in chain:
                 self.errors.append(SchemaError(f"family '{name}' extends itself", family.position(("extends",))))
@@ -335,7 +327,7 @@ class Loader:
                 if target not in rules:
                     self.errors.append(SchemaError(
                         f"assumption '{assumption.id}' applies to unknown rule '{target}'"
-                        + _did_you_mean(target, rules), document.position(path + (index,)),
+                        + aside(did_you_mean(target, rules)), document.position(path + (index,)),
                         hint="list the names of rules of this card or its family under applies_to"))
         if len(self.errors) > before:
             return None
@@ -392,7 +384,7 @@ class Loader:
                 continue
             fact = vocabulary.facts.get(name)
             if fact is None or fact.type != t.DATE:
-                what = "not a fact" + _did_you_mean(name, vocabulary.facts) if fact is None else "not a date fact"
+                what = "not a fact" + aside(did_you_mean(name, vocabulary.facts)) if fact is None else "not a date fact"
                 self.errors.append(SchemaError(
                     f"reference_fact '{name}' is {what}", family.position(("reference_fact",)),
                     hint="name a date fact of catalogue/facts.yaml, e.g. registered_on"))

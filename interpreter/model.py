@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -11,7 +10,7 @@ from typing import Any
 
 from . import types as t
 from .calendar import Calendar
-from .errors import LookupProblem, Position, SchemaError
+from .errors import LookupProblem, Position, SchemaError, did_you_mean
 from .nodes import Node
 from .types import Type
 
@@ -211,8 +210,7 @@ class Catalogue:
         """Every edition of product `code`, oldest first."""
         editions = self.products.get(code)
         if editions is None:
-            close = difflib.get_close_matches(code, list(self.products), n=1, cutoff=0.5)
-            hint = f"did you mean '{close[0]}'?" if close else "run 'catalogue list' to see the product codes"
+            hint = did_you_mean(code, self.products, cutoff=0.5) or "run 'catalogue list' to see the product codes"
             raise LookupProblem(f"unknown product '{code}'", Position("<command line>", 1, 1), hint)
         return editions
 

@@ -13,7 +13,6 @@ authenticated ones of interpreter.cache; with the cache switched off the same ph
 """
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
 import re
@@ -22,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import cache
-from .errors import CatalogueError, LookupProblem, Position, raise_once
+from .errors import CatalogueError, LookupProblem, Position, did_you_mean, raise_once
 from .model import Base, Catalogue, Product, edition_on, overlapping_editions
 from .yamlsource import card_paths, catalogue_hash, display_path, read_bounded
 
@@ -222,8 +221,7 @@ class LazyCatalogue:
         scan = self._load.scan
         paths = [path for path in scan.cards if scan.code_of(path) == code]
         if not paths:
-            close = difflib.get_close_matches(code, scan.codes(), n=1, cutoff=0.5)
-            hint = f"did you mean '{close[0]}'?" if close else "run 'catalogue list' to see the product codes"
+            hint = did_you_mean(code, scan.codes(), cutoff=0.5) or "run 'catalogue list' to see the product codes"
             raise LookupProblem(f"unknown product '{code}'", Position("<command line>", 1, 1), hint)
         self._load.errors.clear()
         editions = list(self._load.cards(paths).values())

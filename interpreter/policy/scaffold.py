@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import os
 import re
 from pathlib import Path
@@ -11,7 +10,7 @@ import yaml
 
 from .. import nodes as n
 from ..model import SECTIONS
-from ..errors import CatalogueError, LookupProblem, Position, SchemaError
+from ..errors import CatalogueError, LookupProblem, Position, SchemaError, did_you_mean
 from ..files import write_whole
 from ..results import to_json
 from ..yamlsource import load_file
@@ -180,10 +179,9 @@ def new_card(root: Path, code: str, family: str, today: str, catalogue=None) -> 
                             hint="use capital letters, digits and '-', e.g. LEON-6 or 12XR")
     families = {path.stem: path for path in (root / "families").glob("*.yaml")}
     if family not in families:
-        close = difflib.get_close_matches(family, list(families), n=1)
         raise LookupProblem(f"unknown family '{family}'", Position("<command line>", 1, 1),
-                            hint=(f"did you mean '{close[0]}'? " if close else "")
-                            + "the families are: " + ", ".join(sorted(families)))
+                            hint=f"{did_you_mean(family, families)} the families are: ".lstrip()
+                            + ", ".join(sorted(families)))
     if any(p.stem == code for p in (root / "products").rglob("*.yaml")) or \
             (catalogue is not None and code in catalogue.products):
         raise LookupProblem(f"a card for {code} already exists", Position("<command line>", 1, 1),
