@@ -7,7 +7,7 @@ from . import nodes as n
 from . import printer
 from . import types as t
 from .errors import CatalogueError, Position, TypeCheckError, aside, did_you_mean
-from .model import Expr, Rule
+from .model import Expr, Rule, payment_groups
 
 # What each slot of a rule must produce.
 SLOT_TYPES: dict[str, tuple[t.Type, ...] | None] = {
@@ -416,16 +416,13 @@ def evaluation_order(rules: dict[str, Rule]) -> list[Rule]:
     every share of its split refer to. The checker's own cycle check sees references only; this also
     rejects a share that refers to a part of its own split (its amount would need that share).
     """
-    groups: dict[str, list[Rule]] = {}
-    for rule in rules.values():
-        if rule.section == "payments":
-            groups.setdefault(rule.group, []).append(rule)
+    groups = payment_groups(rules)
     done: set[str] = set()
     visiting: list[str] = []
     order: list[Rule] = []
 
     def references(rule: Rule) -> list[str]:
-        exprs = list(rule.exprs.values()) + [edition.expr for edition in rule.editions]
+        exprs = rule.all_exprs()
         if rule.section == "payments":
             exprs += [part.exprs[slot] for part in groups[rule.group] for slot in ("base", "share")
                       if slot in part.exprs]

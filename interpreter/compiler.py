@@ -40,8 +40,6 @@ ARITHMETIC, EVERY, ROLL = "arithmetic", "every", "roll"
 # The operators the grammar has; anything else in a tree would be a bug, and never reaches the source.
 COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
 ARITHMETIC_OPERATORS = ("+", "-", "*", "/")
-LITERALS = (n.NumberLit, n.MoneyLit, n.PercentLit, n.DateLit, n.DurationLit, n.TextLit, n.BoolLit, n.SetLit,
-            n.EnumLit)
 
 
 class _Compiled:
@@ -409,7 +407,7 @@ class _ProductCompiler:
         for rule in self.product.in_section("parameters"):
             only = rule.editions[0]
             if (len(rule.editions) == 1 and only.valid_from is None and only.valid_until is None
-                    and isinstance(only.expr.node, LITERALS)):
+                    and isinstance(only.expr.node, n.CONSTANTS)):
                 self.x.literals[rule.id] = only.expr.node
         groups = self.product.payment_groups
         for group in groups:

@@ -143,9 +143,7 @@ class Evaluation:
 
     def eval(self, node: n.Node) -> Any:
         value = getattr(self, self._METHODS[type(node)])(node)
-        if self._steps is not None and not isinstance(node, (n.NumberLit, n.MoneyLit, n.PercentLit, n.DateLit,
-                                                              n.TextLit, n.BoolLit, n.DurationLit, n.SetLit,
-                                                              n.EnumLit)):
+        if self._steps is not None and not isinstance(node, n.CONSTANTS):
             step = {"expression": to_text(node), "value": describe_value(value, node.type), "at": str(node.pos)}
             if isinstance(node, n.FactRef):
                 step["from"] = "case" if node.name in self.facts else "missing fact"

@@ -17,7 +17,7 @@ from .errors import (CatalogueError, Position, RuleSyntaxError, SchemaError, Typ
                      raise_all, raise_once)
 from .limits import number_problem
 from .model import (SECTIONS, Assumption, Base, Catalogue, Citation, Edition, Expr, Fact, Product, Rule, Vocabulary,
-                    overlapping_editions)
+                    family_chain, overlapping_editions)
 from .parser import parse, parse_date
 from .splits import check_splits
 from .yamlsource import Document, card_paths, catalogue_hash, display_path, load_file
@@ -90,7 +90,7 @@ class Loader:
         raise_once(self.errors)
         return Catalogue(self.root, base.vocabulary, base.calendars,
                          {code: products[code] for code in sorted(products)},
-                         files if files is not None else self.files, digest or self._hash())
+                         files if files is not None else self.files, digest or self._hash(), base.families)
 
     # -- files -------------------------------------------------------------------------------
 
@@ -269,10 +269,8 @@ class Loader:
 
     def _family_chain(self, card: Document, families: dict[str, Document]) -> list[Document] | None:
         chain: list[Document] = []
-        name = card.data.get("family")
         where, path = card, ("family",)
-        while name:
-            family = families.get(name)
+        for name, family in family_chain(card.data.get("family"), families):
             if family is None:
                 self.errors.append(SchemaError(
                     f"unknown family '{name}'", where.position(path),
@@ -282,7 +280,7 @@ class Loader:
                 self.errors.append(SchemaError(f"family '{name}' extends itself", family.position(("extends",))))
                 return None
             chain.insert(0, family)
-            name, where, path = family.data.get("extends"), family, ("extends",)
+            where, path = family, ("extends",)
         return chain
 
     def _product(self, path: Path, vocabulary: Vocabulary, calendars: dict[str, Calendar],

@@ -83,6 +83,10 @@ class Rule:
     def expr(self, slot: str) -> Expr | None:
         return self.exprs.get(slot)
 
+    def all_exprs(self) -> list[Expr]:
+        """Every expression of the rule: its slots, then each edition's value."""
+        return [*self.exprs.values(), *(edition.expr for edition in self.editions)]
+
     @cached_property
     def source(self) -> str:
         """The short citation shown with every result entry ("000 §5.2, 12XR")."""
@@ -90,6 +94,15 @@ class Rule:
 
 
 SECTIONS = ("parameters", "values", "deadlines", "payments", "reports", "checks")
+
+
+def payment_groups(rules: dict[str, Rule]) -> dict[str, list[Rule]]:
+    """The parts of each payment split (the rules of one `group`), in card order."""
+    groups: dict[str, list[Rule]] = {}
+    for rule in rules.values():
+        if rule.section == "payments":
+            groups.setdefault(rule.group, []).append(rule)
+    return groups
 
 
 @dataclass(frozen=True)
@@ -124,11 +137,7 @@ class Product:
     @cached_property
     def payment_groups(self) -> dict[str, list[Rule]]:
         """The parts of each payment split, in card order; worked out once per product."""
-        groups: dict[str, list[Rule]] = {}
-        for rule in self.rules.values():
-            if rule.section == "payments":
-                groups.setdefault(rule.group, []).append(rule)
-        return groups
+        return payment_groups(self.rules)
 
     def in_section(self, section: str) -> list[Rule]:
         return [rule for rule in self.rules.values() if rule.section == section]
@@ -180,6 +189,17 @@ class Base:
     files: tuple[Path, ...] = ()
 
 
+def family_chain(name: str | None, families: dict[str, Any]):
+    """A family and the families it extends, in turn: (name, family document) pairs, the document None
+    for an unknown name (the walk ends there). A family met again is yielded again: the caller ends a circle."""
+    while name:
+        family = families.get(name)
+        yield name, family
+        if family is None:
+            return
+        name = family.data.get("extends")
+
+
 def overlapping_editions(products: dict[str, list[Product]]) -> list[SchemaError]:
     """Sort each product's editions by their start; two that are valid on one day are an error."""
     far_past, far_future = dt.date.min, dt.date.max
@@ -202,6 +222,7 @@ class Catalogue:
     products: dict[str, list[Product]]
     files: list[Path] = field(default_factory=list)
     hash: str = ""
+    families: dict = field(default_factory=dict)  # family name -> its interpreter.yamlsource.Document
 
     def codes(self) -> list[str]:
         return list(self.products)

@@ -186,6 +186,7 @@ class LazyCatalogue:
         base = self._load.base
         self.vocabulary = base.vocabulary
         self.calendars = base.calendars
+        self.families = base.families
         self.files = self._load.scan.files
         self.hash = self._load.scan.digest()
 

@@ -21,7 +21,6 @@ UNIT_WORDS = {"days": "kalenderdagen", "working_days": "werkdagen", "weeks": "we
               "years": "jaar"}
 UNIT_WORD = {"days": "kalenderdag", "working_days": "werkdag", "weeks": "week", "months": "maand", "years": "jaar"}
 SHOWN_CASES = 5
-_LITERALS = (n.NumberLit, n.MoneyLit, n.PercentLit, n.DateLit, n.DurationLit, n.TextLit, n.BoolLit, n.SetLit)
 
 
 @dataclass
@@ -100,7 +99,7 @@ def literal_changes(old: n.Node, new: n.Node) -> list[tuple[n.Node, n.Node]] | N
     """The literals that differ when two trees have the same shape; None when the shape changed."""
     if type(old) is not type(new):
         return None
-    if isinstance(old, _LITERALS):
+    if isinstance(old, n.LITERALS):
         return [] if old == new else [(old, new)]
     if old != new and not n.children(old):
         return None  # a different name or reference
@@ -322,8 +321,7 @@ def _result_of(item_id: str, result: dict) -> str:
 
 
 def _references(rule: Rule) -> set[str]:
-    nodes = [node for expr in rule.exprs.values() for node in n.walk(expr.node)]
-    nodes += [node for edition in rule.editions for node in n.walk(edition.expr.node)]
+    nodes = [node for expr in rule.all_exprs() for node in n.walk(expr.node)]
     return {node.name for node in nodes if isinstance(node, n.RuleRef)}
 
 
