@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .model import Catalogue, Fact, Vocabulary  # noqa: F401  (the catalogue's types, where users import them)
+from .model import Catalogue, Fact, Vocabulary, Words  # noqa: F401  (the catalogue's types, where users import them)
 
 BUNDLED = Path(__file__).resolve().parent.parent / "catalogue"
 

@@ -17,7 +17,7 @@ from .errors import (CatalogueError, Position, RuleSyntaxError, SchemaError, Typ
                      raise_all, raise_once)
 from .limits import number_problem
 from .model import (SECTIONS, Assumption, Base, Catalogue, Citation, Edition, Expr, Fact, Product, Rule, Vocabulary,
-                    family_chain, overlapping_editions)
+                    Words, family_chain, overlapping_editions)
 from .parser import parse, parse_date
 from .splits import check_splits
 from .yamlsource import Document, card_paths, catalogue_hash, display_path, load_file
@@ -153,7 +153,16 @@ class Loader:
                 facts[name] = Fact(name, type_, spec["label"], spec.get("phrase"), spec.get("span_from"),
                                    minimum=self._minimum(document, name, spec, type_))
         self._check_spans(document, facts)
-        return Vocabulary(enums, labels, facts)
+        return Vocabulary(enums, labels, facts, self._words())
+
+    def _words(self) -> Words:
+        """The nouns of words.yaml (optional) whose article or number the sheets cannot guess."""
+        document = self._document("words.yaml", s.WORDS, "word list")
+        if document is None:
+            return Words()
+        nouns = document.data.get("nouns") or {}
+        return Words(**{key: frozenset(word.lower() for word in nouns.get(key) or ())
+                        for key in ("het", "het_whole", "singular_en")})
 
     def _check_spans(self, document, facts: dict[str, Fact]) -> None:
         """A span runs from one date fact to another: both ends must be known date facts."""
