@@ -15,11 +15,9 @@ from ..errors import CatalogueError, LookupProblem, Position
 from ..model import Product, Rule
 from ..printer import number_text, to_text
 from ..results import to_json
+from ..sheets.words import UNITS
 from .testing import discover, load_tests
 
-UNIT_WORDS = {"days": "kalenderdagen", "working_days": "werkdagen", "weeks": "weken", "months": "maanden",
-              "years": "jaar"}
-UNIT_WORD = {"days": "kalenderdag", "working_days": "werkdag", "weeks": "week", "months": "maand", "years": "jaar"}
 SHOWN_CASES = 5
 
 
@@ -119,7 +117,8 @@ def literal_changes(old: n.Node, new: n.Node) -> list[tuple[n.Node, n.Node]] | N
 
 
 def _unit(amount: int, unit: str) -> str:
-    return (UNIT_WORD if amount == 1 else UNIT_WORDS)[unit]
+    singular, plural = UNITS[unit]  # the sheets' Dutch words for the units of time
+    return singular if amount == 1 else plural
 
 
 def literal_words(old: n.Node, new: n.Node) -> str:
