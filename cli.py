@@ -17,7 +17,8 @@ from interpreter.errors import CatalogueError, ErrorList, Position, RuleSyntaxEr
 from interpreter.limits import MAX_DUE_WITHIN
 from interpreter.parser import parse_date
 from interpreter.printer import to_text as expression_text
-from interpreter.results import to_json, to_text
+from interpreter.results import to_json
+from interpreter.resulttext import result_text
 
 # Usage errors exit 2: click does that itself.
 EXIT_OK, EXIT_BAD_INPUT = 0, 1
@@ -214,7 +215,7 @@ def evaluate(ctx: click.Context, code: str, casefile: str, as_of: dt.date | None
         events = {name: value for name, value in facts.items() if name != "rules_on"}  # a date of the evaluation
         click.echo(timeline_of(engine, result, events), nl=False)
     else:
-        click.echo(to_text(result, explain))
+        click.echo(result_text(engine, result, explain))
 
 
 @main.command()

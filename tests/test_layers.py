@@ -16,7 +16,7 @@ PACKAGE = "interpreter"
 
 # Prefixes of the layers above the core; a module in none of them is core.
 SERVICE = ("interpreter.service",)
-RENDERER = ("interpreter.sheets", "interpreter.timeline")
+RENDERER = ("interpreter.sheets", "interpreter.timeline", "interpreter.resulttext")
 POLICY = ("interpreter.policy",)
 
 
