@@ -866,3 +866,27 @@ def test_show_says_which_deadline_is_a_right():
     at = next(i for i, line in enumerate(out) if line.strip().startswith("extension_request_due"))
     assert "      optional: a right, not a duty (late or lapsed, never overdue)" in out[at:at + 8]
     assert sum("optional:" in line for line in out) == 1
+
+
+def test_every_command_names_files_relative_to_the_working_directory(cat):
+    # The catalogue given by its absolute path, from inside the folder that holds it: `test` and
+    # `validate` (and what writes files) all say cat/..., as the user sees the folder.
+    tests = next(cat.glob("products/**/12XR.tests.yaml"))
+    text = tests.read_text(encoding="utf-8")
+    tests.write_text(text.replace('status: met, done_on: "2016-05-20"', 'status: overdue, done_on: "2016-05-20"', 1),
+                     encoding="utf-8")
+    failed = invoke("--catalogue", cat.resolve(), "test", "12XR")
+    assert failed.exit_code == 1
+    assert failed.stdout.startswith("FAILED cat/products/uwv/12XR.tests.yaml:")
+    tests.write_text(text.replace("product: 12XR", "product: 12XQ", 1), encoding="utf-8")
+    unknown = invoke("--catalogue", cat.resolve(), "test")
+    assert unknown.stderr.startswith("cat/products/uwv/12XR.tests.yaml:7:10: the test cases are for product '12XQ'")
+    tests.write_text(text, encoding="utf-8")
+    card = next(cat.glob("products/**/12XR.yaml"))
+    written = card.read_text(encoding="utf-8")
+    card.write_text(written.replace("+ 56 days", "+ 56 dayz"), encoding="utf-8")
+    broken = invoke("--catalogue", cat.resolve(), "validate")
+    assert broken.stderr.startswith("cat/products/uwv/12XR.yaml:")
+    card.write_text(written, encoding="utf-8")
+    wrote = invoke("--catalogue", cat.resolve(), "schema", "--out", cat.resolve() / "out")
+    assert wrote.stdout.splitlines()[0].startswith("wrote cat/out/")

@@ -12,7 +12,7 @@ from ..cases import convert_facts
 from ..errors import CatalogueError, LookupProblem, Position, did_you_mean, raise_all
 from ..parser import parse_date
 from ..results import to_json
-from ..yamlsource import Document, load_file
+from ..yamlsource import Document, display_path, load_file
 
 
 @dataclass
@@ -82,7 +82,7 @@ def select_test_files(catalogue, cards: tuple[str, ...] | list[str]) -> list[Pat
 
 def load_tests(path: Path, engine: Engine) -> list[TestCase]:
     """Read one test file; its facts are checked against the vocabulary like any case."""
-    document = load_file(path)
+    document = load_file(path, display_path(path))
     problems = s.validate(document, s.TEST_FILE, "test")
     raise_all(problems)
     product = document.data["product"]
