@@ -7,10 +7,9 @@ from typing import Any
 from .model import Product
 from .results import Result
 from .sheets.words import number_text, percent_text, value_text
-
 # The contract's status values (JSON keys and values stay English, docs/api.md), as a person reads them.
-DEADLINE_STATUS = {"open": "open", "met": "gehaald", "overdue": "te laat", "late": "te laat gehaald",
-                   "lapsed": "vervallen", "unknown": "onbekend"}
+from .timeline import STATUS_WORDS as DEADLINE_STATUS
+
 CHECK_STATUS = {True: "voldaan", False: "NIET VOLDAAN", None: "open"}
 UNKNOWN = "onbekend"
 
