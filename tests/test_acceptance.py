@@ -22,7 +22,7 @@ REPO = TESTS.parent
 # Modules left out of the inner run, besides this one: they read only the frozen fixture catalogue
 # (never the catalogue under test), so their outcome cannot depend on the edit, and they are the
 # slow ones (Chromium, schemathesis, the fuzzer). test_inner_run_leaves_out_only_... holds them to that.
-FIXTURE_ONLY = ["test_sheets_browser.py", "test_web_schemathesis.py", "test_fuzz.py"]
+FIXTURE_ONLY = ["test_sheets_browser.py", "test_casepage_browser.py", "test_web_schemathesis.py", "test_fuzz.py"]
 # What marks a module as reading the catalogue under test: its path, or the `bundled` fixture as an argument.
 UNDER_TEST_MARKS = re.compile(r"\bBUNDLED\b|[(,]\s*bundled\s*[,)]|CATALOGUE_UNDER_TEST|interpreter\.catalogue import")
 
