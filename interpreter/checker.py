@@ -8,6 +8,7 @@ from . import printer
 from . import types as t
 from .errors import CatalogueError, Position, TypeCheckError, aside, did_you_mean
 from .model import Expr, Rule, payment_groups
+from .values import UNIT_NAMES
 
 # What each slot of a rule must produce.
 SLOT_TYPES: dict[str, tuple[t.Type, ...] | None] = {
@@ -401,7 +402,7 @@ def _arithmetic_message(op: str, left: t.Type, right: t.Type) -> str:
 
 def _arithmetic_hint(op: str, left: t.Type, right: t.Type) -> str | None:
     if left == t.DATE and right == t.NUMBER:
-        return "give the number a unit: days, working days, weeks, months or years (e.g. '+ 5 days')"
+        return f"give the number a unit: {UNIT_NAMES} (e.g. '+ 5 days')"
     if {left, right} == {t.MONEY, t.PERCENT} and op in "+-":
         return "to take a percentage of an amount, multiply: price * 60%"
     if t.DURATION in (left, right) and t.DATE not in (left, right):
