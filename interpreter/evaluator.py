@@ -12,10 +12,10 @@ from .errors import EvaluationError
 from .model import Product, Rule
 from .printer import to_text
 from .results import (CheckResult, DeadlineResult, PaymentResult, ReportResult, Result, check_result, deadline_result,
-                      payment_result, payment_trigger, report_results, value_type)
-from .values import (ARITHMETIC_ERRORS, DOMAIN, Duration, Open, add_duration, arithmetic_error, checked, checked_cents,
-                     describe_value, earliest, merge_open, no_value, not_applicable, percent_of, recurring, roll_error,
-                     split_payment, text_of, to_cents)
+                      indicative_values, payment_result, payment_trigger, report_results, schedule_result, value_type)
+from .values import (ARITHMETIC_ERRORS, DOMAIN, Duration, Open, Schedule, add_duration, arithmetic_error, checked,
+                     checked_cents, describe_value, earliest, merge_open, no_value, not_applicable, percent_of,
+                     recurring, roll_error, schedule_payment, split_payment, table_row, text_of, to_cents)
 
 class Evaluation:
     """One product evaluated for one case. Rule values are computed once and remembered."""
@@ -29,6 +29,8 @@ class Evaluation:
         n.Negate: "_negate", n.Arithmetic: "_arithmetic", n.Compare: "_compare",
         n.Member: "_member", n.And: "_and", n.Or: "_or", n.Not: "_not", n.If: "_if",
         n.Coalesce: "_coalesce", n.Call: "_call", n.Every: "_every",
+        n.SetRelation: "_set_relation", n.Indicative: "_indicative", n.BuiltIn: "_literal",
+        n.Decide: "_decide", n.Lookup: "_lookup",
     }
 
     def __init__(self, product: Product, facts: dict[str, Any], as_of: dt.date, explain: bool = False,
@@ -74,6 +76,9 @@ class Evaluation:
             value = self.slot(rule, "value")
         elif rule.section == "deadlines":
             value = self.rolled(rule, self.slot(rule, "due"))
+        elif rule.section == "payments" and "schedule" in rule.exprs:
+            value = self.schedule(rule)
+            value = value if isinstance(value, Open) else value.total()
         elif rule.section == "payments":
             value = self.payment_amounts(rule.group)[rule.id]
         elif rule.section == "reports":
@@ -315,6 +320,49 @@ class Evaluation:
         except ValueError as error:
             raise EvaluationError(str(error), node.pos) from None
 
+    # -- payment schedules ---------------------------------------------------------------------
+
+    def schedule(self, rule: Rule) -> Schedule | Open:
+        """The instalments of a payment with a schedule, or Open while its dates are unknown."""
+        key = (rule.id, "instalments")
+        if key not in self._cache:
+            dates = self.slot(rule, "schedule")
+            every = rule.exprs["schedule"].node
+            step, start, until = self.eval(every.step), self.eval(every.start), self.eval(every.until)
+            self._cache[key] = schedule_payment(rule, dates, start, step, until, self.slot(rule, "amount"),
+                                                self.calendar)
+        return self._cache[key]
+
+    # -- subset and superset, indicative values ------------------------------------------------
+
+    def _set_relation(self, node):
+        left, right = self.eval(node.left), self.eval(node.right)
+        if isinstance(left, Open) or isinstance(right, Open):
+            return merge_open(left, right)
+        return left <= right if node.op == "subset" else left >= right
+
+    def _indicative(self, node):
+        return self.eval(node.operand)
+    # -- decision tables and lookups ------------------------------------------------------------
+
+    def _decide(self, node):
+        inputs = tuple(self.eval(value) for value in node.inputs)
+        row = table_row(inputs, node.test_values, node.first)
+        if isinstance(row, Open):
+            return row
+        self._note(f"row {row + 1} of table {node.table} applies ({node.rows[row]})" if node.rows
+                   else f"row {row + 1} of table {node.table} applies")
+        return self.eval(node.cells[row])
+
+    def _lookup(self, node):
+        key = self.eval(node.key)
+        if isinstance(key, Open):
+            return key
+        for member, value in node.entries:
+            if member == key:
+                return value
+        raise EvaluationError(f"'{node.lookup}' has no entry for {key}", node.pos)  # the checker saw to every member
+
 
 def evaluate(product: Product, facts: dict[str, Any], as_of: dt.date, *, explain: bool = False,
              fact_labels: dict[str, str] | None = None, rules_on: dt.date | None = None) -> Result:
@@ -328,7 +376,7 @@ def _evaluate(product: Product, facts: dict[str, Any], as_of: dt.date, explain: 
               fact_labels: dict[str, str] | None, rules_on: dt.date | None = None) -> Result:
     run = Evaluation(product, facts, as_of, explain=explain, rules_on=rules_on)
     result = Result(product=product.code, title=product.title, edition=product.edition, as_of=as_of,
-                    rules_on=run.rules_on)
+                    rules_on=run.rules_on, indicative=indicative_values(product))
     labels = fact_labels or {}
     for rule in product.rules.values():
         applies = run.applies(rule)
@@ -357,6 +405,8 @@ def _deadline(run: Evaluation, rule: Rule, applies) -> DeadlineResult:
 
 
 def _payment(run: Evaluation, rule: Rule, applies, labels: dict[str, str]) -> PaymentResult:
+    if "schedule" in rule.exprs:
+        return schedule_result(rule, run.schedule(rule) if applies is True else applies, run.as_of)
     share = run.slot(rule, "share") if applies is True else applies
     amount = run.rule_value(rule) if applies is True else applies
     on = run.slot(rule, "on") if "on" in rule.exprs and applies is True else Open()

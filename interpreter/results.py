@@ -8,7 +8,7 @@ from typing import Any
 
 from . import nodes as n
 from . import types as t
-from .model import Citation, Rule
+from .model import Citation, Product, Rule
 from .values import Open, describe_value, format_percent
 
 # The version of the result's JSON shape (catalogue/schemas/result.schema.json). Additions of optional
@@ -43,6 +43,17 @@ class PaymentResult:
     status: str = "unknown"  # unknown | pending | due
     trigger_fact: str | None = None
     citation: Citation | None = None
+    instalments: tuple[InstalmentResult, ...] | None = None  # a payment with a schedule: each period's payment
+
+
+@dataclass(frozen=True)
+class InstalmentResult:
+    sequence: int
+    date: dt.date  # the day it falls due: the end of its period (in arrears)
+    period_start: dt.date
+    period_end: dt.date
+    amount: Decimal | None  # None while the amount per period is unknown
+    status: str  # pending | due
 
 
 @dataclass(frozen=True)
@@ -65,6 +76,7 @@ class CheckResult:
     missing: tuple[str, ...]
     source: str
     citation: Citation | None = None
+    indicative: bool = False  # rests on a 'circa' value: never fails; a message says when it is not met
 
 
 @dataclass
@@ -83,6 +95,7 @@ class Result:
     not_applicable: list[str] = field(default_factory=list)
     trace: list[dict] = field(default_factory=list)
     receipt: dict[str, str] = field(default_factory=dict)
+    indicative: frozenset[str] = frozenset()  # the values that rest on a 'circa' value
 
     @property
     def missing(self) -> list[str]:
@@ -157,6 +170,24 @@ def payment_result(rule: Rule, trigger: str, share: Any, amount: Any, on: Any, a
                          trigger_fact(rule), rule.citation)
 
 
+def schedule_result(rule: Rule, schedule: Any, as_of: dt.date) -> PaymentResult:
+    """A payment with a schedule: its total, and each instalment with its period and status."""
+    if isinstance(schedule, Open):
+        return PaymentResult(rule.id, rule.label, rule.group or rule.id, None, None, "", None, schedule.names,
+                             rule.source, "unknown", None, rule.citation, None)
+    entries = tuple(InstalmentResult(i.sequence, i.end, i.start, i.end, i.amount,
+                                     "pending" if i.end > as_of else "due") for i in schedule.instalments)
+    total = schedule.total()
+    if isinstance(total, Open):
+        status, amount, missing = "unknown", None, total.names
+    else:
+        status = "pending" if any(entry.status == "pending" for entry in entries) else "due"
+        amount, missing = total, ()
+    return PaymentResult(rule.id, rule.label, rule.group or rule.id, None, amount, "",
+                         entries[-1].date if entries else None, missing, rule.source, status, None, rule.citation,
+                         entries)
+
+
 def report_results(rule: Rule, value: Any) -> list[ReportResult]:
     """One entry per report date; a single unknown entry while the dates are unknown."""
     if isinstance(value, Open):
@@ -169,9 +200,19 @@ def report_results(rule: Rule, value: Any) -> list[ReportResult]:
 
 def check_result(rule: Rule, value: Any) -> CheckResult:
     if isinstance(value, Open):
-        return CheckResult(rule.id, rule.label, None, None, _missing(value), rule.source, rule.citation)
+        return CheckResult(rule.id, rule.label, None, None, _missing(value), rule.source, rule.citation,
+                           rule.indicative)
+    if rule.indicative:  # an indication not met is said, but never fails the check
+        return CheckResult(rule.id, rule.label, True, None if value else (rule.message or rule.label), (),
+                           rule.source, rule.citation, True)
     return CheckResult(rule.id, rule.label, value, None if value else (rule.message or rule.label), (),
                        rule.source, rule.citation)
+
+
+def indicative_values(product: Product) -> frozenset[str]:
+    """The parameters and values of a product that rest on a 'circa' value."""
+    return frozenset(rule.id for rule in product.rules.values()
+                     if rule.indicative and rule.section in ("parameters", "values"))
 
 
 def value_type(rule: Rule) -> t.Type:
@@ -247,7 +288,24 @@ def to_json(result: Result, explain: bool = False) -> dict:
         "not_applicable": result.not_applicable,
         "receipt": result.receipt,
     }
+    _add_instalments_and_indications(out, result)
     if explain:
         out["trace"] = [entry | {"source": entry["source"] | {"title": title}} if "source" in entry else entry
                         for entry in result.trace]
     return out
+
+
+def _add_instalments_and_indications(out: dict, result: Result) -> None:
+    """The instalments of a payment with a schedule, and `indicative` on a check or value that rests on a
+    'circa' value: added where they apply, so that every other entry keeps its shape."""
+    for entry, payment in zip(out["payments"], result.payments):
+        if payment.instalments is not None:
+            entry["instalments"] = [{"sequence": i.sequence, "date": i.date.isoformat(),
+                                     "period": {"start": i.period_start.isoformat(), "end": i.period_end.isoformat()},
+                                     "amount": _money(i.amount), "status": i.status} for i in payment.instalments]
+    for entry, check in zip(out["checks"], result.checks):
+        if check.indicative:
+            entry["indicative"] = True
+    for key in result.indicative:
+        if key in out["values"]:
+            out["values"][key]["indicative"] = True

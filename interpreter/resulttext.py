@@ -11,6 +11,8 @@ from .sheets.words import number_text, percent_text, value_text
 from .timeline import STATUS_WORDS as DEADLINE_STATUS
 
 CHECK_STATUS = {True: "voldaan", False: "NIET VOLDAAN", None: "open"}
+INDICATION_NOT_MET = "let op"  # an indicative check ('circa') is never failed; its message is said
+PAYMENT_STATUS = {"pending": "nog niet verschuldigd", "due": "te betalen", "unknown": "onbekend"}
 UNKNOWN = "onbekend"
 
 
@@ -35,24 +37,31 @@ def to_text(result: Result, product: Product, vocabulary, explain: bool = False)
     if result.payments:
         lines.append("Betalingen")
         for p in result.payments:
-            share = percent_text(p.share) if p.share is not None else "?"
+            share = percent_text(p.share) if p.share is not None else ("" if p.instalments is not None else "?")
             amount = number_text(p.amount, 2) if p.amount is not None else UNKNOWN
             lines.append(f"  {share:>5}  € {amount:>10}  {p.label}{said.on(p.label, p.trigger, p.date)}"
                          f"{said.needs(p.missing)}")
+            for i in p.instalments or ():
+                part = number_text(i.amount, 2) if i.amount is not None else UNKNOWN
+                lines.append(f"         € {part:>10}    {_date(i.date)}  {PAYMENT_STATUS.get(i.status, i.status)}, "
+                             f"periode {_date(i.period_start)} – {_date(i.period_end)}")
     if result.reports:
         lines.append("Rapportages")
         for r in result.reports:
             lines.append(f"  {_date(r.date):<10}  {r.label}{said.needs(r.missing)}")
     if result.checks:
         lines.append("Controles")
-        width = max(len(CHECK_STATUS[c.passed]) for c in result.checks)
-        for c in result.checks:
-            message = f": {c.message}" if c.passed is False and c.message != c.label else ""
-            lines.append(f"  {CHECK_STATUS[c.passed]:<{width}}  {c.label}{message}{said.needs(c.missing)}")
+        marks = [INDICATION_NOT_MET if c.indicative and c.message else CHECK_STATUS[c.passed] for c in result.checks]
+        width = max(map(len, marks))
+        for c, mark in zip(result.checks, marks):
+            shown = c.passed is False or (c.indicative and c.message)  # a failure, or an indication not met
+            message = f": {c.message}" if shown and c.message != c.label else ""
+            lines.append(f"  {mark:<{width}}  {c.label}{message}{said.needs(c.missing)}")
     if result.values:
         lines.append("Waarden")
         for key, value in result.values.items():
-            lines.append(f"  {said.rule(key)}: {value_text(value, result.value_types.get(key), vocabulary)}")
+            about = "circa " if key in result.indicative else ""
+            lines.append(f"  {said.rule(key)}: {about}{value_text(value, result.value_types.get(key), vocabulary)}")
     if result.not_applicable:
         lines.append("Niet van toepassing: " + "; ".join(said.rule(key) for key in result.not_applicable))
     if explain:
