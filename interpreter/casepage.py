@@ -20,7 +20,8 @@ from .sheets import RenderError, expression, rule_sentence
 from .sheets.words import bool_text, capitalize, date_text, duration_text, money_text, number_text
 from .errors import CatalogueError, LookupProblem
 from .model import Product
-from .results import Result, describe_value, type_name
+from .results import Result, type_name
+from .values import describe_value
 from .timeline import STATUS_WORDS, timeline_of
 
 HERE = Path(__file__).resolve().parent

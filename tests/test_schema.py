@@ -97,7 +97,7 @@ def _declare(root: Path, old: str, new: str) -> None:
 
 def test_a_description_heading_is_declared_in_catalogue_yaml_not_in_python(tmp_path):
     """A new heading is a line in catalogue.yaml `descriptions:`: before it, the card is refused; after, it loads."""
-    from interpreter.jsonschema import all_schemas
+    from interpreter.policy.jsonschema import all_schemas
     root = catalogue_with(tmp_path, FIXTURE, {"T-1.yaml": HEAD + "description:\n  risks: Geen\n" + DEADLINE})
     [error] = errors_of(root)
     assert (Path(error.position.file).name, *where(error)) == ("T-1.yaml", 9, 3)
