@@ -100,6 +100,27 @@ def test_new_card_has_every_section(cat):
     assert tests["cases"][0]["facts"] == {}
 
 
+@pytest.mark.parametrize("declared, description", [
+    ("[doel, aanpak]", {"doel": "TODO: what the product is for (quoted from the source)"}),
+    ("[]", None),
+])
+def test_new_cards_description_uses_a_heading_the_catalogue_declares(cat, declared, description):
+    settings = cat / "catalogue.yaml"
+    settings.write_text(re.sub(r"(?m)^descriptions: .*$", f"descriptions: {declared}",
+                               settings.read_text(encoding="utf-8")), encoding="utf-8")
+    for path in (cat / "products").rglob("*.yaml"):  # the bundled cards use the headings now undeclared
+        if not path.name.endswith(".tests.yaml") and "uwv" not in path.parts[-2]:
+            path.unlink()
+    for path in (cat / "products").rglob("*.yaml"):
+        if not path.name.endswith(".tests.yaml"):
+            text = path.read_text(encoding="utf-8")
+            path.write_text(re.sub(r"(?ms)^description:\n(?:  .*?\n|    .*?\n)+", "", text), encoding="utf-8")
+    result = invoke("--catalogue", cat, "new", "12XX", "--family", "uwv-innovatief")
+    assert result.exit_code == 0, result.stderr
+    assert load_file(card(cat, "12XX")).data.get("description") == description
+    assert invoke("--catalogue", cat, "validate").exit_code == 0
+
+
 def test_new_card_points_the_editor_at_the_schemas(cat):
     assert invoke("--catalogue", cat, "new", "S2-Z", "--family", "spoor2").exit_code == 0
     path = card(cat, "S2-Z")

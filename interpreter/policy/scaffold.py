@@ -29,9 +29,7 @@ edition:
   name: "TODO: the name of the framework or agreement, e.g. Werkafspraken 2024–2028"
   valid_from: {today}
 
-description:
-  summary: "TODO: what the product is for (quoted from the source)"
-
+{description}
 # Constants of the product: prices, caps, percentages, durations. Example:
 #   max_price:
 #     label: Richtlijn maximumprijs (excl. btw)
@@ -93,6 +91,12 @@ cases:
 """
 
 CODE = re.compile(r"[A-Z0-9][A-Z0-9-]*")
+
+
+def _description(catalogue) -> str:
+    """The card's description under the first heading the catalogue declares (none: no description)."""
+    keys = catalogue.vocabulary.description_keys
+    return f'description:\n  {keys[0]}: "TODO: what the product is for (quoted from the source)"\n' if keys else ""
 
 
 def _chain_rule_ids(families: dict, family: str) -> tuple[set[str], set[str]] | None:
@@ -184,7 +188,7 @@ def new_card(root: Path, code: str, family: str, today: str, catalogue) -> list[
     schemas = Path(os.path.relpath(root / "schemas", folder)).as_posix()
     document = families[family].data.get("source", {}).get("document", "TODO.txt")
     values = dict(code=code, family=family, document=document, today=today, schemas=schemas,
-                  parameters="parameters: {}")
+                  parameters="parameters: {}", description=_description(catalogue))
     sibling, needed = family_needs(catalogue, family)
     if needed:
         body = yaml.safe_dump(needed, allow_unicode=True, sort_keys=False, width=100)
