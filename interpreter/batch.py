@@ -23,7 +23,7 @@ from .catalogue import Fact
 from .errors import CaseError, CatalogueError, ErrorList, Position, raise_all
 from .limits import LAST_DATE, MAX_COLUMNS, MAX_NUMBER_CHARS, MAX_ROW_CHARS
 from .problems import row_problem
-from .rows import (SIGNAL_COLUMNS, ResultRows, SignalRows, csv_text, json_lines, result_columns, result_object,
+from .rows import (SIGNAL_COLUMNS, JsonRows, ResultRows, SignalRows, csv_text, json_lines, result_columns,
                    rule_ids, signal_objects)
 
 # File formats by extension. A .json file holds one document, not one case per line: refused by name.
@@ -507,7 +507,7 @@ class Job:
             self._rows = SignalRows() if signal else ResultRows(self.rules)
         else:
             self._rows = None
-            self._objects = signal_objects if signal else result_object
+            self._objects = signal_objects if signal else JsonRows().result
         self._prepared = True
 
     def head(self) -> bytes:

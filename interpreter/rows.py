@@ -11,8 +11,8 @@ from typing import Any
 
 import orjson
 
-from .evaluator import describe_value
-from .results import Result, source_json, to_json
+from .evaluator import describe_value, format_percent
+from .results import Result, _date, _money, source_json, to_json, value_json
 from .values import Open
 
 VALUE_CACHE = 4096  # value cells kept per process; values that differ from case to case are not worth more
@@ -160,6 +160,210 @@ def result_object(row: int, ident: Any, result: Result, as_of, end) -> list[dict
     return [{"row": row, "id": ident, **data}]
 
 
+# -- results into JSON Lines rows, spliced from bytes -------------------------------------------------
+
+MEMO_SIZE = 1 << 14  # encoded fields kept per field: every date of decades, the usual amounts and lists
+
+
+class JsonRows:
+    """JSON Lines result rows, byte for byte what json_lines() writes of result_object(), without building
+    the result's JSON objects first.
+
+    A row is a million times the same product: its layout, and every entry's id, label and source (the
+    bulk of a row's 8 KB), are the same for each case of an edition. They are taken from what
+    result_object (so to_json) gives for the first result that has them, encoded once, and spliced; only
+    the fields that differ from case to case (VARYING) are encoded per row, most from a memo of values
+    seen before. A change to to_json's fields flows through; a new per-case field must be added to VARYING
+    (tests/test_rows.py compares the rows with to_json on generated cases, and would fail).
+    """
+
+    def __init__(self):
+        self._layouts: dict[tuple, _Layout] = {}
+        self._memos: dict[str, dict] = {}
+
+    def result(self, row: int, ident: Any, result: Result, as_of, end) -> list[bytes]:
+        layout = self._layouts.get((result.product, result.edition, result.title))
+        if layout is None:
+            layout = self._layouts[result.product, result.edition, result.title] = _Layout(result, self._memos)
+        return [layout.row(row, ident, result)]
+
+
+# The per-case fields of the row (beside row and id) and of its entries, by key of to_json's objects, with
+# what turns the result's attribute into the JSON value (to_json's own helpers). Everything else in a row
+# is the same for every case of an edition.
+_ROW_VARYING = frozenset({"row", "id", "rules_on", "as_of", "deadlines", "payments", "reports", "checks", "values",
+                          "missing", "not_applicable"})
+_ENTRY_VARYING: dict[str, dict[str, Any]] = {
+    "deadlines": {"date": _date, "status": None, "missing": list, "done_on": _date},
+    "payments": {"status": None, "share": lambda share: None if share is None else format_percent(share),
+                 "amount": _money, "date": _date, "missing": list},
+    "reports": {"date": _date, "sequence": None, "missing": list},
+    "checks": {"passed": None, "message": None, "missing": list},
+}
+ENTRY_KINDS = tuple(_ENTRY_VARYING)
+
+
+def _encoded(value: Any) -> bytes:
+    """A JSON value as bytes in the row, with the line separators escaped (see json_lines)."""
+    return _escape_breaks(_ORJSON(value, default=_plain))
+
+
+def _escape_breaks(data: bytes) -> bytes:
+    for raw, escaped in _LINE_BREAKS:
+        if raw in data:
+            data = data.replace(raw, escaped)
+    return data
+
+
+_ANY_DAY = dt.date(2000, 1, 1)  # in a result made only to read the constant parts off: never in a row
+
+
+def _split(data: dict, varying) -> tuple[list[bytes], list[str]]:
+    """A JSON object as the encoded text around its varying fields: parts[0], field 0, parts[1], ...,
+    parts[-1], with the names of those fields."""
+    parts, names, text = [], [], b"{"
+    for index, (key, value) in enumerate(data.items()):
+        text += (b"," if index else b"") + _encoded(key) + b":"
+        if key in varying:
+            parts.append(text)
+            names.append(key)
+            text = b""
+        else:
+            text += _encoded(value)
+    parts.append(text + b"}")
+    return parts, names
+
+
+class _Layout:
+    """One edition's row as a list of constant bytes and the per-case fields between them."""
+
+    def __init__(self, result: Result, memos: dict[str, dict]):
+        self.memos = memos
+        self.entries: dict[str, dict[str, list]] = {kind: {} for kind in ENTRY_KINDS}
+        self.values: dict[Any, bytes] = {}  # (name, value) -> '"name":{...}'; the value's type is the edition's
+        self.dates = self._memo("date")
+        self.product, self.title, self.edition = result.product, result.title, result.edition
+        empty = Result(result.product, result.title, result.edition, _ANY_DAY, _ANY_DAY)
+        self.parts, self.fields = _split(result_object(0, None, empty, None, None)[0], _ROW_VARYING)
+        self.fill = [getattr(self, "_" + name) for name in self.fields]
+
+    def _memo(self, name: str) -> dict:
+        return self.memos.setdefault(name, {})
+
+    def row(self, row: int, ident: Any, result: Result) -> bytes:
+        out = []
+        append = out.append
+        for const, fill in zip(self.parts, self.fill):
+            append(const)
+            fill(out, row, ident, result)
+        append(self.parts[-1])
+        return b"".join(out)
+
+    # -- the row's own fields
+
+    def _row(self, out, row, ident, result) -> None:
+        out.append(b"%d" % row)
+
+    def _id(self, out, row, ident, result) -> None:
+        try:
+            out.append(_encoded(ident))
+        except TypeError:  # orjson refuses it (a lone surrogate, an integer beyond 64 bits): as json_lines does
+            out.append(_escape_breaks(_ENCODE(ident).encode("utf-8", "backslashreplace")))
+
+    def _rules_on(self, out, row, ident, result) -> None:
+        out.append(self._date(result.rules_on))
+
+    def _as_of(self, out, row, ident, result) -> None:
+        out.append(self._date(result.as_of))
+
+    def _date(self, day) -> bytes:
+        data = self.dates.get(day)
+        if data is None:
+            data = _encoded(_date(day))
+            if len(self.dates) < MEMO_SIZE:
+                self.dates[day] = data
+        return data
+
+    def _missing(self, out, row, ident, result) -> None:
+        out.append(_encoded(result.missing))
+
+    def _not_applicable(self, out, row, ident, result) -> None:
+        out.append(_encoded(result.not_applicable))
+
+    def _values(self, out, row, ident, result) -> None:
+        if not result.values:
+            out.append(b"{}")
+            return
+        memo, types = self.values, result.value_types
+        separator = b"{"
+        for name, value in result.values.items():
+            try:
+                data = memo.get((name, value))
+            except TypeError:  # not hashable: encoded every time
+                data = self._value(name, value, types[name])
+            else:
+                if data is None:
+                    data = self._value(name, value, types[name])
+                    if len(memo) < MEMO_SIZE:
+                        memo[name, value] = data
+            out.append(separator)
+            out.append(data)
+            separator = b","
+        out.append(b"}")
+
+    @staticmethod
+    def _value(name: str, value: Any, type_) -> bytes:
+        return _encoded(name) + b":" + _encoded(value_json(value, type_))
+
+    # -- the entries
+
+    def _deadlines(self, out, row, ident, result) -> None:
+        self._entries(out, "deadlines", result.deadlines)
+
+    def _payments(self, out, row, ident, result) -> None:
+        self._entries(out, "payments", result.payments)
+
+    def _reports(self, out, row, ident, result) -> None:
+        self._entries(out, "reports", result.reports)
+
+    def _checks(self, out, row, ident, result) -> None:
+        self._entries(out, "checks", result.checks)
+
+    def _entries(self, out, kind: str, items: list) -> None:
+        if not items:
+            out.append(b"[]")
+            return
+        layouts = self.entries[kind]
+        append = out.append
+        separator = b"["
+        for item in items:
+            layout = layouts.get(item.id)
+            if layout is None:
+                layout = layouts[item.id] = self._entry_layout(kind, item)
+            append(separator)
+            parts, fields = layout
+            for const, (name, memo, convert) in zip(parts, fields):
+                append(const)
+                raw = getattr(item, name)
+                data = memo.get(raw)
+                if data is None:
+                    data = _encoded(raw if convert is None else convert(raw))
+                    if len(memo) < MEMO_SIZE:
+                        memo[raw] = data
+                append(data)
+            append(parts[-1])
+            separator = b","
+        append(b"]")
+
+    def _entry_layout(self, kind: str, item) -> tuple[list[bytes], list[tuple]]:
+        """The constant parts of an entry, from to_json of a result that holds only this entry."""
+        alone = Result(self.product, self.title, self.edition, _ANY_DAY, _ANY_DAY)
+        getattr(alone, kind).append(item)
+        varying = _ENTRY_VARYING[kind]
+        parts, names = _split(to_json(alone)[kind][0], varying)
+        return parts, [(name, self._memo(f"{kind}.{name}"), varying[name]) for name in names]
+
+
 def signal_objects(row: int, ident: Any, result: Result, as_of: dt.date, end: dt.date) -> list[dict]:
     return [{"row": row, "id": ident, "product": result.product, "deadline": d.id, "label": d.label,
              "date": d.date.isoformat(), "days_left": (d.date - as_of).days,
@@ -168,7 +372,7 @@ def signal_objects(row: int, ident: Any, result: Result, as_of: dt.date, end: dt
 
 
 def json_lines(items: list) -> bytes:
-    """One JSON object per line, as UTF-8.
+    """One JSON object per line, as UTF-8; an item that is bytes already (JsonRows) is one line as it is.
 
     orjson writes a row several times faster than json (a JSON Lines run is mostly encoding); a row
     it refuses (a lone surrogate in an id, an integer beyond 64 bits) is written by json instead,
@@ -177,15 +381,17 @@ def json_lines(items: list) -> bytes:
     are escaped (they can only occur inside strings)."""
     lines = []
     for item in items:
+        if item.__class__ is bytes:
+            lines.append(item)
+            continue
         try:
-            lines.append(_ORJSON(item, default=_plain))
+            line = _ORJSON(item, default=_plain)
         except TypeError:  # orjson.JSONEncodeError is one
-            lines.append(_ENCODE(item).encode("utf-8", "backslashreplace"))
-    data = b"".join(line + b"\n" for line in lines)
-    for raw, escaped in _LINE_BREAKS:
-        if raw in data:
-            data = data.replace(raw, escaped)
-    return data
+            line = _ENCODE(item).encode("utf-8", "backslashreplace")
+        lines.append(_escape_breaks(line))
+    if lines:
+        lines.append(b"")
+    return b"\n".join(lines)
 
 
 _ORJSON = orjson.dumps
