@@ -7,7 +7,8 @@ import io
 import json
 import re
 from decimal import Decimal
-from typing import Any
+from operator import attrgetter, getitem
+from typing import Any, Callable
 
 import orjson
 
@@ -163,6 +164,7 @@ def result_object(row: int, ident: Any, result: Result, as_of, end) -> list[dict
 # -- results into JSON Lines rows, spliced from bytes -------------------------------------------------
 
 MEMO_SIZE = 1 << 14  # encoded fields kept per field: every date of decades, the usual amounts and lists
+ENTRY_MEMO_SIZE = 1 << 10  # whole entries kept per rule (a kilobyte each, most of it the quoted source)
 
 
 class JsonRows:
@@ -172,27 +174,33 @@ class JsonRows:
     A row is a million times the same product: its layout, and every entry's id, label and source (the
     bulk of a row's 8 KB), are the same for each case of an edition. They are taken from what
     result_object (so to_json) gives for the first result that has them, encoded once, and spliced; only
-    the fields that differ from case to case (VARYING) are encoded per row, most from a memo of values
-    seen before. A change to to_json's fields flows through; a new per-case field must be added to VARYING
-    (tests/test_rows.py compares the rows with to_json on generated cases, and would fail).
+    the fields that differ from case to case (the VARYING tables below) are encoded per row, most of them
+    looked up among the values seen before. A change to to_json's constant fields flows through; a new
+    per-case field must be added to the tables (tests/test_rows.py compares the rows with to_json on
+    generated cases, and fails until it is).
     """
 
     def __init__(self):
         self._layouts: dict[tuple, _Layout] = {}
-        self._memos: dict[str, dict] = {}
+        self._memos: dict[str, _Memo] = {}  # shared by the editions: an encoded date is the same in each
 
-    def result(self, row: int, ident: Any, result: Result, as_of, end) -> list[bytes]:
-        layout = self._layouts.get((result.product, result.edition, result.title))
+    def result(self, row: int, ident: Any, result: Result, as_of, end) -> list[Spliced]:
+        key = (result.product, result.edition, result.title)
+        layout = self._layouts.get(key)
         if layout is None:
-            layout = self._layouts[result.product, result.edition, result.title] = _Layout(result, self._memos)
+            layout = self._layouts[key] = _Layout(result, self._memos)
         return [layout.row(row, ident, result)]
 
 
-# The per-case fields of the row (beside row and id) and of its entries, by key of to_json's objects, with
-# what turns the result's attribute into the JSON value (to_json's own helpers). Everything else in a row
-# is the same for every case of an edition.
-_ROW_VARYING = frozenset({"row", "id", "rules_on", "as_of", "deadlines", "payments", "reports", "checks", "values",
-                          "missing", "not_applicable"})
+class Spliced(list):
+    """A JSON Lines row as the bytes that make it up, in order: joined once per chunk of rows, not per row."""
+
+
+# The per-case fields of a row and of its entries, by key in to_json's objects, with what turns the
+# result's attribute of that name into the JSON value (to_json's own helpers; None: the value as it is).
+# Everything else in a row is the same for every case of an edition.
+_ROW_VARYING = ("row", "id", "rules_on", "as_of", "deadlines", "payments", "reports", "checks", "values", "missing",
+                "not_applicable")
 _ENTRY_VARYING: dict[str, dict[str, Any]] = {
     "deadlines": {"date": _date, "status": None, "missing": list, "done_on": _date},
     "payments": {"status": None, "share": lambda share: None if share is None else format_percent(share),
@@ -209,10 +217,27 @@ def _encoded(value: Any) -> bytes:
 
 
 def _escape_breaks(data: bytes) -> bytes:
+    if data.isascii():
+        return data
     for raw, escaped in _LINE_BREAKS:
         if raw in data:
             data = data.replace(raw, escaped)
     return data
+
+
+class _Memo(dict):
+    """Values of one field, encoded on first use: dates, statuses, lists of missing facts repeat row after row.
+    Values that rarely repeat (amounts) are encoded every time once MEMO_SIZE are kept."""
+
+    def __init__(self, convert: Callable[[Any], Any] | None):
+        super().__init__()
+        self.convert = convert
+
+    def __missing__(self, raw: Any) -> bytes:
+        data = _encoded(raw if self.convert is None else self.convert(raw))
+        if len(self) < MEMO_SIZE:
+            self[raw] = data
+        return data
 
 
 _ANY_DAY = dt.date(2000, 1, 1)  # in a result made only to read the constant parts off: never in a row
@@ -234,30 +259,60 @@ def _split(data: dict, varying) -> tuple[list[bytes], list[str]]:
     return parts, names
 
 
-class _Layout:
-    """One edition's row as a list of constant bytes and the per-case fields between them."""
+class _Entries(dict):
+    """The entries of one rule, whole, by the tuple of their per-case fields: a check passes or fails, a
+    report falls on one of a few dates, so most entries repeat. Made from the constant parts and each
+    field's memo on first use; once ENTRY_MEMO_SIZE are kept (dates that hardly repeat), made every time."""
 
-    def __init__(self, result: Result, memos: dict[str, dict]):
+    def __init__(self, parts: list[bytes], memos: list[_Memo]):
+        super().__init__()
+        # The constant parts around a %s per field: bytes formatting copies the long runs between them whole.
+        self.template = b"%s".join(part.replace(b"%", b"%%") for part in parts)
         self.memos = memos
-        self.entries: dict[str, dict[str, list]] = {kind: {} for kind in ENTRY_KINDS}
-        self.values: dict[Any, bytes] = {}  # (name, value) -> '"name":{...}'; the value's type is the edition's
-        self.dates = self._memo("date")
+
+    def __missing__(self, key: tuple) -> bytes:
+        data = self.template % tuple(map(getitem, self.memos, key))
+        if len(self) < ENTRY_MEMO_SIZE:
+            self[key] = data
+        return data
+
+
+def _fields(names: list[str]) -> Callable[[Any], tuple]:
+    """What picks the per-case fields off an entry, as a tuple."""
+    if len(names) == 1:
+        name = names[0]
+        return lambda item: (getattr(item, name),)
+    return attrgetter(*names)
+
+
+class _Layout:
+    """One edition's row: constant bytes, and a function for each per-case field between them."""
+
+    def __init__(self, result: Result, memos: dict[str, _Memo]):
+        self.memos = memos
         self.product, self.title, self.edition = result.product, result.title, result.edition
+        self.entries: dict[str, dict[str, tuple]] = {kind: {} for kind in ENTRY_KINDS}
+        self.values: dict[Any, bytes] = {}  # (name, value) -> '"name":{...}'; the value's type is the edition's
+        self.dates = self._memo("date", _date)
+        self.lists = self._memo("list", list)
         empty = Result(result.product, result.title, result.edition, _ANY_DAY, _ANY_DAY)
-        self.parts, self.fields = _split(result_object(0, None, empty, None, None)[0], _ROW_VARYING)
-        self.fill = [getattr(self, "_" + name) for name in self.fields]
+        self.parts, names = _split(result_object(0, None, empty, None, None)[0], _ROW_VARYING)
+        self.fill = [getattr(self, "_" + name) for name in names]
 
-    def _memo(self, name: str) -> dict:
-        return self.memos.setdefault(name, {})
+    def _memo(self, name: str, convert) -> _Memo:
+        memo = self.memos.get(name)
+        if memo is None:
+            memo = self.memos[name] = _Memo(convert)
+        return memo
 
-    def row(self, row: int, ident: Any, result: Result) -> bytes:
-        out = []
+    def row(self, row: int, ident: Any, result: Result) -> "Spliced":
+        out = Spliced()
         append = out.append
         for const, fill in zip(self.parts, self.fill):
             append(const)
             fill(out, row, ident, result)
         append(self.parts[-1])
-        return b"".join(out)
+        return out
 
     # -- the row's own fields
 
@@ -271,24 +326,16 @@ class _Layout:
             out.append(_escape_breaks(_ENCODE(ident).encode("utf-8", "backslashreplace")))
 
     def _rules_on(self, out, row, ident, result) -> None:
-        out.append(self._date(result.rules_on))
+        out.append(self.dates[result.rules_on])
 
     def _as_of(self, out, row, ident, result) -> None:
-        out.append(self._date(result.as_of))
-
-    def _date(self, day) -> bytes:
-        data = self.dates.get(day)
-        if data is None:
-            data = _encoded(_date(day))
-            if len(self.dates) < MEMO_SIZE:
-                self.dates[day] = data
-        return data
+        out.append(self.dates[result.as_of])
 
     def _missing(self, out, row, ident, result) -> None:
-        out.append(_encoded(result.missing))
+        out.append(self.lists[tuple(result.missing)])
 
     def _not_applicable(self, out, row, ident, result) -> None:
-        out.append(_encoded(result.not_applicable))
+        out.append(self.lists[tuple(result.not_applicable)])
 
     def _values(self, out, row, ident, result) -> None:
         if not result.values:
@@ -340,28 +387,21 @@ class _Layout:
             layout = layouts.get(item.id)
             if layout is None:
                 layout = layouts[item.id] = self._entry_layout(kind, item)
+            entries, key = layout
             append(separator)
-            parts, fields = layout
-            for const, (name, memo, convert) in zip(parts, fields):
-                append(const)
-                raw = getattr(item, name)
-                data = memo.get(raw)
-                if data is None:
-                    data = _encoded(raw if convert is None else convert(raw))
-                    if len(memo) < MEMO_SIZE:
-                        memo[raw] = data
-                append(data)
-            append(parts[-1])
+            append(entries[key(item)])
             separator = b","
         append(b"]")
 
-    def _entry_layout(self, kind: str, item) -> tuple[list[bytes], list[tuple]]:
-        """The constant parts of an entry, from to_json of a result that holds only this entry."""
+    def _entry_layout(self, kind: str, item) -> tuple[_Entries, Callable]:
+        """A rule's entries and what picks their per-case fields off an item; the constant parts from
+        to_json of a result that holds only this item."""
         alone = Result(self.product, self.title, self.edition, _ANY_DAY, _ANY_DAY)
         getattr(alone, kind).append(item)
         varying = _ENTRY_VARYING[kind]
         parts, names = _split(to_json(alone)[kind][0], varying)
-        return parts, [(name, self._memo(f"{kind}.{name}"), varying[name]) for name in names]
+        memos = [self._memo(f"{kind}.{name}", varying[name]) for name in names]
+        return _Entries(parts, memos), _fields(names)
 
 
 def signal_objects(row: int, ident: Any, result: Result, as_of: dt.date, end: dt.date) -> list[dict]:
@@ -372,26 +412,25 @@ def signal_objects(row: int, ident: Any, result: Result, as_of: dt.date, end: dt
 
 
 def json_lines(items: list) -> bytes:
-    """One JSON object per line, as UTF-8; an item that is bytes already (JsonRows) is one line as it is.
+    """One JSON object per line, as UTF-8; a row made by JsonRows is written as it is.
 
     orjson writes a row several times faster than json (a JSON Lines run is mostly encoding); a row
     it refuses (a lone surrogate in an id, an integer beyond 64 bits) is written by json instead,
     a lone surrogate as its escape, which JSON reads back as the same string. JSON lets U+2028,
     U+2029 and U+0085 stand in a string as they are, but many readers split lines at them: those
     are escaped (they can only occur inside strings)."""
-    lines = []
+    out: list[bytes] = []
     for item in items:
-        if item.__class__ is bytes:
-            lines.append(item)
-            continue
-        try:
-            line = _ORJSON(item, default=_plain)
-        except TypeError:  # orjson.JSONEncodeError is one
-            line = _ENCODE(item).encode("utf-8", "backslashreplace")
-        lines.append(_escape_breaks(line))
-    if lines:
-        lines.append(b"")
-    return b"\n".join(lines)
+        if item.__class__ is Spliced:
+            out += item
+        else:
+            try:
+                line = _ORJSON(item, default=_plain)
+            except TypeError:  # orjson.JSONEncodeError is one
+                line = _ENCODE(item).encode("utf-8", "backslashreplace")
+            out.append(_escape_breaks(line))
+        out.append(b"\n")
+    return b"".join(out)
 
 
 _ORJSON = orjson.dumps
