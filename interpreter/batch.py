@@ -23,7 +23,7 @@ from .catalogue import Fact
 from .errors import CaseError, CatalogueError, ErrorList, Position, raise_all
 from .limits import LAST_DATE, MAX_COLUMNS, MAX_NUMBER_CHARS, MAX_ROW_CHARS
 from .problems import row_problem
-from .rows import (SIGNAL_COLUMNS, JsonRows, ResultRows, SignalRows, csv_text, json_lines, result_columns,
+from .rows import (SIGNAL_COLUMNS, JsonRows, ResultRows, SignalRows, csv_text, json_line_parts, result_columns,
                    rule_ids, signal_objects)
 
 # File formats by extension. A .json file holds one document, not one case per line: refused by name.
@@ -101,10 +101,10 @@ class Summary:
 
 
 class _Done(NamedTuple):
-    """A chunk, evaluated: the output (UTF-8, encoded by the worker so the main process only writes it)
-    and what went wrong, in input order."""
+    """A chunk, evaluated: the output (UTF-8, encoded by the worker so the main process only writes it;
+    or the list of bytes that make it up) and what went wrong, in input order."""
 
-    text: bytes
+    text: bytes | list[bytes]
     cases: int
     evaluated: int
     listed: int
@@ -516,8 +516,9 @@ class Job:
             return b""
         return csv_text([SIGNAL_COLUMNS if self.due_within is not None else result_columns(self.rules)]).encode()
 
-    def run(self, records: list[tuple]) -> _Done:
-        """Evaluate a chunk; bad rows become error rows and reports, never an exception."""
+    def run(self, records: list[tuple], joined: bool = True) -> _Done:
+        """Evaluate a chunk; bad rows become error rows and reports, never an exception. Not `joined`: the
+        text is a list of the bytes that make it up (a worker hands them to the file as they are)."""
         self.prepare()
         evaluate, code, as_of, rules_on, end = (self.engine.evaluate, self.code, self.as_of, self.rules_on,
                                                 self.window_end)
@@ -549,7 +550,12 @@ class Job:
             out.extend(made)
         # A lone surrogate (an id "\ud800" in JSON) is no UTF-8: written as its escape, \ud800, which
         # JSON reads back as the same string.
-        data = csv_text(out).encode("utf-8", "backslashreplace") if as_csv else json_lines(out)
+        if as_csv:
+            data = csv_text(out).encode("utf-8", "backslashreplace")
+            data = data if joined else [data]
+        else:
+            data = json_line_parts(out)
+            data = b"".join(data) if joined else data
         return _Done(data, len(records), evaluated, listed if end is not None else 0, bad)
 
     def _read_cells(self, line: int, cells) -> tuple[Any, dict | None, CatalogueError | None]:
@@ -638,12 +644,12 @@ def _start_worker(job: Job, out: "_OrderedWrites | None" = None) -> None:
 def _run_chunk(records: list[tuple], index: int = 0) -> _Done:
     if _WORKER_OUT is None:
         return _WORKER_JOB.run(records)
-    text = b""
+    parts: list[bytes] = []
     try:
-        done = _WORKER_JOB.run(records)
-        text = done.text
+        done = _WORKER_JOB.run(records, joined=False)
+        parts = done.text
     finally:  # the next chunk waits for this one's place in the file, even when this one failed
-        _WORKER_OUT.write(index, text)
+        _WORKER_OUT.write(index, parts)
     return done._replace(text=b"")
 
 
@@ -660,18 +666,29 @@ class _OrderedWrites:
         self.end = context.Value("q", start, lock=False)  # where the next chunk goes
         self.changed = context.Condition()
 
-    def write(self, index: int, text: bytes) -> None:
+    def write(self, index: int, parts: list[bytes]) -> None:
+        size = sum(map(len, parts))
         with self.changed:
             while self.turn.value != index:
                 self.changed.wait()
             at = self.end.value
-            self.end.value = at + len(text)
+            self.end.value = at + size
             self.turn.value = index + 1
             self.changed.notify_all()
-        view = memoryview(text)
-        while view:
-            written = os.pwrite(self.fd, view, at)
-            view, at = view[written:], at + written
+        # Gathered by the kernel straight from the parts: the chunk is never copied into one piece here.
+        for start in range(0, len(parts), _IOV_MAX):
+            group = parts[start:start + _IOV_MAX]
+            expected = sum(map(len, group))
+            written = os.pwritev(self.fd, group, at)
+            if written < expected:  # a short write: the rest in one piece
+                rest = memoryview(b"".join(group))[written:]
+                while rest:
+                    more = os.pwrite(self.fd, rest, at + written)
+                    rest, written = rest[more:], written + more
+            at += expected
+
+
+_IOV_MAX = min(os.sysconf("SC_IOV_MAX") if hasattr(os, "sysconf") else 1024, 1024)
 
 
 def default_jobs() -> int:

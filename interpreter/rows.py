@@ -419,6 +419,11 @@ def json_lines(items: list) -> bytes:
     a lone surrogate as its escape, which JSON reads back as the same string. JSON lets U+2028,
     U+2029 and U+0085 stand in a string as they are, but many readers split lines at them: those
     are escaped (they can only occur inside strings)."""
+    return b"".join(json_line_parts(items))
+
+
+def json_line_parts(items: list) -> list[bytes]:
+    """json_lines, as the list of bytes that make it up."""
     out: list[bytes] = []
     for item in items:
         if item.__class__ is Spliced:
@@ -430,7 +435,7 @@ def json_lines(items: list) -> bytes:
                 line = _ENCODE(item).encode("utf-8", "backslashreplace")
             out.append(_escape_breaks(line))
         out.append(b"\n")
-    return b"".join(out)
+    return out
 
 
 _ORJSON = orjson.dumps
