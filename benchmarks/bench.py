@@ -18,6 +18,7 @@ import datetime as dt
 import os
 import platform
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -585,6 +586,7 @@ def bench_batch(count: int, rounds: int = 2) -> None:
         # The same cases to CSV and to JSON Lines, alternating (the order swapped each round), so that
         # other work on the machine weighs on both alike; each output is removed before the next run.
         times: dict[str, list[float]] = {"csv": [], "jsonl": []}
+        cpus: dict[str, list[float]] = {"csv": [], "jsonl": []}
         sizes: dict[str, int] = {}
         for index in range(rounds):
             for fmt in (("csv", "jsonl") if index % 2 == 0 else ("jsonl", "csv")):
@@ -595,7 +597,8 @@ def bench_batch(count: int, rounds: int = 2) -> None:
                     target("batch jsonl", "JSON Lines within 1.2× the CSV time", False, outcome)
                     return
                 times[fmt].append(outcome[0])
-                sizes[fmt] = outcome[1]
+                cpus[fmt].append(outcome[1])
+                sizes[fmt] = outcome[2]
         csv_best, jsonl_best = min(times["csv"]), min(times["jsonl"])
         met = csv_best < limit
         row("to CSV, wall time", csv_best, limit, f"best of {rounds}; ratio to the {limit:g} s target; "
@@ -606,6 +609,9 @@ def bench_batch(count: int, rounds: int = 2) -> None:
         row("to JSON Lines, wall time", jsonl_best, csv_best,
             f"best of {rounds}; ratio to CSV (per round: {', '.join(f'{r:.2f}×' for r in ratios)}); "
             + target("batch jsonl", "JSON Lines within 1.2× the CSV time", ratio <= 1.2, f"{ratio:.2f}×"))
+        cpu_ratio = min(cpus["jsonl"]) / min(cpus["csv"])
+        print(f"    CPU time (user + system, all processes), least of {rounds}: CSV {fmt_time(min(cpus['csv']))}, "
+              f"JSON Lines {fmt_time(min(cpus['jsonl']))}: {cpu_ratio:.2f}× (less swayed by other work than wall time)")
         print(f"    (all runs: CSV {', '.join(fmt_time(t) for t in times['csv'])}; JSON Lines "
               f"{', '.join(fmt_time(t) for t in times['jsonl'])}; output {sizes['csv'] / 2**20:,.0f} MiB of CSV, "
               f"{sizes['jsonl'] / 2**20:,.0f} MiB of JSON Lines)", flush=True)
@@ -613,8 +619,10 @@ def bench_batch(count: int, rounds: int = 2) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _timed_batch(cases: Path, results: Path, count: int, give_up: float) -> tuple[float, int] | str:
-    """Seconds and output bytes of one `catalogue batch 12XR cases --out results --jobs 2`; what went wrong."""
+def _timed_batch(cases: Path, results: Path, count: int, give_up: float) -> tuple[float, float, int] | str:
+    """Wall seconds, CPU seconds (user + system, of the command and its workers) and output bytes of one
+    `catalogue batch 12XR cases --out results --jobs 2`; else what went wrong."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     try:
         done = subprocess.run([str(BIN / "catalogue"), "batch", "12XR", str(cases), "--out", str(results),
@@ -623,6 +631,8 @@ def _timed_batch(cases: Path, results: Path, count: int, give_up: float) -> tupl
     except subprocess.TimeoutExpired:
         return f"did not finish within {give_up:g} s: stopped"
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode != 0:
         return f"failed (exit {done.returncode}): {done.stderr.strip()[-500:]}"
     size = results.stat().st_size
@@ -632,7 +642,7 @@ def _timed_batch(cases: Path, results: Path, count: int, give_up: float) -> tupl
     expected = count + (results.suffix == ".csv")  # the CSV header
     if lines != expected:
         return f"{results.name} has {lines:,} lines for {count:,} cases"
-    return wall, size
+    return wall, cpu, size
 
 
 # -- main ------------------------------------------------------------------------------------------------
