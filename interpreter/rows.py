@@ -260,20 +260,30 @@ def _split(data: dict, varying) -> tuple[list[bytes], list[str]]:
 
 
 class _Entries(dict):
-    """The entries of one rule, whole, by the tuple of their per-case fields: a check passes or fails, a
-    report falls on one of a few dates, so most entries repeat. Made from the constant parts and each
-    field's memo on first use; once ENTRY_MEMO_SIZE are kept (dates that hardly repeat), made every time."""
+    """The entries of one rule, whole, by the tuple of their per-case fields: a check passes or fails, so
+    most of its entries repeat. Made from the constant parts and each field's memo on first use. A rule
+    whose entries hardly repeat (a deadline's date) would fill this with ones never asked for again: when
+    ENTRY_MEMO_SIZE are kept and most lookups missed, it turns `direct` (entries made every time, the memo
+    dropped)."""
 
     def __init__(self, parts: list[bytes], memos: list[_Memo]):
         super().__init__()
         # The constant parts around a %s per field: bytes formatting copies the long runs between them whole.
         self.template = b"%s".join(part.replace(b"%", b"%%") for part in parts)
         self.memos = memos
+        self.direct = False
+        self.asked = 0  # lookups while the memo fills, counted by the caller
+
+    def make(self, key: tuple) -> bytes:
+        return self.template % tuple(map(getitem, self.memos, key))
 
     def __missing__(self, key: tuple) -> bytes:
         data = self.template % tuple(map(getitem, self.memos, key))
         if len(self) < ENTRY_MEMO_SIZE:
             self[key] = data
+            if len(self) == ENTRY_MEMO_SIZE and self.asked < 2 * ENTRY_MEMO_SIZE:  # every other lookup missed
+                self.direct = True
+                self.clear()
         return data
 
 
@@ -389,7 +399,11 @@ class _Layout:
                 layout = layouts[item.id] = self._entry_layout(kind, item)
             entries, key = layout
             append(separator)
-            append(entries[key(item)])
+            if entries.direct:
+                append(entries.make(key(item)))
+            else:
+                entries.asked += 1
+                append(entries[key(item)])
             separator = b","
         append(b"]")
 

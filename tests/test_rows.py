@@ -17,6 +17,7 @@ from interpreter.api import Engine
 from interpreter.batch import run_batch
 from interpreter.errors import CatalogueError
 from interpreter.results import to_json
+from interpreter import rows
 from interpreter.rows import JsonRows, json_lines, result_object
 
 FIRST_DAY = dt.date(2015, 6, 1)
@@ -60,10 +61,13 @@ def random_cases(engine: Engine, count: int, seed: int, codes: list[str] | None 
         yield codes[index % len(codes)], case, FIRST_DAY + dt.timedelta(days=rng.randrange(4500))
 
 
-@pytest.mark.parametrize("backend", ["compiled", "reference"])
-def test_json_rows_are_to_json_byte_for_byte_for_every_product(backend):
+@pytest.mark.parametrize("backend, memo_size", [("compiled", None), ("reference", None), ("compiled", 3)])
+def test_json_rows_are_to_json_byte_for_byte_for_every_product(backend, memo_size, monkeypatch):
+    if memo_size:  # memos that fill up at once: fields and entries made every time, rules turned direct
+        monkeypatch.setattr(rows, "MEMO_SIZE", memo_size)
+        monkeypatch.setattr(rows, "ENTRY_MEMO_SIZE", memo_size)
     engine = Engine(FIXTURE, backend=backend)
-    rows = JsonRows()
+    made = JsonRows()
     compared, open_results, by_product = 0, 0, set()
     for row, (code, case, as_of) in enumerate(random_cases(engine, 1500 if backend == "compiled" else 300, 16),
                                               start=1):
@@ -71,7 +75,7 @@ def test_json_rows_are_to_json_byte_for_byte_for_every_product(backend):
             result = engine.evaluate(code, case, as_of=as_of)
         except CatalogueError:
             continue  # no edition on the case's date: a bad row, tested through the batch below
-        line = b"".join(rows.result(row, f"c{row}", result, as_of, None)[0])
+        line = b"".join(made.result(row, f"c{row}", result, as_of, None)[0])
         assert line == contract_row(row, f"c{row}", result), (code, case, as_of)
         compared += 1
         open_results += bool(result.missing)
@@ -80,6 +84,10 @@ def test_json_rows_are_to_json_byte_for_byte_for_every_product(backend):
     assert compared > (1000 if backend == "compiled" else 200)
     assert open_results > compared // 4
     assert by_product == set(engine.catalogue.products)
+    if memo_size:
+        turned = [entries for layout in made._layouts.values() for rules in layout.entries.values()
+                  for entries, _ in rules.values() if entries.direct]
+        assert turned, "no rule's entries were made directly"
 
 
 def test_json_rows_are_what_the_object_rows_give_for_ids_of_any_kind(engine):
