@@ -428,6 +428,8 @@ def create_app(settings: Settings | None = None, live: LiveCatalogue | None = No
         return problem_response(body, _state_receipt(request, live), getattr(error, "headers", None))
 
     _routes(app, live, settings, engine_for)
+    from .casepage import mount_case_page  # the case workers' page at /: its own module
+    mount_case_page(app, settings, engine_for)
     # The hot path: evaluate is served by a plain Starlette route in front of all others, with the same
     # endpoint function. FastAPI's route stays behind it only for the OpenAPI document: its per-request
     # machinery (dependencies, parameter checks) cost as much as an evaluation, and evaluate reads
