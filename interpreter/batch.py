@@ -688,7 +688,16 @@ class _OrderedWrites:
             at += expected
 
 
-_IOV_MAX = min(os.sysconf("SC_IOV_MAX") if hasattr(os, "sysconf") else 1024, 1024)
+def _iov_max() -> int:
+    """How many pieces one pwritev may take (POSIX promises 16; Linux allows 1024)."""
+    try:
+        limit = os.sysconf("SC_IOV_MAX")
+    except (AttributeError, ValueError, OSError):
+        return 16
+    return min(limit, 1024) if limit > 0 else 16
+
+
+_IOV_MAX = _iov_max()
 
 
 def default_jobs() -> int:
@@ -743,11 +752,14 @@ def _outcome(done, sink: "_AtomicFile | None") -> _Done:
     try:
         return done.get()
     except OSError as error:  # a worker's write into the file (the disk is full)
-        raise _write_error(sink.path if sink is not None else Path("?"), error) from None
+        if sink is None:
+            raise
+        raise _write_error(sink.path, error) from None
 
 
 def _forks(context) -> bool:
-    return context.get_start_method() == "fork"
+    """Whether workers start as forks of this process (inheriting the open output file) and can write it."""
+    return context.get_start_method() == "fork" and hasattr(os, "pwritev")
 
 
 # -- the output file -----------------------------------------------------------------------------

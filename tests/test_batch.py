@@ -852,3 +852,21 @@ def test_a_pool_writes_the_same_rows_as_one_process(tmp_path):
         assert outputs[fmt, 1] == outputs[fmt, 2]
     assert len(outputs["jsonl", 1].splitlines()) == 700 and len(outputs["csv", 1].splitlines()) == 701
     assert [json.loads(line)["id"] for line in outputs["jsonl", 2].splitlines()] == [f"c{i}" for i in range(700)]
+
+
+def test_a_worker_that_cannot_write_stops_the_run_with_a_message_and_no_file(tmp_path, monkeypatch):
+    import errno
+
+    from interpreter.errors import CatalogueError
+
+    cases = write(tmp_path / "cases.csv", HEADER + "".join(f"c{i},2016-04-01,4000,,,,,\n" for i in range(300)))
+    out = tmp_path / "out.jsonl"
+
+    def full(fd, parts, at):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "pwritev", full)  # the forked workers inherit it
+    with pytest.raises(CatalogueError) as raised:
+        batch.run_batch(Engine(FIXTURE), "12XR", str(cases), out, as_of=dt.date(2017, 1, 1), jobs=2, chunk_rows=50)
+    assert raised.value.message == f"cannot write '{out}': No space left on device"
+    assert not out.exists() and leftovers(tmp_path) == []
