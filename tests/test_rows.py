@@ -16,8 +16,8 @@ from interpreter import types as t
 from interpreter.api import Engine
 from interpreter.batch import run_batch
 from interpreter.errors import CatalogueError
-from interpreter.results import to_json
 from interpreter import rows
+from interpreter.results import to_json
 from interpreter.rows import JsonRows, json_lines, result_object
 
 FIRST_DAY = dt.date(2015, 6, 1)
@@ -94,11 +94,11 @@ def test_json_rows_are_what_the_object_rows_give_for_ids_of_any_kind(engine):
     # An id is passed through from the cases file as it was read: JSON Lines gives any JSON value, a number
     # with a fraction as a Decimal. Rows spliced from bytes must write each as the object rows do.
     result = engine.evaluate("12XR", {"registered_on": "2016-04-01", "price": 4000}, as_of=dt.date(2016, 6, 1))
-    rows = JsonRows()
+    made = JsonRows()
     ids = [None, "", "c1", 7, -3, 2**70, Decimal("0.1"), Decimal("1E+400"), True, "x\u2028y\x85z\u2029",
            "\ud800", "\u00e9\u20ac\U0001f600", ["a", 1], {"k": Decimal("2.50")}]
     for row, ident in enumerate(ids, start=1):
-        line = b"".join(rows.result(row, ident, result, None, None)[0])
+        line = b"".join(made.result(row, ident, result, None, None)[0])
         assert line + b"\n" == json_lines(result_object(row, ident, result, None, None)), ident
         assert b"\xe2\x80\xa8" not in line and b"\xc2\x85" not in line and b"\n" not in line
 
@@ -106,7 +106,7 @@ def test_json_rows_are_what_the_object_rows_give_for_ids_of_any_kind(engine):
 def test_json_rows_follow_each_edition_and_escape_line_separators_from_the_card(tmp_path):
     # Two editions with their own title and labels: each row takes the constant parts of its own edition.
     # A label and a text value holding U+2028 must not end the line for readers that split there.
-    engine = card_engine(tmp_path, """\
+    card_engine(tmp_path, """\
       valid_from: 2016-01-01
       valid_until: 2016-12-31
     parameters:
@@ -124,20 +124,22 @@ def test_json_rows_follow_each_edition_and_escape_line_separators_from_the_card(
     (tmp_path / "cat" / "products" / "T-1-2017.yaml").write_text(second.replace("Plan\\u2029ingediend", "Plan (2017)"),
                                                                 encoding="utf-8")
     engine = Engine(tmp_path / "cat")
-    rows = JsonRows()
+    made = JsonRows()
     lines = []
     for row, registered in enumerate(["2016-03-01", "2017-03-01", "2016-05-01", None], start=1):
         facts = {"registered_on": registered} if registered else {}
         result = engine.evaluate("T-1", facts, as_of=dt.date(2016, 6, 1),
                                  rules_on=dt.date(2017, 2, 1) if row == 2 else dt.date(2016, 2, 1))
-        line = b"".join(rows.result(row, row, result, None, None)[0])
+        line = b"".join(made.result(row, row, result, None, None)[0])
         assert line + b"\n" == json_lines(result_object(row, row, result, None, None))
         assert json.loads(line) == json.loads(contract_row(row, row, result))
         lines.append(json.loads(line))
     assert [line["edition"] for line in lines] == ["Test edition", "Second edition", "Test edition", "Test edition"]
     assert [line["deadlines"][0]["label"] for line in lines] == ["Plan\u2029ingediend", "Plan (2017)",
                                                                  "Plan\u2029ingediend", "Plan\u2029ingediend"]
-    # 2016-03-01 + 56 days = 2016-04-26; 2017-03-01 + 56 days = 2017-04-26; 2016-05-01 + 56 = 2016-06-26.
+    # The plan is due 56 calendar days after registration (cards.PLAN_CARD: "Het plan moet binnen 56
+    # kalenderdagen na aanmelding zijn ingediend"): 2016-03-01 + 56 days = 2016-04-26 (30 days to March 31,
+    # 26 into April); 2017-03-01 + 56 = 2017-04-26; 2016-05-01 + 56 = 2016-06-26 (30 to May 31, 26 into June).
     assert [line["deadlines"][0]["date"] for line in lines] == ["2016-04-26", "2017-04-26", "2016-06-26", None]
     assert lines[3]["deadlines"][0]["missing"] == ["registered_on"]
     assert lines[0]["values"]["note"]["value"] == "een\u2028twee"
