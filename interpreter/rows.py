@@ -184,12 +184,21 @@ class JsonRows:
         self._layouts: dict[tuple, _Layout] = {}
         self._memos: dict[str, _Memo] = {}  # shared by the editions: an encoded date is the same in each
 
-    def result(self, row: int, ident: Any, result: Result, as_of, end) -> list[Spliced]:
+    def result(self, row: int, ident: Any, result: Result, as_of, end) -> list[Spliced] | list[dict]:
+        if not _spliceable(result):
+            return result_object(row, ident, result, as_of, end)
         key = (result.product, result.edition, result.title)
         layout = self._layouts.get(key)
         if layout is None:
             layout = self._layouts[key] = _Layout(result, self._memos)
         return [layout.row(row, ident, result)]
+
+
+def _spliceable(result: Result) -> bool:
+    """Whether a result has only the fields the layouts know. to_json adds a payment's instalments (a
+    schedule) and a value's `indicative` (a 'circa' value) only where they apply: such a row is encoded
+    whole, as result_object has it."""
+    return not result.indicative and all(payment.instalments is None for payment in result.payments)
 
 
 class Spliced(list):

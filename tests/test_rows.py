@@ -14,11 +14,12 @@ import pytest
 from cards import FIXTURE, card_engine
 from interpreter import types as t
 from interpreter.api import Engine
+from interpreter.catalogue import BUNDLED
 from interpreter.batch import run_batch
 from interpreter.errors import CatalogueError
 from interpreter import rows
 from interpreter.results import to_json
-from interpreter.rows import JsonRows, json_lines, result_object
+from interpreter.rows import JsonRows, json_line_parts, json_lines, result_object
 
 FIRST_DAY = dt.date(2015, 6, 1)
 
@@ -61,12 +62,14 @@ def random_cases(engine: Engine, count: int, seed: int, codes: list[str] | None 
         yield codes[index % len(codes)], case, FIRST_DAY + dt.timedelta(days=rng.randrange(4500))
 
 
-@pytest.mark.parametrize("backend, memo_size", [("compiled", None), ("reference", None), ("compiled", 3)])
-def test_json_rows_are_to_json_byte_for_byte_for_every_product(backend, memo_size, monkeypatch):
+@pytest.mark.parametrize("backend, memo_size, root", [("compiled", None, FIXTURE), ("reference", None, FIXTURE),
+                                                      ("compiled", 3, FIXTURE), ("compiled", None, BUNDLED)])
+def test_json_rows_are_to_json_byte_for_byte_for_every_product(backend, memo_size, root, monkeypatch):
+    # An invariant of any catalogue, so the bundled one too: whatever its cards hold, the rows are to_json.
     if memo_size:  # memos that fill up at once: fields and entries made every time, rules turned direct
         monkeypatch.setattr(rows, "MEMO_SIZE", memo_size)
         monkeypatch.setattr(rows, "ENTRY_MEMO_SIZE", memo_size)
-    engine = Engine(FIXTURE, backend=backend)
+    engine = Engine(root, backend=backend)
     made = JsonRows()
     compared, open_results, by_product = 0, 0, set()
     for row, (code, case, as_of) in enumerate(random_cases(engine, 1500 if backend == "compiled" else 300, 16),
@@ -75,8 +78,8 @@ def test_json_rows_are_to_json_byte_for_byte_for_every_product(backend, memo_siz
             result = engine.evaluate(code, case, as_of=as_of)
         except CatalogueError:
             continue  # no edition on the case's date: a bad row, tested through the batch below
-        line = b"".join(made.result(row, f"c{row}", result, as_of, None)[0])
-        assert line == contract_row(row, f"c{row}", result), (code, case, as_of)
+        line = b"".join(json_line_parts(made.result(row, f"c{row}", result, as_of, None)))
+        assert line == contract_row(row, f"c{row}", result) + b"\n", (code, case, as_of)
         compared += 1
         open_results += bool(result.missing)
         by_product.add(code)
@@ -175,3 +178,43 @@ def test_a_batch_to_json_lines_writes_to_json_for_good_rows_and_errors_for_bad_o
             assert line == contract_row(row, case["id"], result)
         assert bad == summary.bad > 10
         assert summary.evaluated == len(cases) - bad > 200
+
+
+def test_rows_with_instalments_or_circa_values_are_to_json_too(tmp_path):
+    # to_json adds a payment's instalments and a value's `indicative` only where they apply. A schedule
+    # "every 3 months from started_on until ended_on", invoiced afterwards: started 2016-01-01, ended
+    # 2016-07-01, so two periods, due 2016-04-01 and 2016-07-01, each the rate of €250. The hours are
+    # circa 12: a check on them (at most 10) is shown, never failed.
+    engine = card_engine(tmp_path, """\
+      valid_from: 2016-01-01
+    parameters:
+      rate:
+        label: Tarief per kwartaal
+        value: €250
+      hours:
+        label: Uren per kwartaal
+        value: circa 12
+      interval:
+        label: Factuurinterval
+        value: 3 months
+    payments:
+      invoicing:
+        label: Facturatie per kwartaal
+        schedule: every interval from started_on until ended_on
+        amount: rate
+    checks:
+      few_hours:
+        label: Ten hoogste 10 uur per kwartaal
+        test: hours <= 10
+    """)
+    made = JsonRows()
+    cases = [{"started_on": "2016-01-01", "ended_on": "2016-07-01"}, {"started_on": "2016-01-01"}, {}]
+    lines = []
+    for row, case in enumerate(cases * 2, start=1):
+        result = engine.evaluate("T-1", case, as_of=dt.date(2016, 5, 1), rules_on=dt.date(2016, 2, 1))
+        line = json_line_parts(made.result(row, row, result, None, None))
+        assert b"".join(line) == contract_row(row, row, result) + b"\n", case
+        lines.append(json.loads(b"".join(line)))
+    assert [i["date"] for i in lines[0]["payments"][0]["instalments"]] == ["2016-04-01", "2016-07-01"]
+    assert lines[0]["values"]["hours"]["indicative"] is True
+    assert lines[0]["checks"][0]["indicative"] is True and lines[0]["checks"][0]["passed"] is True
