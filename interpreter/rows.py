@@ -12,9 +12,8 @@ from typing import Any, Callable
 
 import orjson
 
-from .evaluator import describe_value, format_percent
 from .results import Result, _date, _money, source_json, to_json, value_json
-from .values import Open
+from .values import Open, describe_value, format_percent
 
 VALUE_CACHE = 4096  # value cells kept per process; values that differ from case to case are not worth more
 RESULT_HEAD = ["row", "id", "as_of", "rules_on", "edition"]
