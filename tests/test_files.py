@@ -48,10 +48,6 @@ def test_a_folder_that_does_not_exist_gives_the_callers_error(tmp_path):
 
 
 def test_another_writer_can_write_into_the_file_between_handover_and_take_back(tmp_path):
-    import os
-
-    from interpreter.files import AtomicFile
-
     path = tmp_path / "out.txt"
     with AtomicFile(path) as sink:
         sink.write(b"head\n")
