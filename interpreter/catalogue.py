@@ -63,6 +63,7 @@ class Base:
     default_calendar: str | None
     refused_calendars: frozenset[str] = frozenset()
     files: tuple[Path, ...] = ()
+    documents: dict[str, str] = field(default_factory=dict)  # source file name -> its title (catalogue.yaml)
 
 
 def card_paths(root: Path) -> list[Path]:

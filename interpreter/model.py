@@ -18,6 +18,11 @@ class Citation:
     document: str
     section: str
     quotes: tuple[str, ...] = ()
+    title: str = ""  # the document's title (catalogue.yaml `documents:`); its file name when none is given
+
+    def __post_init__(self) -> None:
+        if not self.title:
+            object.__setattr__(self, "title", self.document)
 
     @cached_property
     def quote(self) -> str | None:

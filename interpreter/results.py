@@ -258,11 +258,13 @@ def type_name(type_: t.Type) -> str:
     return VALUE_TYPES.get(type_.name, type_.name)
 
 
-def source_json(citation: Citation | None, title: str) -> dict | None:
-    """The one shape of `source` everywhere: document, its title, section and the quoted sentence."""
+def source_json(citation: Citation | None) -> dict | None:
+    """The one shape of `source` everywhere: document, its title (catalogue.yaml `documents:`), section and
+    the quoted sentence."""
     if citation is None:
         return None
-    return {"document": citation.document, "title": title, "section": citation.section, "quote": citation.quote}
+    return {"document": citation.document, "title": citation.title, "section": citation.section,
+            "quote": citation.quote}
 
 
 def value_json(value: Any, type_: t.Type) -> dict:
@@ -273,10 +275,8 @@ def value_json(value: Any, type_: t.Type) -> dict:
 
 def to_json(result: Result, explain: bool = False) -> dict:
     """The JSON object of `catalogue evaluate`, the API and batch rows: catalogue/schemas/result.schema.json."""
-    title = result.edition  # every card cites one document; its edition is named after it
-
     def source(item) -> dict | None:
-        return source_json(item.citation, title)
+        return source_json(item.citation)
 
     out = {
         "schema_version": SCHEMA_VERSION,
@@ -304,8 +304,7 @@ def to_json(result: Result, explain: bool = False) -> dict:
         "receipt": result.receipt,
     }
     if explain:
-        out["trace"] = [entry | {"source": entry["source"] | {"title": title}} if "source" in entry else entry
-                        for entry in result.trace]
+        out["trace"] = result.trace
     return out
 
 

@@ -29,7 +29,7 @@ from .jsonschema import case_schema, result_schema
 from .live import LiveCatalogue
 from .model import Product
 from .parser import parse_date
-from .results import type_name, to_json
+from .results import source_json, type_name, to_json
 
 log = logging.getLogger("catalogue.service")
 
@@ -262,17 +262,10 @@ def _iso(day: dt.date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def _source(product: Product, citation) -> dict | None:
-    if citation is None:
-        return None
-    return {"document": citation.document, "title": product.edition, "section": citation.section,
-            "quote": citation.quote}
-
-
 def product_summary(editions: list[Product]) -> dict:
     latest = editions[-1]
     return {"code": latest.code, "title": latest.title, "family": latest.family,
-            "editions": [_edition(product) for product in editions], "source": _source(latest, latest.citation)}
+            "editions": [_edition(product) for product in editions], "source": source_json(latest.citation)}
 
 
 def facts_read(product: Product) -> dict[str, list[str]]:
@@ -315,7 +308,7 @@ def product_detail(engine, editions: list[Product], product: Product) -> dict:
     vocabulary = engine.catalogue.vocabulary
     facts = [{**fact_entry(vocabulary.facts[name], vocabulary), "required_by": rules}
              for name, rules in facts_read(product).items() if name in vocabulary.facts]
-    rules = [{"id": rule.id, "kind": rule.section, "label": rule.label, "source": _source(product, rule.citation)}
+    rules = [{"id": rule.id, "kind": rule.section, "label": rule.label, "source": source_json(rule.citation)}
              for rule in product.rules.values()]
     return {**product_summary(editions), "edition": _edition(product), "facts": facts, "rules": rules,
             "assumptions": [{"id": a.id, "text": a.text, "applies_to": list(a.applies_to)}

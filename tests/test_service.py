@@ -111,6 +111,27 @@ def test_evaluate_is_what_the_python_api_gives(small):
     assert got == want
 
 
+def test_sources_are_titled_by_the_documents_of_catalogue_yaml(bundled):
+    # catalogue.yaml `documents:` gives each source file its title; the listing, one product's card
+    # and rules, and a result all give that title in the one source shape.
+    import yaml
+
+    titles = yaml.safe_load((FIXTURE / "catalogue.yaml").read_text(encoding="utf-8"))["documents"]
+    listed = bundled.get("/v1/products").json()["products"]
+    detail = bundled.get("/v1/products/12XR").json()
+    result = bundled.post("/v1/products/12XR/evaluate?explain=true", json={"facts": {"registered_on": "2016-04-01"},
+                                                                          "as_of": "2016-04-02"}).json()
+    sources = [product["source"] for product in listed] + [detail["source"]]
+    sources += [rule["source"] for rule in detail["rules"] if rule["source"]]
+    sources += [item["source"] for key in ("deadlines", "payments", "reports", "checks") for item in result[key]]
+    sources += [entry["source"] for entry in result["trace"] if "source" in entry]
+    assert len(sources) > len(listed) + len(detail["rules"])
+    for source in sources:
+        assert set(source) == {"document", "title", "section", "quote"}
+        assert source["title"] == titles[source["document"]], source
+    assert {source["document"] for source in sources[:len(listed)]} == set(titles)  # all three documents cited
+
+
 def test_explain_adds_the_trace_with_card_positions(small):
     out = small.post("/v1/products/T-1/evaluate?explain=true",
                      json={"facts": {"registered_on": "2016-04-01"}, "as_of": "2016-04-01"}).json()
