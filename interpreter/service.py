@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,18 +15,21 @@ import orjson
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from starlette.datastructures import QueryParams
 from starlette.requests import ClientDisconnect
-from starlette.routing import Route
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
 from . import nodes as n
+from . import openapi
 from . import problems as p
+from . import types as t
 from .batch import Job, _Unreadable, value_converter
+from .cases import RULES_ON
+from .catalogue import Fact
 from .rows import rule_ids
 from .errors import CatalogueError, LookupProblem, Position, RuleSyntaxError
-from .jsonschema import case_schema, result_schema
 from .live import LiveCatalogue
 from .model import Product
 from .parser import parse_date
@@ -53,8 +57,11 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     watch: bool = True
     poll_seconds: float = 1.0
-    earliest: dt.date = dt.date(1900, 1, 1)  # dates outside these years are typing errors, not cases
-    latest: dt.date = dt.date(2199, 12, 31)
+    # Dates outside this century are typing errors, not cases. The window is also what keeps every
+    # request the OpenAPI document describes answerable: a recurring schedule (every 6 weeks, the
+    # shortest on the cards) spans at most limits.MAX_OCCURRENCES dates within it.
+    earliest: dt.date = dt.date(2000, 1, 1)
+    latest: dt.date = dt.date(2099, 12, 31)
 
 
 class Problem(Exception):
@@ -75,9 +82,13 @@ def _media_type(request: Request) -> str:
 def require_json(request: Request) -> None:
     kind = _media_type(request)
     if kind != JSON and not kind.endswith("+json"):
-        raise Problem("unsupported-media-type", f"the body must be {JSON}, not '{kind or 'none given'}'",
-                      [p.entry("", "unsupported-media-type", f"Content-Type is '{kind or 'missing'}'",
-                               f"send the body with 'Content-Type: {JSON}'")])
+        raise _unsupported(kind)
+
+
+def _unsupported(kind: str) -> Problem:
+    return Problem("unsupported-media-type", f"the body must be {JSON}, not '{kind or 'none given'}'",
+                   [p.entry("", "unsupported-media-type", f"Content-Type is '{kind or 'missing'}'",
+                            f"send the body with 'Content-Type: {JSON}'")])
 
 
 def require_json_lines(request: Request) -> None:
@@ -113,7 +124,20 @@ def _refuse_constant(name: str) -> Any:
 
 
 def parse_json(body: bytes) -> Any:
-    """The body as JSON, numbers exact (Decimal); 400 with the line and column when it is not JSON."""
+    """The body as JSON, numbers exact (Decimal); 400 with the line and column when it is not JSON.
+
+    orjson reads it first (several times faster); a body it refuses, or one with a fraction in it
+    (orjson would make a float of it), is read again by json with Decimal numbers and its messages."""
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        pass
+    else:
+        try:
+            if not _has_float(data):
+                return data
+        except RecursionError:
+            pass
     try:
         return json.loads(body.decode("utf-8"), parse_float=Decimal, parse_constant=_refuse_constant)
     except UnicodeDecodeError:
@@ -129,6 +153,17 @@ def parse_json(body: bytes) -> Any:
                       [p.entry("", "malformed-json", str(error), "send plain JSON: no NaN, no deep nesting")])
 
 
+def _has_float(value: Any) -> bool:
+    kind = type(value)
+    if kind is float:
+        return True
+    if kind is dict:
+        return any(_has_float(item) for item in value.values())
+    if kind is list:
+        return any(_has_float(item) for item in value)
+    return False
+
+
 def parse_day(text: Any, where: str, settings: Settings, problems: list[dict]) -> dt.date | None:
     """A date of the request (YYYY-MM-DD within the service's years), or a problem at `where`."""
     if text is None:
@@ -137,16 +172,42 @@ def parse_day(text: Any, where: str, settings: Settings, problems: list[dict]) -
         problems.append(p.entry(where, "invalid-date", f"must be a date as text, not {json.dumps(text, default=str)}",
                                 "write dates as YYYY-MM-DD, e.g. 2016-04-01"))
         return None
-    try:
-        day = parse_date(text, Position("<request>", 1, 1))
-    except RuleSyntaxError as error:
-        problems.append(p.entry(where, "invalid-date", error.message, error.hint))
+    day = _iso_day(text)
+    if day is None:
+        try:  # for its message; a date it takes in another spelling (" 2016-04-01") is refused all the same
+            parse_date(text, Position("<request>", 1, 1))
+            problems.append(p.entry(where, "invalid-date", f"'{text}' is not written YYYY-MM-DD",
+                                    "write dates as YYYY-MM-DD, e.g. 2016-04-01"))
+        except RuleSyntaxError as error:
+            problems.append(p.entry(where, "invalid-date", error.message, error.hint))
         return None
     if not settings.earliest <= day <= settings.latest:
         problems.append(p.entry(where, "date-out-of-range", f"{text} is outside the years this service accepts",
                                 f"give a date from {settings.earliest} to {settings.latest}"))
         return None
     return day
+
+
+def read_explain(given: list[str]) -> bool:
+    """?explain=true|false, once: the OpenAPI document's boolean, nothing looser."""
+    if not given:
+        return False
+    if len(given) == 1 and given[0] in ("true", "false"):
+        return given[0] == "true"
+    raise Problem("invalid-request", "explain is true or false",
+                  [p.entry("/query/explain", "invalid-boolean", f"explain is {'&'.join(given)!r}",
+                           "give explain=true for the trace, or leave it out")])
+
+
+def _iso_day(text: str) -> dt.date | None:
+    """YYYY-MM-DD read directly (fromisoformat alone would also take 20160401 and week dates)."""
+    if len(text) == 10 and text[4] == "-" and text[7] == "-" and text.isascii() and text[:4].isdigit() \
+            and text[5:7].isdigit() and text[8:].isdigit():
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            return None  # the rule language's parser says what is wrong with it
+    return None
 
 
 EVALUATE_FIELDS = ("facts", "as_of", "rules_on")
@@ -185,6 +246,23 @@ def read_evaluate_body(data: Any, engine, settings: Settings) -> tuple[dict, dt.
     return facts, as_of, rules_on
 
 
+def evaluate_answer(engine, code: str, media_type: str, body: bytes, query: bytes, settings: Settings) -> bytes:
+    """The answer to POST /v1/products/{code}/evaluate as JSON bytes; a Problem for anything refused."""
+    product_or_404(engine, code)
+    explain = read_explain(QueryParams(query).getlist("explain")) if query else False
+    if media_type != JSON and not media_type.endswith("+json"):
+        raise _unsupported(media_type)
+    facts, as_of, rules_on = read_evaluate_body(parse_json(body), engine, settings)
+    try:
+        result = engine.evaluate(code, facts, as_of=as_of, rules_on=rules_on, explain=explain, typed=True)
+    except LookupProblem as error:
+        raise _lookup_problem(error, "/rules_on" if rules_on else "/as_of") from None
+    except CatalogueError as error:
+        raise Problem("evaluation-failed", f"{error.position}: {error.message}",
+                      [p.entry("", error.stage, error.message, error.hint, location=str(error.position))])
+    return _dumps(to_json(result, explain))
+
+
 # Numbers as they enter: an amount of 10**999999 is a typing error or an attack, not a case (and would
 # overflow the decimal context in the middle of an evaluation).
 LARGEST = Decimal(10) ** 12
@@ -195,35 +273,65 @@ def _bounded(number: Decimal) -> bool:
     return number.is_finite() and abs(number) < LARGEST and number.as_tuple().exponent >= -DECIMALS
 
 
-_CONVERTERS: dict[int, tuple[Any, dict]] = {}  # by id() of a catalogue's vocabulary (kept alive with it)
+@dataclass(frozen=True)
+class FactReader:
+    """How the service reads one fact of a request: batch's converter (the case files' rules, with fast
+    paths) and the one text form the OpenAPI document allows (openapi.text_pattern)."""
+
+    convert: Any
+    text: re.Pattern | None
+    form: str  # the text form in words, for the hint
 
 
-def converters_for(engine) -> dict:
-    """batch's converters of JSON values, one per fact: the case-file rules, with fast paths for the
-    usual values. Made once per catalogue."""
+_READERS: dict[int, tuple[Any, dict]] = {}  # by id() of a catalogue's vocabulary (kept alive with it)
+
+
+def readers_for(engine) -> dict[str, FactReader]:
+    """One FactReader per fact (and the case's own rules_on), made once per catalogue."""
     vocabulary = engine.catalogue.vocabulary
-    kept = _CONVERTERS.get(id(vocabulary))
+    kept = _READERS.get(id(vocabulary))
     if kept is None or kept[0] is not vocabulary:
-        _CONVERTERS.clear()  # only the catalogue being served
-        kept = _CONVERTERS[id(vocabulary)] = (vocabulary, {
-            name: value_converter(fact, vocabulary) for name, fact in vocabulary.facts.items()})
+        _READERS.clear()  # only the catalogue being served
+        readers = {}
+        for name, fact in [*vocabulary.facts.items(), (RULES_ON, Fact(RULES_ON, t.DATE, "rules_on"))]:
+            pattern = openapi.text_pattern(fact, LARGEST)
+            readers[name] = FactReader(value_converter(fact, vocabulary), re.compile(pattern) if pattern else None,
+                                       TEXT_FORMS.get(fact.type, "as GET /v1/facts says"))
+        kept = _READERS[id(vocabulary)] = (vocabulary, readers)
     return kept[1]
+
+
+TEXT_FORMS = {t.DATE: "YYYY-MM-DD, e.g. 2016-04-01",
+              t.MONEY: 'a whole number (4000), or text with a decimal point: "4000.50" or "€4000.50"',
+              t.NUMBER: 'a whole number (12), or text with a decimal point: "1.5"',
+              t.PERCENT: 'text from "0%" to "100%", e.g. "60%" or "12.5%"',
+              t.DURATION: 'text such as "6 weeks" or "10 working days"'}
 
 
 def convert_facts(raw: dict, engine, settings: Settings, problems: list[dict]) -> dict:
     """Typed facts; the problems of every wrong fact go to `problems`, each pointing at /facts/<name>."""
-    converters, facts = converters_for(engine), {}
+    readers, facts = readers_for(engine), {}
     for name, value in raw.items():
-        convert = converters.get(name)
+        reader = readers.get(name)
         try:
-            if convert is None:
-                facts.update(engine.facts({name: value}))  # raises for an unknown fact; knows rules_on
+            if reader is None:
+                facts.update(engine.facts({name: value}))  # raises for an unknown fact, with did-you-mean
             elif value is not None:  # null: written but not known yet
-                converted = convert(value)
+                converted = reader.convert(value)
+                kind = type(value)
                 if type(converted) is Decimal and not _bounded(converted):
                     problems.append(p.entry(p.pointer("facts", name), "number-out-of-range",
                                             f"'{name}' is {value}: outside what a case can hold",
                                             f"give a number below {LARGEST:,} with at most {DECIMALS} decimals"))
+                    continue
+                if (kind is str and reader.text is not None and not reader.text.fullmatch(value)) or \
+                        (kind is Decimal and value != value.to_integral_value()):
+                    # read by the case files' rules, but not written as the contract says: a JSON number
+                    # with a fraction (a float to most clients; 4000.0 is a whole number, as JSON Schema
+                    # counts integers), or text spelled another way
+                    problems.append(p.entry(p.pointer("facts", name), "not-in-contract-form",
+                                            f"'{name}' is {json.dumps(value, default=str)}: write it as {reader.form}",
+                                            "the OpenAPI document's Facts schema gives every fact's form"))
                     continue
                 if type(converted) is dt.date and not settings.earliest <= converted <= settings.latest:
                     problems.append(p.entry(p.pointer("facts", name), "date-out-of-range",
@@ -375,6 +483,76 @@ class ReceiptAndSafety:
             await response(scope, receive, sending)
 
 
+class EvaluateFastPath:
+    """Pure ASGI: POST /v1/products/{code}/evaluate answered before routing, from the raw scope and body.
+
+    The hot path of the service. Routing, Starlette's request and response objects and the exception
+    middleware cost more than reading, checking and evaluating a case (benchmarks/README.md); here the
+    request costs the engine's work and little more. Everything else goes on to the application, and
+    the answers, problems included, are the ones the documented route gives (evaluate_answer)."""
+
+    PREFIX, SUFFIX = "/v1/products/", "/evaluate"
+
+    def __init__(self, app, live: LiveCatalogue, settings: Settings):
+        self.app = app
+        self.live = live
+        self.settings = settings
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "POST":
+            return await self.app(scope, receive, send)
+        path: str = scope["path"]
+        code = path[len(self.PREFIX):-len(self.SUFFIX)]
+        if not (path.startswith(self.PREFIX) and path.endswith(self.SUFFIX) and code and "/" not in code):
+            return await self.app(scope, receive, send)
+        engine = self.live.engine  # taken once: a reload during this request does not change it
+        try:
+            if engine is None:
+                raise Problem("not-ready", "no catalogue is loaded yet; /readyz says why")
+            scope.setdefault("state", {})["receipt"] = engine.receipt
+            media_type, declared = _content_headers(scope["headers"])
+            if declared > self.settings.max_body:
+                raise _too_large(self.settings.max_body)
+            body = await _receive_body(receive, self.settings.max_body)
+            answer = evaluate_answer(engine, code, media_type, body, scope["query_string"], self.settings)
+        except Problem as problem:
+            response = problem_response(problem.body, engine.receipt if engine else None, problem.headers)
+            return await response(scope, receive, send)
+        except ClientDisconnect:
+            return None  # nobody is listening any more
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(answer)).encode())]})
+        await send({"type": "http.response.body", "body": answer})
+
+
+def _content_headers(headers: list[tuple[bytes, bytes]]) -> tuple[str, int]:
+    """Content-Type's media type (lower case, no parameters) and Content-Length (-1 when not given)."""
+    media_type, length = "", -1
+    for name, value in headers:
+        if name == b"content-type":
+            media_type = value.decode("latin-1").split(";")[0].strip().lower()
+        elif name == b"content-length" and value.isdigit():
+            length = int(value)
+    return media_type, length
+
+
+async def _receive_body(receive, limit: int) -> bytes:
+    """The whole body from the ASGI channel, refused as soon as it passes `limit` bytes."""
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
 def create_app(settings: Settings | None = None, live: LiveCatalogue | None = None) -> FastAPI:
     """The service's application. `live` defaults to the catalogue of `settings.root`, loaded now."""
     from fastapi_offline import FastAPIOffline
@@ -421,13 +599,8 @@ def create_app(settings: Settings | None = None, live: LiveCatalogue | None = No
         return problem_response(body, _state_receipt(request, live), getattr(error, "headers", None))
 
     _routes(app, live, settings, engine_for)
-    # The hot path: evaluate is served by a plain Starlette route in front of all others, with the same
-    # endpoint function. FastAPI's route stays behind it only for the OpenAPI document: its per-request
-    # machinery (dependencies, parameter checks) cost as much as an evaluation, and evaluate reads
-    # its path, query and body itself.
-    documented = next(route for route in app.router.routes if getattr(route, "path", "") == EVALUATE_PATH)
-    app.router.routes.insert(0, Route(EVALUATE_PATH, documented.endpoint, methods=["POST"], include_in_schema=False))
-    app.openapi = _openapi(app)
+    app.add_middleware(EvaluateFastPath, live=live, settings=settings)  # innermost: CORS and the receipt wrap it
+    app.openapi = openapi.builder(app, LARGEST)
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
@@ -584,25 +757,18 @@ def _routes(app: FastAPI, live: LiveCatalogue, settings: Settings, engine_for) -
                                "content": {JSON: {"schema": {"$ref": "#/components/schemas/Result"}}}},
                          **_problems(400, 404, 413, 415, 422)})
     async def evaluate(request: Request) -> Response:
-        # The path and query are read here rather than by FastAPI's parameters: on the hot path that
-        # parsing cost as much as the evaluation. openapi_extra documents them.
-        code = request.path_params["code"]
-        explain = request.query_params.get("explain", "false").lower() in ("true", "1", "yes")
+        # Documents the operation; requests are answered by EvaluateFastPath in front of the router.
         engine = engine_for(request)
-        product_or_404(engine, code)
-        require_json(request)
-        data = parse_json(await read_body(request, settings.max_body))
-        facts, as_of, rules_on = read_evaluate_body(data, engine, settings)
-        try:
-            result = engine.evaluate(code, facts, as_of=as_of, rules_on=rules_on, explain=explain, typed=True)
-        except LookupProblem as error:
-            raise _lookup_problem(error, "/rules_on" if rules_on else "/as_of") from None
-        except CatalogueError as error:
-            raise Problem("evaluation-failed", f"{error.position}: {error.message}",
-                          [p.entry("", error.stage, error.message, error.hint, location=str(error.position))])
-        return json_response(to_json(result, explain))
+        answer = evaluate_answer(engine, request.path_params["code"], _media_type(request),
+                                 await read_body(request, settings.max_body), request.scope.get("query_string", b""),
+                                 settings)
+        return Response(answer, media_type=JSON)
 
-    stream_body = {"required": True, "content": {JSON_LINES[0]: {"schema": {"type": "string"}}}}
+    # Any text is read: a line that is not an object of facts (components/schemas/Facts) is answered by
+    # a problem line in its place, and the stream goes on. So the schema is the empty one, not "a string":
+    # nothing a client sends here is refused for its shape.
+    stream_body = {"required": True, "content": {JSON_LINES[0]: {"schema": {
+        "description": "JSON Lines: one JSON object of facts (Facts) per line, blank lines skipped"}}}}
 
     @app.post("/v1/products/{code}/batch", tags=["evaluation"],
               summary="Many cases: JSON Lines of facts in, JSON Lines of results out, streamed both ways",
@@ -770,61 +936,3 @@ async def _evaluated_lines(request: Request, job: Job, max_line: int) -> AsyncIt
             yield done.text
     if records:
         yield (await run_in_threadpool(job.run, records)).text
-
-
-# -- the OpenAPI document: the result contract and the problem shape as components ---------------
-
-def _openapi(app: FastAPI):
-    from fastapi.openapi.utils import get_openapi
-
-    built_for: list = [None]  # the engine whose vocabulary the document describes: a reload renews it
-
-    def build() -> dict:
-        engine = app.state.live.engine
-        if app.openapi_schema and built_for[0] is engine:
-            return app.openapi_schema
-        document = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-        components = document.setdefault("components", {}).setdefault("schemas", {})
-        components.update(_contract_components(app.state.live, app.state.settings))
-        app.openapi_schema, built_for[0] = document, engine
-        return document
-
-    return build
-
-
-def _hoisted(schema: dict) -> tuple[dict, dict]:
-    """A JSON Schema with its $defs moved out to OpenAPI components (the refs rewritten)."""
-    text = json.dumps(schema).replace('"#/$defs/', '"#/components/schemas/')
-    schema = json.loads(text)
-    defs = schema.pop("$defs", {})
-    for key in ("$schema", "$id"):
-        schema.pop(key, None)
-    return schema, defs
-
-
-def _contract_components(live: LiveCatalogue, settings: Settings) -> dict:
-    result, defs = _hoisted(result_schema())
-    result["description"] = ("The result contract: catalogue/schemas/result.schema.json, which `catalogue schema` "
-                             "writes; this is the same schema. Fields and statuses: docs/api.md.")
-    vocabulary = live.engine.catalogue.vocabulary if live.engine else None
-    facts = case_schema(vocabulary) if vocabulary else {"type": "object"}
-    facts.pop("$schema", None)
-    facts["maxProperties"] = settings.max_facts
-    problem_entry = {"type": "object", "required": ["pointer", "code", "message", "hint"],
-                     "properties": {"pointer": {"type": "string", "description": "JSON Pointer of the offending field"},
-                                    "code": {"type": "string"}, "message": {"type": "string"},
-                                    "hint": {"type": ["string", "null"]}}}
-    problem = {"type": "object", "required": ["type", "title", "status", "detail", "errors"],
-               "description": "RFC 9457 problem details, with every problem of the request in `errors`",
-               "properties": {"type": {"type": "string"}, "title": {"type": "string"},
-                              "status": {"type": "integer"}, "detail": {"type": "string"},
-                              "errors": {"type": "array", "items": {"$ref": "#/components/schemas/ProblemEntry"}},
-                              "incident": {"type": "string"}, "receipt": {"type": "object"}}}
-    date = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "examples": ["2016-04-01"]}
-    request = {"type": "object", "additionalProperties": False, "required": ["facts"],
-               "properties": {"facts": {"$ref": "#/components/schemas/Facts"}, "as_of": date, "rules_on": date},
-               "examples": [{"facts": {"registered_on": "2016-04-01", "price": 4000,
-                                       "phases": ["orientation", "mediation"], "hard_to_place": False}}]}
-    return {"Result": result, **defs, "Facts": facts, "EvaluateRequest": request, "Problem": problem,
-            "ProblemEntry": problem_entry}
-
