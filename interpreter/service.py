@@ -484,46 +484,70 @@ class ReceiptAndSafety:
 
 
 class EvaluateFastPath:
-    """Pure ASGI: POST /v1/products/{code}/evaluate answered before routing, from the raw scope and body.
+    """POST /v1/products/{code}/evaluate answered from the raw ASGI scope and body, before the framework.
 
-    The hot path of the service. Routing, Starlette's request and response objects and the exception
-    middleware cost more than reading, checking and evaluating a case (benchmarks/README.md); here the
-    request costs the engine's work and little more. Everything else goes on to the application, and
-    the answers, problems included, are the ones the documented route gives (evaluate_answer)."""
+    The hot path of the service. Routing, the middleware stack, Starlette's request and response
+    objects cost as much as reading, checking and evaluating a case (benchmarks/README.md); here a
+    request costs the engine's work and little more. The answers, problems included, are those of the
+    documented route (both call evaluate_answer), with the receipt headers and, for anything
+    unexpected, the 500 problem with an incident id that ReceiptAndSafety gives every other answer.
+    A request with an Origin header (a browser's) goes the whole way, through CORS."""
 
     PREFIX, SUFFIX = "/v1/products/", "/evaluate"
 
-    def __init__(self, app, live: LiveCatalogue, settings: Settings):
-        self.app = app
+    def __init__(self, live: LiveCatalogue, settings: Settings):
         self.live = live
         self.settings = settings
 
-    async def __call__(self, scope, receive, send):
+    def takes(self, scope) -> bool:
         if scope["type"] != "http" or scope["method"] != "POST":
-            return await self.app(scope, receive, send)
+            return False
         path: str = scope["path"]
-        code = path[len(self.PREFIX):-len(self.SUFFIX)]
-        if not (path.startswith(self.PREFIX) and path.endswith(self.SUFFIX) and code and "/" not in code):
-            return await self.app(scope, receive, send)
+        if not (path.startswith(self.PREFIX) and path.endswith(self.SUFFIX)) or "/" in self._code(path):
+            return False
+        return all(name != b"origin" for name, _ in scope["headers"])
+
+    def _code(self, path: str) -> str:
+        return path[len(self.PREFIX):-len(self.SUFFIX)]
+
+    async def __call__(self, scope, receive, send):
         engine = self.live.engine  # taken once: a reload during this request does not change it
+        receipt = engine.receipt if engine is not None else {"engine": __version__, "catalogue_hash": ""}
+        stamp = [(b"catalogue-hash", receipt["catalogue_hash"].encode()), (b"engine-version", receipt["engine"].encode())]
         try:
-            if engine is None:
-                raise Problem("not-ready", "no catalogue is loaded yet; /readyz says why")
-            scope.setdefault("state", {})["receipt"] = engine.receipt
-            media_type, declared = _content_headers(scope["headers"])
-            if declared > self.settings.max_body:
-                raise _too_large(self.settings.max_body)
-            body = await _receive_body(receive, self.settings.max_body)
-            answer = evaluate_answer(engine, code, media_type, body, scope["query_string"], self.settings)
+            answer = await self._answer(engine, scope, receive)
         except Problem as problem:
-            response = problem_response(problem.body, engine.receipt if engine else None, problem.headers)
-            return await response(scope, receive, send)
+            body = _dumps({**problem.body, "receipt": receipt})
+            return await _send(send, problem.body["status"], p.MEDIA_TYPE.encode(), body, stamp,
+                               [(key.lower().encode("latin-1"), value.encode("latin-1"))
+                                for key, value in problem.headers.items()])
         except ClientDisconnect:
             return None  # nobody is listening any more
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(answer)).encode())]})
-        await send({"type": "http.response.body", "body": answer})
+        except Exception:  # noqa: BLE001 - as ReceiptAndSafety: a client never sees a traceback
+            incident = uuid.uuid4().hex[:12]
+            log.exception("unexpected error, incident %s, POST %s", incident, scope.get("path"))
+            body = p.problem("internal-error", f"an unexpected error occurred; the service's log has incident {incident}",
+                             incident=incident)
+            return await _send(send, 500, p.MEDIA_TYPE.encode(), _dumps({**body, "receipt": receipt}), stamp)
+        await _send(send, 200, JSON.encode(), answer, stamp)
+
+    async def _answer(self, engine, scope, receive) -> bytes:
+        if engine is None:
+            raise Problem("not-ready", "no catalogue is loaded yet; /readyz says why")
+        media_type, declared = _content_headers(scope["headers"])
+        if declared > self.settings.max_body:
+            raise _too_large(self.settings.max_body)
+        body = await _receive_body(receive, self.settings.max_body)
+        return evaluate_answer(engine, self._code(scope["path"]), media_type, body, scope["query_string"],
+                               self.settings)
+
+
+async def _send(send, status: int, media_type: bytes, body: bytes, *header_lists: list) -> None:
+    headers = [(b"content-type", media_type), (b"content-length", str(len(body)).encode())]
+    for more in header_lists:
+        headers.extend(more)
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _content_headers(headers: list[tuple[bytes, bytes]]) -> tuple[str, int]:
@@ -553,14 +577,27 @@ async def _receive_body(receive, limit: int) -> bytes:
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
+class ServiceApp(FastAPI):
+    """The application: FastAPI, with the evaluate fast path taken before anything else of it."""
+
+    fast_path: EvaluateFastPath | None = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        fast = self.fast_path
+        if fast is not None and fast.takes(scope):
+            return await fast(scope, receive, send)
+        return await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None, live: LiveCatalogue | None = None) -> FastAPI:
     """The service's application. `live` defaults to the catalogue of `settings.root`, loaded now."""
-    from fastapi_offline import FastAPIOffline
 
     settings = settings or Settings()
     if live is None:
         live = LiveCatalogue(settings.root, settings.backend)
         live.load()
+    from fastapi_offline import FastAPIOffline
+
     app = FastAPIOffline(lifespan=_lifespan(live, settings), title="Re-integration product catalogue", version=__version__,
                          description="Deadlines, payments, reports and checks of Dutch re-integration products "
                                      "for a case. Results follow result.schema.json; errors are "
@@ -599,7 +636,8 @@ def create_app(settings: Settings | None = None, live: LiveCatalogue | None = No
         return problem_response(body, _state_receipt(request, live), getattr(error, "headers", None))
 
     _routes(app, live, settings, engine_for)
-    app.add_middleware(EvaluateFastPath, live=live, settings=settings)  # innermost: CORS and the receipt wrap it
+    app.__class__ = ServiceApp  # fastapi-offline builds a plain FastAPI; this adds only __call__
+    app.fast_path = EvaluateFastPath(live, settings)
     app.openapi = openapi.builder(app, LARGEST)
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware

@@ -323,17 +323,45 @@ def test_422_for_bodies_of_the_wrong_shape_and_bounds(small):
         "facts": {}, "as_of": "2015-12-31"}), 422)) == ["/as_of"]
 
 
-def test_500_names_a_logged_incident_and_shows_no_traceback(small, monkeypatch, caplog):
+@pytest.mark.parametrize("origin", [{}, {"origin": "https://cms.example.nl"}])  # the fast path; the whole way
+def test_500_names_a_logged_incident_and_shows_no_traceback(small, monkeypatch, caplog, origin):
     def broken(*args, **kwargs):
         raise ZeroDivisionError("a bug")
 
     monkeypatch.setattr(small.app.state.live.engine, "evaluate", broken)
     with caplog.at_level(logging.ERROR, logger="catalogue.service"):
-        body = problem_of(small.post("/v1/products/T-1/evaluate", json={"facts": {}}), 500)
+        body = problem_of(small.post("/v1/products/T-1/evaluate", json={"facts": {}}, headers=origin), 500)
     assert body["incident"] in body["detail"]
     assert "ZeroDivisionError" not in json.dumps(body)
     logged = [record for record in caplog.records if body["incident"] in record.getMessage()]
     assert logged and logged[0].exc_info[0] is ZeroDivisionError
+
+
+def test_evaluate_answers_alike_on_the_fast_path_and_through_the_application(small):
+    # A browser's request (it sends Origin) goes through routing and CORS; a server's takes the fast
+    # path (EvaluateFastPath). Both give the same status, headers and body, problems included.
+    allowed = client_for(small.app.state.live, cors_origins=("https://cms.example.nl",))
+    requests = [("", {"facts": {"registered_on": "2016-04-01"}, "as_of": "2016-04-02"}),
+                ("?explain=true", {"facts": {"registered_on": "2016-04-01"}, "as_of": "2016-04-02"}),
+                ("", {"facts": {"price": "x", "nonsense": 1}}), ("?explain=1", {"facts": {}}),
+                ("", {"facts": {}, "rules_on": "2015-12-31"})]
+    for query, body in requests:
+        fast = allowed.post(f"/v1/products/T-1/evaluate{query}", json=body)
+        browser = allowed.post(f"/v1/products/T-1/evaluate{query}", json=body,
+                               headers={"origin": "https://cms.example.nl"})
+        assert (fast.status_code, fast.json()) == (browser.status_code, browser.json())
+        for name in ("content-type", "catalogue-hash", "engine-version"):
+            assert fast.headers[name] == browser.headers[name]
+        assert browser.headers["access-control-allow-origin"] == "https://cms.example.nl"
+        assert "access-control-allow-origin" not in fast.headers
+    for content, kind in ((b"{", "application/json"), (b"{}", "text/plain")):  # 400 and 415
+        fast = allowed.post("/v1/products/T-1/evaluate", content=content, headers={"content-type": kind})
+        browser = allowed.post("/v1/products/T-1/evaluate", content=content,
+                               headers={"content-type": kind, "origin": "https://cms.example.nl"})
+        assert (fast.status_code, fast.json()) == (browser.status_code, browser.json())
+        assert fast.headers["content-type"] == PROBLEM
+    assert allowed.post("/v1/products/T-9/evaluate", json={"facts": {}}).status_code == 404
+    assert allowed.get("/v1/products/T-1/evaluate").status_code == 405  # only POST takes the fast path
 
 
 def test_every_response_carries_the_receipt(small):
