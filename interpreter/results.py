@@ -267,17 +267,32 @@ def source_json(citation: Citation | None) -> dict | None:
             "quote": citation.quote}
 
 
+_TYPE_NAMES: dict[int, tuple[t.Type, str]] = {}  # by id() of a catalogue's type objects, which live as long
+
+
+def _type_name_of(type_: t.Type) -> str:
+    """type_name, looked up once per type object: every result of a service or batch run asks again."""
+    kept = _TYPE_NAMES.get(id(type_))
+    if kept is None or kept[0] is not type_:
+        if len(_TYPE_NAMES) > 10_000:  # catalogues reloaded many times: start afresh
+            _TYPE_NAMES.clear()
+        kept = _TYPE_NAMES[id(type_)] = (type_, type_name(type_))
+    return kept[1]
+
+
+def _item_source(item) -> dict | None:
+    return source_json(item.citation)
+
+
 def value_json(value: Any, type_: t.Type) -> dict:
     if type(value) is Open:
-        return {"type": type_name(type_), "value": None, "missing": list(value.names)}
-    return {"type": type_name(type_), "value": describe_value(value, type_), "missing": []}
+        return {"type": _type_name_of(type_), "value": None, "missing": list(value.names)}
+    return {"type": _type_name_of(type_), "value": describe_value(value, type_), "missing": []}
 
 
 def to_json(result: Result, explain: bool = False) -> dict:
     """The JSON object of `catalogue evaluate`, the API and batch rows: catalogue/schemas/result.schema.json."""
-    def source(item) -> dict | None:
-        return source_json(item.citation)
-
+    source = _item_source
     out = {
         "schema_version": SCHEMA_VERSION,
         "product": result.product,

@@ -133,11 +133,8 @@ def parse_json(body: bytes) -> Any:
     except orjson.JSONDecodeError:
         pass
     else:
-        try:
-            if not _has_float(data):
-                return data
-        except RecursionError:
-            pass
+        if not _has_float(data):
+            return data
     try:
         return json.loads(body.decode("utf-8"), parse_float=Decimal, parse_constant=_refuse_constant)
     except UnicodeDecodeError:
@@ -154,13 +151,17 @@ def parse_json(body: bytes) -> Any:
 
 
 def _has_float(value: Any) -> bool:
-    kind = type(value)
-    if kind is float:
-        return True
-    if kind is dict:
-        return any(_has_float(item) for item in value.values())
-    if kind is list:
-        return any(_has_float(item) for item in value)
+    """Whether orjson made a float anywhere in it (a loop, not a generator: this runs on every request)."""
+    todo = [value]
+    while todo:
+        item = todo.pop()
+        kind = type(item)
+        if kind is float:
+            return True
+        if kind is dict:
+            todo.extend(item.values())
+        elif kind is list:
+            todo.extend(item)
     return False
 
 
