@@ -91,7 +91,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 @click.pass_context
 def validate(ctx: click.Context) -> None:
     """Load and type-check every file of the catalogue; print each problem as file:line:col."""
-    from interpreter.dutch import check_product
+    from interpreter.sheets import check_product
 
     engine = _engine(ctx, whole=True)
     catalogue = engine.catalogue

@@ -33,11 +33,22 @@ class Fact:
     minimum: Decimal | None = None  # the sign rule of a money or number fact: a price is at least 0
 
 
+@dataclass(frozen=True)
+class Words:
+    """The Dutch nouns of words.yaml whose grammar the sheets cannot guess: which take 'het', and which
+    end in -en yet are singular. A catalogue without words.yaml says 'de' before every noun."""
+
+    het: frozenset[str] = frozenset()  # also found as the last part of a compound (drempelbedrag)
+    het_whole: frozenset[str] = frozenset()  # too short to look for inside a compound (uur, deel)
+    singular_en: frozenset[str] = frozenset()
+
+
 @dataclass
 class Vocabulary:
     enums: dict[str, t.EnumType]
     enum_labels: dict[str, dict[str, str]]
     facts: dict[str, Fact]
+    words: Words = field(default_factory=Words)
 
     @property
     def fact_types(self) -> dict[str, t.Type]:

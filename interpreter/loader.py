@@ -13,7 +13,7 @@ from . import schema as s
 from . import types as t
 from .calendar import WEEKDAYS, Calendar, HolidayRule
 from .cases import RULES_ON, convert_facts
-from .catalogue import (Base, Catalogue, Fact, Vocabulary, card_paths, catalogue_hash, display_path,
+from .catalogue import (Base, Catalogue, Fact, Vocabulary, Words, card_paths, catalogue_hash, display_path,
                         overlapping_editions)
 from .checker import AS_OF, check_rules, evaluation_order
 from .errors import (CatalogueError, Position, RuleSyntaxError, SchemaError, TypeCheckError,
@@ -164,7 +164,16 @@ class Loader:
                 facts[name] = Fact(name, type_, spec["label"], spec.get("phrase"), spec.get("span_from"),
                                    minimum=self._minimum(document, name, spec, type_))
         self._check_spans(document, facts)
-        return Vocabulary(enums, labels, facts)
+        return Vocabulary(enums, labels, facts, self._words())
+
+    def _words(self) -> Words:
+        """The nouns of words.yaml (optional) whose article or number the sheets cannot guess."""
+        document = self._document("words.yaml", s.WORDS, "word list")
+        if document is None:
+            return Words()
+        nouns = document.data.get("nouns") or {}
+        return Words(**{key: frozenset(word.lower() for word in nouns.get(key) or ())
+                        for key in ("het", "het_whole", "singular_en")})
 
     def _check_spans(self, document, facts: dict[str, Fact]) -> None:
         """A span runs from one date fact to another: both ends must be known date facts."""

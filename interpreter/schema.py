@@ -169,6 +169,20 @@ VOCABULARY = {
                   "note": TEXT}}},
 }
 
+# A noun of words.yaml: one lower-case word; a compound's last part is found by the grammar itself.
+_NOUN = {"type": "string", "regex": r"[a-zà-öø-ÿ]+", "maxlength": 60}
+_NOUNS = {"type": "list", "schema": _NOUN, "maxlength": 10_000}
+WORDS = {
+    "nouns": {"type": "dict", "schema": {
+        # Nouns that take 'het'; a compound ending in one takes it too (drempelbedrag, re-integratieplan).
+        "het": _NOUNS,
+        # 'het' nouns too short to look for at the end of a compound (uur: not in 'natuur').
+        "het_whole": _NOUNS,
+        # Nouns that end in -en and are singular (the plural of most Dutch nouns ends in -en).
+        "singular_en": _NOUNS,
+    }},
+}
+
 SETTINGS = {
     "catalogue": {**TEXT, "required": True},
     "default_calendar": {**TEXT, "required": True},

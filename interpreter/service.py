@@ -637,6 +637,8 @@ def create_app(settings: Settings | None = None, live: LiveCatalogue | None = No
         return problem_response(body, _state_receipt(request, live), getattr(error, "headers", None))
 
     _routes(app, live, settings, engine_for)
+    from .casepage import mount_case_page  # the case workers' page at /: its own module
+    mount_case_page(app, settings, engine_for)
     app.__class__ = ServiceApp  # fastapi-offline builds a plain FastAPI; this adds only __call__
     app.fast_path = EvaluateFastPath(live, settings)
     app.openapi = openapi.builder(app, LARGEST)

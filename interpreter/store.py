@@ -45,7 +45,7 @@ class Scan:
 
     @classmethod
     def of(cls, root: Path) -> "Scan":
-        shared = [root / "catalogue.yaml", root / "facts.yaml",
+        shared = [root / "catalogue.yaml", root / "facts.yaml", root / "words.yaml",
                   *sorted((root / "calendars").glob("*.yaml")), *sorted((root / "families").glob("*.yaml"))]
         contents = {path: _read(path) for path in shared if path.exists()}
         cards = {path: _read(path) for path in card_paths(root)}

@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
-from .dutch import date_text
+from .sheets.words import date_text
 
 # Geometry, in SVG user units. Label widths are estimated generously from the character count
 # (a sans-serif glyph averages ~0.55 em), and the estimate is what the overlap check relies on.

@@ -73,14 +73,14 @@ deadlines:
 
 
 def card_engine(tmp_path: Path, body: str):
-    """An engine on a catalogue with the bundled vocabulary and calendars and one card T-1 (CARD_HEAD + body)."""
+    """An engine on a catalogue with the bundled vocabulary, words and calendars and one card T-1 (CARD_HEAD + body)."""
     import textwrap
 
     from interpreter.api import Engine
 
     root = tmp_path / "cat"
     root.mkdir()
-    for name in ("catalogue.yaml", "facts.yaml"):
+    for name in ("catalogue.yaml", "facts.yaml", "words.yaml"):
         shutil.copy(FIXTURE / name, root / name)
     shutil.copytree(FIXTURE / "calendars", root / "calendars")
     (root / "families").mkdir()

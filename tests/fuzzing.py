@@ -30,7 +30,7 @@ from interpreter.cases import facts_from_document
 from interpreter.catalogue import load_catalogue
 from interpreter.checker import Checker
 from interpreter.compiler import compile_expression
-from interpreter.dutch import check_product, expression as dutch_expression
+from interpreter.sheets import check_product, expression as dutch_expression
 from interpreter.errors import CatalogueError, ErrorList, Position
 from interpreter.evaluator import Evaluation
 from interpreter.parser import parse

@@ -37,8 +37,8 @@ def test_every_rule_cites_its_source_and_quotes_a_sentence(engine):
 
 
 def test_each_uwv_card_quotes_its_own_price_cap_with_the_price_check(engine):
-    from interpreter.sheets import _Builder
-    builder = _Builder(engine)
+    from interpreter.sheets.pages import Builder
+    builder = Builder(engine)
     for code, cap in (("12XR", "€ 5000"), ("12LT", "€ 3750"), ("12EC", "€ 1350"), ("12EP", "€ 650")):
         product = engine.product(code)
         quotes = [q for c in builder.rule_citations(product, product.rules["price_within_guideline"])
@@ -111,7 +111,7 @@ def test_every_card_has_a_worked_example_inside_its_edition(engine):
 def test_bundled_sheets_show_the_numbers_evaluate_gives(engine):
     # The sheet's worked example must be the interpreter's own answer: every known deadline date,
     # payment amount and report date of `evaluate` on the card's example stands on the sheet.
-    from interpreter.dutch import date_text, money_text
+    from interpreter.sheets.words import date_text, money_text
     from interpreter.sheets import render_sheets
 
     pages = render_sheets(engine, "md")

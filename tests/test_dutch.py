@@ -5,20 +5,22 @@ import dataclasses
 import datetime as dt
 import inspect
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from interpreter import nodes as n
 from interpreter import types as t
 from interpreter.api import Engine
-from interpreter.catalogue import Fact, Vocabulary
+from interpreter.catalogue import Fact, Vocabulary, Words
 from interpreter.checker import Checker
-from interpreter.dutch import (RenderError, agree, capitalize, check_product, date_text, duration_text, expression,
-                               gender, is_date_noun, is_plural, label_in_sentence, label_unit, money_text,
-                               number_text, percent_text, predicate_split, rule_applies, rule_sentence,
-                               strip_brackets, validity_text, with_article)
+from interpreter.sheets import RenderError, check_product, expression, rule_applies, rule_sentence
+from interpreter.sheets.grammar import Grammar, is_date_noun, label_unit, predicate_split
+from interpreter.sheets.words import (capitalize, date_text, duration_text, label_in_sentence, money_text, number_text,
+                                      percent_text, strip_brackets, validity_text)
 from interpreter.errors import CatalogueError, Position
 from interpreter.parser import parse
+from cards import card_engine
 from test_sheets import BAD_CARD, make_catalogue
 
 
@@ -86,7 +88,14 @@ def test_labels_inside_a_sentence():
     assert capitalize("uiterlijk 2 weken") == "Uiterlijk 2 weken" and capitalize("iDEAL") == "iDEAL"
 
 
+# The word lists of a catalogue's words.yaml, as a small one made for these tests.
+WORDS = Words(het=frozenset({"bedrag", "plan", "maximum"}), het_whole=frozenset({"uur"}),
+              singular_en=frozenset({"examen"}))
+
+
 def test_number_agreement_articles_and_units():
+    grammar = Grammar(WORDS)
+    is_plural, agree, gender, with_article = grammar.is_plural, grammar.agree, grammar.gender, grammar.with_article
     # plural subjects take a plural verb
     assert is_plural("de gedeclareerde uren voor een intake zonder start")
     assert is_plural("de fasen van het traject") and is_plural("klantgroepen waarvoor UWV inkoopt")
@@ -97,11 +106,25 @@ def test_number_agreement_articles_and_units():
     assert agree("de fasen", "valt") == "vallen" and agree("x", "behoort", plural=True) == "behoren"
     # a label gets the article of its head noun; a compound takes the gender of its last part
     assert gender("drempelbedrag") == "het" and gender("re-integratieplan") == "het"
-    assert gender("maximumprijs") == "de" and gender("natuur") == "de" and gender("kwartaaltje") == "het"
+    assert gender("maximumprijs") == "de" and gender("kwartaaltje") == "het"
+    # a short noun is 'het' only as a whole word: 'natuur' does not end in the noun 'uur'
+    assert gender("uur") == "het" and gender("natuur") == "de"
     assert with_article("drempelbedrag, exclusief btw") == "het drempelbedrag, exclusief btw"
     assert with_article("maximumprijs van het proefproduct") == "de maximumprijs van het proefproduct"
     assert with_article("klantgroepen waarvoor UWV inkoopt") == "de klantgroepen waarvoor UWV inkoopt"
     assert with_article("het maximum") == "het maximum" and with_article("Protocol X") == "Protocol X"
+
+
+def test_the_word_lists_decide_article_and_number():
+    """The nouns come from words.yaml: without the lists every noun takes 'de' and -en means plural."""
+    listed, bare = Grammar(WORDS), Grammar()
+    assert listed.with_article("drempelbedrag") == "het drempelbedrag"
+    assert bare.with_article("drempelbedrag") == "de drempelbedrag"
+    assert not listed.is_plural("examen") and bare.is_plural("examen")
+    assert listed.agree("examen", "is") == "is" and bare.agree("examen", "is") == "zijn"
+
+
+def test_units_predicates_and_days():
     # a unit named in a label's brackets
     assert label_unit("duur kennismakingsgesprek (uren)") == ("uur", "uur")
     assert label_unit("Kosteloze kennismaking, ten hoogste (uren; niet te factureren)") == ("uur", "uur")
@@ -528,3 +551,30 @@ def test_any_well_typed_expression_is_said_or_refused(vocabulary, text):
         return
     assert said.strip() and "None" not in said
     assert not [name for name in vocabulary.facts if "_" in name and name in said], said
+
+
+# A check against a value whose label ends in 'plafond', a 'het' noun words.yaml does not list yet.
+PLAFOND_CARD = """\
+  valid_from: 2016-01-01
+values:
+  plafond:
+    label: Loonkostenplafond
+    value: price * 2
+checks:
+  under_cap:
+    label: Prijs onder het plafond
+    test: price <= plafond
+"""
+
+
+def test_a_new_het_noun_is_a_line_in_words_yaml(tmp_path):
+    def sentence(engine):
+        product = engine.catalogue.product("T-1")
+        return rule_sentence(product.rules["under_cap"], product, engine.catalogue.vocabulary)
+
+    engine = card_engine(tmp_path, PLAFOND_CARD)
+    assert "ten hoogste de loonkostenplafond" in sentence(engine)
+    words = Path(engine.catalogue.root) / "words.yaml"
+    text = words.read_text(encoding="utf-8")
+    words.write_text(text.replace("  het: [\n", "  het: [\n    plafond,\n", 1), encoding="utf-8")
+    assert "ten hoogste het loonkostenplafond" in sentence(Engine(engine.catalogue.root))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cards import CARD_HEAD, catalogue_with, load_errors
+from cards import CARD_HEAD, catalogue_with, copy_bundled, load_errors
 from interpreter import schema as s
 from interpreter.catalogue import load_catalogue
 from interpreter.errors import CatalogueError, SchemaError
@@ -416,3 +416,24 @@ def test_validate_the_fact_vocabulary():
         ((6, 3), "'Registered_on' is not a valid name in facts"),
         ((7, 3), "'label' is missing in facts.price"),
     ]
+
+
+def test_validate_the_word_list():
+    text = textwrap.dedent("""\
+        nouns:
+          het: [bedrag, Plan]
+          het_whole: uur
+          plurals: [uren]
+        """)
+    errors = s.validate(load_text(text, "words.yaml"), s.WORDS, "word list")
+    found = sorted((where(e), e.message.split(";")[0]) for e in errors)
+    assert [position for position, _ in found] == [(2, 17), (3, 14), (4, 3)]
+    assert all(error.position.file == "words.yaml" for error in errors)
+
+
+def test_a_bad_word_list_stops_the_load_with_its_position(tmp_path):
+    root = copy_bundled(tmp_path)
+    (root / "words.yaml").write_text("nouns:\n  het: [bedrag, 'twee woorden']\n", encoding="utf-8")
+    errors = load_errors(root)
+    assert [(e.position.file.endswith("words.yaml"), e.position.line, e.position.column) for e in errors] == [
+        (True, 2, 18)]  # the word inside its quotes

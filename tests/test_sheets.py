@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from interpreter.api import Engine
-from interpreter.dutch import (RenderError, date_text, money_text, percent_text, rule_sentence, value_text)
 from interpreter.results import to_json
-from interpreter.sheets import MANIFEST, TEMPLATES, SheetError, render_sheets, write_sheets
+from interpreter.sheets import MANIFEST, TEMPLATES, RenderError, SheetError, render_sheets, rule_sentence, write_sheets
+from interpreter.sheets.words import date_text, money_text, percent_text, value_text
 from cards import FIXTURE
 
 PROEF_CARD = """\
@@ -478,6 +478,11 @@ def test_templates_know_no_product(proef):
             words.add(" ".join(product.title.split()))
             words.update(" ".join(rule.label.split()) for rule in product.rules.values() if len(rule.label) > 6)
     words.update(fact.label for fact in proef.catalogue.vocabulary.facts.values() if len(fact.label) > 6)
+    # The headings of a card's own parts are the sheet's, not a product's, even where a card uses the
+    # same word as a label (a rule 'Doorlooptijd' beside the description heading of lead_time).
+    from interpreter.sheets.output import _environment
+    headings = _environment("html").get_template("headings.j2").module
+    words -= {*headings.section_titles.values(), *headings.description_headings.values()}
     for template in TEMPLATES.iterdir():
         text = read(template)
         found = sorted(word for word in words if word in text)
@@ -623,3 +628,15 @@ def test_every_worked_example_has_a_timeline_of_its_evaluation(proef, fmt, reque
         assert expected <= shown
         checked += len(expected)
     assert checked >= 5
+
+
+def test_the_templates_head_every_section_and_description_key():
+    """Sheet headings live in templates/headings.j2: one for every part of a card and every description key."""
+    from interpreter import schema
+    from interpreter.sheets.output import _environment
+    from interpreter.sheets.pages import SECTIONS
+
+    headings = _environment("html").get_template("headings.j2").module
+    assert list(headings.section_titles) == list(SECTIONS)
+    assert list(headings.description_headings) == schema.DESCRIPTION_KEYS
+    assert all(title.strip() for title in [*headings.section_titles.values(), *headings.description_headings.values()])

@@ -128,6 +128,27 @@ document.body.setAttribute("data-marks", JSON.stringify(marks));
 </script></body></html>"""
 
 
+def measured_marks(svg: str, name: str, folder: Path) -> list[dict]:
+    """The text box and the label box of every mark of a timeline SVG, as Chromium lays them out."""
+    wrapper = folder / f"{name}-measure.html"
+    wrapper.write_text(MEASURE.format(svg=svg), encoding="utf-8")
+    done = run_chromium(folder / "profile", "--dump-dom", wrapper.as_uri())
+    data = re.search(r'data-marks="([^"]*)"', done.stdout)
+    assert data, f"{name}: nothing measured: {done.stderr[-2000:]}"
+    return json.loads(html.unescape(data.group(1)))
+
+
+def assert_labels_apart(marks: list[dict], name: str) -> None:
+    """Each label's text fits the box the layout gave it, and no two texts overlap."""
+    for mark in marks:
+        text, room = mark["text"], mark["room"]
+        assert text[2] - text[0] > 0, name  # the font rendered the text
+        assert room[0] - 0.5 <= text[0] and text[2] <= room[2] + 0.5, (name, mark)
+    texts = [m["text"] for m in marks]
+    for a, b in itertools.combinations(texts, 2):
+        assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (name, a, b)
+
+
 def test_timeline_labels_as_the_browser_draws_them_never_overlap(sheets, tmp_path):
     """The layout estimates label widths; the browser's own text boxes must fit those estimates."""
     measured = 0
@@ -135,19 +156,8 @@ def test_timeline_labels_as_the_browser_draws_them_never_overlap(sheets, tmp_pat
         found = re.search(r"<svg .*?</svg>", page.read_text(encoding="utf-8"), re.S)
         if not found:
             continue
-        wrapper = tmp_path / f"{page.stem}-measure.html"
-        wrapper.write_text(MEASURE.format(svg=found.group(0)), encoding="utf-8")
-        done = run_chromium(tmp_path / "profile", "--dump-dom", wrapper.as_uri())
-        data = re.search(r'data-marks="([^"]*)"', done.stdout)
-        assert data, f"{page.name}: nothing measured: {done.stderr[-2000:]}"
-        marks = json.loads(html.unescape(data.group(1)))
-        for mark in marks:
-            text, room = mark["text"], mark["room"]
-            assert text[2] - text[0] > 0, page.name  # the font rendered the text
-            assert room[0] - 0.5 <= text[0] and text[2] <= room[2] + 0.5, (page.name, mark)
-        texts = [m["text"] for m in marks]
-        for a, b in itertools.combinations(texts, 2):
-            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (page.name, a, b)
+        marks = measured_marks(found.group(0), page.stem, tmp_path)
+        assert_labels_apart(marks, page.name)
         measured += len(marks)
     assert measured > 20
 

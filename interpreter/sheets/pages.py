@@ -1,56 +1,35 @@
-"""Product sheets: one Dutch page per product, rendered from the rules the interpreter evaluates.
+"""Page assembly: what one product sheet shows, collected from the loaded catalogue and the engine.
 
-`build_sheets` collects what a sheet shows (rule sentences from `dutch`, quotes and citations,
-assumptions, tables, the worked example computed by the engine); `render_sheets` turns that into
-HTML or Markdown with the Jinja2 templates in `templates/`; `write_sheets` writes the files
-atomically. Nothing here names a product: every word about a product comes from its card.
+The rule sentences come from `sentences`, then quotes and citations, assumptions, tables and the
+worked example computed by the engine. Nothing here names a product: every word about a product
+comes from its card.
 """
 from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import markupsafe
 
-from . import __version__
-from . import nodes as n
-from . import types as t
-from .dutch import (RenderError, capitalize, check_product, date_text, enum_label, expression, money_text,
-                    payment_group, percent_text, rule_applies, rule_sentence, validity_text, value_text)
-from .errors import CatalogueError, Position, raise_all
-from .evaluator import Evaluation
-from .model import Product, Rule
-from .printer import to_text
-from .timeline import table_rows as timeline_rows, timeline_of
-from .values import Open
-from .yamlsource import load_file
+from .. import __version__
+from .. import nodes as n
+from .. import timeline  # an attribute lookup at use: timeline itself says its dates with words.date_text
+from .. import types as t
+from ..errors import CatalogueError, Position, raise_all
+from ..evaluator import Evaluation
+from ..model import Product, Rule
+from ..printer import to_text
+from ..values import Open
+from ..yamlsource import load_file
+from .context import RenderError
+from .sentences import check_product, expression, payment_group, rule_applies, rule_sentence
+from .words import capitalize, date_text, enum_label, money_text, percent_text, validity_text, value_text
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
-FORMATS = ("html", "md")
-STYLESHEET = "sheet.css"
-
-# Headings of the parts of a card, in the order a reader needs them.
-SECTIONS = (
-    ("deadlines", "Termijnen"),
-    ("payments", "Betalingen"),
-    ("reports", "Rapportages"),
-    ("checks", "Controles"),
-    ("values", "Afgeleide waarden"),
-    ("parameters", "Vaste waarden"),
-)
-
-# Headings of the description keys a card may have (schema.DESCRIPTION_KEYS).
-DESCRIPTION_HEADINGS = {
-    "goal": "Doel", "when": "Wanneer", "summary": "Samenvatting", "activities": "Activiteiten",
-    "output": "Opbrengst", "conditions": "Voorwaarden", "lead_time": "Doorlooptijd", "price": "Prijs",
-    "order": "Opdrachtverstrekking", "client_groups": "Klantgroepen", "result": "Resultaat",
-}
+# The parts of a card, in the order a reader needs them (their headings are in templates/headings.j2).
+SECTIONS = ("deadlines", "payments", "reports", "checks", "values", "parameters")
 
 STATUS = {"open": "open", "met": "gehaald", "overdue": "te laat", "unknown": "onbekend",
           "late": "te laat gebruikt", "lapsed": "niet gebruikt (vervallen)"}
@@ -79,7 +58,7 @@ def _lines(value: Any) -> list[str]:
     return [" ".join(str(value).split())]
 
 
-class _Builder:
+class Builder:
     """Collects the sheet data of every product of one catalogue."""
 
     def __init__(self, engine, out_dir: Path | None = None):
@@ -202,8 +181,8 @@ class _Builder:
     def description(self, product: Product) -> list[dict[str, Any]]:
         items = []
         for key, value in product.description.items():
-            heading = DESCRIPTION_HEADINGS.get(key, capitalize(key.replace("_", " ")))
-            items.append({"heading": heading, "lines": _lines(value)})
+            # The heading is the template's; `name` is what a key it does not know shows.
+            items.append({"key": key, "name": capitalize(key.replace("_", " ")), "lines": _lines(value)})
         return items
 
     def assumption_links(self, product: Product, rule_ids: set[str]) -> list[dict[str, str]]:
@@ -212,7 +191,7 @@ class _Builder:
 
     def sections(self, product: Product) -> list[dict[str, Any]]:
         sections = []
-        for section, title in SECTIONS:
+        for section in SECTIONS:
             rules = product.in_section(section)
             if not rules:
                 continue
@@ -220,7 +199,7 @@ class _Builder:
                 self.rule_item(product, rule) for rule in rules]
             applicable = [item for item in items if item["applies"]]
             inapplicable = [item for item in items if not item["applies"]]
-            sections.append({"id": _anchor("regels", section), "section": section, "title": title,
+            sections.append({"id": _anchor("regels", section), "section": section,
                              "rules": applicable, "not_applicable": inapplicable})
         return sections
 
@@ -337,6 +316,8 @@ class _Builder:
         return product.valid_from or product.example_as_of or dt.date.today()
 
     def tables(self, product: Product) -> list[dict[str, Any]]:
+        """The sheet's tables. A caption or column is {"label": text from the card} or {"key": a fixed
+        heading}, said by templates/headings.j2."""
         tables = []
         prices = self.price_table(product)
         if prices:
@@ -351,7 +332,7 @@ class _Builder:
             matching = [table for table in sets.values() if table["enum"] == enum.name]
             if len(matching) == 1:
                 table = matching[0]
-                table["columns"].append(column)
+                table["columns"].append({"label": column})
                 table["cell_classes"].append("")
                 for row in table["rows"]:
                     row["cells"].append(values.get(row["member"], ""))
@@ -360,8 +341,9 @@ class _Builder:
                 rows = [{"member": m, "head": m, "cells": [enum_label(self.vocabulary, enum.name, m), values[m]]}
                         for m in enum.members]
                 label = self.vocabulary.facts[fact].label
-                tables.append({"id": _anchor("tabel", rule.id), "caption": column, "enum": enum.name,
-                               "columns": ["Code", capitalize(label), column], "cell_classes": ["", ""],
+                tables.append({"id": _anchor("tabel", rule.id), "caption": {"label": column}, "enum": enum.name,
+                               "columns": [{"key": "code"}, {"label": capitalize(label)}, {"label": column}],
+                               "cell_classes": ["", ""],
                                "rows": rows,
                                "notes": [{"label": column, "anchor": _anchor("regel", rule.id)}]})
         return tables
@@ -377,8 +359,9 @@ class _Builder:
                     validity_text(edition.valid_from, edition.valid_until) or "altijd"]})
         if not rows:
             return None
-        return {"id": "tabel-bedragen", "caption": "Bedragen", "enum": "",
-                "columns": ["Omschrijving", "Bedrag", "Geldigheid"], "cell_classes": ["amount", ""],
+        return {"id": "tabel-bedragen", "caption": {"key": "amounts"}, "enum": "",
+                "columns": [{"key": "description"}, {"key": "amount"}, {"key": "validity"}],
+                "cell_classes": ["amount", ""],
                 "rows": rows, "notes": []}
 
     def set_tables(self, product: Product) -> dict[str, dict[str, Any]]:
@@ -401,8 +384,9 @@ class _Builder:
             enum = type_.enum
             rows = [{"member": m, "head": m, "cells": [enum_label(self.vocabulary, enum.name, m) or m]}
                     for m in enum.members if m in value]
-            tables[rule.id] = {"id": _anchor("tabel", rule.id), "caption": " ".join(rule.label.split()),
-                               "enum": enum.name, "columns": ["Code", "Omschrijving"], "cell_classes": [""],
+            tables[rule.id] = {"id": _anchor("tabel", rule.id), "caption": {"label": " ".join(rule.label.split())},
+                               "enum": enum.name, "columns": [{"key": "code"}, {"key": "description"}],
+                               "cell_classes": [""],
                                "rows": rows,
                                "notes": [{"label": " ".join(rule.label.split()),
                                           "anchor": _anchor("regel", rule.id)}]}
@@ -545,9 +529,9 @@ class _Builder:
             "not_applicable": not_applicable,
             "missing": [labels.get(name, name) for name in result.missing],
             # The same result as a picture (inline in HTML, a file of its own beside a Markdown sheet).
-            "timeline": markupsafe.Markup(timeline_of(self.engine, result, facts,
+            "timeline": markupsafe.Markup(timeline.timeline_of(self.engine, result, facts,
                                                       title=f"Tijdlijn van het rekenvoorbeeld van {product.code}")),
-            "timeline_rows": timeline_rows(result, facts, labels),
+            "timeline_rows": timeline.table_rows(result, facts, labels),
         }
 
     # -- all products -----------------------------------------------------------------------------
@@ -575,127 +559,6 @@ class _Builder:
             context = sheet.context["product"]
             products.append({**context, "file": sheet.file, "latest": sheet.file == sheet.product.code})
         return {"catalogue": self.catalogue_context(), "products": products}
-
-
-# -- rendering ---------------------------------------------------------------------------------------
-
-_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#"})
-
-
-def md_text(value: Any) -> str:
-    """Text for Markdown: characters that would start markup are escaped, lines joined."""
-    return " ".join(str(value).split()).translate(_MD_SPECIAL)
-
-
-def md_code(value: Any) -> str:
-    text = " ".join(str(value).split())
-    fence = "``" if "`" in text else "`"
-    return f"{fence}{text}{fence}" if fence == "`" else f"{fence} {text} {fence}"
-
-
-def _environment(fmt: str) -> jinja2.Environment:
-    environment = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        autoescape=fmt == "html",
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    environment.filters["md"] = md_text
-    environment.filters["mdcode"] = md_code
-    return environment
-
-
-def render_sheets(engine, fmt: str = "html", out_dir: Path | None = None) -> dict[str, str]:
-    """Every file of the sheets, by file name, rendered in memory (raises before anything is written)."""
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown sheet format '{fmt}'; use one of: {', '.join(FORMATS)}")
-    builder = _Builder(engine, out_dir)
-    sheets = builder.build()
-    environment = _environment(fmt)
-    sheet_template = environment.get_template(f"sheet.{fmt}.j2")
-    index_template = environment.get_template(f"index.{fmt}.j2")
-    files: dict[str, str] = {}
-    for sheet in sheets:
-        files[f"{sheet.file}.{fmt}"] = sheet_template.render(**sheet.context, ext=fmt, stylesheet=STYLESHEET)
-        example = sheet.context.get("example")
-        if fmt == "md" and example:
-            files[f"{sheet.file}.timeline.svg"] = str(example["timeline"])
-    files[f"index.{fmt}"] = index_template.render(**builder.index(sheets), ext=fmt, stylesheet=STYLESHEET)
-    if fmt == "html":
-        files[STYLESHEET] = (TEMPLATES / STYLESHEET).read_text(encoding="utf-8")
-    return files
-
-
-def write_sheets(engine, out_dir: Path, fmt: str = "html") -> list[Path]:
-    """Write one sheet per product (and edition), the index and, for HTML, the stylesheet.
-
-    Everything is rendered in memory first and written to a temporary folder beside `out_dir`,
-    then moved into place, so an error never leaves half-written sheets behind.
-    """
-    out_dir = Path(out_dir)
-    files = render_sheets(engine, fmt, out_dir)
-    parent = out_dir.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=parent))
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(staging, 0o777 & ~mask)  # mkdtemp makes it private; the sheets are for reading
-    try:
-        for name, text in files.items():
-            (staging / name).write_text(text, encoding="utf-8")
-        if not out_dir.exists():
-            os.replace(staging, out_dir)
-        else:
-            if not out_dir.is_dir():
-                raise SheetError(f"'{out_dir}' exists and is not a folder", Position(str(out_dir), 1, 1),
-                                 hint="give --out a folder (it is created when missing)")
-            stale = _written_before(out_dir) - set(files)
-            for name in files:
-                os.replace(staging / name, out_dir / name)
-            for name in sorted(stale):
-                _remove_regular_file(out_dir / name)
-        _write_manifest(out_dir, files)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-    order = [name for name in files if name not in (f"index.{fmt}", STYLESHEET)]
-    order += [name for name in (f"index.{fmt}", STYLESHEET) if name in files]
-    return [out_dir / name for name in order]
-
-
-# The files the last `write_sheets` wrote into a folder, so that a rewrite can remove the pages of
-# products and editions that are gone without touching any other file a user keeps there.
-MANIFEST = ".catalogue-sheets"
-_MANIFEST_LIMIT = 1 << 20
-
-
-def _written_before(out_dir: Path) -> set[str]:
-    """The file names the previous run listed; plain names only, so a doctored list cannot reach out."""
-    path = out_dir / MANIFEST
-    try:
-        if not path.is_file() or path.is_symlink() or path.stat().st_size > _MANIFEST_LIMIT:
-            return set()
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return set()
-    return {line for line in lines
-            if line and line not in (".", "..", MANIFEST) and "/" not in line and "\\" not in line}
-
-
-def _write_manifest(out_dir: Path, files: dict[str, str]) -> None:
-    temporary = out_dir / f"{MANIFEST}.tmp"
-    temporary.write_text("".join(f"{name}\n" for name in sorted(files)), encoding="utf-8")
-    os.replace(temporary, out_dir / MANIFEST)
-
-
-def _remove_regular_file(path: Path) -> None:
-    if path.is_file() and not path.is_symlink():
-        path.unlink()
-
-
-__all__ = ["write_sheets", "render_sheets", "SheetError", "md_text", "FORMATS"]
 
 
 def decreed_days(calendar) -> list[dict[str, str]]:

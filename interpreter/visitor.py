@@ -1,0 +1,70 @@
+"""One way to walk an expression tree: `visit_<NodeClass>` methods, children taken from the dataclass fields.
+
+In the style of Jinja2's `NodeVisitor` and `NodeTransformer`: `visit(node)` calls the method named
+after the node's class, or `generic_visit` when there is none. A node's children are the nodes (and
+tuples of nodes) in its dataclass fields, so a new kind of node needs no table to be walked.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable, Iterator
+
+from .nodes import Node
+
+__all__ = ["NodeVisitor", "NodeTransformer", "iter_fields", "iter_child_nodes"]
+
+# Filled in around the tree, not part of it: where a node stood and the type the checker gave it.
+_NOT_CHILDREN = frozenset({"pos", "type"})
+
+
+def iter_fields(node: Node) -> Iterator[tuple[str, Any]]:
+    """The (name, value) of each field of a node that can hold sub-expressions, in declaration order."""
+    for field in dataclasses.fields(node):
+        if field.name not in _NOT_CHILDREN:
+            yield field.name, getattr(node, field.name)
+
+
+def iter_child_nodes(node: Node) -> Iterator[Node]:
+    """The direct sub-expressions of a node, in field order."""
+    for _, value in iter_fields(node):
+        if isinstance(value, Node):
+            yield value
+        elif isinstance(value, tuple):
+            yield from (item for item in value if isinstance(item, Node))
+
+
+class NodeVisitor:
+    """Walks a tree; `visit_<NodeClass>(node, ...)` handles a kind of node, `generic_visit` the rest."""
+
+    def get_visitor(self, node: Node) -> Callable[..., Any] | None:
+        return getattr(self, f"visit_{type(node).__name__}", None)
+
+    def visit(self, node: Node, *args: Any, **kwargs: Any) -> Any:
+        visitor = self.get_visitor(node)
+        if visitor is not None:
+            return visitor(node, *args, **kwargs)
+        return self.generic_visit(node, *args, **kwargs)
+
+    def generic_visit(self, node: Node, *args: Any, **kwargs: Any) -> Any:
+        for child in iter_child_nodes(node):
+            self.visit(child, *args, **kwargs)
+
+
+class NodeTransformer(NodeVisitor):
+    """A visitor that returns a new tree: `generic_visit` rebuilds a node from its visited children."""
+
+    def generic_visit(self, node: Node, *args: Any, **kwargs: Any) -> Node:
+        changes = {}
+        for name, value in iter_fields(node):
+            if isinstance(value, Node):
+                new = self.visit(value, *args, **kwargs)
+            elif isinstance(value, tuple) and any(isinstance(item, Node) for item in value):
+                new = tuple(self.visit(item, *args, **kwargs) if isinstance(item, Node) else item for item in value)
+                if all(a is b for a, b in zip(new, value)):
+                    continue
+            else:
+                continue
+            if new is not value:
+                changes[name] = new
+        # Nodes are frozen: an unchanged branch is shared, not copied.
+        return dataclasses.replace(node, **changes) if changes else node
