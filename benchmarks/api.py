@@ -155,7 +155,7 @@ def evaluate_size(port: int) -> int:
     return asyncio.run(one())
 
 
-def in_process(size: int, calls: int = 2000, rounds: int = 5) -> tuple[float, float]:
+def in_process(size: int, calls: int = 500, rounds: int = 15) -> tuple[float, float]:
     """µs per request through each application's ASGI callable, no sockets (best of `rounds`): what the
     two applications cost apart from the HTTP server and the client, less shaken by a busy machine."""
     from interpreter.live import LiveCatalogue
@@ -246,7 +246,7 @@ def main() -> None:
     print(f"evaluate at {100 * evaluate['rps'] / bare['rps']:.0f}% of the floor's throughput "
           f"(target >= 70%); p99 {evaluate['p99_ms']:.1f} ms (target < 20 ms)")
     service_us, floor_us = in_process(size)
-    print(f"in-process, through each ASGI application without sockets (best of 5 x 2,000): evaluate "
+    print(f"in-process, through each ASGI application without sockets (best of 15 x 500): evaluate "
           f"{service_us:.0f} µs, floor {floor_us:.0f} µs a request ({100 * floor_us / service_us:.0f}%)")
 
 

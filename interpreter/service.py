@@ -504,7 +504,10 @@ class EvaluateFastPath:
         if scope["type"] != "http" or scope["method"] != "POST":
             return False
         path: str = scope["path"]
-        if not (path.startswith(self.PREFIX) and path.endswith(self.SUFFIX)) or "/" in self._code(path):
+        if not (path.startswith(self.PREFIX) and path.endswith(self.SUFFIX)):
+            return False
+        code = self._code(path)  # as the route's {code}: not empty, no slash ("/v1/products/evaluate" is a 405)
+        if not code or "/" in code:
             return False
         return all(name != b"origin" for name, _ in scope["headers"])
 

@@ -362,6 +362,8 @@ def test_evaluate_answers_alike_on_the_fast_path_and_through_the_application(sma
         assert fast.headers["content-type"] == PROBLEM
     assert allowed.post("/v1/products/T-9/evaluate", json={"facts": {}}).status_code == 404
     assert allowed.get("/v1/products/T-1/evaluate").status_code == 405  # only POST takes the fast path
+    assert allowed.post("/v1/products/evaluate", json={}).status_code == 405  # GET /v1/products/{code} only
+    assert allowed.post("/v1/products//evaluate", json={}).status_code == 404
 
 
 def test_every_response_carries_the_receipt(small):
