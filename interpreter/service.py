@@ -165,6 +165,15 @@ def _has_float(value: Any) -> bool:
     return False
 
 
+def read_within(text: str, settings: Settings, problems: list[dict]) -> int | None:
+    """?within=DAYS: digits only, as the document's integer says (no sign, spaces or decimal point)."""
+    if text.isascii() and text.isdigit() and len(text) <= 9 and int(text) <= settings.max_within:
+        return int(text)
+    problems.append(p.entry("/query/within", "invalid-integer", f"within is '{text}'",
+                            f"give the days of the window as a whole number from 0 to {settings.max_within}"))
+    return None
+
+
 def parse_day(text: Any, where: str, settings: Settings, problems: list[dict]) -> dt.date | None:
     """A date of the request (YYYY-MM-DD within the service's years), or a problem at `where`."""
     if text is None:
@@ -832,18 +841,20 @@ def _routes(app: FastAPI, live: LiveCatalogue, settings: Settings, engine_for) -
               responses={200: {"description": "one line per deadline due, soonest first within a case",
                                "content": {JSON_LINES[0]: {}}}, **_problems(404, 415, 422)})
     async def due(request: Request, code: str,
-                  within: int = Query(..., ge=0, le=settings.max_within, description="days from as_of"),
+                  within: str = Query(..., description="days from as_of", json_schema_extra={
+                      "type": "integer", "minimum": 0, "maximum": settings.max_within}),
                   as_of: str | None = date_query("the first day of the window (default: today)"),
                   rules_on: str | None = date_query("the day whose rules apply, for every case "
                                                     "(default: each case's own)")) -> Response:
         return await _stream(request, code, as_of, rules_on, within)
 
     async def _stream(request: Request, code: str, as_of_text: str | None, rules_on_text: str | None,
-                      within: int | None) -> Response:
+                      within_text: str | None) -> Response:
         engine = engine_for(request)
         editions = product_or_404(engine, code)
         require_json_lines(request)
         problems: list[dict] = []
+        within = None if within_text is None else read_within(within_text, settings, problems)
         as_of = parse_day(as_of_text, "/query/as_of", settings, problems) or dt.date.today()
         rules_on = parse_day(rules_on_text, "/query/rules_on", settings, problems)
         if problems:

@@ -138,3 +138,18 @@ def test_explain_is_the_documents_boolean(plan, query, status):
         assert ("trace" in answer.json()) == (query == "?explain=true")
     else:
         assert answer.json()["errors"][0]["pointer"] == "/query/explain"
+
+
+@pytest.mark.parametrize("within, status", [("0", 200), ("30", 200), ("3660", 200), ("3661", 422), ("-1", 422),
+                                            ("+5", 422), (" 5", 422), ("5.5", 422), ("1e1", 422), ("", 422)])
+def test_within_is_the_documents_integer(plan, within, status):
+    document = plan.get("/openapi.json").json()
+    parameter = next(parameter for parameter in document["paths"]["/v1/products/T-1/due"]["post"]["parameters"]
+                     if parameter["name"] == "within")
+    assert (parameter["schema"]["type"], parameter["schema"]["minimum"], parameter["schema"]["maximum"]) == \
+        ("integer", 0, 3660)
+    answer = plan.post(f"/v1/products/T-1/due?within={within}&as_of=2016-05-01", content=b"",
+                       headers={"content-type": "application/x-ndjson"})
+    assert answer.status_code == status
+    if status == 422:
+        assert answer.json()["errors"][0]["pointer"] == "/query/within"
