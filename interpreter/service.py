@@ -30,6 +30,7 @@ from .cases import RULES_ON
 from .catalogue import Fact
 from .rows import rule_ids
 from .errors import CatalogueError, LookupProblem, Position, RuleSyntaxError
+from .limits import MAX_YAML_DEPTH
 from .live import LiveCatalogue
 from .model import Product
 from .parser import parse_date
@@ -77,12 +78,6 @@ class Problem(Exception):
 
 def _media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
-
-
-def require_json(request: Request) -> None:
-    kind = _media_type(request)
-    if kind != JSON and not kind.endswith("+json"):
-        raise _unsupported(kind)
 
 
 def _unsupported(kind: str) -> Problem:
@@ -136,7 +131,9 @@ def parse_json(body: bytes) -> Any:
         if not _has_float(data):
             return data
     try:
-        return json.loads(body.decode("utf-8"), parse_float=Decimal, parse_constant=_refuse_constant)
+        data = json.loads(body.decode("utf-8"), parse_float=Decimal, parse_constant=_refuse_constant)
+        _has_float(data)  # for its bound on the nesting
+        return data
     except UnicodeDecodeError:
         raise Problem("malformed-json", "the body is not UTF-8 text",
                       [p.entry("", "malformed-json", "the body is not UTF-8 text", "send JSON encoded as UTF-8")])
@@ -151,18 +148,22 @@ def parse_json(body: bytes) -> Any:
 
 
 def _has_float(value: Any) -> bool:
-    """Whether orjson made a float anywhere in it (a loop, not a generator: this runs on every request)."""
-    todo = [value]
+    """Whether orjson made a float anywhere in it; a Problem when lists and objects nest deeper than
+    limits.MAX_YAML_DEPTH (nothing of a request nests more than three, and deeper values would
+    exhaust the recursion of whatever prints them). A loop: this runs on every request."""
+    todo, found = [(value, 0)], False
     while todo:
-        item = todo.pop()
+        item, depth = todo.pop()
         kind = type(item)
         if kind is float:
-            return True
-        if kind is dict:
-            todo.extend(item.values())
-        elif kind is list:
-            todo.extend(item)
-    return False
+            found = True
+        elif kind is dict or kind is list:
+            if depth >= MAX_YAML_DEPTH:
+                raise Problem("malformed-json", f"the body nests lists and objects deeper than {MAX_YAML_DEPTH}",
+                              [p.entry("", "malformed-json", f"nested deeper than {MAX_YAML_DEPTH}",
+                                       "send a flat object of facts")])
+            todo.extend((child, depth + 1) for child in (item.values() if kind is dict else item))
+    return found
 
 
 def read_within(text: str, settings: Settings, problems: list[dict]) -> int | None:

@@ -272,6 +272,17 @@ def test_400_malformed_json_with_line_and_column(small):
                           headers={"content-type": "application/json"}), 400)
 
 
+@pytest.mark.parametrize("depth", [64, 1000, 1020, 100_000])
+@pytest.mark.parametrize("inner", ["", "1.5"])  # orjson reads the first; json with decimals the second
+def test_400_for_nesting_deeper_than_the_limit_never_a_500(small, depth, inner):
+    # limits.MAX_YAML_DEPTH (64) bounds JSON documents too; deeper values would exhaust the recursion of
+    # whatever prints them in a message (orjson itself reads up to 1,024 levels)
+    nested = "[" * depth + inner + "]" * depth
+    body = problem_of(small.post("/v1/products/T-1/evaluate", content=f'{{"facts": {{}}, "as_of": {nested}}}',
+                                 headers={"content-type": "application/json"}), 400)
+    assert body["errors"][0]["code"] == "malformed-json"
+
+
 def test_404_unknown_product_says_did_you_mean(small):
     body = problem_of(small.post("/v1/products/T-2/evaluate", json={"facts": {}}), 404)
     assert "did you mean 'T-1'" in body["detail"] and body["errors"][0]["pointer"] == "/path/code"
