@@ -92,6 +92,8 @@ def date_pattern(spans: list[tuple[dt.date, dt.date]]) -> str:
 
 
 def date_schema(spans: list[tuple[dt.date, dt.date]], description: str | None = None) -> dict:
+    if not spans:  # no day at all (a product whose editions all lie outside the service's years)
+        return {"not": {}, **({"description": description} if description else {})}
     out = {"type": "string", "format": "date", "pattern": date_pattern(spans)}
     return {**out, "description": description} if description else out
 
@@ -246,7 +248,7 @@ def complete(document: dict, engine, settings, largest: Decimal) -> None:
     """Add the contract's components and the catalogue's request schemas and product paths."""
     everywhere = [(settings.earliest, settings.latest)]
     components = document.setdefault("components", {}).setdefault("schemas", {})
-    components.update(_contract_components(settings))
+    components.update(_contract_components())
     components["Date"] = date_schema(everywhere, f"a date from {settings.earliest} to {settings.latest}")
     for operation in _operations(document):
         for parameter in operation.get("parameters", []):
@@ -307,7 +309,7 @@ def _hoisted(schema: dict) -> tuple[dict, dict]:
     return schema, defs
 
 
-def _contract_components(settings) -> dict:
+def _contract_components() -> dict:
     result, defs = _hoisted(result_schema())
     result["description"] = ("The result contract: catalogue/schemas/result.schema.json, which `catalogue schema` "
                              "writes; this is the same schema. Fields and statuses: docs/api.md.")

@@ -153,3 +153,16 @@ def test_within_is_the_documents_integer(plan, within, status):
     assert answer.status_code == status
     if status == 422:
         assert answer.json()["errors"][0]["pointer"] == "/query/within"
+
+
+def test_a_product_without_an_edition_in_the_services_years_takes_no_request(tmp_path):
+    # an edition of 1990-1995 only: no rules_on, reference date or as_of the service takes can choose it
+    card = PLAN_CARD.replace("valid_from: 2016-01-01", "valid_from: 1990-01-01\n  valid_until: 1995-12-31")
+    root = card_engine(tmp_path, card).catalogue.root
+    live = LiveCatalogue(root)
+    assert live.load()
+    client = TestClient(create_app(Settings(root=root, watch=False), live), raise_server_exceptions=False)
+    validator = request_validator(client.get("/openapi.json").json(), "T-1")
+    for body in ({"facts": {}}, {"facts": {}, "rules_on": ""}, {"facts": {}, "as_of": "2016-06-01"}):
+        assert not validator.is_valid(body)
+        assert client.post("/v1/products/T-1/evaluate", json=body).status_code == 422
