@@ -1,8 +1,9 @@
 """Property-based tests of the service from its own OpenAPI document (schemathesis): no 5xx, and every
-response matches what the document promises (status, content type, schema, headers).
+response matches what the document promises (status, content type, schema, headers), and, with
+every check on, that a request which fits the document is accepted and one which does not is refused.
 
-A bounded run here; `make api-fuzz` runs longer (SCHEMATHESIS_EXAMPLES) on every product's paths. The file is named to run
-after test_store: schemathesis's ASGI transport keeps a daemon thread for the rest of the session, and
+A bounded run here; `make api-fuzz` runs longer (SCHEMATHESIS_EXAMPLES) on every product's paths.
+The file is named to run after test_store: schemathesis's ASGI transport keeps a daemon thread for the rest of the session, and
 the store checks cards in two processes only when no other thread is alive.
 """
 from __future__ import annotations
