@@ -165,6 +165,8 @@ def show(ctx: click.Context, code: str, as_of: dt.date | None) -> None:
         click.echo(f"\n{section.capitalize()}")
         for rule in rules:
             click.echo(f"  {rule.id}: {rule.label}")
+            if rule.override_reason:
+                click.echo(f"      overrides the family's rule ({rule.overridden}): {rule.override_reason}")
             for edition in rule.editions:
                 span = f" (valid {edition.valid_from or '…'} to {edition.valid_until or '…'})" \
                     if edition.valid_from or edition.valid_until else ""
@@ -179,10 +181,28 @@ def show(ctx: click.Context, code: str, as_of: dt.date | None) -> None:
                 click.echo("      optional: a right, not a duty (late or lapsed, never overdue)")
             if rule.citation and rule.citation.quote:
                 click.echo(f"      source {rule.citation.section}: “{rule.citation.quote}”")
+    _show_tables(product)
     if product.assumptions:
         click.echo("\nAssumptions")
         for assumption in product.assumptions:
             click.echo(f"  {assumption.id}: {' '.join(assumption.text.split())}")
+
+
+def _show_tables(product) -> None:
+    """The card's decision tables and lookups, as tables (their outputs are listed among the values)."""
+    from interpreter.printer import lookup_lines, table_lines
+    for title, items, lines in (("Tables", product.tables, table_lines), ("Lookups", product.lookups, lookup_lines)):
+        if items:
+            click.echo(f"\n{title}")
+        for item in items.values():
+            hit = f"; hit policy {item.hit}" if getattr(item, "hit", "unique") != "unique" else ""
+            click.echo(f"  {item.id}: {item.label}{hit}")
+            if title == "Tables":
+                click.echo("      inputs: " + ", ".join(f"{name} = {expr.text}" for name, expr in item.inputs))
+            for line in lines(item):
+                click.echo(f"      {line}")
+            if item.citation and item.citation.quote:
+                click.echo(f"      source {item.citation.section}: “{item.citation.quote}”")
 
 
 @main.command()

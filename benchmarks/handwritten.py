@@ -119,7 +119,11 @@ XR_EDITION = "Overzicht Re-integratiedienstverlening AG/ZW 2013, situatie per 1 
 BENEFIT = t.EnumType("benefit", ("WGA", "ZW", "WAO", "WAZ", "Wajong"))
 DISTRICT = t.EnumType("district", tuple(f"D{i:02d}" for i in range(1, 12)))
 CLIENT_GROUPS = frozenset(BENEFIT.members)
-DISTRICTS = frozenset(DISTRICT.members)
+DISTRICT_NAMES = dict(zip(DISTRICT.members, (
+    "District Noord Nederland", "District Utrecht & Flevoland", "District Rijnmond",
+    "District Overijssel & Gelderland Noord", "District Den Haag & Leiden", "District West Brabant & Zeeland",
+    "District Gelderland Midden & Zuid", "District Noord-Holland Noord", "District Midden & Oost Brabant",
+    "District Groot Amsterdam", "District Limburg")))
 XR_MAX_PRICE = Decimal(5000)
 DREMPELBEDRAG = Decimal(209000)
 DREMPEL_FROM, DREMPEL_UNTIL = dt.date(2016, 1, 1), dt.date(2017, 12, 31)
@@ -134,14 +138,14 @@ ALL_FOUR = "Oriëntatiefase, Voorschakelfase, Aanbodversterkende fase en Bemidde
 
 XR_VALUE_TYPES = {
     "client_groups": t.SetType("set of benefit", BENEFIT), "plan_of_approach_required": t.BOOL,
-    "districts": t.SetType("set of district", DISTRICT), "contract_max_term": t.DURATION,
-    "drempelbedrag": t.MONEY, "trajectory_combination": t.TEXT, "order_number": t.TEXT, "order_code": t.TEXT,
+    "district_name": t.TEXT, "contract_max_term": t.DURATION, "effort_share": t.PERCENT, "result_share": t.PERCENT,
+    "drempelbedrag": t.MONEY, "trajectory_combination": t.TEXT, "order_number": t.TEXT,
     "max_price": t.MONEY, "closing_approach_until": t.DATE,
 }
 
 _UWV = "000 "
 S_CLIENT_GROUP = _UWV + "§5.1 (12XR, 12LT); §5.3 Specifieke klantkenmerken (12EC, 12EP)"
-S_PRICE = _UWV + "§5.2 12XR en 12LT, Prijs; §5.3 12EC/12EP, Resultaatfinanciering"
+S_PRICE = _UWV + "§5.2 12XR, Prijs"
 S_CONTRACT = _UWV + "§5.2 Eis tot opstellen van een Plan van Aanpak, aanvullende eisen"
 S_PHASES = _UWV + "§4.1 Wat is een re-integratietraject?; §5.2 12LT, Wat is een Leerbaan?"
 S_DREMPEL = _UWV + "§5.2 12XR, Drempelbedrag"
@@ -152,9 +156,9 @@ S_FEE = _UWV + "§5.2 12XR, Resultaatfinanciering"
 L_CLIENT_GROUP = "Klant heeft een WGA-, ZW-, WAO/WAZ- of Wajong-uitkering"
 M_CLIENT_GROUP = ("UWV koopt deze dienstverlening alleen in voor klanten met een WGA-, ZW-, WAO/WAZ- of "
                   "Wajong-uitkering.")
-L_PRICE = "Prijs niet boven het maximumbedrag van het product (excl. btw)"
-M_PRICE = ("De prijs ligt boven het maximumbedrag van dit product (exclusief btw); bij 12XR en 12LT is dat een "
-           "richtlijn en beoordeelt UWV de offerte, bij 12EC en 12EP een maximum.")
+L_PRICE = "Prijs niet boven de richtlijn van € 5000 (excl. btw en scholing/vaardigheidstrainingen)"
+M_PRICE = ("De prijs ligt boven de richtlijn van € 5000 exclusief btw en scholing/vaardigheidstrainingen; UWV "
+           "beoordeelt de offerte.")
 L_PHASES = "Het traject bevat de Oriëntatiefase en de Bemiddelingsfase"
 M_PHASES = "Een re-integratietraject bestaat altijd uit de Oriëntatiefase en de Bemiddelingsfase."
 L_CONTRACT = "Looptijd van het contract ten hoogste één jaar"
@@ -181,7 +185,6 @@ def evaluate_12xr(facts: dict, as_of: dt.date) -> Result:
                          None if benefit is None else benefit in CLIENT_GROUPS, ("benefit",)))
     checks.append(_check("price_within_guideline", L_PRICE, S_PRICE, M_PRICE,
                          None if price is None else price <= XR_MAX_PRICE, ("price",)))
-    values["districts"] = DISTRICTS
     values["contract_max_term"] = "1 year"
     drempel_known = DREMPEL_FROM <= as_of <= DREMPEL_UNTIL
     values["drempelbedrag"] = (DREMPELBEDRAG if drempel_known else
@@ -194,6 +197,7 @@ def evaluate_12xr(facts: dict, as_of: dt.date) -> Result:
     else:
         not_applicable.append("trajectory_combination")
     values["order_number"] = Open(frozenset(("district",))) if district is None else "12XR’X’ " + district
+    values["district_name"] = Open(frozenset(("district",))) if district is None else DISTRICT_NAMES[district]
 
     result.reports.append(ReportResult("contract_evaluation", L_EVALUATION,
                                        None if contract_end is None else add_months(contract_end, -3),
@@ -216,7 +220,6 @@ def evaluate_12xr(facts: dict, as_of: dt.date) -> Result:
         checks.append(_check("estimated_value_within_threshold", L_THRESHOLD, S_DREMPEL, M_THRESHOLD,
                              estimated <= DREMPELBEDRAG))
 
-    values["order_code"] = "12XR"
     values["max_price"] = XR_MAX_PRICE
     if benefit is None:
         values["closing_approach_until"] = Open(frozenset(("benefit",)))
@@ -252,6 +255,8 @@ def evaluate_12xr(facts: dict, as_of: dt.date) -> Result:
         effort_share = result_share = None
     else:
         effort_share, result_share = (Decimal(80), Decimal(20)) if hard else (Decimal(60), Decimal(40))
+    values["effort_share"] = Open(frozenset(("hard_to_place",))) if effort_share is None else effort_share
+    values["result_share"] = Open(frozenset(("hard_to_place",))) if result_share is None else result_share
     if price is None or effort_share is None:
         missing = _missing(hard_to_place=None if effort_share is None else True, price=price)
         effort_amount = result_amount = None
@@ -287,7 +292,9 @@ LEON_VALUE_TYPES = {
     "free_introduction_max_hours": t.NUMBER, "intake_compensation_max_hours": t.NUMBER,
     "invoice_per_client": t.BOOL, "social_return": t.PERCENT, "compensated_intake_hours": t.NUMBER,
     "min_duration": t.DURATION, "invoice_states_period": t.BOOL, "fixed_price": t.BOOL,
-    "quotation_required": t.BOOL, "plan_required": t.BOOL,
+    "quotation_required": t.BOOL, "plan_required": t.BOOL, "report_only_at_end": t.BOOL,
+    "first_invoice_share": t.PERCENT, "final_invoice_share": t.PERCENT,
+    "duration_class": t.EnumType("duration_class", ("short", "long")),
 }
 # The card's constant parameters, in card order: family leon first.
 LEON_CONSTANTS = {
@@ -295,8 +302,10 @@ LEON_CONSTANTS = {
     "social_return_rate": SOCIAL_RETURN_RATE, "free_introduction_max_hours": FREE_INTRODUCTION_MAX_HOURS,
     "intake_compensation_max_hours": INTAKE_COMPENSATION_MAX_HOURS, "invoice_per_client": True,
 }
-LEON_LANG_CONSTANTS = {"min_duration": "3 months", "invoice_states_period": True}
-LEON_3_CONSTANTS = {"fixed_price": True, "quotation_required": False, "plan_required": True}
+LEON_LANG_CONSTANTS = {"duration_class": "long", "min_duration": "3 months", "invoice_states_period": True}
+# Row 3 of the table of product codes (long, fixed price): no quotation, a plan, progress reports, 50/50.
+LEON_3_CONSTANTS = {"fixed_price": True, "quotation_required": False, "plan_required": True,
+                    "report_only_at_end": False, "first_invoice_share": FIFTY, "final_invoice_share": FIFTY}
 
 S_INTAKE = "002 Trajectafspraken, Intakefase 3."
 S_EXTENSION = "002 Trajectafspraken, Trajectfase 6."

@@ -3,31 +3,40 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import itertools
+import math
 
 from . import nodes as n
 from . import printer
 from . import types as t
 from .errors import CatalogueError, Position, TypeCheckError
-from .model import Expr, Rule
+from .limits import MAX_TABLE_COMBINATIONS
+from .model import DecisionTable, Expr, LookupTable, Rule
 
 # What each slot of a rule must produce.
 SLOT_TYPES: dict[str, tuple[t.Type, ...] | None] = {
     "value": None, "due": (t.DATE,), "met_by": (t.DATE,), "base": (t.MONEY,), "share": (t.PERCENT,),
     "on": (t.DATE,), "date": (t.DATE, t.DATES), "test": (t.BOOL,), "when": (t.BOOL,),
-    "edition": None,
+    "edition": None, "schedule": (t.DATES,), "amount": (t.MONEY,),
 }
 
 # The slots whose values a reference to the rule depends on.
 VALUE_SLOTS = {
     "parameters": ("edition",), "values": ("value",), "deadlines": ("due",),
-    "payments": ("base", "share"), "reports": ("date",), "checks": ("test",),
+    "payments": ("base", "share", "schedule", "amount"), "reports": ("date",), "checks": ("test",),
 }
 
 # The part of a card a qualified reference names: `deadlines.plan_due`, also `deadline.plan_due`.
 _SECTION_WORDS = {section: section for section in VALUE_SLOTS}
 _SECTION_WORDS.update({section[:-1]: section for section in VALUE_SLOTS})
+SECTION_WORDS = _SECTION_WORDS
 
 AS_OF = "as_of"
+# Names every card has: its own product code and the name of its edition (texts).
+BUILTIN_NAMES = {"product_code": "the product code of the card", "edition_name": "the name of the card's edition"}
+# Slots whose value is enforced as it stands: an indicative value ("circa") has no place there.
+EXACT_SLOTS = {"due": "a deadline's date", "base": "a payment's amount", "share": "a payment's share",
+               "amount": "a payment's amount", "schedule": "a payment's schedule"}
 FUNCTIONS = ("min", "max", "round", "next_working_day", "text", "earliest")
 
 _VERBS = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide"}
@@ -73,7 +82,13 @@ def reference_type(rule: Rule) -> t.Type:
 class Checker:
     """Type-checks the rules of one product; collects every error instead of stopping at the first."""
 
-    def __init__(self, facts: dict[str, t.Type], enums: dict[str, t.EnumType], rules: dict[str, Rule]):
+    def __init__(self, facts: dict[str, t.Type], enums: dict[str, t.EnumType], rules: dict[str, Rule],
+                 tables: dict[str, DecisionTable] | None = None, lookups: dict[str, LookupTable] | None = None,
+                 builtins: dict[str, str] | None = None):
+        self.tables = tables or {}
+        self.lookups = lookups or {}
+        self._proved: dict[str, bool] = {}  # table -> whether it was proven complete and without overlaps
+        self.builtins = builtins or {}
         self.facts = facts
         self.enums = enums
         self.rules = dict(rules)
@@ -90,6 +105,7 @@ class Checker:
     # -- rules -------------------------------------------------------------------------------
 
     def check_all(self) -> dict[str, Rule]:
+        self._refuse_builtin_ids()
         for rule_id in list(self.rules):
             self._check_rule(rule_id)
         return self.rules
@@ -123,6 +139,11 @@ class Checker:
     def _check_slots(self, rule: Rule) -> Rule:
         exprs = {}
         for slot, expr in rule.exprs.items():
+            if slot == "schedule" and not isinstance(expr.node, n.Every):
+                raise TypeCheckError(f"the schedule of {rule.id} must be written every ... from ... until ..., "
+                                     f"not '{expr.text.strip()}'", expr.pos,
+                                     hint="the periods it pays run from the start to the end: "
+                                          "schedule: every 3 months from started_on until ended_on")
             exprs[slot] = self._check_expr(expr, SLOT_TYPES[slot], f"'{slot}' of {rule.id}")
         editions = []
         first_type = None
@@ -136,7 +157,8 @@ class Checker:
                     f"and {t.describe(checked.node.type)}", checked.pos,
                     hint="every edition of a value must be of the same kind")
             editions.append(dataclasses.replace(edition, expr=checked))
-        return dataclasses.replace(rule, exprs=exprs, editions=tuple(editions))
+        checked = dataclasses.replace(rule, exprs=exprs, editions=tuple(editions))
+        return self._with_indication(checked)
 
     def _check_expr(self, expr: Expr, expected: tuple[t.Type, ...] | None, what: str) -> Expr:
         node = self.check(expr.node, expected[0] if expected and len(expected) == 1 else None)
@@ -200,6 +222,8 @@ class Checker:
 
     def _Name(self, node, expected):
         name = node.name
+        if node.qualifier is not None and node.qualifier in self.tables:
+            return self._table_output(node)
         if node.qualifier is not None:
             section = _SECTION_WORDS.get(node.qualifier)
             written = f"{node.qualifier}.{name}"
@@ -226,6 +250,8 @@ class Checker:
             return n.FactRef(name, pos=node.pos, type=self.facts[name])
         if name == AS_OF:
             return n.AsOfRef(pos=node.pos, type=t.DATE)
+        if name in BUILTIN_NAMES and name in self.builtins:
+            return n.BuiltIn(name, self.builtins[name], pos=node.pos, type=t.TEXT)
         enums = self._members.get(name, [])
         if isinstance(expected, t.EnumType) and expected in enums:
             enums = [expected]
@@ -235,7 +261,7 @@ class Checker:
             raise TypeCheckError(f"'{name}' is a member of several kinds: "
                                  + ", ".join(e.name for e in enums), node.pos,
                                  hint="compare it with a fact of the kind you mean")
-        known = list(self.rules) + list(self.facts) + list(self._members) + [AS_OF]
+        known = list(self.rules) + list(self.facts) + list(self._members) + [AS_OF] + list(self.builtins)
         raise TypeCheckError(
             f"unknown name '{name}': it is not a fact, a rule or parameter of this card, "
             "or a member of a list of choices" + _did_you_mean(name, known), node.pos,
@@ -374,6 +400,228 @@ class Checker:
                 raise TypeCheckError(f"{word} comes {t.describe(want)}, not {t.describe(part.type)}", part.pos)
         return self._typed(node, t.DATES, step=step, start=start, until=until)
 
+    # -- subset and superset, indicative values, the product's own names ---------------------------
+
+    def _SetRelation(self, node, expected):
+        left, right = self._pair(node.left, node.right)
+        for side in (left, right):
+            if isinstance(side.type, t.EnumType):
+                raise TypeCheckError(
+                    f"'{node.op} of' compares two sets, but '{printer.to_text(side)}' is one choice", side.pos,
+                    hint=f"to ask whether one choice is among others, write 'in': {printer.to_text(side)} in ...; "
+                         "or put it in braces: {" + printer.to_text(side) + "}")
+            if not isinstance(side.type, t.SetType):
+                raise TypeCheckError(f"'{node.op} of' compares two sets, not {t.describe(side.type)}", side.pos)
+        if left.type != right.type:
+            raise TypeCheckError(f"cannot compare {t.describe(left.type)} with {t.describe(right.type)}", node.pos,
+                                 hint="both sides must be sets of the same kind of choices")
+        return self._typed(node, t.BOOL, left=left, right=right)
+
+    def _Indicative(self, node, expected):
+        operand = self.check(node.operand, expected)
+        if isinstance(operand, n.Indicative):
+            raise TypeCheckError(f"'{node.word}' is written twice", node.pos, hint=f"write it once: {node.word} ...")
+        if operand.type == t.BOOL or isinstance(operand.type, (t.SetType, t.ListType)):
+            raise TypeCheckError(f"'{node.word}' needs an amount, number, percentage, date or duration, "
+                                 f"not {t.describe(operand.type)}", node.pos,
+                                 hint="an indication is a quantity: circa 6 months, about €250")
+        return self._typed(node, operand.type, operand=operand)
+
+    def _refuse_builtin_ids(self) -> None:
+        for rule_id, rule in list(self.rules.items()):
+            if rule_id in BUILTIN_NAMES:
+                self.errors.append(TypeCheckError(
+                    f"'{rule_id}' is a built-in name: {BUILTIN_NAMES[rule_id]}", rule.pos,
+                    hint=f"remove this rule and write {rule_id} where you need it; give a rule of your own "
+                         "another name"))
+                self._done.add(rule_id)
+                self._failed.add(rule_id)
+
+    def _with_indication(self, rule: Rule) -> Rule:
+        """Mark a rule that rests on an indicative value; refuse one where the value is enforced."""
+        exprs = list(rule.exprs.items()) + [("value", edition.expr) for edition in rule.editions]
+        indicative = False
+        for slot, expr in exprs:
+            if slot == "when":
+                continue  # whether a rule applies is not what it says: a 'circa' there marks nothing
+            for node in n.walk(expr.node):
+                if isinstance(node, n.Indicative) or (isinstance(node, n.RuleRef)
+                                                       and self.rules[node.name].indicative):
+                    if slot in EXACT_SLOTS:
+                        raise TypeCheckError(
+                            f"{EXACT_SLOTS[slot]} is exact, but '{printer.to_text(node)}' is an indication",
+                            node.pos, hint="keep the indication in a value and compare it in a check, which "
+                                           "shows it but never fails on it")
+                    indicative = True
+        return dataclasses.replace(rule, indicative=True) if indicative else rule
+
+    # -- decision tables and lookups --------------------------------------------------------
+
+    def _table_output(self, node: n.Name) -> n.Node:
+        """`split.effort_share`: the output column of a table, which is a value of the card."""
+        table = self.tables[node.qualifier]
+        outputs = [name for name, _ in table.outputs]
+        if node.name not in outputs:
+            raise TypeCheckError(f"table '{table.id}' has no output '{node.name}'" + _did_you_mean(node.name, outputs),
+                                 node.pos, hint=f"the outputs of table '{table.id}' are: {', '.join(outputs)}")
+        return self._rule_ref(node, self.rules[node.name])
+
+    def _Lookup(self, node, expected):
+        lookup = self.lookups.get(node.lookup)
+        if lookup is None:
+            raise TypeCheckError(
+                f"there is no lookup '{node.lookup}'" + _did_you_mean(node.lookup, self.lookups), node.pos,
+                hint=("the lookups of this card and its family are: " + ", ".join(sorted(self.lookups)))
+                if self.lookups else "this card and its family have no lookups: add one under 'lookups:'")
+        enum = self.enums[lookup.key]
+        key = self.check(node.key, enum)
+        if key.type != enum:
+            raise TypeCheckError(f"the key of '{lookup.id}[...]' must be {t.describe(enum)}, "
+                                 f"not {t.describe(key.type)}", node.key.pos,
+                                 hint=f"lookup '{lookup.id}' has an entry for each {enum.name}, e.g. "
+                                      f"{lookup.id}[{enum.name}] when a fact is called {enum.name}")
+        type_ = lookup.field_type(node.field)
+        if type_ is None:
+            fields = [name for name, _ in lookup.fields]
+            raise TypeCheckError(f"lookup '{lookup.id}' has no field '{node.field}'"
+                                 + _did_you_mean(node.field, fields), node.pos,
+                                 hint=f"the fields of '{lookup.id}' are: {', '.join(fields)}")
+        return self._typed(node, type_, key=key, entries=lookup.column(node.field))
+
+    def _Decide(self, node, expected):
+        table = self.tables[node.table]
+        names = [name for name, _ in table.inputs]
+        inputs = tuple(self.check(expr) for expr in node.inputs)
+        for name, value in zip(names, inputs):
+            if value.type != t.BOOL and not isinstance(value.type, t.EnumType):
+                raise TypeCheckError(
+                    f"input '{name}' of table '{table.id}' is {t.describe(value.type)}; a table's inputs must be "
+                    "yes/no values or choices", value.pos,
+                    hint="compare in the input itself (e.g. price > €5000), so that the checker can go through "
+                         "every combination and prove the table complete")
+        tests = tuple(tuple(self._table_test(table, index, name, value.type, test)
+                            for name, value, test in zip(names, inputs, row))
+                      for index, row in enumerate(node.tests))
+        cells = self._table_cells(table, node)
+        checked = self._typed(node, cells[0].type, inputs=inputs, tests=tests, cells=cells)
+        if node.table not in self._proved:
+            self._proved[node.table] = False
+            self._prove(table, [value.type for value in inputs], checked)
+            self._proved[node.table] = True
+        elif not self._proved[node.table]:
+            raise _Skip()
+        return checked
+
+    def _table_test(self, table: DecisionTable, index: int, column: str, type_: t.Type,
+                    test: n.Node | None) -> n.Node | None:
+        """One input cell: '-', or the value (or set of choices) the input must have for the row to apply."""
+        if test is None:
+            return None
+        where = f"row {index + 1} of table '{table.id}', column {column}"
+        if type_ == t.BOOL:
+            if isinstance(test, n.BoolLit):
+                return self._typed(test, t.BOOL)
+            raise TypeCheckError(f"{where} must be true, false or '-' (any), not '{printer.to_text(test)}'", test.pos,
+                                 hint="an input cell says which value the input must have for the row to apply")
+        if isinstance(test, n.SetLit):
+            return self._SetLit(test, t.SetType(f"set of {type_.name}", type_))
+        if isinstance(test, n.Name) and test.qualifier is None:
+            if test.name not in type_.members:
+                raise TypeCheckError(f"'{test.name}' in {where} is not a {type_.name}"
+                                     + _did_you_mean(test.name, type_.members), test.pos,
+                                     hint=f"the members of {type_.name} are: {', '.join(type_.members)}")
+            return n.EnumLit(type_.name, test.name, pos=test.pos, type=type_)
+        raise TypeCheckError(f"{where} must be a {type_.name}, a set of them in {{...}} or '-' (any), "
+                             f"not '{printer.to_text(test)}'", test.pos,
+                             hint=f"the members of {type_.name} are: {', '.join(type_.members)}")
+
+    def _table_cells(self, table: DecisionTable, node: n.Decide) -> tuple[n.Node, ...]:
+        """The output cells of one column, all of one kind (like the branches of an if)."""
+        first = self.check(node.cells[0])
+        cells = [first]
+        for index, cell in enumerate(node.cells[1:], start=2):
+            checked = self.check(cell, first.type)
+            if checked.type != first.type:
+                raise TypeCheckError(
+                    f"output '{node.output}' of table '{table.id}' is {t.describe(first.type)} in row 1 but "
+                    f"{t.describe(checked.type)} in row {index}", cell.pos,
+                    hint="every cell of an output column must give the same kind of value")
+            cells.append(checked)
+        return tuple(cells)
+
+    def _prove(self, table: DecisionTable, types: list[t.Type], node: n.Decide) -> None:
+        """Go through every combination of the inputs' values: exactly one row must apply to each (under
+        the hit policy 'first': at least one, and every row must be the first for some combination)."""
+        names = [name for name, _ in table.inputs]
+        domains = [(True, False) if type_ == t.BOOL else type_.members for type_ in types]
+        count = math.prod(len(domain) for domain in domains)
+        if count > MAX_TABLE_COMBINATIONS:
+            raise TypeCheckError(
+                f"table '{table.id}' has {count:,} combinations of input values, more than the "
+                f"{MAX_TABLE_COMBINATIONS:,} the checker goes through", table.pos,
+                hint="split it into smaller tables, or combine inputs into yes/no questions")
+        rows = node.test_values
+        gaps, first_of = [], set()
+        for combination in itertools.product(*domains):
+            hits = [index for index, row in enumerate(rows) if _row_admits(row, combination)]
+            if not hits:
+                gaps.append(combination)
+                continue
+            first_of.add(hits[0])
+            if len(hits) > 1 and not node.first:
+                raise self._overlap(table, node, names, combination, hits[0], hits[1])
+        if gaps:
+            raise self._gap(table, node, names, gaps)
+        for index in range(len(rows)):
+            if index not in first_of:
+                raise TypeCheckError(
+                    f"row {index + 1} of table '{table.id}' never applies: the rows above it cover every case "
+                    "it covers", table.rows[index].pos,
+                    hint="remove the row, or move it above the row that takes its cases")
+
+    def _overlap(self, table, node, names, combination, first: int, second: int) -> TypeCheckError:
+        tests = node.tests
+        columns = [names[i] for i in range(len(names)) if tests[first][i] is None or tests[second][i] is None
+                   or isinstance(tests[first][i], n.SetLit) or isinstance(tests[second][i], n.SetLit)]
+        cells = table.rows
+        shown = [f"{names[i]} ({cells[first].cells[i]} and {cells[second].cells[i]})" for i in range(len(names))
+                 if names[i] in columns]
+        return TypeCheckError(
+            f"rows {first + 1} and {second + 1} of table '{table.id}' both apply when {_combination(names, combination)}"
+            + (f"; they overlap in column {', '.join(shown)}" if shown else ""),
+            table.rows[second].pos,
+            hint=f"make row {second + 1} (line {table.rows[second].pos.line}) differ from row {first + 1} "
+                 f"(line {table.rows[first].pos.line}) in at least one column, or declare 'hit: first' when the "
+                 "first row that applies is meant to win")
+
+    def _gap(self, table, node, names, gaps) -> TypeCheckError:
+        gap = gaps[0]
+        # The row that comes closest to covering the combination, and the columns where it falls short.
+        rows = node.test_values
+        closest = max(range(len(rows)), key=lambda index: (sum(_cell_admits(test, value)
+                                                                for test, value in zip(rows[index], gap)), -index))
+        short = [f"{names[i]} says {table.rows[closest].cells[i]}" for i, (test, value)
+                 in enumerate(zip(rows[closest], gap)) if not _cell_admits(test, value)]
+        more = f" (and {len(gaps) - 1} more combination{'s' if len(gaps) > 2 else ''})" if len(gaps) > 1 else ""
+        return TypeCheckError(
+            f"table '{table.id}' is not complete: no row applies when {_combination(names, gap)}{more}; "
+            f"the nearest, row {closest + 1}, differs in column {', '.join(short)}",
+            table.rows[closest].pos,
+            hint="add a row for this combination, or write '-' (any value) in a column that does not matter for it")
+
+
+def _cell_admits(test, value) -> bool:
+    return test is None or (value in test if test.__class__ is frozenset else value == test)
+
+
+def _row_admits(row: tuple, combination: tuple) -> bool:
+    return all(_cell_admits(test, value) for test, value in zip(row, combination))
+
+
+def _combination(names: list[str], values: tuple) -> str:
+    return ", ".join(f"{name} = {str(value).lower() if isinstance(value, bool) else value}"
+                     for name, value in zip(names, values))
+
 
 class _Skip(TypeCheckError):
     """A dependency already failed and was reported; do not report its users again."""
@@ -382,9 +630,11 @@ class _Skip(TypeCheckError):
         super().__init__("a rule this one refers to has an error", Position("", 0, 0))
 
 
-def check_rules(facts, enums, rules: dict[str, Rule]) -> tuple[dict[str, Rule], list[CatalogueError]]:
+def check_rules(facts, enums, rules: dict[str, Rule], tables: dict[str, DecisionTable] | None = None,
+                lookups: dict[str, LookupTable] | None = None,
+                builtins: dict[str, str] | None = None) -> tuple[dict[str, Rule], list[CatalogueError]]:
     """Type-check all rules of a product; returns the typed rules and the errors found."""
-    checker = Checker(facts, enums, rules)
+    checker = Checker(facts, enums, rules, tables, lookups, builtins)
     checked = checker.check_all()
     return checked, [e for e in checker.errors if not isinstance(e, _Skip)]
 

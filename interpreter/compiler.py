@@ -20,12 +20,12 @@ from . import types as t
 from .checker import evaluation_order
 from .errors import EvaluationError
 from .evaluator import (ARITHMETIC_ERRORS, arithmetic_error, no_value, not_applicable, roll_error,
-                        split_payment, text_of)
+                        schedule_payment, split_payment, text_of)
 from .model import Product, Rule
-from .results import (Result, check_result, deadline_result, payment_result, payment_trigger, report_results,
-                      value_type)
+from .results import (Result, check_result, deadline_result, indicative_values, payment_result, payment_trigger,
+                      report_results, schedule_result, value_type)
 from .values import (CENT, DOMAIN, HUNDRED, NOTHING_MISSING, Duration, Open, add_duration, add_months, checked,
-                     checked_cents, earliest, merge_open, recurring)
+                     checked_cents, earliest, merge_open, recurring, table_row)
 
 
 # Names every generated function may use; chosen here, never taken from a card.
@@ -35,6 +35,8 @@ RUNTIME = {
     "add_duration": add_duration, "recurring": recurring, "earliest": earliest, "split_payment": split_payment,
     "Result": Result, "deadline_result": deadline_result, "payment_result": payment_result,
     "report_results": report_results, "check_result": check_result, "checked": checked, "cents": checked_cents,
+    "schedule_payment": schedule_payment, "schedule_result": schedule_result,
+    "table_row": table_row,
 }
 
 ARITHMETIC, EVERY, ROLL = "arithmetic", "every", "roll"
@@ -42,7 +44,7 @@ ARITHMETIC, EVERY, ROLL = "arithmetic", "every", "roll"
 COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
 ARITHMETIC_OPERATORS = ("+", "-", "*", "/")
 LITERALS = (n.NumberLit, n.MoneyLit, n.PercentLit, n.DateLit, n.DurationLit, n.TextLit, n.BoolLit, n.SetLit,
-            n.EnumLit)
+            n.EnumLit, n.BuiltIn)
 
 
 class _Compiled:
@@ -386,6 +388,84 @@ class _ExpressionCompiler:
                 self.src.line(f"{result} = {right}")
         return result, right_open
 
+    # -- decision tables and lookups ------------------------------------------------------------
+
+    def _Decide(self, node):
+        """The row is chosen as values.table_row chooses it; only that row's cell is computed.
+
+        Inputs that are constants (parameters of one literal value) choose the row here, once. Under the
+        hit policy 'unique' a row whose tests all pass is the answer (the checker proved the rows
+        disjoint), so each row becomes one test in line; only when none passes, which needs an unknown
+        input, does table_row say what is missing. Under 'first' table_row chooses the row at run time."""
+        inputs = [self.resolved(value) for value in node.inputs]
+        if all(isinstance(value, (n.EnumLit, n.BoolLit)) for value in inputs):
+            row = table_row(tuple(n.test_value(value) for value in inputs), node.test_values, node.first)
+            return self.expr(node.cells[row])
+        compiled = [self.named(value) for value in node.inputs]
+        may_be_open = any(value_open for _, value_open in compiled)
+        if node.first:
+            return self._decide_at_run_time(node, compiled, may_be_open)
+        result = self.temp()
+        keyword = "if"
+        for index, (tests, cell) in enumerate(zip(node.test_values, node.cells)):
+            conditions = [self._passes(code, test) for (code, _), test in zip(compiled, tests) if test is not None]
+            last = index == len(node.cells) - 1 and not may_be_open and keyword == "elif"
+            header = "else:" if last else f"{keyword} {' and '.join(conditions) or 'True'}:"
+            with self.src.block(header):
+                code, cell_open = self.expr(cell)
+                self.src.line(f"{result} = {code}")
+            keyword = "elif"
+            may_be_open = may_be_open or cell_open
+        if any(value_open for _, value_open in compiled):
+            with self.src.block("else:"):
+                inputs_code = "".join(f"{code}, " for code, _ in compiled)
+                self.src.line(f"{result} = table_row(({inputs_code}), {self.const(node.test_values)}, False)")
+        return result, may_be_open
+
+    def _passes(self, code: str, test) -> str:
+        """Python that is true when a known input passes one test of a row (an unknown one never does)."""
+        if test is True or test is False:
+            return f"{code} is {test}"
+        if test.__class__ is frozenset:
+            return f"{code} in {self.const(test)}"
+        return f"{code} == {self.const(test)}"
+
+    def _decide_at_run_time(self, node, compiled, may_be_open):
+        inputs = "".join(f"{code}, " for code, _ in compiled)
+        row, result = self.temp(), self.temp()
+        self.src.line(f"{row} = table_row(({inputs}), {self.const(node.test_values)}, True)")
+        keyword = "if"
+        if may_be_open:
+            with self.src.block(f"if {row}.__class__ is Open:"):
+                self.src.line(f"{result} = {row}")
+            keyword = "elif"
+        for index, cell in enumerate(node.cells):
+            last = index == len(node.cells) - 1 and keyword == "elif"
+            header = "else:" if last else f"{keyword} {row} == {index}:"
+            with self.src.block(header):
+                code, cell_open = self.expr(cell)
+                self.src.line(f"{result} = {code}")
+            keyword = "elif"
+            may_be_open = may_be_open or cell_open
+        return result, may_be_open
+
+    def _Lookup(self, node):
+        entries = self.const(dict(node.entries))
+        return self._strict(node, (node.key,), lambda key: f"{entries}[{key}]", inline=True)
+
+
+    # -- subset and superset, indicative values, the product's own names ---------------------------
+
+    def _SetRelation(self, node):
+        op = {"subset": "<=", "superset": ">="}[node.op]
+        return self._strict(node, (node.left, node.right), lambda a, b: f"{a} {op} {b}", inline=True)
+
+    def _Indicative(self, node):
+        return self.expr(node.operand)
+
+    def _BuiltIn(self, node):
+        return self.const(node.value), False
+
 
 def _operator(op: str, allowed: tuple[str, ...]) -> str:
     if op not in allowed:
@@ -438,6 +518,8 @@ class _ProductCompiler:
             src.line(f"r{i} = w{i}")
             if rule.section == "deadlines":
                 self._slot(rule, "met_by", f"m{i}")
+            elif rule.section == "payments" and "schedule" in rule.exprs:
+                src.line(f"x{i} = w{i}")
             elif rule.section == "payments":
                 src.line(f"ps{i} = w{i}")
                 src.line(f"on{i} = EMPTY")
@@ -453,6 +535,9 @@ class _ProductCompiler:
         var = f"r{i}"
         if rule.section == "parameters":
             return self._editions(rule, var)
+        if rule.section == "payments" and "schedule" in rule.exprs:
+            self._schedule(rule, i)
+            return True
         if rule.section == "payments":
             self._payment(rule, i)
             return True
@@ -505,6 +590,18 @@ class _ProductCompiler:
         self.src.line(f"ps{i} = sh{i}")
         self._slot(rule, "on", f"on{i}")
 
+    def _schedule(self, rule: Rule, i: int) -> None:
+        """A payment in instalments: x{i} holds them (or an Open), r{i} their total."""
+        every = rule.exprs["schedule"].node
+        dates, _ = self.x.named(every)
+        step, _ = self.x.named(every.step)
+        start, _ = self.x.named(every.start)
+        until, _ = self.x.named(every.until)
+        amount, _ = self.x.named(rule.exprs["amount"].node)
+        self.src.line(f"x{i} = schedule_payment({self.x.const(rule)}, {dates}, {start}, {step}, {until}, {amount}, "
+                      "calendar)")
+        self.src.line(f"r{i} = x{i} if x{i}.__class__ is Open else x{i}.total()")
+
     # -- the result --------------------------------------------------------------------------
 
     def _assemble(self) -> None:
@@ -515,7 +612,7 @@ class _ProductCompiler:
         types = const({rule.id: value_type(rule) for rule in product.rules.values()
                        if rule.section in ("parameters", "values")})
         src.line(f"result = Result({const(product.code)}, {const(product.title)}, {const(product.edition)}, as_of, "
-                 f"rules_on, value_types={types}.copy())")
+                 f"rules_on, value_types={types}.copy(), indicative={const(indicative_values(product))})")
         for name in ("deadlines", "payments", "reports", "checks", "not_applicable", "values"):
             src.line(f"{name} = result.{name}")
         for rule in product.rules.values():
@@ -534,6 +631,8 @@ class _ProductCompiler:
         rule_const = const(rule)
         if rule.section == "deadlines":
             src.line(f"deadlines.append(deadline_result({rule_const}, r{i}, m{i}, as_of))")
+        elif rule.section == "payments" and "schedule" in rule.exprs:
+            src.line(f"payments.append(schedule_result({rule_const}, x{i}, as_of))")
         elif rule.section == "payments":
             trigger = const(payment_trigger(rule, self.labels))
             src.line(f"payments.append(payment_result({rule_const}, {trigger}, ps{i}, r{i}, on{i}, as_of))")

@@ -136,6 +136,8 @@ def literal_words(old: n.Node, new: n.Node) -> str:
 def expression_change(slot: str, old: n.Node, new: n.Node) -> str | None:
     if old == new:
         return None
+    if isinstance(old, n.Decide) and isinstance(new, n.Decide):
+        return _decide_change(slot, old, new)
     pairs = literal_changes(old, new)
     if pairs:
         return f"{slot}: " + "; ".join(literal_words(a, b) for a, b in pairs)
@@ -169,6 +171,7 @@ def rule_changes(old: Rule, new: Rule) -> list[str]:
             details.append(expression_change("value", old.editions[0].expr.node, new.editions[0].expr.node))
         else:
             details.append(f"value: {before} → {after}")
+    details.extend(_override_changes(old, new))
     for name in ("roll", "message", "optional"):
         if getattr(old, name) != getattr(new, name):
             details.append(f"{name}: {_said(getattr(old, name))} → {_said(getattr(new, name))}")
@@ -178,6 +181,17 @@ def rule_changes(old: Rule, new: Rule) -> list[str]:
         details.append(f"source section: {old.citation and old.citation.section} → "
                        f"{new.citation and new.citation.section}")
     return details
+
+
+def _override_changes(old: Rule, new: Rule) -> list[str]:
+    """Whether the rule took or gave back the place of its family's rule, and why."""
+    if old.override_reason == new.override_reason:
+        return []
+    if old.override_reason is None:
+        return [f"now overrides the family's rule: {new.override_reason}"]
+    if new.override_reason is None:
+        return [f"no longer overrides the family's rule (was: {old.override_reason})"]
+    return [f"reason of the override: “{old.override_reason}” → “{new.override_reason}”"]
 
 
 def _said(value) -> str:
@@ -194,6 +208,8 @@ def product_changes(old: Product, new: Product) -> ProductChange:
     if (old.valid_from, old.valid_until) != (new.valid_from, new.valid_until):
         change.details.append(f"valid: {_span(old.valid_from, old.valid_until)} → "
                               f"{_span(new.valid_from, new.valid_until)}")
+    change.details.extend(table_changes(old, new))
+    change.details.extend(lookup_changes(old, new))
     for rule_id in dict.fromkeys([*old.rules, *new.rules]):
         a, b = old.rules.get(rule_id), new.rules.get(rule_id)
         if a is None:
@@ -205,6 +221,76 @@ def product_changes(old: Product, new: Product) -> ProductChange:
             if details:
                 change.rules.append(RuleChange("changed", b.section, rule_id, b.label, details))
     return change
+
+
+# -- decision tables and lookups --------------------------------------------------------------------
+
+def _decide_change(slot: str, old: n.Decide, new: n.Decide) -> str:
+    """An output column of a table: its cells row by row (the table's own line says what else moved)."""
+    if len(old.cells) != len(new.cells):
+        return f"{slot}: {len(old.cells)} rows → {len(new.cells)} rows in table {new.table}"
+    moved = [f"row {index + 1}: {to_text(a)} → {to_text(b)}" for index, (a, b)
+             in enumerate(zip(old.cells, new.cells)) if a != b]
+    return f"{slot}: " + ("; ".join(moved) if moved else f"the rows of table {new.table} changed")
+
+
+def _row_text(row) -> str:
+    return "[" + ", ".join(row.cells) + "]"
+
+
+def table_changes(old: Product, new: Product) -> list[str]:
+    """Each table added, removed or changed: its columns and its rows as written."""
+    details = []
+    for table_id in dict.fromkeys([*old.tables, *new.tables]):
+        a, b = old.tables.get(table_id), new.tables.get(table_id)
+        if a is None:
+            details.append(f"table {table_id} ({b.label}) added: {len(b.rows)} rows over {', '.join(b.columns)}")
+            continue
+        if b is None:
+            details.append(f"table {table_id} ({a.label}) removed")
+            continue
+        where = f"table {table_id}"
+        if a.columns != b.columns:
+            details.append(f"{where}: columns {', '.join(a.columns)} → {', '.join(b.columns)}")
+        if [expr.text for _, expr in a.inputs] != [expr.text for _, expr in b.inputs]:
+            details.append(f"{where}: inputs " + "; ".join(f"{name} = {expr.text}" for name, expr in b.inputs))
+        if a.hit != b.hit:
+            details.append(f"{where}: hit policy {a.hit} → {b.hit}")
+        for index in range(max(len(a.rows), len(b.rows))):
+            before = a.rows[index].cells if index < len(a.rows) else None
+            after = b.rows[index].cells if index < len(b.rows) else None
+            if before == after:
+                continue
+            if before is None:
+                details.append(f"{where}, row {index + 1} added: {_row_text(b.rows[index])}")
+            elif after is None:
+                details.append(f"{where}, row {index + 1} removed (was {_row_text(a.rows[index])})")
+            else:
+                details.append(f"{where}, row {index + 1}: {_row_text(a.rows[index])} → {_row_text(b.rows[index])}")
+        if a.label != b.label:
+            details.append(f"{where}: label “{a.label}” → “{b.label}”")
+    return details
+
+
+def lookup_changes(old: Product, new: Product) -> list[str]:
+    """Each lookup added, removed or changed: the entries whose values moved, field by field."""
+    details = []
+    for lookup_id in dict.fromkeys([*old.lookups, *new.lookups]):
+        a, b = old.lookups.get(lookup_id), new.lookups.get(lookup_id)
+        if a is None:
+            details.append(f"lookup {lookup_id} ({b.label}) added: {len(b.entries)} entries")
+        elif b is None:
+            details.append(f"lookup {lookup_id} ({a.label}) removed")
+        elif a.fields != b.fields:
+            details.append(f"lookup {lookup_id}: fields {', '.join(f for f, _ in a.fields)} → "
+                           f"{', '.join(f for f, _ in b.fields)}")
+        else:
+            before = dict(a.entries)
+            for member, values in b.entries:
+                for (field_name, _), was, now in zip(b.fields, before.get(member, ()), values):
+                    if was != now:
+                        details.append(f"lookup {lookup_id}, {member}: {field_name} {_said(was)} → {_said(now)}")
+    return details
 
 
 def _editions(engine: Engine) -> dict[tuple[str, str], Product]:

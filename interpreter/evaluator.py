@@ -12,8 +12,8 @@ from .errors import EvaluationError
 from .limits import FIRST_DATE, LAST_DATE
 from .model import Product, Rule
 from .printer import to_text
-from .values import (Duration, Open, add_duration, checked, checked_cents, earliest, merge_open, percent_of,
-                     recurring, split_amount, to_cents)
+from .values import (Duration, Open, Schedule, add_duration, checked, checked_cents, earliest, instalments,
+                     merge_open, percent_of, recurring, split_amount, table_row, to_cents)
 
 NOT_APPLICABLE = "does not apply to this case"
 
@@ -30,6 +30,8 @@ class Evaluation:
         n.Negate: "_negate", n.Arithmetic: "_arithmetic", n.Compare: "_compare",
         n.Member: "_member", n.And: "_and", n.Or: "_or", n.Not: "_not", n.If: "_if",
         n.Coalesce: "_coalesce", n.Call: "_call", n.Every: "_every",
+        n.SetRelation: "_set_relation", n.Indicative: "_indicative", n.BuiltIn: "_literal",
+        n.Decide: "_decide", n.Lookup: "_lookup",
     }
 
     def __init__(self, product: Product, facts: dict[str, Any], as_of: dt.date, explain: bool = False,
@@ -75,6 +77,9 @@ class Evaluation:
             value = self.slot(rule, "value")
         elif rule.section == "deadlines":
             value = self.rolled(rule, self.slot(rule, "due"))
+        elif rule.section == "payments" and "schedule" in rule.exprs:
+            value = self.schedule(rule)
+            value = value if isinstance(value, Open) else value.total()
         elif rule.section == "payments":
             value = self.payment_amounts(rule.group)[rule.id]
         elif rule.section == "reports":
@@ -146,7 +151,7 @@ class Evaluation:
         value = getattr(self, self._METHODS[type(node)])(node)
         if self._steps is not None and not isinstance(node, (n.NumberLit, n.MoneyLit, n.PercentLit, n.DateLit,
                                                               n.TextLit, n.BoolLit, n.DurationLit, n.SetLit,
-                                                              n.EnumLit)):
+                                                              n.EnumLit, n.BuiltIn)):
             step = {"expression": to_text(node), "value": describe_value(value, node.type), "at": str(node.pos)}
             if isinstance(node, n.FactRef):
                 step["from"] = "case" if node.name in self.facts else "missing fact"
@@ -318,6 +323,49 @@ class Evaluation:
         except ValueError as error:
             raise EvaluationError(str(error), node.pos) from None
 
+    # -- payment schedules ---------------------------------------------------------------------
+
+    def schedule(self, rule: Rule) -> Schedule | Open:
+        """The instalments of a payment with a schedule, or Open while its dates are unknown."""
+        key = (rule.id, "instalments")
+        if key not in self._cache:
+            dates = self.slot(rule, "schedule")
+            every = rule.exprs["schedule"].node
+            step, start, until = self.eval(every.step), self.eval(every.start), self.eval(every.until)
+            self._cache[key] = schedule_payment(rule, dates, start, step, until, self.slot(rule, "amount"),
+                                                self.calendar)
+        return self._cache[key]
+
+    # -- subset and superset, indicative values ------------------------------------------------
+
+    def _set_relation(self, node):
+        left, right = self.eval(node.left), self.eval(node.right)
+        if isinstance(left, Open) or isinstance(right, Open):
+            return merge_open(left, right)
+        return left <= right if node.op == "subset" else left >= right
+
+    def _indicative(self, node):
+        return self.eval(node.operand)
+    # -- decision tables and lookups ------------------------------------------------------------
+
+    def _decide(self, node):
+        inputs = tuple(self.eval(value) for value in node.inputs)
+        row = table_row(inputs, node.test_values, node.first)
+        if isinstance(row, Open):
+            return row
+        self._note(f"row {row + 1} of table {node.table} applies ({node.rows[row]})" if node.rows
+                   else f"row {row + 1} of table {node.table} applies")
+        return self.eval(node.cells[row])
+
+    def _lookup(self, node):
+        key = self.eval(node.key)
+        if isinstance(key, Open):
+            return key
+        for member, value in node.entries:
+            if member == key:
+                return value
+        raise EvaluationError(f"'{node.lookup}' has no entry for {key}", node.pos)  # the checker saw to every member
+
 
 # Shared with interpreter.compiler, so that both backends say the same thing.
 
@@ -378,6 +426,20 @@ def split_payment(group: str, parts, base: Any, shares) -> tuple[Any, ...]:
                               parts[0].pos, hint="a payment is never negative: check the base and the facts it "
                                                  "reads (the vocabulary's minimum of a money fact)")
     return tuple(split_amount(base, list(shares)))
+
+
+def schedule_payment(rule: Rule, dates: Any, start: Any, step: Any, until: Any, amount: Any, calendar) -> Any:
+    """The instalments of a scheduled payment: Open while its dates are unknown; dated instalments without
+    amounts while only the amount per period is."""
+    if isinstance(dates, Open):
+        return merge_open(dates, amount)
+    if isinstance(amount, Open):
+        return Schedule(instalments(dates, start, step, until, None, calendar), amount)
+    if amount < 0:
+        raise EvaluationError(f"the amount per period of payment '{rule.id}' is negative ({to_cents(amount):.2f})",
+                              rule.exprs["amount"].pos,
+                              hint="a payment is never negative: check the amount and the facts it reads")
+    return Schedule(instalments(dates, start, step, until, amount, calendar))
 
 
 def share_problem(share: Decimal) -> str | None:

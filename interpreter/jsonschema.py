@@ -35,6 +35,8 @@ def from_cerberus(rules: dict) -> dict:
         out["minLength"] = 1
     if "allowed" in rules:
         out["enum"] = list(rules["allowed"])
+    if "maxlength" in rules and types:
+        out["maxItems" if "list" in types else "maxProperties"] = rules["maxlength"]
     if "regex" in rules:
         out["pattern"] = f"^(?:{rules['regex']})$"
     schema = rules.get("schema")
@@ -106,13 +108,25 @@ def all_schemas(vocabulary) -> dict[str, dict]:
     # Facts written inside a card or a test file follow the case schema, so editors complete them too.
     card["properties"]["example"]["properties"]["facts"] = {"$ref": CASE_FILE}
     tests["properties"]["cases"]["items"]["properties"]["facts"] = {"$ref": CASE_FILE}
+    family = document_schema(s.FAMILY, "Product family")
+    for document in (card, family):
+        _payment_forms(document)
     return {
         "card.schema.json": card,
-        "family.schema.json": document_schema(s.FAMILY, "Product family"),
+        "family.schema.json": family,
         "tests.schema.json": tests,
         CASE_FILE: case_schema(vocabulary),
         RESULT_FILE: result_schema(),
     }
+
+
+def _payment_forms(document: dict) -> None:
+    """A payment is a split or a schedule, complete: the loader says so in words, an editor while typing."""
+    payment = document["properties"]["payments"]["additionalProperties"]
+    payment["oneOf"] = [{"required": ["base", "parts"], "not": {"anyOf": [{"required": ["schedule"]},
+                                                                          {"required": ["amount"]}]}},
+                        {"required": ["schedule", "amount"], "not": {"anyOf": [{"required": ["base"]},
+                                                                               {"required": ["parts"]}]}}]
 
 
 def render(schemas: dict[str, dict]) -> dict[str, str]:
@@ -140,11 +154,27 @@ _MONEY_TEXT = {"type": "string", "pattern": r"^-?\d+\.\d{2}$"}
 _FACTS = {"type": "array", "items": {"type": "string"}, "uniqueItems": True}
 
 
-def _item(required: dict, description: str) -> dict:
+def _item(required: dict, description: str, optional: dict | None = None) -> dict:
     return {"type": "object", "description": description,
             "properties": {"id": {"type": "string"}, "label": {"type": "string"}, **required,
-                           "missing": {"$ref": "#/$defs/Missing"}, "source": {"$ref": "#/$defs/Source"}},
+                           "missing": {"$ref": "#/$defs/Missing"}, "source": {"$ref": "#/$defs/Source"},
+                           **(optional or {})},
             "required": ["id", "label", *required, "missing", "source"], "additionalProperties": False}
+
+
+# Present, and true, only on a value or check that rests on a 'circa' value: such a check never fails.
+_INDICATIVE = {"const": True, "description": "rests on an indicative ('circa') value; a check never fails on it"}
+_INSTALMENTS = {
+    "type": "array", "description": "only on a payment with a schedule: each period's payment, in arrears",
+    "items": {"type": "object", "properties": {
+        "sequence": {"type": "integer", "minimum": 1},
+        "date": {"type": "string", "pattern": DATE_PATTERN, "description": "the day it falls due: its period's end"},
+        "period": {"type": "object", "properties": {"start": {"type": "string", "pattern": DATE_PATTERN},
+                                                    "end": {"type": "string", "pattern": DATE_PATTERN}},
+                   "required": ["start", "end"], "additionalProperties": False},
+        "amount": {"anyOf": [_MONEY_TEXT, {"type": "null"}]},
+        "status": {"enum": ["pending", "due"]}},
+        "required": ["sequence", "date", "period", "amount", "status"], "additionalProperties": False}}
 
 
 def result_schema() -> dict:
@@ -169,7 +199,7 @@ def result_schema() -> dict:
                    "required": ["document", "title", "section", "quote"], "additionalProperties": False},
         "Value": {"type": "object", "description": "a parameter's or value's result, with its type",
                   "properties": {"type": {"enum": sorted({*VALUE_TYPES.values(), "choice", "list of choices"})},
-                                 "value": {}, "missing": {"$ref": "#/$defs/Missing"}},
+                                 "value": {}, "missing": {"$ref": "#/$defs/Missing"}, "indicative": _INDICATIVE},
                   "required": ["type", "value", "missing"], "additionalProperties": False,
                   "oneOf": typed},
     }
@@ -193,13 +223,14 @@ def result_schema() -> dict:
                 "trigger": {"type": ["object", "null"],
                             "properties": {"fact": {"type": ["string", "null"]}, "label": {"type": "string"}},
                             "required": ["fact", "label"], "additionalProperties": False},
-                "date": _DATE_OR_NULL}, "a part of a payment split")},
+                "date": _DATE_OR_NULL}, "a part of a payment split, or a payment in instalments",
+                optional={"instalments": _INSTALMENTS})},
             "reports": {"type": "array", "items": _item({
                 "date": _DATE_OR_NULL, "sequence": {"type": ["integer", "null"], "minimum": 1}},
                 "one report date (a schedule gives one entry per date)")},
             "checks": {"type": "array", "items": _item({
                 "passed": {"type": ["boolean", "null"]}, "message": {"type": ["string", "null"]}},
-                "a check on the case")},
+                "a check on the case", optional={"indicative": _INDICATIVE})},
             "values": {"type": "object", "additionalProperties": {"$ref": "#/$defs/Value"}},
             "missing": _FACTS,
             "not_applicable": {"type": "array", "items": {"type": "string"}},

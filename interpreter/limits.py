@@ -32,6 +32,9 @@ MAX_OCCURRENCES = 1_000          # dates of one recurring schedule (`every ... f
 MAX_DUE_WITHIN = 36_600          # days of a batch signalling window (--due-within): a hundred years
 
 # -- calendars --------------------------------------------------------------------------------------
+MAX_TABLE_ROWS = 200             # rows of one decision table
+MAX_TABLE_COLUMNS = 20           # input and output columns of one decision table
+MAX_TABLE_COMBINATIONS = 4_096   # combinations of input values the checker goes through to prove a table complete
 MAX_HOLIDAYS = 200               # holiday rules in one calendar
 MAX_EASTER_OFFSET = 80           # days from Easter Sunday: the day stays in Easter's year (22 March - 80 = 1 January)
 MAX_SUNDAY_SHIFT = 6             # days a holiday moves when it falls on a Sunday

@@ -80,6 +80,10 @@ class Rule:
     group: str | None = None
     group_label: str | None = None
     optional: bool = False  # a deadline that is a right: unused by its date it lapses, it is not overdue
+    indicative: bool = False  # rests on a 'circa' value (set by the checker): shown, a check never fails on it
+    override_reason: str | None = None  # `overrides:` why this rule replaces its family's rule of the same id
+    overridden: Position | None = None  # where the replaced family rule stands (set by the loader)
+    table: str | None = None  # a value that is an output column of this decision table
 
     def expr(self, slot: str) -> Expr | None:
         return self.exprs.get(slot)
@@ -91,6 +95,61 @@ class Rule:
 
 
 SECTIONS = ("parameters", "values", "deadlines", "payments", "reports", "checks")
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """One row of a decision table as written: its cells in column order (inputs, then outputs)."""
+
+    pos: Position
+    cells: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DecisionTable:
+    """A decision table as written on a card or family: for the sheet, `show` and `catalogue diff`.
+
+    Its outputs are values of the card (rules with `table` set), evaluated through n.Decide nodes."""
+
+    id: str
+    label: str
+    pos: Position
+    origin: str
+    inputs: tuple[tuple[str, Expr], ...]  # column name, expression
+    outputs: tuple[tuple[str, str], ...]  # column name, label
+    rows: tuple[TableRow, ...]
+    hit: str = "unique"
+    citation: Citation | None = None
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.inputs) + tuple(name for name, _ in self.outputs)
+
+
+@dataclass(frozen=True)
+class LookupTable:
+    """A named map from the members of a list of choices to typed values: `districts[district].name`."""
+
+    id: str
+    label: str
+    pos: Position
+    origin: str
+    key: str  # the enum whose members are the keys
+    fields: tuple[tuple[str, Type], ...]
+    entries: tuple[tuple[str, tuple[Any, ...]], ...]  # member, the values of the fields in order
+    citation: Citation | None = None
+    field_labels: tuple[str, ...] = ()  # the Dutch label of each field, as the sheet shows it
+
+    def field_label(self, name: str) -> str:
+        return dict(zip((field for field, _ in self.fields), self.field_labels)).get(name, name)
+
+    def field_type(self, name: str) -> Type | None:
+        return dict(self.fields).get(name)
+
+    def column(self, name: str) -> tuple[tuple[str, Any], ...]:
+        """(member, value) of one field for every member."""
+        index = [field for field, _ in self.fields].index(name)
+        return tuple((member, values[index]) for member, values in self.entries)
 
 
 @dataclass(frozen=True)
@@ -121,6 +180,8 @@ class Product:
     # The date fact whose value picks the edition and the effective-dated values of a case (its
     # family declares it); a case keeps the rules of that day for its whole life.
     reference_fact: str | None = None
+    tables: dict[str, DecisionTable] = field(default_factory=dict)
+    lookups: dict[str, LookupTable] = field(default_factory=dict)
 
     @cached_property
     def payment_groups(self) -> dict[str, list[Rule]]:

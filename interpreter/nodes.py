@@ -161,6 +161,80 @@ class Every(Node):
     until: Node
 
 
+# -- subset and superset, indicative values, the product's own names ------------------------
+
+
+@dataclass(frozen=True)
+class SetRelation(Node):
+    """`left subset of right` (every member of left is in right) or `left superset of right`."""
+
+    op: str  # subset | superset
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Indicative(Node):
+    """`circa X` / `about X`: X, shown as an indication; a check that rests on it never fails."""
+
+    word: str  # circa | about
+    operand: Node
+
+
+@dataclass(frozen=True)
+class BuiltIn(Node):
+    """`product_code` or `edition_name`: the card's own code or edition, filled in by the checker."""
+
+    name: str
+    value: str = ""
+# -- decision tables and lookups -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decide(Node):
+    """One output column of a decision table: its cell in the row whose tests the inputs pass.
+
+    `tests` has a row per table row and in it a test per input: a choice, yes/no or set of choices
+    the input must equal (or be in), or None for '-' (any value). Under the hit policy 'unique' the
+    checker proved that exactly one row applies to every combination; under 'first' the first does.
+    """
+
+    table: str
+    output: str
+    inputs: tuple[Node, ...]
+    tests: tuple[tuple[Node | None, ...], ...]
+    cells: tuple[Node, ...]
+    first: bool = False  # hit policy 'first' (else 'unique')
+    rows: tuple[Position, ...] = field(default=(), compare=False)
+
+    @property
+    def test_values(self) -> tuple[tuple, ...]:
+        """The tests as plain values (None, a member, a bool or a frozenset), as both backends match them."""
+        return tuple(tuple(test_value(test) for test in row) for row in self.tests)
+
+
+def test_value(test: Node | None):
+    if test is None:
+        return None
+    if isinstance(test, SetLit):
+        return frozenset(test.members)
+    if isinstance(test, EnumLit):
+        return test.member
+    return test.value  # BoolLit
+
+
+@dataclass(frozen=True)
+class Lookup(Node):
+    """`districts[district].name`: a field of the entry of a lookup for a choice value.
+
+    The parser leaves `entries` empty; the checker fills in (member, value) for every member."""
+
+    lookup: str
+    key: Node
+    field: str
+    entries: tuple[tuple[str, Any], ...] = ()
+
+
 def children(node: Node) -> tuple[Node, ...]:
     """The direct sub-expressions of a node, in reading order."""
     if isinstance(node, (Negate, Not)):
@@ -175,6 +249,14 @@ def children(node: Node) -> tuple[Node, ...]:
         return node.args
     if isinstance(node, Every):
         return (node.step, node.start, node.until)
+    if isinstance(node, SetRelation):
+        return (node.left, node.right)
+    if isinstance(node, Indicative):
+        return (node.operand,)
+    if isinstance(node, Decide):
+        return node.inputs + tuple(test for row in node.tests for test in row if test is not None) + node.cells
+    if isinstance(node, Lookup):
+        return (node.key,)
     return ()
 
 

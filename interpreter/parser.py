@@ -44,11 +44,14 @@ _TERMINAL_WORDS = {
     "ADD_OP": "+ or -",
     "MUL_OP": "* or /",
     "LPAR": "'('", "RPAR": "')'", "LBRACE": "'{'", "RBRACE": "'}'",
+    "LSQB": "'['", "RSQB": "']'",
     "COMMA": "','", "DOT": "'.'", "MINUS": "'-'",
     "$END": "the end of the expression",
+    "INDICATIVE": "'circa' or 'about'",
 }
 _BINARY_OPERATORS = {"COMPARATOR", "ADD_OP", "MUL_OP", "AND", "OR", "__ANON_0", "QMARK"}
-_OPERATOR_TERMINALS = {"COMPARATOR", "ADD_OP", "MUL_OP", "AND", "OR", "IN", "NOT", "__ANON_0", "QMARK"}
+_OPERATOR_TERMINALS = {"COMPARATOR", "ADD_OP", "MUL_OP", "AND", "OR", "IN", "NOT", "__ANON_0", "QMARK",
+                       "SUBSET", "SUPERSET"}
 
 # Characters that come along when a rule is copied from a word processor, and what to write instead.
 _CHARACTER_HINTS = {
@@ -259,12 +262,12 @@ def _describe_expected(expected: set[str]) -> str:
     if names & _BINARY_OPERATORS and len(names) > 3:
         words.append("an operator (such as +, -, ==, and, or)")
         names -= _OPERATOR_TERMINALS
-        # '.' and '(' could continue a name (deadlines.plan_due, min(...)); naming them only confuses.
-        names -= {"DOT", "LPAR"}
+        # '.', '(' and '[' could continue a name (deadlines.plan_due, min(...), districts[...]); naming them only confuses.
+        names -= {"DOT", "LPAR", "LSQB"}
     value_starts = {"NAME", "NUMBER", "MONEY", "PERCENT", "DATE", "STRING", "LPAR", "LBRACE", "MINUS"}
     if {"NAME", "NUMBER", "MONEY"} <= names:
         words.append("a value (a name, number, amount, percentage, date, '(' or '{')")
-        names -= value_starts | {"TRUE", "FALSE", "IF", "EVERY", "NOT"}
+        names -= value_starts | {"TRUE", "FALSE", "IF", "EVERY", "NOT", "INDICATIVE"}
     at_end = "$END" in names
     names.discard("$END")
     grammar = lark_parser()
@@ -385,6 +388,18 @@ class _ToNodes(Transformer):
 
     def every(self, meta, step, start, until):
         return n.Every(step, start, until, pos=self._pos(meta))
+
+    def subset(self, meta, left, right):
+        return n.SetRelation("subset", left, right, pos=self._pos(meta))
+
+    def superset(self, meta, left, right):
+        return n.SetRelation("superset", left, right, pos=self._pos(meta))
+
+    def indicative(self, meta, word, operand):
+        return n.Indicative(str(word), operand, pos=self._pos(meta))
+
+    def lookup(self, meta, name, key, field):
+        return n.Lookup(str(name), key, str(field), pos=self._pos(meta))
 
 
 def _shorten(text: str) -> str:

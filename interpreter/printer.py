@@ -6,7 +6,8 @@ from decimal import Decimal
 from . import nodes as n
 
 # Binding strength, loosest first, to put back only the parentheses that are needed.
-_PRECEDENCE = {n.If: 0, n.Every: 0, n.Coalesce: 1, n.Or: 2, n.And: 3, n.Not: 4, n.Compare: 5, n.Member: 5}
+_PRECEDENCE = {n.If: 0, n.Every: 0, n.Coalesce: 1, n.Or: 2, n.And: 3, n.Not: 4, n.Compare: 5, n.Member: 5,
+               n.SetRelation: 5, n.Indicative: 8}
 _ARITH = {"+": 6, "-": 6, "*": 7, "/": 7}
 _NON_ASSOCIATIVE = 5  # comparisons and 'in': the grammar allows only one per level
 _SUM = 6  # the level of `every STEP from START`: STEP and START are sums
@@ -37,7 +38,7 @@ def to_text(node: n.Node) -> str:
         # Binary operators group from the left: `a - (b - c)` and `a ?? (b ?? c)` keep their brackets.
         # Comparisons do not group at all: `(a == b) == c` keeps them on either side.
         if inner == own and (right_side or own == _NON_ASSOCIATIVE) and isinstance(
-                node, (n.Arithmetic, n.Compare, n.Member, n.And, n.Or, n.Coalesce)):
+                node, (n.Arithmetic, n.Compare, n.Member, n.And, n.Or, n.Coalesce, n.SetRelation)):
             return f"({text})"
         return text
 
@@ -90,4 +91,44 @@ def to_text(node: n.Node) -> str:
     if isinstance(node, n.Every):
         return (f"every {sub(node.step, at_least=_SUM)} from {sub(node.start, at_least=_SUM)} "
                 f"until {to_text(node.until)}")
+    if isinstance(node, n.SetRelation):
+        return f"{sub(node.left)} {node.op} of {sub(node.right, True)}"
+    if isinstance(node, n.Indicative):
+        return f"{node.word} {sub(node.operand)}"
+    if isinstance(node, n.BuiltIn):
+        return node.name
+    if isinstance(node, n.Decide):
+        return f"{node.table}.{node.output}"
+    if isinstance(node, n.Lookup):
+        return f"{node.lookup}[{to_text(node.key)}].{node.field}"
     raise TypeError(f"cannot print {type(node).__name__}")
+
+
+def table_lines(table) -> list[str]:
+    """A decision table as aligned text rows: a header of its columns, then its rows as written."""
+    grid = [list(table.columns)] + [list(row.cells) for row in table.rows]
+    widths = [max(len(row[i]) for row in grid) for i in range(len(table.columns))]
+    inputs = len(table.inputs)
+
+    def line(cells: list[str]) -> str:
+        left = "  ".join(cell.ljust(width) for cell, width in zip(cells[:inputs], widths))
+        right = "  ".join(cell.ljust(width) for cell, width in zip(cells[inputs:], widths[inputs:]))
+        return f"{left} | {right}".rstrip()
+
+    return [line(grid[0])] + [line(row) for row in grid[1:]]
+
+
+def lookup_lines(lookup) -> list[str]:
+    """A lookup as aligned text rows: the key and each field, one row per member."""
+    grid = [[lookup.key] + [name for name, _ in lookup.fields]]
+    grid += [[member] + [_value_text(value) for value in values] for member, values in lookup.entries]
+    widths = [max(len(row[i]) for row in grid) for i in range(len(grid[0]))]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in grid]
+
+
+def _value_text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return number_text(value)
+    return str(value)

@@ -44,6 +44,17 @@ class PaymentResult:
     status: str = "unknown"  # unknown | pending | due
     trigger_fact: str | None = None
     citation: Citation | None = None
+    instalments: tuple[InstalmentResult, ...] | None = None  # a payment with a schedule: each period's payment
+
+
+@dataclass(frozen=True)
+class InstalmentResult:
+    sequence: int
+    date: dt.date  # the day it falls due: the end of its period (in arrears)
+    period_start: dt.date
+    period_end: dt.date
+    amount: Decimal | None  # None while the amount per period is unknown
+    status: str  # pending | due
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,7 @@ class CheckResult:
     missing: tuple[str, ...]
     source: str
     citation: Citation | None = None
+    indicative: bool = False  # rests on a 'circa' value: never fails; a message says when it is not met
 
 
 @dataclass
@@ -84,6 +96,7 @@ class Result:
     not_applicable: list[str] = field(default_factory=list)
     trace: list[dict] = field(default_factory=list)
     receipt: dict[str, str] = field(default_factory=dict)
+    indicative: frozenset[str] = frozenset()  # the values that rest on a 'circa' value
 
     @property
     def missing(self) -> list[str]:
@@ -114,7 +127,7 @@ def _evaluate(product: Product, facts: dict[str, Any], as_of: dt.date, explain: 
               fact_labels: dict[str, str] | None, rules_on: dt.date | None = None) -> Result:
     run = Evaluation(product, facts, as_of, explain=explain, rules_on=rules_on)
     result = Result(product=product.code, title=product.title, edition=product.edition, as_of=as_of,
-                    rules_on=run.rules_on)
+                    rules_on=run.rules_on, indicative=indicative_values(product))
     labels = fact_labels or {}
     for rule in product.rules.values():
         applies = run.applies(rule)
@@ -143,6 +156,8 @@ def _deadline(run: Evaluation, rule: Rule, applies) -> DeadlineResult:
 
 
 def _payment(run: Evaluation, rule: Rule, applies, labels: dict[str, str]) -> PaymentResult:
+    if "schedule" in rule.exprs:
+        return schedule_result(rule, run.schedule(rule) if applies is True else applies, run.as_of)
     share = run.slot(rule, "share") if applies is True else applies
     amount = run.rule_value(rule) if applies is True else applies
     on = run.slot(rule, "on") if "on" in rule.exprs and applies is True else Open()
@@ -213,6 +228,24 @@ def payment_result(rule: Rule, trigger: str, share: Any, amount: Any, on: Any, a
                          trigger_fact(rule), rule.citation)
 
 
+def schedule_result(rule: Rule, schedule: Any, as_of: dt.date) -> PaymentResult:
+    """A payment with a schedule: its total, and each instalment with its period and status."""
+    if isinstance(schedule, Open):
+        return PaymentResult(rule.id, rule.label, rule.group or rule.id, None, None, "", None, schedule.names,
+                             rule.source, "unknown", None, rule.citation, None)
+    entries = tuple(InstalmentResult(i.sequence, i.end, i.start, i.end, i.amount,
+                                     "pending" if i.end > as_of else "due") for i in schedule.instalments)
+    total = schedule.total()
+    if isinstance(total, Open):
+        status, amount, missing = "unknown", None, total.names
+    else:
+        status = "pending" if any(entry.status == "pending" for entry in entries) else "due"
+        amount, missing = total, ()
+    return PaymentResult(rule.id, rule.label, rule.group or rule.id, None, amount, "",
+                         entries[-1].date if entries else None, missing, rule.source, status, None, rule.citation,
+                         entries)
+
+
 def report_results(rule: Rule, value: Any) -> list[ReportResult]:
     """One entry per report date; a single unknown entry while the dates are unknown."""
     if isinstance(value, Open):
@@ -225,9 +258,19 @@ def report_results(rule: Rule, value: Any) -> list[ReportResult]:
 
 def check_result(rule: Rule, value: Any) -> CheckResult:
     if isinstance(value, Open):
-        return CheckResult(rule.id, rule.label, None, None, _missing(value), rule.source, rule.citation)
+        return CheckResult(rule.id, rule.label, None, None, _missing(value), rule.source, rule.citation,
+                           rule.indicative)
+    if rule.indicative:  # an indication not met is said, but never fails the check
+        return CheckResult(rule.id, rule.label, True, None if value else (rule.message or rule.label), (),
+                           rule.source, rule.citation, True)
     return CheckResult(rule.id, rule.label, value, None if value else (rule.message or rule.label), (),
                        rule.source, rule.citation)
+
+
+def indicative_values(product: Product) -> frozenset[str]:
+    """The parameters and values of a product that rest on a 'circa' value."""
+    return frozenset(rule.id for rule in product.rules.values()
+                     if rule.indicative and rule.section in ("parameters", "values"))
 
 
 def value_type(rule: Rule) -> t.Type:
@@ -318,9 +361,26 @@ def to_json(result: Result, explain: bool = False) -> dict:
         "not_applicable": result.not_applicable,
         "receipt": result.receipt,
     }
+    _add_instalments_and_indications(out, result)
     if explain:
         out["trace"] = result.trace
     return out
+
+
+def _add_instalments_and_indications(out: dict, result: Result) -> None:
+    """The instalments of a payment with a schedule, and `indicative` on a check or value that rests on a
+    'circa' value: added where they apply, so that every other entry keeps its shape."""
+    for entry, payment in zip(out["payments"], result.payments):
+        if payment.instalments is not None:
+            entry["instalments"] = [{"sequence": i.sequence, "date": i.date.isoformat(),
+                                     "period": {"start": i.period_start.isoformat(), "end": i.period_end.isoformat()},
+                                     "amount": _money(i.amount), "status": i.status} for i in payment.instalments]
+    for entry, check in zip(out["checks"], result.checks):
+        if check.indicative:
+            entry["indicative"] = True
+    for key in result.indicative:
+        if key in out["values"]:
+            out["values"][key]["indicative"] = True
 
 
 def _shown(value: Any) -> str:
@@ -345,12 +405,15 @@ def to_text(result: Result, explain: bool = False) -> str:
     if result.payments:
         lines.append("Payments")
         for p in result.payments:
-            share = format_percent(p.share) if p.share is not None else "?"
+            share = format_percent(p.share) if p.share is not None else ("" if p.instalments is not None else "?")
             amount = _money(p.amount) or "unknown"
             extra = f" (needs {', '.join(p.missing)})" if p.missing else ""
             on = f" on {p.trigger}" if p.trigger else ""
             on += f" ({p.date.isoformat()})" if p.date else ""
             lines.append(f"  {share:>5}  € {amount:>10}  {p.label}{on}{extra}")
+            for i in p.instalments or ():
+                lines.append(f"         € {_money(i.amount) or 'unknown':>10}    {i.date.isoformat()}  {i.status:<8} "
+                             f"period {i.period_start.isoformat()} – {i.period_end.isoformat()}")
     if result.reports:
         lines.append("Reports")
         for r in result.reports:
@@ -359,14 +422,16 @@ def to_text(result: Result, explain: bool = False) -> str:
     if result.checks:
         lines.append("Checks")
         for c in result.checks:
-            mark = {True: "ok", False: "FAILED", None: "open"}[c.passed]
+            mark = "note" if c.indicative and c.message else {True: "ok", False: "FAILED", None: "open"}[c.passed]
             extra = f" (needs {', '.join(c.missing)})" if c.missing else ""
-            message = f": {c.message}" if c.passed is False and c.message != c.label else ""
+            said = c.passed is False or (c.indicative and c.message)  # a failure, or an indication not met
+            message = f": {c.message}" if said and c.message != c.label else ""
             lines.append(f"  {mark:<6}  {c.label}{message}{extra}")
     if result.values:
         lines.append("Values")
         for key, value in result.values.items():
-            lines.append(f"  {key} = {_shown(describe_value(value, result.value_types[key]))}")
+            about = "circa " if key in result.indicative else ""
+            lines.append(f"  {key} = {about}{_shown(describe_value(value, result.value_types[key]))}")
     if result.not_applicable:
         lines.append("Not applicable: " + ", ".join(result.not_applicable))
     if explain:

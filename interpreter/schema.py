@@ -7,7 +7,8 @@ from decimal import Decimal
 from cerberus import TypeDefinition, Validator, errors
 
 from .errors import SchemaError
-from .limits import FIRST_DATE, LAST_DATE, MAX_EASTER_OFFSET, MAX_HOLIDAYS, MAX_SUNDAY_SHIFT
+from .limits import (FIRST_DATE, LAST_DATE, MAX_EASTER_OFFSET, MAX_HOLIDAYS, MAX_SUNDAY_SHIFT, MAX_TABLE_COLUMNS,
+                     MAX_TABLE_ROWS)
 from .yamlsource import Document
 
 RULE_ID = r"[a-z][a-z0-9_]*"
@@ -58,22 +59,29 @@ _COMMON = {
     "note": TEXT,
 }
 
-PARAMETER = {**_COMMON,
+# A card's rule that replaces its family's rule of the same id says why: `overrides: <reason>`.
+OVERRIDES = {"overrides": {**TEXT}}
+
+PARAMETER = {**_COMMON, **OVERRIDES,
              "value": {"type": ["scalar", "dict"], "required": True, "keysrules": {"type": "string"},
                        "valuesrules": _expr()},
              "valid_until": DATE}
-VALUE = {**_COMMON, "value": _expr(True)}
-DEADLINE = {**_COMMON, "due": _expr(True), "met_by": _expr(),
+VALUE = {**_COMMON, **OVERRIDES, "value": _expr(True)}
+DEADLINE = {**_COMMON, **OVERRIDES, "due": _expr(True), "met_by": _expr(),
             "roll": {"type": "string", "allowed": ["next_working_day", "none"]},
             # A right, not a duty (e.g. "kan ... aanvragen"): open, met, late, or lapsed when unused.
             "optional": {"type": "boolean"}}
 PAYMENT_PART = {"label": {**TEXT, "required": True}, "source": CITATION, "note": TEXT,
                 "share": _expr(True), "on": _expr()}
-PAYMENT = {**_COMMON, "base": _expr(True),
-           "parts": {"type": "dict", "required": True, "empty": False, "keysrules": {"regex": RULE_ID},
-                     "valuesrules": {"type": "dict", "schema": PAYMENT_PART}}}
-REPORT = {**_COMMON, "date": _expr(True), "roll": {"type": "string", "allowed": ["next_working_day", "none"]}}
-CHECK = {**_COMMON, "test": _expr(True), "message": TEXT}
+# A payment is a split (base: and parts:) or a schedule (schedule: every ... and amount: per period);
+# interpreter/loader.py says which of the two is incomplete.
+PAYMENT = {**_COMMON, "base": _expr(),
+           "parts": {"type": "dict", "empty": False, "keysrules": {"regex": RULE_ID},
+                     "valuesrules": {"type": "dict", "schema": PAYMENT_PART}},
+           "schedule": _expr(), "amount": _expr()}
+REPORT = {**_COMMON, **OVERRIDES, "date": _expr(True),
+          "roll": {"type": "string", "allowed": ["next_working_day", "none"]}}
+CHECK = {**_COMMON, **OVERRIDES, "test": _expr(True), "message": TEXT}
 
 
 def _section(rule_schema: dict) -> dict:
@@ -85,6 +93,26 @@ RULE_SECTIONS = {
     "parameters": _section(PARAMETER), "values": _section(VALUE), "deadlines": _section(DEADLINE),
     "payments": _section(PAYMENT), "reports": _section(REPORT), "checks": _section(CHECK),
 }
+
+# A decision table: inputs (yes/no or choice expressions), outputs (each becomes a value of the card)
+# and one row per rule, its cells in column order: the inputs' tests, then the outputs' expressions.
+TABLE = {"label": {**TEXT, "required": True}, "source": CITATION, "when": _expr(), "note": TEXT,
+         "hit": {"type": "string", "allowed": ["unique", "first"]},
+         "inputs": {"type": "dict", "required": True, "empty": False, "maxlength": MAX_TABLE_COLUMNS,
+                    "keysrules": {"type": "string", "regex": RULE_ID}, "valuesrules": _expr()},
+         "outputs": {"type": "dict", "required": True, "empty": False, "maxlength": MAX_TABLE_COLUMNS,
+                     "keysrules": {"type": "string", "regex": RULE_ID}, "valuesrules": {**TEXT}},
+         "rows": {"type": "list", "required": True, "empty": False, "maxlength": MAX_TABLE_ROWS,
+                  "schema": {"type": "list", "schema": _expr()}}}
+# A lookup: for every member of a list of choices (`key`), a value of each typed field.
+LOOKUP = {"label": {**TEXT, "required": True}, "source": CITATION, "note": TEXT,
+          "key": {**TEXT, "required": True, "regex": RULE_ID},
+          "fields": {"type": "dict", "required": True, "empty": False, "keysrules": {"type": "string", "regex": RULE_ID},
+                     "valuesrules": {"type": "dict", "schema": {"type": {**TEXT, "required": True},
+                                                                 "label": {**TEXT, "required": True}}}},
+          "entries": {"type": "dict", "required": True, "empty": False, "keysrules": {"type": "string"},
+                      "valuesrules": {"type": "dict", "keysrules": {"type": "string"}, "valuesrules": _expr()}}}
+TABLE_SECTIONS = {"tables": _section(TABLE), "lookups": _section(LOOKUP)}
 
 ASSUMPTIONS = {"type": "list", "schema": {"type": "dict", "schema": {
     "id": {**TEXT, "required": True, "regex": RULE_ID},
@@ -111,6 +139,7 @@ CARD = {
     "example": {"type": "dict", "schema": {"as_of": REQUIRED_DATE, "rules_on": DATE,
                                            "facts": {"type": "dict", "required": True}}},
     **RULE_SECTIONS,
+    **TABLE_SECTIONS,
 }
 
 FAMILY = {
@@ -123,6 +152,7 @@ FAMILY = {
     "calendar": TEXT,
     "assumptions": ASSUMPTIONS,
     **RULE_SECTIONS,
+    **TABLE_SECTIONS,
 }
 
 CALENDAR = {
@@ -311,9 +341,13 @@ def _explain(error, document: Document, schema: dict, what: str) -> SchemaError:
         if isinstance(error.value, list) and "list" not in wanted:
             hint = (f"write the entries of {_named(path)} as 'name:' lines, not as a list of '- ' items"
                     if "dict" in wanted else f"write a single value for {_named(path)}, not a list of '- ' items")
+        elif isinstance(error.value, dict) and "dict" not in wanted and "rows" in path[:-2]:
+            hint = 'put a set of choices in a row in double quotes: "{WGA, ZW}"'
         elif isinstance(error.value, dict) and "dict" not in wanted:
             hint = (f"{_named(path)} has keys under it, but should be a single value: write the value after "
                     "the colon, or check the indentation of the lines below it")
+        elif path and path[-1] == "overrides":
+            hint = "after 'overrides:' comes the reason why this card replaces its family's rule, in words"
         elif isinstance(error.value, (bool, int, Decimal)) and "string" in wanted:
             hint = "YAML reads this as a number or as true/false; put it in double quotes to make it a text"
         return SchemaError(f"{_named(path)} in {_where(parent)} must be {words}", document.position(path),

@@ -79,7 +79,10 @@ def entries_of(result, facts: dict | None = None, fact_labels: dict[str, str] | 
     entries = [Entry("deadline", d.label, d.date, d.status) for d in result.deadlines if d.date]
     entries += [Entry("report", _report_label(r), r.date, "report") for r in result.reports if r.date]
     entries += [Entry("payment", p.label, p.date, getattr(p, "status", None) or "payment")
-                for p in result.payments if p.date]
+                for p in result.payments if p.date and not getattr(p, "instalments", None)]
+    # a payment in instalments: a mark for each, on the day it falls due
+    entries += [Entry("payment", f"{p.label} ({i.sequence})", i.date, i.status)
+                for p in result.payments for i in getattr(p, "instalments", None) or ()]
     labels = fact_labels or {}
     entries += [Entry("event", _capitalized(labels.get(name, name)), value, "event")
                 for name, value in (facts or {}).items() if _is_date(value)]

@@ -198,3 +198,87 @@ def split_amount(base: Decimal, shares: list[Decimal]) -> list[Decimal]:
         last += CENT
     parts.append(last)
     return parts
+
+
+# -- payment schedules ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Instalment:
+    """One payment of a schedule, paid in arrears: for the period `start` up to `end`, due on `end`."""
+
+    sequence: int
+    start: dt.date
+    end: dt.date
+    amount: Decimal | None  # None while the amount per period is unknown
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The instalments of a payment; `unknown` says what the amounts still need (None when known)."""
+
+    instalments: tuple[Instalment, ...]
+    unknown: Open | None = None
+
+    def total(self) -> Decimal | Open:
+        """The sum of the instalments: exact, as each is in whole cents."""
+        if self.unknown is not None:
+            return self.unknown
+        return sum((instalment.amount for instalment in self.instalments), Decimal("0.00"))
+
+
+def instalments(dates: tuple[dt.date, ...], start: dt.date, step: Duration, until: dt.date,
+                amount: Decimal | None, calendar: Calendar) -> tuple[Instalment, ...]:
+    """The instalments of `every STEP from START until END` with `amount` per period, in arrears.
+
+    The periods run from the start to each date of the schedule and from the last date to the end; each is
+    paid on the day it ends. A last period shorter than a whole step is paid pro rata by calendar days,
+    rounded half up to cents; every instalment is in whole cents, so the total is their exact sum.
+    """
+    if start >= until:
+        return ()
+    bounds = (start, *dates)
+    ends = (*dates, until)
+    each = None if amount is None else to_cents(amount)
+    paid = [Instalment(k, begin, end, each) for k, (begin, end) in enumerate(zip(bounds, ends), 1)]
+    last = paid[-1]
+    whole = _next_date(start, last.start, step, len(dates) + 1, calendar)
+    if amount is not None and whole is not None and whole > until:
+        share = Decimal((until - last.start).days) / Decimal((whole - last.start).days)
+        paid[-1] = Instalment(last.sequence, last.start, until, to_cents(amount * share))
+    return tuple(paid)
+
+
+def _next_date(start: dt.date, previous: dt.date, step: Duration, count: int, calendar: Calendar) -> dt.date | None:
+    """Where the schedule's date number `count` would fall, as `recurring` counts; None past 9999."""
+    shift = _shifter(step.unit, calendar)
+    try:
+        if step.unit in ("months", "years"):
+            return shift(start, step.amount * count)
+        return shift(previous, step.amount)
+    except (OverflowError, ValueError):
+        return None
+
+
+def table_row(inputs: tuple, rows: tuple[tuple, ...], first: bool = False) -> int | Open:
+    """The row of a decision table that applies to the input values, or an Open naming what it needs.
+
+    A test is None ('-'), a frozenset (the input is one of them) or a value the input must equal.
+    Under 'unique' the checker proved that at most one row applies, so a row that applies with known
+    inputs is the answer whatever the unknown ones are; under 'first' an earlier row that may still
+    apply leaves the answer open.
+    """
+    undecided: list[Open] = []
+    for index, row in enumerate(rows):
+        unknown = []
+        for value, test in zip(inputs, row):
+            if test is None:
+                continue
+            if value.__class__ is Open:
+                unknown.append(value)
+            elif not (value in test if test.__class__ is frozenset else value == test):
+                break
+        else:
+            if not unknown and not (first and undecided):
+                return index
+            undecided.extend(unknown)
+    return merge_open(*undecided)

@@ -364,6 +364,47 @@ def _slot(draw, kind: str) -> str:
     return draw(WILD if pick == 17 else TYPED[kind] if pick == 23 else TAME[kind])
 
 
+# Rows of a decision table over (hard_to_place, benefit): complete and without overlaps, until the fuzzer
+# breaks a cell; and cells it breaks them with.
+TABLE_ROWS = [
+    [("true", '"{WGA, ZW}"'), ("true", '"{WAO, WAZ, Wajong}"'), ("false", "-")],
+    [("-", "-")],
+    [("true", "-"), ("false", "Wajong"), ("false", '"{WGA, ZW, WAO, WAZ}"')],
+]
+BAD_TESTS = ["yes", "Wajnog", '"{WGA, Wajnog}"', "price", "1", '"{}"', "true", "-", "D01", "€5"]
+BENEFITS = ["WGA", "ZW", "WAO", "WAZ", "Wajong"]
+
+
+@st.composite
+def _table(draw) -> str:
+    """A decision table and a lookup whose cells hold generated expressions; now and then a cell is broken."""
+    rows = [list(row) for row in draw(st.sampled_from(TABLE_ROWS))]
+    if draw(st.integers(0, 10)) == 5:
+        row, column = draw(st.integers(0, len(rows) - 1)), draw(st.integers(0, 1))
+        rows[row][column] = draw(st.sampled_from(BAD_TESTS))
+    lines = "".join(f"      - [{h}, {b}, {_quoted(draw(_slot('money')))}]\n" for h, b in rows)
+    entries = [member for member in BENEFITS if draw(st.integers(0, 30)) != 7]  # now and then one missing
+    # A lookup holds fixed values: amounts of every size, now and then something that is not one.
+    good = st.decimals(min_value=0, max_value=10 ** 15 - 1, places=2, allow_nan=False).map(lambda a: f"€{a}")
+    bad = st.sampled_from(["€0.005", "price", "5", "€1e5", "€" + "9" * 16])
+    lookup = "".join(f"      {member}: {{cap: {_quoted(draw(_mostly(good, bad)))}}}\n" for member in entries)
+    return f"""\
+tables:
+  t:
+    label: T
+    hit: {draw(st.sampled_from(["unique", "first"]))}
+    inputs: {{h: hard_to_place, b: benefit}}
+    outputs: {{o: O}}
+    rows:
+{lines}lookups:
+  caps:
+    label: Caps
+    key: benefit
+    fields: {{cap: {{type: money, label: cap}}}}
+    entries:
+{lookup}"""
+
+
 @st.composite
 def cards(draw) -> str:
     """A card whose rules hold generated expressions; now and then its YAML is broken too."""
@@ -377,6 +418,8 @@ parameters:
 values:
   v1: {{label: V1, value: {_quoted(draw(_slot(value)))}}}
   v2: {{label: V2, when: {_quoted(draw(_slot("bool")))}, value: {_quoted(draw(_slot("date")))}}}
+  v3: {{label: V3, value: {_quoted(draw(st.sampled_from(["t.o + caps[benefit].cap", "min(o, caps[benefit].cap)",
+                                                          "caps[benefit].cap", "o"])))}}}
 deadlines:
   d1:
     label: D1
@@ -393,7 +436,7 @@ reports:
   r1: {{label: R1, date: {_quoted(draw(st.one_of(_slot("dates"), _slot("date"))))}}}
 checks:
   c1: {{label: C1, test: {_quoted(draw(_slot("bool")))}}}
-"""
+""" + draw(_table())
     if draw(st.integers(0, 20)) == 11:  # the YAML itself mangled
         at = draw(st.integers(0, len(card)))
         card = card[:at] + draw(st.sampled_from(["\t", ": ", "&a [*a]", "- ", "\x07", "{", "'", "!!python/object x",

@@ -631,3 +631,27 @@ def test_a_share_that_needs_an_amount_of_its_own_payment_is_refused_at_load(tmp_
         "the split of payment 'fee' refers to its own part 'second': the part's amount comes from the split, "
         "so it cannot decide a share or the base"]
     assert errors[0].position.line == 16  # the part 'second'
+
+
+# -- indications: where 'circa' may stand, and what it marks -------------------------------------------
+
+def test_circa_in_a_condition_marks_nothing_and_in_a_deadline_is_refused(tmp_path):
+    from cards import card_engine
+    engine = card_engine(tmp_path, """\
+      valid_from: 2016-01-01
+    checks:
+      long_enough:
+        label: Lang genoeg
+        when: ended_on > started_on + circa 1 month
+        test: ended_on >= started_on + 1 year
+    """)
+    rule = engine.catalogue.product("T-1").rules["long_enough"]
+    assert rule.indicative is False  # a 'circa' in 'when' decides whether it applies, not what it says
+    from cards import load_errors
+    root = tmp_path / "cat"
+    card = root / "products" / "T-1.yaml"
+    card.write_text(card.read_text(encoding="utf-8").replace("checks:", "deadlines:\n  d:\n    label: D\n"
+                                                             "    due: started_on + circa 2 weeks\nchecks:"),
+                    encoding="utf-8")
+    errors = load_errors(root)
+    assert [e.message for e in errors] == ["a deadline's date is exact, but 'circa 2 weeks' is an indication"]

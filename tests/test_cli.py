@@ -22,7 +22,7 @@ from click.testing import CliRunner
 import cli
 from interpreter import __version__
 from interpreter.api import Engine
-from cards import FIXTURE
+from cards import FIXTURE, catalogue_with
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -172,6 +172,24 @@ def test_show_prints_rules_expressions_quotes_and_assumptions():
     assert "\nAssumptions\n" in out
     for assumption in product.assumptions:
         assert f"  {assumption.id}: " in out
+
+
+def test_show_says_which_family_rule_a_card_overrides_and_why(tmp_path):
+    root = tmp_path / "cat"
+    shutil.copytree(FIXTURE, root)
+    card = next((root / "products").rglob("12EP.yaml"))
+    card.write_text(card.read_text(encoding="utf-8") + textwrap.dedent("""
+        checks:
+          price_within_guideline:
+            overrides: Eigen maximumbedrag van het EVP.
+            label: Prijs niet boven € 650
+            test: price <= max_price
+        """), encoding="utf-8")
+    out = ok("--catalogue", root, "show", "12EP").stdout.splitlines()
+    at = out.index("  price_within_guideline: Prijs niet boven € 650")
+    # the family rule it replaces stands in families/uwv.yaml (its key 'price_within_guideline', line 43)
+    assert out[at + 1] == (f"      overrides the family's rule ({root / 'families' / 'uwv.yaml'}:43:3): "
+                           "Eigen maximumbedrag van het EVP.")
 
 
 def test_show_includes_the_family_rules_of_leon():
@@ -842,3 +860,24 @@ def test_show_says_which_deadline_is_a_right():
     at = next(i for i, line in enumerate(out) if line.strip().startswith("extension_request_due"))
     assert "      optional: a right, not a duty (late or lapsed, never overdue)" in out[at:at + 8]
     assert sum("optional:" in line for line in out) == 1
+
+
+def test_show_prints_a_decision_table_and_a_lookup_as_tables(tmp_path):
+    from test_tables import SPLIT, lookup_card
+    card = SPLIT + lookup_card().split("  valid_from: 2016-01-01\n", 1)[1]
+    root = catalogue_with(tmp_path, FIXTURE, {"T-1.yaml": card})
+    result = invoke("--catalogue", root, "show", "T-1")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    start = lines.index("Tables")
+    assert lines[start + 1:start + 7] == [
+        "  split: Verdeling",
+        "      inputs: full_pay = full_pay ?? false, hard_to_place = hard_to_place",
+        "      full_pay  hard_to_place | effort_share  result_share",
+        "      false     false         | 60%           40%",
+        "      false     true          | 80%           20%",
+        "      true      -             | 100%          0%",
+    ]
+    start = lines.index("Lookups")
+    assert lines[start + 1:start + 4] == ["  districts: Districten", "      district  name",
+                                          "      D01       District Noord Nederland"]

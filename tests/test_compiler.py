@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -12,8 +13,11 @@ from interpreter import nodes as n
 from interpreter.api import Engine
 from interpreter.checker import Checker
 from interpreter.compiler import compile_expression, compile_product
+from interpreter import types as t
 from interpreter.errors import CatalogueError, EvaluationError, Position
 from interpreter.evaluator import Evaluation
+from interpreter.model import DecisionTable, Expr, LookupTable, TableRow
+from interpreter.values import Duration
 from interpreter.parser import parse
 from interpreter.results import to_json
 from interpreter.testing import discover, load_tests
@@ -118,15 +122,26 @@ def _date_literal(day: dt.date) -> str:
 
 def expressions():
     """Well-typed expression texts of every kind the language has, as (type name, text)."""
+    dates, money, numbers, percents, bools = kinds()
+    every = st.builds(lambda k, unit, d, e: f"every {k} {unit} from {d} until {e}",
+                      st.integers(min_value=1, max_value=12), st.sampled_from(["weeks", "months", "working days"]),
+                      dates, dates)
+    texts = st.one_of(st.builds(lambda e: f"text({e})", st.one_of(money, dates, bools, percents)),
+                      st.builds(lambda e: f'product_code + " " + text({e}) + edition_name', dates))
+    return st.one_of(dates, money, numbers, percents, bools, every, texts)
+
+
+def kinds():
+    """Expression texts by kind: (dates, money, numbers, percents, bools), nested three levels deep."""
     date_leaf = st.one_of(st.sampled_from(DATE_FACTS + ["as_of"]),
                           st.dates(min_value=dt.date(2015, 1, 1), max_value=dt.date(2028, 12, 31)).map(_date_literal))
     # Odd cents: half of them lands exactly on half a cent, where rounding half up matters.
     money_leaf = st.one_of(st.sampled_from(MONEY_FACTS), AMOUNTS.map(lambda a: f"€{a}"),
-                           st.sampled_from(["€0.05", "€2.25", "€1.15", "€0.01"]))
+                           st.sampled_from(["€0.05", "€2.25", "€1.15", "€0.01", "caps[benefit].cap"]))
     number_leaf = st.integers(min_value=0, max_value=60).map(str)
     percent_leaf = st.one_of(st.integers(min_value=0, max_value=100).map(lambda p: f"{p}%"),
                              st.sampled_from(["50%", "10%", "success_rate"]))
-    bool_leaf = st.one_of(st.sampled_from(BOOL_FACTS), st.sampled_from(["true", "false"]))
+    bool_leaf = st.one_of(st.sampled_from(BOOL_FACTS), st.sampled_from(["true", "false", "caps[benefit].flag"]))
     duration = st.builds(lambda k, unit: f"{k} {unit}", st.integers(min_value=0, max_value=40), st.sampled_from(UNITS))
 
     def extend(kinds):
@@ -135,6 +150,7 @@ def expressions():
             st.one_of(
                 date_leaf,
                 st.builds(lambda d, op, k: f"({d} {op} {k})", dates, st.sampled_from("+-"), duration),
+                st.builds(lambda d: f"({d} + caps[benefit].lead)", dates),
                 st.builds(lambda d, e: f"({d} ?? {e})", dates, dates),
                 st.builds(lambda b, d, e: f"(if {b} then {d} else {e})", bools, dates, dates),
                 st.builds(lambda f, d, e: f"{f}({d}, {e})", st.sampled_from(["min", "max", "earliest"]), dates, dates),
@@ -150,6 +166,7 @@ def expressions():
                 st.builds(lambda m: f"round({m})", money),
                 st.builds(lambda b, m, o: f"(if {b} then {m} else {o})", bools, money, money),
                 st.builds(lambda m, o: f"({m} ?? {o})", money, money),
+                st.builds(lambda word, m: f"({word} {m})", st.sampled_from(["circa", "about"]), money),
             ),
             st.one_of(
                 number_leaf,
@@ -173,6 +190,10 @@ def expressions():
                 st.builds(lambda a, b: f"({a} ?? {b})", bools, bools),
                 st.sampled_from(["benefit in {WGA, ZW}", "benefit not in {Wajong}", "benefit == Wajong",
                                  "phases == {orientation, mediation}", "orientation in phases"]),
+                st.builds(lambda op, members: f"(phases {op} of {{{', '.join(members)}}})",
+                          st.sampled_from(["subset", "superset"]),
+                          st.lists(st.sampled_from(["orientation", "preparation", "strengthening", "mediation"]),
+                                   min_size=1, max_size=4, unique=True)),
             ),
         )
 
@@ -180,19 +201,35 @@ def expressions():
     kinds = leaves
     for _ in range(3):  # three levels of nesting: enough for every combination of two operators
         kinds = extend(kinds)
-    dates, money, numbers, percents, bools = kinds
-    every = st.builds(lambda k, unit, d, e: f"every {k} {unit} from {d} until {e}",
-                      st.integers(min_value=1, max_value=12), st.sampled_from(["weeks", "months", "working days"]),
-                      dates, dates)
-    texts = st.builds(lambda e: f"text({e})", st.one_of(money, dates, bools, percents))
-    return st.one_of(dates, money, numbers, percents, bools, every, texts)
+    return kinds
 
 
-def checked(engine: Engine, text: str) -> n.Node:
+# A lookup the generated expressions use: caps[benefit].cap, .lead and .flag.
+CAPS = LookupTable("caps", "Caps", Position("<lookup>", 1, 1), "<lookup>", "benefit",
+                   (("cap", t.MONEY), ("lead", t.DURATION), ("flag", t.BOOL)),
+                   (("WGA", (Decimal("4000"), Duration(2, "weeks"), True)),
+                    ("ZW", (Decimal("3000.50"), Duration(10, "working_days"), False)),
+                    ("WAO", (Decimal("0.05"), Duration(1, "months"), True)),
+                    ("WAZ", (Decimal("1.15"), Duration(0, "days"), False)),
+                    ("Wajong", (Decimal("2500"), Duration(1, "years"), True))))
+
+
+def checked(engine: Engine, text: str, tables: dict | None = None) -> n.Node:
     vocabulary = engine.catalogue.vocabulary
     node = parse(text, lambda offset: Position("<expression>", 1, offset + 1))
-    checker = Checker(vocabulary.fact_types, vocabulary.enums, {})
-    return checker.check(node)
+    return check_node(engine, node, tables)
+
+
+def check_node(engine: Engine, node: n.Node, tables: dict | None = None) -> n.Node:
+    vocabulary = engine.catalogue.vocabulary
+    # the built-in names as the product the expressions run on (12XR) has them
+    product = engine.catalogue.product("12XR")
+    checker = Checker(vocabulary.fact_types, vocabulary.enums, {}, tables=tables, lookups={"caps": CAPS},
+                      builtins={"product_code": product.code, "edition_name": product.edition})
+    node = checker.check(node)
+    if checker.errors:
+        raise checker.errors[0]
+    return node
 
 
 def walk(product, facts, as_of, node):
@@ -227,6 +264,62 @@ def test_generated_expressions_give_identical_values(engine, data, text):
     reference = run(lambda: walk(product, facts, as_of, node))
     compiled = run(compile_expression(node, product.calendar), facts, as_of)
     assert compiled == reference, text
+
+
+# Generated decision tables: inputs of both kinds, cells of generated expressions. Under the hit policy
+# 'first' random tests and a last row of '-' only, so that the table is complete; under 'unique' a row for
+# every combination of the inputs' values, in random order.
+TABLE_INPUTS = [("hard", "hard_to_place", None), ("full", "full_pay ?? false", None), ("benefit", "benefit", "benefit")]
+BENEFITS = ["WGA", "ZW", "WAO", "WAZ", "Wajong"]
+
+
+@st.composite
+def decision_tables(draw):
+    inputs = draw(st.lists(st.sampled_from(TABLE_INPUTS), min_size=1, max_size=3, unique=True))
+    money = kinds()[1]
+    tests_of = {
+        None: st.one_of(st.none(), st.booleans().map(lambda b: n.BoolLit(b, pos=POS))),
+        "benefit": st.one_of(st.none(), st.sampled_from(BENEFITS).map(lambda m: n.Name(m, pos=POS)),
+                             st.lists(st.sampled_from(BENEFITS), min_size=1, max_size=3, unique=True).map(
+                                 lambda ms: n.SetLit(tuple(ms), pos=POS))),
+    }
+    unique = draw(st.booleans())
+    if unique:  # a row for every combination, in any order: complete and without overlaps
+        domains = [[n.BoolLit(True, pos=POS), n.BoolLit(False, pos=POS)] if enum is None
+                   else [n.Name(m, pos=POS) for m in BENEFITS] for _, _, enum in inputs]
+        tests = draw(st.permutations(list(itertools.product(*domains))))
+    else:
+        count = draw(st.integers(min_value=0, max_value=4))
+        tests = [tuple(draw(tests_of[enum]) for _, _, enum in inputs) for _ in range(count)]
+        tests.append(tuple(None for _ in inputs))
+    cells = [parse(draw(money), lambda offset: POS) for _ in tests]
+    rows = tuple(TableRow(Position("<table>", i + 1, 1), ()) for i in range(len(tests)))
+    table = DecisionTable("g", "Generated", POS, "<table>",
+                          tuple((name, Expr(text, parse(text, lambda offset: POS), POS)) for name, text, _ in inputs),
+                          (("out", "Out"),), rows, "unique" if unique else "first")
+    node = n.Decide("g", "out", tuple(expr.node for _, expr in table.inputs), tuple(tests), tuple(cells),
+                    first=not unique, rows=tuple(row.pos for row in rows), pos=POS)
+    return table, node
+
+
+POS = Position("<table>", 1, 1)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                    HealthCheck.too_slow])
+@given(data=st.data(), generated=decision_tables())
+def test_generated_decision_tables_give_identical_values(engine, data, generated):
+    table, node = generated
+    try:
+        node = check_node(engine, node, {"g": table})
+    except CatalogueError:
+        return  # a row the rows above it already cover: refused at load, nothing to compare
+    product = engine.catalogue.product("12XR")
+    facts = data.draw(cases(engine))
+    as_of = data.draw(DAYS)
+    reference = run(lambda: walk(product, facts, as_of, node))
+    compiled = run(compile_expression(node, product.calendar), facts, as_of)
+    assert compiled == reference
 
 
 # -- what the compiler makes -------------------------------------------------------------------
@@ -343,7 +436,40 @@ parameters:
   lead:
     label: Lead time
     value: 10 working days
+tables:
+  tier:
+    label: Tier
+    inputs:
+      hard: hard_to_place
+      benefit: benefit
+    outputs:
+      tier_share: Tier share
+      tier_due: Tier due
+    rows:
+      - [true, "{WGA, ZW}", 80%, registered_on + 2 weeks]
+      - [true, "{WAO, WAZ, Wajong}", 70%, intake_on ?? (registered_on + 1 month)]
+      - [false, -, 60%, started_on + 10 working days]
+lookups:
+  limits:
+    label: Limits
+    key: benefit
+    fields:
+      cap: {type: money, label: cap}
+      lead: {type: duration, label: lead}
+      flag: {type: bool, label: flag}
+    entries:
+      WGA: {cap: €4000, lead: 2 weeks, flag: true}
+      ZW: {cap: €3000.50, lead: 10 working days, flag: false}
+      WAO: {cap: €0.05, lead: 1 month, flag: true}
+      WAZ: {cap: €1.15, lead: 0 days, flag: false}
+      Wajong: {cap: €2500, lead: 1 year, flag: true}
 values:
+  tier_amount:
+    label: Tier amount
+    value: min(price * tier.tier_share, limits[benefit].cap)
+  tier_date:
+    label: Tier date
+    value: if limits[benefit].flag then tier_due + limits[benefit].lead else tier_due
   intake_by:
     label: Intake by
     when: benefit in {WGA, ZW}
@@ -420,6 +546,9 @@ def test_the_card_with_every_kind_of_rule_computes_what_it_says(every_kind_engin
     assert out["values"]["intake_by"]["value"] == "2016-04-15" and out["values"]["capped"]["value"] == "4000.00"
     # 2016-04-01 + 56 days = Friday 2016-05-27, a working day: no roll. 60% of € 4000 = € 2400, + € 100.
     assert out["deadlines"][0]["date"] == "2016-05-27" and out["values"]["effort_later"]["value"] == "2500.00"
+    # Not hard to place: the table's row 3, 60% of € 5000 = € 3000, under WGA's cap of € 4000; its date
+    # 10 working days after Friday 2016-04-01 = 2016-04-15, and WGA's flag adds its lead of 2 weeks: 2016-04-29.
+    assert out["values"]["tier_amount"]["value"] == "3000.00" and out["values"]["tier_date"]["value"] == "2016-04-29"
     # Every 3 months from 2016-04-01 before 2016-12-01: 07-01 (Friday), 10-01 (a Saturday, rolled to 10-03).
     assert [r["date"] for r in out["reports"]] == ["2016-07-01", "2016-10-03"]
     assert same_on_both(every_kind_engine, "T-1", facts, dt.date(2016, 4, 1)) is None
@@ -432,3 +561,103 @@ def test_every_kind_of_rule_gives_identical_results_on_generated_cases(every_kin
     as_of = data.draw(st.one_of(st.none(), DAYS))
     rules_on = data.draw(st.one_of(st.none(), DAYS))
     same_on_both(every_kind_engine, "T-1", facts, as_of, rules_on)
+
+
+# -- overrides, payment schedules, indications, subsets and built-in names, on generated cases -------------
+
+EVERY_KIND_B_FAMILY = """\
+family: every-kind-b
+title: Family of the second card with every kind of rule
+source: {document: test.txt, section: "F"}
+parameters:
+  cap:
+    label: Cap of the family
+    value: €9000
+checks:
+  within_cap:
+    label: Within the family's cap
+    test: price <= cap
+"""
+
+EVERY_KIND_B = CARD_HEAD.replace("title: Test card\n", "title: Test card\nfamily: every-kind-b\n") + """\
+  valid_from: 2016-01-01
+parameters:
+  cap:
+    overrides: This card has a cap of its own.
+    label: Cap
+    value: €4000
+  about_term:
+    label: Term, circa
+    value: circa 6 months
+values:
+  code:
+    label: Order number
+    value: 'product_code + "-" + text(district) + " (" + edition_name + ")"'
+  core_phases:
+    label: Only core phases
+    value: phases subset of {orientation, mediation}
+  has_core:
+    label: Has the core phases
+    value: phases superset of {orientation, mediation}
+  about_end:
+    label: About the end
+    value: started_on + about_term
+payments:
+  coaching:
+    label: Coaching per quarter
+    when: not (reduced_reporting ?? false)
+    schedule: every 3 months from started_on until ended_on ?? (started_on + 1 year)
+    amount: intake_hours * (price ?? €0) / 10
+  fee:
+    label: Fee
+    base: min(price, cap)
+    parts:
+      all:
+        label: All
+        share: 100%
+        on: work_resumed_on
+checks:
+  long_enough:
+    label: About six months or longer
+    test: ended_on >= about_end
+    message: Shorter than about six months
+"""
+
+
+@pytest.fixture(scope="module")
+def every_kind_b_engine(tmp_path_factory):
+    from cards import FIXTURE
+    root = catalogue_with(tmp_path_factory.mktemp("every-kind-b"), FIXTURE, {"T-1.yaml": EVERY_KIND_B},
+                          {"every-kind-b.yaml": EVERY_KIND_B_FAMILY})
+    return Engine(root)
+
+
+def test_the_second_card_with_every_kind_of_rule_computes_what_it_says(every_kind_b_engine):
+    facts = every_kind_b_engine.facts({"started_on": "2016-01-15", "ended_on": "2016-05-01", "price": 5000,
+                                       "intake_hours": 3, "district": "D03", "phases": ["orientation"]})
+    out = outcome(every_kind_b_engine, "T-1", facts, dt.date(2016, 4, 1), "compiled")
+    values = {key: value["value"] for key, value in out["values"].items()}
+    assert values["code"] == "T-1-D03 (Test edition)" and values["cap"] == "4000.00"
+    assert values["core_phases"] is True and values["has_core"] is False and values["about_end"] == "2016-07-15"
+    by_id = {c["id"]: c for c in out["checks"]}
+    # the card's cap (€ 4000) replaced the family's (€ 9000): € 5000 is over it
+    assert by_id["within_cap"]["passed"] is False
+    # ended 2016-05-01 before 2016-07-15 (circa 6 months): said, never failed
+    assert by_id["long_enough"] == {**by_id["long_enough"], "passed": True, "indicative": True,
+                                    "message": "Shorter than about six months"}
+    coaching = next(p for p in out["payments"] if p["id"] == "coaching")
+    # 3 hours x € 5000 / 10 = € 1500 a quarter; 2016-01-15 + 3 months = 2016-04-15; the last period to
+    # 2016-05-01 is 16 of the 91 days to 2016-07-15: 1500 x 16 / 91 = 263.736... = € 263.74
+    assert [(i["date"], i["amount"]) for i in coaching["instalments"]] == [("2016-04-15", "1500.00"),
+                                                                          ("2016-05-01", "263.74")]
+    assert coaching["amount"] == "1763.74"
+    assert same_on_both(every_kind_b_engine, "T-1", facts, dt.date(2016, 4, 1)) is None
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_the_second_card_gives_identical_results_on_generated_cases(every_kind_b_engine, data):
+    facts = data.draw(cases(every_kind_b_engine))
+    as_of = data.draw(st.one_of(st.none(), DAYS))
+    rules_on = data.draw(st.one_of(st.none(), DAYS))
+    same_on_both(every_kind_b_engine, "T-1", facts, as_of, rules_on)

@@ -538,3 +538,100 @@ def test_a_moved_value_is_shown_as_its_value_not_its_typed_object():
                          "groups": {"type": "list of choices", "value": ["WGA", "ZW"], "missing": []}}}
     assert [_result_of(key, result) for key in ("max_price", "open", "flag", "groups")] == \
         ["5000.00", "unknown", "true", "WGA, ZW"]
+
+
+# -- a decision table and a lookup ------------------------------------------------------------------------
+
+SPLIT_TABLE = """\
+tables:
+  split:
+    label: Verdeling
+    inputs:
+      full_pay: full_pay ?? false
+      hard_to_place: hard_to_place
+    outputs:
+      effort_share: Inspanningsdeel
+      result_share: Resultaatdeel
+    rows:
+      - [false, false, 60%, 40%]
+      - [false, true, 80%, 20%]
+      - [true, -, 100%, 0%]
+lookups:
+  names:
+    label: Districten
+    key: district
+    fields:
+      name: {type: text, label: naam}
+    entries:
+""" + "".join(f"      D{i:02d}: {{name: District {i}}}\n" for i in range(1, 12))
+
+
+def with_table(root: Path) -> Path:
+    """12XR with its split as a table (and a lookup), as the bundled card has it."""
+    path = card(root, "12XR")
+    edit(path, "share: if full_pay ?? false then 100% else if hard_to_place then 80% else 60%",
+         "share: split.effort_share")
+    edit(path, "share: if full_pay ?? false then 0% else if hard_to_place then 20% else 40%",
+         "share: split.result_share")
+    path.write_text(path.read_text(encoding="utf-8") + SPLIT_TABLE, encoding="utf-8")
+    return root
+
+
+def test_a_changed_table_row_is_said_with_its_cells_and_the_cases_it_moves(old, new):
+    with_table(old)
+    path = card(with_table(new), "12XR")
+    edit(path, "[false, false, 60%, 40%]", "[false, false, 65%, 35%]")
+    edit(path, "D05: {name: District 5}", "D05: {name: District Den Haag & Leiden}")
+    text = diff_text(old, new)
+    lines = text.splitlines()
+    assert "  table split, row 1: [false, false, 60%, 40%] → [false, false, 65%, 35%]" in lines
+    assert "  lookup names, D05: name District 5 → District Den Haag & Leiden" in lines
+    effort = rule_block(text, "values", "effort_share")
+    assert effort[1] == "    value: row 1: 60% → 65%"
+    # a price of 4000 (line 19) is not hard to place and has no full pay: row 1; 65% of 4000 = 2600.00
+    assert effort[2:] == ["    test case “a price of 4000” (12XR.tests.yaml:19): 60% → 65%",
+                          "    test case “a price of 4000” (12XR.tests.yaml:19): effort 60% = 2400.00 → 65% = 2600.00"]
+
+
+def test_an_added_table_row_is_said(old, new):
+    with_table(old)
+    path = card(with_table(new), "12XR")
+    edit(path, "      - [true, -, 100%, 0%]\n", "      - [true, true, 100%, 0%]\n      - [true, false, 90%, 10%]\n")
+    lines = diff_text(old, new).splitlines()
+    assert "  table split, row 3: [true, -, 100%, 0%] → [true, true, 100%, 0%]" in lines
+    assert "  table split, row 4 added: [true, false, 90%, 10%]" in lines
+
+
+# -- overrides and indications ---------------------------------------------------------------------------
+
+def test_a_new_override_says_that_and_why_and_lists_the_cases_it_flips(old, new):
+    edit(card(new, "12XR"), "\nassumptions:", """
+checks:
+  price_within_guideline:
+    overrides: Een lagere richtlijn voor dit product.
+    label: Prijs niet boven € 4500
+    test: price <= €4500
+
+assumptions:""")
+    text = diff_text(old, new)
+    block = rule_block(text, "checks", "price_within_guideline")
+    assert "    now overrides the family's rule: Een lagere richtlijn voor dit product." in block
+    assert "    test: price <= max_price → price <= €4500" in block
+    # 4800 <= 5000 passed; 4800 > 4500 fails
+    assert block[-1] == "    test case “a price of 4800” (12XR.tests.yaml:23): passed → failed"
+    edit(card(old, "12XR"), "\nassumptions:", """
+checks:
+  price_within_guideline:
+    overrides: Een eerdere reden.
+    label: Prijs niet boven € 4500
+    test: price <= €4500
+
+assumptions:""")
+    block = rule_block(diff_text(old, new), "checks", "price_within_guideline")
+    assert block[1:] == ["    reason of the override: “Een eerdere reden.” → “Een lagere richtlijn voor dit product.”"]
+
+
+def test_a_value_made_indicative(old, new):
+    edit(card(new, "12XR"), "value: €5000\n", "value: circa €5000\n")
+    block = rule_block(diff_text(old, new), "parameters", "max_price")
+    assert block[1] == "    value: €5000 → circa €5000"

@@ -36,7 +36,9 @@ def proef(tmp_path_factory) -> Engine:
 
 def typed(text: str, vocabulary) -> n.Node:
     node = parse(text, lambda offset: Position("<test>", 1, offset + 1))
-    return Checker(vocabulary.fact_types, vocabulary.enums, {}).check(node)
+    # built-in names as a card T-1 of the edition 'eerste editie' has them
+    builtins = {"product_code": "T-1", "edition_name": "eerste editie"}
+    return Checker(vocabulary.fact_types, vocabulary.enums, {}, builtins=builtins).check(node)
 
 
 def say(text: str, vocabulary) -> str:
@@ -201,6 +203,16 @@ EXPRESSIONS = [
     ("every (if reduced_reporting ?? false then 6 months else 3 months) from started_on until ended_on",
      "vanaf de start tot het einde van het traject: elke 6 maanden als de kwartaalrapportage vervalt; "
      "anders elke 3 maanden"),
+    # subset and superset of sets of choices; an indication ('circa'); the card's own code
+    ("phases subset of {orientation, mediation}",
+     "de fasen van het traject vallen alle onder de Oriëntatiefase en de Bemiddelingsfase"),
+    ("phases superset of {orientation, mediation}",
+     "de fasen van het traject omvatten ten minste de Oriëntatiefase en de Bemiddelingsfase"),
+    ("started_on + circa 6 months", "circa 6 maanden na de start"),
+    ("about €250", "circa € 250"),
+    ('product_code + " " + text(district)',
+     "de productcode (T-1) gevolgd door een spatie en de code van het district van opdrachtverlening"),
+    ("edition_name", "de naam van de editie (‘eerste editie’)"),
     ("price <= €5000", "de prijs exclusief btw is ten hoogste € 5.000"),
     ("annual_volume > €50000", "het jaarlijkse financiële volume van de aanbieder is hoger dan € 50.000"),
     ("success_rate >= 90%", "het behaalde slagingspercentage is ten minste 90%"),
@@ -272,7 +284,24 @@ def test_every_node_type_is_covered(vocabulary):
         seen.update(type(node) for node in n.walk(typed(text, vocabulary)))
     seen.add(n.Name)  # said below, unchecked
     seen.add(n.RuleRef)  # said with a product, below
+    seen.update({n.Decide, n.Lookup})  # said with their card: test_tables_and_lookups_are_said_with_their_card
     assert kinds - seen == set()
+
+
+def test_tables_and_lookups_are_said_with_their_card(tmp_path):
+    from test_tables import SPLIT, lookup_card
+    from cards import FIXTURE, catalogue_with
+    card = SPLIT + lookup_card().split("  valid_from: 2016-01-01\n", 1)[1]
+    engine = Engine(catalogue_with(tmp_path, FIXTURE, {"T-1.yaml": card}))
+    product, vocabulary = engine.product("T-1"), engine.catalogue.vocabulary
+    share = product.rules["effort_share"].exprs["value"].node
+    assert expression(share, vocabulary, product) == \
+        "de waarde die de tabel ‘Verdeling’ in de kolom ‘Inspanningsdeel’ geeft"
+    name = product.rules["district_name"].exprs["value"].node
+    assert expression(name, vocabulary, product) == \
+        "de naam van het district van opdrachtverlening volgens de tabel ‘Districten’"
+    flag = dataclasses.replace(share, type=t.BOOL)  # a yes/no output reads as what the table says
+    assert expression(flag, vocabulary, product).startswith("de tabel ‘Verdeling’ in de kolom ‘Inspanningsdeel’")
 
 
 def test_unchecked_names_use_the_vocabulary(vocabulary):

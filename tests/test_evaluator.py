@@ -298,3 +298,212 @@ def test_money_values_are_decimal(tmp_path):
 ])
 def test_text_and_rounding(expr_engine, expr, facts, expected):
     assert value(expr_engine(expr), expr, facts) == expected
+
+
+# -- subset and superset, indicative values, the product's own names ---------------------------------
+
+@pytest.mark.parametrize("expr, facts, expected", [
+    # every phase of the case is one of the two: a trajectory of orientation only is a subset
+    ("phases subset of {orientation, mediation}", {"phases": ["orientation"]}, True),
+    ("phases subset of {orientation, mediation}", {"phases": ["orientation", "preparation"]}, False),
+    # the empty set is a subset of every set, and a set is a subset and a superset of itself
+    ("phases subset of {orientation}", {"phases": []}, True),
+    ("phases superset of {orientation, mediation}", {"phases": ["mediation", "orientation"]}, True),
+    ("phases superset of {orientation, mediation}", {"phases": ["orientation", "preparation"]}, False),
+    ("{orientation} subset of phases", {"phases": ["orientation", "mediation"]}, True),
+    ("phases superset of {orientation}", {}, None),
+    # 'circa' changes nothing in the value: 2016-01-31 + 1 month clamps to 2016-02-29 either way
+    ("started_on + circa 1 month", {"started_on": "2016-01-31"}, "2016-02-29"),
+    ("about €250", {}, "250.00"),
+    # the card's own code and edition name (CARD_HEAD: code T-1, edition 'first')
+    ('product_code + " / " + edition_name', {}, "T-1 / first"),
+    ('text(district) + " " + product_code', {"district": "D03"}, "D03 T-1"),
+])
+@pytest.mark.parametrize("backend", ["compiled", "reference"])
+def test_set_relations_indications_and_built_in_names(expr_engine, expr, facts, expected, backend):
+    engine = expr_engine(expr)
+    result = to_json(engine.evaluate("T-1", facts, as_of=dt.date(2016, 6, 1), backend=backend))
+    assert result["values"]["x"]["value"] == expected
+    assert result["values"]["x"].get("indicative", False) == ("circa" in expr or "about" in expr)
+
+
+INDICATIVE_CARD = """\
+parameters:
+  about_six_months:
+    label: Kortste looptijd, circa
+    value: circa 6 months
+values:
+  about_end:
+    label: Circa zes maanden na de start
+    value: started_on + about_six_months
+checks:
+  long_enough:
+    label: Loopt circa zes maanden
+    test: ended_on >= about_end
+    message: Korter dan circa zes maanden
+  within_term:
+    label: Binnen de termijn
+    test: ended_on <= started_on + 1 year
+    message: Te lang
+"""
+
+
+@pytest.mark.parametrize("backend", ["compiled", "reference"])
+def test_a_check_on_an_indicative_value_never_fails_but_says_so(tmp_path, backend):
+    engine = make_engine(tmp_path, INDICATIVE_CARD)
+    # started 2016-01-04, ended 2016-05-02: before 2016-01-04 + circa 6 months = 2016-07-04
+    short = to_json(engine.evaluate("T-1", {"started_on": "2016-01-04", "ended_on": "2016-05-02"},
+                                    as_of=dt.date(2016, 6, 1), backend=backend))
+    check = next(c for c in short["checks"] if c["id"] == "long_enough")
+    assert check == {**check, "passed": True, "indicative": True, "message": "Korter dan circa zes maanden"}
+    assert short["values"]["about_end"] == {"type": "date", "value": "2016-07-04", "missing": [],
+                                            "indicative": True}
+    # an exact check beside it still fails: ended 2017-02-01, after 2016-01-04 + 1 year = 2017-01-04
+    long = to_json(engine.evaluate("T-1", {"started_on": "2016-01-04", "ended_on": "2017-02-01"},
+                                   as_of=dt.date(2016, 6, 1), backend=backend))
+    by_id = {c["id"]: c for c in long["checks"]}
+    assert by_id["within_term"]["passed"] is False and "indicative" not in by_id["within_term"]
+    assert by_id["long_enough"] == {**by_id["long_enough"], "passed": True, "message": None}
+
+
+
+def test_the_text_result_says_an_indication_not_met_as_a_note(tmp_path):
+    from interpreter.results import to_text
+    engine = make_engine(tmp_path, INDICATIVE_CARD)
+    result = engine.evaluate("T-1", {"started_on": "2016-01-04", "ended_on": "2016-05-02"}, as_of=dt.date(2016, 6, 1))
+    lines = to_text(result).splitlines()
+    assert "  note    Loopt circa zes maanden: Korter dan circa zes maanden" in lines
+    assert "  about_end = circa 2016-07-04" in lines
+
+
+# -- payment schedules --------------------------------------------------------------------------------
+
+SCHEDULE_CARD = """\
+payments:
+  coaching:
+    label: Begeleiding per kwartaal, achteraf
+    schedule: every 3 months from started_on until ended_on
+    amount: intake_hours * price
+values:
+  total:
+    label: Totaal
+    value: coaching
+"""
+
+
+@pytest.mark.parametrize("backend", ["compiled", "reference"])
+def test_a_schedule_pays_each_period_at_its_end_and_the_last_shorter_one_pro_rata(tmp_path, backend):
+    engine = make_engine(tmp_path, SCHEDULE_CARD)
+    facts = {"started_on": "2016-01-31", "ended_on": "2016-09-15", "intake_hours": "3", "price": "33.33"}
+    out = to_json(engine.evaluate("T-1", facts, as_of=dt.date(2016, 6, 1), backend=backend))
+    payment = out["payments"][0]
+    # 3 x € 33.33 = € 99.99 a period. From 2016-01-31 every 3 months, counted from the start and clamped:
+    # 2016-04-30, 2016-07-31; the next would be 2016-10-31, after the end 2016-09-15, so the last period
+    # 2016-07-31 .. 2016-09-15 is 46 of the 92 days to 2016-10-31: 99.99 x 46 / 92 = 49.995 -> 50.00 (half up).
+    assert [(i["date"], i["amount"], i["status"]) for i in payment["instalments"]] == [
+        ("2016-04-30", "99.99", "due"), ("2016-07-31", "99.99", "pending"), ("2016-09-15", "50.00", "pending")]
+    assert [i["period"] for i in payment["instalments"]] == [
+        {"start": "2016-01-31", "end": "2016-04-30"}, {"start": "2016-04-30", "end": "2016-07-31"},
+        {"start": "2016-07-31", "end": "2016-09-15"}]
+    # the total is the exact sum of the instalments, and a reference to the payment gives it
+    assert payment["amount"] == "249.98" == out["values"]["total"]["value"]
+    assert payment["status"] == "pending" and payment["date"] == "2016-09-15" and payment["share"] is None
+
+
+@pytest.mark.parametrize("backend", ["compiled", "reference"])
+def test_a_schedule_whose_amount_is_unknown_still_has_its_dates(tmp_path, backend):
+    engine = make_engine(tmp_path, SCHEDULE_CARD)
+    # 2016-01-01 + 3 and + 6 months; the end 2016-07-01 is a whole period after 2016-04-01
+    out = to_json(engine.evaluate("T-1", {"started_on": "2016-01-01", "ended_on": "2016-07-01"},
+                                  as_of=dt.date(2016, 6, 1), backend=backend))
+    payment = out["payments"][0]
+    assert payment["amount"] is None and payment["status"] == "unknown"
+    assert payment["missing"] == ["intake_hours", "price"]
+    assert [(i["date"], i["amount"]) for i in payment["instalments"]] == [("2016-04-01", None), ("2016-07-01", None)]
+    no_dates = to_json(engine.evaluate("T-1", {"intake_hours": "1", "price": "10"}, as_of=dt.date(2016, 6, 1),
+                                       backend=backend))["payments"][0]
+    assert "instalments" not in no_dates and no_dates["missing"] == ["ended_on", "started_on"]
+
+
+def test_a_negative_amount_per_period_is_refused_on_both_backends(tmp_path):
+    engine = make_engine(tmp_path, SCHEDULE_CARD.replace("intake_hours * price", "price - €100"))
+    facts = {"started_on": "2016-01-01", "ended_on": "2016-07-01", "price": "10"}
+    messages = set()
+    for backend in ("compiled", "reference"):
+        with pytest.raises(EvaluationError) as raised:
+            engine.evaluate("T-1", facts, as_of=dt.date(2016, 6, 1), backend=backend)
+        messages.add((raised.value.message, str(raised.value.position)))
+    # one message, at the card's 'amount:' (line 9 of the card: 4 lines of CARD_HEAD, then SCHEDULE_CARD's 5th)
+    assert len(messages) == 1
+    message, where = messages.pop()
+    assert message == "the amount per period of payment 'coaching' is negative (-90.00)"
+    assert where.endswith("T-1.yaml:9:13")
+
+
+# -- overrides ------------------------------------------------------------------------------------------
+
+FAMILY = """\
+family: test-family
+title: Test family
+source: {document: test.txt, section: "F"}
+checks:
+  price_ok:
+    label: Prijs binnen het maximum van de familie
+    test: price <= €5000
+    source: {section: "F.1", quote: "Alle maxima"}
+"""
+
+
+def test_a_card_overrides_a_family_rule_in_its_place_and_says_why(tmp_path):
+    card = CARD_HEAD.replace("title: Test product\n", "title: Test product\nfamily: test-family\n") + textwrap.dedent("""\
+        checks:
+          price_ok:
+            overrides: Dit product heeft een eigen maximum.
+            label: Prijs binnen het eigen maximum
+            test: price <= €650
+            source: {section: "2", quote: "Maximaal 650"}
+        """)
+    root = tmp_path / "cat"
+    shutil.copytree(FIXTURE, root)
+    shutil.rmtree(root / "products")
+    (root / "products").mkdir()
+    (root / "products" / "T-1.yaml").write_text(card, encoding="utf-8")
+    (root / "families" / "test.yaml").write_text(FAMILY, encoding="utf-8")
+    engine = Engine(root)
+    rule = engine.catalogue.product("T-1").rules["price_ok"]
+    assert rule.override_reason == "Dit product heeft een eigen maximum."
+    assert str(rule.overridden).endswith("families/test.yaml:5:3")
+    assert rule.citation.quote == "Maximaal 650"
+    for backend in ("compiled", "reference"):
+        # € 700 is within the family's € 5000 but over the card's € 650: the card's rule decides
+        out = to_json(engine.evaluate("T-1", {"price": "700"}, as_of=dt.date(2016, 6, 1), backend=backend))
+        assert [(c["id"], c["passed"]) for c in out["checks"]] == [("price_ok", False)]
+
+
+def test_a_family_overrides_the_family_it_extends(tmp_path):
+    # the same override one level up: a family that extends test-family replaces its check for all its cards
+    child = textwrap.dedent("""\
+        family: test-child
+        extends: test-family
+        title: Child family
+        source: {document: test.txt, section: "G"}
+        checks:
+          price_ok:
+            overrides: De kindfamilie heeft een lager maximum.
+            label: Prijs binnen het maximum van de kindfamilie
+            test: price <= €1000
+        """)
+    card = CARD_HEAD.replace("title: Test product\n", "title: Test product\nfamily: test-child\n")
+    root = tmp_path / "cat"
+    shutil.copytree(FIXTURE, root)
+    shutil.rmtree(root / "products")
+    (root / "products").mkdir()
+    (root / "products" / "T-1.yaml").write_text(card, encoding="utf-8")
+    (root / "families" / "test.yaml").write_text(FAMILY, encoding="utf-8")
+    (root / "families" / "child.yaml").write_text(child, encoding="utf-8")
+    engine = Engine(root)
+    rule = engine.catalogue.product("T-1").rules["price_ok"]
+    assert rule.override_reason == "De kindfamilie heeft een lager maximum." and rule.origin.endswith("child.yaml")
+    # € 2000 is within test-family's € 5000, over the child's € 1000
+    out = to_json(engine.evaluate("T-1", {"price": "2000"}, as_of=dt.date(2016, 6, 1)))
+    assert [(c["id"], c["passed"]) for c in out["checks"]] == [("price_ok", False)]

@@ -373,3 +373,189 @@ def test_a_duration_before_its_date(cat, written, meant):
     message, hint = reported(result, path, 10, column)
     assert message.startswith("unexpected 'after'" if "after" in written else "unexpected 'before'")
     assert hint == f"write the date first and then the duration: {meant}"
+
+
+# -- 11. a decision table with a gap, or a set of choices without quotes ----------------------------------
+
+# The 12XR split (000 §5.2, Resultaatfinanciering) as a table, with the row of full pay written out for
+# each value of hard_to_place; a likely mistake is to forget one of them.
+TABLE_CARD = CARD.replace("      effort: {label: Inspanning, share: 60%, on: plan_approved_on}\n"
+                          "      result: {label: Resultaat, share: 40%, on: work_resumed_on}\n",
+                          "      effort: {label: Inspanning, share: split.effort_share, on: plan_approved_on}\n"
+                          "      result: {label: Resultaat, share: split.result_share, on: work_resumed_on}\n") + """\
+tables:
+  split:
+    label: Verdeling
+    inputs:
+      full_pay: full_pay ?? false
+      hard_to_place: hard_to_place
+    outputs:
+      effort_share: Inspanningsdeel
+      result_share: Resultaatdeel
+    rows:
+      - [false, false, 60%, 40%]
+      - [false, true, 80%, 20%]
+      - [true, false, 100%, 0%]
+      - [true, true, 100%, 0%]
+"""
+# Lines 23 tables: ... 32 rows:, 33-36 the rows, their '[' at column 9.
+
+
+def test_the_table_card_without_mistakes_is_valid(cat):
+    result, _ = validate(cat, TABLE_CARD)
+    assert result.exit_code == 0, result.stderr
+
+
+def test_a_table_row_forgotten(cat):
+    result, path = validate(cat, mistake(TABLE_CARD, "      - [true, false, 100%, 0%]\n", ""))
+    # full_pay true with hard_to_place false has no row; rows 1 (false, false) and 3 (true, true) come as near,
+    # and the first of them is named: line 33.
+    message, hint = reported(result, path, 33, 9)
+    assert message == ("table 'split' is not complete: no row applies when full_pay = true, hard_to_place = false; "
+                       "the nearest, row 1, differs in column full_pay says false")
+    assert "add a row for this combination" in hint and "'-'" in hint
+
+
+def test_two_table_rows_that_overlap(cat):
+    result, path = validate(cat, mistake(TABLE_CARD, "[true, false, 100%, 0%]", "[-, false, 100%, 0%]"))
+    # row 3 ('-', false) and row 1 (false, false) both apply when full_pay is false and hard_to_place false
+    message, hint = reported(result, path, 35, 9)
+    assert message.startswith("rows 1 and 3 of table 'split' both apply when full_pay = false, hard_to_place = false")
+    assert "differ from row 1 (line 33) in at least one column" in hint
+
+
+def test_a_set_of_choices_in_a_table_row_without_quotes(cat):
+    text = TABLE_CARD.replace("      hard_to_place: hard_to_place\n", "      benefit: benefit\n").replace(
+        "[false, false, 60%, 40%]", "[false, {WGA, ZW}, 60%, 40%]").replace(
+        "[false, true, 80%, 20%]", '[false, "{WAO, WAZ, Wajong}", 80%, 20%]').replace(
+        "[true, false, 100%, 0%]\n      - [true, true, 100%, 0%]", "[true, -, 100%, 0%]")
+    result, path = validate(cat, text)
+    # YAML reads {WGA, ZW} inside [...] as a block of keys: the cell at line 33, column 17
+    message, hint = reported(result, path, 33, 17)
+    assert "must be a single value" in message
+    assert hint == 'put a set of choices in a row in double quotes: "{WGA, ZW}"'
+
+
+# -- 12. a lookup without an entry for every choice, or a misspelled field -------------------------------
+
+LOOKUP_CARD = CARD + """\
+values:
+  district_name:
+    label: Naam van het district
+    value: districts[district].name
+lookups:
+  districts:
+    label: Districten
+    key: district
+    fields:
+      name: {type: text, label: naam}
+    entries:
+""" + "".join(f"      D{i:02d}: {{name: District {i}}}\n" for i in range(1, 12))
+# Lines: 23 values:, 26 the value (at column 12), 27 lookups:, 33 entries: (at column 5), 34-44 D01 … D11
+
+
+def test_the_lookup_card_without_mistakes_is_valid(cat):
+    result, _ = validate(cat, LOOKUP_CARD)
+    assert result.exit_code == 0, result.stderr
+
+
+def test_a_lookup_entry_forgotten(cat):
+    result, path = validate(cat, mistake(LOOKUP_CARD, "      D11: {name: District 11}\n", ""))
+    message, hint = reported(result, path, 33, 5)
+    assert message == "lookup 'districts' has no entry for D11"
+    assert hint.startswith("a lookup needs an entry for every member of district: D01, D02, ")
+
+
+def test_a_lookup_field_misspelled(cat):
+    result, path = validate(cat, mistake(LOOKUP_CARD, "districts[district].name", "districts[district].naam"))
+    message, hint = reported(result, path, 26, 12)
+    assert message == "lookup 'districts' has no field 'naam' (did you mean 'name'?)"
+    assert hint == "the fields of 'districts' are: name"
+
+
+# -- the rule language, round two: overrides, schedules, subsets, indications, built-in names ----------
+
+UWV_CARD = mistake(CARD, "title: Testproduct\n", "title: Testproduct\nfamily: uwv\n") + """\
+checks:
+  price_within_guideline:
+    label: Prijs binnen het maximum
+    test: price <= max_price
+"""
+# With 'family: uwv' on line 3 every line of CARD moves one down: 'checks:' is line 24 and the rule's key
+# 'price_within_guideline' line 25, column 3; its label line 26 and its test line 27.
+
+
+def test_a_card_rule_with_the_name_of_a_family_rule_needs_overrides(cat):
+    result, path = validate(cat, UWV_CARD)
+    message, hint = reported(result, path, 25, 3)
+    assert message.startswith("'price_within_guideline' is defined twice (first at ")
+    assert "families/uwv.yaml" in message
+    assert "replace the family's rule with 'overrides: <the reason>' under price_within_guideline" in hint
+    fixed = mistake(UWV_CARD, "    label: Prijs binnen", "    overrides: Eigen maximumbedrag\n    label: Prijs binnen")
+    assert validate(cat, fixed)[0].exit_code == 0
+
+
+def test_an_override_of_a_misspelled_family_rule(cat):
+    text = mistake(UWV_CARD, "  price_within_guideline:\n",
+                   "  price_within_guidline:\n    overrides: Eigen maximumbedrag\n")
+    result, path = validate(cat, text)
+    message, hint = reported(result, path, 25, 3)
+    assert message == ("'price_within_guidline' overrides nothing: its family has no check 'price_within_guidline' "
+                       "(did you mean 'price_within_guideline'?)")
+    assert "replaces a family rule of the same name" in hint
+
+
+def test_an_override_without_its_reason(cat):
+    # 'overrides: true' instead of the reason: line 26, the value at column 16 (4 spaces + "overrides: ")
+    text = mistake(UWV_CARD, "    label: Prijs binnen", "    overrides: true\n    label: Prijs binnen")
+    result, path = validate(cat, text)
+    message, hint = reported(result, path, 26, 16)
+    assert message == "'overrides' in checks.price_within_guideline must be a text"
+    assert hint == "after 'overrides:' comes the reason why this card replaces its family's rule, in words"
+
+
+def test_circa_in_a_payment_share(cat):
+    # line 17: the share's value at column 42; 'circa' is its first word
+    result, path = validate(cat, mistake(CARD, "share: 60%", "share: circa 60%"))
+    message, hint = reported(result, path, 17, 42)
+    assert message == "a payment's share is exact, but 'circa 60%' is an indication"
+    assert "keep the indication in a value and compare it in a check" in hint
+
+
+def test_subset_of_with_one_choice_instead_of_a_set(cat):
+    text = CARD + "checks:\n  client:\n    label: Klant\n    test: benefit subset of {WGA, ZW}\n"
+    # 'checks:' is line 23, the test line 26; 'benefit' at column 11 (4 spaces + "test: ")
+    result, path = validate(cat, text)
+    message, hint = reported(result, path, 26, 11)
+    assert message == "'subset of' compares two sets, but 'benefit' is one choice"
+    assert "write 'in': benefit in ..." in hint
+
+
+def test_a_schedule_written_as_one_date(cat):
+    # a second payment, after 'fee' (whose parts end on line 18)
+    text = CARD.replace("parameters:\n", "  coaching:\n    label: Begeleiding\n    amount: price\n"
+                                          "    schedule: started_on + 3 months\nparameters:\n")
+    # 'coaching:' is line 19, its schedule line 22 with the value at column 15 (4 spaces + "schedule: ")
+    result, path = validate(cat, text)
+    message, hint = reported(result, path, 22, 15)
+    assert message == ("the schedule of coaching must be written every ... from ... until ..., "
+                       "not 'started_on + 3 months'")
+    assert hint.endswith("schedule: every 3 months from started_on until ended_on")
+
+
+def test_a_schedule_without_its_amount(cat):
+    text = CARD.replace("parameters:\n", "  coaching:\n    label: Begeleiding\n"
+                                         "    schedule: every 3 months from started_on until ended_on\nparameters:\n")
+    result, path = validate(cat, text)
+    message, hint = reported(result, path, 19, 3)
+    assert message == "payment 'coaching' needs amount: (the amount of each period)"
+    assert "paid in instalments (schedule: every ... from ... until ... and amount: per period)" in hint
+
+
+def test_the_product_code_kept_as_a_parameter_of_its_own(cat):
+    # the workaround the built-in name replaces: line 23 holds the new parameter's key at column 3
+    text = CARD + "  product_code:\n    label: Productcode\n    value: '\"T-1\"'\n"
+    result, path = validate(cat, text)
+    message, hint = reported(result, path, 23, 3)
+    assert message == "'product_code' is a built-in name: the product code of the card"
+    assert hint.startswith("remove this rule and write product_code where you need it")

@@ -748,3 +748,34 @@ def test_the_parser_tables_are_kept_in_the_cache_folder_and_reused(tmp_path, mon
         assert reused is not built and reused.parse(text) == built.parse(text)
     finally:
         parser_module.lark_parser.cache_clear()
+
+
+# -- subset and superset, indicative values ---------------------------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    ("phases subset of {orientation, mediation}",
+     n.SetRelation("subset", name("phases"), n.SetLit(("orientation", "mediation"), pos=P), pos=P)),
+    ("{orientation} superset of phases",
+     n.SetRelation("superset", n.SetLit(("orientation",), pos=P), name("phases"), pos=P)),
+    # 'circa' binds to the value right after it, like a minus sign: (circa 6 months) + 1 week
+    ("circa 6 months + 1 week", arith("+", n.Indicative("circa", dur(6, "months"), pos=P), dur(1, "weeks"))),
+    ("about €250", n.Indicative("about", money("250"), pos=P)),
+    # a name that starts with the word is still a name
+    ("about_six_months", name("about_six_months")),
+    ("circa_term", name("circa_term")),
+])
+def test_set_relations_and_indications_parse(text, expected):
+    assert p(text) == expected
+
+
+def test_set_relations_and_indications_keep_their_positions():
+    # "started_on >= circa x and phases subset of y": 'circa' at offset 14, 'phases' at 26, 'y' at 43
+    tree = p("started_on >= circa x and phases subset of y")
+    assert tree.left.right.pos == at(14) and tree.right.pos == at(26) and tree.right.right.pos == at(43)
+
+
+@pytest.mark.parametrize("text", ["phases subset of {orientation}", "circa (registered_on + 3 months)",
+                                  "about €5 + €1", "not (phases superset of {mediation}) or circa 2 > 1"])
+def test_set_relations_and_indications_print_back(text):
+    assert to_text(p(to_text(p(text)))) == to_text(p(text))
+    assert p(to_text(p(text))) == p(text)

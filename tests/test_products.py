@@ -110,3 +110,14 @@ def test_every_test_file_names_a_known_product(engine):
         if product not in codes:
             unknown.append(f"{path}: product '{product}'")
     assert not unknown, "test files for products the catalogue does not have:\n" + "\n".join(unknown)
+
+
+@pytest.mark.parametrize("path", TEST_FILES, ids=_label)
+def test_both_backends_agree_on_every_case_of_the_bundled_cards(engine, path: Path):
+    """An invariant of any correct catalogue: the compiled code and the tree walker give the same JSON
+    for every YAML case of today's cards (the differential tests run on the frozen fixture)."""
+    from interpreter.results import to_json
+    for case in _cases(path, engine):
+        outputs = [to_json(engine.evaluate(case.product, case.facts, as_of=case.as_of, rules_on=case.rules_on,
+                                           typed=True, backend=backend)) for backend in ("compiled", "reference")]
+        assert outputs[0] == outputs[1], f"{path}: case '{case.name}'"

@@ -61,7 +61,7 @@ def test_unknown_key_with_did_you_mean_and_the_allowed_keys(card_error):
     error = card_error(HEAD + DEADLINE + "    lable: typo\n")  # line 12
     assert where(error) == (12, 5)
     assert "unknown key 'lable' in deadlines.d" in error.message
-    assert "allowed here: due, label, met_by, note, optional, roll, source, when" in error.message
+    assert "allowed here: due, label, met_by, note, optional, overrides, roll, source, when" in error.message
     assert error.hint == "did you mean 'label'?"
 
 

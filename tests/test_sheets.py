@@ -640,3 +640,94 @@ def test_the_templates_head_every_section_and_description_key():
     assert list(headings.section_titles) == list(SECTIONS)
     assert list(headings.description_headings) == schema.DESCRIPTION_KEYS
     assert all(title.strip() for title in [*headings.section_titles.values(), *headings.description_headings.values()])
+
+
+# -- decision tables and lookups are shown as tables -------------------------------------------------------
+
+def test_a_decision_table_and_a_lookup_are_shown_as_tables(tmp_path):
+    from cards import catalogue_with
+    from test_tables import SPLIT, lookup_card
+    card = SPLIT + lookup_card().split("  valid_from: 2016-01-01\n", 1)[1]
+    engine = Engine(catalogue_with(tmp_path, FIXTURE, {"T-1.yaml": card}))
+    out = tmp_path / "sheets"
+    write_sheets(engine, out, "md")
+    lines = read(out / "T-1.md").splitlines()
+    start = lines.index("**Verdeling**")
+    # The columns: the labels of the facts the inputs read, then the outputs; the cells in Dutch.
+    assert lines[start + 2:start + 7] == [
+        "| Full pay toegekend door Opdrachtgever | Protocol Zeer Moeilijk Plaatsbaar | Inspanningsdeel | Resultaatdeel |",
+        "|---|---|---|---|",
+        "| nee | nee | 60% | 40% |",
+        "| nee | ja | 80% | 20% |",
+        "| ja | elke | 100% | 0% |",
+    ]
+    start = lines.index("**Districten**")
+    assert lines[start + 2:start + 5] == ["| Code | Naam |", "|---|---|", "| D01 | District Noord Nederland |"]
+    write_sheets(engine, tmp_path / "html", "html")
+    raw = read(tmp_path / "html" / "T-1.html")
+    table = page_text(re.search(r'<table id="tabel-split">.*?</table>', raw, re.S).group(0))
+    assert "nee nee 60% 40%" in table and "ja elke 100% 0%" in table
+    # Each output's entry points at the table, where the table's source sentences stand once.
+    assert lines.count("Uit de tabel ‘Verdeling’ onder Tabellen, met haar bronzinnen.") == 2
+    assert raw.count('<a href="#tabel-split">Verdeling</a>') == 2
+
+
+def test_the_sources_of_a_table_stand_once_with_the_table(tmp_path):
+    from cards import catalogue_with
+    from test_tables import SPLIT
+    quote = "No cure less pay in de verhouding 60 procent inspanningsverplichting en 40 procent resultaatsverplichting."
+    card = SPLIT.replace("    label: Verdeling\n", f"    label: Verdeling\n    source: {{section: '5.2', quote: '{quote}'}}\n")
+    engine = Engine(catalogue_with(tmp_path, FIXTURE, {"T-1.yaml": card}))
+    write_sheets(engine, tmp_path / "md", "md")
+    text = read(tmp_path / "md" / "T-1.md")
+    assert text.count(quote) == 1 and text.index(quote) > text.index("## Tabellen")
+
+
+# -- round two: an override, a payment schedule and a 'circa' check on a sheet ----------------------------
+
+ROUND_TWO_CARD = """\
+code: ZZ-5
+family: uwv
+title: Proefproduct met termijnbetalingen
+source: {document: 000_d89555a14140057d.txt, section: "§9"}
+edition: {name: Proefeditie, valid_from: 2016-01-01}
+example:
+  as_of: 2016-06-01
+  facts: {registered_on: 2016-01-01, started_on: 2016-01-01, ended_on: 2016-05-01, price: 500, intake_hours: 2}
+parameters:
+  max_price: {label: Maximumbedrag, value: €400}
+  about_term: {label: "Looptijd, circa", value: circa 6 months}
+checks:
+  price_within_guideline:
+    overrides: Eigen maximumbedrag van dit proefproduct.
+    label: Prijs niet boven € 400
+    test: price <= max_price
+    message: Te duur.
+  long_enough:
+    label: Loopt circa zes maanden
+    test: ended_on >= started_on + about_term
+    message: Korter dan circa zes maanden.
+payments:
+  coaching:
+    label: Begeleiding per kwartaal
+    schedule: every 3 months from started_on until ended_on
+    amount: intake_hours * price
+"""
+
+
+@pytest.mark.parametrize("fmt, text_of", [("html", page_text), ("md", md_text)])
+def test_an_override_a_schedule_and_an_indication_on_the_sheet(tmp_path, fmt, text_of):
+    engine = Engine(make_catalogue(tmp_path / "catalogue", {"products/proef/ZZ-5.yaml": ROUND_TWO_CARD}))
+    write_sheets(engine, tmp_path / "out", fmt)
+    text = text_of(read(tmp_path / "out" / f"ZZ-5.{fmt}")).replace("**", "")
+    assert "Vervangt de regel van de productfamilie: Eigen maximumbedrag van dit proefproduct." in text
+    assert ("Per periode van 3 maanden vanaf de start tot het einde van het traject, achteraf: de gedeclareerde "
+            "uren voor een intake zonder start keer de prijs exclusief btw, opeisbaar op de laatste dag van elke "
+            "periode; een kortere laatste periode naar rato van het aantal kalenderdagen.") in text
+    assert ("Het einde van het traject valt op of na circa 6 maanden na de start (een indicatie: wordt die niet "
+            "gehaald, dan volgt een melding, nooit een afkeuring).") in text
+    # the worked example: 2 x € 500 = € 1.000 a quarter; 2016-01-01 + 3 months = 2016-04-01; the last period
+    # to 2016-05-01 is 30 of the 91 days to 2016-07-01: 1000 x 30 / 91 = 329.67; total € 1.329,67
+    assert "termijn 1 (1 januari 2016 – 1 april 2016) | per periode | € 1.000" in text or \
+        "termijn 1 (1 januari 2016 – 1 april 2016) per periode € 1.000" in text
+    assert "€ 329,67" in text and "€ 1.329,67" in text

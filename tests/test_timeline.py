@@ -172,3 +172,22 @@ def test_span_from_must_pair_two_date_facts(tmp_path, spec, message):
     facts.write_text(facts.read_text(encoding="utf-8") + f"  odd_fact: {spec}\n", encoding="utf-8")
     errors = load_errors(root)
     assert any(message in e.message and e.position.line > 1 for e in errors), [str(e) for e in errors]
+
+
+def test_each_instalment_of_a_payment_schedule_is_a_mark_on_its_date(tmp_path):
+    card = CARD_HEAD + """\
+  valid_from: 2016-01-01
+payments:
+  coaching:
+    label: Begeleiding per kwartaal
+    schedule: every 3 months from started_on until ended_on
+    amount: €100
+"""
+    engine = Engine(catalogue_with(tmp_path, FIXTURE, {"T-1.yaml": card}))
+    # from 2016-01-15: 2016-04-15 and 2016-07-15, then the last (shorter) period ends 2016-09-01;
+    # as of 2016-05-01 the first is due, the others pending
+    _, root = svg_of(engine, {"started_on": "2016-01-15", "ended_on": "2016-09-01"}, "2016-05-01")
+    payments = sorted((g.get("data-date"), g.get("class").split()[2]) for g in marks(root)
+                      if "payment" in g.get("class"))
+    assert payments == [("2016-04-15", "status-due"), ("2016-07-15", "status-pending"),
+                        ("2016-09-01", "status-pending")]

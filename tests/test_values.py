@@ -321,3 +321,30 @@ def test_merging_unknowns_unites_missing_facts_and_keeps_reasons_in_order(left, 
     assert merged.reasons == tuple(dict.fromkeys(left.reasons + right.reasons))
     assert merge_open(1, left, "x", right) == merged
     assert merge_open(1, "x") == Open()
+
+
+# -- payment schedules ----------------------------------------------------------------------------------
+
+from hypothesis import HealthCheck  # noqa: E402
+
+from interpreter.values import Schedule, instalments  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(start=st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2030, 12, 31)),
+       days=st.integers(min_value=1, max_value=2000), months=st.integers(min_value=1, max_value=12),
+       cents=st.integers(min_value=0, max_value=10**9))
+def test_instalments_cover_the_span_and_add_up_exactly_in_cents(atw, start, days, months, cents):
+    until = start + dt.timedelta(days=days)
+    step = Duration(months, "months")
+    calendar = atw
+    amount = Decimal(cents) / 100
+    paid = instalments(tuple(recurring(start, step, until, calendar)), start, step, until, amount, calendar)
+    # the periods join up from the start to the end, each paid on its last day
+    assert paid[0].start == start and paid[-1].end == until
+    assert all(a.end == b.start for a, b in zip(paid, paid[1:]))
+    # every instalment is whole cents; all but the last are the amount per period, the last at most that
+    assert all(i.amount == i.amount.quantize(Decimal("0.01")) for i in paid)
+    assert all(i.amount == amount for i in paid[:-1]) and paid[-1].amount <= amount
+    total = Schedule(paid).total()
+    assert total == sum((i.amount for i in paid), Decimal(0)) and total.as_tuple().exponent == -2

@@ -68,8 +68,19 @@ class Clauses(NodeVisitor):
         main = "; ".join(said) + f"; anders: {self.visit(items[-1][1]).main}"
         return Clause(main, main, simple=False)
 
+    def visit_SetRelation(self, node: n.SetRelation) -> Clause:
+        """'de fasen van het traject vallen alle onder: ...' / '... omvatten ten minste: ...'."""
+        right = self.say.noun(node.right)
+        if node.op == "subset":
+            return self.statement(self.say.bracketed(node.left), "valt", f"alle onder {right}", plural=True)
+        return self.statement(self.say.bracketed(node.left), "omvat", f"ten minste {right}", plural=True)
+
+    def visit_Decide(self, node: n.Decide) -> Clause:
+        table = self.say.table_words(node)
+        return Clause(f"de tabel {table} zegt ‘ja’", f"de tabel {table} ‘ja’ zegt")
+
     def generic_visit(self, node: n.Node, *args, **kwargs) -> Clause:
-        if node.type == t.BOOL and isinstance(node, (n.Call, n.AsOfRef)):
+        if node.type == t.BOOL and isinstance(node, (n.Call, n.AsOfRef, n.Lookup)):
             return self.statement(self.say.noun(node), "geldt")
         raise self.say.fail(f"cannot say {type(node).__name__} as a statement", node)
 
@@ -229,3 +240,10 @@ class Clauses(NodeVisitor):
             return self.statement(subject, "is", f"{words} {other}")
         return self.statement(subject, "is", words, f"{preposition} {other}")
 
+    # -- subset and superset ---------------------------------------------------------------------
+
+    def visit_SetRelation(self, node: n.SetRelation) -> Clause:
+        """'de fasen van het traject vallen alle onder: ...' / '... omvatten ten minste: ...'."""
+        verb, words = ("valt", "alle onder") if node.op == "subset" else ("omvat", "ten minste")
+        return self.statement(self.say.bracketed(node.left), verb, f"{words} {self.say.noun(node.right)}",
+                              plural=True)

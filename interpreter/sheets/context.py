@@ -31,6 +31,14 @@ class Lookups:
                            hint or "write the rule more simply (e.g. split it into two rules), or report "
                                    "the rule to the maintainers of the sheet renderer")
 
+    def table_words(self, node: n.Decide) -> str:
+        """‘Verdeling …’ in de kolom ‘Inspanningsdeel’: the sheet shows the table itself under Tabellen."""
+        table = self.product.tables.get(node.table) if self.product is not None else None
+        if table is None:
+            raise self.fail(f"the sheet cannot say the table '{node.table}' without its card", node)
+        column = dict(table.outputs)[node.output]
+        return f"‘{' '.join(table.label.split())}’ in de kolom ‘{' '.join(column.split())}’"
+
     def fact_label(self, name: str, node: n.Node) -> str:
         fact = self.vocabulary.facts.get(name)
         label = " ".join(str(fact.label).split()) if fact is not None and fact.label else ""

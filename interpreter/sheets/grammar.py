@@ -63,7 +63,8 @@ def predicate_split(label: str) -> tuple[str, str] | None:
     return None
 
 
-_VERBS = {"is": "zijn", "valt": "vallen", "behoort": "behoren", "geldt": "gelden", "bestaat": "bestaan"}
+_VERBS = {"is": "zijn", "valt": "vallen", "behoort": "behoren", "geldt": "gelden", "bestaat": "bestaan",
+          "omvat": "omvatten"}
 
 
 # Units a label may name in brackets: 'Duur kennismakingsgesprek (uren)' counts hours.

@@ -212,6 +212,7 @@ class Builder:
             code.append(f"{slot}: {to_text(expr.node)}")
         if rule.roll:
             code.append(f"roll: {rule.roll}")
+        table = product.tables.get(rule.table) if rule.table else None
         return {
             "id": rule.id,
             "anchor": _anchor("regel", rule.id),
@@ -221,9 +222,12 @@ class Builder:
             "code": code,
             "message": " ".join(rule.message.split()) if rule.message else "",
             "origin": rule.origin,
-            "citations": self.rule_citations(product, rule),
+            "overrides": " ".join(rule.override_reason.split()) if rule.override_reason else "",
+            "citations": [] if table else self.rule_citations(product, rule),
             "assumptions": self.assumption_links(product, {rule.id}),
             "parts": [],
+            # An output of a decision table: its sources stand once, with the table.
+            "table": {"anchor": _anchor("tabel", table.id), "label": " ".join(table.label.split())} if table else None,
         }
 
     def rule_citations(self, product: Product, rule: Rule) -> list[dict[str, Any]]:
@@ -247,6 +251,9 @@ class Builder:
             if group in seen:
                 continue
             seen.add(group)
+            if "schedule" in rule.exprs:  # instalments: one rule, said in one sentence, no parts
+                items.append(self.rule_item(product, rule))
+                continue
             parts = payment_group(rule, product)
             item = self.rule_item(product, rule)
             item["id"] = group
@@ -322,6 +329,8 @@ class Builder:
         prices = self.price_table(product)
         if prices:
             tables.append(prices)
+        tables.extend(self.decision_tables(product))
+        tables.extend(self.lookup_tables(product))
         sets = self.set_tables(product)
         tables.extend(sets.values())
         for rule, fact, enum in self.by_choice_rules(product):
@@ -346,6 +355,68 @@ class Builder:
                                "cell_classes": ["", ""],
                                "rows": rows,
                                "notes": [{"label": column, "anchor": _anchor("regel", rule.id)}]})
+        return tables
+
+    # -- decision tables and lookups, shown as the tables they are ---------------------------------
+
+    def decision_tables(self, product: Product) -> list[dict[str, Any]]:
+        """Each decision table as written: a column per input (its fact or rule label), one per output."""
+        tables = []
+        for table in product.tables.values():
+            outputs = [rule for rule in product.rules.values() if rule.table == table.id]
+            node = outputs[0].exprs["value"].node
+            columns = [{"label": self.input_heading(product, name, value)}
+                       for (name, _), value in zip(table.inputs, node.inputs)]
+            columns += [{"label": " ".join(label.split())} for _, label in table.outputs]
+            cells = {rule.id: rule.exprs["value"].node.cells for rule in outputs}
+            rows = []
+            for index, tests in enumerate(node.tests):
+                said = [self.test_text(test) for test in tests]
+                said += [expression(cells[name][index], self.vocabulary, product) for name, _ in table.outputs]
+                rows.append({"member": str(index + 1), "head": said[0], "cells": said[1:]})
+            tables.append({"id": _anchor("tabel", table.id), "caption": {"label": " ".join(table.label.split())},
+                           "enum": "", "columns": columns, "cell_classes": [""] * (len(columns) - 1), "rows": rows,
+                           "notes": [{"label": " ".join(rule.label.split()), "anchor": _anchor("regel", rule.id)}
+                                     for rule in outputs],
+                           "source": self.citation(table.citation) if table.citation else None})
+        return tables
+
+    def input_heading(self, product: Product, name: str, node: n.Node) -> str:
+        """An input column's heading: the label of the fact or rule it reads, else its name on the card."""
+        if isinstance(node, n.Coalesce):
+            node = node.left
+        if isinstance(node, n.FactRef):
+            return capitalize(self.vocabulary.facts[node.name].label)
+        if isinstance(node, n.RuleRef):
+            return " ".join(product.rules[node.name].label.split())
+        return name
+
+    def test_text(self, test: n.Node | None) -> str:
+        if test is None:
+            return "elke"
+        if isinstance(test, n.BoolLit):
+            return "ja" if test.value else "nee"
+        if isinstance(test, n.EnumLit):
+            return enum_label(self.vocabulary, test.enum, test.member) or test.member
+        enum = test.type.enum
+        return " of ".join(enum_label(self.vocabulary, enum.name, m) or m for m in test.members)
+
+    def lookup_tables(self, product: Product) -> list[dict[str, Any]]:
+        """Each lookup: a row per choice, a column per field, and the rules that read it."""
+        tables = []
+        for lookup in product.lookups.values():
+            readers = [rule for rule in product.rules.values()
+                       if any(isinstance(node, n.Lookup) and node.lookup == lookup.id
+                              for expr in rule.exprs.values() for node in n.walk(expr.node))]
+            rows = [{"member": member, "head": member,
+                     "cells": [value_text(value, type_, self.vocabulary) for value, (_, type_)
+                               in zip(values, lookup.fields)]} for member, values in lookup.entries]
+            tables.append({"id": _anchor("tabel", lookup.id), "caption": {"label": " ".join(lookup.label.split())},
+                           "enum": lookup.key,
+                           "columns": [{"key": "code"}] + [{"label": capitalize(label)} for label in lookup.field_labels],
+                           "cell_classes": [""] * len(lookup.fields), "rows": rows,
+                           "notes": [{"label": " ".join(rule.label.split()), "anchor": _anchor("regel", rule.id)}
+                                     for rule in readers]})
         return tables
 
     def price_table(self, product: Product) -> dict[str, Any] | None:
@@ -421,6 +492,8 @@ class Builder:
         for rule in product.rules.values():
             if rule.section not in ("values", "parameters"):
                 continue
+            if "value" in rule.exprs and isinstance(rule.exprs["value"].node, n.Lookup):
+                continue  # the lookup's own table shows it already
             facts = self.facts_used(product, rule)
             if not facts or len(facts) != 1:
                 continue
@@ -478,6 +551,18 @@ class Builder:
         payments = []
         for p in result.payments:
             rule = rules.get(p.id)
+            if p.instalments:  # a schedule: one row per instalment, each with its period
+                payments.extend({
+                    "group": "", "label": f"{p.label}, termijn {i.sequence} ({date_text(i.period_start)} – "
+                                          f"{date_text(i.period_end)})",
+                    "anchor": _anchor("regel", p.id), "share": "per periode",
+                    "amount": money_text(i.amount) if i.amount is not None else (
+                        f"onbekend (nodig: {missing(p.missing)})" if p.missing else "onbekend"),
+                    "trigger": "einde van de periode", "date": date_text(i.date)} for i in p.instalments)
+                payments.append({"group": "", "label": f"{p.label}, totaal", "anchor": _anchor("regel", p.id),
+                                 "share": "", "amount": money_text(p.amount) if p.amount is not None else "onbekend",
+                                 "trigger": "", "date": ""})
+                continue
             group = " ".join((rule.group_label or "").split()) if rule else ""
             if rule is not None and (len(payment_group(rule, product)) == 1 or group == " ".join(p.label.split())):
                 group = ""  # a payment of one part is named once ('Matchingsfee', not 'Matchingsfee: Matchingsfee')

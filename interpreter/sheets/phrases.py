@@ -20,6 +20,27 @@ class Phrases(NodeVisitor):
     def generic_visit(self, node: n.Node, *args, **kwargs) -> str:
         raise self.say.fail(f"the sheet cannot say a {type(node).__name__} in Dutch", node)
 
+    def visit_SetRelation(self, node):
+        return self.say.clause(node).main
+
+    def visit_Indicative(self, node):
+        return f"circa {self.visit(node.operand)}"
+
+    def visit_BuiltIn(self, node):
+        if node.name == "product_code":
+            return f"de productcode ({node.value})"
+        return f"de naam van de editie (‘{node.value}’)"
+
+    def visit_Decide(self, node):
+        return f"de waarde die de tabel {self.say.table_words(node)} geeft"
+
+    def visit_Lookup(self, node):
+        lookup = self.say.product.lookups.get(node.lookup) if self.say.product is not None else None
+        if lookup is None:
+            raise self.say.fail(f"the sheet cannot say the lookup '{node.lookup}' without its card", node)
+        return (f"de {lookup.field_label(node.field)} van {self.say.noun(node.key)} volgens de tabel "
+                f"‘{' '.join(lookup.label.split())}’")
+
     def visit_NumberLit(self, node):
         return number_text(node.value)
 
@@ -84,6 +105,8 @@ class Phrases(NodeVisitor):
             return f"de datum van ‘{label}’"
         if rule.section == "checks":
             return f"de uitkomst van ‘{label}’"
+        if rule.table is not None and self.say.product is not None and rule.table in self.say.product.tables:
+            return f"‘{label}’ uit de tabel ‘{' '.join(self.say.product.tables[rule.table].label.split())}’"
         phrase = label_in_sentence(label)
         if isinstance(node.type, t.SetType) and not phrase.split()[0].lower() in ARTICLES:
             return f"de {phrase}"  # a set is named by a plural: 'de klantgroepen ...'
@@ -132,6 +155,9 @@ class Phrases(NodeVisitor):
         if node.type == t.DATE:
             date, duration = (right, left) if left.type == t.DURATION else (left, right)
             literal = self.say.duration_of(duration)
+            about = self.say.resolved(duration)
+            about = "circa " if isinstance(about, n.Indicative) and self.say.duration_of(about.operand) else ""
+            literal = self.say.duration_of(self.say.resolved(duration).operand) if about else literal
             fallback = self.say.resolved(date)
             if literal is not None and isinstance(fallback, n.Coalesce):
                 # (intake_on ?? registered_on + 2 weeks) + 1 week: the week applies to both sides, so the
@@ -144,7 +170,7 @@ class Phrases(NodeVisitor):
                 day = f"({day})"
             if literal is not None:
                 word = "na" if op == "+" else "vóór"
-                return f"{self.visit(literal)} {word} {day}"
+                return f"{about}{self.visit(literal)} {word} {day}"
             return f"{day} {'vermeerderd' if op == '+' else 'verminderd'} met {self.grouped(duration)}"
         if left.type == t.DATE and right.type == t.DATE:
             return f"het aantal dagen van {self.visit(right)} tot {self.visit(left)}"
@@ -270,3 +296,16 @@ class Phrases(NodeVisitor):
         if isinstance(node.step, n.If):
             return f"{span}: {self.say.alternatives(node.step, lambda step: 'elke ' + self.visit(step))}"
         return f"elke {self.visit(node.step)} {span}"
+
+    # -- subset and superset, indicative values, the product's own names ---------------------------
+
+    def visit_SetRelation(self, node):
+        return self.say.clause(node).main
+
+    def visit_Indicative(self, node):
+        return f"circa {self.visit(node.operand)}"
+
+    def visit_BuiltIn(self, node):
+        if node.name == "product_code":
+            return f"de productcode ({node.value})"
+        return f"de naam van de editie (‘{node.value}’)"

@@ -159,6 +159,8 @@ class Renderer(Simplifier):
             elif rule.optional:
                 notes.append("wordt die mogelijkheid niet gebruikt, dan vervalt ze")
             body = "; ".join([body] + notes)
+        elif section == "payments" and "schedule" in rule.exprs:
+            body = self.instalments(rule)
         elif section == "payments":
             body = self.split(payment_group(rule, self.product) if self.product else [rule])
         elif section == "reports":
@@ -167,9 +169,19 @@ class Renderer(Simplifier):
         elif section == "checks":
             test = self.lift(self.slot(rule, "test"))
             body = self.clause(test).main
+            if rule.indicative:
+                body += " (een indicatie: wordt die niet gehaald, dan volgt een melding, nooit een afkeuring)"
         else:
             raise self.fail(f"unknown kind of rule '{section}'", None)
         return capitalize(self.when_prefix(rule) + body) + "."
+
+    def instalments(self, rule: Rule) -> str:
+        """'Per periode van 3 maanden vanaf X tot Y, achteraf: A, opeisbaar op de laatste dag van elke periode'."""
+        every = self.slot(rule, "schedule")
+        start, until = self.bracketed(every.start), self.noun(every.until)
+        return (f"per periode van {self.noun(every.step)} vanaf {start} tot {until}, achteraf: "
+                f"{self.noun(self.slot(rule, 'amount'))}, opeisbaar op de laatste dag van elke periode; "
+                "een kortere laatste periode naar rato van het aantal kalenderdagen")
 
     def _not_applicable(self, rule: Rule) -> str:
         when = rule.exprs["when"].node

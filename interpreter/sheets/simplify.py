@@ -76,8 +76,8 @@ class Simplifier(Lookups):
         if edition.valid_from or edition.valid_until:
             return None
         value = edition.expr.node
-        if isinstance(value, _LITERALS):
-            return value
+        if isinstance(value, _LITERALS) or (isinstance(value, n.Indicative) and isinstance(value.operand, _LITERALS)):
+            return value  # 'circa 6 months' is said where it is used, as 'circa 6 maanden'
         return None
 
     def constant_bool(self, node: n.Node) -> bool | None:
