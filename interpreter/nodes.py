@@ -57,6 +57,11 @@ class SetLit(Node):
     members: tuple[str, ...]
 
 
+# The values a rule writes down as they are (numbers, amounts, percentages, dates, durations, texts,
+# yes/no, sets); with the choices names resolve to, the constants of a checked tree.
+LITERALS = (NumberLit, MoneyLit, PercentLit, DateLit, DurationLit, TextLit, BoolLit, SetLit)
+
+
 @dataclass(frozen=True)
 class Name(Node):
     """A name as written; the checker replaces it by one of the resolved references below."""
@@ -86,6 +91,8 @@ class AsOfRef(Node):
 class EnumLit(Node):
     enum: str
     member: str
+
+
 
 
 @dataclass(frozen=True)
@@ -265,3 +272,8 @@ def walk(node: Node):
     yield node
     for child in children(node):
         yield from walk(child)
+
+
+# The constants of a checked tree: literals, the choices names resolve to, and the built-in names
+# (the product code and edition) that each card fixes.
+CONSTANTS = LITERALS + (EnumLit, BuiltIn)

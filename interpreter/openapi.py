@@ -17,7 +17,7 @@ from typing import Any
 
 from . import types as t
 from .cases import RULES_ON
-from .jsonschema import result_schema
+from .policy.jsonschema import result_schema
 from .limits import MAX_DURATION, MAX_FRACTION_DIGITS
 
 PRODUCT_PATHS = ("/v1/products/{code}", "/v1/products/{code}/evaluate", "/v1/products/{code}/batch",
