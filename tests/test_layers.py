@@ -2,9 +2,8 @@
 
 From the top: cli.py, which nothing imports; the HTTP service (with its OpenAPI document and its case
 page); the Dutch renderer (product sheets, sentences, timelines, result text) and the policy tooling;
-and the core (loading,
-checking, evaluating, results), which imports none of the layers above it. No core module imports
-itself back through others.
+and the core (loading, checking, evaluating, results), which imports none of the layers above it. No
+core module imports itself back through others.
 """
 from __future__ import annotations
 
