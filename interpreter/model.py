@@ -22,6 +22,11 @@ class Citation:
     document: str
     section: str
     quotes: tuple[str, ...] = ()
+    title: str = ""  # the document's title (catalogue.yaml `documents:`); its file name when none is given
+
+    def __post_init__(self) -> None:
+        if not self.title:
+            object.__setattr__(self, "title", self.document)
 
     @cached_property
     def quote(self) -> str | None:
@@ -260,6 +265,7 @@ class Base:
     default_calendar: str | None
     refused_calendars: frozenset[str] = frozenset()
     files: tuple[Path, ...] = ()
+    documents: dict[str, str] = field(default_factory=dict)  # source file name -> its title (catalogue.yaml)
     settings: dict = field(default_factory=dict)  # catalogue.yaml as read: the sheets' title and sources
 
     @property
