@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parent.parent
 PACKAGE = "interpreter"
 
 # Prefixes of the layers above the core; a module in none of them is core.
-SERVICE = ("interpreter.service", "interpreter.openapi", "interpreter.casepage")
+SERVICE = ("interpreter.service", "interpreter.wire", "interpreter.openapi", "interpreter.casepage")
 RENDERER = ("interpreter.sheets", "interpreter.timeline", "interpreter.resulttext")
 POLICY = ("interpreter.policy",)
 
