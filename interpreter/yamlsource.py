@@ -366,3 +366,10 @@ def display_path(path: Path) -> str:
     except ValueError:
         return str(path)
     return str(path) if relative.startswith("..") else relative
+
+
+def expression_text(value: Any) -> str:
+    """A YAML scalar as the rule language writes it: YAML reads `true` as a bool, the language as a word."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
