@@ -14,7 +14,7 @@ from .model import Product, Rule
 from .printer import to_text
 from .values import (Duration, Open, Schedule, add_duration, checked, checked_cents, earliest, instalments,
                      merge_open, percent_of, recurring, split_amount, table_row, to_cents)
-from .visitor import NodeVisitor
+from .visitor import VISIT_NAMES, NodeVisitor
 
 NOT_APPLICABLE = "does not apply to this case"
 
@@ -136,8 +136,8 @@ class Evaluation(NodeVisitor):
     # -- expressions -------------------------------------------------------------------------
 
     def visit(self, node: n.Node) -> Any:
-        # NodeVisitor's dispatch, each visit recorded as a step of the trace when explaining.
-        value = self.get_visitor(node)(node)
+        # NodeVisitor's dispatch, inlined as this runs for every node; each visit is a step of the trace.
+        value = getattr(self, VISIT_NAMES[type(node)])(node)
         if self._steps is not None and not isinstance(node, (n.NumberLit, n.MoneyLit, n.PercentLit, n.DateLit,
                                                               n.TextLit, n.BoolLit, n.DurationLit, n.SetLit,
                                                               n.EnumLit, n.BuiltIn)):

@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterator
 
 from .nodes import Node
 
-__all__ = ["NodeVisitor", "NodeTransformer", "iter_fields", "iter_child_nodes"]
+__all__ = ["NodeVisitor", "NodeTransformer", "VISIT_NAMES", "iter_fields", "iter_child_nodes"]
 
 # Filled in around the tree, not part of it: where a node stood and the type the checker gave it.
 _NOT_CHILDREN = frozenset({"pos", "type"})
@@ -33,11 +33,23 @@ def iter_child_nodes(node: Node) -> Iterator[Node]:
             yield from (item for item in value if isinstance(item, Node))
 
 
+class _VisitNames(dict):
+    """Node class -> the name of its visit method, made on first use: dispatch is one dict look-up."""
+
+    def __missing__(self, cls: type) -> str:
+        name = self[cls] = f"visit_{cls.__name__}"
+        return name
+
+
+# Shared by every visitor; a hot visitor (the evaluator) dispatches through it directly.
+VISIT_NAMES: dict[type, str] = _VisitNames()
+
+
 class NodeVisitor:
     """Walks a tree; `visit_<NodeClass>(node, ...)` handles a kind of node, `generic_visit` the rest."""
 
     def get_visitor(self, node: Node) -> Callable[..., Any] | None:
-        return getattr(self, f"visit_{type(node).__name__}", None)
+        return getattr(self, VISIT_NAMES[type(node)], None)
 
     def visit(self, node: Node, *args: Any, **kwargs: Any) -> Any:
         visitor = self.get_visitor(node)
