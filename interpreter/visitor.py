@@ -2,35 +2,17 @@
 
 In the style of Jinja2's `NodeVisitor` and `NodeTransformer`: `visit(node)` calls the method named
 after the node's class, or `generic_visit` when there is none. A node's children are the nodes (and
-tuples of nodes) in its dataclass fields, so a new kind of node needs no table to be walked.
+tuples of nodes) in its dataclass fields (nodes.iter_child_nodes, re-exported here), so a new kind of
+node needs no table to be walked.
 """
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
-from .nodes import Node
+from .nodes import Node, iter_child_nodes, iter_fields
 
 __all__ = ["NodeVisitor", "NodeTransformer", "VISIT_NAMES", "iter_fields", "iter_child_nodes"]
-
-# Filled in around the tree, not part of it: where a node stood and the type the checker gave it.
-_NOT_CHILDREN = frozenset({"pos", "type"})
-
-
-def iter_fields(node: Node) -> Iterator[tuple[str, Any]]:
-    """The (name, value) of each field of a node that can hold sub-expressions, in declaration order."""
-    for field in dataclasses.fields(node):
-        if field.name not in _NOT_CHILDREN:
-            yield field.name, getattr(node, field.name)
-
-
-def iter_child_nodes(node: Node) -> Iterator[Node]:
-    """The direct sub-expressions of a node, in field order."""
-    for _, value in iter_fields(node):
-        if isinstance(value, Node):
-            yield value
-        elif isinstance(value, tuple):
-            yield from (item for item in value if isinstance(item, Node))
 
 
 class _VisitNames(dict):
