@@ -17,7 +17,8 @@ from interpreter.errors import CatalogueError, ErrorList, Position, RuleSyntaxEr
 from interpreter.limits import MAX_DUE_WITHIN
 from interpreter.parser import parse_date
 from interpreter.printer import to_text as expression_text
-from interpreter.results import to_json, to_text
+from interpreter.results import to_json
+from interpreter.yamlsource import display_path
 
 # Usage errors exit 2: click does that itself.
 EXIT_OK, EXIT_BAD_INPUT = 0, 1
@@ -125,7 +126,7 @@ def list_products(ctx: click.Context, as_of: dt.date | None) -> None:
 @click.pass_context
 def run_tests(ctx: click.Context, cards: tuple[str, ...]) -> None:
     """Run the YAML test cases of all cards, or of the given product codes or card files."""
-    from interpreter.testing import run_all, select_test_files
+    from interpreter.policy.testing import run_all, select_test_files
 
     engine = _engine(ctx, whole=True)
     try:
@@ -234,7 +235,8 @@ def evaluate(ctx: click.Context, code: str, casefile: str, as_of: dt.date | None
         events = {name: value for name, value in facts.items() if name != "rules_on"}  # a date of the evaluation
         click.echo(timeline_of(engine, result, events), nl=False)
     else:
-        click.echo(to_text(result, explain))
+        from interpreter.resulttext import result_text  # the sheets' Dutch words: only loaded when asked for
+        click.echo(result_text(engine, result, explain))
 
 
 @main.command()
@@ -297,7 +299,8 @@ def batch(ctx: click.Context, code: str, cases: str, out: Path, as_of: dt.date |
         _fail(error)
     if summary.bad > len(reported):
         more = summary.bad - len(reported)
-        click.echo(f"... and {more} more bad row{'' if more == 1 else 's'}, each in {out} with its error", err=True)
+        click.echo(f"... and {more} more bad row{'' if more == 1 else 's'}, each in {display_path(out)} with its error",
+                   err=True)
     click.echo(_batch_summary(summary), err=True)
     sys.exit(EXIT_BAD_INPUT if summary.bad else EXIT_OK)
 
@@ -356,7 +359,7 @@ def _batch_summary(summary) -> str:
         text += (f"; {count(summary.listed, 'deadline')} due {summary.as_of.isoformat()} "
                  f"to {summary.window_end.isoformat()}")
     receipt = summary.receipt
-    return f"{text}; wrote {summary.out} (engine {receipt['engine']}, catalogue {receipt['catalogue_hash'][:16]})"
+    return f"{text}; wrote {display_path(summary.out)} (engine {receipt['engine']}, catalogue {receipt['catalogue_hash'][:16]})"
 
 
 @main.command()
@@ -366,7 +369,7 @@ def _batch_summary(summary) -> str:
 @click.pass_context
 def diff(ctx: click.Context, old: str, new: str, output_format: str) -> None:
     """What changed between two catalogues: folders, or git revisions such as HEAD~1."""
-    from interpreter import diff as differ
+    from interpreter.policy import diff as differ
 
     current = Path(ctx.obj["catalogue"])
     with differ.scratch_dir() as scratch:
@@ -390,16 +393,16 @@ def diff(ctx: click.Context, old: str, new: str, output_format: str) -> None:
 @click.pass_context
 def schema(ctx: click.Context, out: Path | None) -> None:
     """Write JSON Schemas for cards, families, test files and case files, for editors."""
-    from interpreter.jsonschema import write_schemas
+    from interpreter.policy.jsonschema import write_schemas
 
     engine = _engine(ctx, whole=True)
     target = out or engine.catalogue.root / "schemas"
     try:
         written = write_schemas(engine.catalogue.vocabulary, target)
     except OSError as error:
-        _fail(CatalogueError(f"cannot write the schemas: {error.strerror}", Position(str(target), 1, 1)))
+        _fail(CatalogueError(f"cannot write the schemas: {error.strerror}", Position(display_path(target), 1, 1)))
     for path in written:
-        click.echo(f"wrote {path}")
+        click.echo(f"wrote {display_path(path)}")
 
 
 @main.command(name="new")
@@ -408,7 +411,7 @@ def schema(ctx: click.Context, out: Path | None) -> None:
 @click.pass_context
 def new_card(ctx: click.Context, code: str, family: str) -> None:
     """Scaffold a card with every section and a test file; the catalogue still validates."""
-    from interpreter.scaffold import new_card as scaffold
+    from interpreter.policy.scaffold import new_card as scaffold
 
     root = Path(ctx.obj["catalogue"])
     catalogue = _engine(ctx, whole=True).catalogue  # refuse to add to a catalogue that does not load
@@ -423,7 +426,7 @@ def new_card(ctx: click.Context, code: str, family: str) -> None:
             path.unlink(missing_ok=True)
         _fail(error)
     for path in written:
-        click.echo(f"wrote {path}")
+        click.echo(f"wrote {display_path(path)}")
     click.echo(f"next: fill in the TODOs, then run 'catalogue validate' and 'catalogue test {code}'")
 
 
@@ -442,9 +445,9 @@ def sheets(ctx: click.Context, out: Path, output_format: str) -> None:
     except CatalogueError as error:
         _fail(error)
     except OSError as error:
-        _fail(CatalogueError(f"cannot write the sheets: {error.strerror}", Position(str(out), 1, 1)))
+        _fail(CatalogueError(f"cannot write the sheets: {error.strerror}", Position(display_path(out), 1, 1)))
     index = next((p for p in written if p.stem == "index"), written[0] if written else out)
-    click.echo(f"wrote {len(written)} files to {out}; open {index}")
+    click.echo(f"wrote {len(written)} files to {display_path(out)}; open {display_path(index)}")
 
 
 @main.command()
@@ -483,7 +486,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int, serve_catalogu
     settings = Settings(root=engine.catalogue.root, backend=ctx.obj["backend"], max_body=max_body,
                         max_facts=max_facts, cors_origins=cors_origins, watch=watch)
     os.environ[SETTINGS_VARIABLE] = settings_to_environment(settings)
-    click.echo(f"serving catalogue {engine.catalogue.hash[:16]} from {engine.catalogue.root} on "
+    click.echo(f"serving catalogue {engine.catalogue.hash[:16]} from {display_path(engine.catalogue.root)} on "
                f"http://{host}:{port}/docs", err=True)
     uvicorn.run("interpreter.service:app_from_environment", factory=True, host=host, port=port, workers=workers,
                 log_level=log_level, access_log=False, server_header=False)

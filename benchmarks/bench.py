@@ -39,9 +39,9 @@ from interpreter.api import Engine  # noqa: E402
 from interpreter.compiler import compile_expression, compile_product  # noqa: E402
 from interpreter.checker import Checker  # noqa: E402
 from interpreter.errors import Position  # noqa: E402
-from interpreter.evaluator import Evaluation  # noqa: E402
+from interpreter.evaluator import Evaluation, evaluate  # noqa: E402
 from interpreter.parser import parse  # noqa: E402
-from interpreter.results import evaluate, to_json  # noqa: E402
+from interpreter.results import to_json  # noqa: E402
 
 NOT_MEASURED = "not measured"
 TARGETS = {}  # measurement -> (what was measured, met: True | False | None when not measured, figure)

@@ -7,11 +7,12 @@ from typing import Any, Mapping
 
 from . import __version__
 from .cases import RULES_ON, convert_facts, read_case
-from .catalogue import Catalogue
+from .catalogue import default_root
 from .compiler import CompiledProduct, compile_product
-from .model import Product
+from .evaluator import evaluate
+from .model import Catalogue, Product
+from .results import Result
 from .store import LazyCatalogue, open_catalogue
-from .results import Result, evaluate
 
 # "compiled": each product compiled once into Python code (fast); "reference": the tree walker,
 # which also produces the --explain trace.
@@ -30,7 +31,8 @@ class Engine:
     def __init__(self, catalogue: Path | str | Catalogue | None = None, backend: str = "compiled"):
         _check_backend(backend)
         # Lazily, card by card: evaluating one product loads (or reads from the cache) only its cards.
-        self.catalogue = catalogue if isinstance(catalogue, (Catalogue, LazyCatalogue)) else open_catalogue(catalogue)
+        loaded = isinstance(catalogue, (Catalogue, LazyCatalogue))
+        self.catalogue = catalogue if loaded else open_catalogue(catalogue or default_root())
         self.backend = backend
         self._compiled: dict[int, CompiledProduct] = {}  # by id() of a product the catalogue keeps alive
 

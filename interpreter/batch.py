@@ -8,7 +8,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,9 +18,10 @@ from typing import Any, BinaryIO, Callable, Iterator, NamedTuple
 
 from . import types as t
 from .cases import MONEY_TEXT, RULES_ON, checked_number, convert_facts, convert_value
-from .catalogue import Fact
 from .errors import CaseError, CatalogueError, ErrorList, Position, raise_all
+from .files import AtomicFile
 from .limits import LAST_DATE, MAX_COLUMNS, MAX_NUMBER_CHARS, MAX_ROW_CHARS
+from .model import Fact
 from .problems import row_problem
 from .rows import (SIGNAL_COLUMNS, ResultRows, SignalRows, csv_text, json_lines, result_columns, result_object,
                    rule_ids, signal_objects)
@@ -682,63 +682,6 @@ def _evaluated(job: Job, chunks: Iterator, jobs: int) -> Iterator[tuple[_Done, i
 
 # -- the output file -----------------------------------------------------------------------------
 
-class _AtomicFile:
-    """A file that appears whole or not at all: written beside its place, renamed at the end."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        folder = path.parent
-        try:
-            handle, self.temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-        except OSError as error:
-            raise _write_error(path, error) from None
-        try:
-            os.chmod(self.temporary, _mode_for(path))
-        except OSError:
-            pass  # the temporary file's own mode is still safe
-        self.file = os.fdopen(handle, "wb", buffering=1 << 20)
-
-    def write(self, text: bytes) -> None:
-        try:
-            self.file.write(text)
-        except OSError as error:
-            raise _write_error(self.path, error) from None
-
-    def __enter__(self) -> "_AtomicFile":
-        return self
-
-    def __exit__(self, kind, error, traceback) -> None:
-        if kind is not None:  # a fatal error or Ctrl-C: leave nothing half-written
-            self._discard()
-            return
-        try:
-            self.file.close()
-            os.replace(self.temporary, self.path)
-        except OSError as problem:
-            self._discard()
-            raise _write_error(self.path, problem) from None
-
-    def _discard(self) -> None:
-        try:
-            self.file.close()
-        except OSError:
-            pass  # e.g. the disk is full: the file goes anyway
-        try:
-            os.unlink(self.temporary)
-        except OSError:
-            pass
-
-
-def _mode_for(path: Path) -> int:
-    """An existing file keeps its permissions; a new one gets those of any new file (mkstemp gives 0600)."""
-    try:
-        return path.stat().st_mode & 0o777
-    except OSError:
-        mask = os.umask(0)
-        os.umask(mask)
-        return 0o666 & ~mask
-
-
 def _write_error(path: Path, error: OSError) -> CatalogueError:
     return CatalogueError(f"cannot write '{path}': {error.strerror or error}", Position(str(path), 1, 1),
                           hint="check that the folder exists and that you may write to it")
@@ -793,7 +736,7 @@ def run_batch(engine, code: str, cases: str, out: Path, *, as_of: dt.date | None
         job = Job(engine, code, display, reader.format, output_format, reader.header, reader.delimiter,
                   id_column, as_of, due_within, rule_ids(editions), rules_on)
         summary = Summary(out, engine.receipt, as_of, job.window_end)
-        with _AtomicFile(out) as sink:
+        with AtomicFile(out, on_error=_write_error) as sink:
             sink.write(job.head())
             for done, position in _evaluated(job, reader.chunks(chunk_rows), jobs):
                 sink.write(done.text)

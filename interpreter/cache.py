@@ -25,11 +25,11 @@ import pickle
 import secrets
 import stat
 import sys
-import tempfile
 import warnings
 from pathlib import Path
 
 from . import __version__
+from .files import write_whole
 
 # Entries kept: one per card and one per catalogue base, so enough for a few large catalogues,
 # their branches and recent edits; the oldest beyond it are removed.
@@ -138,20 +138,12 @@ def write_bytes(name: str, payload: bytes, prune: bool = True) -> None:
     folder, key = _trusted_folder(create=True), _key(create=True)
     if folder is None or key is None:
         return
-    temporary = None
     try:
-        with tempfile.NamedTemporaryFile("wb", dir=folder, prefix=".tmp-", delete=False) as stream:
-            temporary = Path(stream.name)  # mode 600: NamedTemporaryFile creates it so
-            stream.write(MAGIC + _mac(key, name, payload) + payload)
-        os.replace(temporary, folder / (name + SUFFIX))
-        temporary = None
+        write_whole(folder / (name + SUFFIX), MAGIC + _mac(key, name, payload) + payload, mode=0o600)
         if prune:
             _prune(folder)
     except OSError:
         pass
-    finally:
-        if temporary is not None:
-            temporary.unlink(missing_ok=True)
 
 
 def _mac(key: bytes, name: str, payload: bytes) -> bytes:

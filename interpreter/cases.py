@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from . import types as t
-from .errors import CaseError, Position, RuleSyntaxError, YamlError, raise_all
+from .errors import CaseError, Position, RuleSyntaxError, YamlError, aside, did_you_mean, raise_all
 from .limits import MAX_DURATION, MAX_NUMBER_CHARS, number_problem
-from .parser import UNITS, parse_date
-from .values import Duration
+from .parser import parse_date
+from .values import UNIT_PATTERN, UNITS, Duration
 from .yamlsource import Document, load_file, load_text
 
 # An amount as a case writes it: 4000, 4000.00, €4000 (batch reads CSV cells with it too).
@@ -20,7 +19,7 @@ from .yamlsource import Document, load_file, load_text
 MONEY_TEXT = re.compile(r"€?\s*(-?[0-9]+(\.[0-9]+)?)")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 _PERCENT = re.compile(r"(-?[0-9]+(\.[0-9]+)?)\s*%")
-_DURATION = re.compile(r"([0-9]+)\s+(working\s+days?|days?|weeks?|months?|years?)")
+_DURATION = re.compile(r"([0-9]+)\s+" + UNIT_PATTERN)
 
 # Not a fact: a case may name the date whose rules apply to it (else its family's reference fact).
 # Typed facts carry it under this key; interpreter.api takes it out before evaluating.
@@ -72,8 +71,7 @@ def convert_facts(data: dict[str, Any], vocabulary, document: Document | None = 
                     facts[name] = convert_value(raw, t.DATE, name, where, document, vocabulary)
                 continue
             if fact is None:
-                close = difflib.get_close_matches(name, list(vocabulary.facts), n=1, cutoff=0.6)
-                raise CaseError(f"unknown fact '{name}'" + (f" (did you mean '{close[0]}'?)" if close else ""),
+                raise CaseError(f"unknown fact '{name}'" + aside(did_you_mean(name, vocabulary.facts)),
                                 document.key_position(base + (name,)) if document else where,
                                 hint="the facts are listed in catalogue/facts.yaml", code="unknown-fact")
             if raw is None:
@@ -173,9 +171,8 @@ def _out_of_domain(name: str, problem: str, where: Position) -> CaseError:
 def _member(raw: Any, enum: t.EnumType, name: str, where: Position) -> str:
     text = str(raw)
     if text not in enum.members:
-        close = difflib.get_close_matches(text, enum.members, n=1, cutoff=0.5)
         raise CaseError(f"'{text}' is not a valid {enum.name} for '{name}'"
-                        + (f" (did you mean '{close[0]}'?)" if close else ""), where,
+                        + aside(did_you_mean(text, enum.members, cutoff=0.5)), where,
                         hint="choose one of: " + ", ".join(enum.members))
     return text
 

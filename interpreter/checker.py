@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import itertools
 import math
 
 from . import nodes as n
 from . import printer
 from . import types as t
-from .errors import CatalogueError, Position, TypeCheckError
+from .errors import CatalogueError, Position, TypeCheckError, aside, did_you_mean
 from .limits import MAX_TABLE_COMBINATIONS
-from .model import DecisionTable, Expr, LookupTable, Rule
+from .model import DecisionTable, Expr, LookupTable, Rule, payment_groups
+from .values import UNIT_NAMES
 from .visitor import NodeVisitor
 
 # What each slot of a rule must produce.
@@ -220,7 +220,7 @@ class Checker(NodeVisitor):
             enum = self.enums[candidates.pop()]
         for member in node.members:
             if member not in enum.members:
-                raise TypeCheckError(f"'{member}' is not a {enum.name}" + _did_you_mean(member, enum.members),
+                raise TypeCheckError(f"'{member}' is not a {enum.name}" + aside(did_you_mean(member, enum.members)),
                                      node.pos, hint=f"the members of {enum.name} are: {', '.join(enum.members)}")
         return self._typed(node, t.SetType(f"set of {enum.name}", enum))
 
@@ -234,7 +234,7 @@ class Checker(NodeVisitor):
             if section is None:
                 raise TypeCheckError(
                     f"unknown part '{node.qualifier}' in '{written}'"
-                    + _did_you_mean(node.qualifier, list(_SECTION_WORDS)), node.pos,
+                    + aside(did_you_mean(node.qualifier, list(_SECTION_WORDS))), node.pos,
                     hint="before the '.' comes the part of the card the rule is in: "
                     + ", ".join(VALUE_SLOTS) + " (or leave it out and write just the rule's name)")
             rule = self.rules.get(name)
@@ -244,7 +244,7 @@ class Checker(NodeVisitor):
             if rule is None:
                 same_section = [r.id for r in self.rules.values() if r.section == section]
                 raise TypeCheckError(
-                    f"there is no rule '{written}'" + _did_you_mean(name, same_section or list(self.rules)),
+                    f"there is no rule '{written}'" + aside(did_you_mean(name, same_section or list(self.rules))),
                     node.pos, hint=(f"the {section} of this card and its family are: " + ", ".join(same_section))
                     if same_section else f"this card and its family have no {section}")
             return self._rule_ref(node, rule)
@@ -268,7 +268,7 @@ class Checker(NodeVisitor):
         known = list(self.rules) + list(self.facts) + list(self._members) + [AS_OF] + list(self.builtins)
         raise TypeCheckError(
             f"unknown name '{name}': it is not a fact, a rule or parameter of this card, "
-            "or a member of a list of choices" + _did_you_mean(name, known), node.pos,
+            "or a member of a list of choices" + aside(did_you_mean(name, known)), node.pos,
             hint="facts are listed in catalogue/facts.yaml; rules and parameters on the card and its family")
 
     def _rule_ref(self, node: n.Name, rule: Rule) -> n.Node:
@@ -369,7 +369,7 @@ class Checker(NodeVisitor):
 
     def visit_Call(self, node, expected):
         if node.function not in FUNCTIONS:
-            raise TypeCheckError(f"unknown function '{node.function}'" + _did_you_mean(node.function, FUNCTIONS),
+            raise TypeCheckError(f"unknown function '{node.function}'" + aside(did_you_mean(node.function, FUNCTIONS)),
                                  node.pos, hint="the functions are: " + ", ".join(FUNCTIONS))
         args = tuple(self.check(a) for a in node.args)
         types = [a.type for a in args]
@@ -466,7 +466,7 @@ class Checker(NodeVisitor):
         table = self.tables[node.qualifier]
         outputs = [name for name, _ in table.outputs]
         if node.name not in outputs:
-            raise TypeCheckError(f"table '{table.id}' has no output '{node.name}'" + _did_you_mean(node.name, outputs),
+            raise TypeCheckError(f"table '{table.id}' has no output '{node.name}'" + aside(did_you_mean(node.name, outputs)),
                                  node.pos, hint=f"the outputs of table '{table.id}' are: {', '.join(outputs)}")
         return self._rule_ref(node, self.rules[node.name])
 
@@ -474,7 +474,7 @@ class Checker(NodeVisitor):
         lookup = self.lookups.get(node.lookup)
         if lookup is None:
             raise TypeCheckError(
-                f"there is no lookup '{node.lookup}'" + _did_you_mean(node.lookup, self.lookups), node.pos,
+                f"there is no lookup '{node.lookup}'" + aside(did_you_mean(node.lookup, self.lookups)), node.pos,
                 hint=("the lookups of this card and its family are: " + ", ".join(sorted(self.lookups)))
                 if self.lookups else "this card and its family have no lookups: add one under 'lookups:'")
         enum = self.enums[lookup.key]
@@ -488,7 +488,7 @@ class Checker(NodeVisitor):
         if type_ is None:
             fields = [name for name, _ in lookup.fields]
             raise TypeCheckError(f"lookup '{lookup.id}' has no field '{node.field}'"
-                                 + _did_you_mean(node.field, fields), node.pos,
+                                 + aside(did_you_mean(node.field, fields)), node.pos,
                                  hint=f"the fields of '{lookup.id}' are: {', '.join(fields)}")
         return self._typed(node, type_, key=key, entries=lookup.column(node.field))
 
@@ -532,7 +532,7 @@ class Checker(NodeVisitor):
         if isinstance(test, n.Name) and test.qualifier is None:
             if test.name not in type_.members:
                 raise TypeCheckError(f"'{test.name}' in {where} is not a {type_.name}"
-                                     + _did_you_mean(test.name, type_.members), test.pos,
+                                     + aside(did_you_mean(test.name, type_.members)), test.pos,
                                      hint=f"the members of {type_.name} are: {', '.join(type_.members)}")
             return n.EnumLit(type_.name, test.name, pos=test.pos, type=type_)
         raise TypeCheckError(f"{where} must be a {type_.name}, a set of them in {{...}} or '-' (any), "
@@ -643,11 +643,6 @@ def check_rules(facts, enums, rules: dict[str, Rule], tables: dict[str, Decision
     return checked, [e for e in checker.errors if not isinstance(e, _Skip)]
 
 
-def _did_you_mean(name: str, candidates) -> str:
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
 def _arithmetic_message(op: str, left: t.Type, right: t.Type) -> str:
     verb = _VERBS[op]
     if op == "+":
@@ -661,7 +656,7 @@ def _arithmetic_message(op: str, left: t.Type, right: t.Type) -> str:
 
 def _arithmetic_hint(op: str, left: t.Type, right: t.Type) -> str | None:
     if left == t.DATE and right == t.NUMBER:
-        return "give the number a unit: days, working days, weeks, months or years (e.g. '+ 5 days')"
+        return f"give the number a unit: {UNIT_NAMES} (e.g. '+ 5 days')"
     if {left, right} == {t.MONEY, t.PERCENT} and op in "+-":
         return "to take a percentage of an amount, multiply: price * 60%"
     if t.DURATION in (left, right) and t.DATE not in (left, right):
@@ -676,16 +671,13 @@ def evaluation_order(rules: dict[str, Rule]) -> list[Rule]:
     every share of its split refer to. The checker's own cycle check sees references only; this also
     rejects a share that refers to a part of its own split (its amount would need that share).
     """
-    groups: dict[str, list[Rule]] = {}
-    for rule in rules.values():
-        if rule.section == "payments":
-            groups.setdefault(rule.group, []).append(rule)
+    groups = payment_groups(rules)
     done: set[str] = set()
     visiting: list[str] = []
     order: list[Rule] = []
 
     def references(rule: Rule) -> list[str]:
-        exprs = list(rule.exprs.values()) + [edition.expr for edition in rule.editions]
+        exprs = rule.all_exprs()
         if rule.section == "payments":
             exprs += [part.exprs[slot] for part in groups[rule.group] for slot in ("base", "share")
                       if slot in part.exprs]

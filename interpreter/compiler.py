@@ -5,12 +5,17 @@ rule in dependency order, and assembles the Result with the same functions of in
 Text from a card (names, labels, literals) never enters the generated source: every such value is
 a constant in the function's namespace, under a name the compiler makes up (k0, k1, ...).
 Each operation that can fail at run time sits on a line of its own, and a table maps those lines
-back to the expression node, so a runtime problem still names the card's file:line.
+back to the expression node, so a runtime problem still names the card's file:line. Every other line
+maps back to the card too (the expression, rule or card it was made for), and the source is registered
+with linecache, so even an unexpected exception in compiled code shows the generated line, marked
+with its card position, and a note naming that position.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import itertools
+import linecache
 from contextlib import contextmanager
 from decimal import ROUND_HALF_UP, Decimal, getcontext, setcontext
 from typing import Any, Callable
@@ -18,14 +23,13 @@ from typing import Any, Callable
 from . import nodes as n
 from . import types as t
 from .checker import evaluation_order
-from .errors import EvaluationError
-from .evaluator import (ARITHMETIC_ERRORS, arithmetic_error, no_value, not_applicable, roll_error,
-                        schedule_payment, split_payment, text_of)
+from .errors import EvaluationError, Position
 from .model import Product, Rule
 from .results import (Result, check_result, deadline_result, indicative_values, payment_result, payment_trigger,
                       report_results, schedule_result, value_type)
-from .values import (CENT, DOMAIN, HUNDRED, NOTHING_MISSING, Duration, Open, add_duration, add_months, checked,
-                     checked_cents, earliest, merge_open, recurring, table_row)
+from .values import (ARITHMETIC_ERRORS, CENT, DOMAIN, HUNDRED, NOTHING_MISSING, Duration, Open, add_duration,
+                     add_months, arithmetic_error, checked, checked_cents, earliest, merge_open, no_value, not_applicable,
+                     recurring, roll_error, schedule_payment, split_payment, table_row, text_of)
 from .visitor import NodeVisitor
 
 
@@ -44,18 +48,18 @@ ARITHMETIC, EVERY, ROLL = "arithmetic", "every", "roll"
 # The operators the grammar has; anything else in a tree would be a bug, and never reaches the source.
 COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
 ARITHMETIC_OPERATORS = ("+", "-", "*", "/")
-LITERALS = (n.NumberLit, n.MoneyLit, n.PercentLit, n.DateLit, n.DurationLit, n.TextLit, n.BoolLit, n.SetLit,
-            n.EnumLit, n.BuiltIn)
 
 
 class _Compiled:
     """Generated code and the table that maps its risky lines back to the card's expressions."""
 
-    def __init__(self, function: Callable, origins: dict[int, tuple[n.Node, str]], filename: str, source: str):
+    def __init__(self, function: Callable, origins: dict[int, tuple[n.Node, str]], filename: str, source: str,
+                 places: dict[int, Position] | None = None):
         self.source = source  # kept for reading and debugging; never executed again
         self._function = function
         self._origins = origins
         self._filename = filename
+        self.places = places or {}  # every generated line -> the card position it was made for
 
     def __call__(self, facts: dict[str, Any], as_of: dt.date, rules_on: dt.date | None = None) -> Any:
         # The evaluation's decimal context, shared rather than copied as localcontext() would: a third of
@@ -67,21 +71,36 @@ class _Compiled:
         except (ArithmeticError, ValueError) as error:
             located = self._locate(error)
             if located is None:
+                self._note_place(error)
                 raise
             raise located from None
+        except EvaluationError:
+            raise  # already at its card position
+        except Exception as error:  # a bug, not the case's fault: say where in the card it happened
+            self._note_place(error)
+            raise
         finally:
             setcontext(outer)
 
-    def _locate(self, error: Exception) -> EvaluationError | None:
-        """The same error the tree walker raises for the operation that failed, at its card position."""
+    def _failed_line(self, error: Exception) -> int | None:
+        """The line of generated code the error came from: the innermost frame of it."""
         line = None
         trace = error.__traceback__
-        while trace is not None:  # the innermost frame of generated code is the failing operation
+        while trace is not None:
             if trace.tb_frame.f_code.co_filename == self._filename:
                 line = trace.tb_lineno
             trace = trace.tb_next
-        node, kind = self._origins.get(line, (None, None))
+        return line
+
+    def _locate(self, error: Exception) -> EvaluationError | None:
+        """The same error the tree walker raises for the operation that failed, at its card position."""
+        node, kind = self._origins.get(self._failed_line(error), (None, None))
         return runtime_error(node, kind, error)
+
+    def _note_place(self, error: Exception) -> None:
+        place = self.places.get(self._failed_line(error))
+        if place is not None and hasattr(error, "add_note"):  # notes are Python 3.11+
+            error.add_note(f"in the compiled rules of {place}")
 
 
 class CompiledProduct(_Compiled):
@@ -108,17 +127,33 @@ def runtime_error(node: n.Node | None, kind: str | None, error: Exception) -> Ev
 
 
 class _Source:
-    """Lines of generated Python with indentation, remembering which node each risky line computes."""
+    """Lines of generated Python with indentation, remembering which node each risky line computes
+    and which card position every line was made for."""
 
     def __init__(self, depth: int = 0):
         self.lines: list[str] = []
         self.origins: dict[int, tuple[n.Node, str]] = {}
+        self.places: dict[int, Position] = {}
+        self.at: Position | None = None  # the card position of what is being compiled now
         self.depth = depth
 
     def line(self, text: str, node: n.Node | None = None, kind: str | None = None) -> None:
         self.lines.append("    " * self.depth + text)
         if node is not None:
             self.origins[len(self.lines)] = (node, kind)
+        place = getattr(node, "pos", None) or self.at
+        if place is not None:
+            self.places[len(self.lines)] = place
+
+    @contextmanager
+    def located(self, place: Position | None):
+        """Lines written inside are made for `place` (the card position of a node, rule or card)."""
+        outer = self.at
+        self.at = place or outer
+        try:
+            yield
+        finally:
+            self.at = outer
 
     @contextmanager
     def block(self, header: str):
@@ -173,7 +208,9 @@ class _ExpressionCompiler(NodeVisitor):
     # -- expressions -------------------------------------------------------------------------
 
     def expr(self, node: n.Node) -> tuple[str, bool]:
-        return self.visit(self.resolved(node))
+        node = self.resolved(node)
+        with self.src.located(node.pos):
+            return self.visit(node)
 
     def generic_visit(self, node: n.Node) -> tuple[str, bool]:
         # Every kind of checked node has a visit_ method; any other is a bug in the engine, not in a card.
@@ -491,10 +528,11 @@ class _ProductCompiler:
         self.splits: dict[str, str] = {}
 
     def compile(self) -> CompiledProduct:
+        self.src.at = self.place
         for rule in self.product.in_section("parameters"):
             only = rule.editions[0]
             if (len(rule.editions) == 1 and only.valid_from is None and only.valid_until is None
-                    and isinstance(only.expr.node, LITERALS)):
+                    and isinstance(only.expr.node, n.CONSTANTS)):
                 self.x.literals[rule.id] = only.expr.node
         groups = self.product.payment_groups
         for group in groups:
@@ -508,6 +546,10 @@ class _ProductCompiler:
     # -- rule values -------------------------------------------------------------------------
 
     def _rule(self, rule: Rule) -> None:
+        with self.src.located(rule.pos):
+            self._rule_value(rule)
+
+    def _rule_value(self, rule: Rule) -> None:
         i, src = self.index[rule.id], self.src
         if "when" not in rule.exprs:
             self.x.rule_open[rule.id] = self._value(rule, i)
@@ -621,13 +663,14 @@ class _ProductCompiler:
             src.line(f"{name} = result.{name}")
         for rule in product.rules.values():
             i = self.index[rule.id]
-            if "when" not in rule.exprs:
-                self._entry(rule, i)
-                continue
-            with src.block(f"if w{i} is False:"):
-                src.line(f"not_applicable.append({const(rule.id)})")
-            with src.block("else:"):
-                self._entry(rule, i)
+            with src.located(rule.pos):
+                if "when" not in rule.exprs:
+                    self._entry(rule, i)
+                    continue
+                with src.block(f"if w{i} is False:"):
+                    src.line(f"not_applicable.append({const(rule.id)})")
+                with src.block("else:"):
+                    self._entry(rule, i)
         src.line("return result")
 
     def _entry(self, rule: Rule, i: int) -> None:
@@ -647,20 +690,42 @@ class _ProductCompiler:
         else:
             src.line(f"values[{const(rule.id)}] = r{i}")
 
+    @property
+    def place(self) -> Position:
+        return self.product.pos or Position(self.product.file, 1, 1)
+
     def _build(self) -> CompiledProduct:
-        filename = f"<compiled product {self.product.code}>"
-        function, origins, source = _define(self.x, "evaluate", filename)
-        return CompiledProduct(self.product, function, origins, filename, source)
+        function, origins, source, filename, places = _define(self.x, "evaluate", f"product {self.product.code}",
+                                                              self.place)
+        return CompiledProduct(self.product, function, origins, filename, source, places)
 
 
-def _define(compiler: _ExpressionCompiler, name: str, filename: str):
-    """Compile the generated lines into a function; line numbers of risky lines shift by the header."""
+def _define(compiler: _ExpressionCompiler, name: str, title: str, place: Position | None):
+    """Compile the generated lines into a function; line numbers shift by the header, which is made for `place`."""
     head = [f"def {name}(facts, as_of, rules_on):"] + compiler.prologue()
     source = "\n".join(head + compiler.src.lines) + "\n"
+    # Named by its content: the same source is one linecache entry however often it is compiled.
+    filename = f"<compiled {title} {hashlib.sha256(source.encode()).hexdigest()[:12]}>"
     namespace = compiler.namespace
     exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - source made by this module only
     origins = {line + len(head): origin for line, origin in compiler.src.origins.items()}
-    return namespace[name], origins, source
+    places = {line + len(head): at for line, at in compiler.src.places.items()}
+    if place is not None:
+        places.update(dict.fromkeys(range(1, len(head) + 1), place))
+    _register(filename, source, places)
+    return namespace[name], origins, source, filename, places
+
+
+def _register(filename: str, source: str, places: dict[int, Position]) -> None:
+    """Put the generated source where tracebacks look for it, each line marked with its card position.
+
+    The marks are comments in the lines shown, never in the code run: a card's file name is no code."""
+    shown = []
+    for number, line in enumerate(source.splitlines(), start=1):
+        place = places.get(number)
+        mark = f"  # {place}".replace("\n", " ").replace("\r", " ") if place is not None else ""
+        shown.append(line + mark + "\n")
+    linecache.cache[filename] = (len(source), None, shown, filename)
 
 
 def _roller(calendar) -> Callable[[Any], Any]:
@@ -684,6 +749,5 @@ def compile_expression(node: n.Node, calendar) -> CompiledExpression:
     compiler = _ExpressionCompiler(calendar)
     code, _ = compiler.expr(node)
     compiler.src.line(f"return {code}")
-    filename = "<compiled expression>"
-    function, origins, source = _define(compiler, "expression", filename)
-    return CompiledExpression(function, origins, filename, source)
+    function, origins, source, filename, places = _define(compiler, "expression", "expression", node.pos)
+    return CompiledExpression(function, origins, filename, source, places)

@@ -1,10 +1,12 @@
 """Source positions and the error type of each pipeline stage."""
 from __future__ import annotations
 
+import difflib
 import itertools
 import os
 import stat
 from dataclasses import dataclass
+from typing import Iterable
 
 
 @dataclass(frozen=True)
@@ -167,3 +169,14 @@ def raise_once(errors: list[CatalogueError]) -> None:
             seen.add(key)
             unique.append(error)
     raise_all(unique)
+
+
+def did_you_mean(name: str, candidates: Iterable, cutoff: float = 0.6) -> str:
+    """"did you mean 'x'?" naming the candidate closest to a misspelt name; "" when none is close enough."""
+    close = difflib.get_close_matches(str(name), [str(c) for c in candidates], n=1, cutoff=cutoff)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+def aside(text: str) -> str:
+    """' (text)' to put after a message, or '' when there is no text."""
+    return f" ({text})" if text else ""

@@ -2,21 +2,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal, DivisionByZero, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
 from . import nodes as n
 from . import types as t
 from .calendar import WEEKDAYS
 from .errors import EvaluationError
-from .limits import FIRST_DATE, LAST_DATE
 from .model import Product, Rule
 from .printer import to_text
-from .values import (Duration, Open, Schedule, add_duration, checked, checked_cents, earliest, instalments,
-                     merge_open, percent_of, recurring, split_amount, table_row, to_cents)
+from .results import (CheckResult, DeadlineResult, PaymentResult, ReportResult, Result, check_result, deadline_result,
+                      indicative_values, payment_result, payment_trigger, report_results, schedule_result, value_type)
+from .values import (ARITHMETIC_ERRORS, DOMAIN, Duration, Open, Schedule, add_duration, arithmetic_error, checked,
+                     checked_cents, describe_value, earliest, merge_open, no_value, not_applicable, percent_of,
+                     recurring, roll_error, schedule_payment, split_payment, table_row, text_of, to_cents)
 from .visitor import VISIT_NAMES, NodeVisitor
-
-NOT_APPLICABLE = "does not apply to this case"
 
 
 class Evaluation(NodeVisitor):
@@ -138,9 +138,7 @@ class Evaluation(NodeVisitor):
     def visit(self, node: n.Node) -> Any:
         # NodeVisitor's dispatch, inlined as this runs for every node; each visit is a step of the trace.
         value = getattr(self, VISIT_NAMES[type(node)])(node)
-        if self._steps is not None and not isinstance(node, (n.NumberLit, n.MoneyLit, n.PercentLit, n.DateLit,
-                                                              n.TextLit, n.BoolLit, n.DurationLit, n.SetLit,
-                                                              n.EnumLit, n.BuiltIn)):
+        if self._steps is not None and not isinstance(node, n.CONSTANTS):
             step = {"expression": to_text(node), "value": describe_value(value, node.type), "at": str(node.pos)}
             if isinstance(node, n.FactRef):
                 step["from"] = "case" if node.name in self.facts else "missing fact"
@@ -361,127 +359,58 @@ class Evaluation(NodeVisitor):
         raise EvaluationError(f"'{node.lookup}' has no entry for {key}", node.pos)  # the checker saw to every member
 
 
-# Shared with interpreter.compiler, so that both backends say the same thing.
-
-def not_applicable(rule_id: str) -> Open:
-    """What a reference to a rule whose `when` is false yields."""
-    return Open(reasons=(f"{rule_id} {NOT_APPLICABLE}",))
-
-
-def no_value(rule_id: str, rules_on: dt.date) -> Open:
-    """What a parameter yields when none of its editions is valid on the date whose rules apply."""
-    return Open(reasons=(f"no value of {rule_id} is valid on {rules_on.isoformat()}",))
+def evaluate(product: Product, facts: dict[str, Any], as_of: dt.date, *, explain: bool = False,
+             fact_labels: dict[str, str] | None = None, rules_on: dt.date | None = None) -> Result:
+    """Evaluate every rule of a product for one case: its rules as on `rules_on` (default `as_of`),
+    its statuses as on `as_of`."""
+    with localcontext(DOMAIN):
+        return _evaluate(product, facts, as_of, explain, fact_labels, rules_on)
 
 
-def text_of(value: Any, type_: t.Type) -> str:
-    """text(x): any single value written as text."""
-    shown = describe_value(value, type_)
-    return ("true" if shown else "false") if isinstance(shown, bool) else str(shown)
+def _evaluate(product: Product, facts: dict[str, Any], as_of: dt.date, explain: bool,
+              fact_labels: dict[str, str] | None, rules_on: dt.date | None = None) -> Result:
+    run = Evaluation(product, facts, as_of, explain=explain, rules_on=rules_on)
+    result = Result(product=product.code, title=product.title, edition=product.edition, as_of=as_of,
+                    rules_on=run.rules_on, indicative=indicative_values(product))
+    labels = fact_labels or {}
+    for rule in product.rules.values():
+        applies = run.applies(rule)
+        if applies is False:
+            result.not_applicable.append(rule.id)
+            continue
+        if rule.section == "deadlines":
+            result.deadlines.append(_deadline(run, rule, applies))
+        elif rule.section == "payments":
+            result.payments.append(_payment(run, rule, applies, labels))
+        elif rule.section == "reports":
+            result.reports.extend(_reports(run, rule, applies))
+        elif rule.section == "checks":
+            result.checks.append(_check(run, rule, applies))
+        else:
+            result.values[rule.id] = run.rule_value(rule) if applies is True else applies
+            result.value_types[rule.id] = value_type(rule)
+    result.trace = run.trace
+    return result
 
 
-# What an arithmetic operation can raise on well-typed operands (division by zero, dates out of range).
-ARITHMETIC_ERRORS = (DivisionByZero, InvalidOperation, ZeroDivisionError, ValueError, OverflowError)
+def _deadline(run: Evaluation, rule: Rule, applies) -> DeadlineResult:
+    due = run.rule_value(rule) if applies is True else applies
+    done = run.slot(rule, "met_by") if "met_by" in rule.exprs else Open()
+    return deadline_result(rule, due, done, run.as_of)
 
 
-def arithmetic_error(node: n.Node, error: Exception) -> EvaluationError:
-    if isinstance(error, (DivisionByZero, InvalidOperation, ZeroDivisionError)):
-        return EvaluationError(f"division by zero in '{to_text(node)}'", node.pos)
-    if node.type == t.DATE and not str(error).startswith("no working day follows"):
-        error = OUT_OF_DATES  # Python says 'date value out of range' or 'year 10000 is out of range'
-    return EvaluationError(f"cannot compute '{to_text(node)}': {error}", node.pos)
+def _payment(run: Evaluation, rule: Rule, applies, labels: dict[str, str]) -> PaymentResult:
+    if "schedule" in rule.exprs:
+        return schedule_result(rule, run.schedule(rule) if applies is True else applies, run.as_of)
+    share = run.slot(rule, "share") if applies is True else applies
+    amount = run.rule_value(rule) if applies is True else applies
+    on = run.slot(rule, "on") if "on" in rule.exprs and applies is True else Open()
+    return payment_result(rule, payment_trigger(rule, labels), share, amount, on, run.as_of)
 
 
-OUT_OF_DATES = f"the date would fall outside {FIRST_DATE.isoformat()} … {LAST_DATE.isoformat()}"
+def _reports(run: Evaluation, rule: Rule, applies) -> list[ReportResult]:
+    return report_results(rule, run.rule_value(rule) if applies is True else applies)
 
 
-def roll_error(rule: Rule, error: Exception) -> EvaluationError:
-    """A deadline or report that cannot roll to a working day (only near 9999-12-31)."""
-    slot = rule.exprs.get("due") or rule.exprs.get("date")
-    return EvaluationError(f"cannot roll '{rule.id}' to the next working day: {error}",
-                           slot.pos if slot is not None else rule.pos)
-
-
-def split_payment(group: str, parts, base: Any, shares) -> tuple[Any, ...]:
-    """The amounts of the parts of a split, in order; all unknown when the base or a share is."""
-    unknown = merge_open(base, *shares)
-    if unknown.missing or unknown.reasons or any(isinstance(v, Open) for v in (base, *shares)):
-        return (unknown,) * len(parts)
-    total = sum(shares, Decimal(0))
-    if total != 100:
-        raise EvaluationError(f"the shares of payment '{group}' add up to {format_percent(total)}, not 100%",
-                              parts[0].pos, hint="change the percentages so that together they make 100%")
-    for part, share in zip(parts, shares):
-        problem = share_problem(share)
-        if problem:
-            raise EvaluationError(f"the share of '{part.id}' {problem}", part.pos,
-                                  hint="each share of a split is a percentage from 0% to 100%")
-    if base < 0:
-        raise EvaluationError(f"the amount to split in payment '{group}' is negative ({to_cents(base):.2f})",
-                              parts[0].pos, hint="a payment is never negative: check the base and the facts it "
-                                                 "reads (the vocabulary's minimum of a money fact)")
-    return tuple(split_amount(base, list(shares)))
-
-
-def schedule_payment(rule: Rule, dates: Any, start: Any, step: Any, until: Any, amount: Any, calendar) -> Any:
-    """The instalments of a scheduled payment: Open while its dates are unknown; dated instalments without
-    amounts while only the amount per period is."""
-    if isinstance(dates, Open):
-        return merge_open(dates, amount)
-    if isinstance(amount, Open):
-        return Schedule(instalments(dates, start, step, until, None, calendar), amount)
-    if amount < 0:
-        raise EvaluationError(f"the amount per period of payment '{rule.id}' is negative ({to_cents(amount):.2f})",
-                              rule.exprs["amount"].pos,
-                              hint="a payment is never negative: check the amount and the facts it reads")
-    return Schedule(instalments(dates, start, step, until, amount, calendar))
-
-
-def share_problem(share: Decimal) -> str | None:
-    """Why a split's share is not a percentage from 0% to 100%, or None."""
-    if share < 0:
-        return f"is {format_percent(share)}: a share cannot be negative"
-    if share > 100:
-        return f"is {format_percent(share)}: a share cannot be more than 100%"
-    return None
-
-
-def describe_value(value: Any, type_: t.Type | None) -> Any:
-    """A JSON-ready rendering of a value of the given static type."""
-    if isinstance(value, Open):
-        parts = []
-        if value.missing:
-            parts.append("needs " + ", ".join(sorted(value.missing)))
-        parts.extend(value.reasons)
-        return "unknown (" + "; ".join(parts) + ")" if parts else "unknown"
-    kind = type_.__class__
-    if kind is t.Type or kind is t.ListType:
-        # By name, not by ==: comparing dataclasses field by field is slow at a million results.
-        describe = _DESCRIBE.get(type_.name)
-        return value if describe is None else describe(value)
-    if kind is t.SetType:
-        return [m for m in type_.enum.members if m in value]
-    return value
-
-
-def format_percent(value: Decimal) -> str:
-    return f"{format_number(value)}%"
-
-
-def _money(value: Decimal) -> str:
-    return f"{to_cents(value):.2f}"
-
-
-def _dates(value) -> list[str]:
-    return [day.isoformat() for day in value]
-
-
-def format_number(value: Decimal) -> str:
-    if value == value.to_integral_value():
-        return str(int(value))
-    return format(value.normalize(), "f")
-
-
-_DESCRIBE = {
-    t.MONEY.name: _money, t.PERCENT.name: format_percent, t.NUMBER.name: format_number,
-    t.DATE.name: dt.date.isoformat, t.DATES.name: _dates, t.DURATION.name: str,
-}
+def _check(run: Evaluation, rule: Rule, applies) -> CheckResult:
+    return check_result(rule, run.rule_value(rule) if applies is True else applies)

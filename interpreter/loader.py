@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import difflib
 import hashlib
 from decimal import Decimal
 from dataclasses import dataclass
@@ -14,23 +13,17 @@ from . import schema as s
 from . import types as t
 from .calendar import WEEKDAYS, Calendar, HolidayRule
 from .cases import RULES_ON, convert_facts
-from .catalogue import (Base, Catalogue, Fact, Vocabulary, Words, card_paths, catalogue_hash, display_path,
-                        overlapping_editions)
+from . import nodes as n
 from .checker import AS_OF, BUILTIN_NAMES, SECTION_WORDS, check_rules, evaluation_order
-from .errors import (CatalogueError, Position, RuleSyntaxError, SchemaError, TypeCheckError,
+from .errors import (CatalogueError, Position, RuleSyntaxError, SchemaError, TypeCheckError, aside, did_you_mean,
                      raise_all, raise_once)
 from .limits import number_problem
+from .model import (SECTIONS, Assumption, Base, Catalogue, Citation, DecisionTable, Edition, Expr, Fact, LookupTable,
+                    Product, Rule, TableRow, Vocabulary, Words, family_chain, overlapping_editions)
 from .values import Duration
-from . import nodes as n
-from .model import SECTIONS, Assumption, Citation, DecisionTable, Edition, Expr, LookupTable, Product, Rule, TableRow
 from .parser import parse, parse_date
 from .splits import check_splits
-from .yamlsource import Document, load_file
-
-
-def _did_you_mean(name: str, candidates) -> str:
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+from .yamlsource import Document, card_paths, catalogue_hash, display_path, load_file
 
 
 def _span(valid_from: dt.date | None, valid_until: dt.date | None) -> str:
@@ -100,7 +93,7 @@ class Loader:
         raise_once(self.errors)
         return Catalogue(self.root, base.vocabulary, base.calendars,
                          {code: products[code] for code in sorted(products)},
-                         files if files is not None else self.files, digest or self._hash())
+                         files if files is not None else self.files, digest or self._hash(), base.families)
 
     # -- files -------------------------------------------------------------------------------
 
@@ -288,22 +281,18 @@ class Loader:
 
     def _family_chain(self, card: Document, families: dict[str, Document]) -> list[Document] | None:
         chain: list[Document] = []
-        name = card.data.get("family")
         where, path = card, ("family",)
-        while name:
-            family = families.get(name)
+        for name, family in family_chain(card.data.get("family"), families):
             if family is None:
-                close = difflib.get_close_matches(name, list(families), n=1)
                 self.errors.append(SchemaError(
                     f"unknown family '{name}'", where.position(path),
-                    hint=(f"did you mean '{close[0]}'? " if close else "")
-                    + "the families are: " + ", ".join(sorted(families))))
+                    hint=f"{did_you_mean(name, families)} the families are: ".lstrip() + ", ".join(sorted(families))))
                 return None
             if family in chain:
                 self.errors.append(SchemaError(f"family '{name}' extends itself", family.position(("extends",))))
                 return None
             chain.insert(0, family)
-            name, where, path = family.data.get("extends"), family, ("extends",)
+            where, path = family, ("extends",)
         return chain
 
     def _product(self, path: Path, vocabulary: Vocabulary, calendars: dict[str, Calendar],
@@ -346,7 +335,7 @@ class Loader:
                 if target not in rules:
                     self.errors.append(SchemaError(
                         f"assumption '{assumption.id}' applies to unknown rule '{target}'"
-                        + _did_you_mean(target, rules), document.position(path + (index,)),
+                        + aside(did_you_mean(target, rules)), document.position(path + (index,)),
                         hint="list the names of rules of this card or its family under applies_to"))
         if len(self.errors) > before:
             return None
@@ -389,7 +378,7 @@ class Loader:
                 family_rules = [r.id for r in rules.values() if r.section == rule.section]
                 self.errors.append(SchemaError(
                     f"'{rule.id}' overrides nothing: its family has no {rule.section[:-1]} '{rule.id}'"
-                    + _did_you_mean(rule.id, family_rules), rule.pos,
+                    + aside(did_you_mean(rule.id, family_rules)), rule.pos,
                     hint="'overrides' replaces a family rule of the same name; check the name, or remove "
                          "'overrides' for a rule of this card's own"))
             else:
@@ -433,7 +422,7 @@ class Loader:
                 continue
             fact = vocabulary.facts.get(name)
             if fact is None or fact.type != t.DATE:
-                what = "not a fact" + _did_you_mean(name, vocabulary.facts) if fact is None else "not a date fact"
+                what = "not a fact" + aside(did_you_mean(name, vocabulary.facts)) if fact is None else "not a date fact"
                 self.errors.append(SchemaError(
                     f"reference_fact '{name}' is {what}", family.position(("reference_fact",)),
                     hint="name a date fact of catalogue/facts.yaml, e.g. registered_on"))
@@ -722,7 +711,7 @@ class Loader:
         if enum is None:
             self.errors.append(SchemaError(
                 f"the key of lookup '{lookup_id}' names '{spec['key']}', which is not a list of choices"
-                + _did_you_mean(spec["key"], vocabulary.enums), document.position(path + ("key",)),
+                + aside(did_you_mean(spec["key"], vocabulary.enums)), document.position(path + ("key",)),
                 hint="the lists of choices (enums in catalogue/facts.yaml) are: " + ", ".join(sorted(vocabulary.enums))))
             return None
         fields, labels = [], []
@@ -746,7 +735,7 @@ class Loader:
         for key in entries:
             if key not in enum.members:
                 self.errors.append(SchemaError(
-                    f"'{key}' in lookup '{lookup_id}' is not a {enum.name}" + _did_you_mean(key, enum.members),
+                    f"'{key}' in lookup '{lookup_id}' is not a {enum.name}" + aside(did_you_mean(key, enum.members)),
                     document.key_position(path + ("entries", key)),
                     hint=f"the members of {enum.name} are: {', '.join(enum.members)}"))
         if len(self.errors) > before:
@@ -760,7 +749,7 @@ class Loader:
                 if name not in names:
                     self.errors.append(SchemaError(
                         f"entry {member} of lookup '{lookup_id}' has a field '{name}' the lookup does not declare"
-                        + _did_you_mean(name, names), document.key_position(entry_path + (name,)),
+                        + aside(did_you_mean(name, names)), document.key_position(entry_path + (name,)),
                         hint="the fields of this lookup are: " + ", ".join(names)))
             values = []
             for name, type_ in fields:

@@ -3,10 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
-from .errors import Position
+from . import types as t
+from .calendar import Calendar
+from .errors import LookupProblem, Position, SchemaError, did_you_mean
 from .nodes import Node
 from .types import Type
 
@@ -83,6 +87,10 @@ class Rule:
     def expr(self, slot: str) -> Expr | None:
         return self.exprs.get(slot)
 
+    def all_exprs(self) -> list[Expr]:
+        """Every expression of the rule: its slots, then each edition's value."""
+        return [*self.exprs.values(), *(edition.expr for edition in self.editions)]
+
     @cached_property
     def source(self) -> str:
         """The short citation shown with every result entry ("000 §5.2, 12XR")."""
@@ -90,6 +98,15 @@ class Rule:
 
 
 SECTIONS = ("parameters", "values", "deadlines", "payments", "reports", "checks")
+
+
+def payment_groups(rules: dict[str, Rule]) -> dict[str, list[Rule]]:
+    """The parts of each payment split (the rules of one `group`), in card order."""
+    groups: dict[str, list[Rule]] = {}
+    for rule in rules.values():
+        if rule.section == "payments":
+            groups.setdefault(rule.group, []).append(rule)
+    return groups
 
 
 @dataclass(frozen=True)
@@ -181,11 +198,7 @@ class Product:
     @cached_property
     def payment_groups(self) -> dict[str, list[Rule]]:
         """The parts of each payment split, in card order; worked out once per product."""
-        groups: dict[str, list[Rule]] = {}
-        for rule in self.rules.values():
-            if rule.section == "payments":
-                groups.setdefault(rule.group, []).append(rule)
-        return groups
+        return payment_groups(self.rules)
 
     def in_section(self, section: str) -> list[Rule]:
         return [rule for rule in self.rules.values() if rule.section == section]
@@ -193,3 +206,124 @@ class Product:
     def valid_on(self, day: dt.date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (
             self.valid_until is None or day <= self.valid_until)
+
+
+@dataclass(frozen=True)
+class Fact:
+    name: str
+    type: t.Type
+    label: str
+    phrase: str | None = None  # the fact inside a Dutch sentence; the label when absent
+    span_from: str | None = None  # the date fact whose duration this date closes (for timelines)
+    minimum: Decimal | None = None  # the sign rule of a money or number fact: a price is at least 0
+
+
+@dataclass(frozen=True)
+class Words:
+    """The Dutch nouns of words.yaml whose grammar the sheets cannot guess: which take 'het', and which
+    end in -en yet are singular. A catalogue without words.yaml says 'de' before every noun."""
+
+    het: frozenset[str] = frozenset()  # also found as the last part of a compound (drempelbedrag)
+    het_whole: frozenset[str] = frozenset()  # too short to look for inside a compound (uur, deel)
+    singular_en: frozenset[str] = frozenset()
+
+
+@dataclass
+class Vocabulary:
+    enums: dict[str, t.EnumType]
+    enum_labels: dict[str, dict[str, str]]
+    facts: dict[str, Fact]
+    words: Words = field(default_factory=Words)
+
+    @property
+    def fact_types(self) -> dict[str, t.Type]:
+        return {name: fact.type for name, fact in self.facts.items()}
+
+    @property
+    def fact_labels(self) -> dict[str, str]:
+        return {name: fact.label for name, fact in self.facts.items()}
+
+    @property
+    def span_starts(self) -> dict[str, str]:
+        """Per date fact that closes a duration, the date fact that opens it."""
+        return {name: fact.span_from for name, fact in self.facts.items() if fact.span_from}
+
+
+@dataclass
+class Base:
+    """What every card is checked against: the vocabulary, the calendars and the families."""
+
+    vocabulary: Vocabulary | None
+    calendars: dict[str, Calendar]
+    families: dict  # family name -> its interpreter.yamlsource.Document
+    default_calendar: str | None
+    refused_calendars: frozenset[str] = frozenset()
+    files: tuple[Path, ...] = ()
+
+
+def family_chain(name: str | None, families: dict[str, Any]):
+    """A family and the families it extends, in turn: (name, family document) pairs, the document None
+    for an unknown name (the walk ends there). A family met again is yielded again: the caller ends a circle."""
+    while name:
+        family = families.get(name)
+        yield name, family
+        if family is None:
+            return
+        name = family.data.get("extends")
+
+
+def overlapping_editions(products: dict[str, list[Product]]) -> list[SchemaError]:
+    """Sort each product's editions by their start; two that are valid on one day are an error."""
+    far_past, far_future = dt.date.min, dt.date.max
+    problems = []
+    for code, editions in products.items():
+        editions.sort(key=lambda p: p.valid_from or far_past)
+        for earlier, later in zip(editions, editions[1:]):
+            if (earlier.valid_until or far_future) >= (later.valid_from or far_past):
+                problems.append(SchemaError(
+                    f"two editions of {code} are valid at the same time ({earlier.file} and {later.file})",
+                    later.pos, hint="give the earlier edition a valid_until before the later one's valid_from"))
+    return problems
+
+
+@dataclass
+class Catalogue:
+    root: Path
+    vocabulary: Vocabulary
+    calendars: dict[str, Calendar]
+    products: dict[str, list[Product]]
+    files: list[Path] = field(default_factory=list)
+    hash: str = ""
+    families: dict = field(default_factory=dict)  # family name -> its interpreter.yamlsource.Document
+
+    def codes(self) -> list[str]:
+        return list(self.products)
+
+    def editions(self, code: str) -> list[Product]:
+        """Every edition of product `code`, oldest first."""
+        editions = self.products.get(code)
+        if editions is None:
+            hint = did_you_mean(code, self.products, cutoff=0.5) or "run 'catalogue list' to see the product codes"
+            raise LookupProblem(f"unknown product '{code}'", Position("<command line>", 1, 1), hint)
+        return editions
+
+    def load_whole(self) -> "Catalogue":
+        return self  # loaded whole already
+
+    def product(self, code: str, on: dt.date | None = None) -> Product:
+        """The edition of product `code` valid on `on` (the latest edition when `on` is None)."""
+        return edition_on(code, self.editions(code), on)
+
+
+def edition_on(code: str, editions: list[Product], on: dt.date | None) -> Product:
+    """The edition valid on `on` (the latest when `on` is None); a LookupProblem when none is."""
+    if on is None:
+        return editions[-1]
+    for product in editions:
+        if product.valid_on(on):
+            return product
+    spans = ", ".join(f"{p.valid_from or '…'} to {p.valid_until or '…'}" for p in editions)
+    raise LookupProblem(f"no edition of {code} is valid on {on.isoformat()} (editions: {spans})",
+                        editions[0].pos or Position(editions[0].file, 1, 1),
+                        hint="the rules of a case are those of its reference date (e.g. registered_on); "
+                             "give --rules-on a date inside an edition's validity")

@@ -58,6 +58,11 @@ class SetLit(Node):
     members: tuple[str, ...]
 
 
+# The values a rule writes down as they are (numbers, amounts, percentages, dates, durations, texts,
+# yes/no, sets); with the choices names resolve to, the constants of a checked tree.
+LITERALS = (NumberLit, MoneyLit, PercentLit, DateLit, DurationLit, TextLit, BoolLit, SetLit)
+
+
 @dataclass(frozen=True)
 class Name(Node):
     """A name as written; the checker replaces it by one of the resolved references below."""
@@ -87,6 +92,8 @@ class AsOfRef(Node):
 class EnumLit(Node):
     enum: str
     member: str
+
+
 
 
 @dataclass(frozen=True)
@@ -284,3 +291,8 @@ def walk(node: Node):
     yield node
     for child in iter_child_nodes(node):
         yield from walk(child)
+
+
+# The constants of a checked tree: literals, the choices names resolve to, and the built-in names
+# (the product code and edition) that each card fixes.
+CONSTANTS = LITERALS + (EnumLit, BuiltIn)

@@ -18,18 +18,12 @@ from . import nodes as n
 from .errors import Position, RuleSyntaxError
 from .calendar import MONTHS
 from .limits import MAX_DURATION, MAX_EXPRESSION_CHARS, MAX_EXPRESSION_DEPTH, digits_problem
+from .values import UNIT_NAMES, UNIT_PATTERN, UNITS
 
 GRAMMAR_FILE = Path(__file__).resolve().parent.parent / "grammar" / "rules.lark"
 
 Locate = Callable[[int], Position]
 
-UNITS = {
-    "day": "days", "days": "days",
-    "working day": "working_days", "working days": "working_days",
-    "week": "weeks", "weeks": "weeks",
-    "month": "months", "months": "months",
-    "year": "years", "years": "years",
-}
 
 # How each terminal is described to someone who is not a programmer.
 _TERMINAL_WORDS = {
@@ -37,7 +31,7 @@ _TERMINAL_WORDS = {
     "MONEY": "an amount like €5000",
     "PERCENT": "a percentage like 60%",
     "NUMBER": "a number",
-    "UNIT": "a unit (days, working days, weeks, months, years)",
+    "UNIT": f"a unit ({UNIT_NAMES})",
     "STRING": 'a text in double quotes',
     "NAME": "a name (a fact, parameter or rule)",
     "COMPARATOR": "a comparison (==, !=, <, <=, >, >=)",
@@ -76,13 +70,18 @@ _DUTCH_UNITS = {"dagen": "days", "dag": "days", "kalenderdagen": "days", "werkda
 _OPTIONS = dict(parser="lalr", propagate_positions=True, maybe_placeholders=True)
 
 
+def grammar_text() -> str:
+    """grammar/rules.lark with the units of time of interpreter.values in its UNIT terminal."""
+    return GRAMMAR_FILE.read_text(encoding="utf-8").replace("%UNITS%", UNIT_PATTERN)
+
+
 @lru_cache(maxsize=1)
 def lark_parser() -> Lark:
     """The LALR parser, built once per process. Its tables are kept in the catalogue cache as an
     authenticated entry (interpreter/cache.py), never through Lark's own cache, which unpickles
     whatever file it finds before checking it."""
     from . import cache
-    grammar = GRAMMAR_FILE.read_text(encoding="utf-8")
+    grammar = grammar_text()
     name = _tables_name(grammar)
     data = cache.read_bytes(name) if cache.cache_dir() is not None else None
     if data is not None:
@@ -201,7 +200,7 @@ def _syntax_error(error: UnexpectedInput, text: str, locate: Locate) -> RuleSynt
     elif token.type == "COMMA":
         hint = _CHARACTER_HINTS[","]
     elif token.type == "NAME" and _previous_is_number(text, offset):
-        hint = "after a number comes a unit (days, working days, weeks, months, years) or an operator"
+        hint = f"after a number comes a unit ({UNIT_NAMES}) or an operator"
     return RuleSyntaxError(f"unexpected '{token}' in {shown}; expected {expected}", position, hint)
 
 

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from typing import Any
 
 from . import nodes as n
 from . import types as t
-from .evaluator import Evaluation, describe_value, format_percent
 from .model import Citation, Product, Rule
-from .values import DOMAIN, Open
+from .values import Open, describe_value, format_percent
 
 # The version of the result's JSON shape (catalogue/schemas/result.schema.json). Additions of optional
 # fields keep the major number; a removal, rename or change of meaning raises it (docs/api.md).
@@ -115,65 +114,8 @@ def _missing(value: Any) -> tuple[str, ...]:
     return value.names if isinstance(value, Open) else ()
 
 
-def evaluate(product: Product, facts: dict[str, Any], as_of: dt.date, *, explain: bool = False,
-             fact_labels: dict[str, str] | None = None, rules_on: dt.date | None = None) -> Result:
-    """Evaluate every rule of a product for one case: its rules as on `rules_on` (default `as_of`),
-    its statuses as on `as_of`."""
-    with localcontext(DOMAIN):
-        return _evaluate(product, facts, as_of, explain, fact_labels, rules_on)
-
-
-def _evaluate(product: Product, facts: dict[str, Any], as_of: dt.date, explain: bool,
-              fact_labels: dict[str, str] | None, rules_on: dt.date | None = None) -> Result:
-    run = Evaluation(product, facts, as_of, explain=explain, rules_on=rules_on)
-    result = Result(product=product.code, title=product.title, edition=product.edition, as_of=as_of,
-                    rules_on=run.rules_on, indicative=indicative_values(product))
-    labels = fact_labels or {}
-    for rule in product.rules.values():
-        applies = run.applies(rule)
-        if applies is False:
-            result.not_applicable.append(rule.id)
-            continue
-        if rule.section == "deadlines":
-            result.deadlines.append(_deadline(run, rule, applies))
-        elif rule.section == "payments":
-            result.payments.append(_payment(run, rule, applies, labels))
-        elif rule.section == "reports":
-            result.reports.extend(_reports(run, rule, applies))
-        elif rule.section == "checks":
-            result.checks.append(_check(run, rule, applies))
-        else:
-            result.values[rule.id] = run.rule_value(rule) if applies is True else applies
-            result.value_types[rule.id] = value_type(rule)
-    result.trace = run.trace
-    return result
-
-
-def _deadline(run: Evaluation, rule: Rule, applies) -> DeadlineResult:
-    due = run.rule_value(rule) if applies is True else applies
-    done = run.slot(rule, "met_by") if "met_by" in rule.exprs else Open()
-    return deadline_result(rule, due, done, run.as_of)
-
-
-def _payment(run: Evaluation, rule: Rule, applies, labels: dict[str, str]) -> PaymentResult:
-    if "schedule" in rule.exprs:
-        return schedule_result(rule, run.schedule(rule) if applies is True else applies, run.as_of)
-    share = run.slot(rule, "share") if applies is True else applies
-    amount = run.rule_value(rule) if applies is True else applies
-    on = run.slot(rule, "on") if "on" in rule.exprs and applies is True else Open()
-    return payment_result(rule, payment_trigger(rule, labels), share, amount, on, run.as_of)
-
-
-def _reports(run: Evaluation, rule: Rule, applies) -> list[ReportResult]:
-    return report_results(rule, run.rule_value(rule) if applies is True else applies)
-
-
-def _check(run: Evaluation, rule: Rule, applies) -> CheckResult:
-    return check_result(rule, run.rule_value(rule) if applies is True else applies)
-
-
 # The assemblers below turn computed values into result entries. Both backends (the tree walker
-# above and interpreter.compiler) call them, so their results cannot differ in form.
+# of interpreter.evaluator and interpreter.compiler) call them, so their results cannot differ in form.
 
 def deadline_result(rule: Rule, due: Any, done: Any, as_of: dt.date) -> DeadlineResult:
     """A deadline's date and status: met, overdue, open, or unknown when the date is unknown.
@@ -367,76 +309,3 @@ def _add_instalments_and_indications(out: dict, result: Result) -> None:
     for key in result.indicative:
         if key in out["values"]:
             out["values"][key]["indicative"] = True
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
-def to_text(result: Result, explain: bool = False) -> str:
-    """The same result for a person reading a terminal."""
-    lines = [f"{result.product} — {result.title}",
-             f"edition: {result.edition}; rules on {result.rules_on.isoformat()}; as of {result.as_of.isoformat()}", ""]
-    if result.deadlines:
-        lines.append("Deadlines")
-        for d in result.deadlines:
-            when = _date(d.date) or "unknown"
-            extra = f" (needs {', '.join(d.missing)})" if d.missing else ""
-            done = f", done {d.done_on.isoformat()}" if d.done_on else ""
-            lines.append(f"  {when:<10}  {d.status:<8} {d.label}{done}{extra}")
-    if result.payments:
-        lines.append("Payments")
-        for p in result.payments:
-            share = format_percent(p.share) if p.share is not None else ("" if p.instalments is not None else "?")
-            amount = _money(p.amount) or "unknown"
-            extra = f" (needs {', '.join(p.missing)})" if p.missing else ""
-            on = f" on {p.trigger}" if p.trigger else ""
-            on += f" ({p.date.isoformat()})" if p.date else ""
-            lines.append(f"  {share:>5}  € {amount:>10}  {p.label}{on}{extra}")
-            for i in p.instalments or ():
-                lines.append(f"         € {_money(i.amount) or 'unknown':>10}    {i.date.isoformat()}  {i.status:<8} "
-                             f"period {i.period_start.isoformat()} – {i.period_end.isoformat()}")
-    if result.reports:
-        lines.append("Reports")
-        for r in result.reports:
-            extra = f" (needs {', '.join(r.missing)})" if r.missing else ""
-            lines.append(f"  {_date(r.date) or 'unknown':<10}  {r.label}{extra}")
-    if result.checks:
-        lines.append("Checks")
-        for c in result.checks:
-            mark = "note" if c.indicative and c.message else {True: "ok", False: "FAILED", None: "open"}[c.passed]
-            extra = f" (needs {', '.join(c.missing)})" if c.missing else ""
-            said = c.passed is False or (c.indicative and c.message)  # a failure, or an indication not met
-            message = f": {c.message}" if said and c.message != c.label else ""
-            lines.append(f"  {mark:<6}  {c.label}{message}{extra}")
-    if result.values:
-        lines.append("Values")
-        for key, value in result.values.items():
-            about = "circa " if key in result.indicative else ""
-            lines.append(f"  {key} = {about}{_shown(describe_value(value, result.value_types[key]))}")
-    if result.not_applicable:
-        lines.append("Not applicable: " + ", ".join(result.not_applicable))
-    if explain:
-        lines.append("")
-        lines.append("Explanation")
-        for entry in result.trace:
-            if "note" in entry:
-                lines.append(f"  {entry['rule']}: {entry['note']}")
-                continue
-            lines.append(f"  {entry['rule']} ({entry['part']}) = {_shown(entry['value'])}   [{entry['location']}]")
-            lines.append(f"      {entry['expression']}")
-            for step in entry["steps"]:
-                if "note" in step:
-                    lines.append(f"      note: {step['note']}")
-                else:
-                    lines.append(f"      {step['expression']} = {_shown(step['value'])}")
-            if entry.get("source", {}).get("quote"):
-                src = entry["source"]
-                lines.append(f"      source {src['document']}, {src['section']}: “{src['quote']}”")
-    lines.append("")
-    lines.append(f"receipt: engine {result.receipt.get('engine', '?')}, catalogue {result.receipt.get('catalogue_hash', '?')[:16]}")
-    return "\n".join(lines)

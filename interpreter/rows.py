@@ -11,9 +11,8 @@ from typing import Any
 
 import orjson
 
-from .evaluator import describe_value
 from .results import Result, source_json, to_json
-from .values import Open
+from .values import Open, describe_value
 
 VALUE_CACHE = 4096  # value cells kept per process; values that differ from case to case are not worth more
 RESULT_HEAD = ["row", "id", "as_of", "rules_on", "edition"]

@@ -1,12 +1,11 @@
 """The structure of every catalogue file as strict cerberus schemas, and errors a person can act on."""
 from __future__ import annotations
 
-import difflib
 from decimal import Decimal
 
 from cerberus import TypeDefinition, Validator, errors
 
-from .errors import SchemaError
+from .errors import SchemaError, did_you_mean
 from .limits import (FIRST_DATE, LAST_DATE, MAX_EASTER_OFFSET, MAX_HOLIDAYS, MAX_SUNDAY_SHIFT, MAX_TABLE_COLUMNS,
                      MAX_TABLE_ROWS)
 from .yamlsource import Document
@@ -310,13 +309,11 @@ def _explain(error, document: Document, schema: dict, what: str) -> SchemaError:
     if error.code == errors.UNALLOWED_VALUE.code and error.schema_path and "keysrules" in error.schema_path:
         # A key outside a fixed list (the headings of a description): an unknown key, said as such.
         allowed = [str(c) for c in error.constraint]
-        close = difflib.get_close_matches(name, allowed, n=1)
         return SchemaError(f"unknown key '{name}' in {_where(parent)}; allowed here: {', '.join(allowed)}",
-                           document.key_position(path), hint=f"did you mean '{close[0]}'?" if close else None)
+                           document.key_position(path), hint=did_you_mean(name, allowed) or None)
     if error.code == errors.UNKNOWN_FIELD.code:
         allowed = sorted(_schema_at(schema, error.schema_path).keys())
-        close = difflib.get_close_matches(name, allowed, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else None
+        hint = did_you_mean(name, allowed) or None
         allowed_text = ", ".join(allowed) if allowed else "none"
         message = f"unknown key '{name}' in {_where(parent)}; allowed here: {allowed_text}"
         if _known_elsewhere(name):
@@ -356,11 +353,10 @@ def _explain(error, document: Document, schema: dict, what: str) -> SchemaError:
         return SchemaError(f"{_named(path)} in {_where(parent)} is empty", document.position(path),
                            hint="write a value after the colon")
     if error.code == errors.UNALLOWED_VALUE.code:
-        close = difflib.get_close_matches(str(error.value), [str(c) for c in error.constraint], n=1)
         place = f"in {_where(parent)}" if path and isinstance(path[-1], int) else f"for '{name}'"
         return SchemaError(f"'{error.value}' is not allowed {place}; use one of: "
                            + ", ".join(str(c) for c in error.constraint), document.position(path),
-                           hint=f"did you mean '{close[0]}'?" if close else None)
+                           hint=did_you_mean(error.value, error.constraint) or None)
     if error.code == errors.REGEX_MISMATCH.code:
         if error.schema_path and "keysrules" in error.schema_path:
             return SchemaError(f"'{name}' is not a valid name in {_where(parent)}", document.key_position(path),

@@ -25,7 +25,7 @@ from . import problems as p
 from .batch import Job, _Unreadable, value_converter
 from .rows import rule_ids
 from .errors import CatalogueError, LookupProblem, Position, RuleSyntaxError
-from .jsonschema import case_schema, result_schema
+from .policy.jsonschema import case_schema, result_schema
 from .live import LiveCatalogue
 from .model import Product
 from .parser import parse_date

@@ -8,9 +8,9 @@ from decimal import Decimal
 from . import nodes as n
 from . import types as t
 from .errors import SchemaError
-from .evaluator import Evaluation, format_percent, share_problem
+from .evaluator import Evaluation
 from .model import Product, Rule
-from .values import Open
+from .values import Open, format_percent, share_problem
 
 # Beyond this many combinations of facts the split is only checked when evaluated.
 MAX_COMBINATIONS = 729

@@ -13,7 +13,6 @@ authenticated ones of interpreter.cache; with the cache switched off the same ph
 """
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
 import re
@@ -22,11 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import cache
-from .catalogue import (Base, Catalogue, card_paths, catalogue_hash, default_root, display_path, edition_on,
-                        overlapping_editions)
-from .errors import CatalogueError, LookupProblem, Position, raise_once
-from .yamlsource import read_bounded
-from .model import Product
+from .errors import CatalogueError, LookupProblem, Position, did_you_mean, raise_once
+from .model import Base, Catalogue, Product, edition_on, overlapping_editions
+from .yamlsource import card_paths, catalogue_hash, display_path, read_bounded
 
 # A card's code as its first line at the left margin says it; anything less plain is read as YAML.
 CODE_LINE = re.compile(rb"^code:[ \t]*([A-Z0-9][A-Z0-9-]*)[ \t]*(?:#[^\n]*)?\r?$", re.M)
@@ -164,9 +161,9 @@ def load_whole(root: Path) -> Catalogue:
     return loader.finish(load.base, products, files=load.scan.files, digest=load.scan.digest())
 
 
-def open_catalogue(root: Path | str | None = None) -> "LazyCatalogue | Catalogue":
+def open_catalogue(root: Path | str) -> "LazyCatalogue | Catalogue":
     """A catalogue whose cards are loaded when first needed (a whole one when the folder is unusual)."""
-    root = Path(root) if root else default_root()
+    root = Path(root)
     if not root.is_dir():
         return load_whole(root)
     return LazyCatalogue(root)
@@ -189,6 +186,7 @@ class LazyCatalogue:
         base = self._load.base
         self.vocabulary = base.vocabulary
         self.calendars = base.calendars
+        self.families = base.families
         self.files = self._load.scan.files
         self.hash = self._load.scan.digest()
 
@@ -224,8 +222,7 @@ class LazyCatalogue:
         scan = self._load.scan
         paths = [path for path in scan.cards if scan.code_of(path) == code]
         if not paths:
-            close = difflib.get_close_matches(code, scan.codes(), n=1, cutoff=0.5)
-            hint = f"did you mean '{close[0]}'?" if close else "run 'catalogue list' to see the product codes"
+            hint = did_you_mean(code, scan.codes(), cutoff=0.5) or "run 'catalogue list' to see the product codes"
             raise LookupProblem(f"unknown product '{code}'", Position("<command line>", 1, 1), hint)
         self._load.errors.clear()
         editions = list(self._load.cards(paths).values())

@@ -4,9 +4,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
+from typing import TYPE_CHECKING, Any
 
+from . import nodes as n
+from . import types as t
 from .calendar import MONTHS, Calendar
-from .limits import MAX_DURATION, MAX_INTEGER_DIGITS, MAX_OCCURRENCES, within_magnitude
+from .errors import EvaluationError
+from .limits import FIRST_DATE, LAST_DATE, MAX_DURATION, MAX_INTEGER_DIGITS, MAX_OCCURRENCES, within_magnitude
+from .printer import to_text
+
+if TYPE_CHECKING:
+    from .model import Rule
 
 CENT = Decimal("0.01")
 
@@ -82,6 +90,17 @@ def earliest(*values):
     """
     known = [value for value in values if value.__class__ is not Open]
     return min(known) if known else merge_open(*values)
+
+
+# The units of time of the rule language and of case files, their one home: each as a person writes
+# it (singular; the plural adds an s) and as a Duration keeps it. The grammar's UNIT terminal, the
+# case reader, the editor schemas and the hints are made from this.
+_UNIT_WORDS = {"day": "days", "working day": "working_days", "week": "weeks", "month": "months", "year": "years"}
+UNITS = {form: unit for word, unit in _UNIT_WORDS.items() for form in (word, word + "s")}
+UNIT_NAMES = ", ".join(word + "s" for word in _UNIT_WORDS)  # days, working days, weeks, months, years
+# A unit of more words first, so that "working days" is never taken for a name and "days".
+UNIT_PATTERN = "(" + "|".join(word.replace(" ", r"\s+") + "s?"
+                              for word in sorted(_UNIT_WORDS, key=lambda word: -word.count(" "))) + ")"
 
 
 @dataclass(frozen=True)
@@ -282,3 +301,132 @@ def table_row(inputs: tuple, rows: tuple[tuple, ...], first: bool = False) -> in
                 return index
             undecided.extend(unknown)
     return merge_open(*undecided)
+
+
+# Shared by both backends (interpreter.evaluator and interpreter.compiler), so that they say the same thing.
+
+NOT_APPLICABLE = "does not apply to this case"
+
+
+def not_applicable(rule_id: str) -> Open:
+    """What a reference to a rule whose `when` is false yields."""
+    return Open(reasons=(f"{rule_id} {NOT_APPLICABLE}",))
+
+
+def no_value(rule_id: str, rules_on: dt.date) -> Open:
+    """What a parameter yields when none of its editions is valid on the date whose rules apply."""
+    return Open(reasons=(f"no value of {rule_id} is valid on {rules_on.isoformat()}",))
+
+
+def text_of(value: Any, type_: t.Type) -> str:
+    """text(x): any single value written as text."""
+    shown = describe_value(value, type_)
+    return ("true" if shown else "false") if isinstance(shown, bool) else str(shown)
+
+
+# What an arithmetic operation can raise on well-typed operands (division by zero, dates out of range).
+ARITHMETIC_ERRORS = (DivisionByZero, InvalidOperation, ZeroDivisionError, ValueError, OverflowError)
+
+
+def arithmetic_error(node: n.Node, error: Exception) -> EvaluationError:
+    if isinstance(error, (DivisionByZero, InvalidOperation, ZeroDivisionError)):
+        return EvaluationError(f"division by zero in '{to_text(node)}'", node.pos)
+    if node.type == t.DATE and not str(error).startswith("no working day follows"):
+        error = OUT_OF_DATES  # Python says 'date value out of range' or 'year 10000 is out of range'
+    return EvaluationError(f"cannot compute '{to_text(node)}': {error}", node.pos)
+
+
+OUT_OF_DATES = f"the date would fall outside {FIRST_DATE.isoformat()} … {LAST_DATE.isoformat()}"
+
+
+def roll_error(rule: Rule, error: Exception) -> EvaluationError:
+    """A deadline or report that cannot roll to a working day (only near 9999-12-31)."""
+    slot = rule.exprs.get("due") or rule.exprs.get("date")
+    return EvaluationError(f"cannot roll '{rule.id}' to the next working day: {error}",
+                           slot.pos if slot is not None else rule.pos)
+
+
+def split_payment(group: str, parts, base: Any, shares) -> tuple[Any, ...]:
+    """The amounts of the parts of a split, in order; all unknown when the base or a share is."""
+    unknown = merge_open(base, *shares)
+    if unknown.missing or unknown.reasons or any(isinstance(v, Open) for v in (base, *shares)):
+        return (unknown,) * len(parts)
+    total = sum(shares, Decimal(0))
+    if total != 100:
+        raise EvaluationError(f"the shares of payment '{group}' add up to {format_percent(total)}, not 100%",
+                              parts[0].pos, hint="change the percentages so that together they make 100%")
+    for part, share in zip(parts, shares):
+        problem = share_problem(share)
+        if problem:
+            raise EvaluationError(f"the share of '{part.id}' {problem}", part.pos,
+                                  hint="each share of a split is a percentage from 0% to 100%")
+    if base < 0:
+        raise EvaluationError(f"the amount to split in payment '{group}' is negative ({to_cents(base):.2f})",
+                              parts[0].pos, hint="a payment is never negative: check the base and the facts it "
+                                                 "reads (the vocabulary's minimum of a money fact)")
+    return tuple(split_amount(base, list(shares)))
+
+
+def schedule_payment(rule: Rule, dates: Any, start: Any, step: Any, until: Any, amount: Any, calendar) -> Any:
+    """The instalments of a scheduled payment: Open while its dates are unknown; dated instalments without
+    amounts while only the amount per period is."""
+    if isinstance(dates, Open):
+        return merge_open(dates, amount)
+    if isinstance(amount, Open):
+        return Schedule(instalments(dates, start, step, until, None, calendar), amount)
+    if amount < 0:
+        raise EvaluationError(f"the amount per period of payment '{rule.id}' is negative ({to_cents(amount):.2f})",
+                              rule.exprs["amount"].pos,
+                              hint="a payment is never negative: check the amount and the facts it reads")
+    return Schedule(instalments(dates, start, step, until, amount, calendar))
+
+
+def share_problem(share: Decimal) -> str | None:
+    """Why a split's share is not a percentage from 0% to 100%, or None."""
+    if share < 0:
+        return f"is {format_percent(share)}: a share cannot be negative"
+    if share > 100:
+        return f"is {format_percent(share)}: a share cannot be more than 100%"
+    return None
+
+
+def describe_value(value: Any, type_: t.Type | None) -> Any:
+    """A JSON-ready rendering of a value of the given static type."""
+    if isinstance(value, Open):
+        parts = []
+        if value.missing:
+            parts.append("needs " + ", ".join(sorted(value.missing)))
+        parts.extend(value.reasons)
+        return "unknown (" + "; ".join(parts) + ")" if parts else "unknown"
+    kind = type_.__class__
+    if kind is t.Type or kind is t.ListType:
+        # By name, not by ==: comparing dataclasses field by field is slow at a million results.
+        describe = _DESCRIBE.get(type_.name)
+        return value if describe is None else describe(value)
+    if kind is t.SetType:
+        return [m for m in type_.enum.members if m in value]
+    return value
+
+
+def format_percent(value: Decimal) -> str:
+    return f"{format_number(value)}%"
+
+
+def _money(value: Decimal) -> str:
+    return f"{to_cents(value):.2f}"
+
+
+def _dates(value) -> list[str]:
+    return [day.isoformat() for day in value]
+
+
+def format_number(value: Decimal) -> str:
+    if value == value.to_integral_value():
+        return str(int(value))
+    return format(value.normalize(), "f")
+
+
+_DESCRIBE = {
+    t.MONEY.name: _money, t.PERCENT.name: format_percent, t.NUMBER.name: format_number,
+    t.DATE.name: dt.date.isoformat, t.DATES.name: _dates, t.DURATION.name: str,
+}

@@ -1,6 +1,8 @@
 """Read YAML text into plain data while remembering where every key and value stood."""
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import stat
 from dataclasses import dataclass, field
@@ -341,3 +343,26 @@ def _tag_error(node: yaml.Node, document: Document) -> YamlError:
     return YamlError(f"the YAML tag '{tag}' is not allowed in the catalogue",
                      document._position_at(node.start_mark.index),
                      hint="remove the '!' tag; the catalogue only uses plain YAML values")
+
+
+def card_paths(root: Path) -> list[Path]:
+    """The card files of a catalogue, in the order they are loaded (test files are not cards)."""
+    return [path for path in sorted((root / "products").rglob("*.yaml")) if not path.name.endswith(".tests.yaml")]
+
+
+def catalogue_hash(root: Path, contents: dict[Path, bytes]) -> str:
+    """The catalogue's fingerprint in receipts: every file it was loaded from, by name and content."""
+    digest = hashlib.sha256()
+    for path in sorted(contents):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(contents[path] + b"\0")
+    return digest.hexdigest()
+
+
+def display_path(path: Path) -> str:
+    """A path as the user should see it: relative to the working directory when inside it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if relative.startswith("..") else relative

@@ -167,7 +167,7 @@ def test_crafted_parser_tables_never_run(tmp_path, cache_dir, key_file, monkeypa
     from interpreter import parser as parser_module
     marker = tmp_path / "pwned"
     cache_dir.mkdir(mode=0o700)
-    name = parser_module._tables_name(parser_module.GRAMMAR_FILE.read_text(encoding="utf-8"))
+    name = parser_module._tables_name(parser_module.grammar_text())
     payload = pickle.dumps(Exploit(marker))
     (cache_dir / (name + cache.SUFFIX)).write_bytes(cache.MAGIC + b"\0" * cache.MAC_SIZE + payload)
     (cache_dir / "lark-tables.pickle").write_bytes(payload)  # where Lark's own cache used to look

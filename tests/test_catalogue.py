@@ -6,7 +6,8 @@ import shutil
 
 import pytest
 
-from interpreter.catalogue import BUNDLED, load_catalogue
+from cards import BUNDLED
+from interpreter.catalogue import load_catalogue
 
 
 # This module checks the bundled catalogue's own promises, so it runs on catalogue/ itself.

@@ -179,7 +179,7 @@ def test_date_plus_number():
     error = one_error(rule("v", "registered_on + 5", 4))
     assert place(error) == (4, 15)  # the '+'
     assert error.message == "cannot add a number to a date"
-    assert "days, working days, weeks, months or years" in error.hint
+    assert "days, working days, weeks, months, years" in error.hint
 
 
 def test_money_plus_duration():

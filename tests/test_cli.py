@@ -291,19 +291,43 @@ def test_evaluate_text_format():
     out = ok("evaluate", "12XR", str(EXAMPLES / "12XR-case.yaml"), "--format", "text", "--as-of", "2016-06-01").stdout
     lines = out.splitlines()
     assert lines[0].startswith("12XR — ")
-    assert lines[1].endswith("; rules on 2016-04-01; as of 2016-06-01")
-    assert "Deadlines" in lines and "Payments" in lines and "Checks" in lines
-    assert re.search(r"^  2016-05-27\s+met\s+Re-integratieplan ingediend, done 2016-05-20$", out, re.M)
-    assert re.search(r"^\s+60%\s+€\s+2400\.00\s+Inspanningsdeel", out, re.M)
-    assert re.search(r"^\s+40%\s+€\s+1600\.00\s+Resultaatdeel", out, re.M)
-    assert re.search(r"^  max_price = 5000\.00$", out, re.M)
-    assert lines[-1] == f"receipt: engine {__version__}, catalogue {Engine(FIXTURE).catalogue.hash[:16]}"
+    assert lines[1].endswith("; regels van 2016-04-01; stand per 2016-06-01")
+    assert "Termijnen" in lines and "Betalingen" in lines and "Controles" in lines
+    # 000 §5.2: 2016-04-01 + 56 days = 2016-05-27; submitted 2016-05-20 (12XR-case.yaml)
+    assert re.search(r"^  2016-05-27\s+gehaald\s+Re-integratieplan ingediend, gedaan op 2016-05-20$", out, re.M)
+    # 60% and 40% of the case's price of € 4.000
+    assert re.search(r"^\s+60%\s+€\s+2\.400,00\s+Inspanningsdeel, bij akkoord Re-integratieplan", out, re.M)
+    assert re.search(r"^\s+40%\s+€\s+1\.600,00\s+Resultaatdeel", out, re.M)
+    assert re.search(r"^  Richtlijn maximumprijs .*: € 5\.000$", out, re.M)
+    assert lines[-1] == f"kenmerk: engine {__version__}, catalogus {Engine(FIXTURE).catalogue.hash[:16]}"
     assert not out.lstrip().startswith("{")
+
+
+@pytest.mark.parametrize("case", sorted(EXAMPLES.glob("*-case.*")), ids=lambda path: path.name)
+def test_text_output_is_dutch_throughout(case):
+    code = case.name.split("-case.")[0]
+    out = ok("evaluate", code, str(case), "--format", "text").stdout
+    for english in ("Deadlines", "Payments", "Reports", "Checks", "Values", "Not applicable", "receipt",
+                    "edition:", "rules on", "as of", ", done ", " on ", "needs", "unknown", "FAILED", " true", " false",
+                    "overdue", "lapsed"):
+        assert english not in out, english
+    # Where a person reads a fact or a rule, it is named by its Dutch label, never by its id.
+    product = Engine(FIXTURE).product(code)
+    vocabulary = Engine(FIXTURE).catalogue.vocabulary
+    for name in [*vocabulary.facts, *product.rules]:
+        if "_" in name:
+            assert not re.search(rf"\b{name}\b", out), name
+
+
+def test_a_payment_whose_label_names_its_trigger_says_it_once():
+    out = ok("evaluate", "LEON-3", str(EXAMPLES / "LEON-3-case.yaml"), "--format", "text").stdout
+    line = next(line for line in out.splitlines() if "Bij akkoord Re-integratieplan" in line)
+    assert line.lower().count("akkoord re-integratieplan") == 1
 
 
 def test_text_output_speaks_the_rule_language_not_python():
     out = ok("evaluate", "LEON-3", str(EXAMPLES / "LEON-3-case.yaml"), "--format", "text", "--explain").stdout
-    assert "fixed_price = true" in out
+    assert "Vaste prijs — fixed_price.value = ja" in out
     for python_word in ("None", "True", "False", "Decimal(", "datetime."):
         assert python_word not in out, python_word
 
@@ -389,17 +413,17 @@ def test_explain_text_shows_location_quote_and_clamping(cat, workdir):
     out = ok("--catalogue", "cat", "evaluate", "LEON-3", "case.yaml", "--explain", "--format", "text").stdout
     family = (cat / "families" / "leon.yaml").read_text(encoding="utf-8")
     line, column = position_of(family, "due: planned_end_on - 1 month", len("due: "))
-    assert f"extension_request_due (due) = 2024-02-29   [cat/families/leon.yaml:{line}:{column}]" in out
-    assert re.search(r"note: .*clamped.*2024-02-29", out)
+    assert f"extension_request_due.due = 2024-02-29   [cat/families/leon.yaml:{line}:{column}]" in out
+    assert re.search(r"let op: .*clamped.*2024-02-29", out)
     assert "een maand voor afloop van traject" in out
-    assert "\nExplanation\n" in out
+    assert "\nUitleg (de regels zoals ze op de kaart staan)\n" in out
 
 
 def test_without_explain_there_is_no_trace():
     out = evaluate_json("LEON-3", str(EXAMPLES / "LEON-3-case.yaml"))
     assert "trace" not in out
     text = ok("evaluate", "LEON-3", str(EXAMPLES / "LEON-3-case.yaml"), "--format", "text").stdout
-    assert "Explanation" not in text
+    assert "Uitleg" not in text
 
 
 # -- case sources: stdin, JSON -------------------------------------------------------------------
@@ -749,7 +773,7 @@ def test_script_validates_and_evaluates(command):
 def test_script_reads_stdin():
     done = run_script("evaluate", "12XR", "-", "--format", "text", input=CASE_12XR)
     assert done.returncode == 0, done.stderr
-    assert "2400.00" in done.stdout
+    assert "2.400,00" in done.stdout
     done = run_script("evaluate", "S2-A", "-", input=(EXAMPLES / "S2-A-case.json").read_text(encoding="utf-8"))
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["product"] == "S2-A"
@@ -860,6 +884,30 @@ def test_show_says_which_deadline_is_a_right():
     at = next(i for i, line in enumerate(out) if line.strip().startswith("extension_request_due"))
     assert "      optional: a right, not a duty (late or lapsed, never overdue)" in out[at:at + 8]
     assert sum("optional:" in line for line in out) == 1
+
+
+def test_every_command_names_files_relative_to_the_working_directory(cat):
+    # The catalogue given by its absolute path, from inside the folder that holds it: `test` and
+    # `validate` (and what writes files) all say cat/..., as the user sees the folder.
+    tests = next(cat.glob("products/**/12XR.tests.yaml"))
+    text = tests.read_text(encoding="utf-8")
+    tests.write_text(text.replace('status: met, done_on: "2016-05-20"', 'status: overdue, done_on: "2016-05-20"', 1),
+                     encoding="utf-8")
+    failed = invoke("--catalogue", cat.resolve(), "test", "12XR")
+    assert failed.exit_code == 1
+    assert failed.stdout.startswith("FAILED cat/products/uwv/12XR.tests.yaml:")
+    tests.write_text(text.replace("product: 12XR", "product: 12XQ", 1), encoding="utf-8")
+    unknown = invoke("--catalogue", cat.resolve(), "test")
+    assert unknown.stderr.startswith("cat/products/uwv/12XR.tests.yaml:7:10: the test cases are for product '12XQ'")
+    tests.write_text(text, encoding="utf-8")
+    card = next(cat.glob("products/**/12XR.yaml"))
+    written = card.read_text(encoding="utf-8")
+    card.write_text(written.replace("+ 56 days", "+ 56 dayz"), encoding="utf-8")
+    broken = invoke("--catalogue", cat.resolve(), "validate")
+    assert broken.stderr.startswith("cat/products/uwv/12XR.yaml:")
+    card.write_text(written, encoding="utf-8")
+    wrote = invoke("--catalogue", cat.resolve(), "schema", "--out", cat.resolve() / "out")
+    assert wrote.stdout.splitlines()[0].startswith("wrote cat/out/")
 
 
 def test_show_prints_a_decision_table_and_a_lookup_as_tables(tmp_path):

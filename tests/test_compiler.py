@@ -20,7 +20,7 @@ from interpreter.model import DecisionTable, Expr, LookupTable, TableRow
 from interpreter.values import Duration
 from interpreter.parser import parse
 from interpreter.results import to_json
-from interpreter.testing import discover, load_tests
+from interpreter.policy.testing import discover, load_tests
 
 from cards import CARD_HEAD, catalogue_with
 
@@ -234,7 +234,7 @@ def check_node(engine: Engine, node: n.Node, tables: dict | None = None) -> n.No
 
 def walk(product, facts, as_of, node):
     """The tree walker on one expression, in the decimal context every evaluation runs in (as
-    results.evaluate and the compiled code enter it)."""
+    evaluator.evaluate and the compiled code enter it)."""
     from decimal import localcontext
 
     from interpreter.values import DOMAIN
@@ -561,6 +561,44 @@ def test_every_kind_of_rule_gives_identical_results_on_generated_cases(every_kin
     as_of = data.draw(st.one_of(st.none(), DAYS))
     rules_on = data.draw(st.one_of(st.none(), DAYS))
     same_on_both(every_kind_engine, "T-1", facts, as_of, rules_on)
+
+
+# -- every generated line names its card position ----------------------------------------------
+
+def test_every_generated_line_maps_back_to_the_card(engine):
+    for code in ("12XR", "LEON-3"):
+        product = engine.catalogue.product(code)
+        compiled = compile_product(product, engine.catalogue.vocabulary.fact_labels)
+        lines = compiled.source.splitlines()
+        assert set(compiled.places) == set(range(1, len(lines) + 1))
+        # the card's own file, and the family files its inherited rules were written in
+        assert {place.file for place in compiled.places.values()} == {product.file} | {
+            rule.pos.file for rule in product.rules.values()}
+
+
+def test_an_unexpected_exception_in_compiled_code_names_the_card_line(tmp_path, monkeypatch):
+    import linecache
+    import traceback
+
+    from cards import card_engine
+    import interpreter.compiler as compiler
+
+    def broken(*args):
+        raise TypeError("a bug in the engine")
+
+    # A bug where the card's `due: registered_on + 2 months` is computed (CARD_HEAD is 7 lines, so
+    # `due:` is line 12 of T-1.yaml; the addition stands at its operator, column 24).
+    monkeypatch.setitem(compiler.RUNTIME, "add_months", broken)
+    engine = card_engine(tmp_path, "  valid_from: 2016-01-01\ndeadlines:\n  plan_due:\n    label: Plan ingediend\n"
+                                   "    due: registered_on + 2 months\n")
+    compiled = compile_product(engine.catalogue.product("T-1"))
+    with pytest.raises(TypeError) as caught:
+        compiled({"registered_on": dt.date(2016, 4, 1)}, dt.date(2016, 4, 2))
+    place = str(caught.value.__notes__[0]).removeprefix("in the compiled rules of ")
+    assert place.endswith("T-1.yaml:12:24")
+    shown = "".join(traceback.format_exception(caught.value))
+    assert f"# {place}" in shown and "add_months(" in shown  # the generated line, from linecache
+    assert compiled._filename in linecache.cache
 
 
 # -- overrides, payment schedules, indications, subsets and built-in names, on generated cases -------------

@@ -17,7 +17,7 @@ import pytest
 from cards import FIXTURE, invoke
 from interpreter import nodes as n
 from interpreter.api import Engine
-from interpreter.diff import expression_change, literal_changes
+from interpreter.policy.diff import expression_change, literal_changes
 from interpreter.errors import Position
 from interpreter.parser import parse
 
@@ -529,7 +529,7 @@ def test_a_deadline_made_optional_is_said(old, new):
 
 
 def test_a_moved_value_is_shown_as_its_value_not_its_typed_object():
-    from interpreter.diff import _result_of
+    from interpreter.policy.diff import _result_of
 
     result = {"deadlines": [], "payments": [], "reports": [], "checks": [], "not_applicable": [],
               "values": {"max_price": {"type": "money", "value": "5000.00", "missing": []},

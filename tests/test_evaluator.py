@@ -366,12 +366,12 @@ def test_a_check_on_an_indicative_value_never_fails_but_says_so(tmp_path, backen
 
 
 def test_the_text_result_says_an_indication_not_met_as_a_note(tmp_path):
-    from interpreter.results import to_text
+    from interpreter.resulttext import result_text
     engine = make_engine(tmp_path, INDICATIVE_CARD)
     result = engine.evaluate("T-1", {"started_on": "2016-01-04", "ended_on": "2016-05-02"}, as_of=dt.date(2016, 6, 1))
-    lines = to_text(result).splitlines()
-    assert "  note    Loopt circa zes maanden: Korter dan circa zes maanden" in lines
-    assert "  about_end = circa 2016-07-04" in lines
+    lines = result_text(engine, result).splitlines()
+    assert "  let op   Loopt circa zes maanden: Korter dan circa zes maanden" in lines
+    assert "  Circa zes maanden na de start: circa 4 juli 2016" in lines
 
 
 # -- payment schedules --------------------------------------------------------------------------------

@@ -740,7 +740,7 @@ def test_the_parser_tables_are_kept_in_the_cache_folder_and_reused(tmp_path, mon
     parser_module.lark_parser.cache_clear()
     try:
         built = parser_module.lark_parser()
-        name = parser_module._tables_name(parser_module.GRAMMAR_FILE.read_text(encoding="utf-8"))
+        name = parser_module._tables_name(parser_module.grammar_text())
         assert cache.read_bytes(name)  # written, and it verifies
         parser_module.lark_parser.cache_clear()
         reused = parser_module.lark_parser()
@@ -748,6 +748,20 @@ def test_the_parser_tables_are_kept_in_the_cache_folder_and_reused(tmp_path, mon
         assert reused is not built and reused.parse(text) == built.parse(text)
     finally:
         parser_module.lark_parser.cache_clear()
+
+
+def test_every_unit_of_time_is_read_as_written_by_rules_and_case_files():
+    # The units have one home (interpreter.values.UNITS); the grammar and the case reader are made from it.
+    import re
+
+    from interpreter.values import UNIT_PATTERN, UNITS
+    assert set(UNITS.values()) == {"days", "working_days", "weeks", "months", "years"}
+    for written, unit in UNITS.items():
+        spaced = written.replace(" ", "  ")  # any white space between the words of a unit
+        assert p(f"registered_on + 3 {spaced}") == arith("+", name("registered_on"), n.DurationLit(3, unit, pos=P))
+        assert re.fullmatch(UNIT_PATTERN, spaced)
+    with pytest.raises(RuleSyntaxError):
+        p("registered_on + 3 fortnights")
 
 
 # -- subset and superset, indicative values ---------------------------------------------------------------

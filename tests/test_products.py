@@ -1,7 +1,7 @@
 """Run the YAML test cases that sit next to the product cards, one pytest test per case.
 
 The cases are written by policy staff in catalogue/products/**/*.tests.yaml (see
-interpreter.testing and schema.TEST_FILE); a failing case reports, in words and with the
+interpreter.policy.testing and schema.TEST_FILE); a failing case reports, in words and with the
 file:line of the expectation, what was expected and what the engine gave.
 """
 from __future__ import annotations
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from interpreter.catalogue import BUNDLED
+from cards import BUNDLED
 from interpreter.errors import CatalogueError
-from interpreter.testing import discover, load_tests, run_case
+from interpreter.policy.testing import discover, load_tests, run_case
 from interpreter.yamlsource import load_file
 
 TEST_FILES = discover(BUNDLED)

@@ -19,9 +19,10 @@ import pytest
 import yaml
 from conftest import sources_dir
 
-from interpreter.catalogue import BUNDLED, load_catalogue
+from cards import BUNDLED
+from interpreter.catalogue import load_catalogue
 from interpreter.errors import CatalogueError
-from interpreter.testing import discover
+from interpreter.policy.testing import discover
 from interpreter.yamlsource import load_file
 
 QUOTE_STYLES = ('"', "'")

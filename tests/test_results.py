@@ -8,10 +8,10 @@ import json
 import pytest
 from jsonschema import Draft7Validator
 
-from interpreter.catalogue import BUNDLED
-from interpreter.jsonschema import RESULT_FILE, result_schema
+from cards import BUNDLED
+from interpreter.policy.jsonschema import RESULT_FILE, result_schema
 from interpreter.results import SCHEMA_VERSION, to_json
-from interpreter.testing import discover, load_tests
+from interpreter.policy.testing import discover, load_tests
 
 from cards import card_engine
 

@@ -261,3 +261,26 @@ def test_the_family_option_is_required(cat):
     result = invoke("--catalogue", cat, "new", "X-1")
     assert result.exit_code == 2
     assert "--family" in result.stderr
+
+
+def test_new_reads_no_yaml_the_loaded_catalogue_already_holds(cat, monkeypatch):
+    # The families, the sibling cards and the family's folder come from the loaded catalogue; the only
+    # YAML read from disk is the new card, when the catalogue is checked with it.
+    from interpreter import yamlsource
+    from interpreter.api import Engine
+    from interpreter.policy.scaffold import new_card
+
+    catalogue = Engine(cat).catalogue
+    catalogue.load_whole()
+    read: list[str] = []
+    original = yamlsource.read_bounded
+
+    def reading(path, name):
+        read.append(Path(path).name)
+        return original(path, name)
+
+    monkeypatch.setattr(yamlsource, "read_bounded", reading)
+    written = new_card(cat, "LEON-9", "leon", "2024-01-01", catalogue)
+    assert [path.name for path in written] == ["LEON-9.yaml", "LEON-9.tests.yaml"]
+    assert written[0].parent == card(cat, "LEON-3").parent
+    assert set(read) == {"LEON-9.yaml"}

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from jsonschema import Draft7Validator
 
-from interpreter.jsonschema import result_schema
+from interpreter.policy.jsonschema import result_schema
 from interpreter.live import LiveCatalogue
 from interpreter.results import to_json
 from interpreter.service import Settings, create_app

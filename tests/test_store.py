@@ -202,3 +202,30 @@ def test_a_card_file_that_cannot_be_a_card_is_refused_before_it_is_read(root, ma
     assert message in caught.value.message and caught.value.position.file.endswith("T-9.yaml")
     outcome = invoke("--catalogue", root, "validate")
     assert outcome.exit_code == 1 and message in outcome.output
+
+
+# A warm evaluate: the cards come from their cache entries, so neither the loading pipeline
+# (loader.py and cerberus with it) nor Lark's parser tables are needed.
+WARM_EVALUATE = """
+import sys, datetime as dt
+from interpreter import Engine, parser
+result = Engine(sys.argv[1]).evaluate("T-1", {"registered_on": "2016-04-01"}, as_of=dt.date(2016, 4, 2))
+assert str(result.deadlines[0].date) == "2016-05-27", result.deadlines  # 2016-04-01 + 56 days
+print(sorted(m for m in ("cerberus", "interpreter.loader", "interpreter.schema")
+             if m in sys.modules), parser.lark_parser.cache_info().currsize)
+"""
+
+
+def test_a_warm_evaluate_loads_neither_the_pipeline_nor_the_parser(tmp_path, cache_dir):
+    import subprocess
+    import sys
+
+    from tests.cards import CARD_HEAD, PLAN_CARD
+    root = catalogue_with(tmp_path, FIXTURE, {"t1.yaml": CARD_HEAD + PLAN_CARD})
+    run = [sys.executable, "-c", WARM_EVALUATE, str(root)]
+    cold = subprocess.run(run, capture_output=True, text=True, env=os.environ, timeout=120)
+    assert cold.returncode == 0, cold.stderr
+    assert "'interpreter.loader'" in cold.stdout  # the first time the card is parsed and checked
+    warm = subprocess.run(run, capture_output=True, text=True, env=os.environ, timeout=120)
+    assert warm.returncode == 0, warm.stderr
+    assert warm.stdout.split() == ["[]", "0"]

@@ -14,7 +14,7 @@ import pytest
 from cards import invoke, copy_bundled
 from interpreter.api import Engine
 from interpreter.errors import CaseError, LookupProblem
-from interpreter.testing import discover, load_tests, run_all, select_test_files
+from interpreter.policy.testing import discover, load_tests, run_all, select_test_files
 from interpreter.yamlsource import load_file
 
 SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed$", re.MULTILINE)
@@ -308,7 +308,7 @@ def test_an_empty_schedule_is_expected_as_an_empty_list(tmp_path):
     # falls after the end, so the schedule applies but holds no date.
     from interpreter.api import Engine
     from cards import FIXTURE
-    from interpreter.testing import load_tests, run_case
+    from interpreter.policy.testing import load_tests, run_case
 
     test_file = tmp_path / "products" / "leon" / "LEON-3.tests.yaml"
     test_file.parent.mkdir(parents=True)

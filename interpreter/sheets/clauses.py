@@ -68,13 +68,6 @@ class Clauses(NodeVisitor):
         main = "; ".join(said) + f"; anders: {self.visit(items[-1][1]).main}"
         return Clause(main, main, simple=False)
 
-    def visit_SetRelation(self, node: n.SetRelation) -> Clause:
-        """'de fasen van het traject vallen alle onder: ...' / '... omvatten ten minste: ...'."""
-        right = self.say.noun(node.right)
-        if node.op == "subset":
-            return self.statement(self.say.bracketed(node.left), "valt", f"alle onder {right}", plural=True)
-        return self.statement(self.say.bracketed(node.left), "omvat", f"ten minste {right}", plural=True)
-
     def visit_Decide(self, node: n.Decide) -> Clause:
         table = self.say.table_words(node)
         return Clause(f"de tabel {table} zegt ‘ja’", f"de tabel {table} ‘ja’ zegt")

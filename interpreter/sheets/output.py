@@ -10,6 +10,7 @@ from typing import Any
 import jinja2
 
 from ..errors import Position
+from ..files import write_whole
 from .pages import Builder, SheetError
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -122,9 +123,7 @@ def _written_before(out_dir: Path) -> set[str]:
 
 
 def _write_manifest(out_dir: Path, files: dict[str, str]) -> None:
-    temporary = out_dir / f"{MANIFEST}.tmp"
-    temporary.write_text("".join(f"{name}\n" for name in sorted(files)), encoding="utf-8")
-    os.replace(temporary, out_dir / MANIFEST)
+    write_whole(out_dir / MANIFEST, "".join(f"{name}\n" for name in sorted(files)))
 
 
 def _remove_regular_file(path: Path) -> None:

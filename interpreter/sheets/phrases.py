@@ -20,17 +20,6 @@ class Phrases(NodeVisitor):
     def generic_visit(self, node: n.Node, *args, **kwargs) -> str:
         raise self.say.fail(f"the sheet cannot say a {type(node).__name__} in Dutch", node)
 
-    def visit_SetRelation(self, node):
-        return self.say.clause(node).main
-
-    def visit_Indicative(self, node):
-        return f"circa {self.visit(node.operand)}"
-
-    def visit_BuiltIn(self, node):
-        if node.name == "product_code":
-            return f"de productcode ({node.value})"
-        return f"de naam van de editie (‘{node.value}’)"
-
     def visit_Decide(self, node):
         return f"de waarde die de tabel {self.say.table_words(node)} geeft"
 

@@ -5,9 +5,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from . import schema as s
-from . import types as t
-from .cases import RULES_ON
+from .. import schema as s
+from .. import types as t
+from ..cases import RULES_ON
+from ..files import write_whole
+from ..values import UNIT_PATTERN
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 CASE_FILE = "case.schema.json"
@@ -83,7 +85,7 @@ def fact_schema(fact_type: t.Type, label: str) -> dict:
     elif fact_type == t.BOOL:
         out = {"type": "boolean"}
     elif fact_type == t.DURATION:
-        out = {"type": "string", "pattern": r"^\d+\s+(working\s+days?|days?|weeks?|months?|years?)$"}
+        out = {"type": "string", "pattern": r"^\d+\s+" + UNIT_PATTERN + "$"}
     elif isinstance(fact_type, t.EnumType):
         out = {"enum": list(fact_type.members)}
     elif isinstance(fact_type, t.SetType):
@@ -139,9 +141,7 @@ def write_schemas(vocabulary, out_dir: Path) -> list[Path]:
     written = []
     for name, text in render(all_schemas(vocabulary)).items():
         target = out_dir / name
-        temporary = target.with_suffix(".json.tmp")
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(target)
+        write_whole(target, text)
         written.append(target)
     return written
 
@@ -179,7 +179,7 @@ _INSTALMENTS = {
 
 def result_schema() -> dict:
     """The JSON Schema of one evaluation result (docs/api.md explains every field)."""
-    from .results import SCHEMA_VERSION, VALUE_TYPES
+    from ..results import SCHEMA_VERSION, VALUE_TYPES
 
     typed = [{"properties": {"type": {"const": name}, "value": {"anyOf": [shape, {"type": "null"}]}}}
              for name, shape in (

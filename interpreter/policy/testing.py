@@ -2,18 +2,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import schema as s
-from .api import Engine
-from .cases import convert_facts
-from .errors import CatalogueError, LookupProblem, Position, raise_all
-from .parser import parse_date
-from .results import to_json
-from .yamlsource import Document, load_file
+from .. import schema as s
+from ..api import Engine
+from ..cases import convert_facts
+from ..errors import CatalogueError, LookupProblem, Position, did_you_mean, raise_all
+from ..parser import parse_date
+from ..results import to_json
+from ..yamlsource import Document, display_path, load_file
 
 
 @dataclass
@@ -73,10 +72,9 @@ def select_test_files(catalogue, cards: tuple[str, ...] | list[str]) -> list[Pat
             name = path.name.removesuffix(".yaml").removesuffix(".tests")
             matches = [f for f in files if f.name.removesuffix(".tests.yaml") == name]
         if not matches:
-            close = difflib.get_close_matches(card, list(catalogue.products), n=1, cutoff=0.5)
             raise LookupProblem(f"'{card}' is neither a product code nor a card with test cases",
                                 Position("<command line>", 1, 1),
-                                hint=(f"did you mean '{close[0]}'? " if close else "")
+                                hint=f"{did_you_mean(card, catalogue.products, cutoff=0.5)} ".lstrip()
                                 + "give a product code (catalogue list) or a card file")
         chosen.extend(m for m in matches if m not in chosen)
     return chosen
@@ -84,15 +82,14 @@ def select_test_files(catalogue, cards: tuple[str, ...] | list[str]) -> list[Pat
 
 def load_tests(path: Path, engine: Engine) -> list[TestCase]:
     """Read one test file; its facts are checked against the vocabulary like any case."""
-    document = load_file(path)
+    document = load_file(path, display_path(path))
     problems = s.validate(document, s.TEST_FILE, "test")
     raise_all(problems)
     product = document.data["product"]
     if product not in engine.catalogue.products:
-        close = difflib.get_close_matches(str(product), list(engine.catalogue.products), n=1, cutoff=0.5)
         raise LookupProblem(f"the test cases are for product '{product}', which the catalogue does not have",
                             document.position(("product",)),
-                            hint=(f"did you mean '{close[0]}'? " if close else "")
+                            hint=f"{did_you_mean(product, engine.catalogue.products, cutoff=0.5)} ".lstrip()
                             + "write the code of the card these cases belong to")
     cases = []
     for index, spec in enumerate(document.data["cases"]):

@@ -2,18 +2,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import os
 import re
 from pathlib import Path
 
 import yaml
 
-from . import nodes as n
-from .model import SECTIONS
-from .errors import CatalogueError, LookupProblem, Position, SchemaError
-from .results import to_json
-from .yamlsource import load_file
+from .. import nodes as n
+from ..model import SECTIONS, family_chain
+from ..errors import CatalogueError, LookupProblem, Position, SchemaError, did_you_mean
+from ..files import write_whole
+from ..results import to_json
 
 CARD_TEMPLATE = """\
 # yaml-language-server: $schema={schemas}/card.schema.json
@@ -96,20 +95,14 @@ cases:
 CODE = re.compile(r"[A-Z0-9][A-Z0-9-]*")
 
 
-def _chain_rule_ids(root: Path, family: str) -> tuple[set[str], set[str]] | None:
+def _chain_rule_ids(families: dict, family: str) -> tuple[set[str], set[str]] | None:
     """The family names of `family`'s chain (itself and what it extends) and the rule names they define."""
-    documents = {}
-    for path in sorted((root / "families").glob("*.yaml")):
-        try:
-            data = load_file(path).data
-        except Exception:  # noqa: BLE001 - a broken family is reported by validate, not here
-            continue
-        if isinstance(data, dict) and isinstance(data.get("family"), str):
-            documents[data["family"]] = data
-    names, ids, name = set(), set(), family
-    while name and name in documents and name not in names:
+    names, ids = set(), set()
+    for name, document in family_chain(family, families):
+        if document is None or name in names:
+            break
         names.add(name)
-        data = documents[name]
+        data = document.data
         for section in SECTIONS:
             rules = data.get(section) or {}
             if not isinstance(rules, dict):
@@ -119,18 +112,17 @@ def _chain_rule_ids(root: Path, family: str) -> tuple[set[str], set[str]] | None
                 for spec in rules.values():
                     if isinstance(spec, dict) and isinstance(spec.get("parts"), dict):
                         ids.update(spec["parts"])
-        name = data.get("extends")
     return (names, ids) if names else None
 
 
-def family_needs(catalogue, family: str, root: Path | None = None) -> tuple[str, dict]:
+def family_needs(catalogue, family: str) -> tuple[str, dict]:
     """Rules a family's rules refer to but leave to each card, as written on a sibling card.
 
     A sibling is a card of the family, or of a family that extends it (LEON-3 for the family leon,
     through leon-lang). Returns the sibling's file name and a mapping ready to dump as the new card's
     `parameters`.
     """
-    chain = _chain_rule_ids(root or catalogue.root, family)
+    chain = _chain_rule_ids(catalogue.families, family)
     if chain is None:
         return "", {}
     _, family_ids = chain
@@ -138,7 +130,7 @@ def family_needs(catalogue, family: str, root: Path | None = None) -> tuple[str,
     # Cards of the family itself first, then cards of families built on it.
     siblings.sort(key=lambda product: product.family != family)
     for sibling in siblings:
-        sibling_chain = _chain_rule_ids(root or catalogue.root, sibling.family) if sibling.family else None
+        sibling_chain = _chain_rule_ids(catalogue.families, sibling.family) if sibling.family else None
         if sibling_chain is None or family not in sibling_chain[0]:
             continue
         needed: dict = {}
@@ -146,8 +138,7 @@ def family_needs(catalogue, family: str, root: Path | None = None) -> tuple[str,
         seen = set(todo)
         while todo:
             rule = sibling.rules[todo.pop(0)]
-            nodes = [node for expr in rule.exprs.values() for node in n.walk(expr.node)]
-            nodes += [node for edition in rule.editions for node in n.walk(edition.expr.node)]
+            nodes = [node for expr in rule.all_exprs() for node in n.walk(expr.node)]
             for node in nodes:
                 if isinstance(node, n.RuleRef) and node.name not in family_ids and node.name not in seen \
                         and node.name in sibling.rules:
@@ -172,44 +163,44 @@ def _as_parameter(rule) -> dict:
     return out
 
 
-def new_card(root: Path, code: str, family: str, today: str, catalogue=None) -> list[Path]:
-    """Create products/<folder>/<CODE>.yaml and its test file; nothing is written on any error."""
+def new_card(root: Path, code: str, family: str, today: str, catalogue) -> list[Path]:
+    """Create products/<folder>/<CODE>.yaml and its test file; nothing is written on any error.
+
+    `catalogue` is `root` loaded whole: its families and cards are read from it, never again from disk.
+    """
     if not CODE.fullmatch(code):
         raise LookupProblem(f"'{code}' is not a valid product code", Position("<command line>", 1, 1),
                             hint="use capital letters, digits and '-', e.g. LEON-6 or 12XR")
-    families = {path.stem: path for path in (root / "families").glob("*.yaml")}
+    families = catalogue.families
     if family not in families:
-        close = difflib.get_close_matches(family, list(families), n=1)
         raise LookupProblem(f"unknown family '{family}'", Position("<command line>", 1, 1),
-                            hint=(f"did you mean '{close[0]}'? " if close else "")
-                            + "the families are: " + ", ".join(sorted(families)))
-    if any(p.stem == code for p in (root / "products").rglob("*.yaml")) or \
-            (catalogue is not None and code in catalogue.products):
+                            hint=f"{did_you_mean(family, families)} the families are: ".lstrip()
+                            + ", ".join(sorted(families)))
+    if any(p.stem == code for p in (root / "products").rglob("*.yaml")) or code in catalogue.products:
         raise LookupProblem(f"a card for {code} already exists", Position("<command line>", 1, 1),
                             hint="for a new edition, copy the card and give it a later edition.valid_from")
-    folder = _family_folder(root, family)
+    folder = _family_folder(root, family, catalogue)
     card, tests = folder / f"{code}.yaml", folder / f"{code}.tests.yaml"
     schemas = Path(os.path.relpath(root / "schemas", folder)).as_posix()
-    document = load_file(families[family]).data.get("source", {}).get("document", "TODO.txt")
+    document = families[family].data.get("source", {}).get("document", "TODO.txt")
     values = dict(code=code, family=family, document=document, today=today, schemas=schemas,
                   parameters="parameters: {}")
-    if catalogue is not None:
-        sibling, needed = family_needs(catalogue, family, root)
-        if needed:
-            body = yaml.safe_dump(needed, allow_unicode=True, sort_keys=False, width=100)
-            values["parameters"] = (f"# The family's rules need these from every card; copied from {sibling}.\n"
-                                    "parameters:\n" + "".join(f"  {line}\n" for line in body.splitlines()))
+    sibling, needed = family_needs(catalogue, family)
+    if needed:
+        body = yaml.safe_dump(needed, allow_unicode=True, sort_keys=False, width=100)
+        values["parameters"] = (f"# The family's rules need these from every card; copied from {sibling}.\n"
+                                "parameters:\n" + "".join(f"  {line}\n" for line in body.splitlines()))
     created = [parent for parent in (folder, *folder.parents) if not parent.exists()]
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     try:
-        _write(card, CARD_TEMPLATE.format(**values))
+        write_whole(card, CARD_TEMPLATE.format(**values))
         written.append(card)
         # The new card must leave the catalogue valid; its empty case tells which facts the family's rules need.
         missing = _missing_of_empty_case(root, code, today)
         values["missing"] = ", ".join(missing)
         values["missing_note"] = " (the family's rules; check the list as you add rules)" if missing else ""
-        _write(tests, TESTS_TEMPLATE.format(**values))
+        write_whole(tests, TESTS_TEMPLATE.format(**values))
         written.append(tests)
     except (OSError, CatalogueError) as error:
         for path in written:
@@ -225,16 +216,9 @@ def new_card(root: Path, code: str, family: str, today: str, catalogue=None) -> 
     return written
 
 
-def _write(path: Path, text: str) -> None:
-    """Write a file whole: a temporary file first, then a rename."""
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
-
-
 def _missing_of_empty_case(root: Path, code: str, today: str) -> list[str]:
     """The facts an empty case of the new card lacks: the first test case then passes as written."""
-    from .api import Engine  # here, not at the top: the engine loads the catalogue, scaffolding does not need it
+    from ..api import Engine  # here, not at the top: the engine loads the catalogue, scaffolding does not need it
 
     engine = Engine(root)
     engine.catalogue.load_whole()  # a CatalogueError here says what the new card lacks; the caller removes it
@@ -245,14 +229,8 @@ def _missing_of_empty_case(root: Path, code: str, today: str) -> list[str]:
     return sorted(result["missing"])
 
 
-def _family_folder(root: Path, family: str) -> Path:
+def _family_folder(root: Path, family: str, catalogue) -> Path:
     """Where the family's cards already live, else products/<family>/."""
-    for card in sorted((root / "products").rglob("*.yaml")):
-        if card.name.endswith(".tests.yaml"):
-            continue
-        try:
-            if load_file(card).data.get("family") == family:
-                return card.parent
-        except Exception:  # noqa: BLE001 - a broken card is reported by validate, not here
-            continue
-    return root / "products" / family
+    cards = sorted(Path(product.file).resolve() for editions in catalogue.products.values() for product in editions
+                   if product.family == family)
+    return cards[0].parent if cards else root / "products" / family

@@ -9,19 +9,16 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import nodes as n
-from .api import Engine
-from .errors import CatalogueError, LookupProblem, Position
-from .model import Product, Rule
-from .printer import number_text, to_text
-from .results import to_json
+from .. import nodes as n
+from ..api import Engine
+from ..errors import CatalogueError, LookupProblem, Position
+from ..model import Product, Rule
+from ..printer import number_text, to_text
+from ..results import to_json
+from ..sheets.words import UNITS
 from .testing import discover, load_tests
 
-UNIT_WORDS = {"days": "kalenderdagen", "working_days": "werkdagen", "weeks": "weken", "months": "maanden",
-              "years": "jaar"}
-UNIT_WORD = {"days": "kalenderdag", "working_days": "werkdag", "weeks": "week", "months": "maand", "years": "jaar"}
 SHOWN_CASES = 5
-_LITERALS = (n.NumberLit, n.MoneyLit, n.PercentLit, n.DateLit, n.DurationLit, n.TextLit, n.BoolLit, n.SetLit)
 
 
 @dataclass
@@ -100,7 +97,7 @@ def literal_changes(old: n.Node, new: n.Node) -> list[tuple[n.Node, n.Node]] | N
     """The literals that differ when two trees have the same shape; None when the shape changed."""
     if type(old) is not type(new):
         return None
-    if isinstance(old, _LITERALS):
+    if isinstance(old, n.LITERALS):
         return [] if old == new else [(old, new)]
     if old != new and not n.children(old):
         return None  # a different name or reference
@@ -120,7 +117,8 @@ def literal_changes(old: n.Node, new: n.Node) -> list[tuple[n.Node, n.Node]] | N
 
 
 def _unit(amount: int, unit: str) -> str:
-    return (UNIT_WORD if amount == 1 else UNIT_WORDS)[unit]
+    singular, plural = UNITS[unit]  # the sheets' Dutch words for the units of time
+    return singular if amount == 1 else plural
 
 
 def literal_words(old: n.Node, new: n.Node) -> str:
@@ -408,8 +406,7 @@ def _result_of(item_id: str, result: dict) -> str:
 
 
 def _references(rule: Rule) -> set[str]:
-    nodes = [node for expr in rule.exprs.values() for node in n.walk(expr.node)]
-    nodes += [node for edition in rule.editions for node in n.walk(edition.expr.node)]
+    nodes = [node for expr in rule.all_exprs() for node in n.walk(expr.node)]
     return {node.name for node in nodes if isinstance(node, n.RuleRef)}
 
 
