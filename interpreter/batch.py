@@ -23,7 +23,7 @@ from .files import AtomicFile
 from .limits import LAST_DATE, MAX_COLUMNS, MAX_NUMBER_CHARS, MAX_ROW_CHARS
 from .model import Fact
 from .problems import row_problem
-from .rows import (SIGNAL_COLUMNS, ResultRows, SignalRows, csv_text, json_lines, result_columns, result_object,
+from .rows import (SIGNAL_COLUMNS, JsonRows, ResultRows, SignalRows, csv_text, json_line_parts, result_columns,
                    rule_ids, signal_objects)
 
 # File formats by extension. A .json file holds one document, not one case per line: refused by name.
@@ -101,10 +101,10 @@ class Summary:
 
 
 class _Done(NamedTuple):
-    """A chunk, evaluated: the output (UTF-8, encoded by the worker so the main process only writes it)
-    and what went wrong, in input order."""
+    """A chunk, evaluated: the output (UTF-8, encoded by the worker so the main process only writes it;
+    or the list of bytes that make it up) and what went wrong, in input order."""
 
-    text: bytes
+    text: bytes | list[bytes]
     cases: int
     evaluated: int
     listed: int
@@ -507,7 +507,7 @@ class Job:
             self._rows = SignalRows() if signal else ResultRows(self.rules)
         else:
             self._rows = None
-            self._objects = signal_objects if signal else result_object
+            self._objects = signal_objects if signal else JsonRows().result
         self._prepared = True
 
     def head(self) -> bytes:
@@ -516,8 +516,9 @@ class Job:
             return b""
         return csv_text([SIGNAL_COLUMNS if self.due_within is not None else result_columns(self.rules)]).encode()
 
-    def run(self, records: list[tuple]) -> _Done:
-        """Evaluate a chunk; bad rows become error rows and reports, never an exception."""
+    def run(self, records: list[tuple], joined: bool = True) -> _Done:
+        """Evaluate a chunk; bad rows become error rows and reports, never an exception. Not `joined`: the
+        text is a list of the bytes that make it up (a worker hands them to the file as they are)."""
         self.prepare()
         evaluate, code, as_of, rules_on, end = (self.engine.evaluate, self.code, self.as_of, self.rules_on,
                                                 self.window_end)
@@ -549,7 +550,12 @@ class Job:
             out.extend(made)
         # A lone surrogate (an id "\ud800" in JSON) is no UTF-8: written as its escape, \ud800, which
         # JSON reads back as the same string.
-        data = csv_text(out).encode("utf-8", "backslashreplace") if as_csv else json_lines(out)
+        if as_csv:
+            data = csv_text(out).encode("utf-8", "backslashreplace")
+            data = data if joined else [data]
+        else:
+            data = json_line_parts(out)
+            data = b"".join(data) if joined else data
         return _Done(data, len(records), evaluated, listed if end is not None else 0, bad)
 
     def _read_cells(self, line: int, cells) -> tuple[Any, dict | None, CatalogueError | None]:
@@ -622,20 +628,76 @@ _JSON_HINT = 'write one case per line as a JSON object, e.g. {"id": "c1", "regis
 # -- the worker pool -----------------------------------------------------------------------------
 
 _WORKER_JOB: Job | None = None
+_WORKER_OUT: "_OrderedWrites | None" = None
 
 
-def _start_worker(job: Job) -> None:
+def _start_worker(job: Job, out: "_OrderedWrites | None" = None) -> None:
     """Pool initializer: Ctrl-C is the main process's to handle; the job (and engine) made once."""
     import signal
 
-    global _WORKER_JOB
+    global _WORKER_JOB, _WORKER_OUT
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     job.prepare()
-    _WORKER_JOB = job
+    _WORKER_JOB, _WORKER_OUT = job, out
 
 
-def _run_chunk(records: list[tuple]) -> _Done:
-    return _WORKER_JOB.run(records)
+def _run_chunk(records: list[tuple], index: int = 0) -> _Done:
+    if _WORKER_OUT is None:
+        return _WORKER_JOB.run(records)
+    parts: list[bytes] = []
+    try:
+        done = _WORKER_JOB.run(records, joined=False)
+        parts = done.text
+    finally:  # the next chunk waits for this one's place in the file, even when this one failed
+        _WORKER_OUT.write(index, parts)
+    return done._replace(text=b"")
+
+
+class _OrderedWrites:
+    """The workers write their chunks into the output file themselves, each at its place in input order.
+
+    A JSON Lines chunk is megabytes: sending it to the main process to be written costs more copies of it
+    than encoding it. A worker only waits, briefly, for the chunk before its own to claim its bytes; then
+    the two write side by side. Needs a forked worker, which inherits the open file."""
+
+    def __init__(self, context, fd: int, start: int):
+        self.fd = fd
+        self.turn = context.Value("q", 0, lock=False)  # the index of the next chunk to claim its place
+        self.end = context.Value("q", start, lock=False)  # where the next chunk goes
+        self.changed = context.Condition()
+
+    def write(self, index: int, parts: list[bytes]) -> None:
+        size = sum(map(len, parts))
+        with self.changed:
+            while self.turn.value != index:
+                self.changed.wait()
+            at = self.end.value
+            self.end.value = at + size
+            self.turn.value = index + 1
+            self.changed.notify_all()
+        # Gathered by the kernel straight from the parts: the chunk is never copied into one piece here.
+        for start in range(0, len(parts), _IOV_MAX):
+            group = parts[start:start + _IOV_MAX]
+            expected = sum(map(len, group))
+            written = os.pwritev(self.fd, group, at)
+            if written < expected:  # a short write: the rest in one piece
+                rest = memoryview(b"".join(group))[written:]
+                while rest:
+                    more = os.pwrite(self.fd, rest, at + written)
+                    rest, written = rest[more:], written + more
+            at += expected
+
+
+def _iov_max() -> int:
+    """How many pieces one pwritev may take (POSIX promises 16; Linux allows 1024)."""
+    try:
+        limit = os.sysconf("SC_IOV_MAX")
+    except (AttributeError, ValueError, OSError):
+        return 16
+    return min(limit, 1024) if limit > 0 else 16
+
+
+_IOV_MAX = _iov_max()
 
 
 def default_jobs() -> int:
@@ -655,8 +717,10 @@ def _pool_context():
     return multiprocessing.get_context()
 
 
-def _evaluated(job: Job, chunks: Iterator, jobs: int) -> Iterator[tuple[_Done, int | None]]:
-    """Each chunk evaluated, in input order: in this process, or by `jobs` workers."""
+def _evaluated(job: Job, chunks: Iterator, jobs: int, sink: "AtomicFile | None" = None
+               ) -> Iterator[tuple[_Done, int | None]]:
+    """Each chunk evaluated, in input order: in this process, or by `jobs` workers. With a sink and forked
+    workers, the workers write their chunks into it themselves (the text of a _Done is then empty)."""
     chunks = iter(chunks)
     first = next(chunks, None)
     if first is None:
@@ -667,17 +731,35 @@ def _evaluated(job: Job, chunks: Iterator, jobs: int) -> Iterator[tuple[_Done, i
             yield job.run(records), position
         return
     job.prepare()  # before the fork, so that the workers inherit it
-    with _pool_context().Pool(jobs, initializer=_start_worker, initargs=(job,)) as pool:
+    context = _pool_context()
+    out = _OrderedWrites(context, *sink.handover()) if sink is not None and _forks(context) else None
+    with context.Pool(jobs, initializer=_start_worker, initargs=(job, out)) as pool:
         pending: deque = deque()
-        for records, position in chain([first, second], chunks):
-            pending.append((pool.apply_async(_run_chunk, (records,)), position))
+        for index, (records, position) in enumerate(chain([first, second], chunks)):
+            pending.append((pool.apply_async(_run_chunk, (records, index)), position))
             # A few chunks ahead keep every worker busy; more would only fill memory.
             if len(pending) > 2 * jobs:
                 done, at = pending.popleft()
-                yield done.get(), at
+                yield _outcome(done, sink), at
         while pending:
             done, at = pending.popleft()
-            yield done.get(), at
+            yield _outcome(done, sink), at
+    if out is not None:
+        sink.take_back(out.end.value)
+
+
+def _outcome(done, sink: "AtomicFile | None") -> _Done:
+    try:
+        return done.get()
+    except OSError as error:  # a worker's write into the file (the disk is full)
+        if sink is None:
+            raise
+        raise _write_error(sink.path, error) from None
+
+
+def _forks(context) -> bool:
+    """Whether workers start as forks of this process (inheriting the open output file) and can write it."""
+    return context.get_start_method() == "fork" and hasattr(os, "pwritev")
 
 
 # -- the output file -----------------------------------------------------------------------------
@@ -738,7 +820,7 @@ def run_batch(engine, code: str, cases: str, out: Path, *, as_of: dt.date | None
         summary = Summary(out, engine.receipt, as_of, job.window_end)
         with AtomicFile(out, on_error=_write_error) as sink:
             sink.write(job.head())
-            for done, position in _evaluated(job, reader.chunks(chunk_rows), jobs):
+            for done, position in _evaluated(job, reader.chunks(chunk_rows), jobs, sink):
                 sink.write(done.text)
                 summary.cases += done.cases
                 summary.evaluated += done.evaluated

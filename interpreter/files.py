@@ -42,6 +42,19 @@ class AtomicFile:
         except OSError as error:
             raise self.on_error(self.path, error) from None
 
+    def handover(self) -> tuple[int, int]:
+        """The file descriptor and the offset from which other processes write into the file themselves
+        (batch's workers, with os.pwrite at their own places)."""
+        try:
+            self.file.flush()
+        except OSError as error:
+            raise self.on_error(self.path, error) from None
+        return self.file.fileno(), self.file.tell()
+
+    def take_back(self, end: int) -> None:
+        """After the others' writes: this file continues at `end`."""
+        self.file.seek(end)
+
     def __enter__(self) -> "AtomicFile":
         return self
 

@@ -7,12 +7,13 @@ import io
 import json
 import re
 from decimal import Decimal
-from typing import Any
+from operator import attrgetter, getitem
+from typing import Any, Callable
 
 import orjson
 
-from .results import Result, source_json, to_json
-from .values import Open, describe_value
+from .results import Result, _date, _money, source_json, to_json, value_json
+from .values import Open, describe_value, format_percent
 
 VALUE_CACHE = 4096  # value cells kept per process; values that differ from case to case are not worth more
 RESULT_HEAD = ["row", "id", "as_of", "rules_on", "edition"]
@@ -159,6 +160,272 @@ def result_object(row: int, ident: Any, result: Result, as_of, end) -> list[dict
     return [{"row": row, "id": ident, **data}]
 
 
+# -- results into JSON Lines rows, spliced from bytes -------------------------------------------------
+
+MEMO_SIZE = 1 << 14  # encoded fields kept per field: every date of decades, the usual amounts and lists
+ENTRY_MEMO_SIZE = 1 << 10  # whole entries kept per rule (a kilobyte each, most of it the quoted source)
+
+
+class JsonRows:
+    """JSON Lines result rows, byte for byte what json_lines() writes of result_object(), without building
+    the result's JSON objects first.
+
+    A row is a million times the same product: its layout, and every entry's id, label and source (the
+    bulk of a row's 8 KB), are the same for each case of an edition. They are taken from what
+    result_object (so to_json) gives for the first result that has them, encoded once, and spliced; only
+    the fields that differ from case to case (the VARYING tables below) are encoded per row, most of them
+    looked up among the values seen before. A change to to_json's constant fields flows through; a new
+    per-case field must be added to the tables (tests/test_rows.py compares the rows with to_json on
+    generated cases, and fails until it is).
+    """
+
+    def __init__(self):
+        self._layouts: dict[tuple, _Layout] = {}
+        self._memos: dict[str, _Memo] = {}  # shared by the editions: an encoded date is the same in each
+
+    def result(self, row: int, ident: Any, result: Result, as_of, end) -> list[Spliced] | list[dict]:
+        if not _spliceable(result):
+            return result_object(row, ident, result, as_of, end)
+        key = (result.product, result.edition, result.title)
+        layout = self._layouts.get(key)
+        if layout is None:
+            layout = self._layouts[key] = _Layout(result, self._memos)
+        return [layout.row(row, ident, result)]
+
+
+def _spliceable(result: Result) -> bool:
+    """Whether a result has only the fields the layouts know. to_json adds a payment's instalments (a
+    schedule) and a value's `indicative` (a 'circa' value) only where they apply: such a row is encoded
+    whole, as result_object has it."""
+    return not result.indicative and all(payment.instalments is None for payment in result.payments)
+
+
+class Spliced(list):
+    """A JSON Lines row as the bytes that make it up, in order: joined once per chunk of rows, not per row."""
+
+
+# The per-case fields of a row and of its entries, by key in to_json's objects, with what turns the
+# result's attribute of that name into the JSON value (to_json's own helpers; None: the value as it is).
+# Everything else in a row is the same for every case of an edition.
+_ROW_VARYING = ("row", "id", "rules_on", "as_of", "deadlines", "payments", "reports", "checks", "values", "missing",
+                "not_applicable")
+_ENTRY_VARYING: dict[str, dict[str, Any]] = {
+    "deadlines": {"date": _date, "status": None, "missing": list, "done_on": _date},
+    "payments": {"status": None, "share": lambda share: None if share is None else format_percent(share),
+                 "amount": _money, "date": _date, "missing": list},
+    "reports": {"date": _date, "sequence": None, "missing": list},
+    "checks": {"passed": None, "message": None, "missing": list},
+}
+ENTRY_KINDS = tuple(_ENTRY_VARYING)
+
+
+def _encoded(value: Any) -> bytes:
+    """A JSON value as bytes in the row, with the line separators escaped (see json_lines)."""
+    return _escape_breaks(_ORJSON(value, default=_plain))
+
+
+def _escape_breaks(data: bytes) -> bytes:
+    if data.isascii():
+        return data
+    for raw, escaped in _LINE_BREAKS:
+        if raw in data:
+            data = data.replace(raw, escaped)
+    return data
+
+
+class _Memo(dict):
+    """Values of one field, encoded on first use: dates, statuses, lists of missing facts repeat row after row.
+    Values that rarely repeat (amounts) are encoded every time once MEMO_SIZE are kept."""
+
+    def __init__(self, convert: Callable[[Any], Any] | None):
+        super().__init__()
+        self.convert = convert
+
+    def __missing__(self, raw: Any) -> bytes:
+        data = _encoded(raw if self.convert is None else self.convert(raw))
+        if len(self) < MEMO_SIZE:
+            self[raw] = data
+        return data
+
+
+_ANY_DAY = dt.date(2000, 1, 1)  # in a result made only to read the constant parts off: never in a row
+
+
+def _split(data: dict, varying) -> tuple[list[bytes], list[str]]:
+    """A JSON object as the encoded text around its varying fields: parts[0], field 0, parts[1], ...,
+    parts[-1], with the names of those fields."""
+    parts, names, text = [], [], b"{"
+    for index, (key, value) in enumerate(data.items()):
+        text += (b"," if index else b"") + _encoded(key) + b":"
+        if key in varying:
+            parts.append(text)
+            names.append(key)
+            text = b""
+        else:
+            text += _encoded(value)
+    parts.append(text + b"}")
+    return parts, names
+
+
+class _Entries(dict):
+    """The entries of one rule, whole, by the tuple of their per-case fields: a check passes or fails, so
+    most of its entries repeat. Made from the constant parts and each field's memo on first use. A rule
+    whose entries hardly repeat (a deadline's date) would fill this with ones never asked for again: when
+    ENTRY_MEMO_SIZE are kept and most lookups missed, it turns `direct` (entries made every time, the memo
+    dropped)."""
+
+    def __init__(self, parts: list[bytes], memos: list[_Memo]):
+        super().__init__()
+        # The constant parts around a %s per field: bytes formatting copies the long runs between them whole.
+        self.template = b"%s".join(part.replace(b"%", b"%%") for part in parts)
+        self.memos = memos
+        self.direct = False
+        self.asked = 0  # lookups while the memo fills, counted by the caller
+
+    def make(self, key: tuple) -> bytes:
+        return self.template % tuple(map(getitem, self.memos, key))
+
+    def __missing__(self, key: tuple) -> bytes:
+        data = self.template % tuple(map(getitem, self.memos, key))
+        if len(self) < ENTRY_MEMO_SIZE:
+            self[key] = data
+            if len(self) == ENTRY_MEMO_SIZE and self.asked < 2 * ENTRY_MEMO_SIZE:  # every other lookup missed
+                self.direct = True
+                self.clear()
+        return data
+
+
+def _fields(names: list[str]) -> Callable[[Any], tuple]:
+    """What picks the per-case fields off an entry, as a tuple."""
+    if len(names) == 1:
+        name = names[0]
+        return lambda item: (getattr(item, name),)
+    return attrgetter(*names)
+
+
+class _Layout:
+    """One edition's row: constant bytes, and a function for each per-case field between them."""
+
+    def __init__(self, result: Result, memos: dict[str, _Memo]):
+        self.memos = memos
+        self.product, self.title, self.edition = result.product, result.title, result.edition
+        self.entries: dict[str, dict[str, tuple]] = {kind: {} for kind in ENTRY_KINDS}
+        self.values: dict[Any, bytes] = {}  # (name, value) -> '"name":{...}'; the value's type is the edition's
+        self.dates = self._memo("date", _date)
+        self.lists = self._memo("list", list)
+        empty = Result(result.product, result.title, result.edition, _ANY_DAY, _ANY_DAY)
+        self.parts, names = _split(result_object(0, None, empty, None, None)[0], _ROW_VARYING)
+        self.fill = [getattr(self, "_" + name) for name in names]
+
+    def _memo(self, name: str, convert) -> _Memo:
+        memo = self.memos.get(name)
+        if memo is None:
+            memo = self.memos[name] = _Memo(convert)
+        return memo
+
+    def row(self, row: int, ident: Any, result: Result) -> "Spliced":
+        out = Spliced()
+        append = out.append
+        for const, fill in zip(self.parts, self.fill):
+            append(const)
+            fill(out, row, ident, result)
+        append(self.parts[-1])
+        return out
+
+    # -- the row's own fields
+
+    def _row(self, out, row, ident, result) -> None:
+        out.append(b"%d" % row)
+
+    def _id(self, out, row, ident, result) -> None:
+        try:
+            out.append(_encoded(ident))
+        except TypeError:  # orjson refuses it (a lone surrogate, an integer beyond 64 bits): as json_lines does
+            out.append(_escape_breaks(_ENCODE(ident).encode("utf-8", "backslashreplace")))
+
+    def _rules_on(self, out, row, ident, result) -> None:
+        out.append(self.dates[result.rules_on])
+
+    def _as_of(self, out, row, ident, result) -> None:
+        out.append(self.dates[result.as_of])
+
+    def _missing(self, out, row, ident, result) -> None:
+        out.append(self.lists[tuple(result.missing)])
+
+    def _not_applicable(self, out, row, ident, result) -> None:
+        out.append(self.lists[tuple(result.not_applicable)])
+
+    def _values(self, out, row, ident, result) -> None:
+        if not result.values:
+            out.append(b"{}")
+            return
+        memo, types = self.values, result.value_types
+        separator = b"{"
+        for name, value in result.values.items():
+            try:
+                data = memo.get((name, value))
+            except TypeError:  # not hashable: encoded every time
+                data = self._value(name, value, types[name])
+            else:
+                if data is None:
+                    data = self._value(name, value, types[name])
+                    if len(memo) < MEMO_SIZE:
+                        memo[name, value] = data
+            out.append(separator)
+            out.append(data)
+            separator = b","
+        out.append(b"}")
+
+    @staticmethod
+    def _value(name: str, value: Any, type_) -> bytes:
+        return _encoded(name) + b":" + _encoded(value_json(value, type_))
+
+    # -- the entries
+
+    def _deadlines(self, out, row, ident, result) -> None:
+        self._entries(out, "deadlines", result.deadlines)
+
+    def _payments(self, out, row, ident, result) -> None:
+        self._entries(out, "payments", result.payments)
+
+    def _reports(self, out, row, ident, result) -> None:
+        self._entries(out, "reports", result.reports)
+
+    def _checks(self, out, row, ident, result) -> None:
+        self._entries(out, "checks", result.checks)
+
+    def _entries(self, out, kind: str, items: list) -> None:
+        if not items:
+            out.append(b"[]")
+            return
+        layouts = self.entries[kind]
+        append = out.append
+        separator = b"["
+        for item in items:
+            layout = layouts.get(item.id)
+            if layout is None:
+                layout = layouts[item.id] = self._entry_layout(kind, item)
+            entries, key = layout
+            append(separator)
+            if entries.direct:
+                append(entries.make(key(item)))
+            else:
+                entries.asked += 1
+                append(entries[key(item)])
+            separator = b","
+        append(b"]")
+
+    def _entry_layout(self, kind: str, item) -> tuple[_Entries, Callable]:
+        """A rule's entries and what picks their per-case fields off an item; the constant parts from
+        to_json of a result that holds only this item."""
+        alone = Result(self.product, self.title, self.edition, _ANY_DAY, _ANY_DAY)
+        getattr(alone, kind).append(item)
+        varying = _ENTRY_VARYING[kind]
+        parts, names = _split(to_json(alone)[kind][0], varying)
+        memos = [self._memo(f"{kind}.{name}", varying[name]) for name in names]
+        return _Entries(parts, memos), _fields(names)
+
+
 def signal_objects(row: int, ident: Any, result: Result, as_of: dt.date, end: dt.date) -> list[dict]:
     return [{"row": row, "id": ident, "product": result.product, "deadline": d.id, "label": d.label,
              "date": d.date.isoformat(), "days_left": (d.date - as_of).days,
@@ -167,24 +434,30 @@ def signal_objects(row: int, ident: Any, result: Result, as_of: dt.date, end: dt
 
 
 def json_lines(items: list) -> bytes:
-    """One JSON object per line, as UTF-8.
+    """One JSON object per line, as UTF-8; a row made by JsonRows is written as it is.
 
     orjson writes a row several times faster than json (a JSON Lines run is mostly encoding); a row
     it refuses (a lone surrogate in an id, an integer beyond 64 bits) is written by json instead,
     a lone surrogate as its escape, which JSON reads back as the same string. JSON lets U+2028,
     U+2029 and U+0085 stand in a string as they are, but many readers split lines at them: those
     are escaped (they can only occur inside strings)."""
-    lines = []
+    return b"".join(json_line_parts(items))
+
+
+def json_line_parts(items: list) -> list[bytes]:
+    """json_lines, as the list of bytes that make it up."""
+    out: list[bytes] = []
     for item in items:
-        try:
-            lines.append(_ORJSON(item, default=_plain))
-        except TypeError:  # orjson.JSONEncodeError is one
-            lines.append(_ENCODE(item).encode("utf-8", "backslashreplace"))
-    data = b"".join(line + b"\n" for line in lines)
-    for raw, escaped in _LINE_BREAKS:
-        if raw in data:
-            data = data.replace(raw, escaped)
-    return data
+        if item.__class__ is Spliced:
+            out += item
+        else:
+            try:
+                line = _ORJSON(item, default=_plain)
+            except TypeError:  # orjson.JSONEncodeError is one
+                line = _ENCODE(item).encode("utf-8", "backslashreplace")
+            out.append(_escape_breaks(line))
+        out.append(b"\n")
+    return out
 
 
 _ORJSON = orjson.dumps

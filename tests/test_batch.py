@@ -807,3 +807,66 @@ def test_json_lines_output_escapes_the_characters_other_readers_split_lines_at(t
     text = out.read_text(encoding="utf-8")
     assert "\u2028" not in text and "\x85" not in text and len(text.splitlines()) == 1
     assert json.loads(text)["id"] == "x\u2028y\x85z"
+
+
+# -- workers writing into the output themselves ----------------------------------------------------
+
+def test_ordered_writes_put_chunks_in_input_order_whatever_order_they_finish_in(tmp_path, monkeypatch):
+    import multiprocessing
+    import threading
+
+    path = tmp_path / "out.jsonl"
+    with open(path, "wb") as handle:
+        handle.write(b"head\n")
+        handle.flush()
+        writes = batch._OrderedWrites(multiprocessing.get_context(), handle.fileno(), 5)
+        # The kernel may write less than asked for: the rest must follow at the right place.
+        real = os.pwritev
+        monkeypatch.setattr(os, "pwritev", lambda fd, parts, at: real(fd, [b"".join(parts)[:3]], at))
+        chunks = {index: [f"chunk {index} part {p}\n".encode() for p in range(1500)] for index in range(3)}
+        # Chunk 2 and 1 finish first: each waits for the one before it to claim its place.
+        late = [threading.Thread(target=writes.write, args=(index, chunks[index])) for index in (2, 1)]
+        for thread in late:
+            thread.start()
+        writes.write(0, chunks[0])
+        for thread in late:
+            thread.join(timeout=30)
+        assert writes.end.value == 5 + sum(len(part) for parts in chunks.values() for part in parts)
+    expected = b"head\n" + b"".join(part for index in range(3) for part in chunks[index])
+    assert path.read_bytes() == expected
+
+
+def test_a_pool_writes_the_same_rows_as_one_process(tmp_path):
+    cases = write(tmp_path / "cases.csv", HEADER + "".join(
+        f"c{i},2016-{4 + i % 9:02d}-{1 + i % 28:02d},{1000 + i},orientation mediation,{'true' if i % 3 else 'false'},"
+        f"WGA,D0{1 + i % 9},\n" for i in range(700)))
+    engine = Engine(FIXTURE)
+    outputs = {}
+    for fmt in ("csv", "jsonl"):
+        for jobs in (1, 2):
+            out = tmp_path / f"out-{jobs}.{fmt}"
+            summary = batch.run_batch(engine, "12XR", str(cases), out, as_of=dt.date(2017, 1, 1), jobs=jobs,
+                                      chunk_rows=50)
+            assert summary.cases == summary.evaluated == 700
+            outputs[fmt, jobs] = out.read_bytes()
+        assert outputs[fmt, 1] == outputs[fmt, 2]
+    assert len(outputs["jsonl", 1].splitlines()) == 700 and len(outputs["csv", 1].splitlines()) == 701
+    assert [json.loads(line)["id"] for line in outputs["jsonl", 2].splitlines()] == [f"c{i}" for i in range(700)]
+
+
+def test_a_worker_that_cannot_write_stops_the_run_with_a_message_and_no_file(tmp_path, monkeypatch):
+    import errno
+
+    from interpreter.errors import CatalogueError
+
+    cases = write(tmp_path / "cases.csv", HEADER + "".join(f"c{i},2016-04-01,4000,,,,,\n" for i in range(300)))
+    out = tmp_path / "out.jsonl"
+
+    def full(fd, parts, at):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "pwritev", full)  # the forked workers inherit it
+    with pytest.raises(CatalogueError) as raised:
+        batch.run_batch(Engine(FIXTURE), "12XR", str(cases), out, as_of=dt.date(2017, 1, 1), jobs=2, chunk_rows=50)
+    assert raised.value.message == f"cannot write '{out}': No space left on device"
+    assert not out.exists() and leftovers(tmp_path) == []

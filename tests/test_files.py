@@ -45,3 +45,17 @@ def test_a_folder_that_does_not_exist_gives_the_callers_error(tmp_path):
         write_whole(missing, b"x")
     with pytest.raises(ValueError, match="cannot write 'out.txt'"):
         AtomicFile(missing, on_error=lambda path, error: ValueError(f"cannot write '{path.name}'"))
+
+
+def test_another_writer_can_write_into_the_file_between_handover_and_take_back(tmp_path):
+    path = tmp_path / "out.txt"
+    with AtomicFile(path) as sink:
+        sink.write(b"head\n")
+        fd, at = sink.handover()  # what was written so far is in the file, and the place after it
+        assert at == 5
+        os.pwrite(fd, b"second\n", at + 6)  # the others write where they were told, in any order
+        os.pwrite(fd, b"first\n", at)
+        sink.take_back(at + 13)
+        sink.write(b"tail\n")
+        assert not path.exists()  # still the temporary file
+    assert path.read_bytes() == b"head\nfirst\nsecond\ntail\n"

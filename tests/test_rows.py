@@ -1,0 +1,220 @@
+"""Results as batch rows: the JSON Lines rows that JsonRows splices from bytes are exactly the published
+result contract, to_json of the engine's result (catalogue/schemas/result.schema.json), for every product,
+for cases with any facts missing, for bad rows and for ids of any kind."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from decimal import Decimal
+
+import orjson
+import pytest
+
+from cards import FIXTURE, card_engine
+from interpreter import types as t
+from interpreter.api import Engine
+from interpreter.catalogue import BUNDLED
+from interpreter.batch import run_batch
+from interpreter.errors import CatalogueError
+from interpreter import rows
+from interpreter.results import to_json
+from interpreter.rows import JsonRows, json_line_parts, json_lines, result_object
+
+FIRST_DAY = dt.date(2015, 6, 1)
+
+
+def contract_row(row: int, ident, result) -> bytes:
+    """The row as the contract has it: to_json of the result (without the receipt, which the run's summary
+    holds once), after the row number and the id, encoded as the service encodes a result."""
+    data = {key: value for key, value in to_json(result).items() if key != "receipt"}
+    return orjson.dumps({"row": row, "id": ident, **data})
+
+
+def plain_value(fact, rng: random.Random):
+    """A value of the fact's type as a case file writes it."""
+    type_ = fact.type
+    if type_ == t.DATE:
+        return (FIRST_DAY + dt.timedelta(days=rng.randrange(4000))).isoformat()
+    if type_ == t.MONEY:
+        return f"{rng.randrange(0, 700000) / 100:.2f}" if rng.random() < 0.8 else rng.randrange(0, 300000)
+    if type_ == t.PERCENT:
+        return f"{rng.randrange(0, 101)}%"
+    if type_ == t.NUMBER:
+        return rng.choice([0, 1, 2, 7, 40, "2.5"])
+    if type_ == t.BOOL:
+        return rng.random() < 0.5
+    if isinstance(type_, t.SetType):
+        return [m for m in type_.enum.members if rng.random() < 0.6]
+    if isinstance(type_, t.EnumType):
+        return rng.choice(type_.members)
+    raise AssertionError(f"no generator for {type_!r}")  # a new fact type: teach this test to write one
+
+
+def random_cases(engine: Engine, count: int, seed: int, codes: list[str] | None = None):
+    """(product, plain facts, as_of): every product in turn, each fact present or missing at random."""
+    rng = random.Random(seed)
+    facts = list(engine.catalogue.vocabulary.facts.values())
+    codes = codes or sorted(engine.catalogue.products)
+    for index in range(count):
+        share = rng.choice([0.0, 0.3, 0.7, 1.0])  # nothing known, little, most, everything
+        case = {fact.name: plain_value(fact, rng) for fact in facts if rng.random() < share}
+        yield codes[index % len(codes)], case, FIRST_DAY + dt.timedelta(days=rng.randrange(4500))
+
+
+@pytest.mark.parametrize("backend, memo_size, root", [("compiled", None, FIXTURE), ("reference", None, FIXTURE),
+                                                      ("compiled", 3, FIXTURE), ("compiled", None, BUNDLED)])
+def test_json_rows_are_to_json_byte_for_byte_for_every_product(backend, memo_size, root, monkeypatch):
+    # An invariant of any catalogue, so the bundled one too: whatever its cards hold, the rows are to_json.
+    if memo_size:  # memos that fill up at once: fields and entries made every time, rules turned direct
+        monkeypatch.setattr(rows, "MEMO_SIZE", memo_size)
+        monkeypatch.setattr(rows, "ENTRY_MEMO_SIZE", memo_size)
+    engine = Engine(root, backend=backend)
+    made = JsonRows()
+    compared, open_results, by_product = 0, 0, set()
+    for row, (code, case, as_of) in enumerate(random_cases(engine, 1500 if backend == "compiled" else 300, 16),
+                                              start=1):
+        try:
+            result = engine.evaluate(code, case, as_of=as_of)
+        except CatalogueError:
+            continue  # no edition on the case's date: a bad row, tested through the batch below
+        line = b"".join(json_line_parts(made.result(row, f"c{row}", result, as_of, None)))
+        assert line == contract_row(row, f"c{row}", result) + b"\n", (code, case, as_of)
+        compared += 1
+        open_results += bool(result.missing)
+        by_product.add(code)
+    # Not a walk over nothing: most cases evaluate, many with facts missing, and every product is seen.
+    assert compared > (1000 if backend == "compiled" else 200)
+    assert open_results > compared // 4
+    assert by_product == set(engine.catalogue.products)
+    if memo_size:
+        turned = [entries for layout in made._layouts.values() for rules in layout.entries.values()
+                  for entries, _ in rules.values() if entries.direct]
+        assert turned, "no rule's entries were made directly"
+
+
+def test_json_rows_are_what_the_object_rows_give_for_ids_of_any_kind(engine):
+    # An id is passed through from the cases file as it was read: JSON Lines gives any JSON value, a number
+    # with a fraction as a Decimal. Rows spliced from bytes must write each as the object rows do.
+    result = engine.evaluate("12XR", {"registered_on": "2016-04-01", "price": 4000}, as_of=dt.date(2016, 6, 1))
+    made = JsonRows()
+    ids = [None, "", "c1", 7, -3, 2**70, Decimal("0.1"), Decimal("1E+400"), True, "x\u2028y\x85z\u2029",
+           "\ud800", "\u00e9\u20ac\U0001f600", ["a", 1], {"k": Decimal("2.50")}]
+    for row, ident in enumerate(ids, start=1):
+        line = b"".join(made.result(row, ident, result, None, None)[0])
+        assert line + b"\n" == json_lines(result_object(row, ident, result, None, None)), ident
+        assert b"\xe2\x80\xa8" not in line and b"\xc2\x85" not in line and b"\n" not in line
+
+
+def test_json_rows_follow_each_edition_and_escape_line_separators_from_the_card(tmp_path):
+    # Two editions with their own title and labels: each row takes the constant parts of its own edition.
+    # A label and a text value holding U+2028 must not end the line for readers that split there.
+    card_engine(tmp_path, """\
+      valid_from: 2016-01-01
+      valid_until: 2016-12-31
+    parameters:
+      note:
+        label: "Notitie\\u2028met regelscheiding"
+        value: "\\"een\\u2028twee\\""
+    deadlines:
+      plan_due:
+        label: "Plan\\u2029ingediend"
+        due: registered_on + 56 days
+    """)
+    card = tmp_path / "cat" / "products" / "T-1.yaml"
+    second = card.read_text(encoding="utf-8").replace("Test edition", "Second edition").replace(
+        "valid_from: 2016-01-01", "valid_from: 2017-01-01").replace("valid_until: 2016-12-31", "valid_until: 2017-12-31")
+    (tmp_path / "cat" / "products" / "T-1-2017.yaml").write_text(second.replace("Plan\\u2029ingediend", "Plan (2017)"),
+                                                                encoding="utf-8")
+    engine = Engine(tmp_path / "cat")
+    made = JsonRows()
+    lines = []
+    for row, registered in enumerate(["2016-03-01", "2017-03-01", "2016-05-01", None], start=1):
+        facts = {"registered_on": registered} if registered else {}
+        result = engine.evaluate("T-1", facts, as_of=dt.date(2016, 6, 1),
+                                 rules_on=dt.date(2017, 2, 1) if row == 2 else dt.date(2016, 2, 1))
+        line = b"".join(made.result(row, row, result, None, None)[0])
+        assert line + b"\n" == json_lines(result_object(row, row, result, None, None))
+        assert json.loads(line) == json.loads(contract_row(row, row, result))
+        lines.append(json.loads(line))
+    assert [line["edition"] for line in lines] == ["Test edition", "Second edition", "Test edition", "Test edition"]
+    assert [line["deadlines"][0]["label"] for line in lines] == ["Plan\u2029ingediend", "Plan (2017)",
+                                                                 "Plan\u2029ingediend", "Plan\u2029ingediend"]
+    # The plan is due 56 calendar days after registration (cards.PLAN_CARD: "Het plan moet binnen 56
+    # kalenderdagen na aanmelding zijn ingediend"): 2016-03-01 + 56 days = 2016-04-26 (30 days to March 31,
+    # 26 into April); 2017-03-01 + 56 = 2017-04-26; 2016-05-01 + 56 = 2016-06-26 (30 to May 31, 26 into June).
+    assert [line["deadlines"][0]["date"] for line in lines] == ["2016-04-26", "2017-04-26", "2016-06-26", None]
+    assert lines[3]["deadlines"][0]["missing"] == ["registered_on"]
+    assert lines[0]["values"]["note"]["value"] == "een\u2028twee"
+
+
+def test_a_batch_to_json_lines_writes_to_json_for_good_rows_and_errors_for_bad_ones(tmp_path, engine):
+    rng = random.Random(2026)
+    cases, expected = [], []
+    for index, (_, case, _) in enumerate(random_cases(engine, 300, 12, ["12XR"])):
+        if index % 7 == 0:
+            case = dict(case, registered_on="2016-02-30")  # no such day: a bad row
+        elif index % 11 == 0:
+            case = dict(case, pirce=rng.randrange(100))  # no such fact: a bad row
+        cases.append({"id": f"c{index}", **case})
+    path = tmp_path / "cases.jsonl"
+    path.write_text("".join(json.dumps(case) + "\n" for case in cases), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    as_of = dt.date(2018, 5, 1)
+    for jobs in (1, 2):
+        summary = run_batch(engine, "12XR", str(path), out, as_of=as_of, jobs=jobs, chunk_rows=25)
+        lines = out.read_bytes().splitlines()
+        assert len(lines) == len(cases) == summary.cases
+        bad = 0
+        for row, (case, line) in enumerate(zip(cases, lines), start=1):
+            facts = {key: value for key, value in case.items() if key != "id"}
+            try:
+                result = engine.evaluate("12XR", facts, as_of=as_of)
+            except CatalogueError:
+                bad += 1
+                assert set(json.loads(line)) == {"row", "id", "error"}
+                assert json.loads(line)["id"] == case["id"]
+                continue
+            assert line == contract_row(row, case["id"], result)
+        assert bad == summary.bad > 10
+        assert summary.evaluated == len(cases) - bad > 200
+
+
+def test_rows_with_instalments_or_circa_values_are_to_json_too(tmp_path):
+    # to_json adds a payment's instalments and a value's `indicative` only where they apply. A schedule
+    # "every 3 months from started_on until ended_on", invoiced afterwards: started 2016-01-01, ended
+    # 2016-07-01, so two periods, due 2016-04-01 and 2016-07-01, each the rate of €250. The hours are
+    # circa 12: a check on them (at most 10) is shown, never failed.
+    engine = card_engine(tmp_path, """\
+      valid_from: 2016-01-01
+    parameters:
+      rate:
+        label: Tarief per kwartaal
+        value: €250
+      hours:
+        label: Uren per kwartaal
+        value: circa 12
+      interval:
+        label: Factuurinterval
+        value: 3 months
+    payments:
+      invoicing:
+        label: Facturatie per kwartaal
+        schedule: every interval from started_on until ended_on
+        amount: rate
+    checks:
+      few_hours:
+        label: Ten hoogste 10 uur per kwartaal
+        test: hours <= 10
+    """)
+    made = JsonRows()
+    cases = [{"started_on": "2016-01-01", "ended_on": "2016-07-01"}, {"started_on": "2016-01-01"}, {}]
+    lines = []
+    for row, case in enumerate(cases * 2, start=1):
+        result = engine.evaluate("T-1", case, as_of=dt.date(2016, 5, 1), rules_on=dt.date(2016, 2, 1))
+        line = json_line_parts(made.result(row, row, result, None, None))
+        assert b"".join(line) == contract_row(row, row, result) + b"\n", case
+        lines.append(json.loads(b"".join(line)))
+    assert [i["date"] for i in lines[0]["payments"][0]["instalments"]] == ["2016-04-01", "2016-07-01"]
+    assert lines[0]["values"]["hours"]["indicative"] is True
+    assert lines[0]["checks"][0]["indicative"] is True and lines[0]["checks"][0]["passed"] is True
