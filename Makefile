@@ -40,7 +40,7 @@ serve: $(STAMP)
 # Schemathesis against the service's own OpenAPI document, longer than the bounded run of make test.
 API_EXAMPLES ?= 500
 api-fuzz: $(STAMP)
-	SCHEMATHESIS_EXAMPLES=$(API_EXAMPLES) $(BIN)/python -m pytest tests/test_web_schemathesis.py -q
+	SCHEMATHESIS_EXAMPLES=$(API_EXAMPLES) SCHEMATHESIS_PRODUCTS=all $(BIN)/python -m pytest tests/test_web_schemathesis.py -q
 
 # Requests/s and p50/p99 of evaluate against a bare endpoint of the same size (loopback, bounded in time).
 bench-api: $(STAMP)

@@ -3,7 +3,8 @@
 Both run as `uvicorn --workers 2` on a free loopback port; the floor is a bare FastAPI endpoint in
 the same kind of app that reads the body and returns a fixed JSON body as large as the evaluate
 answer. The same client (keep-alive connections on asyncio streams, in this process) drives each
-for a fixed time, in alternating rounds, each after a warm-up. Prints requests/s, p50 and p99, and the ratio of the two.
+for a fixed time, in alternating rounds, each after a warm-up. Prints requests/s, p50 and p99, and the ratio of the two;
+then, in this process, what a request costs each application's ASGI callable without the HTTP server and the client.
 
     python benchmarks/api.py [--seconds 15] [--connections 4] [--rounds 3]
 
@@ -154,6 +155,51 @@ def evaluate_size(port: int) -> int:
     return asyncio.run(one())
 
 
+def in_process(size: int, calls: int = 500, rounds: int = 15) -> tuple[float, float]:
+    """µs per request through each application's ASGI callable, no sockets (best of `rounds`): what the
+    two applications cost apart from the HTTP server and the client, less shaken by a busy machine."""
+    from interpreter.live import LiveCatalogue
+    from interpreter.service import Settings, create_app
+
+    os.environ["FLOOR_BYTES"] = str(size)
+    live = LiveCatalogue(None)
+    live.load()
+    apps = {"service": create_app(Settings(watch=False), live), "floor": floor_app()}
+    body = json.dumps(CASE).encode()
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": PATH, "raw_path": PATH.encode(), "query_string": b"", "root_path": "",
+             "headers": [(b"host", HOST.encode()), (b"content-type", b"application/json"),
+                         (b"content-length", str(len(body)).encode())],
+             "client": (HOST, 50000), "server": (HOST, 8000)}
+
+    async def call(app) -> None:
+        async def receive():
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message):
+            if message["type"] == "http.response.start" and message["status"] != 200:
+                raise SystemExit(f"in-process: the answer was {message['status']}")
+        await app({**scope, "state": {}}, receive, send)
+
+    async def timed(app) -> float:
+        started = time.perf_counter()
+        for _ in range(calls):
+            await call(app)
+        return (time.perf_counter() - started) / calls * 1e6
+
+    async def run() -> dict[str, float]:
+        best = {name: float("inf") for name in apps}
+        for app in apps.values():
+            await timed(app)  # warm-up
+        for _ in range(rounds):
+            for name, app in apps.items():
+                best[name] = min(best[name], await timed(app))
+        return best
+
+    best = asyncio.run(run())
+    return best["service"], best["floor"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=15.0, help="measured time per server (at most 120)")
@@ -199,6 +245,9 @@ def main() -> None:
               f"{figures['errors']:>8}")
     print(f"evaluate at {100 * evaluate['rps'] / bare['rps']:.0f}% of the floor's throughput "
           f"(target >= 70%); p99 {evaluate['p99_ms']:.1f} ms (target < 20 ms)")
+    service_us, floor_us = in_process(size)
+    print(f"in-process, through each ASGI application without sockets (best of 15 x 500): evaluate "
+          f"{service_us:.0f} µs, floor {floor_us:.0f} µs a request ({100 * floor_us / service_us:.0f}%)")
 
 
 if __name__ == "__main__":

@@ -416,7 +416,9 @@ def value_converter(fact, vocabulary) -> Callable[[Any], Any]:
         members = frozenset(type_.enum.members)
 
         def members_of(raw):
-            if type(raw) is list and all(type(item) is str for item in raw) and members.issuperset(raw):
+            # the case files' bound too: no list longer than the choices, even of known ones
+            if type(raw) is list and len(raw) <= len(members) and all(type(item) is str for item in raw) \
+                    and members.issuperset(raw):
                 return frozenset(raw)
             return slow(raw)
         return members_of

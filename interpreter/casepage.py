@@ -22,6 +22,7 @@ from .errors import CatalogueError, LookupProblem
 from .model import Product
 from .results import Result, type_name
 from .timeline import STATUS_WORDS, timeline_of
+from .wire import Problem, convert_facts, facts_read, parse_day, read_body  # the API's own checks and bounds
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates" / "casepage"
@@ -100,7 +101,6 @@ def _environment() -> jinja2.Environment:
 
 def form_fields(engine, product: Product) -> list[Field]:
     """The inputs of a product's form: every fact it reads, in the order of the vocabulary."""
-    from .service import facts_read  # the service already knows which facts a product reads
 
     vocabulary = engine.catalogue.vocabulary
     read = facts_read(product)
@@ -215,7 +215,6 @@ def raw_facts(entered: dict[str, Any], fields: list[Field], problems: Problems) 
 
 def checked_case(engine, settings, entered: dict[str, Any], fields: list[Field], problems: Problems):
     """Typed facts and the two dates, by the API's own checks; their problems go next to their fields."""
-    from .service import convert_facts, parse_day
 
     raw = raw_facts(entered, fields, problems)
     found: list[dict] = []
@@ -445,7 +444,6 @@ def show_next_to_fields(problems: Problems, fields: list[Field]) -> None:
 
 def mount_case_page(app: FastAPI, settings, engine_for) -> None:
     """The page's routes on the service: `/`, `/case/{code}` (GET the form, POST a case) and `/assets/`."""
-    from .service import Problem, read_body  # the service's own bound on a body's size
 
     environment = _environment()
     assets = {path.name: (path.read_bytes(), ASSET_TYPES[path.suffix])

@@ -125,8 +125,8 @@ class Evaluation(NodeVisitor):
         entry = {"rule": rule.id, "part": slot, "expression": " ".join(expr.text.split()),
                  "location": str(expr.pos), "steps": self._steps}
         if rule.citation is not None:
-            entry["source"] = {"document": rule.citation.document, "section": rule.citation.section,
-                               "quote": rule.citation.quote}
+            entry["source"] = {"document": rule.citation.document, "title": rule.citation.title,
+                               "section": rule.citation.section, "quote": rule.citation.quote}
         value = self.eval(expr.node)
         entry["value"] = describe_value(value, expr.node.type)
         self._steps = outer

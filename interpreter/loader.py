@@ -50,6 +50,7 @@ class Loader:
         self.files: list[Path] = []
         self.refused_calendars: set[str] = set()  # named in an error already; cards using them are not blamed
         self._parsed_rules: dict[tuple, tuple[list[Rule], list[CatalogueError], Document]] = {}
+        self.documents: dict[str, str] = {}  # the titles of the source documents, from the base
 
     def load(self) -> Catalogue:
         base = self.load_base()
@@ -72,8 +73,10 @@ class Loader:
             self.errors.append(SchemaError(f"the default calendar '{default_calendar}' is not in calendars/",
                                            settings.position(("default_calendar",))))
         families = self._families()
+        documents = {str(name): " ".join(str(title).split())
+                     for name, title in ((settings.data.get("documents") if settings else None) or {}).items()}
         return Base(vocabulary, calendars, families, default_calendar, frozenset(self.refused_calendars),
-                    tuple(self.files))
+                    tuple(self.files), documents)
 
     def card_paths(self) -> list[Path]:
         return card_paths(self.root)
@@ -83,6 +86,7 @@ class Loader:
         if base.vocabulary is None:
             return None
         self.refused_calendars.update(base.refused_calendars)
+        self.documents = base.documents
         return self._product(path, base.vocabulary, base.calendars, base.families, base.default_calendar)
 
     def finish(self, base: Base, products: dict[str, list[Product]], files: list[Path] | None = None,
@@ -468,7 +472,8 @@ class Loader:
         quotes = spec.get("quote") or ()
         if isinstance(quotes, str):
             quotes = (quotes,)
-        return Citation(spec.get("document", default_document), spec["section"], tuple(quotes))
+        name = spec.get("document", default_document)
+        return Citation(name, spec["section"], tuple(quotes), self.documents.get(name, ""))
 
     def _parsed(self, document: Document, section: str, default_document: str) -> list[Rule]:
         """The rules of one section, parsed once per load even when every card of a family needs them.

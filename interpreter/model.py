@@ -22,6 +22,11 @@ class Citation:
     document: str
     section: str
     quotes: tuple[str, ...] = ()
+    title: str = ""  # the document's title (catalogue.yaml `documents:`); its file name when none is given
+
+    def __post_init__(self) -> None:
+        if not self.title:
+            object.__setattr__(self, "title", self.document)
 
     @cached_property
     def quote(self) -> str | None:
@@ -259,6 +264,7 @@ class Base:
     default_calendar: str | None
     refused_calendars: frozenset[str] = frozenset()
     files: tuple[Path, ...] = ()
+    documents: dict[str, str] = field(default_factory=dict)  # source file name -> its title (catalogue.yaml)
 
 
 def family_chain(name: str | None, families: dict[str, Any]):

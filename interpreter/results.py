@@ -243,26 +243,41 @@ def type_name(type_: t.Type) -> str:
     return VALUE_TYPES.get(type_.name, type_.name)
 
 
-def source_json(citation: Citation | None, title: str) -> dict | None:
-    """The one shape of `source` everywhere: document, its title, section and the quoted sentence."""
+def source_json(citation: Citation | None) -> dict | None:
+    """The one shape of `source` everywhere: document, its title (catalogue.yaml `documents:`), section and
+    the quoted sentence."""
     if citation is None:
         return None
-    return {"document": citation.document, "title": title, "section": citation.section, "quote": citation.quote}
+    return {"document": citation.document, "title": citation.title, "section": citation.section,
+            "quote": citation.quote}
+
+
+_TYPE_NAMES: dict[int, tuple[t.Type, str]] = {}  # by id() of a catalogue's type objects, which live as long
+
+
+def _type_name_of(type_: t.Type) -> str:
+    """type_name, looked up once per type object: every result of a service or batch run asks again."""
+    kept = _TYPE_NAMES.get(id(type_))
+    if kept is None or kept[0] is not type_:
+        if len(_TYPE_NAMES) > 10_000:  # catalogues reloaded many times: start afresh
+            _TYPE_NAMES.clear()
+        kept = _TYPE_NAMES[id(type_)] = (type_, type_name(type_))
+    return kept[1]
+
+
+def _item_source(item) -> dict | None:
+    return source_json(item.citation)
 
 
 def value_json(value: Any, type_: t.Type) -> dict:
     if type(value) is Open:
-        return {"type": type_name(type_), "value": None, "missing": list(value.names)}
-    return {"type": type_name(type_), "value": describe_value(value, type_), "missing": []}
+        return {"type": _type_name_of(type_), "value": None, "missing": list(value.names)}
+    return {"type": _type_name_of(type_), "value": describe_value(value, type_), "missing": []}
 
 
 def to_json(result: Result, explain: bool = False) -> dict:
     """The JSON object of `catalogue evaluate`, the API and batch rows: catalogue/schemas/result.schema.json."""
-    title = result.edition  # every card cites one document; its edition is named after it
-
-    def source(item) -> dict | None:
-        return source_json(item.citation, title)
-
+    source = _item_source
     out = {
         "schema_version": SCHEMA_VERSION,
         "product": result.product,
@@ -290,8 +305,7 @@ def to_json(result: Result, explain: bool = False) -> dict:
     }
     _add_instalments_and_indications(out, result)
     if explain:
-        out["trace"] = [entry | {"source": entry["source"] | {"title": title}} if "source" in entry else entry
-                        for entry in result.trace]
+        out["trace"] = result.trace
     return out
 
 

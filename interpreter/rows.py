@@ -429,7 +429,7 @@ class _Layout:
 def signal_objects(row: int, ident: Any, result: Result, as_of: dt.date, end: dt.date) -> list[dict]:
     return [{"row": row, "id": ident, "product": result.product, "deadline": d.id, "label": d.label,
              "date": d.date.isoformat(), "days_left": (d.date - as_of).days,
-             "source": source_json(d.citation, result.edition)}
+             "source": source_json(d.citation)}
             for d in _due(result, end)]
 
 

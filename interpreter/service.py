@@ -5,337 +5,32 @@ import datetime as dt
 import json
 import logging
 import uuid
-from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, AsyncIterator
 
-import orjson
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.requests import ClientDisconnect
-from starlette.routing import Route
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
-from . import nodes as n
+from . import openapi
 from . import problems as p
-from .batch import Job, _Unreadable, value_converter
+from .batch import Job, _Unreadable
+from .errors import LookupProblem
 from .rows import rule_ids
-from .errors import CatalogueError, LookupProblem, Position, RuleSyntaxError
-from .policy.jsonschema import case_schema, result_schema
 from .live import LiveCatalogue
-from .model import Product
-from .parser import parse_date
-from .results import type_name, to_json
 
 log = logging.getLogger("catalogue.service")
 
-JSON = "application/json"
-JSON_LINES = ("application/x-ndjson", "application/jsonl", "application/json-lines")
-RECEIPT_HEADERS = ("Catalogue-Hash", "Engine-Version")
-EVALUATE_PATH = "/v1/products/{code}/evaluate"
-BATCH_CHUNK = 500  # lines evaluated at a time: a stream of any length holds no more than this
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What `catalogue serve` is told: where the catalogue is, and the bounds on every request."""
-
-    root: Path | None = None
-    backend: str = "compiled"
-    max_body: int = 1 << 20        # bytes of an evaluate body
-    max_line: int = 64 << 10       # bytes of one line of a batch or due stream
-    max_facts: int = 200           # facts in one case (the vocabulary has far fewer)
-    max_within: int = 3660         # days of a signalling window: ten years
-    cors_origins: tuple[str, ...] = ()
-    watch: bool = True
-    poll_seconds: float = 1.0
-    earliest: dt.date = dt.date(1900, 1, 1)  # dates outside these years are typing errors, not cases
-    latest: dt.date = dt.date(2199, 12, 31)
-
-
-class Problem(Exception):
-    """A request the service answers with a problem object instead of a result."""
-
-    def __init__(self, kind: str, detail: str, errors: list[dict] | None = None, headers: dict | None = None):
-        super().__init__(detail)
-        self.body = p.problem(kind, detail, errors)
-        self.headers = headers or {}
-
-
-# -- reading a request ---------------------------------------------------------------------------
-
-def _media_type(request: Request) -> str:
-    return request.headers.get("content-type", "").split(";")[0].strip().lower()
-
-
-def require_json(request: Request) -> None:
-    kind = _media_type(request)
-    if kind != JSON and not kind.endswith("+json"):
-        raise Problem("unsupported-media-type", f"the body must be {JSON}, not '{kind or 'none given'}'",
-                      [p.entry("", "unsupported-media-type", f"Content-Type is '{kind or 'missing'}'",
-                               f"send the body with 'Content-Type: {JSON}'")])
-
-
-def require_json_lines(request: Request) -> None:
-    if _media_type(request) not in JSON_LINES:
-        raise Problem("unsupported-media-type",
-                      f"the body must be JSON Lines ({JSON_LINES[0]}), not '{_media_type(request) or 'none given'}'",
-                      [p.entry("", "unsupported-media-type", "one JSON object of facts per line is expected",
-                               f"send the body with 'Content-Type: {JSON_LINES[0]}'")])
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The whole body, refused as soon as it passes `limit` bytes (whatever Content-Length says)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _too_large(limit: int) -> Problem:
-    return Problem("body-too-large", f"the body is larger than {limit} bytes",
-                   [p.entry("", "body-too-large", f"at most {limit} bytes are accepted",
-                            "send fewer facts, or many cases as JSON Lines to the batch endpoint")])
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
-def parse_json(body: bytes) -> Any:
-    """The body as JSON, numbers exact (Decimal); 400 with the line and column when it is not JSON."""
-    try:
-        return json.loads(body.decode("utf-8"), parse_float=Decimal, parse_constant=_refuse_constant)
-    except UnicodeDecodeError:
-        raise Problem("malformed-json", "the body is not UTF-8 text",
-                      [p.entry("", "malformed-json", "the body is not UTF-8 text", "send JSON encoded as UTF-8")])
-    except json.JSONDecodeError as error:
-        raise Problem("malformed-json", f"the body is not JSON: {error.msg} at line {error.lineno}, "
-                                        f"column {error.colno}",
-                      [p.entry("", "malformed-json", error.msg, "check the JSON, e.g. with a JSON linter",
-                               line=error.lineno, column=error.colno)])
-    except (ValueError, RecursionError) as error:
-        raise Problem("malformed-json", f"the body is not JSON: {error}",
-                      [p.entry("", "malformed-json", str(error), "send plain JSON: no NaN, no deep nesting")])
-
-
-def parse_day(text: Any, where: str, settings: Settings, problems: list[dict]) -> dt.date | None:
-    """A date of the request (YYYY-MM-DD within the service's years), or a problem at `where`."""
-    if text is None:
-        return None
-    if not isinstance(text, str):
-        problems.append(p.entry(where, "invalid-date", f"must be a date as text, not {json.dumps(text, default=str)}",
-                                "write dates as YYYY-MM-DD, e.g. 2016-04-01"))
-        return None
-    try:
-        day = parse_date(text, Position("<request>", 1, 1))
-    except RuleSyntaxError as error:
-        problems.append(p.entry(where, "invalid-date", error.message, error.hint))
-        return None
-    if not settings.earliest <= day <= settings.latest:
-        problems.append(p.entry(where, "date-out-of-range", f"{text} is outside the years this service accepts",
-                                f"give a date from {settings.earliest} to {settings.latest}"))
-        return None
-    return day
-
-
-EVALUATE_FIELDS = ("facts", "as_of", "rules_on")
-
-
-def read_evaluate_body(data: Any, engine, settings: Settings) -> tuple[dict, dt.date | None, dt.date | None]:
-    """Typed facts and the two dates from an evaluate body; every problem of it at once (422)."""
-    problems: list[dict] = []
-    if not isinstance(data, dict):
-        raise Problem("invalid-request", "the body must be a JSON object",
-                      [p.entry("", "not-an-object", "the body must be a JSON object",
-                               'for example {"facts": {"registered_on": "2016-04-01"}}')])
-    for key in data:
-        if key not in EVALUATE_FIELDS:
-            problems.append(p.entry(p.pointer(key), "unknown-field", f"unknown field '{key}'",
-                                    "the body has the fields " + ", ".join(EVALUATE_FIELDS)))
-    as_of = parse_day(data.get("as_of"), "/as_of", settings, problems)
-    rules_on = parse_day(data.get("rules_on"), "/rules_on", settings, problems)
-    raw = data.get("facts")
-    facts: dict = {}
-    if "facts" not in data:
-        problems.append(p.entry("/facts", "missing-field", "the body has no facts",
-                                'give the case\'s facts, e.g. {"facts": {"registered_on": "2016-04-01"}}; '
-                                '{"facts": {}} when none are known'))
-    elif not isinstance(raw, dict):
-        problems.append(p.entry("/facts", "not-an-object", "facts must be a JSON object of fact: value",
-                                'for example {"registered_on": "2016-04-01", "price": 4000}'))
-    elif len(raw) > settings.max_facts:
-        problems.append(p.entry("/facts", "too-many-facts", f"{len(raw)} facts; at most {settings.max_facts}",
-                                "send only the facts of the case (GET /v1/facts lists them)"))
-    else:
-        facts = convert_facts(raw, engine, settings, problems)
-    if problems:
-        raise Problem("invalid-request", f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in the request",
-                      problems)
-    return facts, as_of, rules_on
-
-
-# Numbers as they enter: an amount of 10**999999 is a typing error or an attack, not a case (and would
-# overflow the decimal context in the middle of an evaluation).
-LARGEST = Decimal(10) ** 12
-DECIMALS = 12
-
-
-def _bounded(number: Decimal) -> bool:
-    return number.is_finite() and abs(number) < LARGEST and number.as_tuple().exponent >= -DECIMALS
-
-
-_CONVERTERS: dict[int, tuple[Any, dict]] = {}  # by id() of a catalogue's vocabulary (kept alive with it)
-
-
-def converters_for(engine) -> dict:
-    """batch's converters of JSON values, one per fact: the case-file rules, with fast paths for the
-    usual values. Made once per catalogue."""
-    vocabulary = engine.catalogue.vocabulary
-    kept = _CONVERTERS.get(id(vocabulary))
-    if kept is None or kept[0] is not vocabulary:
-        _CONVERTERS.clear()  # only the catalogue being served
-        kept = _CONVERTERS[id(vocabulary)] = (vocabulary, {
-            name: value_converter(fact, vocabulary) for name, fact in vocabulary.facts.items()})
-    return kept[1]
-
-
-def convert_facts(raw: dict, engine, settings: Settings, problems: list[dict]) -> dict:
-    """Typed facts; the problems of every wrong fact go to `problems`, each pointing at /facts/<name>."""
-    converters, facts = converters_for(engine), {}
-    for name, value in raw.items():
-        convert = converters.get(name)
-        try:
-            if convert is None:
-                facts.update(engine.facts({name: value}))  # raises for an unknown fact; knows rules_on
-            elif value is not None:  # null: written but not known yet
-                converted = convert(value)
-                if type(converted) is Decimal and not _bounded(converted):
-                    problems.append(p.entry(p.pointer("facts", name), "number-out-of-range",
-                                            f"'{name}' is {value}: outside what a case can hold",
-                                            f"give a number below {LARGEST:,} with at most {DECIMALS} decimals"))
-                    continue
-                if type(converted) is dt.date and not settings.earliest <= converted <= settings.latest:
-                    problems.append(p.entry(p.pointer("facts", name), "date-out-of-range",
-                                            f"'{name}' is {value}: outside the years this service accepts",
-                                            f"give a date from {settings.earliest} to {settings.latest}"))
-                    continue
-                facts[name] = converted
-        except CatalogueError as error:
-            error.fact = name
-            problems.extend(p.fact_entries(error))
-    return facts
-
-
-def product_or_404(engine, code: str) -> list[Product]:
-    editions = engine.catalogue.products.get(code)
-    if editions is None:
-        try:
-            engine.catalogue.product(code)
-        except LookupProblem as error:
-            raise Problem("unknown-product", f"there is no product '{code}' ({error.hint})",
-                          [p.entry("/path/code", "unknown-product", error.message, error.hint)]) from None
-    return editions
-
-
-def _lookup_problem(error: LookupProblem, where: str) -> Problem:
-    return Problem("invalid-request", error.message, [p.entry(where, "no-edition", error.message, error.hint)])
-
-
-# -- what the service says about the catalogue ---------------------------------------------------
-
-def _edition(product: Product) -> dict:
-    return {"name": product.edition, "valid_from": _iso(product.valid_from), "valid_until": _iso(product.valid_until)}
-
-
-def _iso(day: dt.date | None) -> str | None:
-    return day.isoformat() if day else None
-
-
-def _source(product: Product, citation) -> dict | None:
-    if citation is None:
-        return None
-    return {"document": citation.document, "title": product.edition, "section": citation.section,
-            "quote": citation.quote}
-
-
-def product_summary(editions: list[Product]) -> dict:
-    latest = editions[-1]
-    return {"code": latest.code, "title": latest.title, "family": latest.family,
-            "editions": [_edition(product) for product in editions], "source": _source(latest, latest.citation)}
-
-
-def facts_read(product: Product) -> dict[str, list[str]]:
-    """Each fact the product reads, with the rules that need it (through the rules they refer to)."""
-    direct: dict[str, set[str]] = {}
-    refers: dict[str, set[str]] = {}
-    for rule in product.rules.values():
-        exprs = list(rule.exprs.values()) + [edition.expr for edition in rule.editions]
-        for expr in exprs:
-            for node in n.walk(expr.node):
-                if isinstance(node, n.FactRef):
-                    direct.setdefault(rule.id, set()).add(node.name)
-                elif isinstance(node, n.RuleRef):
-                    refers.setdefault(rule.id, set()).add(node.name)
-    out: dict[str, set[str]] = {}
-    for rule_id in product.rules:
-        seen, todo, names = set(), [rule_id], set()
-        while todo:
-            current = todo.pop()
-            if current in seen:
-                continue
-            seen.add(current)
-            names |= direct.get(current, set())
-            todo.extend(refers.get(current, ()))
-        for name in names:
-            out.setdefault(name, set()).add(rule_id)
-    return {name: sorted(rules) for name, rules in sorted(out.items())}
-
-
-def fact_entry(fact, vocabulary) -> dict:
-    out = {"name": fact.name, "type": type_name(fact.type), "label": fact.label, "phrase": fact.phrase or fact.label}
-    members = getattr(fact.type, "members", None) or getattr(getattr(fact.type, "enum", None), "members", None)
-    if members:
-        labels = vocabulary.enum_labels.get(getattr(fact.type, "enum", fact.type).name, {})
-        out["choices"] = [{"name": member, "label": labels.get(member, member)} for member in members]
-    return out
-
-
-def product_detail(engine, editions: list[Product], product: Product) -> dict:
-    vocabulary = engine.catalogue.vocabulary
-    facts = [{**fact_entry(vocabulary.facts[name], vocabulary), "required_by": rules}
-             for name, rules in facts_read(product).items() if name in vocabulary.facts]
-    rules = [{"id": rule.id, "kind": rule.section, "label": rule.label, "source": _source(product, rule.citation)}
-             for rule in product.rules.values()]
-    return {**product_summary(editions), "edition": _edition(product), "facts": facts, "rules": rules,
-            "assumptions": [{"id": a.id, "text": a.text, "applies_to": list(a.applies_to)}
-                            for a in product.assumptions]}
-
-
-# -- the application -----------------------------------------------------------------------------
-
-def _dumps(data: Any) -> bytes:
-    return orjson.dumps(data)  # about eight times json's speed for a result; the same bytes but for spacing
-
-
-def json_response(data: Any, status: int = 200, media_type: str = JSON) -> Response:
-    return Response(_dumps(data), status_code=status, media_type=media_type)
-
-
-def problem_response(body: dict, receipt: dict | None, headers: dict | None = None) -> Response:
-    body = {**body, "receipt": receipt or {}}
-    return Response(_dumps(body), status_code=body["status"], media_type=p.MEDIA_TYPE, headers=headers)
-
+from .wire import (
+    BATCH_CHUNK, EVALUATE_PATH, JSON, JSON_LINES, LARGEST, Problem, RECEIPT_HEADERS, Settings,
+    _dumps, _lookup_problem, _media_type, _too_large, evaluate_answer, fact_entry, json_response,
+    parse_day, problem_response, product_detail, product_or_404, product_summary, read_body,
+    read_within, require_json_lines,
+)
 
 class ReceiptAndSafety:
     """Pure ASGI middleware: the receipt headers on every response, and a 500 problem (never a traceback)
@@ -382,14 +77,124 @@ class ReceiptAndSafety:
             await response(scope, receive, sending)
 
 
+class EvaluateFastPath:
+    """POST /v1/products/{code}/evaluate answered from the raw ASGI scope and body, before the framework.
+
+    The hot path of the service. Routing, the middleware stack, Starlette's request and response
+    objects cost as much as reading, checking and evaluating a case (benchmarks/README.md); here a
+    request costs the engine's work and little more. The answers, problems included, are those of the
+    documented route (both call evaluate_answer), with the receipt headers and, for anything
+    unexpected, the 500 problem with an incident id that ReceiptAndSafety gives every other answer.
+    A request with an Origin header (a browser's) goes the whole way, through CORS."""
+
+    PREFIX, SUFFIX = "/v1/products/", "/evaluate"
+
+    def __init__(self, live: LiveCatalogue, settings: Settings):
+        self.live = live
+        self.settings = settings
+
+    def takes(self, scope) -> bool:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            return False
+        path: str = scope["path"]
+        if not (path.startswith(self.PREFIX) and path.endswith(self.SUFFIX)):
+            return False
+        code = self._code(path)  # as the route's {code}: not empty, no slash ("/v1/products/evaluate" is a 405)
+        if not code or "/" in code:
+            return False
+        return all(name != b"origin" for name, _ in scope["headers"])
+
+    def _code(self, path: str) -> str:
+        return path[len(self.PREFIX):-len(self.SUFFIX)]
+
+    async def __call__(self, scope, receive, send):
+        engine = self.live.engine  # taken once: a reload during this request does not change it
+        receipt = engine.receipt if engine is not None else {"engine": __version__, "catalogue_hash": ""}
+        stamp = [(b"catalogue-hash", receipt["catalogue_hash"].encode()), (b"engine-version", receipt["engine"].encode())]
+        try:
+            answer = await self._answer(engine, scope, receive)
+        except Problem as problem:
+            body = _dumps({**problem.body, "receipt": receipt})
+            return await _send(send, problem.body["status"], p.MEDIA_TYPE.encode(), body, stamp,
+                               [(key.lower().encode("latin-1"), value.encode("latin-1"))
+                                for key, value in problem.headers.items()])
+        except ClientDisconnect:
+            return None  # nobody is listening any more
+        except Exception:  # noqa: BLE001 - as ReceiptAndSafety: a client never sees a traceback
+            incident = uuid.uuid4().hex[:12]
+            log.exception("unexpected error, incident %s, POST %s", incident, scope.get("path"))
+            body = p.problem("internal-error", f"an unexpected error occurred; the service's log has incident {incident}",
+                             incident=incident)
+            return await _send(send, 500, p.MEDIA_TYPE.encode(), _dumps({**body, "receipt": receipt}), stamp)
+        await _send(send, 200, JSON.encode(), answer, stamp)
+
+    async def _answer(self, engine, scope, receive) -> bytes:
+        if engine is None:
+            raise Problem("not-ready", "no catalogue is loaded yet; /readyz says why")
+        media_type, declared = _content_headers(scope["headers"])
+        if declared > self.settings.max_body:
+            raise _too_large(self.settings.max_body)
+        body = await _receive_body(receive, self.settings.max_body)
+        return evaluate_answer(engine, self._code(scope["path"]), media_type, body, scope["query_string"],
+                               self.settings)
+
+
+async def _send(send, status: int, media_type: bytes, body: bytes, *header_lists: list) -> None:
+    headers = [(b"content-type", media_type), (b"content-length", str(len(body)).encode())]
+    for more in header_lists:
+        headers.extend(more)
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _content_headers(headers: list[tuple[bytes, bytes]]) -> tuple[str, int]:
+    """Content-Type's media type (lower case, no parameters) and Content-Length (-1 when not given)."""
+    media_type, length = "", -1
+    for name, value in headers:
+        if name == b"content-type":
+            media_type = value.decode("latin-1").split(";")[0].strip().lower()
+        elif name == b"content-length" and value.isdigit():
+            length = int(value)
+    return media_type, length
+
+
+async def _receive_body(receive, limit: int) -> bytes:
+    """The whole body from the ASGI channel, refused as soon as it passes `limit` bytes."""
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+class ServiceApp(FastAPI):
+    """The application: FastAPI, with the evaluate fast path taken before anything else of it."""
+
+    fast_path: EvaluateFastPath | None = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        fast = self.fast_path
+        if fast is not None and fast.takes(scope):
+            return await fast(scope, receive, send)
+        return await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None, live: LiveCatalogue | None = None) -> FastAPI:
     """The service's application. `live` defaults to the catalogue of `settings.root`, loaded now."""
-    from fastapi_offline import FastAPIOffline
 
     settings = settings or Settings()
     if live is None:
         live = LiveCatalogue(settings.root, settings.backend)
         live.load()
+    from fastapi_offline import FastAPIOffline
+
     app = FastAPIOffline(lifespan=_lifespan(live, settings), title="Re-integration product catalogue", version=__version__,
                          description="Deadlines, payments, reports and checks of Dutch re-integration products "
                                      "for a case. Results follow result.schema.json; errors are "
@@ -430,13 +235,9 @@ def create_app(settings: Settings | None = None, live: LiveCatalogue | None = No
     _routes(app, live, settings, engine_for)
     from .casepage import mount_case_page  # the case workers' page at /: its own module
     mount_case_page(app, settings, engine_for)
-    # The hot path: evaluate is served by a plain Starlette route in front of all others, with the same
-    # endpoint function. FastAPI's route stays behind it only for the OpenAPI document: its per-request
-    # machinery (dependencies, parameter checks) cost as much as an evaluation, and evaluate reads
-    # its path, query and body itself.
-    documented = next(route for route in app.router.routes if getattr(route, "path", "") == EVALUATE_PATH)
-    app.router.routes.insert(0, Route(EVALUATE_PATH, documented.endpoint, methods=["POST"], include_in_schema=False))
-    app.openapi = _openapi(app)
+    app.__class__ = ServiceApp  # fastapi-offline builds a plain FastAPI; this adds only __call__
+    app.fast_path = EvaluateFastPath(live, settings)
+    app.openapi = openapi.builder(app, LARGEST)
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
@@ -593,25 +394,18 @@ def _routes(app: FastAPI, live: LiveCatalogue, settings: Settings, engine_for) -
                                "content": {JSON: {"schema": {"$ref": "#/components/schemas/Result"}}}},
                          **_problems(400, 404, 413, 415, 422)})
     async def evaluate(request: Request) -> Response:
-        # The path and query are read here rather than by FastAPI's parameters: on the hot path that
-        # parsing cost as much as the evaluation. openapi_extra documents them.
-        code = request.path_params["code"]
-        explain = request.query_params.get("explain", "false").lower() in ("true", "1", "yes")
+        # Documents the operation; requests are answered by EvaluateFastPath in front of the router.
         engine = engine_for(request)
-        product_or_404(engine, code)
-        require_json(request)
-        data = parse_json(await read_body(request, settings.max_body))
-        facts, as_of, rules_on = read_evaluate_body(data, engine, settings)
-        try:
-            result = engine.evaluate(code, facts, as_of=as_of, rules_on=rules_on, explain=explain, typed=True)
-        except LookupProblem as error:
-            raise _lookup_problem(error, "/rules_on" if rules_on else "/as_of") from None
-        except CatalogueError as error:
-            raise Problem("evaluation-failed", f"{error.position}: {error.message}",
-                          [p.entry("", error.stage, error.message, error.hint, location=str(error.position))])
-        return json_response(to_json(result, explain))
+        answer = evaluate_answer(engine, request.path_params["code"], _media_type(request),
+                                 await read_body(request, settings.max_body), request.scope.get("query_string", b""),
+                                 settings)
+        return Response(answer, media_type=JSON)
 
-    stream_body = {"required": True, "content": {JSON_LINES[0]: {"schema": {"type": "string"}}}}
+    # Any text is read: a line that is not an object of facts (components/schemas/Facts) is answered by
+    # a problem line in its place, and the stream goes on. So the schema is the empty one, not "a string":
+    # nothing a client sends here is refused for its shape.
+    stream_body = {"required": True, "content": {JSON_LINES[0]: {"schema": {
+        "description": "JSON Lines: one JSON object of facts (Facts) per line, blank lines skipped"}}}}
 
     @app.post("/v1/products/{code}/batch", tags=["evaluation"],
               summary="Many cases: JSON Lines of facts in, JSON Lines of results out, streamed both ways",
@@ -631,18 +425,20 @@ def _routes(app: FastAPI, live: LiveCatalogue, settings: Settings, engine_for) -
               responses={200: {"description": "one line per deadline due, soonest first within a case",
                                "content": {JSON_LINES[0]: {}}}, **_problems(404, 415, 422)})
     async def due(request: Request, code: str,
-                  within: int = Query(..., ge=0, le=settings.max_within, description="days from as_of"),
+                  within: str = Query(..., description="days from as_of", json_schema_extra={
+                      "type": "integer", "minimum": 0, "maximum": settings.max_within}),
                   as_of: str | None = date_query("the first day of the window (default: today)"),
                   rules_on: str | None = date_query("the day whose rules apply, for every case "
                                                     "(default: each case's own)")) -> Response:
         return await _stream(request, code, as_of, rules_on, within)
 
     async def _stream(request: Request, code: str, as_of_text: str | None, rules_on_text: str | None,
-                      within: int | None) -> Response:
+                      within_text: str | None) -> Response:
         engine = engine_for(request)
         editions = product_or_404(engine, code)
         require_json_lines(request)
         problems: list[dict] = []
+        within = None if within_text is None else read_within(within_text, settings, problems)
         as_of = parse_day(as_of_text, "/query/as_of", settings, problems) or dt.date.today()
         rules_on = parse_day(rules_on_text, "/query/rules_on", settings, problems)
         if problems:
@@ -779,61 +575,3 @@ async def _evaluated_lines(request: Request, job: Job, max_line: int) -> AsyncIt
             yield done.text
     if records:
         yield (await run_in_threadpool(job.run, records)).text
-
-
-# -- the OpenAPI document: the result contract and the problem shape as components ---------------
-
-def _openapi(app: FastAPI):
-    from fastapi.openapi.utils import get_openapi
-
-    built_for: list = [None]  # the engine whose vocabulary the document describes: a reload renews it
-
-    def build() -> dict:
-        engine = app.state.live.engine
-        if app.openapi_schema and built_for[0] is engine:
-            return app.openapi_schema
-        document = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-        components = document.setdefault("components", {}).setdefault("schemas", {})
-        components.update(_contract_components(app.state.live, app.state.settings))
-        app.openapi_schema, built_for[0] = document, engine
-        return document
-
-    return build
-
-
-def _hoisted(schema: dict) -> tuple[dict, dict]:
-    """A JSON Schema with its $defs moved out to OpenAPI components (the refs rewritten)."""
-    text = json.dumps(schema).replace('"#/$defs/', '"#/components/schemas/')
-    schema = json.loads(text)
-    defs = schema.pop("$defs", {})
-    for key in ("$schema", "$id"):
-        schema.pop(key, None)
-    return schema, defs
-
-
-def _contract_components(live: LiveCatalogue, settings: Settings) -> dict:
-    result, defs = _hoisted(result_schema())
-    result["description"] = ("The result contract: catalogue/schemas/result.schema.json, which `catalogue schema` "
-                             "writes; this is the same schema. Fields and statuses: docs/api.md.")
-    vocabulary = live.engine.catalogue.vocabulary if live.engine else None
-    facts = case_schema(vocabulary) if vocabulary else {"type": "object"}
-    facts.pop("$schema", None)
-    facts["maxProperties"] = settings.max_facts
-    problem_entry = {"type": "object", "required": ["pointer", "code", "message", "hint"],
-                     "properties": {"pointer": {"type": "string", "description": "JSON Pointer of the offending field"},
-                                    "code": {"type": "string"}, "message": {"type": "string"},
-                                    "hint": {"type": ["string", "null"]}}}
-    problem = {"type": "object", "required": ["type", "title", "status", "detail", "errors"],
-               "description": "RFC 9457 problem details, with every problem of the request in `errors`",
-               "properties": {"type": {"type": "string"}, "title": {"type": "string"},
-                              "status": {"type": "integer"}, "detail": {"type": "string"},
-                              "errors": {"type": "array", "items": {"$ref": "#/components/schemas/ProblemEntry"}},
-                              "incident": {"type": "string"}, "receipt": {"type": "object"}}}
-    date = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$", "examples": ["2016-04-01"]}
-    request = {"type": "object", "additionalProperties": False, "required": ["facts"],
-               "properties": {"facts": {"$ref": "#/components/schemas/Facts"}, "as_of": date, "rules_on": date},
-               "examples": [{"facts": {"registered_on": "2016-04-01", "price": 4000,
-                                       "phases": ["orientation", "mediation"], "hard_to_place": False}}]}
-    return {"Result": result, **defs, "Facts": facts, "EvaluateRequest": request, "Problem": problem,
-            "ProblemEntry": problem_entry}
-

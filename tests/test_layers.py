@@ -1,9 +1,9 @@
 """The layers of the package, read from every import statement (lazy ones inside functions too).
 
-From the top: cli.py, which nothing imports; the HTTP service (and its case page); the Dutch renderer
-(product sheets, sentences, timelines, result text) and the policy tooling; and the core (loading,
-checking, evaluating, results), which imports none of the layers above it. No core module imports
-itself back through others.
+From the top: cli.py, which nothing imports; the HTTP service (with its OpenAPI document and its case
+page); the Dutch renderer (product sheets, sentences, timelines, result text) and the policy tooling;
+and the core (loading, checking, evaluating, results), which imports none of the layers above it. No
+core module imports itself back through others.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parent.parent
 PACKAGE = "interpreter"
 
 # Prefixes of the layers above the core; a module in none of them is core.
-SERVICE = ("interpreter.service", "interpreter.casepage")
+SERVICE = ("interpreter.service", "interpreter.wire", "interpreter.openapi", "interpreter.casepage")
 RENDERER = ("interpreter.sheets", "interpreter.timeline", "interpreter.resulttext")
 POLICY = ("interpreter.policy",)
 

@@ -80,8 +80,18 @@ payments:
 """
 
 
+def titled_engine(tmp_path, body: str, title: str):
+    """card_engine, with catalogue.yaml giving the test card's document (test.txt) a title."""
+    from interpreter.api import Engine
+
+    card_engine(tmp_path, body)
+    settings = tmp_path / "cat" / "catalogue.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8") + f"  test.txt: {title}\n", encoding="utf-8")
+    return Engine(tmp_path / "cat")
+
+
 def test_values_say_their_type_and_payments_their_trigger_and_status(tmp_path):
-    engine = card_engine(tmp_path, CARD)
+    engine = titled_engine(tmp_path, CARD, "Testbron, versie 2016")
     # as_of 2016-06-01: the plan was approved on 2016-05-01 (so that part is due), no return to work yet.
     out = to_json(engine.evaluate("T-1", {"registered_on": "2016-04-01", "price": 1000,
                                           "plan_approved_on": "2016-05-01"}, as_of=dt.date(2016, 6, 1)))
@@ -94,7 +104,7 @@ def test_values_say_their_type_and_payments_their_trigger_and_status(tmp_path):
     assert first["trigger"]["fact"] == "plan_approved_on" and first["trigger"]["label"]
     assert (first["status"], first["amount"], first["date"], first["missing"]) == ("due", "600.00", "2016-05-01", [])
     assert (second["status"], second["amount"], second["missing"]) == ("pending", "400.00", ["work_resumed_on"])
-    assert first["source"] == {"document": "test.txt", "title": "Test edition", "section": "§3",
+    assert first["source"] == {"document": "test.txt", "title": "Testbron, versie 2016", "section": "§3",
                                "quote": "60% bij akkoord plan, 40% bij werkhervatting."}
     assert out["values"]["plan_day"] and "source" not in out["values"]["plan_day"]
     assert out["values"] and "work_resumed_on" in out["missing"]
@@ -133,3 +143,37 @@ def test_batch_rows_are_the_same_shape(tmp_path, engine):
         alone = to_json(engine.evaluate("12XR", cases[row["id"]]))
         del alone["receipt"]  # a batch gives it once, for the whole run
         assert {key: value for key, value in row.items() if key not in ("row", "id")} == alone
+
+
+@pytest.mark.parametrize("backend", ["compiled", "reference"])
+def test_every_source_is_titled_by_catalogue_documents_in_items_and_trace(tmp_path, backend):
+    # catalogue.yaml `documents:` names each source file's title; every `source` object carries it,
+    # the trace's included (both backends; the trace always comes from the tree walker).
+    engine = titled_engine(tmp_path, CARD, "Testbron, versie 2016")
+    facts = {"registered_on": "2016-04-01", "price": 1000, "plan_approved_on": "2016-05-01"}
+    out = to_json(engine.evaluate("T-1", facts, as_of=dt.date(2016, 6, 1), backend=backend, explain=True),
+                  explain=True)
+    sources = [item["source"] for key in ("deadlines", "payments", "reports", "checks") for item in out[key]]
+    sources += [entry["source"] for entry in out["trace"] if "source" in entry]
+    assert len(out["payments"]) == 2 and any("source" in entry for entry in out["trace"])
+    assert {(source["document"], source["title"]) for source in sources} == {("test.txt", "Testbron, versie 2016")}
+    assert problems(out) == []
+
+
+def test_a_document_without_a_title_is_named_by_its_file(tmp_path):
+    # card_engine's catalogue.yaml lists the bundled sources only, not test.txt
+    out = to_json(card_engine(tmp_path, CARD).evaluate("T-1", {}, as_of=dt.date(2016, 6, 1)))
+    assert {item["source"]["title"] for item in out["payments"]} == {"test.txt"}
+
+
+def test_every_document_the_catalogue_cites_has_a_title(bundled):
+    # an invariant of any correct catalogue: no source object falls back to a bare file name
+    import yaml
+
+    titles = yaml.safe_load((BUNDLED / "catalogue.yaml").read_text(encoding="utf-8"))["documents"]
+    for editions in bundled.catalogue.load_whole().products.values():
+        for product in editions:
+            citations = [product.citation, *(rule.citation for rule in product.rules.values())]
+            for citation in filter(None, citations):
+                assert citation.document in titles, f"{product.file}: {citation.document} has no title"
+                assert citation.title == " ".join(titles[citation.document].split())

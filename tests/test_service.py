@@ -111,6 +111,27 @@ def test_evaluate_is_what_the_python_api_gives(small):
     assert got == want
 
 
+def test_sources_are_titled_by_the_documents_of_catalogue_yaml(bundled):
+    # catalogue.yaml `documents:` gives each source file its title; the listing, one product's card
+    # and rules, and a result all give that title in the one source shape.
+    import yaml
+
+    titles = yaml.safe_load((FIXTURE / "catalogue.yaml").read_text(encoding="utf-8"))["documents"]
+    listed = bundled.get("/v1/products").json()["products"]
+    detail = bundled.get("/v1/products/12XR").json()
+    result = bundled.post("/v1/products/12XR/evaluate?explain=true", json={"facts": {"registered_on": "2016-04-01"},
+                                                                          "as_of": "2016-04-02"}).json()
+    sources = [product["source"] for product in listed] + [detail["source"]]
+    sources += [rule["source"] for rule in detail["rules"] if rule["source"]]
+    sources += [item["source"] for key in ("deadlines", "payments", "reports", "checks") for item in result[key]]
+    sources += [entry["source"] for entry in result["trace"] if "source" in entry]
+    assert len(sources) > len(listed) + len(detail["rules"])
+    for source in sources:
+        assert set(source) == {"document", "title", "section", "quote"}
+        assert source["title"] == titles[source["document"]], source
+    assert {source["document"] for source in sources[:len(listed)]} == set(titles)  # all three documents cited
+
+
 def test_explain_adds_the_trace_with_card_positions(small):
     out = small.post("/v1/products/T-1/evaluate?explain=true",
                      json={"facts": {"registered_on": "2016-04-01"}, "as_of": "2016-04-01"}).json()
@@ -126,7 +147,7 @@ def test_products_facts_and_one_product(bundled):
     twelve = next(p for p in listed["products"] if p["code"] == "12XR")
     assert twelve["editions"][0]["valid_from"] and twelve["source"]["document"].endswith(".txt")
     # on a date before every dated edition, only products whose source gives no dates at all are listed
-    early = bundled.get("/v1/products?on=1990-01-01").json()["products"]
+    early = bundled.get("/v1/products?on=2000-01-01").json()["products"]
     catalogue = bundled.app.state.live.engine.catalogue
     assert [p["code"] for p in early] == [code for code, editions in catalogue.products.items()
                                           if any(e.valid_from is None for e in editions)]
@@ -251,6 +272,17 @@ def test_400_malformed_json_with_line_and_column(small):
                           headers={"content-type": "application/json"}), 400)
 
 
+@pytest.mark.parametrize("depth", [64, 1000, 1020, 100_000])
+@pytest.mark.parametrize("inner", ["", "1.5"])  # orjson reads the first; json with decimals the second
+def test_400_for_nesting_deeper_than_the_limit_never_a_500(small, depth, inner):
+    # limits.MAX_YAML_DEPTH (64) bounds JSON documents too; deeper values would exhaust the recursion of
+    # whatever prints them in a message (orjson itself reads up to 1,024 levels)
+    nested = "[" * depth + inner + "]" * depth
+    body = problem_of(small.post("/v1/products/T-1/evaluate", content=f'{{"facts": {{}}, "as_of": {nested}}}',
+                                 headers={"content-type": "application/json"}), 400)
+    assert body["errors"][0]["code"] == "malformed-json"
+
+
 def test_404_unknown_product_says_did_you_mean(small):
     body = problem_of(small.post("/v1/products/T-2/evaluate", json={"facts": {}}), 404)
     assert "did you mean 'T-1'" in body["detail"] and body["errors"][0]["pointer"] == "/path/code"
@@ -302,17 +334,47 @@ def test_422_for_bodies_of_the_wrong_shape_and_bounds(small):
         "facts": {}, "as_of": "2015-12-31"}), 422)) == ["/as_of"]
 
 
-def test_500_names_a_logged_incident_and_shows_no_traceback(small, monkeypatch, caplog):
+@pytest.mark.parametrize("origin", [{}, {"origin": "https://cms.example.nl"}])  # the fast path; the whole way
+def test_500_names_a_logged_incident_and_shows_no_traceback(small, monkeypatch, caplog, origin):
     def broken(*args, **kwargs):
         raise ZeroDivisionError("a bug")
 
     monkeypatch.setattr(small.app.state.live.engine, "evaluate", broken)
     with caplog.at_level(logging.ERROR, logger="catalogue.service"):
-        body = problem_of(small.post("/v1/products/T-1/evaluate", json={"facts": {}}), 500)
+        body = problem_of(small.post("/v1/products/T-1/evaluate", json={"facts": {}}, headers=origin), 500)
     assert body["incident"] in body["detail"]
     assert "ZeroDivisionError" not in json.dumps(body)
     logged = [record for record in caplog.records if body["incident"] in record.getMessage()]
     assert logged and logged[0].exc_info[0] is ZeroDivisionError
+
+
+def test_evaluate_answers_alike_on_the_fast_path_and_through_the_application(small):
+    # A browser's request (it sends Origin) goes through routing and CORS; a server's takes the fast
+    # path (EvaluateFastPath). Both give the same status, headers and body, problems included.
+    allowed = client_for(small.app.state.live, cors_origins=("https://cms.example.nl",))
+    requests = [("", {"facts": {"registered_on": "2016-04-01"}, "as_of": "2016-04-02"}),
+                ("?explain=true", {"facts": {"registered_on": "2016-04-01"}, "as_of": "2016-04-02"}),
+                ("", {"facts": {"price": "x", "nonsense": 1}}), ("?explain=1", {"facts": {}}),
+                ("", {"facts": {}, "rules_on": "2015-12-31"})]
+    for query, body in requests:
+        fast = allowed.post(f"/v1/products/T-1/evaluate{query}", json=body)
+        browser = allowed.post(f"/v1/products/T-1/evaluate{query}", json=body,
+                               headers={"origin": "https://cms.example.nl"})
+        assert (fast.status_code, fast.json()) == (browser.status_code, browser.json())
+        for name in ("content-type", "catalogue-hash", "engine-version"):
+            assert fast.headers[name] == browser.headers[name]
+        assert browser.headers["access-control-allow-origin"] == "https://cms.example.nl"
+        assert "access-control-allow-origin" not in fast.headers
+    for content, kind in ((b"{", "application/json"), (b"{}", "text/plain")):  # 400 and 415
+        fast = allowed.post("/v1/products/T-1/evaluate", content=content, headers={"content-type": kind})
+        browser = allowed.post("/v1/products/T-1/evaluate", content=content,
+                               headers={"content-type": kind, "origin": "https://cms.example.nl"})
+        assert (fast.status_code, fast.json()) == (browser.status_code, browser.json())
+        assert fast.headers["content-type"] == PROBLEM
+    assert allowed.post("/v1/products/T-9/evaluate", json={"facts": {}}).status_code == 404
+    assert allowed.get("/v1/products/T-1/evaluate").status_code == 405  # only POST takes the fast path
+    assert allowed.post("/v1/products/evaluate", json={}).status_code == 405  # GET /v1/products/{code} only
+    assert allowed.post("/v1/products//evaluate", json={}).status_code == 404
 
 
 def test_every_response_carries_the_receipt(small):

@@ -193,7 +193,8 @@ def result_schema() -> dict:
     defs = {
         "Missing": {**_FACTS, "description": "the facts that would make this item known (fact ids, sorted)"},
         "Source": {"type": ["object", "null"], "description": "where the rule comes from",
-                   "properties": {"document": {"type": "string"}, "title": {"type": "string"},
+                   "properties": {"document": {"type": "string", "description": "the source document's file name"},
+                                  "title": {"type": "string", "description": "its title (catalogue.yaml documents:)"},
                                   "section": {"type": "string"}, "quote": {"type": ["string", "null"]}},
                    "required": ["document", "title", "section", "quote"], "additionalProperties": False},
         "Value": {"type": "object", "description": "a parameter's or value's result, with its type",
