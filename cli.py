@@ -113,7 +113,7 @@ def list_products(ctx: click.Context, as_of: dt.date | None) -> None:
     for code, editions in _engine(ctx, whole=True).catalogue.products.items():
         if as_of is None:
             product = editions[-1]
-            click.echo(f"{code:<8} {product.title}  [{product.citation.document}, {product.citation.section}]")
+            click.echo(f"{code:<8} {product.title}  [{product.citation.title}, {product.citation.section}]")
             continue
         for product in editions:
             if product.valid_on(as_of):

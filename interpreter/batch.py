@@ -6,7 +6,6 @@ import csv
 import datetime as dt
 import json
 import os
-import re
 import sys
 from collections import deque
 from dataclasses import dataclass, field
@@ -16,12 +15,10 @@ from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterator, NamedTuple
 
 
-from . import types as t
-from .cases import MONEY_TEXT, RULES_ON, checked_number, convert_facts, convert_value
+from .cases import RULES_ON, case_fields, cell_converter, convert_facts, value_converter
 from .errors import CaseError, CatalogueError, ErrorList, Position, raise_all
 from .files import AtomicFile
-from .limits import LAST_DATE, MAX_COLUMNS, MAX_NUMBER_CHARS, MAX_ROW_CHARS
-from .model import Fact
+from .limits import LAST_DATE, MAX_COLUMNS, MAX_ROW_CHARS
 from .problems import row_problem
 from .rows import (SIGNAL_COLUMNS, JsonRows, ResultRows, SignalRows, csv_text, json_line_parts, result_columns,
                    rule_ids, signal_objects)
@@ -33,15 +30,9 @@ FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 # small enough that the progress bar moves and memory stays flat.
 CHUNK_ROWS = 2000
 
-BOOLEANS = {"true": True, "false": False, "yes": True, "no": False, "ja": True, "nee": False,
-            "1": True, "0": False}
-BOOL_HINT = "write true or false (also yes/no, ja/nee or 1/0)"
-SET_SEPARATORS = re.compile(r"[,;|\s]+")
 DELIMITERS = (",", ";", "\t")
 
-_NOWHERE = Position("<case>", 1, 1)  # converters raise with this; the row's reader puts the real place in
 _JSON = json.JSONDecoder(parse_float=Decimal, parse_constant=str)  # exact money; NaN stays text, so it is refused
-_from_iso = dt.date.fromisoformat
 
 
 def file_format(path: str | Path) -> str | None:
@@ -346,101 +337,6 @@ def _key_column(text: str, key: str) -> int:
 
 
 # -- cells into facts ----------------------------------------------------------------------------
-# One converter per fact, made once: a fast path for the usual spellings, and for anything else the
-# case files' own conversion, so that a value means the same and is refused with the same message.
-
-def _slow(fact, vocabulary) -> Callable[[Any], Any]:
-    def convert(raw):
-        return convert_value(raw, fact.type, fact.name, _NOWHERE, None, vocabulary)
-    return convert
-
-
-def case_fields(vocabulary) -> dict[str, Any]:
-    """What a case row may hold: the facts, and the date whose rules apply to the case (a date, not a fact)."""
-    if vocabulary.facts.get(RULES_ON) is None:
-        return {**vocabulary.facts, RULES_ON: Fact(RULES_ON, t.DATE, "rules on")}
-    return vocabulary.facts
-
-
-def cell_converter(fact, vocabulary) -> Callable[[str], Any]:
-    """The converter for a CSV cell (text, already stripped and not empty) of this fact."""
-    type_, slow = fact.type, _slow(fact, vocabulary)
-    if type_ == t.DATE:
-        return _date_converter(slow)
-    if type_ == t.MONEY:
-        def money(cell):
-            match = MONEY_TEXT.fullmatch(cell) if len(cell) <= MAX_NUMBER_CHARS else None
-            if match is None:
-                return slow(cell)
-            return checked_number(Decimal(match.group(1)), fact.name, _NOWHERE, vocabulary)
-        return money
-    if type_ == t.BOOL:
-        def boolean(cell):
-            value = BOOLEANS.get(cell.lower())
-            if value is None:
-                raise CaseError(f"'{fact.name}' must be {t.describe(type_)}, not '{cell}'", _NOWHERE, hint=BOOL_HINT)
-            return value
-        return boolean
-    if type_ == t.TEXT:
-        return str
-    if isinstance(type_, t.EnumType):
-        return _member_converter(frozenset(type_.members), slow)
-    if isinstance(type_, t.SetType):
-        members = frozenset(type_.enum.members)
-
-        def members_of(cell):
-            # Members separated by , ; | or spaces: "orientation mediation", "orientation;mediation".
-            names = [name for name in SET_SEPARATORS.split(cell) if name]
-            return frozenset(names) if members.issuperset(names) else slow(names)
-        return members_of
-    return slow  # number, percent, duration: written in a cell as in a case file
-
-
-def value_converter(fact, vocabulary) -> Callable[[Any], Any]:
-    """The converter for a JSON value (not null) of this fact: exactly the case files' rules."""
-    type_, slow = fact.type, _slow(fact, vocabulary)
-    if type_ == t.DATE:
-        return _date_converter(slow)
-    if type_ == t.MONEY:
-        def money(raw):
-            kind = type(raw)
-            if kind is int or kind is Decimal:
-                return checked_number(Decimal(raw), fact.name, _NOWHERE, vocabulary)
-            return slow(raw)
-        return money
-    if type_ == t.BOOL:
-        return lambda raw: raw if type(raw) is bool else slow(raw)
-    if isinstance(type_, t.EnumType):
-        return _member_converter(frozenset(type_.members), slow)
-    if isinstance(type_, t.SetType):
-        members = frozenset(type_.enum.members)
-
-        def members_of(raw):
-            # the case files' bound too: no list longer than the choices, even of known ones
-            if type(raw) is list and len(raw) <= len(members) and all(type(item) is str for item in raw) \
-                    and members.issuperset(raw):
-                return frozenset(raw)
-            return slow(raw)
-        return members_of
-    return slow
-
-
-def _date_converter(slow) -> Callable[[Any], Any]:
-    def date(raw):
-        # fromisoformat also takes 20160401 and week dates: only YYYY-MM-DD takes the short cut.
-        if type(raw) is str and len(raw) == 10 and raw[4] == "-" and raw[7] == "-":
-            try:
-                return _from_iso(raw)
-            except ValueError:
-                pass  # the case files' parser says what is wrong with it
-        return slow(raw)
-    return date
-
-
-def _member_converter(members: frozenset, slow) -> Callable[[Any], Any]:
-    return lambda raw: raw if type(raw) is str and raw in members else slow(raw)
-
-
 # -- the evaluation of a chunk (in this process or in a worker) ----------------------------------
 
 @dataclass

@@ -5,10 +5,11 @@ import datetime as dt
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from . import types as t
 from .errors import CaseError, Position, RuleSyntaxError, YamlError, aside, did_you_mean, raise_all
+from .model import Fact
 from .limits import MAX_DURATION, MAX_NUMBER_CHARS, number_problem
 from .parser import parse_date
 from .values import UNIT_PATTERN, UNITS, Duration
@@ -191,3 +192,109 @@ def _hint(type_: t.Type) -> str:
     if isinstance(type_, t.EnumType):
         return "choose one of: " + ", ".join(type_.members)
     return ""
+
+
+# -- converters for many cases at once (batch rows, service bodies) --------------------------------
+
+BOOLEANS = {"true": True, "false": False, "yes": True, "no": False, "ja": True, "nee": False,
+            "1": True, "0": False}
+BOOL_HINT = "write true or false (also yes/no, ja/nee or 1/0)"
+SET_SEPARATORS = re.compile(r"[,;|\s]+")
+
+_NOWHERE = Position("<case>", 1, 1)  # converters raise with this; the row's reader puts the real place in
+_from_iso = dt.date.fromisoformat
+
+
+# One converter per fact, made once: a fast path for the usual spellings, and for anything else the
+# case files' own conversion, so that a value means the same and is refused with the same message.
+
+def _slow(fact, vocabulary) -> Callable[[Any], Any]:
+    def convert(raw):
+        return convert_value(raw, fact.type, fact.name, _NOWHERE, None, vocabulary)
+    return convert
+
+
+def case_fields(vocabulary) -> dict[str, Any]:
+    """What a case row may hold: the facts, and the date whose rules apply to the case (a date, not a fact)."""
+    if vocabulary.facts.get(RULES_ON) is None:
+        return {**vocabulary.facts, RULES_ON: Fact(RULES_ON, t.DATE, "rules on")}
+    return vocabulary.facts
+
+
+def cell_converter(fact, vocabulary) -> Callable[[str], Any]:
+    """The converter for a CSV cell (text, already stripped and not empty) of this fact."""
+    type_, slow = fact.type, _slow(fact, vocabulary)
+    if type_ == t.DATE:
+        return _date_converter(slow)
+    if type_ == t.MONEY:
+        def money(cell):
+            match = MONEY_TEXT.fullmatch(cell) if len(cell) <= MAX_NUMBER_CHARS else None
+            if match is None:
+                return slow(cell)
+            return checked_number(Decimal(match.group(1)), fact.name, _NOWHERE, vocabulary)
+        return money
+    if type_ == t.BOOL:
+        def boolean(cell):
+            value = BOOLEANS.get(cell.lower())
+            if value is None:
+                raise CaseError(f"'{fact.name}' must be {t.describe(type_)}, not '{cell}'", _NOWHERE, hint=BOOL_HINT)
+            return value
+        return boolean
+    if type_ == t.TEXT:
+        return str
+    if isinstance(type_, t.EnumType):
+        return _member_converter(frozenset(type_.members), slow)
+    if isinstance(type_, t.SetType):
+        members = frozenset(type_.enum.members)
+
+        def members_of(cell):
+            # Members separated by , ; | or spaces: "orientation mediation", "orientation;mediation".
+            names = [name for name in SET_SEPARATORS.split(cell) if name]
+            return frozenset(names) if members.issuperset(names) else slow(names)
+        return members_of
+    return slow  # number, percent, duration: written in a cell as in a case file
+
+
+def value_converter(fact, vocabulary) -> Callable[[Any], Any]:
+    """The converter for a JSON value (not null) of this fact: exactly the case files' rules."""
+    type_, slow = fact.type, _slow(fact, vocabulary)
+    if type_ == t.DATE:
+        return _date_converter(slow)
+    if type_ == t.MONEY:
+        def money(raw):
+            kind = type(raw)
+            if kind is int or kind is Decimal:
+                return checked_number(Decimal(raw), fact.name, _NOWHERE, vocabulary)
+            return slow(raw)
+        return money
+    if type_ == t.BOOL:
+        return lambda raw: raw if type(raw) is bool else slow(raw)
+    if isinstance(type_, t.EnumType):
+        return _member_converter(frozenset(type_.members), slow)
+    if isinstance(type_, t.SetType):
+        members = frozenset(type_.enum.members)
+
+        def members_of(raw):
+            # the case files' bound too: no list longer than the choices, even of known ones
+            if type(raw) is list and len(raw) <= len(members) and all(type(item) is str for item in raw) \
+                    and members.issuperset(raw):
+                return frozenset(raw)
+            return slow(raw)
+        return members_of
+    return slow
+
+
+def _date_converter(slow) -> Callable[[Any], Any]:
+    def date(raw):
+        # fromisoformat also takes 20160401 and week dates: only YYYY-MM-DD takes the short cut.
+        if type(raw) is str and len(raw) == 10 and raw[4] == "-" and raw[7] == "-":
+            try:
+                return _from_iso(raw)
+            except ValueError:
+                pass  # the case files' parser says what is wrong with it
+        return slow(raw)
+    return date
+
+
+def _member_converter(members: frozenset, slow) -> Callable[[Any], Any]:
+    return lambda raw: raw if type(raw) is str and raw in members else slow(raw)

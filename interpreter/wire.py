@@ -19,7 +19,7 @@ from . import nodes as n
 from . import openapi
 from . import problems as p
 from . import types as t
-from .batch import value_converter
+from .cases import value_converter
 from .cases import RULES_ON
 from .catalogue import Fact
 from .errors import CatalogueError, LookupProblem, Position, RuleSyntaxError

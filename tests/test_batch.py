@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from cards import FIXTURE, invoke
-from interpreter import batch, rows
+from interpreter import batch, cases, rows
 from interpreter.api import Engine
 
 SCRIPT = Path(sys.executable).with_name("catalogue")
@@ -661,7 +661,7 @@ def test_progress_can_be_forced_and_bad_rows_follow_the_bar(tmp_path):
 def test_cell_converters_agree_with_case_files(engine, name, cells):
     vocabulary = engine.catalogue.vocabulary
     fact = vocabulary.facts[name]
-    convert = batch.cell_converter(fact, vocabulary)
+    convert = cases.cell_converter(fact, vocabulary)
     for cell in cells:
         expected = outcome(lambda: engine.facts({name: cell})[name])
         assert outcome(lambda: convert(cell.strip())) == expected, cell
@@ -676,7 +676,7 @@ def test_cell_converters_agree_with_case_files(engine, name, cells):
 ])
 def test_value_converters_agree_with_case_files(engine, name, values):
     vocabulary = engine.catalogue.vocabulary
-    convert = batch.value_converter(vocabulary.facts[name], vocabulary)
+    convert = cases.value_converter(vocabulary.facts[name], vocabulary)
     for value in values:
         assert outcome(lambda: convert(value)) == outcome(lambda: engine.facts({name: value})[name]), value
 

@@ -151,7 +151,9 @@ def test_list_gives_a_line_per_product_with_code_title_and_source():
         product = editions[-1]
         assert line.split()[0] == code
         assert product.title in line
-        assert product.citation.document in line and product.citation.section in line
+        # the document by its title from catalogue.yaml `documents:`, as results and the service name it
+        assert product.citation.title != product.citation.document
+        assert product.citation.title in line and product.citation.section in line
     codes = [line.split()[0] for line in lines]
     for public in ("12XR", "LEON-3", "S2-A"):
         assert public in codes
