@@ -12,6 +12,7 @@ from .errors import CatalogueError, Position, TypeCheckError, aside, did_you_mea
 from .limits import MAX_TABLE_COMBINATIONS
 from .model import DecisionTable, Expr, LookupTable, Rule, payment_groups
 from .values import UNIT_NAMES
+from .visitor import NodeVisitor
 
 # What each slot of a rule must produce.
 SLOT_TYPES: dict[str, tuple[t.Type, ...] | None] = {
@@ -79,7 +80,7 @@ def reference_type(rule: Rule) -> t.Type:
     return t.BOOL
 
 
-class Checker:
+class Checker(NodeVisitor):
     """Type-checks the rules of one product; collects every error instead of stopping at the first."""
 
     def __init__(self, facts: dict[str, t.Type], enums: dict[str, t.EnumType], rules: dict[str, Rule],
@@ -171,38 +172,41 @@ class Checker:
     # -- expressions -------------------------------------------------------------------------
 
     def check(self, node: n.Node, expected: t.Type | None = None) -> n.Node:
-        method = getattr(self, "_" + type(node).__name__)
-        return method(node, expected)
+        return self.visit(node, expected)
+
+    def generic_visit(self, node: n.Node, expected: t.Type | None = None) -> n.Node:
+        # Only the parser's nodes reach the checker; any other is a bug in the engine, not in a card.
+        raise TypeError(f"the checker has no visit_{type(node).__name__}")
 
     def _typed(self, node: n.Node, type_: t.Type, **changes) -> n.Node:
         return dataclasses.replace(node, type=type_, **changes)
 
-    def _NumberLit(self, node, expected):
+    def visit_NumberLit(self, node, expected):
         return self._typed(node, t.NUMBER)
 
-    def _MoneyLit(self, node, expected):
+    def visit_MoneyLit(self, node, expected):
         return self._typed(node, t.MONEY)
 
-    def _PercentLit(self, node, expected):
+    def visit_PercentLit(self, node, expected):
         if node.value > 100:
             raise TypeCheckError(f"{printer.number_text(node.value)}% is more than 100%", node.pos,
                                  hint="a share or rate is between 0% and 100%; check for a typing error "
                                       "(60% instead of 600%)")
         return self._typed(node, t.PERCENT)
 
-    def _DateLit(self, node, expected):
+    def visit_DateLit(self, node, expected):
         return self._typed(node, t.DATE)
 
-    def _DurationLit(self, node, expected):
+    def visit_DurationLit(self, node, expected):
         return self._typed(node, t.DURATION)
 
-    def _TextLit(self, node, expected):
+    def visit_TextLit(self, node, expected):
         return self._typed(node, t.TEXT)
 
-    def _BoolLit(self, node, expected):
+    def visit_BoolLit(self, node, expected):
         return self._typed(node, t.BOOL)
 
-    def _SetLit(self, node, expected):
+    def visit_SetLit(self, node, expected):
         enum = expected.enum if isinstance(expected, t.SetType) else None
         if enum is None:
             candidates = None
@@ -220,7 +224,7 @@ class Checker:
                                      node.pos, hint=f"the members of {enum.name} are: {', '.join(enum.members)}")
         return self._typed(node, t.SetType(f"set of {enum.name}", enum))
 
-    def _Name(self, node, expected):
+    def visit_Name(self, node, expected):
         name = node.name
         if node.qualifier is not None and node.qualifier in self.tables:
             return self._table_output(node)
@@ -279,13 +283,13 @@ class Checker:
         return (isinstance(node, n.Name) and node.qualifier is None and node.name in self._members
                 and node.name not in self.rules and node.name not in self.facts)
 
-    def _Negate(self, node, expected):
+    def visit_Negate(self, node, expected):
         operand = self.check(node.operand)
         if operand.type not in (t.NUMBER, t.MONEY, t.PERCENT):
             raise TypeCheckError(f"cannot put a minus sign before {t.describe(operand.type)}", node.pos)
         return self._typed(node, operand.type, operand=operand)
 
-    def _Arithmetic(self, node, expected):
+    def visit_Arithmetic(self, node, expected):
         left, right = self.check(node.left), self.check(node.right)
         result = _ARITHMETIC.get((node.op, left.type, right.type))
         if result is None:
@@ -301,7 +305,7 @@ class Checker:
         left = self.check(left)
         return left, self.check(right, left.type)
 
-    def _Compare(self, node, expected):
+    def visit_Compare(self, node, expected):
         left, right = self._pair(node.left, node.right)
         if left.type != right.type:
             raise TypeCheckError(f"cannot compare {t.describe(left.type)} with {t.describe(right.type)}", node.pos,
@@ -312,7 +316,7 @@ class Checker:
                                  f"not {t.describe(left.type)}", node.pos, hint="use == or != instead")
         return self._typed(node, t.BOOL, left=left, right=right)
 
-    def _Member(self, node, expected):
+    def visit_Member(self, node, expected):
         container = self.check(node.container) if not self._needs_context(node.container) else None
         element = self.check(node.element, container.type.enum if container is not None
                              and isinstance(container.type, t.SetType) else None)
@@ -335,16 +339,16 @@ class Checker:
                                      f"not {t.describe(checked[key].type)}", operand.pos)
         return self._typed(node, t.BOOL, **checked)
 
-    def _And(self, node, expected):
+    def visit_And(self, node, expected):
         return self._logical(node, left=node.left, right=node.right)
 
-    def _Or(self, node, expected):
+    def visit_Or(self, node, expected):
         return self._logical(node, left=node.left, right=node.right)
 
-    def _Not(self, node, expected):
+    def visit_Not(self, node, expected):
         return self._logical(node, operand=node.operand)
 
-    def _If(self, node, expected):
+    def visit_If(self, node, expected):
         condition = self.check(node.condition, t.BOOL)
         if condition.type != t.BOOL:
             raise TypeCheckError(f"the condition after 'if' must be yes/no, not {t.describe(condition.type)}",
@@ -356,14 +360,14 @@ class Checker:
                                  hint="both branches of an if must give the same kind of value")
         return self._typed(node, then.type, condition=condition, then=then, otherwise=otherwise)
 
-    def _Coalesce(self, node, expected):
+    def visit_Coalesce(self, node, expected):
         left, right = self._pair(node.left, node.right)
         if left.type != right.type:
             raise TypeCheckError(f"both sides of '??' must be of the same kind: {t.describe(left.type)} "
                                  f"and {t.describe(right.type)}", node.pos)
         return self._typed(node, left.type, left=left, right=right)
 
-    def _Call(self, node, expected):
+    def visit_Call(self, node, expected):
         if node.function not in FUNCTIONS:
             raise TypeCheckError(f"unknown function '{node.function}'" + aside(did_you_mean(node.function, FUNCTIONS)),
                                  node.pos, hint="the functions are: " + ", ".join(FUNCTIONS))
@@ -392,7 +396,7 @@ class Checker:
             raise TypeCheckError("next_working_day(...) takes one date", node.pos)
         return self._typed(node, t.DATE, args=args)
 
-    def _Every(self, node, expected):
+    def visit_Every(self, node, expected):
         step, start, until = self.check(node.step), self.check(node.start), self.check(node.until)
         for part, want, word in ((step, t.DURATION, "after 'every'"), (start, t.DATE, "after 'from'"),
                                  (until, t.DATE, "after 'until'")):
@@ -402,7 +406,7 @@ class Checker:
 
     # -- subset and superset, indicative values, the product's own names ---------------------------
 
-    def _SetRelation(self, node, expected):
+    def visit_SetRelation(self, node, expected):
         left, right = self._pair(node.left, node.right)
         for side in (left, right):
             if isinstance(side.type, t.EnumType):
@@ -417,7 +421,7 @@ class Checker:
                                  hint="both sides must be sets of the same kind of choices")
         return self._typed(node, t.BOOL, left=left, right=right)
 
-    def _Indicative(self, node, expected):
+    def visit_Indicative(self, node, expected):
         operand = self.check(node.operand, expected)
         if isinstance(operand, n.Indicative):
             raise TypeCheckError(f"'{node.word}' is written twice", node.pos, hint=f"write it once: {node.word} ...")
@@ -466,7 +470,7 @@ class Checker:
                                  node.pos, hint=f"the outputs of table '{table.id}' are: {', '.join(outputs)}")
         return self._rule_ref(node, self.rules[node.name])
 
-    def _Lookup(self, node, expected):
+    def visit_Lookup(self, node, expected):
         lookup = self.lookups.get(node.lookup)
         if lookup is None:
             raise TypeCheckError(
@@ -488,7 +492,7 @@ class Checker:
                                  hint=f"the fields of '{lookup.id}' are: {', '.join(fields)}")
         return self._typed(node, type_, key=key, entries=lookup.column(node.field))
 
-    def _Decide(self, node, expected):
+    def visit_Decide(self, node, expected):
         table = self.tables[node.table]
         names = [name for name, _ in table.inputs]
         inputs = tuple(self.check(expr) for expr in node.inputs)
@@ -524,7 +528,7 @@ class Checker:
             raise TypeCheckError(f"{where} must be true, false or '-' (any), not '{printer.to_text(test)}'", test.pos,
                                  hint="an input cell says which value the input must have for the row to apply")
         if isinstance(test, n.SetLit):
-            return self._SetLit(test, t.SetType(f"set of {type_.name}", type_))
+            return self.visit_SetLit(test, t.SetType(f"set of {type_.name}", type_))
         if isinstance(test, n.Name) and test.qualifier is None:
             if test.name not in type_.members:
                 raise TypeCheckError(f"'{test.name}' in {where} is not a {type_.name}"

@@ -30,6 +30,7 @@ from .results import (Result, check_result, deadline_result, indicative_values, 
 from .values import (ARITHMETIC_ERRORS, CENT, DOMAIN, HUNDRED, NOTHING_MISSING, Duration, Open, add_duration,
                      add_months, arithmetic_error, checked, checked_cents, earliest, merge_open, no_value, not_applicable,
                      recurring, roll_error, schedule_payment, split_payment, table_row, text_of)
+from .visitor import NodeVisitor
 
 
 # Names every generated function may use; chosen here, never taken from a card.
@@ -165,7 +166,7 @@ class _Source:
         self.depth -= 1
 
 
-class _ExpressionCompiler:
+class _ExpressionCompiler(NodeVisitor):
     """Turns typed expression trees into Python statements; each expression yields (code, may_be_open)."""
 
     def __init__(self, calendar, rule_vars: dict[str, str] | None = None):
@@ -209,7 +210,11 @@ class _ExpressionCompiler:
     def expr(self, node: n.Node) -> tuple[str, bool]:
         node = self.resolved(node)
         with self.src.located(node.pos):
-            return getattr(self, "_" + type(node).__name__)(node)
+            return self.visit(node)
+
+    def generic_visit(self, node: n.Node) -> tuple[str, bool]:
+        # Every kind of checked node has a visit_ method; any other is a bug in the engine, not in a card.
+        raise TypeError(f"the compiler has no visit_{type(node).__name__}")
 
     def resolved(self, node: n.Node) -> n.Node:
         """A reference to a parameter that is one literal (`max_price: €5000`) is that literal."""
@@ -229,29 +234,29 @@ class _ExpressionCompiler:
     def _literal(self, node):
         return self.const(node.value), False
 
-    _NumberLit = _MoneyLit = _PercentLit = _DateLit = _TextLit = _literal
+    visit_NumberLit = visit_MoneyLit = visit_PercentLit = visit_DateLit = visit_TextLit = _literal
 
-    def _BoolLit(self, node):
+    def visit_BoolLit(self, node):
         return ("True" if node.value else "False"), False
 
-    def _DurationLit(self, node):
+    def visit_DurationLit(self, node):
         return self.const(Duration(node.amount, node.unit)), False
 
-    def _SetLit(self, node):
+    def visit_SetLit(self, node):
         return self.const(frozenset(node.members)), False
 
-    def _EnumLit(self, node):
+    def visit_EnumLit(self, node):
         return self.const(node.member), False
 
-    def _FactRef(self, node):
+    def visit_FactRef(self, node):
         return self.fact(node.name), True
 
-    def _RuleRef(self, node):
+    def visit_RuleRef(self, node):
         if node.name not in self.rule_vars:
             raise ValueError(f"a lone expression cannot refer to the rule '{node.name}'")
         return self.rule_vars[node.name], self.rule_open.get(node.name, True)
 
-    def _AsOfRef(self, node):
+    def visit_AsOfRef(self, node):
         return "as_of", False
 
     @staticmethod
@@ -284,21 +289,21 @@ class _ExpressionCompiler:
             self.src.line(f"{result} = {build(*codes)}", node, kind)
         return result, True
 
-    def _Negate(self, node):
+    def visit_Negate(self, node):
         return self._strict(node, (node.operand,), lambda a: f"-{a}", inline=True)
 
-    def _Not(self, node):
+    def visit_Not(self, node):
         return self._strict(node, (node.operand,), lambda a: f"not {a}", inline=True)
 
-    def _Compare(self, node):
+    def visit_Compare(self, node):
         op = _operator(node.op, COMPARISONS)
         return self._strict(node, (node.left, node.right), lambda a, b: f"{a} {op} {b}", inline=True)
 
-    def _Member(self, node):
+    def visit_Member(self, node):
         word = "not in" if node.negated else "in"
         return self._strict(node, (node.element, node.container), lambda a, b: f"{a} {word} {b}", inline=True)
 
-    def _Arithmetic(self, node):
+    def visit_Arithmetic(self, node):
         if node.type == t.DATE:
             return self._date_shift(node)
         return self._strict(node, (node.left, node.right), lambda a, b: self._arithmetic(node, a, b), ARITHMETIC)
@@ -341,7 +346,7 @@ class _ExpressionCompiler:
         return self._strict(node, (day, duration), lambda a, b: f"add_duration({a}, {b}, calendar, {factor})[0]",
                             ARITHMETIC)
 
-    def _Call(self, node):
+    def visit_Call(self, node):
         name = node.function
         if name == "earliest":
             compiled = [self.named(arg) for arg in node.args]
@@ -363,14 +368,14 @@ class _ExpressionCompiler:
             return self._strict(node, node.args, build, ARITHMETIC)
         return self._strict(node, node.args, build)
 
-    def _Every(self, node):
+    def visit_Every(self, node):
         return self._strict(node, (node.step, node.start, node.until),
                             lambda step, start, until: f"tuple(recurring({start}, {step}, {until}, calendar))", EVERY)
 
-    def _And(self, node):
+    def visit_And(self, node):
         return self._logical(node, stop="False")
 
-    def _Or(self, node):
+    def visit_Or(self, node):
         return self._logical(node, stop="True")
 
     def _logical(self, node, stop: str):
@@ -392,7 +397,7 @@ class _ExpressionCompiler:
                               f"({merged} if {unknown} else {other})")
         return result, left_open or right_open
 
-    def _If(self, node):
+    def visit_If(self, node):
         condition, condition_open = self.named(node.condition)
         result = self.temp()
         may_be_open = condition_open
@@ -409,7 +414,7 @@ class _ExpressionCompiler:
             self.src.line(f"{result} = {otherwise}")
         return result, may_be_open or then_open or otherwise_open
 
-    def _Coalesce(self, node):
+    def visit_Coalesce(self, node):
         left, left_open = self.named(node.left)
         if not left_open:
             return left, False
@@ -426,7 +431,7 @@ class _ExpressionCompiler:
 
     # -- decision tables and lookups ------------------------------------------------------------
 
-    def _Decide(self, node):
+    def visit_Decide(self, node):
         """The row is chosen as values.table_row chooses it; only that row's cell is computed.
 
         Inputs that are constants (parameters of one literal value) choose the row here, once. Under the
@@ -485,21 +490,21 @@ class _ExpressionCompiler:
             may_be_open = may_be_open or cell_open
         return result, may_be_open
 
-    def _Lookup(self, node):
+    def visit_Lookup(self, node):
         entries = self.const(dict(node.entries))
         return self._strict(node, (node.key,), lambda key: f"{entries}[{key}]", inline=True)
 
 
     # -- subset and superset, indicative values, the product's own names ---------------------------
 
-    def _SetRelation(self, node):
+    def visit_SetRelation(self, node):
         op = {"subset": "<=", "superset": ">="}[node.op]
         return self._strict(node, (node.left, node.right), lambda a, b: f"{a} {op} {b}", inline=True)
 
-    def _Indicative(self, node):
+    def visit_Indicative(self, node):
         return self.expr(node.operand)
 
-    def _BuiltIn(self, node):
+    def visit_BuiltIn(self, node):
         return self.const(node.value), False
 
 

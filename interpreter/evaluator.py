@@ -16,22 +16,11 @@ from .results import (CheckResult, DeadlineResult, PaymentResult, ReportResult, 
 from .values import (ARITHMETIC_ERRORS, DOMAIN, Duration, Open, Schedule, add_duration, arithmetic_error, checked,
                      checked_cents, describe_value, earliest, merge_open, no_value, not_applicable, percent_of,
                      recurring, roll_error, schedule_payment, split_payment, table_row, text_of, to_cents)
+from .visitor import VISIT_NAMES, NodeVisitor
 
-class Evaluation:
+
+class Evaluation(NodeVisitor):
     """One product evaluated for one case. Rule values are computed once and remembered."""
-
-    # Node class -> name of the method that evaluates it; looked up once per class, not per evaluation.
-    _METHODS = {
-        n.NumberLit: "_literal", n.MoneyLit: "_literal", n.PercentLit: "_literal",
-        n.DateLit: "_literal", n.TextLit: "_literal", n.BoolLit: "_literal",
-        n.DurationLit: "_duration", n.SetLit: "_set", n.EnumLit: "_enum",
-        n.FactRef: "_fact", n.RuleRef: "_rule", n.AsOfRef: "_as_of",
-        n.Negate: "_negate", n.Arithmetic: "_arithmetic", n.Compare: "_compare",
-        n.Member: "_member", n.And: "_and", n.Or: "_or", n.Not: "_not", n.If: "_if",
-        n.Coalesce: "_coalesce", n.Call: "_call", n.Every: "_every",
-        n.SetRelation: "_set_relation", n.Indicative: "_indicative", n.BuiltIn: "_literal",
-        n.Decide: "_decide", n.Lookup: "_lookup",
-    }
 
     def __init__(self, product: Product, facts: dict[str, Any], as_of: dt.date, explain: bool = False,
                  rules_on: dt.date | None = None):
@@ -146,8 +135,9 @@ class Evaluation:
 
     # -- expressions -------------------------------------------------------------------------
 
-    def eval(self, node: n.Node) -> Any:
-        value = getattr(self, self._METHODS[type(node)])(node)
+    def visit(self, node: n.Node) -> Any:
+        # NodeVisitor's dispatch, inlined as this runs for every node; each visit is a step of the trace.
+        value = getattr(self, VISIT_NAMES[type(node)])(node)
         if self._steps is not None and not isinstance(node, n.CONSTANTS):
             step = {"expression": to_text(node), "value": describe_value(value, node.type), "at": str(node.pos)}
             if isinstance(node, n.FactRef):
@@ -157,6 +147,8 @@ class Evaluation:
             self._steps.append(step)
         return value
 
+    eval = visit  # the name the engine and the tests call it by
+
     def _note(self, note: str | None) -> None:
         if note and self._steps is not None:
             self._steps.append({"note": note})
@@ -164,31 +156,34 @@ class Evaluation:
     def _literal(self, node):
         return node.value
 
-    def _duration(self, node):
+    visit_NumberLit = visit_MoneyLit = visit_PercentLit = visit_DateLit = visit_TextLit = visit_BoolLit = _literal
+    visit_BuiltIn = _literal
+
+    def visit_DurationLit(self, node):
         return Duration(node.amount, node.unit)
 
-    def _set(self, node):
+    def visit_SetLit(self, node):
         return frozenset(node.members)
 
-    def _enum(self, node):
+    def visit_EnumLit(self, node):
         return node.member
 
-    def _fact(self, node):
+    def visit_FactRef(self, node):
         if node.name in self.facts:
             return self.facts[node.name]
         return Open(frozenset((node.name,)))
 
-    def _rule(self, node):
+    def visit_RuleRef(self, node):
         return self.rule_value(self.product.rules[node.name])
 
-    def _as_of(self, node):
+    def visit_AsOfRef(self, node):
         return self.as_of
 
-    def _negate(self, node):
+    def visit_Negate(self, node):
         value = self.eval(node.operand)
         return value if isinstance(value, Open) else -value
 
-    def _arithmetic(self, node):
+    def visit_Arithmetic(self, node):
         left, right = self.eval(node.left), self.eval(node.right)
         if isinstance(left, Open) or isinstance(right, Open):
             return merge_open(left, right)
@@ -225,7 +220,7 @@ class Evaluation:
             return checked_cents(value)
         return checked(value) if result == t.NUMBER or result == t.PERCENT else value
 
-    def _compare(self, node):
+    def visit_Compare(self, node):
         left, right = self.eval(node.left), self.eval(node.right)
         if isinstance(left, Open) or isinstance(right, Open):
             return merge_open(left, right)
@@ -242,13 +237,13 @@ class Evaluation:
             return left > right
         return left >= right
 
-    def _member(self, node):
+    def visit_Member(self, node):
         element, container = self.eval(node.element), self.eval(node.container)
         if isinstance(element, Open) or isinstance(container, Open):
             return merge_open(element, container)
         return (element in container) != node.negated
 
-    def _and(self, node):
+    def visit_And(self, node):
         left = self.eval(node.left)
         if left is False:
             return False
@@ -259,7 +254,7 @@ class Evaluation:
             return merge_open(left, right)
         return True
 
-    def _or(self, node):
+    def visit_Or(self, node):
         left = self.eval(node.left)
         if left is True:
             return True
@@ -270,18 +265,18 @@ class Evaluation:
             return merge_open(left, right)
         return False
 
-    def _not(self, node):
+    def visit_Not(self, node):
         value = self.eval(node.operand)
         return value if isinstance(value, Open) else not value
 
-    def _if(self, node):
+    def visit_If(self, node):
         condition = self.eval(node.condition)
         if isinstance(condition, Open):
             # Name what either branch would still need too, so one round of questions suffices.
             return merge_open(condition, self.eval(node.then), self.eval(node.otherwise))
         return self.eval(node.then if condition else node.otherwise)
 
-    def _coalesce(self, node):
+    def visit_Coalesce(self, node):
         left = self.eval(node.left)
         if not isinstance(left, Open):
             return left
@@ -289,7 +284,7 @@ class Evaluation:
         # Knowing the left side would settle it too, so it stays among the missing facts.
         return merge_open(left, right) if isinstance(right, Open) else right
 
-    def _call(self, node):
+    def visit_Call(self, node):
         args = [self.eval(a) for a in node.args]
         if node.function == "earliest":  # the one function that does not need all its arguments
             return earliest(*args)
@@ -311,7 +306,7 @@ class Evaluation:
             self._note(f"{args[0].isoformat()} is not a working day: next working day is {day.isoformat()}")
         return day
 
-    def _every(self, node):
+    def visit_Every(self, node):
         step, start, until = self.eval(node.step), self.eval(node.start), self.eval(node.until)
         if isinstance(step, Open) or isinstance(start, Open) or isinstance(until, Open):
             return merge_open(step, start, until)
@@ -335,17 +330,17 @@ class Evaluation:
 
     # -- subset and superset, indicative values ------------------------------------------------
 
-    def _set_relation(self, node):
+    def visit_SetRelation(self, node):
         left, right = self.eval(node.left), self.eval(node.right)
         if isinstance(left, Open) or isinstance(right, Open):
             return merge_open(left, right)
         return left <= right if node.op == "subset" else left >= right
 
-    def _indicative(self, node):
+    def visit_Indicative(self, node):
         return self.eval(node.operand)
     # -- decision tables and lookups ------------------------------------------------------------
 
-    def _decide(self, node):
+    def visit_Decide(self, node):
         inputs = tuple(self.eval(value) for value in node.inputs)
         row = table_row(inputs, node.test_values, node.first)
         if isinstance(row, Open):
@@ -354,7 +349,7 @@ class Evaluation:
                    else f"row {row + 1} of table {node.table} applies")
         return self.eval(node.cells[row])
 
-    def _lookup(self, node):
+    def visit_Lookup(self, node):
         key = self.eval(node.key)
         if isinstance(key, Open):
             return key

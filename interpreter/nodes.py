@@ -1,10 +1,11 @@
 """The abstract syntax tree of rule expressions: small frozen nodes that know where they stood."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Iterator
 
 from .errors import Position
 
@@ -242,35 +243,53 @@ class Lookup(Node):
     entries: tuple[tuple[str, Any], ...] = ()
 
 
+# Filled in around the tree, not part of it: where a node stood and the type the checker gave it.
+_NOT_CHILDREN = frozenset({"pos", "type"})
+
+
+class _ChildFields(dict):
+    """Node class -> the names of its fields that can hold sub-expressions, in declaration order."""
+
+    def __missing__(self, cls: type) -> tuple[str, ...]:
+        names = self[cls] = tuple(f.name for f in dataclasses.fields(cls) if f.name not in _NOT_CHILDREN)
+        return names
+
+
+_CHILD_FIELDS = _ChildFields()
+
+
+def iter_fields(node: Node) -> Iterator[tuple[str, Any]]:
+    """The (name, value) of each field of a node that can hold sub-expressions, in declaration order."""
+    for name in _CHILD_FIELDS[type(node)]:
+        yield name, getattr(node, name)
+
+
+def iter_child_nodes(node: Node) -> Iterator[Node]:
+    """The direct sub-expressions of a node, in field order; tuples (a table's rows of tests) are looked into."""
+    for _, value in iter_fields(node):
+        if isinstance(value, Node):
+            yield value
+        elif isinstance(value, tuple):
+            yield from _nodes_in(value)
+
+
+def _nodes_in(items: tuple) -> Iterator[Node]:
+    for item in items:
+        if isinstance(item, Node):
+            yield item
+        elif isinstance(item, tuple):
+            yield from _nodes_in(item)
+
+
 def children(node: Node) -> tuple[Node, ...]:
     """The direct sub-expressions of a node, in reading order."""
-    if isinstance(node, (Negate, Not)):
-        return (node.operand,)
-    if isinstance(node, (Arithmetic, Compare, And, Or, Coalesce)):
-        return (node.left, node.right)
-    if isinstance(node, Member):
-        return (node.element, node.container)
-    if isinstance(node, If):
-        return (node.condition, node.then, node.otherwise)
-    if isinstance(node, Call):
-        return node.args
-    if isinstance(node, Every):
-        return (node.step, node.start, node.until)
-    if isinstance(node, SetRelation):
-        return (node.left, node.right)
-    if isinstance(node, Indicative):
-        return (node.operand,)
-    if isinstance(node, Decide):
-        return node.inputs + tuple(test for row in node.tests for test in row if test is not None) + node.cells
-    if isinstance(node, Lookup):
-        return (node.key,)
-    return ()
+    return tuple(iter_child_nodes(node))
 
 
 def walk(node: Node):
     """Every node of a tree, parents before children."""
     yield node
-    for child in children(node):
+    for child in iter_child_nodes(node):
         yield from walk(child)
 
 

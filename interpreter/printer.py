@@ -4,6 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from . import nodes as n
+from .visitor import NodeVisitor
 
 # Binding strength, loosest first, to put back only the parentheses that are needed.
 _PRECEDENCE = {n.If: 0, n.Every: 0, n.Coalesce: 1, n.Or: 2, n.And: 3, n.Not: 4, n.Compare: 5, n.Member: 5,
@@ -28,10 +29,16 @@ def _precedence(node: n.Node) -> int:
 
 def to_text(node: n.Node) -> str:
     """The expression as a policy editor would write it."""
-    own = _precedence(node)
+    return _PRINTER.visit(node)
 
-    def sub(child: n.Node, right_side: bool = False, at_least: int | None = None) -> str:
-        text = to_text(child)
+
+class _Printer(NodeVisitor):
+    """Prints one node per `visit_<Node>`; holds no state, so one instance serves every thread."""
+
+    def sub(self, node: n.Node, child: n.Node, right_side: bool = False, at_least: int | None = None) -> str:
+        """A child of `node` as text, in brackets when it binds looser than `node` needs."""
+        own = _precedence(node)
+        text = self.visit(child)
         inner = _precedence(child)
         if inner < (own if at_least is None else at_least):
             return f"({text})"
@@ -42,66 +49,99 @@ def to_text(node: n.Node) -> str:
             return f"({text})"
         return text
 
-    if isinstance(node, n.NumberLit):
+    def generic_visit(self, node: n.Node) -> str:
+        raise TypeError(f"cannot print {type(node).__name__}")
+
+    def visit_NumberLit(self, node):
         return number_text(node.value)
-    if isinstance(node, n.MoneyLit):
+
+    def visit_MoneyLit(self, node):
         return f"€{number_text(node.value)}"
-    if isinstance(node, n.PercentLit):
+
+    def visit_PercentLit(self, node):
         return f"{number_text(node.value)}%"
-    if isinstance(node, n.DateLit):
+
+    def visit_DateLit(self, node):
         return node.value.isoformat()
-    if isinstance(node, n.DurationLit):
+
+    def visit_DurationLit(self, node):
         word = node.unit.replace("_", " ")
         return f"{node.amount} {word[:-1] if node.amount == 1 else word}"
-    if isinstance(node, n.TextLit):
+
+    def visit_TextLit(self, node):
         return f'"{node.value}"'
-    if isinstance(node, n.BoolLit):
+
+    def visit_BoolLit(self, node):
         return "true" if node.value else "false"
-    if isinstance(node, n.SetLit):
+
+    def visit_SetLit(self, node):
         return "{" + ", ".join(node.members) + "}"
-    if isinstance(node, n.Name):
+
+    def visit_Name(self, node):
         return f"{node.qualifier}.{node.name}" if node.qualifier else node.name
-    if isinstance(node, (n.FactRef, n.RuleRef)):
+
+    def visit_FactRef(self, node):
         return node.name
-    if isinstance(node, n.AsOfRef):
+
+    visit_RuleRef = visit_BuiltIn = visit_FactRef
+
+    def visit_AsOfRef(self, node):
         return "as_of"
-    if isinstance(node, n.EnumLit):
+
+    def visit_EnumLit(self, node):
         return node.member
-    if isinstance(node, n.Negate):
-        return f"-{sub(node.operand)}"
-    if isinstance(node, (n.Arithmetic, n.Compare)):
-        return f"{sub(node.left)} {node.op} {sub(node.right, True)}"
-    if isinstance(node, n.Member):
-        return f"{sub(node.element)} {'not in' if node.negated else 'in'} {sub(node.container, True)}"
-    if isinstance(node, n.And):
-        return f"{sub(node.left)} and {sub(node.right, True)}"
-    if isinstance(node, n.Or):
-        return f"{sub(node.left)} or {sub(node.right, True)}"
-    if isinstance(node, n.Not):
-        return f"not {sub(node.operand)}"
-    if isinstance(node, n.If):
-        condition = to_text(node.condition)
+
+    def visit_Negate(self, node):
+        return f"-{self.sub(node, node.operand)}"
+
+    def visit_Arithmetic(self, node):
+        return f"{self.sub(node, node.left)} {node.op} {self.sub(node, node.right, True)}"
+
+    visit_Compare = visit_Arithmetic
+
+    def visit_Member(self, node):
+        word = "not in" if node.negated else "in"
+        return f"{self.sub(node, node.element)} {word} {self.sub(node, node.container, True)}"
+
+    def visit_And(self, node):
+        return f"{self.sub(node, node.left)} and {self.sub(node, node.right, True)}"
+
+    def visit_Or(self, node):
+        return f"{self.sub(node, node.left)} or {self.sub(node, node.right, True)}"
+
+    def visit_Not(self, node):
+        return f"not {self.sub(node, node.operand)}"
+
+    def visit_If(self, node):
+        condition = self.visit(node.condition)
         if _precedence(node.condition) == 0:  # readable: if (if a then b else c) then ...
             condition = f"({condition})"
-        return f"if {condition} then {to_text(node.then)} else {to_text(node.otherwise)}"
-    if isinstance(node, n.Coalesce):
-        return f"{sub(node.left)} ?? {sub(node.right, True)}"
-    if isinstance(node, n.Call):
-        return f"{node.function}({', '.join(to_text(a) for a in node.args)})"
-    if isinstance(node, n.Every):
-        return (f"every {sub(node.step, at_least=_SUM)} from {sub(node.start, at_least=_SUM)} "
-                f"until {to_text(node.until)}")
-    if isinstance(node, n.SetRelation):
-        return f"{sub(node.left)} {node.op} of {sub(node.right, True)}"
-    if isinstance(node, n.Indicative):
-        return f"{node.word} {sub(node.operand)}"
-    if isinstance(node, n.BuiltIn):
-        return node.name
-    if isinstance(node, n.Decide):
+        return f"if {condition} then {self.visit(node.then)} else {self.visit(node.otherwise)}"
+
+    def visit_Coalesce(self, node):
+        return f"{self.sub(node, node.left)} ?? {self.sub(node, node.right, True)}"
+
+    def visit_Call(self, node):
+        return f"{node.function}({', '.join(self.visit(a) for a in node.args)})"
+
+    def visit_Every(self, node):
+        return (f"every {self.sub(node, node.step, at_least=_SUM)} from {self.sub(node, node.start, at_least=_SUM)} "
+                f"until {self.visit(node.until)}")
+
+    def visit_SetRelation(self, node):
+        return f"{self.sub(node, node.left)} {node.op} of {self.sub(node, node.right, True)}"
+
+    def visit_Indicative(self, node):
+        return f"{node.word} {self.sub(node, node.operand)}"
+
+    def visit_Decide(self, node):
         return f"{node.table}.{node.output}"
-    if isinstance(node, n.Lookup):
-        return f"{node.lookup}[{to_text(node.key)}].{node.field}"
-    raise TypeError(f"cannot print {type(node).__name__}")
+
+    def visit_Lookup(self, node):
+        return f"{node.lookup}[{self.visit(node.key)}].{node.field}"
+
+
+_PRINTER = _Printer()
 
 
 def table_lines(table) -> list[str]:

@@ -2,42 +2,36 @@
 
 In the style of Jinja2's `NodeVisitor` and `NodeTransformer`: `visit(node)` calls the method named
 after the node's class, or `generic_visit` when there is none. A node's children are the nodes (and
-tuples of nodes) in its dataclass fields, so a new kind of node needs no table to be walked.
+tuples of nodes) in its dataclass fields (nodes.iter_child_nodes, re-exported here), so a new kind of
+node needs no table to be walked.
 """
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
-from .nodes import Node
+from .nodes import Node, iter_child_nodes, iter_fields
 
-__all__ = ["NodeVisitor", "NodeTransformer", "iter_fields", "iter_child_nodes"]
-
-# Filled in around the tree, not part of it: where a node stood and the type the checker gave it.
-_NOT_CHILDREN = frozenset({"pos", "type"})
+__all__ = ["NodeVisitor", "NodeTransformer", "VISIT_NAMES", "iter_fields", "iter_child_nodes"]
 
 
-def iter_fields(node: Node) -> Iterator[tuple[str, Any]]:
-    """The (name, value) of each field of a node that can hold sub-expressions, in declaration order."""
-    for field in dataclasses.fields(node):
-        if field.name not in _NOT_CHILDREN:
-            yield field.name, getattr(node, field.name)
+class _VisitNames(dict):
+    """Node class -> the name of its visit method, made on first use: dispatch is one dict look-up."""
+
+    def __missing__(self, cls: type) -> str:
+        name = self[cls] = f"visit_{cls.__name__}"
+        return name
 
 
-def iter_child_nodes(node: Node) -> Iterator[Node]:
-    """The direct sub-expressions of a node, in field order."""
-    for _, value in iter_fields(node):
-        if isinstance(value, Node):
-            yield value
-        elif isinstance(value, tuple):
-            yield from (item for item in value if isinstance(item, Node))
+# Shared by every visitor; a hot visitor (the evaluator) dispatches through it directly.
+VISIT_NAMES: dict[type, str] = _VisitNames()
 
 
 class NodeVisitor:
     """Walks a tree; `visit_<NodeClass>(node, ...)` handles a kind of node, `generic_visit` the rest."""
 
     def get_visitor(self, node: Node) -> Callable[..., Any] | None:
-        return getattr(self, f"visit_{type(node).__name__}", None)
+        return getattr(self, VISIT_NAMES[type(node)], None)
 
     def visit(self, node: Node, *args: Any, **kwargs: Any) -> Any:
         visitor = self.get_visitor(node)

@@ -472,6 +472,8 @@ def test_literal_changes_of_equal_trees_is_empty():
     ("min(price, €5000)", "min(price, €5000, €6000)"),          # more arguments
     ("60%", "€60"),                                             # another kind of literal
     ("benefit in {WGA, ZW}", "benefit not in {WGA, ZW}"),       # negated
+    ("circa €5000", "about €4500"),                             # another word, taken from the node's fields
+    ("phases subset of {a, b}", "phases superset of {a, c}"),   # another relation
     ("price", "price * 60%"),                                   # another shape
 ])
 def test_literal_changes_is_none_when_the_shape_changed(before, after):

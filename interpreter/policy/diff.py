@@ -6,7 +6,7 @@ import io
 import subprocess
 import tarfile
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from .. import nodes as n
@@ -101,9 +101,8 @@ def literal_changes(old: n.Node, new: n.Node) -> list[tuple[n.Node, n.Node]] | N
         return [] if old == new else [(old, new)]
     if old != new and not n.children(old):
         return None  # a different name or reference
-    for name in ("op", "function", "negated"):
-        if getattr(old, name, None) != getattr(new, name, None):
-            return None
+    if _settings(old) != _settings(new):
+        return None  # another operator, function, word, table or field
     old_children, new_children = n.children(old), n.children(new)
     if len(old_children) != len(new_children):
         return None
@@ -114,6 +113,16 @@ def literal_changes(old: n.Node, new: n.Node) -> list[tuple[n.Node, n.Node]] | N
             return None
         pairs.extend(found)
     return pairs
+
+
+def _settings(node: n.Node) -> list:
+    """What a node says besides its sub-expressions (operator, function, word, name...): its compared fields."""
+    values = (getattr(node, spec.name) for spec in fields(node) if spec.compare)
+    return [value for value in values if not _holds_nodes(value)]
+
+
+def _holds_nodes(value) -> bool:
+    return isinstance(value, n.Node) or isinstance(value, tuple) and any(_holds_nodes(item) for item in value)
 
 
 def _unit(amount: int, unit: str) -> str:
