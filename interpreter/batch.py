@@ -633,15 +633,24 @@ def _evaluated(job: Job, chunks: Iterator, jobs: int, sink: "AtomicFile | None" 
     out = _OrderedWrites(context, *sink.handover()) if sink is not None and _forks(context) else None
     with context.Pool(jobs, initializer=_start_worker, initargs=(job, out)) as pool:
         pending: deque = deque()
-        for index, (records, position) in enumerate(chain([first, second], chunks)):
-            pending.append((pool.apply_async(_run_chunk, (records, index)), position))
-            # A few chunks ahead keep every worker busy; more would only fill memory.
-            if len(pending) > 2 * jobs:
+        try:
+            for index, (records, position) in enumerate(chain([first, second], chunks)):
+                pending.append((pool.apply_async(_run_chunk, (records, index)), position))
+                # A few chunks ahead keep every worker busy; more would only fill memory.
+                if len(pending) > 2 * jobs:
+                    done, at = pending.popleft()
+                    yield _outcome(done, sink), at
+            while pending:
                 done, at = pending.popleft()
                 yield _outcome(done, sink), at
-        while pending:
-            done, at = pending.popleft()
-            yield _outcome(done, sink), at
+        except CatalogueError:
+            # A worker could not write (the disk is full). Let the chunks in flight finish and the pool
+            # close before leaving: Pool.terminate with a worker waiting for its turn to write can hang.
+            pool.close()
+            for done, _ in pending:
+                done.wait()
+            pool.join()
+            raise
     if out is not None:
         sink.take_back(out.end.value)
 
