@@ -437,7 +437,8 @@ class _ExpressionCompiler(NodeVisitor):
         Inputs that are constants (parameters of one literal value) choose the row here, once. Under the
         hit policy 'unique' a row whose tests all pass is the answer (the checker proved the rows
         disjoint), so each row becomes one test in line; only when none passes, which needs an unknown
-        input, does table_row say what is missing. Under 'first' table_row chooses the row at run time."""
+        input, is what is missing worked out, as table_row would. Under 'first' table_row chooses the row
+        at run time."""
         inputs = [self.resolved(value) for value in node.inputs]
         if all(isinstance(value, (n.EnumLit, n.BoolLit)) for value in inputs):
             row = table_row(tuple(n.test_value(value) for value in inputs), node.test_values, node.first)
@@ -459,9 +460,26 @@ class _ExpressionCompiler(NodeVisitor):
             may_be_open = may_be_open or cell_open
         if any(value_open for _, value_open in compiled):
             with self.src.block("else:"):
-                inputs_code = "".join(f"{code}, " for code, _ in compiled)
-                self.src.line(f"{result} = table_row(({inputs_code}), {self.const(node.test_values)}, False)")
+                self._what_no_row_needs(node, compiled, result)
         return result, may_be_open
+
+    def _what_no_row_needs(self, node, compiled, result: str) -> None:
+        """What table_row answers under 'unique' when no row passed in line: the unknown inputs of every
+        row that may still apply, merged row by row in table order. Written out per row, since the row
+        tests are known here and a call of table_row was the larger part of a partial case's table."""
+        self.src.line(f"{result} = EMPTY")
+        for tests in node.test_values:
+            tested = [(code, value_open, test) for (code, value_open), test in zip(compiled, tests)
+                      if test is not None]
+            unknown = [code for code, value_open, _ in tested if value_open]
+            if not unknown:  # all its inputs are known, and it did not pass
+                continue
+            conditions = [f"({code}.__class__ is Open or {self._passes(code, test)})" if value_open
+                          else self._passes(code, test) for code, value_open, test in tested]
+            with self.src.block(f"if {' and '.join(conditions)}:"):
+                for code in unknown:
+                    with self.src.block(f"if {code}.__class__ is Open:"):
+                        self.src.line(f"{result} = {result} | {code}")
 
     def _passes(self, code: str, test) -> str:
         """Python that is true when a known input passes one test of a row (an unknown one never does)."""
