@@ -348,9 +348,8 @@ def roll_error(rule: Rule, error: Exception) -> EvaluationError:
 
 def split_payment(group: str, parts, base: Any, shares) -> tuple[Any, ...]:
     """The amounts of the parts of a split, in order; all unknown when the base or a share is."""
-    unknown = merge_open(base, *shares)
-    if unknown.missing or unknown.reasons or any(isinstance(v, Open) for v in (base, *shares)):
-        return (unknown,) * len(parts)
+    if base.__class__ is Open or any(share.__class__ is Open for share in shares):
+        return (merge_open(base, *shares),) * len(parts)
     total = sum(shares, Decimal(0))
     if total != 100:
         raise EvaluationError(f"the shares of payment '{group}' add up to {format_percent(total)}, not 100%",
