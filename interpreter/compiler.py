@@ -448,20 +448,14 @@ class _ExpressionCompiler(NodeVisitor):
         if node.first:
             return self._decide_at_run_time(node, compiled, may_be_open)
         result = self.temp()
-        keyword = "if"
-        for index, (tests, cell) in enumerate(zip(node.test_values, node.cells)):
-            conditions = [self._passes(code, test) for (code, _), test in zip(compiled, tests) if test is not None]
-            last = index == len(node.cells) - 1 and not may_be_open and keyword == "elif"
-            header = "else:" if last else f"{keyword} {' and '.join(conditions) or 'True'}:"
-            with self.src.block(header):
-                code, cell_open = self.expr(cell)
-                self.src.line(f"{result} = {code}")
-            keyword = "elif"
-            may_be_open = may_be_open or cell_open
-        if any(value_open for _, value_open in compiled):
+        conditions = [" and ".join(self._passes(code, test) for (code, _), test in zip(compiled, tests)
+                                   if test is not None) or "True" for tests in node.test_values]
+        # With every input known one row passes (the checker proved the table complete): the last needs no test.
+        cell_open = self._cell_chain(result, conditions, node.cells, "if", last_is_else=not may_be_open)
+        if may_be_open:
             with self.src.block("else:"):
                 self._what_no_row_needs(node, compiled, result)
-        return result, may_be_open
+        return result, may_be_open or cell_open
 
     def _what_no_row_needs(self, node, compiled, result: str) -> None:
         """What table_row answers under 'unique' when no row passed in line: the unknown inputs of every
@@ -493,20 +487,25 @@ class _ExpressionCompiler(NodeVisitor):
         inputs = "".join(f"{code}, " for code, _ in compiled)
         row, result = self.temp(), self.temp()
         self.src.line(f"{row} = table_row(({inputs}), {self.const(node.test_values)}, True)")
-        keyword = "if"
         if may_be_open:
             with self.src.block(f"if {row}.__class__ is Open:"):
                 self.src.line(f"{result} = {row}")
-            keyword = "elif"
-        for index, cell in enumerate(node.cells):
-            last = index == len(node.cells) - 1 and keyword == "elif"
-            header = "else:" if last else f"{keyword} {row} == {index}:"
-            with self.src.block(header):
-                code, cell_open = self.expr(cell)
+        conditions = [f"{row} == {index}" for index in range(len(node.cells))]
+        cell_open = self._cell_chain(result, conditions, node.cells, "elif" if may_be_open else "if", last_is_else=True)
+        return result, may_be_open or cell_open
+
+    def _cell_chain(self, result: str, conditions: list[str], cells, keyword: str, last_is_else: bool) -> bool:
+        """An if/elif chain that puts the cell of the first condition that holds into `result` (the last
+        cell under else:, when it is not the only branch); whether a cell can be unknown."""
+        cell_open = False
+        for index, (condition, cell) in enumerate(zip(conditions, cells)):
+            last = last_is_else and index == len(cells) - 1 and keyword == "elif"
+            with self.src.block("else:" if last else f"{keyword} {condition}:"):
+                code, this_open = self.expr(cell)
                 self.src.line(f"{result} = {code}")
             keyword = "elif"
-            may_be_open = may_be_open or cell_open
-        return result, may_be_open
+            cell_open = cell_open or this_open
+        return cell_open
 
     def visit_Lookup(self, node):
         entries = self.const(dict(node.entries))
