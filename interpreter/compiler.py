@@ -25,7 +25,7 @@ from . import types as t
 from .checker import evaluation_order
 from .errors import EvaluationError, Position
 from .model import Product, Rule
-from .results import (Result, check_result, deadline_result, indicative_values, payment_result, payment_trigger,
+from .results import (Result, check_result, deadline_result, payment_result, payment_trigger,
                       report_results, schedule_result, value_type)
 from .values import (ARITHMETIC_ERRORS, CENT, DOMAIN, HUNDRED, NOTHING_MISSING, Duration, Open, add_duration,
                      add_months, arithmetic_error, checked, checked_cents, earliest, merge_open, no_value, not_applicable,
@@ -675,7 +675,7 @@ class _ProductCompiler:
         types = const({rule.id: value_type(rule) for rule in product.rules.values()
                        if rule.section in ("parameters", "values")})
         src.line(f"result = Result({const(product.code)}, {const(product.title)}, {const(product.edition)}, as_of, "
-                 f"rules_on, value_types={types}.copy(), indicative={const(indicative_values(product))})")
+                 f"rules_on, value_types={types}.copy(), indicative={const(product.indicative_values)})")
         for name in ("deadlines", "payments", "reports", "checks", "not_applicable", "values"):
             src.line(f"{name} = result.{name}")
         for rule in product.rules.values():

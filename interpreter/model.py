@@ -205,6 +205,12 @@ class Product:
         """The parts of each payment split, in card order; worked out once per product."""
         return payment_groups(self.rules)
 
+    @cached_property
+    def indicative_values(self) -> frozenset[str]:
+        """The parameters and values that rest on a 'circa' value; worked out once per product."""
+        return frozenset(rule.id for rule in self.rules.values()
+                         if rule.indicative and rule.section in ("parameters", "values"))
+
     def in_section(self, section: str) -> list[Rule]:
         return [rule for rule in self.rules.values() if rule.section == section]
 

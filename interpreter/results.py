@@ -8,7 +8,7 @@ from typing import Any
 
 from . import nodes as n
 from . import types as t
-from .model import Citation, Product, Rule
+from .model import Citation, Rule
 from .values import Open, describe_value, format_percent
 
 # The version of the result's JSON shape (catalogue/schemas/result.schema.json). Additions of optional
@@ -207,12 +207,6 @@ def check_result(rule: Rule, value: Any) -> CheckResult:
                            rule.source, rule.citation, True)
     return CheckResult(rule.id, rule.label, value, None if value else (rule.message or rule.label), (),
                        rule.source, rule.citation)
-
-
-def indicative_values(product: Product) -> frozenset[str]:
-    """The parameters and values of a product that rest on a 'circa' value."""
-    return frozenset(rule.id for rule in product.rules.values()
-                     if rule.indicative and rule.section in ("parameters", "values"))
 
 
 def value_type(rule: Rule) -> t.Type:
