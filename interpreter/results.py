@@ -144,12 +144,6 @@ def payment_trigger(rule: Rule, labels: dict[str, str]) -> str:
     return labels.get(node.name, node.name) if isinstance(node, n.FactRef) else rule.exprs["on"].text.strip()
 
 
-def trigger_fact(rule: Rule) -> str | None:
-    """The fact a payment part is paid on, when its `on` names one fact."""
-    on = rule.exprs.get("on")
-    return on.node.name if on is not None and isinstance(on.node, n.FactRef) else None
-
-
 def payment_result(rule: Rule, trigger: str, share: Any, amount: Any, on: Any, as_of: dt.date) -> PaymentResult:
     """A payment part: unknown until its amount is known, then pending until its trigger date has come."""
     share_open, amount_open = isinstance(share, Open), isinstance(amount, Open)
@@ -167,7 +161,7 @@ def payment_result(rule: Rule, trigger: str, share: Any, amount: Any, on: Any, a
     return PaymentResult(rule.id, rule.label, rule.group or rule.id,
                          None if share_open else share, None if amount_open else amount,
                          trigger, None if on_open else on, missing, rule.source, status,
-                         trigger_fact(rule), rule.citation)
+                         rule.trigger_fact, rule.citation)
 
 
 def schedule_result(rule: Rule, schedule: Any, as_of: dt.date) -> PaymentResult:
