@@ -171,7 +171,7 @@ CALENDAR = {
         "note": TEXT,
     }}},
     # Art. 3 lid 3 Algemene termijnenwet: days a decree equates with the holidays, each with its decree.
-    "decreed": {"type": "list", "schema": {"type": "dict", "schema": {
+    "decreed": {"type": "list", "maxlength": MAX_HOLIDAYS, "schema": {"type": "dict", "schema": {
         "date": REQUIRED_DATE,
         "name": {**TEXT, "required": True},
         "decree": {**TEXT, "required": True},
