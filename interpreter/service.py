@@ -32,6 +32,21 @@ from .wire import (
     read_within, require_json_lines,
 )
 
+NO_RECEIPT = {"engine": __version__, "catalogue_hash": ""}  # while no catalogue is loaded
+
+
+def _receipt_headers(receipt: dict) -> list[tuple[bytes, bytes]]:
+    return [(b"catalogue-hash", receipt["catalogue_hash"].encode()), (b"engine-version", receipt["engine"].encode())]
+
+
+def _incident(scope) -> dict:
+    """The 500 problem for something unexpected, logged with the traceback under an incident id."""
+    incident = uuid.uuid4().hex[:12]
+    log.exception("unexpected error, incident %s, %s %s", incident, scope.get("method"), scope.get("path"))
+    return p.problem("internal-error", f"an unexpected error occurred; the service's log has incident {incident}",
+                     incident=incident)
+
+
 class ReceiptAndSafety:
     """Pure ASGI middleware: the receipt headers on every response, and a 500 problem (never a traceback)
     when something unexpected happens, logged with an incident id."""
@@ -45,7 +60,7 @@ class ReceiptAndSafety:
         receipt = state.get("receipt")
         if receipt is None and self.live.engine is not None:
             receipt = self.live.engine.receipt
-        return receipt or {"engine": __version__, "catalogue_hash": ""}
+        return receipt or NO_RECEIPT
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -57,22 +72,15 @@ class ReceiptAndSafety:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                receipt = self._receipt(scope)
-                headers = list(message.get("headers", []))
-                headers.append((b"catalogue-hash", receipt["catalogue_hash"].encode()))
-                headers.append((b"engine-version", receipt["engine"].encode()))
-                message = {**message, "headers": headers}
+                message = {**message, "headers": [*message.get("headers", []), *_receipt_headers(self._receipt(scope))]}
             await send(message)
 
         try:
             await self.app(scope, receive, sending)
         except Exception:  # noqa: BLE001 - the last line of defence: a client never sees a traceback
-            incident = uuid.uuid4().hex[:12]
-            log.exception("unexpected error, incident %s, %s %s", incident, scope.get("method"), scope.get("path"))
+            body = _incident(scope)
             if started:
                 return  # the status is gone already; a stream simply ends, and the log has the incident
-            body = p.problem("internal-error", f"an unexpected error occurred; the service's log has incident {incident}",
-                             incident=incident)
             response = problem_response(body, self._receipt(scope))
             await response(scope, receive, sending)
 
@@ -109,8 +117,8 @@ class EvaluateFastPath:
 
     async def __call__(self, scope, receive, send):
         engine = self.live.engine  # taken once: a reload during this request does not change it
-        receipt = engine.receipt if engine is not None else {"engine": __version__, "catalogue_hash": ""}
-        stamp = [(b"catalogue-hash", receipt["catalogue_hash"].encode()), (b"engine-version", receipt["engine"].encode())]
+        receipt = engine.receipt if engine is not None else NO_RECEIPT
+        stamp = _receipt_headers(receipt)
         try:
             answer = await self._answer(engine, scope, receive)
         except Problem as problem:
@@ -121,10 +129,7 @@ class EvaluateFastPath:
         except ClientDisconnect:
             return None  # nobody is listening any more
         except Exception:  # noqa: BLE001 - as ReceiptAndSafety: a client never sees a traceback
-            incident = uuid.uuid4().hex[:12]
-            log.exception("unexpected error, incident %s, POST %s", incident, scope.get("path"))
-            body = p.problem("internal-error", f"an unexpected error occurred; the service's log has incident {incident}",
-                             incident=incident)
+            body = _incident(scope)
             return await _send(send, 500, p.MEDIA_TYPE.encode(), _dumps({**body, "receipt": receipt}), stamp)
         await _send(send, 200, JSON.encode(), answer, stamp)
 
