@@ -507,6 +507,16 @@ def mount_case_page(app: FastAPI, settings, engine_for) -> None:
         return page("index.html.j2", 503, products=[],
                     problem="De productcatalogus is nog niet geladen. Probeer het over een minuut opnieuw.")
 
+    def blank(request: Request, code: str) -> tuple[Any, Product, list[Field]] | Response:
+        """The engine, the product's latest edition and its form's fields; or the page that answers instead."""
+        engine = loaded(request)
+        if engine is None:
+            return not_ready()
+        if code not in engine.catalogue.products:
+            return unknown(engine, code)
+        product = engine.catalogue.product(code)
+        return engine, product, form_fields(engine, product) + date_fields()
+
     def form_page(engine, product: Product, fields: list[Field], status: int = 200, problems: Problems | None = None,
                   view: dict | None = None) -> Response:
         return page("case.html.j2", status, products=products(engine), product=product, fields=fields,
@@ -530,13 +540,10 @@ def mount_case_page(app: FastAPI, settings, engine_for) -> None:
 
     @app.get("/case/{code}", include_in_schema=False)
     async def blank_form(request: Request, code: str) -> Response:
-        engine = loaded(request)
-        if engine is None:
-            return not_ready()
-        if code not in engine.catalogue.products:
-            return unknown(engine, code)
-        product = engine.catalogue.product(code)
-        fields = form_fields(engine, product) + date_fields()
+        found = blank(request, code)
+        if isinstance(found, Response):
+            return found
+        engine, product, fields = found
         if request.query_params.get("voorbeeld"):
             values = example_values(product, engine.catalogue.vocabulary)
             for f in fields:
@@ -546,13 +553,10 @@ def mount_case_page(app: FastAPI, settings, engine_for) -> None:
 
     @app.post("/case/{code}", include_in_schema=False)
     async def submit(request: Request, code: str) -> Response:
-        engine = loaded(request)
-        if engine is None:
-            return not_ready()
-        if code not in engine.catalogue.products:
-            return unknown(engine, code)
-        product = engine.catalogue.product(code)
-        fields = form_fields(engine, product) + date_fields()
+        found = blank(request, code)
+        if isinstance(found, Response):
+            return found
+        engine, product, fields = found
         problems = Problems()
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if kind != FORM:
