@@ -56,11 +56,7 @@ class ReceiptAndSafety:
         self.live = live
 
     def _receipt(self, scope) -> dict:
-        state = scope.get("state") or {}
-        receipt = state.get("receipt")
-        if receipt is None and self.live.engine is not None:
-            receipt = self.live.engine.receipt
-        return receipt or NO_RECEIPT
+        return _receipt_of((scope.get("state") or {}).get("receipt"), self.live)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -303,11 +299,16 @@ def app_from_environment() -> FastAPI:
     return create_app(Settings(**data))
 
 
-def _state_receipt(request: Request, live: LiveCatalogue) -> dict | None:
-    receipt = getattr(request.state, "receipt", None)
-    if receipt is None and live.engine is not None:
-        receipt = live.engine.receipt
-    return receipt
+def _state_receipt(request: Request, live: LiveCatalogue) -> dict:
+    return _receipt_of(getattr(request.state, "receipt", None), live)
+
+
+def _receipt_of(taken: dict | None, live: LiveCatalogue) -> dict:
+    """The receipt of the engine a request took; else the one loaded now; else the engine's version alone."""
+    if taken is not None:
+        return taken
+    engine = live.engine
+    return engine.receipt if engine is not None else NO_RECEIPT
 
 
 PROBLEM_RESPONSE = {"content": {p.MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
