@@ -236,7 +236,10 @@ def create_app(settings: Settings | None = None, live: LiveCatalogue | None = No
     _routes(app, live, settings, engine_for)
     from .casepage import mount_case_page  # the case workers' page at /: its own module
     mount_case_page(app, settings, engine_for)
-    app.__class__ = ServiceApp  # fastapi-offline builds a plain FastAPI; this adds only __call__
+    # FastAPIOffline is a function that builds a plain FastAPI, so no subclass can be made through it; and
+    # as a middleware the fast path would sit behind FastAPI's own outer stack, the cost it is there to
+    # avoid (benchmarks/README.md). ServiceApp adds only __call__ and no state of its own.
+    app.__class__ = ServiceApp
     app.fast_path = EvaluateFastPath(live, settings)
     app.openapi = openapi.builder(app, LARGEST)
     if settings.cors_origins:
