@@ -572,3 +572,23 @@ def test_an_indication_that_holds_says_so_without_a_message(scheduled):
     [check] = _rows(page, "check")
     assert '<td class="status">voldaan (indicatie)</td>' in check.replace("\n", "")
     assert "Korter dan" not in check
+
+
+def test_a_page_asked_for_before_a_catalogue_is_loaded_is_a_dutch_page_not_json(tmp_path):
+    root = card_engine(tmp_path, CARD).catalogue.root
+    live = LiveCatalogue(root)  # not loaded: as a service that is still starting, or whose catalogue broke
+    client = TestClient(create_app(Settings(root=root, watch=False), live), raise_server_exceptions=False)
+    for response in (client.get("/"), client.get("/case/T-1"), client.post("/case/T-1", data=CASE)):
+        assert response.status_code == 503
+        assert response.headers["content-type"].startswith("text/html")
+        assert "De productcatalogus is nog niet geladen" in response.text
+    assert client.post("/v1/products/T-1/evaluate", json={"facts": {}}).status_code == 503  # the API stays JSON
+
+
+def test_a_path_below_a_form_is_the_pages_own_404_without_the_path(small):
+    for response in (small.get("/case/T-1/extra"), small.post("/case/T-1/a/b", data=CASE),
+                     small.get("/case/%3Cscript%3E/x")):
+        assert response.status_code == 404
+        assert response.headers["content-type"].startswith("text/html")
+        assert "Deze pagina bestaat niet" in response.text and 'href="/case/T-1"' in response.text
+        assert "&lt;script&gt;" not in response.text and "/x" not in response.text  # the path is not echoed
