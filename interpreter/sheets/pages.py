@@ -147,9 +147,8 @@ class Builder:
         }
 
     def citation(self, citation) -> dict[str, Any]:
-        titles = self.settings.get("documents") or {}
         return {
-            "document": titles.get(citation.document, citation.document),  # its title; the file name in href
+            "document": citation.title,  # the loader's title (catalogue.yaml `documents:`); the file name in href
             "file": citation.document,
             "section": citation.section,
             "quotes": [" ".join(q.split()) for q in citation.quotes],
