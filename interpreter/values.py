@@ -101,6 +101,15 @@ UNIT_NAMES = ", ".join(word + "s" for word in _UNIT_WORDS)  # days, working days
 # A unit of more words first, so that "working days" is never taken for a name and "days".
 UNIT_PATTERN = "(" + "|".join(word.replace(" ", r"\s+") + "s?"
                               for word in sorted(_UNIT_WORDS, key=lambda word: -word.count(" "))) + ")"
+# The Dutch words of each unit: singular and plural as the product sheets write them, then other
+# spellings a card writer may type by mistake (the parser's hint names the English unit for them all).
+DUTCH_UNIT_WORDS = {
+    "days": ("kalenderdag", "kalenderdagen", "dag", "dagen"),
+    "working_days": ("werkdag", "werkdagen"),
+    "weeks": ("week", "weken"),
+    "months": ("maand", "maanden"),
+    "years": ("jaar", "jaar", "jaren"),
+}
 
 
 @dataclass(frozen=True)

@@ -432,7 +432,9 @@ def test_unknown_extension_is_a_usage_error(tmp_path, cases_name, out_name, mess
     (["--due-within", "-1"], "-1 is not in the range 0<=x<=36600"),
     # issue 11: a window past 9999-12-31 crashed with OverflowError; a hundred years is the limit
     (["--due-within", "2932896"], "2932896 is not in the range 0<=x<=36600"),
-    (["--jobs", "0"], "0 is not in the range x>=1"),
+    (["--jobs", "0"], "0 is not in the range 1<=x<=64"),
+    # every worker is a process holding the catalogue: a million of them is refused before any starts
+    (["--jobs", "1000000"], "1000000 is not in the range 1<=x<=64"),
     (["--as-of", "2016-02-30"], "February 2016 has 29 days"),
 ])
 def test_bad_options_are_usage_errors(tmp_path, args, message):
