@@ -17,7 +17,7 @@ from interpreter.api import Engine
 from interpreter.catalogue import BUNDLED
 from interpreter.batch import run_batch
 from interpreter.errors import CatalogueError
-from interpreter import rows
+from interpreter import results, rows
 from interpreter.results import to_json
 from interpreter.rows import JsonRows, json_line_parts, json_lines, result_object
 
@@ -218,3 +218,36 @@ def test_rows_with_instalments_or_circa_values_are_to_json_too(tmp_path):
     assert [i["date"] for i in lines[0]["payments"][0]["instalments"]] == ["2016-04-01", "2016-07-01"]
     assert lines[0]["values"]["hours"]["indicative"] is True
     assert lines[0]["checks"][0]["indicative"] is True and lines[0]["checks"][0]["passed"] is True
+
+
+def test_the_money_shortcut_gives_what_to_jsons_helper_gives_for_any_amount():
+    # An amount is encoded the quick way only when its text has exactly two places; every other amount
+    # (more or fewer places, an exponent, a negative, zero, not a Decimal) must come out as to_json has it.
+    rng = random.Random(5)
+    amounts = [Decimal("0.00"), Decimal("-0.00"), Decimal("-12.50"), Decimal("1727.36"), Decimal("5000"),
+               Decimal("5000.0"), Decimal("5000.000"), Decimal("0.1"), Decimal("1E+3"), Decimal("1.23E+5"),
+               Decimal("1.2E-7"), Decimal("12.5E-1"), Decimal("9.99E+2"), Decimal("123456789012345678901.25"), 7]
+    amounts += [Decimal(rng.randrange(-10**9, 10**9)).scaleb(-rng.randrange(0, 5)) for _ in range(2000)]
+    amounts += [Decimal(rng.randrange(1, 1000)).scaleb(rng.randrange(-12, 12)) for _ in range(2000)]
+    quick = 0
+    for amount in amounts:
+        expected = orjson.dumps(results._money(amount))
+        assert (rows._money_shortcut(amount) or expected) == expected, amount
+        quick += rows._money_shortcut(amount) is not None
+    assert quick > 300  # the shortcut is taken, not only refused
+
+
+def test_a_row_splices_each_entrys_tail_as_kept_and_joins_the_short_pieces_between(engine):
+    # The quoted sources go to the file as the very bytes kept for the edition (never copied per row); what
+    # lies between them is one piece each, so a chunk is a few pieces a row for the kernel, not a hundred.
+    result = engine.evaluate("12XR", {"registered_on": "2016-04-01", "price": 4000, "benefit": "WGA"},
+                             as_of=dt.date(2016, 6, 1))
+    made = JsonRows()
+    made.result(1, "a", result, None, None)
+    pieces = made.result(2, "b", result, None, None)[0]
+    layout = next(iter(made._layouts.values()))
+    tails = [entries.tail for kind in rows.ENTRY_KINDS for entries, _ in layout.entries[kind].values()]
+    entries = sum(len(getattr(result, kind)) for kind in rows.ENTRY_KINDS)
+    assert entries > 5 and len(pieces) == 2 * entries + 1
+    assert all(any(piece is tail for tail in tails) for piece in pieces[1::2])
+    assert all(len(tail) > 200 and b'"source":' in tail for tail in tails)
