@@ -198,7 +198,12 @@ def _spliceable(result: Result) -> bool:
     """Whether a result has only the fields the layouts know. to_json adds a payment's instalments (a
     schedule) and a value's `indicative` (a 'circa' value) only where they apply: such a row is encoded
     whole, as result_object has it."""
-    return not result.indicative and all(payment.instalments is None for payment in result.payments)
+    if result.indicative:
+        return False
+    for payment in result.payments:  # a loop, not all() over a generator: asked once a row
+        if payment.instalments is not None:
+            return False
+    return True
 
 
 class Spliced(list):
@@ -318,6 +323,16 @@ class _Entries(dict):
         return data
 
 
+def _head_maker(template: bytes, memos: list[_Memo], names: list[str]) -> Callable[[Any], bytes]:
+    """_Entries.make(key(item)) as one function of the item, written out for the fields of its rule (no key
+    tuple, no map): the way a deadline whose date differs from case to case is made, every time. The
+    names are to_json's keys that _ENTRY_VARYING lists, never text from a card."""
+    assert all(name.isidentifier() for name in names), names
+    fields = "".join(f"m{index}[item.{name}], " for index, name in enumerate(names))
+    scope = {"template": template, **{f"m{index}": memo for index, memo in enumerate(memos)}}
+    return eval(f"lambda item: template % ({fields})", scope)  # noqa: S307 - our own field names, checked above
+
+
 def _fields(names: list[str]) -> Callable[[Any], tuple]:
     """What picks the per-case fields off an entry, as a tuple."""
     if len(names) == 1:
@@ -426,7 +441,7 @@ class _Layout:
             entries, key = layout
             append(separator)
             if entries.direct:
-                append(entries.make(key(item)))
+                append(entries.head(item))
             else:
                 entries.asked += 1
                 append(entries[key(item)])
@@ -444,7 +459,9 @@ class _Layout:
         varying = _ENTRY_VARYING[kind]
         parts, names = _split(to_json(alone)[kind][0], varying)
         memos = [self._memo(_SHARED_MEMOS.get(varying[name]) or f"{kind}.{name}", varying[name]) for name in names]
-        return _Entries(parts, memos), _fields(names)
+        entries = _Entries(parts, memos)
+        entries.head = _head_maker(entries.template, memos, names)
+        return entries, _fields(names)
 
 
 def signal_objects(row: int, ident: Any, result: Result, as_of: dt.date, end: dt.date) -> list[dict]:
