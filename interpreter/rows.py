@@ -272,6 +272,7 @@ def _money_shortcut(amount: Any) -> bytes | None:
 _SHORTCUTS: dict[Any, Callable[[Any], bytes | None]] = {_money: _money_shortcut}
 
 
+_OPEN = object()  # in a value's memo key: an unknown value, by its missing facts
 _ANY_DAY = dt.date(2000, 1, 1)  # in a result made only to read the constant parts off: never in a row
 
 
@@ -305,6 +306,7 @@ class _Entries(dict):
         # The constant parts around a %s per field: bytes formatting copies the runs between them whole.
         self.template = b"%s".join(part.replace(b"%", b"%%") for part in parts[:-1]) + (b"%s" if memos else b"")
         self.tail = parts[-1]
+        self.comma, self.close = self.tail + b",", self.tail + b"]"  # as the entry is followed: by one more, or not
         self.memos = memos
         self.direct = False
         self.asked = 0  # lookups while the memo fills, counted by the caller
@@ -349,6 +351,7 @@ class _Layout:
         self.product, self.title, self.edition = result.product, result.title, result.edition
         self.entries: dict[str, dict[str, tuple]] = {kind: {} for kind in ENTRY_KINDS}
         self.values: dict[Any, bytes] = {}  # (name, value) -> '"name":{...}'; the value's type is the edition's
+        self.last_values: dict[str, tuple[Any, bytes]] = {}  # name -> the last hashable value and its bytes
         self.dates = self._memo("date", _date)
         self.lists = self._memo("list", list)
         empty = Result(result.product, result.title, result.edition, _ANY_DAY, _ANY_DAY)
@@ -402,23 +405,36 @@ class _Layout:
         if not result.values:
             run.append(b"{}")
             return
-        memo, types = self.values, result.value_types
+        last, types = self.last_values, result.value_types
         append = run.append
         separator = b"{"
         for name, value in result.values.items():
-            try:
-                data = memo.get((name, value))
-            except TypeError:  # not hashable: encoded every time
-                data = self._value(name, value, types[name])
+            kept = last.get(name)
+            if kept is not None and kept[0] is value:
+                data = kept[1]
             else:
-                if data is None:
-                    data = self._value(name, value, types[name])
-                    if len(memo) < MEMO_SIZE:
-                        memo[name, value] = data
+                data = self._value_data(name, value, types[name])
             append(separator)
             append(data)
             separator = b","
         append(b"}")
+
+    def _value_data(self, name: str, value: Any, type_) -> bytes:
+        """A value's '"name":{...}', from the memo when it has been seen. A parameter is the same object row
+        after row: that one is kept apart by identity (hashing it may be a dataclass's __hash__ in Python,
+        asked a million times over). An unknown value's JSON depends on its missing facts alone."""
+        memo = self.values
+        key = (name, value) if value.__class__ is not Open else (name, _OPEN, value.names)
+        try:
+            data = memo.get(key)
+        except TypeError:  # not hashable: encoded every time
+            return self._value(name, value, type_)
+        if data is None:
+            data = self._value(name, value, type_)
+            if len(memo) < MEMO_SIZE:
+                memo[key] = data
+        self.last_values[name] = (value, data)
+        return data
 
     @staticmethod
     def _value(name: str, value: Any, type_) -> bytes:
@@ -432,24 +448,25 @@ class _Layout:
             run.append(b"[]")
             return
         layouts = self.entries[kind]
-        append = run.append
-        separator = b"["
-        for item in items:
+        run.append(b"[")
+        last = len(items) - 1
+        for index, item in enumerate(items):
             layout = layouts.get(item.id)
             if layout is None:
                 layout = layouts[item.id] = self._entry_layout(kind, item)
             entries, key = layout
-            append(separator)
             if entries.direct:
-                append(entries.head(item))
+                head = entries.head(item)
             else:
                 entries.asked += 1
-                append(entries[key(item)])
-            out.append(b"".join(run))
-            out.append(entries.tail)
-            run.clear()
-            separator = b","
-        append(b"]")
+                head = entries[key(item)]
+            if index:  # the tail before it ended with its comma
+                out.append(head)
+            else:  # the first head ends the run of short pieces before it
+                run.append(head)
+                out.append(b"".join(run))
+                run.clear()
+            out.append(entries.close if index == last else entries.comma)
 
     def _entry_layout(self, kind: str, item) -> tuple[_Entries, Callable]:
         """A rule's entries and what picks their per-case fields off an item; the constant parts from

@@ -246,7 +246,8 @@ def test_a_row_splices_each_entrys_tail_as_kept_and_joins_the_short_pieces_betwe
     made.result(1, "a", result, None, None)
     pieces = made.result(2, "b", result, None, None)[0]
     layout = next(iter(made._layouts.values()))
-    tails = [entries.tail for kind in rows.ENTRY_KINDS for entries, _ in layout.entries[kind].values()]
+    tails = [tail for kind in rows.ENTRY_KINDS for entries, _ in layout.entries[kind].values()
+             for tail in (entries.comma, entries.close)]
     entries = sum(len(getattr(result, kind)) for kind in rows.ENTRY_KINDS)
     assert entries > 5 and len(pieces) == 2 * entries + 1
     assert all(any(piece is tail for tail in tails) for piece in pieces[1::2])
