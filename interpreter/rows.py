@@ -8,7 +8,7 @@ import json
 import re
 from decimal import Decimal
 from functools import partial
-from operator import attrgetter, getitem
+from operator import attrgetter
 from typing import Any, Callable
 
 import orjson
@@ -244,32 +244,32 @@ def _escape_breaks(data: bytes) -> bytes:
 
 class _Memo(dict):
     """Values of one field, encoded on first use: dates, statuses, lists of missing facts repeat row after row.
-    Values that rarely repeat (amounts) are encoded every time once MEMO_SIZE are kept."""
+    Values that rarely repeat are encoded every time once MEMO_SIZE are kept."""
 
     def __init__(self, convert: Callable[[Any], Any] | None):
         super().__init__()
         self.convert = convert
-        self.shortcut = _SHORTCUTS.get(convert)
 
     def __missing__(self, raw: Any) -> bytes:
-        data = (self.shortcut and self.shortcut(raw)) or _encoded(raw if self.convert is None else self.convert(raw))
+        data = _encoded(raw if self.convert is None else self.convert(raw))
         if len(self) < MEMO_SIZE:
             self[raw] = data
         return data
 
 
-def _money_shortcut(amount: Any) -> bytes | None:
-    """_encoded(_money(amount)) for the usual amount, which has two decimal places: then its str() is its
-    .2f, and ten times quicker to make. Else None (to_json's own helper does it)."""
+def _money_json(amount: Any) -> bytes:
+    """_encoded(_money(amount)), the usual amount (two decimal places) the quick way: its str() is then its
+    .2f. Not kept in a memo: amounts hardly repeat, and hashing a new Decimal costs more than this."""
     if amount.__class__ is Decimal:
         text = str(amount)
         if text[-3:-2] == ".":  # plain notation with two places: an exponent would end the text
             return b'"%s"' % text.encode("ascii")
-    return None
+    return _encoded(_money(amount))
 
 
-# Quicker ways to the same bytes, by the to_json helper they stand in for (tests/test_rows.py compares them).
-_SHORTCUTS: dict[Any, Callable[[Any], bytes | None]] = {_money: _money_shortcut}
+# Fields encoded every time, by the to_json helper whose output the encoder gives, bytes for bytes
+# (tests/test_rows.py compares them); every other field is looked up in a _Memo.
+_UNKEPT: dict[Any, Callable[[Any], bytes]] = {_money: _money_json}
 
 
 _OPEN = object()  # in a value's memo key: an unknown value, by its missing facts
@@ -301,19 +301,16 @@ class _Entries(dict):
     with ones never asked for again: when ENTRY_MEMO_SIZE are kept and most lookups missed, it turns
     `direct` (heads made every time, the memo dropped)."""
 
-    def __init__(self, parts: list[bytes], memos: list[_Memo]):
+    def __init__(self, parts: list[bytes], fields: list, names: list[str]):
         super().__init__()
         # The constant parts around a %s per field: bytes formatting copies the runs between them whole.
-        self.template = b"%s".join(part.replace(b"%", b"%%") for part in parts[:-1]) + (b"%s" if memos else b"")
+        template = b"%s".join(part.replace(b"%", b"%%") for part in parts[:-1]) + (b"%s" if fields else b"")
         self.tail = parts[-1]
         self.comma, self.close = self.tail + b",", self.tail + b"]"  # as the entry is followed: by one more, or not
-        self.memos = memos
+        self.make = _maker(template, fields, names, by_key=True)
+        self.head = _maker(template, fields, names, by_key=False)
         self.direct = False
         self.asked = 0  # lookups while the memo fills, counted by the caller
-
-    def make(self, key: tuple) -> bytes:
-        """The head of the entry with these per-case fields."""
-        return self.template % tuple(map(getitem, self.memos, key))
 
     def __missing__(self, key: tuple) -> bytes:
         data = self.make(key)
@@ -325,14 +322,19 @@ class _Entries(dict):
         return data
 
 
-def _head_maker(template: bytes, memos: list[_Memo], names: list[str]) -> Callable[[Any], bytes]:
-    """_Entries.make(key(item)) as one function of the item, written out for the fields of its rule (no key
-    tuple, no map): the way a deadline whose date differs from case to case is made, every time. The
-    names are to_json's keys that _ENTRY_VARYING lists, never text from a card."""
-    assert all(name.isidentifier() for name in names), names
-    fields = "".join(f"m{index}[item.{name}], " for index, name in enumerate(names))
-    scope = {"template": template, **{f"m{index}": memo for index, memo in enumerate(memos)}}
-    return eval(f"lambda item: template % ({fields})", scope)  # noqa: S307 - our own field names, checked above
+def _maker(template: bytes, fields: list, names: list[str], by_key: bool) -> Callable[[Any], bytes]:
+    """The head of an entry as one function, written out for the fields of its rule: `template % (...)`
+    with each field's memo looked up, or its encoder called. By key, `make(key)` (what fills the memo);
+    else `head(item)`, with no key tuple, the way a deadline whose date differs from case to case is made,
+    every time. The names are to_json's keys that _ENTRY_VARYING lists, never text from a card."""
+    scope: dict[str, Any] = {"template": template}
+    code = []
+    for index, (field, name) in enumerate(zip(fields, names)):
+        assert name.isidentifier(), name
+        source = f"key[{index}]" if by_key else f"item.{name}"
+        scope[f"f{index}"] = field
+        code.append(f"f{index}[{source}], " if isinstance(field, _Memo) else f"f{index}({source}), ")
+    return eval(f"lambda {'key' if by_key else 'item'}: template % ({''.join(code)})", scope)  # noqa: S307
 
 
 def _fields(names: list[str]) -> Callable[[Any], tuple]:
@@ -475,10 +477,9 @@ class _Layout:
         getattr(alone, kind).append(item)
         varying = _ENTRY_VARYING[kind]
         parts, names = _split(to_json(alone)[kind][0], varying)
-        memos = [self._memo(_SHARED_MEMOS.get(varying[name]) or f"{kind}.{name}", varying[name]) for name in names]
-        entries = _Entries(parts, memos)
-        entries.head = _head_maker(entries.template, memos, names)
-        return entries, _fields(names)
+        fields = [_UNKEPT.get(varying[name])
+                  or self._memo(_SHARED_MEMOS.get(varying[name]) or f"{kind}.{name}", varying[name]) for name in names]
+        return _Entries(parts, fields, names), _fields(names)
 
 
 def signal_objects(row: int, ident: Any, result: Result, as_of: dt.date, end: dt.date) -> list[dict]:
