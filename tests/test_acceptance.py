@@ -103,6 +103,12 @@ def updated_cases(deadline: Deadline) -> dict | None:
     return data if touched else None
 
 
+def leading_comments(path: Path) -> str:
+    """The comment lines a file opens with (its editor schema first), kept when the rest is written anew."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    return "".join(line for line in lines[:next((i for i, l in enumerate(lines) if not l.startswith("#")), 0)])
+
+
 def edited_copy(tmp_path: Path) -> tuple[Path, Deadline]:
     """A copy of the catalogue under test with one deadline a day longer and its YAML tests updated."""
     root = tmp_path / "catalogue"
@@ -115,7 +121,9 @@ def edited_copy(tmp_path: Path) -> tuple[Path, Deadline]:
             continue
         deadline.card.write_text(card_text.replace(line, f"due: {deadline.fact} + {deadline.days + 1} days"),
                                  encoding="utf-8")
-        deadline.tests.write_text(yaml.safe_dump(tests, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        deadline.tests.write_text(leading_comments(deadline.tests) + yaml.safe_dump(tests, sort_keys=False,
+                                                                                      allow_unicode=True),
+                                  encoding="utf-8")
         return root, deadline
     raise AssertionError(f"no product card under {BUNDLED} has a deadline 'due: <fact> + N days' met by one fact "
                          "whose YAML cases this test can recompute: the acceptance test needs one to edit")
