@@ -123,11 +123,15 @@ def fact_field(fact, vocabulary) -> Field:
     return Field(fact.name, label, kind, hint, choices, [] if kind == "list of choices" else "")
 
 
-def date_fields() -> list[Field]:
+def date_fields(product: Product, vocabulary) -> list[Field]:
+    """The two dates of a case; the hint for 'rules of' names the fact the product's family takes them from."""
+    reference = vocabulary.facts.get(product.reference_fact or "")
+    rules_default = f"de datum van {' '.join((reference.phrase or reference.label).split())}" if reference \
+        else "de peildatum"
     return [Field(AS_OF, "Peildatum (de dag waarop de status wordt beoordeeld)", "date",
                   "datum; leeg: vandaag"),
             Field(RULES_ON, "Regels van (de dag waarvan de regels gelden)", "date",
-                  "datum; leeg: de datum van aanmelding of start, volgens de productfamilie")]
+                  f"datum; leeg: {rules_default}")]
 
 
 def example_values(product: Product, vocabulary) -> dict[str, Any]:
@@ -515,7 +519,7 @@ def mount_case_page(app: FastAPI, settings, engine_for) -> None:
         if code not in engine.catalogue.products:
             return unknown(engine, code)
         product = engine.catalogue.product(code)
-        return engine, product, form_fields(engine, product) + date_fields()
+        return engine, product, form_fields(engine, product) + date_fields(product, engine.catalogue.vocabulary)
 
     def form_page(engine, product: Product, fields: list[Field], status: int = 200, problems: Problems | None = None,
                   view: dict | None = None) -> Response:

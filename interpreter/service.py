@@ -395,7 +395,7 @@ def _routes(app: FastAPI, live: LiveCatalogue, settings: Settings, engine_for) -
                   "$ref": "#/components/schemas/EvaluateRequest"}}}},
                   "parameters": [
                       {"name": "code", "in": "path", "required": True, "schema": {"type": "string"},
-                       "description": "the product code, e.g. 12XR"},
+                       "description": "the product code, as GET /v1/products lists them"},
                       {"name": "explain", "in": "query", "required": False,
                        "schema": {"type": "boolean", "default": False},
                        "description": "add the trace: every step, with card file:line"}]},

@@ -195,6 +195,21 @@ def test_each_label_is_the_facts_dutch_phrase(small):
     assert "Oriëntatiefase" in page and "Wajong-uitkering" in page  # choices by their Dutch labels
 
 
+def test_the_rules_date_says_which_fact_it_defaults_to_by_the_family(fixture_client, small):
+    # design.md: rules_on defaults to "the case's reference fact, declared per family in YAML", else
+    # as_of; the hint under the field names that fact by its phrase in the vocabulary.
+    catalogue = fixture_client.app.state.live.engine.catalogue
+    declared = [catalogue.product(code) for code in catalogue.codes() if catalogue.product(code).reference_fact]
+    assert declared
+    for product in declared:
+        phrase = catalogue.vocabulary.facts[product.reference_fact].phrase
+        page = html.unescape(fixture_client.get(f"/case/{product.code}").text)
+        assert f"datum; leeg: de datum van {phrase}" in page, product.code
+    # A family without a reference fact: the rules of the day the status is judged on.
+    assert small.app.state.live.engine.catalogue.product("T-1").reference_fact is None
+    assert "datum; leeg: de peildatum" in small.get("/case/T-1").text
+
+
 def test_an_unknown_product_gives_the_list_of_products(small):
     response = small.get("/case/NOPE")
     assert response.status_code == 404
