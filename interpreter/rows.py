@@ -175,7 +175,9 @@ class JsonRows:
     bulk of a row's 8 KB), are the same for each case of an edition. They are taken from what
     result_object (so to_json) gives for the first result that has them, encoded once, and spliced; only
     the fields that differ from case to case (the VARYING tables below) are encoded per row, most of them
-    looked up among the values seen before. A change to to_json's constant fields flows through; a new
+    looked up among the values seen before. A row is handed on as a few pieces: each entry's source as the
+    very bytes kept for the edition (the kernel copies them into the file; this process never does), and the
+    short runs between them joined. A change to to_json's constant fields flows through; a new
     per-case field must be added to the tables (tests/test_rows.py compares the rows with to_json on
     generated cases, and fails until it is).
     """
