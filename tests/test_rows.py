@@ -226,7 +226,7 @@ def test_amounts_are_encoded_as_to_jsons_helper_has_them_whatever_their_form():
     rng = random.Random(5)
     amounts = [Decimal("0.00"), Decimal("-0.00"), Decimal("-12.50"), Decimal("1727.36"), Decimal("5000"),
                Decimal("5000.0"), Decimal("5000.000"), Decimal("0.1"), Decimal("1E+3"), Decimal("1.23E+5"),
-               Decimal("1.2E-7"), Decimal("12.5E-1"), Decimal("9.99E+2"), Decimal("123456789012345678901.25"), 7]
+               Decimal("1.2E-7"), Decimal("12.5E-1"), Decimal("9.99E+2"), Decimal("123456789012345678901.25"), 7, None]
     amounts += [Decimal(rng.randrange(-10**9, 10**9)).scaleb(-rng.randrange(0, 5)) for _ in range(2000)]
     amounts += [Decimal(rng.randrange(1, 1000)).scaleb(rng.randrange(-12, 12)) for _ in range(2000)]
     quick = 0
