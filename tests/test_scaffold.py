@@ -1,6 +1,6 @@
 """`catalogue new CODE --family FAMILY`: a card with every section and a test file, valid at once.
 
-Every test works on a copy of the bundled catalogue in tmp_path.
+Every test works on a copy of the fixture catalogue in tmp_path.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from cards import invoke, copy_bundled
+from cards import invoke, copy_fixture
 from interpreter.api import Engine
 from interpreter.yamlsource import load_file
 
@@ -26,7 +26,7 @@ SCHEMA_LINE = re.compile(r"# yaml-language-server: \$schema=(\S+)")
 
 @pytest.fixture
 def cat(tmp_path: Path) -> Path:
-    return copy_bundled(tmp_path)
+    return copy_fixture(tmp_path)
 
 
 def card(root: Path, code: str) -> Path:
@@ -48,9 +48,9 @@ def card_count(root: Path) -> int:
 # -- a new card in each family ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("code, family, sibling", [
-    ("LEON-9", "leon", "LEON-3"),
-    ("12XX", "uwv-innovatief", "12XR"),
-    ("S2-Z", "spoor2", "S2-A"),
+    ("LEON-9", "leon", "T-LEON-3"),
+    ("12XX", "uwv-innovatief", "T-12XR"),
+    ("S2-Z", "spoor2", "T-S2-A"),
 ])
 def test_new_card_lands_beside_its_family_and_validates(cat, code, family, sibling):
     before = card_count(cat)
@@ -227,8 +227,8 @@ def test_a_new_family_folder_is_removed_again_on_failure(demo):
 # -- refusals: nothing is written ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("code, family, message, hint", [
-    ("12XR", "uwv-innovatief", "a card for 12XR already exists", "valid_from"),
-    ("LEON-3", "leon", "a card for LEON-3 already exists", "new edition"),
+    ("T-12XR", "uwv-innovatief", "a card for T-12XR already exists", "valid_from"),
+    ("T-LEON-3", "leon", "a card for T-LEON-3 already exists", "new edition"),
     ("LEON-9", "leo", "unknown family 'leo'", "did you mean 'leon'?"),
     ("S2-Z", "spoor-2", "unknown family 'spoor-2'", "did you mean 'spoor2'?"),
     ("leon-9", "leon", "'leon-9' is not a valid product code", "capital letters"),
@@ -255,21 +255,21 @@ def test_unknown_family_lists_the_families(cat):
 
 
 def test_a_code_already_used_under_another_file_name_is_refused(cat):
-    old = card(cat, "12XR").read_text(encoding="utf-8")
-    old = re.sub(r"^code: 12XR$", "code: 12XQ", old, flags=re.MULTILINE)
+    old = card(cat, "T-12XR").read_text(encoding="utf-8")
+    old = re.sub(r"^code: T-12XR$", "code: T-12XQ", old, flags=re.MULTILINE)
     old = old.replace("valid_from: 2016-04-01", "valid_from: 2015-01-01\n  valid_until: 2015-12-31")
     old = re.sub(r"^example:\n(?:  .*\n)+", "", old, flags=re.MULTILINE)  # its 2016 example is not a 2015 case
-    (card(cat, "12XR").parent / "12XQ-2015.yaml").write_text(old, encoding="utf-8")
+    (card(cat, "T-12XR").parent / "12XQ-2015.yaml").write_text(old, encoding="utf-8")
     assert invoke("--catalogue", cat, "validate").exit_code == 0
     before = snapshot(cat)
-    result = invoke("--catalogue", cat, "new", "12XQ", "--family", "uwv-innovatief")
+    result = invoke("--catalogue", cat, "new", "T-12XQ", "--family", "uwv-innovatief")
     assert result.exit_code == 1
-    assert "a card for 12XQ already exists" in result.stderr
+    assert "a card for T-12XQ already exists" in result.stderr
     assert snapshot(cat) == before
 
 
 def test_a_catalogue_that_does_not_load_gets_no_new_card(cat):
-    path = card(cat, "12XR")
+    path = card(cat, "T-12XR")
     path.write_text(path.read_text(encoding="utf-8").replace("+ 56 days", "+ 56 dagen"), encoding="utf-8")
     before = snapshot(cat)
     result = invoke("--catalogue", cat, "new", "12XX", "--family", "uwv-innovatief")
@@ -303,5 +303,5 @@ def test_new_reads_no_yaml_the_loaded_catalogue_already_holds(cat, monkeypatch):
     monkeypatch.setattr(yamlsource, "read_bounded", reading)
     written = new_card(cat, "LEON-9", "leon", "2024-01-01", catalogue)
     assert [path.name for path in written] == ["LEON-9.yaml", "LEON-9.tests.yaml"]
-    assert written[0].parent == card(cat, "LEON-3").parent
+    assert written[0].parent == card(cat, "T-LEON-3").parent
     assert set(read) == {"LEON-9.yaml"}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cards import CARD_HEAD, FIXTURE, catalogue_with, copy_bundled, load_errors
+from cards import CARD_HEAD, FIXTURE, catalogue_with, copy_fixture, load_errors
 from interpreter import schema as s
 from interpreter.catalogue import load_catalogue
 from interpreter.errors import CatalogueError, SchemaError
@@ -286,7 +286,7 @@ def test_bad_product_code(card_error):
     error = card_error(HEAD.replace("code: T-1", "code: t 1") + DEADLINE)
     assert where(error) == (1, 7)
     assert error.message == "'t 1' is not valid for 'code' in the top level"
-    assert "12XR" in error.hint
+    assert "capital letters, digits and '-'" in error.hint
 
 
 def test_invalid_roll(card_error):
@@ -479,7 +479,7 @@ def test_validate_the_word_list():
 
 
 def test_a_bad_word_list_stops_the_load_with_its_position(tmp_path):
-    root = copy_bundled(tmp_path)
+    root = copy_fixture(tmp_path)
     (root / "words.yaml").write_text("nouns:\n  het: [bedrag, 'twee woorden']\n", encoding="utf-8")
     errors = load_errors(root)
     assert [(e.position.file.endswith("words.yaml"), e.position.line, e.position.column) for e in errors] == [

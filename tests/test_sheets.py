@@ -1,7 +1,7 @@
 """Product sheets: Dutch pages rendered from the rules themselves, in HTML and Markdown.
 
-Most tests run on a copy of the bundled catalogue with a test card added (ZZ-1, with a worked
-example, and ZZ-2 in two editions without one), so they hold whatever the bundled cards say;
+Most tests run on a copy of the fixture catalogue with a test card added (ZZ-1, with a worked
+example, and ZZ-2 in two editions without one), so they hold whatever the fixture cards say;
 one test runs over the bundled catalogue itself.
 """
 from __future__ import annotations
@@ -167,7 +167,7 @@ LEFTOVERS = ("{{", "}}", "{%", "%}", "{#", "#}", "None", "Undefined", "undefined
 
 
 def make_catalogue(root: Path, extra: dict[str, str] | None = None) -> Path:
-    """A copy of the bundled catalogue with the test cards (and `extra` files) added."""
+    """A copy of the fixture catalogue with the test cards (and `extra` files) added."""
     shutil.copytree(FIXTURE, root)
     cards = root / "products" / "proef"
     cards.mkdir()
@@ -574,7 +574,7 @@ def test_the_header_shows_the_days_a_decree_equates_with_the_holidays(fmt, reque
 
 
 def test_review_wordings_on_the_spoor2_and_leon_sheets(md_dir):
-    s2c = md_text(read(md_dir / "S2-C.md")).replace("*", "")
+    s2c = md_text(read(md_dir / "T-S2-C.md")).replace("*", "")
     # the source gives no dates: said so, not a made-up 1 January 2000
     assert "| Geldigheid | niet vermeld in de bron |" in s2c and "2000" not in s2c
     # a source is named by its document title (catalogue.yaml documents:), not by its file name
@@ -584,7 +584,7 @@ def test_review_wordings_on_the_spoor2_and_leon_sheets(md_dir):
     assert "Prijs - Op basis van een offerte. ## " in s2c
     # "Een werknemer verzuimt langdurig" / "werkgever en ...": one sentence, not cut at the bullet
     assert "Een werknemer verzuimt langdurig, en werkgever en arbo-adviseurs melden" in s2c
-    leon = md_text(read(md_dir / "LEON-3.md"))
+    leon = md_text(read(md_dir / "T-LEON-3.md"))
     omschrijving = leon.split("## Omschrijving")[1].split("## ")[0]
     # the card's own text is repaired; the quote under it stays verbatim
     assert "**Samenvatting** - Klantmanager verstuurt opdrachtformulier. Directe opdrachtverstrekking, geen " \

@@ -6,29 +6,12 @@ import datetime as dt
 
 import pytest
 
-from cards import CARD_HEAD, FIXTURE, catalogue_with, load_errors
+from cards import CARD_HEAD, FIXTURE, SPLIT_TABLE, catalogue_with, load_errors
 from interpreter.api import Engine
 from interpreter.results import to_json
 
-# The split of 000 §5.2 (12XR, Resultaatfinanciering) as a table: "No cure less pay in de verhouding 60
-# procent inspanningsverplichting en 40 procent resultaatsverplichting." / "Voor klanten die voldoen aan het
-# Protocol Zeer Moeilijk Plaatsbaar geldt de verhouding 80 procent inspanningsverplichting en 20 procent
-# resultaatsverplichting." / "... kan een re-integratietraject op basis van full pay betaald worden."
-SPLIT = CARD_HEAD + """\
-  valid_from: 2016-01-01
-tables:
-  split:
-    label: Verdeling
-    inputs:
-      full_pay: full_pay ?? false
-      hard_to_place: hard_to_place
-    outputs:
-      effort_share: Inspanningsdeel
-      result_share: Resultaatdeel
-    rows:
-      - [false, false, 60%, 40%]
-      - [false, true, 80%, 20%]
-      - [true, -, 100%, 0%]
+# The split of 000 §5.2 as a decision table (cards.SPLIT_TABLE, which quotes the sentences).
+SPLIT = CARD_HEAD + "  valid_from: 2016-01-01\n" + SPLIT_TABLE + """\
 payments:
   fee:
     label: Prijs
