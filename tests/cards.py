@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
 from click.testing import CliRunner
 
 import cli
@@ -17,6 +18,10 @@ from interpreter.catalogue import load_catalogue
 # The frozen copy of the bundled catalogue the engine's tests run on (tests/fixtures/README.md).
 REPO = Path(__file__).resolve().parent.parent
 FIXTURE = REPO / "tests" / "fixtures" / "catalogue"
+# Case files for the fixture's products, named after them (u-xr-case.yaml is a case of U-XR).
+CASES = FIXTURE.parent / "cases"
+# The bundled code each fixture card was frozen from -> its code in the fixture.
+FROZEN_FROM: dict[str, str] = yaml.safe_load((FIXTURE.parent / "codes.yaml").read_text(encoding="utf-8"))
 
 # The catalogue whose own promises the invariant tests check (its YAML tests, quotes, examples,
 # schemas): catalogue/, or an edited copy named in $CATALOGUE_UNDER_TEST, which is how
@@ -122,7 +127,7 @@ payments:
       second: {label: Tweede deel, share: 40%, on: work_resumed_on}
 """
 
-# The split of 000 §5.2 (12XR, Resultaatfinanciering) as a decision table: "No cure less pay in de
+# The split of 000 §5.2 (Resultaatfinanciering of the innovative trajectory) as a decision table: "No cure less pay in de
 # verhouding 60 procent inspanningsverplichting en 40 procent resultaatsverplichting." / "Voor klanten die
 # voldoen aan het Protocol Zeer Moeilijk Plaatsbaar geldt de verhouding 80 procent
 # inspanningsverplichting en 20 procent resultaatsverplichting." / "... kan een re-integratietraject op

@@ -26,7 +26,7 @@ def catalogue_entries(folder):
     return [path for path in folder.glob("*.entry") if not path.name.startswith("lark-tables-")]
 
 
-def card_entry(root, cache_dir, name="T-12XR.yaml"):
+def card_entry(root, cache_dir, name="U-XR.yaml"):
     """Where the cache keeps the checked card `name` of the catalogue at `root`."""
     scan = Scan.of(root)
     path = next(path for path in scan.cards if path.name == name)
@@ -42,24 +42,24 @@ def test_an_unchanged_catalogue_comes_from_the_cache(tmp_path, cache_dir, checke
     assert len(checked) == cards  # nothing checked again
     assert len(catalogue_entries(cache_dir)) == cards + 1  # every card, and the base they share
     assert second.hash == first.hash and list(second.products) == list(first.products)
-    # The cached catalogue computes what the freshly loaded one does (T-12XR: aanmelding + 56 dagen).
+    # The cached catalogue computes what the freshly loaded one does (U-XR: aanmelding + 56 dagen).
     facts = {"registered_on": dt.date(2016, 4, 1)}
     from interpreter.api import Engine
     fresh, cached = Engine(first), Engine(second)
-    assert to_json(cached.evaluate("T-12XR", facts, typed=True)) == to_json(fresh.evaluate("T-12XR", facts, typed=True))
-    assert to_json(cached.evaluate("T-12XR", facts, typed=True))["deadlines"][0]["date"] == "2016-05-27"
+    assert to_json(cached.evaluate("U-XR", facts, typed=True)) == to_json(fresh.evaluate("U-XR", facts, typed=True))
+    assert to_json(cached.evaluate("U-XR", facts, typed=True))["deadlines"][0]["date"] == "2016-05-27"
 
 
 def test_an_edited_card_is_loaded_again(tmp_path, cache_dir, checked):
     root = copy_fixture(tmp_path)
     load_catalogue(root)
     checked.clear()
-    card = root / "products" / "uwv" / "T-12XR.yaml"
+    card = root / "products" / "uwv" / "U-XR.yaml"
     card.write_text(card.read_text(encoding="utf-8").replace("registered_on + 56 days", "registered_on + 50 days"),
                     encoding="utf-8")
     catalogue = load_catalogue(root)
-    assert checked == ["T-12XR.yaml"]
-    due = catalogue.product("T-12XR").rules["plan_due"].exprs["due"].text
+    assert checked == ["U-XR.yaml"]
+    due = catalogue.product("U-XR").rules["plan_due"].exprs["due"].text
     assert due.strip() == "registered_on + 50 days"
 
 
@@ -71,7 +71,7 @@ def test_test_files_do_not_change_the_keys_and_a_shared_file_changes_all(tmp_pat
         return [scan.base_key()] + [scan.card_key(scan.base_key(), path) for path in scan.cards]
 
     before = keys()
-    tests = root / "products" / "uwv" / "T-12XR.tests.yaml"
+    tests = root / "products" / "uwv" / "U-XR.tests.yaml"
     tests.write_text(tests.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
     assert keys() == before
     (root / "facts.yaml").write_text((root / "facts.yaml").read_text(encoding="utf-8") + "\n", encoding="utf-8")
@@ -85,7 +85,7 @@ def test_a_damaged_entry_is_rebuilt(tmp_path, cache_dir, checked):
     entry = card_entry(root, cache_dir)
     entry.write_bytes(b"not a pickle")
     catalogue = load_catalogue(root)
-    assert checked == ["T-12XR.yaml"] and "T-12XR" in catalogue.products
+    assert checked == ["U-XR.yaml"] and "U-XR" in catalogue.products
     assert entry.read_bytes() != b"not a pickle"
 
 
@@ -94,7 +94,7 @@ def test_a_cache_that_cannot_be_written_only_costs_speed(tmp_path, monkeypatch):
     blocker.write_text("a file where the cache folder should be")
     monkeypatch.setenv("CATALOGUE_CACHE_DIR", str(blocker / "cache"))
     catalogue = load_catalogue(copy_fixture(tmp_path))
-    assert "T-LEON-3" in catalogue.products
+    assert "LN-3" in catalogue.products
 
 
 def test_the_cache_can_be_switched_off(tmp_path, cache_dir, monkeypatch):
@@ -105,7 +105,7 @@ def test_the_cache_can_be_switched_off(tmp_path, cache_dir, monkeypatch):
 
 def test_a_card_with_errors_is_never_cached(tmp_path, cache_dir):
     root = copy_fixture(tmp_path)
-    card = root / "products" / "uwv" / "T-12XR.yaml"
+    card = root / "products" / "uwv" / "U-XR.yaml"
     card.write_text(card.read_text(encoding="utf-8").replace("registered_on + 56 days", "registerd_on + 56 days"),
                     encoding="utf-8")
     for _ in range(2):
@@ -158,7 +158,7 @@ def test_a_crafted_entry_never_runs_and_is_replaced(tmp_path, cache_dir, key_fil
         entry.with_suffix(".pickle").write_bytes(payload)  # the format before: never read
         checked.clear()
         catalogue = load_catalogue(root)
-        assert "T-12XR.yaml" in checked and "T-12XR" in catalogue.products
+        assert "U-XR.yaml" in checked and "U-XR" in catalogue.products
         assert not marker.exists()
         assert entry.read_bytes().startswith(cache.MAGIC) and payload not in entry.read_bytes()
 
@@ -202,7 +202,7 @@ def test_an_entry_of_the_wrong_kind_is_replaced(tmp_path, cache_dir, key_file, c
     for wrong in (42, {"a": 1}, "text"):
         cache.write_object(name, wrong)  # authentic, but not a checked card
         checked.clear()
-        assert "T-12XR" in load_catalogue(root).products and "T-12XR.yaml" in checked
+        assert "U-XR" in load_catalogue(root).products and "U-XR.yaml" in checked
         assert isinstance(cache.read_object(name, Product), Product)
 
 
@@ -211,7 +211,7 @@ def test_a_fifo_in_place_of_an_entry_does_not_hang(tmp_path, cache_dir, key_file
     cache_dir.mkdir(mode=0o700)
     entry = card_entry(root, cache_dir)
     os.mkfifo(entry)
-    assert "T-12XR" in load_catalogue(root).products and "T-12XR.yaml" in checked
+    assert "U-XR" in load_catalogue(root).products and "U-XR.yaml" in checked
     assert stat.S_ISREG(entry.stat().st_mode)  # replaced by a file
 
 
@@ -223,7 +223,7 @@ def test_a_folder_writable_by_others_is_refused_once_with_a_warning(tmp_path, ca
         warnings.simplefilter("always")
         for _ in range(3):
             checked.clear()
-            assert "T-12XR" in load_catalogue(root).products and "T-12XR.yaml" in checked
+            assert "U-XR" in load_catalogue(root).products and "U-XR.yaml" in checked
     messages = [str(w.message) for w in caught if issubclass(w.category, cache.CacheWarning)]
     assert messages == [f"the cache folder {cache_dir} is not owned by you or is writable by others; "
                         "going on without the catalogue cache"]
@@ -239,7 +239,7 @@ def test_files_of_another_user_are_not_trusted(tmp_path, cache_dir, key_file, mo
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         load_catalogue(root)
-    assert "T-12XR.yaml" in checked
+    assert "U-XR.yaml" in checked
     assert any("not owned by you" in str(w.message) for w in caught)
 
 
@@ -251,7 +251,7 @@ def test_a_key_readable_by_others_is_refused(tmp_path, cache_dir, key_file, chec
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         load_catalogue(root)
-    assert "T-12XR.yaml" in checked
+    assert "U-XR.yaml" in checked
     assert [str(w.message) for w in caught] == [
         f"the cache key {key_file} is not a file of yours that only you can read (mode 600); "
         "going on without the catalogue cache"]

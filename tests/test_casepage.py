@@ -118,13 +118,13 @@ def test_the_start_page_lists_every_product_with_its_form_and_its_sheet(fixture_
     for code in codes:
         assert f'href="/case/{code}"' in response.text
         assert f'href="/v1/products/{code}/sheet.html"' in response.text
-    sheet = fixture_client.get("/v1/products/T-LEON-3/sheet.html")
-    assert sheet.status_code == 200 and "T-LEON-3" in sheet.text
+    sheet = fixture_client.get("/v1/products/LN-3/sheet.html")
+    assert sheet.status_code == 200 and "LN-3" in sheet.text
 
 
 def test_the_product_chooser_works_without_javascript(fixture_client):
-    response = fixture_client.get("/case?product=T-LEON-3", follow_redirects=False)
-    assert response.status_code == 303 and response.headers["location"] == "/case/T-LEON-3"
+    response = fixture_client.get("/case?product=LN-3", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/case/LN-3"
     nothing = fixture_client.get("/case?product=", follow_redirects=False)  # the list's "kies een product"
     assert nothing.status_code == 303 and nothing.headers["location"] == "/"
 

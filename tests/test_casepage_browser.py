@@ -1,5 +1,5 @@
 """The case page in a real browser: headless Chromium, driven through chromium-driver (Selenium), against
-`catalogue serve` on a free loopback port. The worked examples of T-12XR and T-LEON-3 are typed into the form
+`catalogue serve` on a free loopback port. The worked examples of U-XR and LN-3 are typed into the form
 and must come out as `catalogue evaluate` gives them; a bad date is shown next to its field.
 
 CI installs Chromium and its driver (Debian packages `chromium`, `chromium-driver`) before `make test`;
@@ -174,7 +174,7 @@ def screenshot(driver, folder: Path, name: str, size: tuple[int, int]) -> Path:
     return png
 
 
-@pytest.mark.parametrize("code", ["T-12XR", "T-LEON-3"])
+@pytest.mark.parametrize("code", ["U-XR", "LN-3"])
 def test_the_worked_example_typed_into_the_form_gives_what_catalogue_evaluate_gives(server, browser, shots,
                                                                                      tmp_path, code):
     facts, as_of = worked_example(code)
@@ -199,14 +199,14 @@ def test_the_worked_example_typed_into_the_form_gives_what_catalogue_evaluate_gi
 
 
 def test_every_asset_comes_from_the_service_itself(server, browser):
-    open_form(browser, server, "T-12XR")
+    open_form(browser, server, "U-XR")
     loaded = browser.execute_script("return performance.getEntriesByType('resource').map((e) => e.name)")
     assert any(url.endswith("/assets/casepage.css") for url in loaded)
     assert all(url.startswith(server + "/") for url in loaded), loaded
 
 
 def test_a_bad_date_is_shown_next_to_its_field(server, browser, shots):
-    open_form(browser, server, "T-12XR")
+    open_form(browser, server, "U-XR")
     fill_in(browser, "registered_on", "0201-04-01")  # a slip of the keyboard: year 201
     fill_in(browser, "price", "4000")
     submit(browser)
@@ -225,16 +225,16 @@ def test_a_bad_date_is_shown_next_to_its_field(server, browser, shots):
 
 
 def test_no_label_overlaps_another_on_the_case_pages_timeline(server, browser, tmp_path):
-    facts, as_of = worked_example("T-LEON-3")  # eleven dates from registration to payment
-    open_form(browser, server, "T-LEON-3")
+    facts, as_of = worked_example("LN-3")  # eleven dates from registration to payment
+    open_form(browser, server, "LN-3")
     for name, value in facts.items():
         fill_in(browser, name, value)
     fill_in(browser, "as_of", as_of)
     submit(browser)
     svg = browser.find_element("css selector", "figure.timeline svg").get_attribute("outerHTML")
-    marks = measured_marks(svg, "LEON-3-case", tmp_path)
+    marks = measured_marks(svg, "ln-3-case", tmp_path)
     assert len(marks) >= 11
-    assert_labels_apart(marks, "the case page of T-LEON-3")
+    assert_labels_apart(marks, "the case page of LN-3")
 
 
 def test_the_page_works_without_javascript(server, tmp_path):
@@ -244,15 +244,15 @@ def test_the_page_works_without_javascript(server, tmp_path):
 
     with chrome(tmp_path / "profile", script=False) as driver:
         driver.get(server + "/")
-        Select(driver.find_element(By.ID, "product")).select_by_value("T-LEON-3")
+        Select(driver.find_element(By.ID, "product")).select_by_value("LN-3")
         driver.find_element(By.CSS_SELECTOR, "form.chooser button").click()
         wait_for(driver, "form.case")
         driver.find_element(By.LINK_TEXT, "het rekenvoorbeeld invullen").click()
         wait_for(driver, "form.case")
         driver.find_element(By.CSS_SELECTOR, "button.go").click()
         wait_for(driver, "#uitkomst")
-        facts, as_of = worked_example("T-LEON-3")
-        want = catalogue_evaluate("T-LEON-3", facts, as_of, tmp_path)
+        facts, as_of = worked_example("LN-3")
+        want = catalogue_evaluate("LN-3", facts, as_of, tmp_path)
         # native WebDriver reads only: Selenium's get_attribute would run a script, which is blocked
         rows = driver.find_elements(By.CSS_SELECTOR, 'tr[data-kind="deadline"]')
         dates = {row.get_dom_attribute("data-id"):

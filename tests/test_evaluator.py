@@ -289,7 +289,7 @@ def test_money_values_are_decimal(tmp_path):
 
 
 @pytest.mark.parametrize("expr, facts, expected", [
-    ('"T-12XR " + text(district)', {"district": "D03"}, "T-12XR D03"),
+    ('"U-XR " + text(district)', {"district": "D03"}, "U-XR D03"),
     ('"prijs " + text(price)', {"price": 4000}, "prijs 4000.00"),
     ('text(registered_on)', {"registered_on": "2016-04-01"}, "2016-04-01"),
     ('text(hard_to_place)', {"hard_to_place": True}, "true"),

@@ -163,7 +163,7 @@ def test_tab_in_the_indentation(cat, indent, column):
 def test_tab_in_a_case_file(tmp_path):
     case = tmp_path / "case.yaml"
     case.write_text("registered_on: 2016-04-01\n\tprice: 4000\n", encoding="utf-8")
-    result = invoke("evaluate", "T-12XR", case)
+    result = invoke("evaluate", "U-XR", case)
     message, hint = reported(result, case, 2, 1)
     assert "tab" in message
     assert "replace the tab by spaces" in hint
@@ -207,7 +207,7 @@ def test_dutch_decimal_amount(cat, written, fixed):
 def test_dutch_amount_in_a_case_file(tmp_path):
     case = tmp_path / "case.yaml"
     case.write_text('registered_on: 2016-04-01\nprice: "€5.000,00"\n', encoding="utf-8")
-    result = invoke("evaluate", "T-12XR", case)
+    result = invoke("evaluate", "U-XR", case)
     # line 2: the quoted value starts at column 8; its text at column 9
     message, hint = reported(result, case, 2, 9)
     assert "'price' must be an amount of money, not '€5.000,00'" in message
@@ -231,7 +231,7 @@ def test_misspelled_fact_in_a_card(cat, old, new, line, column, name, meant):
 def test_misspelled_fact_in_a_case_file(tmp_path):
     case = tmp_path / "case.yaml"
     case.write_text("price: 4000\nregisterd_on: 2016-04-01\n", encoding="utf-8")
-    result = invoke("evaluate", "T-12XR", case)
+    result = invoke("evaluate", "U-XR", case)
     message, hint = reported(result, case, 2, 1)
     assert "unknown fact 'registerd_on'" in message
     assert "did you mean 'registered_on'" in message + hint
@@ -255,7 +255,7 @@ def test_missing_closing_quote(cat, old, new, line):
 def test_missing_closing_quote_in_a_case_file(tmp_path):
     case = tmp_path / "case.yaml"
     case.write_text('registered_on: "2016-04-01\nprice: 4000\n', encoding="utf-8")
-    result = invoke("evaluate", "T-12XR", case)
+    result = invoke("evaluate", "U-XR", case)
     message, hint = reported(result, case, 1, 16)
     assert "never closed" in message
     assert "add the closing quote" in hint
@@ -280,7 +280,7 @@ def test_rate_over_100_percent_in_a_parameter(cat):
 def test_percentage_over_100_in_a_case_file(tmp_path):
     case = tmp_path / "case.yaml"
     case.write_text("registered_on: 2016-04-01\nsuccess_rate: 120%\n", encoding="utf-8")
-    result = invoke("evaluate", "T-12XR", case)
+    result = invoke("evaluate", "U-XR", case)
     message, hint = reported(result, case, 2, 15)
     assert "120%" in message
     assert "between 0% and 100%" in message + hint
@@ -334,7 +334,7 @@ def test_impossible_date_in_a_rule(cat):
 def test_impossible_date_in_a_case_file(tmp_path):
     case = tmp_path / "case.yaml"
     case.write_text("registered_on: 2016-02-31\n", encoding="utf-8")
-    result = invoke("evaluate", "T-12XR", case)
+    result = invoke("evaluate", "U-XR", case)
     message, hint = reported(result, case, 1, 16)
     assert "February 2016 has 29 days" in message
     assert "check the day and the month" in hint
@@ -377,7 +377,7 @@ def test_a_duration_before_its_date(cat, written, meant):
 
 # -- 11. a decision table with a gap, or a set of choices without quotes ----------------------------------
 
-# The 12XR split as a table (cards.SPLIT_TABLE), with the row of full pay written out for
+# The split of 000 §5.2 as a table (cards.SPLIT_TABLE), with the row of full pay written out for
 # each value of hard_to_place; a likely mistake is to forget one of them.
 TABLE_CARD = CARD.replace("      effort: {label: Inspanning, share: 60%, on: plan_approved_on}\n"
                           "      result: {label: Resultaat, share: 40%, on: work_resumed_on}\n",

@@ -715,10 +715,10 @@ def test_all_syntax_errors_of_a_card_are_reported_together(tmp_path, catalogue_r
 
 
 def test_editing_a_bundled_card(tmp_path, catalogue_root):
-    """The fixture's T-12XR card with one deadline mistyped: only that mistake is reported, at its place."""
+    """The fixture's U-XR card with one deadline mistyped: only that mistake is reported, at its place."""
     root = tmp_path / "catalogue"
     shutil.copytree(catalogue_root, root)
-    card = root / "products" / "uwv" / "T-12XR.yaml"
+    card = root / "products" / "uwv" / "U-XR.yaml"
     text = card.read_text(encoding="utf-8")
     written = "    due: registered_on + 56 days\n"
     assert text.count(written) == 1

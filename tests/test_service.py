@@ -82,8 +82,8 @@ def test_sources_are_titled_by_the_documents_of_catalogue_yaml(fixture_client):
 
     titles = yaml.safe_load((FIXTURE / "catalogue.yaml").read_text(encoding="utf-8"))["documents"]
     listed = fixture_client.get("/v1/products").json()["products"]
-    detail = fixture_client.get("/v1/products/T-12XR").json()
-    result = fixture_client.post("/v1/products/T-12XR/evaluate?explain=true",
+    detail = fixture_client.get("/v1/products/U-XR").json()
+    result = fixture_client.post("/v1/products/U-XR/evaluate?explain=true",
                                  json={"facts": {"registered_on": "2016-04-01"}, "as_of": "2016-04-02"}).json()
     sources = [product["source"] for product in listed] + [detail["source"]]
     sources += [rule["source"] for rule in detail["rules"] if rule["source"]]
@@ -108,7 +108,7 @@ def test_products_facts_and_one_product(fixture_client):
     listed = fixture_client.get("/v1/products").json()
     assert [p["code"] for p in listed["products"]] == list(fixture_client.app.state.live.engine.catalogue.products)
     assert listed["receipt"]["catalogue_hash"]
-    twelve = next(p for p in listed["products"] if p["code"] == "T-12XR")
+    twelve = next(p for p in listed["products"] if p["code"] == "U-XR")
     assert twelve["editions"][0]["valid_from"] and twelve["source"]["document"].endswith(".txt")
     # on a date before every dated edition, only products whose source gives no dates at all are listed
     early = fixture_client.get("/v1/products?on=2000-01-01").json()["products"]
@@ -120,7 +120,7 @@ def test_products_facts_and_one_product(fixture_client):
     by_name = {fact["name"]: fact for fact in facts}
     assert by_name["registered_on"]["type"] == "date" and by_name["price"]["type"] == "money"
     assert by_name["phases"]["type"] == "list of choices" and by_name["phases"]["choices"]
-    detail = fixture_client.get("/v1/products/T-12XR").json()
+    detail = fixture_client.get("/v1/products/U-XR").json()
     rule_ids = {rule["id"] for rule in detail["rules"]}
     assert "plan_due" in rule_ids
     for fact in detail["facts"]:
@@ -139,13 +139,13 @@ def test_product_detail_names_the_rules_that_need_each_fact(small):
 
 
 def test_sheet_by_suffix_and_by_accept(fixture_client):
-    html = fixture_client.get("/v1/products/T-12XR/sheet.html")
+    html = fixture_client.get("/v1/products/U-XR/sheet.html")
     assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
-    assert "<style>" in html.text and "T-12XR" in html.text
-    md = fixture_client.get("/v1/products/T-12XR/sheet", headers={"accept": "text/markdown"})
-    assert md.headers["content-type"].startswith("text/markdown") and md.text.startswith("# T-12XR")
-    assert fixture_client.get("/v1/products/T-12XR/sheet.md").text == md.text
-    problem_of(fixture_client.get("/v1/products/T-12XR/sheet", headers={"accept": "application/pdf"}), 406)
+    assert "<style>" in html.text and "U-XR" in html.text
+    md = fixture_client.get("/v1/products/U-XR/sheet", headers={"accept": "text/markdown"})
+    assert md.headers["content-type"].startswith("text/markdown") and md.text.startswith("# U-XR")
+    assert fixture_client.get("/v1/products/U-XR/sheet.md").text == md.text
+    problem_of(fixture_client.get("/v1/products/U-XR/sheet", headers={"accept": "application/pdf"}), 406)
 
 
 def test_batch_streams_a_result_or_a_problem_per_line_in_order(small):
