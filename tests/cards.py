@@ -14,6 +14,7 @@ from click.testing import CliRunner
 import cli
 from interpreter import catalogue as _catalogue
 from interpreter.catalogue import load_catalogue
+from interpreter.errors import CatalogueError, ErrorList
 
 # The frozen copy of the bundled catalogue the engine's tests run on (tests/fixtures/README.md).
 REPO = Path(__file__).resolve().parent.parent
@@ -27,7 +28,6 @@ FROZEN_FROM: dict[str, str] = yaml.safe_load((FIXTURE.parent / "codes.yaml").rea
 # schemas): catalogue/, or an edited copy named in $CATALOGUE_UNDER_TEST, which is how
 # test_acceptance.py runs the suite on a policy edit without touching catalogue/.
 BUNDLED = Path(os.environ.get("CATALOGUE_UNDER_TEST") or _catalogue.BUNDLED)
-from interpreter.errors import CatalogueError, ErrorList
 
 CARD_HEAD = (
     "code: T-1\n"                # line 1
@@ -127,11 +127,12 @@ payments:
       second: {label: Tweede deel, share: 40%, on: work_resumed_on}
 """
 
-# The split of 000 §5.2 (Resultaatfinanciering of the innovative trajectory) as a decision table: "No cure less pay in de
-# verhouding 60 procent inspanningsverplichting en 40 procent resultaatsverplichting." / "Voor klanten die
-# voldoen aan het Protocol Zeer Moeilijk Plaatsbaar geldt de verhouding 80 procent
-# inspanningsverplichting en 20 procent resultaatsverplichting." / "... kan een re-integratietraject op
-# basis van full pay betaald worden." Eleven lines; the rows are its last three, their '[' at column 9.
+# The split of 000 §5.2 (Resultaatfinanciering of the innovative trajectory) as a decision table:
+# "No cure less pay in de verhouding 60 procent inspanningsverplichting en 40 procent
+# resultaatsverplichting." / "Voor klanten die voldoen aan het Protocol Zeer Moeilijk Plaatsbaar geldt de
+# verhouding 80 procent inspanningsverplichting en 20 procent resultaatsverplichting." / "... kan een
+# re-integratietraject op basis van full pay betaald worden." Eleven lines; the rows are its last three,
+# their '[' at column 9.
 SPLIT_TABLE = """\
 tables:
   split:
@@ -203,22 +204,21 @@ def serving(root: Path, folder: Path, *options: str):
 
     port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # the tests' own cache folder (conftest) comes along
-    log = open(folder / "server.log", "wb")
-    process = subprocess.Popen([sys.executable, "-c", "import cli; cli.run()", "serve", "--catalogue", str(root),
-                                "--port", str(port), *options],
-                               cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
-    try:
-        wait_until(lambda: process.poll() is not None or client.get("/readyz").status_code == 200)
-        assert process.poll() is None, (folder / "server.log").read_text()
-        yield client, process
-    finally:
-        client.close()
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        log.close()
+    with open(folder / "server.log", "wb") as log:
+        process = subprocess.Popen([sys.executable, "-c", "import cli; cli.run()", "serve", "--catalogue", str(root),
+                                    "--port", str(port), *options],
+                                   cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
+        try:
+            wait_until(lambda: process.poll() is not None or client.get("/readyz").status_code == 200)
+            assert process.poll() is None, (folder / "server.log").read_text()
+            yield client, process
+        finally:
+            client.close()
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
