@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from cards import BUNDLED
+from cards import BUNDLED, REPO
 from interpreter.catalogue import load_catalogue
 
 
@@ -90,6 +90,13 @@ def test_catalogue_hash_is_stable_and_changes_with_any_file(tmp_path):
     card = next(path for path in sorted((copy / "products").rglob("*.yaml")) if not path.name.endswith(".tests.yaml"))
     card.write_text(card.read_text(encoding="utf-8") + "\n# a comment changes the receipt too\n", encoding="utf-8")
     assert load_catalogue(copy).hash != first
+
+
+@pytest.mark.parametrize("case", sorted((REPO / "examples").glob("*-case.*")), ids=lambda path: path.name)
+def test_every_demo_case_evaluates_under_the_code_its_name_gives(engine, case):
+    # examples/ serves the README and `make demo`: <code>-case.yaml is a case of that product.
+    result = engine.evaluate(case.name.split("-case.")[0], engine.read_case(case), typed=True)
+    assert result.deadlines or result.payments or result.checks
 
 
 def test_test_files_do_not_count_as_cards(engine):

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft7Validator
 
-from cards import BUNDLED, FIXTURE, invoke
+from cards import BUNDLED, CASES, FIXTURE, invoke
 from interpreter import schema as s  # noqa: E402
 from interpreter.api import Engine  # noqa: E402
 from interpreter.policy.jsonschema import CASE_FILE, all_schemas, render  # noqa: E402
@@ -147,6 +147,12 @@ def test_every_bundled_file_validates(bundled_schemas, path):
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_every_example_case_validates(bundled_schemas, path):
     found = problems(bundled_schemas, CASE_FILE, load_file(path).data)
+    assert not found, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in found)
+
+
+@pytest.mark.parametrize("path", sorted(CASES.glob("*-case.*")), ids=lambda p: p.name)
+def test_every_fixture_case_validates(schemas, path):
+    found = problems(schemas, CASE_FILE, load_file(path).data)
     assert not found, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in found)
 
 
