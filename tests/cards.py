@@ -105,6 +105,22 @@ def card_engine(tmp_path: Path, body: str):
     return Engine(root)
 
 
+# The plan deadline (registered_on + 56 days) and a split of the price up to its parts, which each
+# test writes as it needs them (indented six spaces); eleven lines.
+PLAN_AND_FEE = """\
+deadlines:
+  plan_due:
+    label: Plan ingediend
+    due: registered_on + 56 days
+    met_by: plan_submitted_on
+payments:
+  fee:
+    label: Prijs
+    base: price
+    parts:
+"""
+
+
 # A card body with the plan deadline and the price split the service tests compute by hand, each rule
 # quoting the sentence it is read from:
 # "Het plan moet binnen 56 kalenderdagen na aanmelding zijn ingediend." (plan_due = registered_on + 56 days)

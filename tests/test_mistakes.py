@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cards import FIXTURE, SPLIT_TABLE, invoke
+from cards import FIXTURE, PLAN_AND_FEE, SPLIT_TABLE, invoke
 
 CARD = """\
 code: T-1
@@ -22,16 +22,7 @@ source: {document: test.txt, section: "1"}
 edition:
   name: eerste
   valid_from: 2016-01-01
-deadlines:
-  plan_due:
-    label: Plan ingediend
-    due: registered_on + 56 days
-    met_by: plan_submitted_on
-payments:
-  fee:
-    label: Prijs
-    base: price
-    parts:
+""" + PLAN_AND_FEE + """\
       effort: {label: Inspanning, share: 60%, on: plan_approved_on}
       result: {label: Resultaat, share: 40%, on: work_resumed_on}
 parameters:
@@ -39,7 +30,7 @@ parameters:
     label: Maximumprijs
     value: €5000.00
 """
-# Line by line, with the columns the tests use:
+# Line by line (lines 7-16 are cards.PLAN_AND_FEE), with the columns the tests use:
 #  2 title: Testproduct
 #  6   valid_from: 2016-01-01              the date at column 15 (2 spaces + "valid_from: ")
 #  9     label: Plan ingediend             the value at column 12 (4 spaces + "label: ")
