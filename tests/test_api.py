@@ -55,7 +55,7 @@ def walk(value):
 
 @pytest.fixture
 def percent_engine(tmp_path) -> Engine:
-    """The bundled catalogue plus a percent fact, to test "60%" as a case value."""
+    """The fixture catalogue plus a percent fact, to test "60%" as a case value."""
     root = tmp_path / "cat"
     shutil.copytree(FIXTURE, root)
     facts = root / "facts.yaml"
@@ -67,8 +67,14 @@ def percent_engine(tmp_path) -> Engine:
 
 # -- loading -------------------------------------------------------------------------------------
 
-def test_engine_loads_the_bundled_catalogue_by_default():
-    engine = Engine()
+def test_without_a_catalogue_named_the_engine_loads_the_bundled_one(monkeypatch):
+    from interpreter import catalogue
+    monkeypatch.delenv("CATALOGUE_DIR")
+    assert Engine().catalogue.root == catalogue.BUNDLED
+
+
+def test_engine_loads_the_catalogue_of_catalogue_dir_by_default():
+    engine = Engine()  # conftest names the fixture in $CATALOGUE_DIR
     assert isinstance(engine.catalogue, LazyCatalogue)  # its cards are loaded when a product is asked for
     assert engine.catalogue.root == FIXTURE
     assert engine.catalogue.hash == load_catalogue(FIXTURE).hash

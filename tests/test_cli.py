@@ -141,7 +141,7 @@ def by_id(items: list[dict], id_: str) -> dict:
 
 # -- validate, list, show ------------------------------------------------------------------------
 
-def test_validate_accepts_the_bundled_catalogue():
+def test_validate_accepts_the_default_catalogue():
     result = ok("validate")
     engine = Engine(FIXTURE)
     count = sum(len(editions) for editions in engine.catalogue.products.values())
@@ -487,10 +487,10 @@ def test_catalogue_option_uses_the_copy(cat, workdir):
     card.write_text(text.replace("value: €5000", "value: €6000", 1), encoding="utf-8")
     write(workdir / "case.yaml", CASE_U_XR)
     changed = json.loads(ok("--catalogue", "cat", "evaluate", "U-XR", "case.yaml").stdout)
-    bundled = evaluate_json("U-XR", "case.yaml")
+    default = evaluate_json("U-XR", "case.yaml")  # $CATALOGUE_DIR: the fixture itself
     assert changed["values"]["max_price"]["value"] == "6000.00"
-    assert bundled["values"]["max_price"]["value"] == "5000.00"
-    assert changed["receipt"]["catalogue_hash"] != bundled["receipt"]["catalogue_hash"]
+    assert default["values"]["max_price"]["value"] == "5000.00"
+    assert changed["receipt"]["catalogue_hash"] != default["receipt"]["catalogue_hash"]
     assert [line.split()[0] for line in ok("--catalogue", "cat", "list").stdout.splitlines()] == \
         [line.split()[0] for line in ok("list").stdout.splitlines()]
 
@@ -623,7 +623,7 @@ def test_year_zero_in_a_case_is_a_bad_date_not_a_crash(workdir):
 
 # -- bad catalogue: validate and evaluate exit 1 with the card's file:line:col --------------------
 
-def test_type_error_in_a_bundled_card_copy(cat, workdir):
+def test_type_error_in_a_fixture_card_copy(cat, workdir):
     card = cat / "products" / "uwv" / "U-XR.yaml"
     text = card.read_text(encoding="utf-8")
     assert "due: registered_on + 56 days" in text
@@ -689,7 +689,7 @@ def test_broken_yaml_in_a_card(cat, workdir):
         assert "hint: YAML indentation must use spaces" in result.stderr
 
 
-def test_broken_yaml_in_a_bundled_card_copy(cat):
+def test_broken_yaml_in_a_fixture_card_copy(cat):
     card = cat / "products" / "uwv" / "U-XR.yaml"
     text = card.read_text(encoding="utf-8")
     assert text.startswith("# yaml-language-server: $schema=../../schemas/card.schema.json\ncode: U-XR\n")

@@ -142,7 +142,7 @@ def test_units_predicates_and_days():
     assert not is_date_noun("de aanmelding")
 
 
-def test_every_bundled_fact_has_a_phrase(vocabulary):
+def test_every_fact_of_the_fixture_has_a_phrase(vocabulary):
     for name, fact in vocabulary.facts.items():
         assert fact.phrase and fact.phrase.strip() == fact.phrase, name
         if fact.type == t.BOOL:
@@ -417,7 +417,7 @@ def test_sentences_of_the_test_card(proef):
     assert rule_applies(product.rules["plan_due"], product, vocabulary) is True
 
 
-def test_issue_examples_on_the_bundled_cards(engine, vocabulary):
+def test_issue_examples_on_the_fixture_cards(engine, vocabulary):
     def sentence(code, rule_id):
         product = engine.product(code)
         return rule_sentence(product.rules[rule_id], product, vocabulary)
@@ -476,7 +476,7 @@ def test_issue_examples_on_the_bundled_cards(engine, vocabulary):
                             "de eindrapportage, op of vóór die dag (wat het eerst gebeurt).")
 
 
-def test_bundled_sentences_use_phrases_not_labels(engine, vocabulary):
+def test_fixture_sentences_use_phrases_not_labels(engine, vocabulary):
     """A fact stands in a sentence by its phrase: its label (a table heading) is never pasted in."""
     labels = {fact.label for fact in vocabulary.facts.values()
               if fact.phrase and fact.label.lower() not in fact.phrase.lower() and len(fact.label) > 8}
@@ -493,7 +493,7 @@ def test_bundled_sentences_use_phrases_not_labels(engine, vocabulary):
                 assert "(uren" not in text and " is ten hoogste 5." not in text, (code, rule.id, text)
 
 
-def test_every_bundled_rule_renders(engine, vocabulary):
+def test_every_fixture_rule_renders(engine, vocabulary):
     names = [name for name in vocabulary.facts if "_" in name]
     for code, editions in engine.catalogue.products.items():
         for product in editions:
@@ -518,7 +518,7 @@ _UNITS = st.sampled_from(["days", "working days", "weeks", "months", "years"])
 
 @lru_cache(maxsize=None)
 def _typed_text(kind: str, depth: int = 0) -> st.SearchStrategy[str]:
-    """Text of a well-typed expression of `kind`, built from the bundled vocabulary's facts."""
+    """Text of a well-typed expression of `kind`, built from the fixture vocabulary's facts."""
     def sub(other):
         return st.deferred(lambda: _typed_text(other, depth + 1))
 

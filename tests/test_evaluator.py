@@ -22,7 +22,7 @@ edition: {name: first, valid_from: 2016-01-01, valid_until: 2016-12-31}
 
 
 def make_engine(tmp_path, body: str, extra_cards: dict[str, str] | None = None) -> Engine:
-    """A catalogue with the bundled vocabulary and calendars and one test card."""
+    """A catalogue with the fixture's vocabulary and calendars and one test card."""
     root = tmp_path / "cat"
     root.mkdir()
     for name in ("catalogue.yaml", "facts.yaml"):
