@@ -14,7 +14,7 @@ from interpreter import __version__
 from interpreter.api import BACKENDS, Engine
 from interpreter.catalogue import default_root
 from interpreter.errors import CatalogueError, ErrorList, Position, RuleSyntaxError, source_excerpt
-from interpreter.limits import MAX_DUE_WITHIN
+from interpreter.limits import MAX_DOCUMENT_CHARS, MAX_DUE_WITHIN, MAX_JOBS
 from interpreter.parser import parse_date
 from interpreter.printer import to_text as expression_text
 from interpreter.results import to_json
@@ -223,7 +223,8 @@ def evaluate(ctx: click.Context, code: str, casefile: str, as_of: dt.date | None
     """Evaluate product CODE for the case in CASEFILE (YAML or JSON; '-' reads standard input)."""
     engine = _engine(ctx)
     try:
-        stdin_text = sys.stdin.read() if casefile == "-" else None
+        # One character past the limit is enough for the size check: endless input is never read whole.
+        stdin_text = sys.stdin.read(MAX_DOCUMENT_CHARS + 1) if casefile == "-" else None
         facts = engine.read_case(casefile, stdin_text)
         result = engine.evaluate(code, facts, as_of=as_of, rules_on=rules_on, explain=explain, typed=True)
     except CatalogueError as error:
@@ -253,7 +254,7 @@ def evaluate(ctx: click.Context, code: str, casefile: str, as_of: dt.date | None
               help="Write only the open deadlines that fall due from --as-of to DAYS days later.")
 @click.option("--id-column", default="id", show_default=True,
               help="The column (JSON Lines: key) with each case's id; written to the output, not a fact.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+@click.option("--jobs", "-j", type=click.IntRange(min=1, max=MAX_JOBS), default=None,
               help="Worker processes (default: the number of CPUs; 1 evaluates in this process).")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar on standard error (default: when it is a terminal).")

@@ -204,12 +204,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=15.0, help="measured time per server (at most 120)")
     parser.add_argument("--connections", type=int, default=4, help="concurrent keep-alive connections (1-64)")
-    parser.add_argument("--warmup", type=float, default=1.0, help="seconds of warm-up before each round")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; the median counts")
+    parser.add_argument("--warmup", type=float, default=1.0, help="seconds of warm-up before each round (at most 10)")
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes (1-8)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (1-9); the median counts")
     args = parser.parse_args()
     seconds = min(max(args.seconds, 1.0), 120.0)
     connections = min(max(args.connections, 1), 64)
+    # Every knob bounded, as --seconds is: the run's time and the processes it starts stay bounded.
+    args.warmup, args.workers, args.rounds = (min(max(args.warmup, 0.0), 10.0), min(max(args.workers, 1), 8),
+                                              min(max(args.rounds, 1), 9))
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     bin_dir = Path(sys.executable).parent
 

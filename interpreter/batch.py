@@ -8,6 +8,7 @@ import json
 import os
 import sys
 from collections import deque
+from contextlib import closing
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import chain
@@ -527,19 +528,30 @@ _JSON_HINT = 'write one case per line as a JSON object, e.g. {"id": "c1", "regis
 
 _WORKER_JOB: Job | None = None
 _WORKER_OUT: "_OrderedWrites | None" = None
+_WORKER_STOP = None  # a shared flag the main process raises when the run stops early
 
 
-def _start_worker(job: Job, out: "_OrderedWrites | None" = None) -> None:
+class _WorkerLost(CatalogueError):
+    """A worker died (killed, out of memory) with a chunk in hand."""
+
+
+class _Abandoned(Exception):
+    """The run stopped before this chunk's turn: it is neither evaluated nor written."""
+
+
+def _start_worker(job: Job, out: "_OrderedWrites | None", stop) -> None:
     """Pool initializer: Ctrl-C is the main process's to handle; the job (and engine) made once."""
     import signal
 
-    global _WORKER_JOB, _WORKER_OUT
+    global _WORKER_JOB, _WORKER_OUT, _WORKER_STOP
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     job.prepare()
-    _WORKER_JOB, _WORKER_OUT = job, out
+    _WORKER_JOB, _WORKER_OUT, _WORKER_STOP = job, out, stop
 
 
 def _run_chunk(records: list[tuple], index: int = 0) -> _Done:
+    if _WORKER_STOP.value:  # queued before the run stopped: the pool only has to get through it
+        raise _Abandoned()
     if _WORKER_OUT is None:
         return _WORKER_JOB.run(records)
     parts: list[bytes] = []
@@ -556,19 +568,36 @@ class _OrderedWrites:
 
     A JSON Lines chunk is megabytes: sending it to the main process to be written costs more copies of it
     than encoding it. A worker only waits, briefly, for the chunk before its own to claim its bytes; then
-    the two write side by side. Needs a forked worker, which inherits the open file."""
+    the two write side by side. Needs a forked worker, which inherits the open file. When the run stops
+    early (`stop` raised), nobody waits for a turn that may never come."""
 
-    def __init__(self, context, fd: int, start: int):
+    # A waiting worker looks at `stop` at least this often, even if a notification is lost with a
+    # worker that died holding the lock.
+    POLL_SECONDS = 1.0
+
+    def __init__(self, context, fd: int, start: int, stop=None):
         self.fd = fd
         self.turn = context.Value("q", 0, lock=False)  # the index of the next chunk to claim its place
         self.end = context.Value("q", start, lock=False)  # where the next chunk goes
+        self.stop = stop if stop is not None else context.Value("b", 0, lock=False)
         self.changed = context.Condition()
+
+    def abandon(self) -> None:
+        """Wake every worker waiting for its turn: the run has stopped."""
+        self.stop.value = 1
+        if self.changed.acquire(timeout=self.POLL_SECONDS):  # not forever: its holder may have died
+            try:
+                self.changed.notify_all()
+            finally:
+                self.changed.release()
 
     def write(self, index: int, parts: list[bytes]) -> None:
         size = sum(map(len, parts))
         with self.changed:
             while self.turn.value != index:
-                self.changed.wait()
+                if self.stop.value:
+                    raise _Abandoned()
+                self.changed.wait(self.POLL_SECONDS)
             at = self.end.value
             self.end.value = at + size
             self.turn.value = index + 1
@@ -630,32 +659,71 @@ def _evaluated(job: Job, chunks: Iterator, jobs: int, sink: "AtomicFile | None" 
         return
     job.prepare()  # before the fork, so that the workers inherit it
     context = _pool_context()
-    out = _OrderedWrites(context, *sink.handover()) if sink is not None and _forks(context) else None
-    with context.Pool(jobs, initializer=_start_worker, initargs=(job, out)) as pool:
-        pending: deque = deque()
-        try:
-            for index, (records, position) in enumerate(chain([first, second], chunks)):
-                pending.append((pool.apply_async(_run_chunk, (records, index)), position))
-                # A few chunks ahead keep every worker busy; more would only fill memory.
-                if len(pending) > 2 * jobs:
-                    done, at = pending.popleft()
-                    yield _outcome(done, sink), at
-            while pending:
-                done, at = pending.popleft()
-                yield _outcome(done, sink), at
-        except CatalogueError:
-            # A worker could not write (the disk is full). Let the chunks in flight finish and the pool
-            # close before leaving: Pool.terminate with a worker waiting for its turn to write can hang.
-            pool.close()
-            for done, _ in pending:
-                done.wait()
-            pool.join()
-            raise
+    stop = context.Value("b", 0, lock=False)
+    out = _OrderedWrites(context, *sink.handover(), stop) if sink is not None and _forks(context) else None
+    pool = context.Pool(jobs, initializer=_start_worker, initargs=(job, out, stop))
+    workers = list(pool._pool)  # as started: a worker that exits before the pool closes has died
+    pending: deque = deque()
+
+    def oldest() -> tuple[_Done, int | None]:
+        done, position = pending[0]  # pending until it has come: a stop waits for it, or for its lost worker
+        outcome = _outcome(done, sink, workers, job.file)
+        pending.popleft()
+        return outcome, position
+
+    try:
+        for index, (records, position) in enumerate(chain([first, second], chunks)):
+            pending.append((pool.apply_async(_run_chunk, (records, index)), position))
+            # A few chunks ahead keep every worker busy; more would only fill memory.
+            if len(pending) > 2 * jobs:
+                yield oldest()
+        while pending:
+            yield oldest()
+    except _WorkerLost:
+        _stop_pool(pool, pending, out, stop, patience=_OrderedWrites.POLL_SECONDS)
+        raise
+    except BaseException:  # a failed chunk, a failed write, Ctrl-C, or the reader of this generator gone
+        _stop_pool(pool, pending, out, stop, patience=STOP_SECONDS)
+        raise
+    pool.close()
+    pool.join()
     if out is not None:
         sink.take_back(out.end.value)
 
 
-def _outcome(done, sink: "AtomicFile | None") -> _Done:
+# How long a stopped run waits for its workers to finish the chunk in hand before killing them.
+STOP_SECONDS = 30.0
+
+
+def _stop_pool(pool, pending: deque, out: "_OrderedWrites | None", stop, patience: float) -> None:
+    """End the pool of a run that stopped early, without hanging.
+
+    Pool.terminate can hang while its task thread is stuck feeding chunks to workers that wait for a
+    turn that will never come. So: raise the stop flag (queued chunks are skipped, waiting workers
+    give up), let the chunks in hand finish, join; terminate only what is still running after that."""
+    import time
+
+    stop.value = 1
+    if out is not None:
+        out.abandon()
+    pool.close()
+    deadline = time.monotonic() + patience
+    for done, _ in pending:
+        done.wait(max(0.0, deadline - time.monotonic()))
+    if all(done.ready() for done, _ in pending):
+        pool.join()
+    else:  # a chunk still running, or lost with a dead worker
+        pool.terminate()
+
+
+def _outcome(done, sink: "AtomicFile | None", workers: list, file: str) -> _Done:
+    while not done.ready():
+        # Pool hands a dead worker's chunk to nobody, and its result would never come: look for the dead.
+        done.wait(_OrderedWrites.POLL_SECONDS)
+        lost = [worker.exitcode for worker in workers if worker.exitcode is not None]
+        if lost and not done.ready():
+            raise _WorkerLost(f"a worker process stopped unexpectedly (exit code {lost[0]}); the run is stopped",
+                              Position(file, 1, 1), hint="the machine may be out of memory: try fewer --jobs")
     try:
         return done.get()
     except OSError as error:  # a worker's write into the file (the disk is full)
@@ -725,9 +793,10 @@ def run_batch(engine, code: str, cases: str, out: Path, *, as_of: dt.date | None
         job = Job(engine, code, display, reader.format, output_format, reader.header, reader.delimiter,
                   id_column, as_of, due_within, rule_ids(editions), rules_on)
         summary = Summary(out, engine.receipt, as_of, job.window_end)
-        with AtomicFile(out, on_error=_write_error) as sink:
-            sink.write(job.head())
-            for done, position in _evaluated(job, reader.chunks(chunk_rows), jobs, sink):
+        with AtomicFile(out, on_error=_write_error) as sink, \
+                closing(_evaluated(job, reader.chunks(chunk_rows), jobs, sink)) as evaluated:
+            sink.write(job.head())  # before the pool starts: the first chunk goes after it
+            for done, position in evaluated:
                 sink.write(done.text)
                 summary.cases += done.cases
                 summary.evaluated += done.evaluated

@@ -123,11 +123,15 @@ def fact_field(fact, vocabulary) -> Field:
     return Field(fact.name, label, kind, hint, choices, [] if kind == "list of choices" else "")
 
 
-def date_fields() -> list[Field]:
+def date_fields(product: Product, vocabulary) -> list[Field]:
+    """The two dates of a case; the hint for 'rules of' names the fact the product's family takes them from."""
+    reference = vocabulary.facts.get(product.reference_fact or "")
+    rules_default = f"de datum van {' '.join((reference.phrase or reference.label).split())}" if reference \
+        else "de peildatum"
     return [Field(AS_OF, "Peildatum (de dag waarop de status wordt beoordeeld)", "date",
                   "datum; leeg: vandaag"),
             Field(RULES_ON, "Regels van (de dag waarvan de regels gelden)", "date",
-                  "datum; leeg: de datum van aanmelding of start, volgens de productfamilie")]
+                  f"datum; leeg: {rules_default}")]
 
 
 def example_values(product: Product, vocabulary) -> dict[str, Any]:
@@ -496,6 +500,27 @@ def mount_case_page(app: FastAPI, settings, engine_for) -> None:
         return page("index.html.j2", 404, products=products(engine),
                     problem=f"Er is geen product met de code '{code[:MAX_VALUE_CHARS]}'. Kies er hieronder een.")
 
+    def loaded(request: Request):
+        """The engine, or None while no catalogue is loaded (then the page says so, not a JSON problem)."""
+        try:
+            return engine_for(request)
+        except Problem:  # the only one engine_for raises: not ready
+            return None
+
+    def not_ready() -> Response:
+        return page("index.html.j2", 503, products=[],
+                    problem="De productcatalogus is nog niet geladen. Probeer het over een minuut opnieuw.")
+
+    def blank(request: Request, code: str) -> tuple[Any, Product, list[Field]] | Response:
+        """The engine, the product's latest edition and its form's fields; or the page that answers instead."""
+        engine = loaded(request)
+        if engine is None:
+            return not_ready()
+        if code not in engine.catalogue.products:
+            return unknown(engine, code)
+        product = engine.catalogue.product(code)
+        return engine, product, form_fields(engine, product) + date_fields(product, engine.catalogue.vocabulary)
+
     def form_page(engine, product: Product, fields: list[Field], status: int = 200, problems: Problems | None = None,
                   view: dict | None = None) -> Response:
         return page("case.html.j2", status, products=products(engine), product=product, fields=fields,
@@ -506,7 +531,9 @@ def mount_case_page(app: FastAPI, settings, engine_for) -> None:
 
     @app.get("/", include_in_schema=False)
     async def index(request: Request) -> Response:
-        engine = engine_for(request)
+        engine = loaded(request)
+        if engine is None:
+            return not_ready()
         return page("index.html.j2", products=products(engine), problem=None)
 
     @app.get("/case", include_in_schema=False)
@@ -517,11 +544,10 @@ def mount_case_page(app: FastAPI, settings, engine_for) -> None:
 
     @app.get("/case/{code}", include_in_schema=False)
     async def blank_form(request: Request, code: str) -> Response:
-        engine = engine_for(request)
-        if code not in engine.catalogue.products:
-            return unknown(engine, code)
-        product = engine.catalogue.product(code)
-        fields = form_fields(engine, product) + date_fields()
+        found = blank(request, code)
+        if isinstance(found, Response):
+            return found
+        engine, product, fields = found
         if request.query_params.get("voorbeeld"):
             values = example_values(product, engine.catalogue.vocabulary)
             for f in fields:
@@ -531,11 +557,10 @@ def mount_case_page(app: FastAPI, settings, engine_for) -> None:
 
     @app.post("/case/{code}", include_in_schema=False)
     async def submit(request: Request, code: str) -> Response:
-        engine = engine_for(request)
-        if code not in engine.catalogue.products:
-            return unknown(engine, code)
-        product = engine.catalogue.product(code)
-        fields = form_fields(engine, product) + date_fields()
+        found = blank(request, code)
+        if isinstance(found, Response):
+            return found
+        engine, product, fields = found
         problems = Problems()
         kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if kind != FORM:
@@ -566,6 +591,15 @@ def mount_case_page(app: FastAPI, settings, engine_for) -> None:
                 return form_page(engine, edition, fields, 200, problems, view)
         show_next_to_fields(problems, fields)
         return form_page(engine, product, fields, 422, problems)
+
+    @app.api_route("/case/{code}/{rest:path}", methods=["GET", "POST"], include_in_schema=False)
+    async def beyond_a_form(request: Request, code: str, rest: str) -> Response:
+        # Nothing lives below a form: the page's own 404, not the API's JSON one echoing the path.
+        engine = loaded(request)
+        if engine is None:
+            return not_ready()
+        return page("index.html.j2", 404, products=products(engine),
+                    problem="Deze pagina bestaat niet. Kies hieronder een product.")
 
     @app.get("/assets/{name}", include_in_schema=False)
     async def asset(name: str) -> Response:

@@ -390,7 +390,7 @@ class Checker(NodeVisitor):
         if node.function == "text":
             if len(args) != 1 or isinstance(types[0], (t.SetType, t.ListType)):
                 raise TypeCheckError("text(...) takes one value (not a set or a list)", node.pos,
-                                     hint='join texts with +, e.g. "12XR " + text(district)')
+                                     hint='join texts with +, e.g. "nr. " + text(x)')
             return self._typed(node, t.TEXT, args=args)
         if len(args) != 1 or types[0] != t.DATE:
             raise TypeCheckError("next_working_day(...) takes one date", node.pos)

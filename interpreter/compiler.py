@@ -25,7 +25,7 @@ from . import types as t
 from .checker import evaluation_order
 from .errors import EvaluationError, Position
 from .model import Product, Rule
-from .results import (Result, check_result, deadline_result, indicative_values, payment_result, payment_trigger,
+from .results import (Result, check_result, deadline_result, payment_result, payment_trigger,
                       report_results, schedule_result, value_type)
 from .values import (ARITHMETIC_ERRORS, CENT, DOMAIN, HUNDRED, NOTHING_MISSING, Duration, Open, add_duration,
                      add_months, arithmetic_error, checked, checked_cents, earliest, merge_open, no_value, not_applicable,
@@ -437,7 +437,8 @@ class _ExpressionCompiler(NodeVisitor):
         Inputs that are constants (parameters of one literal value) choose the row here, once. Under the
         hit policy 'unique' a row whose tests all pass is the answer (the checker proved the rows
         disjoint), so each row becomes one test in line; only when none passes, which needs an unknown
-        input, does table_row say what is missing. Under 'first' table_row chooses the row at run time."""
+        input, is what is missing worked out, as table_row would. Under 'first' table_row chooses the row
+        at run time."""
         inputs = [self.resolved(value) for value in node.inputs]
         if all(isinstance(value, (n.EnumLit, n.BoolLit)) for value in inputs):
             row = table_row(tuple(n.test_value(value) for value in inputs), node.test_values, node.first)
@@ -447,21 +448,32 @@ class _ExpressionCompiler(NodeVisitor):
         if node.first:
             return self._decide_at_run_time(node, compiled, may_be_open)
         result = self.temp()
-        keyword = "if"
-        for index, (tests, cell) in enumerate(zip(node.test_values, node.cells)):
-            conditions = [self._passes(code, test) for (code, _), test in zip(compiled, tests) if test is not None]
-            last = index == len(node.cells) - 1 and not may_be_open and keyword == "elif"
-            header = "else:" if last else f"{keyword} {' and '.join(conditions) or 'True'}:"
-            with self.src.block(header):
-                code, cell_open = self.expr(cell)
-                self.src.line(f"{result} = {code}")
-            keyword = "elif"
-            may_be_open = may_be_open or cell_open
-        if any(value_open for _, value_open in compiled):
+        conditions = [" and ".join(self._passes(code, test) for (code, _), test in zip(compiled, tests)
+                                   if test is not None) or "True" for tests in node.test_values]
+        # With every input known one row passes (the checker proved the table complete): the last needs no test.
+        cell_open = self._cell_chain(result, conditions, node.cells, "if", last_is_else=not may_be_open)
+        if may_be_open:
             with self.src.block("else:"):
-                inputs_code = "".join(f"{code}, " for code, _ in compiled)
-                self.src.line(f"{result} = table_row(({inputs_code}), {self.const(node.test_values)}, False)")
-        return result, may_be_open
+                self._what_no_row_needs(node, compiled, result)
+        return result, may_be_open or cell_open
+
+    def _what_no_row_needs(self, node, compiled, result: str) -> None:
+        """What table_row answers under 'unique' when no row passed in line: the unknown inputs of every
+        row that may still apply, merged row by row in table order. Written out per row, since the row
+        tests are known here and a call of table_row was the larger part of a partial case's table."""
+        self.src.line(f"{result} = EMPTY")
+        for tests in node.test_values:
+            tested = [(code, value_open, test) for (code, value_open), test in zip(compiled, tests)
+                      if test is not None]
+            unknown = [code for code, value_open, _ in tested if value_open]
+            if not unknown:  # all its inputs are known, and it did not pass
+                continue
+            conditions = [f"({code}.__class__ is Open or {self._passes(code, test)})" if value_open
+                          else self._passes(code, test) for code, value_open, test in tested]
+            with self.src.block(f"if {' and '.join(conditions)}:"):
+                for code in unknown:
+                    with self.src.block(f"if {code}.__class__ is Open:"):
+                        self.src.line(f"{result} = {result} | {code}")
 
     def _passes(self, code: str, test) -> str:
         """Python that is true when a known input passes one test of a row (an unknown one never does)."""
@@ -475,20 +487,25 @@ class _ExpressionCompiler(NodeVisitor):
         inputs = "".join(f"{code}, " for code, _ in compiled)
         row, result = self.temp(), self.temp()
         self.src.line(f"{row} = table_row(({inputs}), {self.const(node.test_values)}, True)")
-        keyword = "if"
         if may_be_open:
             with self.src.block(f"if {row}.__class__ is Open:"):
                 self.src.line(f"{result} = {row}")
-            keyword = "elif"
-        for index, cell in enumerate(node.cells):
-            last = index == len(node.cells) - 1 and keyword == "elif"
-            header = "else:" if last else f"{keyword} {row} == {index}:"
-            with self.src.block(header):
-                code, cell_open = self.expr(cell)
+        conditions = [f"{row} == {index}" for index in range(len(node.cells))]
+        cell_open = self._cell_chain(result, conditions, node.cells, "elif" if may_be_open else "if", last_is_else=True)
+        return result, may_be_open or cell_open
+
+    def _cell_chain(self, result: str, conditions: list[str], cells, keyword: str, last_is_else: bool) -> bool:
+        """An if/elif chain that puts the cell of the first condition that holds into `result` (the last
+        cell under else:, when it is not the only branch); whether a cell can be unknown."""
+        cell_open = False
+        for index, (condition, cell) in enumerate(zip(conditions, cells)):
+            last = last_is_else and index == len(cells) - 1 and keyword == "elif"
+            with self.src.block("else:" if last else f"{keyword} {condition}:"):
+                code, this_open = self.expr(cell)
                 self.src.line(f"{result} = {code}")
             keyword = "elif"
-            may_be_open = may_be_open or cell_open
-        return result, may_be_open
+            cell_open = cell_open or this_open
+        return cell_open
 
     def visit_Lookup(self, node):
         entries = self.const(dict(node.entries))
@@ -658,7 +675,7 @@ class _ProductCompiler:
         types = const({rule.id: value_type(rule) for rule in product.rules.values()
                        if rule.section in ("parameters", "values")})
         src.line(f"result = Result({const(product.code)}, {const(product.title)}, {const(product.edition)}, as_of, "
-                 f"rules_on, value_types={types}.copy(), indicative={const(indicative_values(product))})")
+                 f"rules_on, value_types={types}.copy(), indicative={const(product.indicative_values)})")
         for name in ("deadlines", "payments", "reports", "checks", "not_applicable", "values"):
             src.line(f"{name} = result.{name}")
         for rule in product.rules.values():

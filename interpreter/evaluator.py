@@ -12,7 +12,7 @@ from .errors import EvaluationError
 from .model import Product, Rule
 from .printer import to_text
 from .results import (CheckResult, DeadlineResult, PaymentResult, ReportResult, Result, check_result, deadline_result,
-                      indicative_values, payment_result, payment_trigger, report_results, schedule_result, value_type)
+                      payment_result, payment_trigger, report_results, schedule_result, value_type)
 from .values import (ARITHMETIC_ERRORS, DOMAIN, Duration, Open, Schedule, add_duration, arithmetic_error, checked,
                      checked_cents, describe_value, earliest, merge_open, no_value, not_applicable, percent_of,
                      recurring, roll_error, schedule_payment, split_payment, table_row, text_of, to_cents)
@@ -371,7 +371,7 @@ def _evaluate(product: Product, facts: dict[str, Any], as_of: dt.date, explain: 
               fact_labels: dict[str, str] | None, rules_on: dt.date | None = None) -> Result:
     run = Evaluation(product, facts, as_of, explain=explain, rules_on=rules_on)
     result = Result(product=product.code, title=product.title, edition=product.edition, as_of=as_of,
-                    rules_on=run.rules_on, indicative=indicative_values(product))
+                    rules_on=run.rules_on, indicative=product.indicative_values)
     labels = fact_labels or {}
     for rule in product.rules.values():
         applies = run.applies(rule)

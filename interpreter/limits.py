@@ -43,6 +43,7 @@ MAX_DAYS_TO_WORKING_DAY = 366    # days next_working_day looks ahead: holidays t
 # -- batch --------------------------------------------------------------------------------------------
 MAX_COLUMNS = 1_000              # columns of a CSV header
 MAX_ROW_CHARS = 1_000_000        # characters in one CSV row or JSON line
+MAX_JOBS = 64                    # worker processes of one batch run (--jobs): each holds a forked catalogue
 
 _LIMIT = Decimal(10) ** MAX_INTEGER_DIGITS
 

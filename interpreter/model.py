@@ -11,7 +11,7 @@ from typing import Any
 from . import types as t
 from .calendar import Calendar
 from .errors import LookupProblem, Position, SchemaError, did_you_mean
-from .nodes import Node
+from .nodes import FactRef, Node
 from .types import Type
 
 
@@ -100,6 +100,12 @@ class Rule:
     def source(self) -> str:
         """The short citation shown with every result entry ("000 §5.2, 12XR")."""
         return self.citation.short() if self.citation else ""
+
+    @cached_property
+    def trigger_fact(self) -> str | None:
+        """The fact a payment part is paid on, when its `on` names one fact; worked out once per rule."""
+        on = self.exprs.get("on")
+        return on.node.name if on is not None and isinstance(on.node, FactRef) else None
 
 
 SECTIONS = ("parameters", "values", "deadlines", "payments", "reports", "checks")
@@ -204,6 +210,12 @@ class Product:
     def payment_groups(self) -> dict[str, list[Rule]]:
         """The parts of each payment split, in card order; worked out once per product."""
         return payment_groups(self.rules)
+
+    @cached_property
+    def indicative_values(self) -> frozenset[str]:
+        """The parameters and values that rest on a 'circa' value; worked out once per product."""
+        return frozenset(rule.id for rule in self.rules.values()
+                         if rule.indicative and rule.section in ("parameters", "values"))
 
     def in_section(self, section: str) -> list[Rule]:
         return [rule for rule in self.rules.values() if rule.section == section]

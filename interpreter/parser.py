@@ -18,7 +18,7 @@ from . import nodes as n
 from .errors import Position, RuleSyntaxError
 from .calendar import MONTHS
 from .limits import MAX_DURATION, MAX_EXPRESSION_CHARS, MAX_EXPRESSION_DEPTH, digits_problem
-from .values import UNIT_NAMES, UNIT_PATTERN, UNITS
+from .values import DUTCH_UNIT_WORDS, UNIT_NAMES, UNIT_PATTERN, UNITS
 
 GRAMMAR_FILE = Path(__file__).resolve().parent.parent / "grammar" / "rules.lark"
 
@@ -61,10 +61,8 @@ _CHARACTER_HINTS = {
 # Dates written day first (01-04-2016) or without leading zeros (2016-4-1).
 _LOOSE_DATE = re.compile(r"(?<![\w.-])(?:(\d{1,2})-(\d{1,2})-(\d{4})|(\d{4})-(\d{1,2})-(\d{1,2}))(?![\w.-])")
 # €5.000 / €1350,50 / €5000,- : thousands points, decimal commas and the ',-' of whole euros.
-_DUTCH_MONEY = re.compile(r"€\s?\d{1,3}(\.\d{3})+(,(\d+|-{1,2}))?|€\s?\d+,(\d+|-{1,2})")
-_DUTCH_UNITS = {"dagen": "days", "dag": "days", "kalenderdagen": "days", "werkdagen": "working days",
-                "werkdag": "working days", "weken": "weeks", "week": "weeks", "maanden": "months",
-                "maand": "months", "jaar": "years", "jaren": "years"}
+_DUTCH_MONEY = re.compile(r"€\s?[1-9]\d{0,2}(\.\d{3})+(,(\d+|-{1,2}))?|€\s?\d+,(\d+|-{1,2})")
+_DUTCH_UNITS = {word: unit.replace("_", " ") for unit, words in DUTCH_UNIT_WORDS.items() for word in words}
 
 
 _OPTIONS = dict(parser="lalr", propagate_positions=True, maybe_placeholders=True)

@@ -8,7 +8,7 @@ from typing import Any
 
 from . import nodes as n
 from . import types as t
-from .model import Citation, Product, Rule
+from .model import Citation, Rule
 from .values import Open, describe_value, format_percent
 
 # The version of the result's JSON shape (catalogue/schemas/result.schema.json). Additions of optional
@@ -144,12 +144,6 @@ def payment_trigger(rule: Rule, labels: dict[str, str]) -> str:
     return labels.get(node.name, node.name) if isinstance(node, n.FactRef) else rule.exprs["on"].text.strip()
 
 
-def trigger_fact(rule: Rule) -> str | None:
-    """The fact a payment part is paid on, when its `on` names one fact."""
-    on = rule.exprs.get("on")
-    return on.node.name if on is not None and isinstance(on.node, n.FactRef) else None
-
-
 def payment_result(rule: Rule, trigger: str, share: Any, amount: Any, on: Any, as_of: dt.date) -> PaymentResult:
     """A payment part: unknown until its amount is known, then pending until its trigger date has come."""
     share_open, amount_open = isinstance(share, Open), isinstance(amount, Open)
@@ -167,7 +161,7 @@ def payment_result(rule: Rule, trigger: str, share: Any, amount: Any, on: Any, a
     return PaymentResult(rule.id, rule.label, rule.group or rule.id,
                          None if share_open else share, None if amount_open else amount,
                          trigger, None if on_open else on, missing, rule.source, status,
-                         trigger_fact(rule), rule.citation)
+                         rule.trigger_fact, rule.citation)
 
 
 def schedule_result(rule: Rule, schedule: Any, as_of: dt.date) -> PaymentResult:
@@ -207,12 +201,6 @@ def check_result(rule: Rule, value: Any) -> CheckResult:
                            rule.source, rule.citation, True)
     return CheckResult(rule.id, rule.label, value, None if value else (rule.message or rule.label), (),
                        rule.source, rule.citation)
-
-
-def indicative_values(product: Product) -> frozenset[str]:
-    """The parameters and values of a product that rest on a 'circa' value."""
-    return frozenset(rule.id for rule in product.rules.values()
-                     if rule.indicative and rule.section in ("parameters", "values"))
 
 
 def value_type(rule: Rule) -> t.Type:

@@ -6,13 +6,10 @@ from typing import Any
 
 from .model import Product
 from .results import Result
-from .sheets.words import number_text, percent_text, value_text
-# The contract's status values (JSON keys and values stay English, docs/api.md), as a person reads them.
-from .timeline import STATUS_WORDS as DEADLINE_STATUS
+from .sheets.words import STATUS_WORDS, number_text, percent_text, value_text
 
 CHECK_STATUS = {True: "voldaan", False: "NIET VOLDAAN", None: "open"}
 INDICATION_NOT_MET = "let op"  # an indicative check ('circa') is never failed; its message is said
-PAYMENT_STATUS = {"pending": "nog niet verschuldigd", "due": "te betalen", "unknown": "onbekend"}
 UNKNOWN = "onbekend"
 
 
@@ -29,10 +26,10 @@ def to_text(result: Result, product: Product, vocabulary, explain: bool = False)
              f"editie: {result.edition}; regels van {_date(result.rules_on)}; stand per {_date(result.as_of)}", ""]
     if result.deadlines:
         lines.append("Termijnen")
-        width = max(len(DEADLINE_STATUS.get(d.status, d.status)) for d in result.deadlines)
+        width = max(len(STATUS_WORDS.get(d.status, d.status)) for d in result.deadlines)
         for d in result.deadlines:
             done = f", gedaan op {_date(d.done_on)}" if d.done_on else ""
-            status = DEADLINE_STATUS.get(d.status, d.status)
+            status = STATUS_WORDS.get(d.status, d.status)
             lines.append(f"  {_date(d.date):<10}  {status:<{width}}  {d.label}{done}{said.needs(d.missing)}")
     if result.payments:
         lines.append("Betalingen")
@@ -43,7 +40,7 @@ def to_text(result: Result, product: Product, vocabulary, explain: bool = False)
                          f"{said.needs(p.missing)}")
             for i in p.instalments or ():
                 part = number_text(i.amount, 2) if i.amount is not None else UNKNOWN
-                lines.append(f"         € {part:>10}    {_date(i.date)}  {PAYMENT_STATUS.get(i.status, i.status)}, "
+                lines.append(f"         € {part:>10}    {_date(i.date)}  {STATUS_WORDS.get(i.status, i.status)}, "
                              f"periode {_date(i.period_start)} – {_date(i.period_end)}")
     if result.reports:
         lines.append("Rapportages")
@@ -90,7 +87,7 @@ def _explanation(result: Result, said: "_Words") -> list[str]:
                 lines.append(f"      {step['expression']} = {_shown(step['value'])}")
         if entry.get("source", {}).get("quote"):
             src = entry["source"]
-            lines.append(f"      bron {src['document']}, {src['section']}: “{src['quote']}”")
+            lines.append(f"      bron {src['title']}, {src['section']}: “{src['quote']}”")
     return lines
 
 

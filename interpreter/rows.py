@@ -7,6 +7,7 @@ import io
 import json
 import re
 from decimal import Decimal
+from functools import partial
 from operator import attrgetter, getitem
 from typing import Any, Callable
 
@@ -286,7 +287,7 @@ class _Entries(dict):
         return self.template % tuple(map(getitem, self.memos, key))
 
     def __missing__(self, key: tuple) -> bytes:
-        data = self.template % tuple(map(getitem, self.memos, key))
+        data = self.make(key)
         if len(self) < ENTRY_MEMO_SIZE:
             self[key] = data
             if len(self) == ENTRY_MEMO_SIZE and self.asked < 2 * ENTRY_MEMO_SIZE:  # every other lookup missed
@@ -315,7 +316,8 @@ class _Layout:
         self.lists = self._memo("list", list)
         empty = Result(result.product, result.title, result.edition, _ANY_DAY, _ANY_DAY)
         self.parts, names = _split(result_object(0, None, empty, None, None)[0], _ROW_VARYING)
-        self.fill = [getattr(self, "_" + name) for name in names]
+        self.fill = [partial(self._entries, name) if name in ENTRY_KINDS else getattr(self, "_" + name)
+                     for name in names]
 
     def _memo(self, name: str, convert) -> _Memo:
         memo = self.memos.get(name)
@@ -382,19 +384,8 @@ class _Layout:
 
     # -- the entries
 
-    def _deadlines(self, out, row, ident, result) -> None:
-        self._entries(out, "deadlines", result.deadlines)
-
-    def _payments(self, out, row, ident, result) -> None:
-        self._entries(out, "payments", result.payments)
-
-    def _reports(self, out, row, ident, result) -> None:
-        self._entries(out, "reports", result.reports)
-
-    def _checks(self, out, row, ident, result) -> None:
-        self._entries(out, "checks", result.checks)
-
-    def _entries(self, out, kind: str, items: list) -> None:
+    def _entries(self, kind: str, out, row, ident, result) -> None:
+        items = getattr(result, kind)
         if not items:
             out.append(b"[]")
             return

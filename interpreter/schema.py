@@ -171,7 +171,7 @@ CALENDAR = {
         "note": TEXT,
     }}},
     # Art. 3 lid 3 Algemene termijnenwet: days a decree equates with the holidays, each with its decree.
-    "decreed": {"type": "list", "schema": {"type": "dict", "schema": {
+    "decreed": {"type": "list", "maxlength": MAX_HOLIDAYS, "schema": {"type": "dict", "schema": {
         "date": REQUIRED_DATE,
         "name": {**TEXT, "required": True},
         "decree": {**TEXT, "required": True},
@@ -298,8 +298,8 @@ def _named(path: tuple) -> str:
 # What a value of a field must look like, for fields with a pattern.
 _PATTERN_HINTS = {
     RULE_ID: "names use lower-case letters, digits and '_', starting with a letter",
-    r"[A-Z0-9][A-Z0-9-]*": "a product code uses capital letters, digits and '-', like 12XR or LEON-3",
-    r"[a-z][a-z0-9_-]*": "a family name uses lower-case letters, digits, '-' and '_', like uwv-innovatief",
+    r"[A-Z0-9][A-Z0-9-]*": "a product code uses capital letters, digits and '-', like 12XY or AB-3",
+    r"[a-z][a-z0-9_-]*": "a family name uses lower-case letters, digits, '-' and '_', like my-family",
     r"[0-9]{2}-[0-9]{2}": "write a day of the year as month-day with two digits each, like 12-25",
 }
 

@@ -32,6 +32,21 @@ from .wire import (
     read_within, require_json_lines,
 )
 
+NO_RECEIPT = {"engine": __version__, "catalogue_hash": ""}  # while no catalogue is loaded
+
+
+def _receipt_headers(receipt: dict) -> list[tuple[bytes, bytes]]:
+    return [(b"catalogue-hash", receipt["catalogue_hash"].encode()), (b"engine-version", receipt["engine"].encode())]
+
+
+def _incident(scope) -> dict:
+    """The 500 problem for something unexpected, logged with the traceback under an incident id."""
+    incident = uuid.uuid4().hex[:12]
+    log.exception("unexpected error, incident %s, %s %s", incident, scope.get("method"), scope.get("path"))
+    return p.problem("internal-error", f"an unexpected error occurred; the service's log has incident {incident}",
+                     incident=incident)
+
+
 class ReceiptAndSafety:
     """Pure ASGI middleware: the receipt headers on every response, and a 500 problem (never a traceback)
     when something unexpected happens, logged with an incident id."""
@@ -41,11 +56,7 @@ class ReceiptAndSafety:
         self.live = live
 
     def _receipt(self, scope) -> dict:
-        state = scope.get("state") or {}
-        receipt = state.get("receipt")
-        if receipt is None and self.live.engine is not None:
-            receipt = self.live.engine.receipt
-        return receipt or {"engine": __version__, "catalogue_hash": ""}
+        return _receipt_of((scope.get("state") or {}).get("receipt"), self.live)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -57,22 +68,15 @@ class ReceiptAndSafety:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                receipt = self._receipt(scope)
-                headers = list(message.get("headers", []))
-                headers.append((b"catalogue-hash", receipt["catalogue_hash"].encode()))
-                headers.append((b"engine-version", receipt["engine"].encode()))
-                message = {**message, "headers": headers}
+                message = {**message, "headers": [*message.get("headers", []), *_receipt_headers(self._receipt(scope))]}
             await send(message)
 
         try:
             await self.app(scope, receive, sending)
         except Exception:  # noqa: BLE001 - the last line of defence: a client never sees a traceback
-            incident = uuid.uuid4().hex[:12]
-            log.exception("unexpected error, incident %s, %s %s", incident, scope.get("method"), scope.get("path"))
+            body = _incident(scope)
             if started:
                 return  # the status is gone already; a stream simply ends, and the log has the incident
-            body = p.problem("internal-error", f"an unexpected error occurred; the service's log has incident {incident}",
-                             incident=incident)
             response = problem_response(body, self._receipt(scope))
             await response(scope, receive, sending)
 
@@ -109,8 +113,8 @@ class EvaluateFastPath:
 
     async def __call__(self, scope, receive, send):
         engine = self.live.engine  # taken once: a reload during this request does not change it
-        receipt = engine.receipt if engine is not None else {"engine": __version__, "catalogue_hash": ""}
-        stamp = [(b"catalogue-hash", receipt["catalogue_hash"].encode()), (b"engine-version", receipt["engine"].encode())]
+        receipt = engine.receipt if engine is not None else NO_RECEIPT
+        stamp = _receipt_headers(receipt)
         try:
             answer = await self._answer(engine, scope, receive)
         except Problem as problem:
@@ -121,10 +125,7 @@ class EvaluateFastPath:
         except ClientDisconnect:
             return None  # nobody is listening any more
         except Exception:  # noqa: BLE001 - as ReceiptAndSafety: a client never sees a traceback
-            incident = uuid.uuid4().hex[:12]
-            log.exception("unexpected error, incident %s, POST %s", incident, scope.get("path"))
-            body = p.problem("internal-error", f"an unexpected error occurred; the service's log has incident {incident}",
-                             incident=incident)
+            body = _incident(scope)
             return await _send(send, 500, p.MEDIA_TYPE.encode(), _dumps({**body, "receipt": receipt}), stamp)
         await _send(send, 200, JSON.encode(), answer, stamp)
 
@@ -235,7 +236,10 @@ def create_app(settings: Settings | None = None, live: LiveCatalogue | None = No
     _routes(app, live, settings, engine_for)
     from .casepage import mount_case_page  # the case workers' page at /: its own module
     mount_case_page(app, settings, engine_for)
-    app.__class__ = ServiceApp  # fastapi-offline builds a plain FastAPI; this adds only __call__
+    # FastAPIOffline is a function that builds a plain FastAPI, so no subclass can be made through it; and
+    # as a middleware the fast path would sit behind FastAPI's own outer stack, the cost it is there to
+    # avoid (benchmarks/README.md). ServiceApp adds only __call__ and no state of its own.
+    app.__class__ = ServiceApp
     app.fast_path = EvaluateFastPath(live, settings)
     app.openapi = openapi.builder(app, LARGEST)
     if settings.cors_origins:
@@ -298,11 +302,16 @@ def app_from_environment() -> FastAPI:
     return create_app(Settings(**data))
 
 
-def _state_receipt(request: Request, live: LiveCatalogue) -> dict | None:
-    receipt = getattr(request.state, "receipt", None)
-    if receipt is None and live.engine is not None:
-        receipt = live.engine.receipt
-    return receipt
+def _state_receipt(request: Request, live: LiveCatalogue) -> dict:
+    return _receipt_of(getattr(request.state, "receipt", None), live)
+
+
+def _receipt_of(taken: dict | None, live: LiveCatalogue) -> dict:
+    """The receipt of the engine a request took; else the one loaded now; else the engine's version alone."""
+    if taken is not None:
+        return taken
+    engine = live.engine
+    return engine.receipt if engine is not None else NO_RECEIPT
 
 
 PROBLEM_RESPONSE = {"content": {p.MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
@@ -386,7 +395,7 @@ def _routes(app: FastAPI, live: LiveCatalogue, settings: Settings, engine_for) -
                   "$ref": "#/components/schemas/EvaluateRequest"}}}},
                   "parameters": [
                       {"name": "code", "in": "path", "required": True, "schema": {"type": "string"},
-                       "description": "the product code, e.g. 12XR"},
+                       "description": "the product code, as GET /v1/products lists them"},
                       {"name": "explain", "in": "query", "required": False,
                        "schema": {"type": "boolean", "default": False},
                        "description": "add the trace: every step, with card file:line"}]},

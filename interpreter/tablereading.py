@@ -185,7 +185,14 @@ class TableReading:
         """One fixed value of a lookup: a text as written, anything else a literal of the rule language."""
         raw = document.sub(path)
         if type_ == t.TEXT:
-            return expression_text(raw)
+            if isinstance(raw, str):
+                return raw
+            # Unquoted, YAML reads 01 as the number 1 and yes as true: the text as written is gone.
+            read_as = "a yes/no" if isinstance(raw, bool) else "a number" if raw is not None else "empty"
+            self.errors.append(TypeCheckError(
+                f"YAML reads this value as {read_as} ('{expression_text(raw)}'), not as a text",
+                document.position(path), hint='write a text in quotes, exactly as it should read, e.g. "01" or "yes"'))
+            return None
         text = expression_text(raw)
         try:
             node = parse(text, lambda offset: document.position(path, offset))

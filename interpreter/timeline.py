@@ -5,7 +5,8 @@ import datetime as dt
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from .sheets.words import date_text
+# STATUS_WORDS: the status of a mark in Dutch, for its <title> and the table beside the picture.
+from .sheets.words import STATUS_WORDS, date_text
 
 # Geometry, in SVG user units. Label widths are estimated generously from the character count
 # (a sans-serif glyph averages ~0.55 em), and the estimate is what the overlap check relies on.
@@ -20,9 +21,6 @@ SPAN_HEIGHT = 8
 # Shade the calendar's non-working days only when a day is wide enough to see.
 SHADE_DAYS_UP_TO = 92
 MONTHS_SHORT = ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
-# The status of a mark in Dutch, for its <title> and the table beside the picture.
-STATUS_WORDS = {"met": "gehaald", "open": "open", "overdue": "te laat", "late": "te laat gebruikt",
-                "lapsed": "vervallen", "unknown": "onbekend", "paid": "betaald", "due": "te betalen"}
 KIND_WORDS = {"deadline": "termijn", "report": "rapportage", "payment": "betaling", "event": "gebeurtenis"}
 
 

@@ -42,6 +42,9 @@ def checked_cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+MERGES_REMEMBERED = 8  # per Open: a partial case merges the same few unknowns, a batch of others new ones
+
+
 @dataclass(frozen=True)
 class Open:
     """A value that cannot be known yet: it needs the facts named in `missing`."""
@@ -60,14 +63,36 @@ class Open:
         return names
 
     def __or__(self, other: "Open") -> "Open":
-        # Unknowns are merged at every operator of an open case: skip building a new one when
-        # one side adds nothing.
-        if other is self or (other.missing <= self.missing
-                             and (not other.reasons or set(other.reasons) <= set(self.reasons))):
+        # Unknowns are merged at every operator of an open case, and mostly the same ones: a missing
+        # fact's Open is one object per compiled product, so the merges of a partial case repeat from
+        # one evaluation to the next. Each Open remembers its last few merges; the entry holds `other`
+        # itself, so the id it is filed under cannot be reused by another object while it is there.
+        if other is self:
+            return self
+        merged = self.__dict__.get("_merged")
+        if merged is None:
+            merged = {}
+            object.__setattr__(self, "_merged", merged)
+        else:
+            hit = merged.get(id(other))
+            if hit is not None and hit[0] is other:
+                return hit[1]
+        result = self._merge(other)
+        if len(merged) < MERGES_REMEMBERED:
+            merged[id(other)] = (other, result)
+        return result
+
+    def _merge(self, other: "Open") -> "Open":
+        # Skip building a new Open when one side adds nothing.
+        if other.missing <= self.missing and (not other.reasons or set(other.reasons) <= set(self.reasons)):
             return self
         if not self.reasons and self.missing <= other.missing:  # reasons keep their order: self's first
             return other
         return Open(self.missing | other.missing, tuple(dict.fromkeys(self.reasons + other.reasons)))
+
+    def __getstate__(self):
+        # What a cache or a worker receives is the value, not this process's memo of merges.
+        return {"missing": self.missing, "reasons": self.reasons}
 
 
 NOTHING_MISSING = Open()
@@ -101,6 +126,15 @@ UNIT_NAMES = ", ".join(word + "s" for word in _UNIT_WORDS)  # days, working days
 # A unit of more words first, so that "working days" is never taken for a name and "days".
 UNIT_PATTERN = "(" + "|".join(word.replace(" ", r"\s+") + "s?"
                               for word in sorted(_UNIT_WORDS, key=lambda word: -word.count(" "))) + ")"
+# The Dutch words of each unit: singular and plural as the product sheets write them, then other
+# spellings a card writer may type by mistake (the parser's hint names the English unit for them all).
+DUTCH_UNIT_WORDS = {
+    "days": ("kalenderdag", "kalenderdagen", "dag", "dagen"),
+    "working_days": ("werkdag", "werkdagen"),
+    "weeks": ("week", "weken"),
+    "months": ("maand", "maanden"),
+    "years": ("jaar", "jaar", "jaren"),
+}
 
 
 @dataclass(frozen=True)
@@ -348,9 +382,8 @@ def roll_error(rule: Rule, error: Exception) -> EvaluationError:
 
 def split_payment(group: str, parts, base: Any, shares) -> tuple[Any, ...]:
     """The amounts of the parts of a split, in order; all unknown when the base or a share is."""
-    unknown = merge_open(base, *shares)
-    if unknown.missing or unknown.reasons or any(isinstance(v, Open) for v in (base, *shares)):
-        return (unknown,) * len(parts)
+    if base.__class__ is Open or any(share.__class__ is Open for share in shares):
+        return (merge_open(base, *shares),) * len(parts)
     total = sum(shares, Decimal(0))
     if total != 100:
         raise EvaluationError(f"the shares of payment '{group}' add up to {format_percent(total)}, not 100%",

@@ -200,8 +200,6 @@ def load_file(path: Path | str, display: str | None = None) -> Document:
     except UnicodeDecodeError:
         raise YamlError("the file is not UTF-8 text", Position(name, 1, 1),
                         hint="save the file as UTF-8") from None
-    except OSError as error:
-        raise YamlError(f"cannot read the file: {error.strerror}", Position(name, 1, 1)) from None
     return load_text(text, name)
 
 

@@ -432,7 +432,9 @@ def test_unknown_extension_is_a_usage_error(tmp_path, cases_name, out_name, mess
     (["--due-within", "-1"], "-1 is not in the range 0<=x<=36600"),
     # issue 11: a window past 9999-12-31 crashed with OverflowError; a hundred years is the limit
     (["--due-within", "2932896"], "2932896 is not in the range 0<=x<=36600"),
-    (["--jobs", "0"], "0 is not in the range x>=1"),
+    (["--jobs", "0"], "0 is not in the range 1<=x<=64"),
+    # every worker is a process holding the catalogue: a million of them is refused before any starts
+    (["--jobs", "1000000"], "1000000 is not in the range 1<=x<=64"),
     (["--as-of", "2016-02-30"], "February 2016 has 29 days"),
 ])
 def test_bad_options_are_usage_errors(tmp_path, args, message):
@@ -870,3 +872,98 @@ def test_a_worker_that_cannot_write_stops_the_run_with_a_message_and_no_file(tmp
         batch.run_batch(Engine(FIXTURE), "U-XR", str(cases), out, as_of=dt.date(2017, 1, 1), jobs=2, chunk_rows=50)
     assert raised.value.message == f"cannot write '{out}': No space left on device"
     assert not out.exists() and leftovers(tmp_path) == []
+
+
+# -- a run that stops early ends its workers and never hangs --------------------------------------
+
+def _plan_cases(tmp_path: Path, count: int) -> Path:
+    return write(tmp_path / "cases.csv", "id,registered_on\n" + "".join(f"c{i},2016-04-01\n" for i in range(count)))
+
+
+def _finishes(run_it, seconds: float = 60):
+    """What run_it raised, failing the test if it has not returned within `seconds` (a hang)."""
+    import threading
+
+    raised: list[BaseException] = []
+
+    def target():
+        try:
+            run_it()
+        except BaseException as error:  # noqa: BLE001 - handed to the test
+            raised.append(error)
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), "the run hung"
+    return raised[0] if raised else None
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_worker_that_dies_with_a_chunk_stops_the_run_with_a_message_and_no_file(tmp_path, monkeypatch, fmt):
+    import multiprocessing
+
+    from cards import PLAN_CARD, card_engine
+    from interpreter.errors import CatalogueError
+
+    engine = card_engine(tmp_path, PLAN_CARD)
+    cases = _plan_cases(tmp_path, 400)
+    real = batch.Job.run
+
+    def dies_on_the_first_chunk(self, records, joined=True):  # the chunks after it wait for its turn
+        if records[0][0] == 1:
+            os._exit(9)  # as a worker killed for want of memory
+        return real(self, records, joined)
+
+    monkeypatch.setattr(batch.Job, "run", dies_on_the_first_chunk)  # the forked workers inherit it
+    out = tmp_path / f"out.{fmt}"
+    error = _finishes(lambda: batch.run_batch(engine, "T-1", str(cases), out, as_of=dt.date(2017, 1, 1), jobs=2,
+                                              chunk_rows=50))
+    assert isinstance(error, CatalogueError)
+    assert error.message == "a worker process stopped unexpectedly (exit code 9); the run is stopped"
+    assert not out.exists() and leftovers(tmp_path) == []
+    assert multiprocessing.active_children() == []
+
+
+def test_a_chunk_that_fails_while_later_ones_wait_for_their_turn_stops_the_run(tmp_path, monkeypatch):
+    import multiprocessing
+    import time
+
+    from cards import PLAN_CARD, card_engine
+
+    engine = card_engine(tmp_path, PLAN_CARD)
+    cases = _plan_cases(tmp_path, 400)
+    real = batch.Job.run
+
+    def fails_late(self, records, joined=True):
+        if records[0][0] == 1:
+            time.sleep(1)  # the workers' other chunks are done and waiting to write
+            raise ZeroDivisionError("a bug")
+        return real(self, records, joined)
+
+    monkeypatch.setattr(batch.Job, "run", fails_late)
+    out = tmp_path / "out.jsonl"
+    error = _finishes(lambda: batch.run_batch(engine, "T-1", str(cases), out, as_of=dt.date(2017, 1, 1), jobs=2,
+                                              chunk_rows=50))
+    assert isinstance(error, ZeroDivisionError)
+    assert not out.exists() and leftovers(tmp_path) == []
+    assert multiprocessing.active_children() == []
+
+
+def test_ctrl_c_during_a_run_ends_the_workers_and_leaves_no_file(tmp_path):
+    import multiprocessing
+
+    from cards import PLAN_CARD, card_engine
+
+    engine = card_engine(tmp_path, PLAN_CARD)
+    cases = _plan_cases(tmp_path, 2000)
+
+    def interrupted(position, count):
+        raise KeyboardInterrupt  # as Ctrl-C arrives in the main process while the workers run
+
+    out = tmp_path / "out.jsonl"
+    error = _finishes(lambda: batch.run_batch(engine, "T-1", str(cases), out, as_of=dt.date(2017, 1, 1), jobs=2,
+                                              chunk_rows=50, on_progress=interrupted))
+    assert isinstance(error, KeyboardInterrupt)
+    assert not out.exists() and leftovers(tmp_path) == []
+    assert multiprocessing.active_children() == []

@@ -350,6 +350,14 @@ def test_too_many_holidays(tmp_path):
     assert [e[3] for e in errors] == [f"holidays has {MAX_HOLIDAYS + 1:,} entries, at most {MAX_HOLIDAYS:,}"]
 
 
+def test_too_many_decreed_days(tmp_path):
+    # Decreed days join the holiday rules every working-day count goes through: bounded like the holidays.
+    from interpreter.limits import MAX_HOLIDAYS
+    days = "".join(f"  - {{date: 2016-01-04, name: D{i}, decree: Besluit}}\n" for i in range(MAX_HOLIDAYS + 1))
+    errors = calendar_errors(tmp_path, "weekend: [sunday]\nholidays: []\ndecreed:\n" + days)
+    assert [e[3] for e in errors] == [f"decreed has {MAX_HOLIDAYS + 1:,} entries, at most {MAX_HOLIDAYS:,}"]
+
+
 def test_next_working_day_stops_where_the_holidays_leave_no_working_day():
     # Monday is the only working day, and every Monday of 2016 is a holiday: from 1 January 2016 (a Friday)
     # the first working day would be Monday 2 January 2017, 367 days on.

@@ -9,9 +9,10 @@ from html.parser import HTMLParser
 
 import pytest
 
+from interpreter.live import LiveCatalogue
 from interpreter.results import to_json
 
-from cards import QUOTED_PLAN_CARD, card_engine, client_on
+from cards import QUOTED_PLAN_CARD, card_engine, client_on, service_client
 
 # A card of our own, with a fact of every kind the form offers. The expectations are computed by hand
 # from the sentences it quotes: the plan deadline and the split of cards.QUOTED_PLAN_CARD, and
@@ -162,6 +163,21 @@ def test_each_label_is_the_facts_dutch_phrase(small):
     page = small.get("/case/T-1").text
     assert "<legend>De fasen van het traject</legend>" in page
     assert "Oriëntatiefase" in page and "Wajong-uitkering" in page  # choices by their Dutch labels
+
+
+def test_the_rules_date_says_which_fact_it_defaults_to_by_the_family(fixture_client, small):
+    # design.md: rules_on defaults to "the case's reference fact, declared per family in YAML", else
+    # as_of; the hint under the field names that fact by its phrase in the vocabulary.
+    catalogue = fixture_client.app.state.live.engine.catalogue
+    declared = [catalogue.product(code) for code in catalogue.codes() if catalogue.product(code).reference_fact]
+    assert declared
+    for product in declared:
+        phrase = catalogue.vocabulary.facts[product.reference_fact].phrase
+        page = html.unescape(fixture_client.get(f"/case/{product.code}").text)
+        assert f"datum; leeg: de datum van {phrase}" in page, product.code
+    # A family without a reference fact: the rules of the day the status is judged on.
+    assert small.app.state.live.engine.catalogue.product("T-1").reference_fact is None
+    assert "datum; leeg: de peildatum" in small.get("/case/T-1").text
 
 
 def test_an_unknown_product_gives_the_list_of_products(small):
@@ -541,3 +557,23 @@ def test_an_indication_that_holds_says_so_without_a_message(scheduled):
     [check] = _rows(page, "check")
     assert '<td class="status">voldaan (indicatie)</td>' in check.replace("\n", "")
     assert "Korter dan" not in check
+
+
+def test_a_page_asked_for_before_a_catalogue_is_loaded_is_a_dutch_page_not_json(tmp_path):
+    root = card_engine(tmp_path, CARD).catalogue.root
+    live = LiveCatalogue(root)  # not loaded: as a service that is still starting, or whose catalogue broke
+    client = service_client(live)
+    for response in (client.get("/"), client.get("/case/T-1"), client.post("/case/T-1", data=CASE)):
+        assert response.status_code == 503
+        assert response.headers["content-type"].startswith("text/html")
+        assert "De productcatalogus is nog niet geladen" in response.text
+    assert client.post("/v1/products/T-1/evaluate", json={"facts": {}}).status_code == 503  # the API stays JSON
+
+
+def test_a_path_below_a_form_is_the_pages_own_404_without_the_path(small):
+    for response in (small.get("/case/T-1/extra"), small.post("/case/T-1/a/b", data=CASE),
+                     small.get("/case/%3Cscript%3E/x")):
+        assert response.status_code == 404
+        assert response.headers["content-type"].startswith("text/html")
+        assert "Deze pagina bestaat niet" in response.text and 'href="/case/T-1"' in response.text
+        assert "&lt;script&gt;" not in response.text and "/x" not in response.text  # the path is not echoed

@@ -7,6 +7,7 @@ Error positions are asserted exactly (file:line:column) wherever the test writes
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import re
@@ -22,7 +23,7 @@ from click.testing import CliRunner
 import cli
 from interpreter import __version__
 from interpreter.api import Engine
-from cards import CASES, FIXTURE, catalogue_with
+from cards import CARD_HEAD, CASES, FIXTURE, catalogue_with
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -468,6 +469,37 @@ def test_bad_fact_on_stdin_is_reported_against_stdin():
 def test_empty_stdin_is_a_bad_case():
     result = bad_input("evaluate", "U-XR", "-", input="")
     assert result.stderr.startswith("<stdin>:1:1: ")
+
+
+class EndlessInput(io.RawIOBase):
+    """Standard input as long as `yes | catalogue evaluate ...` gives, counting what was read of it (it
+    ends after 20 MB only so that a regression fails the test rather than hanging it)."""
+
+    def __init__(self):
+        self.read_bytes = 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        if self.read_bytes > 20_000_000:
+            return 0
+        line = b"x: 1\n" * (len(buffer) // 5)
+        buffer[:len(line)] = line
+        self.read_bytes += len(line)
+        return len(line)
+
+
+def test_endless_stdin_is_refused_after_the_document_limit(tmp_path):
+    from interpreter.limits import MAX_DOCUMENT_CHARS
+    root = catalogue_with(tmp_path, FIXTURE, {"T-1.yaml": CARD_HEAD + "  valid_from: 2016-01-01\n"})
+    endless = EndlessInput()
+    result = CliRunner().invoke(cli.main, ["--catalogue", str(root), "evaluate", "T-1", "-"],
+                                input=io.BufferedReader(endless))
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("<stdin>:1:1: the file is too large: 2,000,001 characters, at most 2,000,000")
+    # read one character past the limit (and a buffer's worth around it), never the whole stream
+    assert endless.read_bytes < MAX_DOCUMENT_CHARS + 2 * io.DEFAULT_BUFFER_SIZE + 100_000
 
 
 def test_a_case_that_is_not_a_mapping(workdir):

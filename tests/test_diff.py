@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from cards import FIXTURE, SPLIT_TABLE, invoke
+from cards import FIXTURE, SPLIT_TABLE, catalogue_with, invoke
 from interpreter import nodes as n
 from interpreter.api import Engine
 from interpreter.policy.diff import expression_change, literal_changes
@@ -624,3 +624,13 @@ def test_a_value_made_indicative(old, new):
     edit(card(new, "U-XR"), "value: €5000\n", "value: circa €5000\n")
     block = rule_block(diff_text(old, new), "parameters", "max_price")
     assert block[1] == "    value: €5000 → circa €5000"
+
+
+def test_a_lookup_label_change_is_said_as_a_table_label_change_is(tmp_path):
+    from test_tables import lookup_card
+    card_text = lookup_card()
+    before = catalogue_with(tmp_path / "a", FIXTURE, {"T-1.yaml": card_text})
+    after = catalogue_with(tmp_path / "b", FIXTURE, {
+        "T-1.yaml": card_text.replace("    label: Districten\n", "    label: Districten van opdrachtverlening\n")})
+    assert "  lookup districts: label “Districten” → “Districten van opdrachtverlening”" in \
+        diff_text(before, after).splitlines()

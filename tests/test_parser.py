@@ -549,6 +549,12 @@ def test_dutch_decimal_comma(syntax_error):
     assert "€1350.50" in error.hint
 
 
+def test_an_amount_below_one_euro_is_not_taken_for_a_thousands_point():
+    # '€0.005' has no thousands in it: a thousands point never follows a leading 0, so it is the
+    # decimal point it looks like, not the Dutch '€5.000' (which stays refused, above).
+    assert parse("€0.005", lambda offset: None).value == Decimal("0.005")
+
+
 def test_if_without_else(syntax_error):
     error = syntax_error(deadline("if hard_to_place then registered_on"))
     # Just after 'registered_on', where the 'else' should come.

@@ -72,3 +72,21 @@ def test_overdue_and_the_explanation(engine):
     explained = lines[lines.index("Uitleg (de regels zoals ze op de kaart staan)") + 1:]
     assert any(line.startswith("  Plan ingediend — plan_due.due = 2016-05-27   [") for line in explained)
     assert "      registered_on + 56 days" in explained  # the card's own rule, as written
+
+
+def test_the_explanation_names_a_source_by_its_title(tmp_path):
+    engine = card_engine(tmp_path, """\
+  valid_from: 2016-01-01
+deadlines:
+  plan_due:
+    label: Plan ingediend
+    due: registered_on + 56 days
+    source:
+      document: 000_d89555a14140057d.txt
+      section: "§5.2"
+      quote: "Het Re-integratieplan moet binnen maximaal 56 kalenderdagen zijn ingediend"
+""")
+    lines = text_of(engine, {"registered_on": "2016-04-01"}, "2016-04-02", explain=True)
+    # the title catalogue.yaml gives the document (documents:), not its file name
+    assert ("      bron UWV, Overzicht Re-integratiedienstverlening AG/ZW 2013 (situatie per 1 april 2016), §5.2: "
+            "“Het Re-integratieplan moet binnen maximaal 56 kalenderdagen zijn ingediend”") in lines

@@ -8,6 +8,7 @@ import logging
 import pytest
 from jsonschema import Draft7Validator
 
+from interpreter.live import LiveCatalogue
 from interpreter.policy.jsonschema import result_schema
 from interpreter.results import to_json
 
@@ -433,3 +434,16 @@ def test_lines_split_across_chunks_and_a_long_line_refused_without_being_held():
     assert asyncio.run(collect(chunks, 40)) == [
         (1, '{"a": 1}'), (2, '{"b": 2}'), (3, "the line is longer than 40 bytes"), (4, '{"c": 3}')]
 
+
+
+def test_before_a_catalogue_is_loaded_every_problem_carries_the_same_receipt(tmp_path):
+    from interpreter import __version__
+
+    live = LiveCatalogue(card_engine(tmp_path, CARD).catalogue.root)  # not loaded yet
+    client = service_client(live, cors_origins=("https://cms.example.nl",))
+    answers = [client.get("/v1/facts"), client.post("/v1/products/T-1/evaluate", json={"facts": {}}),
+               client.post("/v1/products/T-1/evaluate", json={"facts": {}}, headers={"origin": "https://cms.example.nl"})]
+    for response in answers:
+        assert response.status_code == 503 and response.json()["type"].endswith("not-ready")
+        assert response.json()["receipt"] == {"engine": __version__, "catalogue_hash": ""}
+        assert response.headers["engine-version"] == __version__ and response.headers["catalogue-hash"] == ""

@@ -359,3 +359,16 @@ def test_a_lookup_field_may_be_a_choice(tmp_path, backend):
     # D05 holds Wajong, every other district WGA
     assert evaluate(engine, {"district": "D05"}, backend)["values"]["district_name"]["value"] is True
     assert evaluate(engine, {"district": "D01"}, backend)["values"]["district_name"]["value"] is False
+
+
+def test_a_lookup_text_that_yaml_reads_as_a_number_or_a_yes_is_refused_at_its_place(tmp_path):
+    # Unquoted, YAML reads `01` as the number 1 and `yes` as true: the text as written is lost, so the
+    # loader asks for quotes instead of showing '1' or 'true' on a result.
+    entries = {**{code: f'"{name}"' for code, name in DISTRICTS.items()}, "D01": "01", "D02": "yes"}
+    errors = errors_for(tmp_path, lookup_card(entries))
+    assert [(e.position.line, e.position.column) for e in errors] == [(16, 19), (17, 19)]
+    assert "as a number ('1'), not as a text" in errors[0].message
+    assert "as a yes/no ('true'), not as a text" in errors[1].message
+    assert all('in quotes' in e.hint for e in errors)
+    quoted = {**entries, "D01": '"01"', "D02": '"yes"'}
+    assert errors_for(tmp_path / "quoted", lookup_card(quoted)) == []

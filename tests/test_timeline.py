@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from interpreter import Engine
-from interpreter.timeline import Box, timeline_of
+from interpreter.timeline import Box, table_rows, timeline_of
 from tests.cards import FIXTURE, CARD_HEAD, catalogue_with, invoke, load_errors
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -186,8 +186,11 @@ payments:
     engine = Engine(catalogue_with(tmp_path, FIXTURE, {"T-1.yaml": card}))
     # from 2016-01-15: 2016-04-15 and 2016-07-15, then the last (shorter) period ends 2016-09-01;
     # as of 2016-05-01 the first is due, the others pending
-    _, root = svg_of(engine, {"started_on": "2016-01-15", "ended_on": "2016-09-01"}, "2016-05-01")
+    result, root = svg_of(engine, {"started_on": "2016-01-15", "ended_on": "2016-09-01"}, "2016-05-01")
     payments = sorted((g.get("data-date"), g.get("class").split()[2]) for g in marks(root)
                       if "payment" in g.get("class"))
     assert payments == [("2016-04-15", "status-due"), ("2016-07-15", "status-pending"),
                         ("2016-09-01", "status-pending")]
+    # the table beside the picture says each status in Dutch, a pending one too (it was left blank)
+    assert [row["status"] for row in table_rows(result) if row["what"] == "betaling"] == [
+        "te betalen", "nog niet te betalen", "nog niet te betalen"]

@@ -323,6 +323,31 @@ def test_merging_unknowns_unites_missing_facts_and_keeps_reasons_in_order(left, 
     assert merge_open(1, "x") == Open()
 
 
+@given(left=OPENS, right=OPENS, again=OPENS)
+def test_a_remembered_merge_gives_what_a_fresh_merge_gives(left, right, again):
+    # The memo of merges (values.Open.__or__) is a speed-up only: merging the same pair again, or an
+    # equal but distinct Open, answers as merging afresh does.
+    first = left | right
+    assert left | right is first
+    twin = Open(right.missing, right.reasons)
+    assert (left | twin) == first
+    assert (left | again).missing == left.missing | again.missing
+
+
+def test_an_open_remembers_a_bounded_number_of_merges_and_pickles_without_them():
+    import pickle
+
+    from interpreter.values import MERGES_REMEMBERED
+    base = Open(frozenset({"a"}))
+    others = [Open(frozenset({f"x{i}"})) for i in range(3 * MERGES_REMEMBERED)]
+    for i, other in enumerate(others):
+        assert (base | other).missing == {"a", f"x{i}"}
+    assert len(base.__dict__["_merged"]) == MERGES_REMEMBERED
+    copy = pickle.loads(pickle.dumps(base))
+    assert copy == base and "_merged" not in copy.__dict__
+    assert (copy | others[0]).missing == {"a", "x0"}
+
+
 # -- payment schedules ----------------------------------------------------------------------------------
 
 from hypothesis import HealthCheck  # noqa: E402

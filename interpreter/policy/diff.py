@@ -297,6 +297,8 @@ def lookup_changes(old: Product, new: Product) -> list[str]:
                 for (field_name, _), was, now in zip(b.fields, before.get(member, ()), values):
                     if was != now:
                         details.append(f"lookup {lookup_id}, {member}: {field_name} {_said(was)} → {_said(now)}")
+        if a is not None and b is not None and a.label != b.label:
+            details.append(f"lookup {lookup_id}: label “{a.label}” → “{b.label}”")
     return details
 
 

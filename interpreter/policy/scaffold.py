@@ -174,7 +174,7 @@ def new_card(root: Path, code: str, family: str, today: str, catalogue) -> list[
     """
     if not CODE.fullmatch(code):
         raise LookupProblem(f"'{code}' is not a valid product code", Position("<command line>", 1, 1),
-                            hint="use capital letters, digits and '-', e.g. LEON-6 or 12XR")
+                            hint="use capital letters, digits and '-', e.g. AB-6 or 12XY")
     families = catalogue.families
     if family not in families:
         raise LookupProblem(f"unknown family '{family}'", Position("<command line>", 1, 1),

@@ -25,13 +25,10 @@ from ..printer import to_text
 from ..values import Open
 from .context import RenderError
 from .sentences import check_product, expression, payment_group, rule_applies, rule_sentence
-from .words import capitalize, date_text, enum_label, money_text, percent_text, validity_text, value_text
+from .words import STATUS_WORDS, capitalize, date_text, enum_label, money_text, percent_text, validity_text, value_text
 
 # The parts of a card, in the order a reader needs them (their headings are in templates/headings.j2).
 SECTIONS = ("deadlines", "payments", "reports", "checks", "values", "parameters")
-
-STATUS = {"open": "open", "met": "gehaald", "overdue": "te laat", "unknown": "onbekend",
-          "late": "te laat gebruikt", "lapsed": "niet gebruikt (vervallen)"}
 
 
 class SheetError(RenderError):
@@ -147,9 +144,8 @@ class Builder:
         }
 
     def citation(self, citation) -> dict[str, Any]:
-        titles = self.settings.get("documents") or {}
         return {
-            "document": titles.get(citation.document, citation.document),  # its title; the file name in href
+            "document": citation.title,  # the loader's title (catalogue.yaml `documents:`); the file name in href
             "file": citation.document,
             "section": citation.section,
             "quotes": [" ".join(q.split()) for q in citation.quotes],
@@ -523,7 +519,7 @@ class Builder:
             "label": d.label, "anchor": _anchor("regel", d.id),
             "date": date_text(d.date) if d.date else f"onbekend (nodig: {missing(d.missing)})" if d.missing
             else "onbekend",
-            "status": STATUS.get(d.status, d.status),
+            "status": STATUS_WORDS.get(d.status, d.status),
             "done_on": date_text(d.done_on) if d.done_on else "",
         } for d in result.deadlines]
         payments = []

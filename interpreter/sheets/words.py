@@ -6,19 +6,20 @@ from decimal import Decimal
 from typing import Any
 
 from .. import types as t
+from ..values import DUTCH_UNIT_WORDS
 
 
 MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
           "oktober", "november", "december")
 
+# The contract's status values (English in JSON, docs/api.md) as a Dutch reader reads them: deadlines
+# (an optional one is late or lapsed, never overdue) and payments and their instalments.
+STATUS_WORDS = {"open": "open", "met": "gehaald", "overdue": "te laat", "unknown": "onbekend",
+                "late": "te laat gebruikt", "lapsed": "niet gebruikt (vervallen)",
+                "pending": "nog niet te betalen", "due": "te betalen", "paid": "betaald"}
+
 # singular, plural
-UNITS = {
-    "days": ("kalenderdag", "kalenderdagen"),
-    "working_days": ("werkdag", "werkdagen"),
-    "weeks": ("week", "weken"),
-    "months": ("maand", "maanden"),
-    "years": ("jaar", "jaar"),
-}
+UNITS = {unit: words[:2] for unit, words in DUTCH_UNIT_WORDS.items()}
 
 def number_text(value: Decimal | int, places: int | None = None) -> str:
     """A number the Dutch way: 209.000 and 1.350,5 (or exactly `places` decimals)."""
