@@ -246,22 +246,22 @@ def test_an_output_named_like_a_rule_is_defined_twice(tmp_path):
 
 # -- lookups ----------------------------------------------------------------------------------------
 
-def quoted_district_line(key: str) -> str:
+def quoted_district_line(engine, key: str) -> str:
     """The line of the source's district table for `key`, as the fixture's family uwv-innovatief quotes it."""
-    family = Engine(FIXTURE).catalogue.families["uwv-innovatief"].data
+    family = engine.catalogue.families["uwv-innovatief"].data
     return next(line for line in family["parameters"]["districts"]["source"]["quote"] if f" {key} " in line)
 
 
 @pytest.mark.parametrize("backend", ["reference", "compiled"])
-def test_a_lookup_gives_the_field_of_the_entry_of_the_key(tmp_path, backend):
-    line = quoted_district_line("D05")
+def test_a_lookup_gives_the_field_of_the_entry_of_the_key(tmp_path, backend, engine):
+    line = quoted_district_line(engine, "D05")
     order_code = line.split(" D05 ")[0]
-    engine = engine_for(tmp_path, lookup_card(value=f'"{order_code} " + text(district) + " " + districts[district].name'))
-    out = evaluate(engine, {"district": "D05"}, backend)
+    card = engine_for(tmp_path, lookup_card(value=f'"{order_code} " + text(district) + " " + districts[district].name'))
+    out = evaluate(card, {"district": "D05"}, backend)
     # the source's table line, whole: the name comes from the lookup, the rest from the expression
     assert out["values"]["district_name"]["value"] == line
     assert line.endswith(" D05 District Den Haag & Leiden")
-    assert evaluate(engine, {}, backend)["values"]["district_name"] == {"type": "text", "value": None,
+    assert evaluate(card, {}, backend)["values"]["district_name"] == {"type": "text", "value": None,
                                                                        "missing": ["district"]}
 
 
