@@ -1,4 +1,4 @@
-"""Shared fixtures: the bundled catalogue loaded once, and where the source documents are."""
+"""Shared fixtures: the fixture catalogue (and the bundled one, for its invariants) loaded once, and where the source documents are."""
 from __future__ import annotations
 
 import os
@@ -22,7 +22,8 @@ if "CATALOGUE_CACHE_KEY" not in os.environ:
 
 # The engine's tests run on a frozen copy of today's cards (tests/fixtures/README.md), so that a
 # policy edit to catalogue/ never breaks them; so do the CLI and Engine() when no catalogue is named.
-FIXTURE = REPO / "tests" / "fixtures" / "catalogue"
+from cards import BUNDLED, FIXTURE, client_on  # noqa: E402  (after the cache settings above)
+
 os.environ["CATALOGUE_DIR"] = str(FIXTURE)
 
 
@@ -39,9 +40,13 @@ def engine() -> Engine:
 @pytest.fixture(scope="session")
 def bundled() -> Engine:
     """The bundled catalogue itself (or $CATALOGUE_UNDER_TEST): only for the tests of its own promises."""
-    from cards import BUNDLED
-
     return Engine(BUNDLED)
+
+
+@pytest.fixture(scope="module")
+def fixture_client():
+    """A TestClient of the HTTP service on the fixture catalogue."""
+    return client_on(FIXTURE)
 
 
 @pytest.fixture

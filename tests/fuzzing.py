@@ -86,7 +86,7 @@ def outcome(run: Callable[[], Any]) -> tuple[str, Any]:
         raise Failure(f"{type(error).__name__}: {str(error)[:300]}") from error
 
 
-# -- the fixture catalogue: the bundled vocabulary and calendars, with cards of the fuzz suite's own ----
+# -- the fixture catalogue: the fixture's vocabulary and calendars, with cards of the fuzz suite's own ----
 
 CARD_HEAD = ("code: T-1\ntitle: Fuzz card\nsource: {document: fuzz.txt, section: '1'}\n"
              "edition: {name: Fuzz edition}\n")
@@ -117,7 +117,7 @@ checks:
 
 
 def fixture_catalogue(folder: Path, card: str = BASE_CARD) -> Path:
-    """A catalogue folder: the bundled vocabulary, calendars and families, and one card."""
+    """A catalogue folder: the fixture's vocabulary, calendars and families, and one card."""
     root = folder / "catalogue"
     if not root.exists():
         shutil.copytree(FIXTURE, root, ignore=shutil.ignore_patterns("products"))
@@ -273,7 +273,7 @@ def random_expressions() -> st.SearchStrategy[str]:
 
 @lru_cache(maxsize=1)
 def seed_expressions() -> list[str]:
-    """Every expression of the bundled cards: the seeds that mutated_expressions changes."""
+    """Every expression of the fixture's cards: the seeds that mutated_expressions changes."""
     import yaml
     seeds = []
     slots = {"value", "due", "met_by", "date", "test", "when", "share", "on", "base"}

@@ -5,7 +5,7 @@ itself) and updates the product's YAML test cases to match; the pytest suite, po
 through $CATALOGUE_UNDER_TEST (tests/cards.py), must then pass as it does on catalogue/.
 
 The deadline is found, not named: any product rule written `due: <fact> + N days` whose YAML cases
-this test can recompute. A named one (12XR's 56 days) would make this very test the one that breaks
+this test can recompute. A named one (a product's 56 days, say) would make this very test the one that breaks
 when policy staff change that deadline for real.
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """`catalogue batch`: many cases from CSV or JSON Lines, a result row per case, bad rows reported and skipped.
 
-Expected values are worked out by hand from the 12XR card (catalogue/products/uwv/12XR.yaml):
+Expected values are worked out by hand from the fixture's U-XR card (tests/fixtures/catalogue/products/uwv/U-XR.yaml):
 - plan_due = registered_on + 56 days: "Het Re-integratieplan moet binnen maximaal 56 kalenderdagen zijn
   ingediend, nadat de klant door UWV is aangemeld." Registered 2016-04-01: 2016-05-27.
 - work_resumed_due = registered_on + 26 weeks for orientation and mediation only, else + 104 weeks: "Dan
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from cards import FIXTURE, invoke
+from cards import CASES, FIXTURE, invoke
 from interpreter import batch, cases, rows
 from interpreter.api import Engine
 
@@ -73,7 +73,7 @@ def leftovers(folder: Path) -> list[str]:
 def test_csv_to_csv_gives_a_row_per_case_in_the_products_columns(tmp_path):
     cases = write(tmp_path / "cases.csv", HEADER + GOOD_ROWS)
     out = tmp_path / "out.csv"
-    result = run("12XR", cases, "--out", out, "--jobs", 1, "--as-of", "2016-04-01")
+    result = run("U-XR", cases, "--out", out, "--jobs", 1, "--as-of", "2016-04-01")
     assert result.exit_code == 0, result.stderr
     rows = read_csv(out)
     assert [row["id"] for row in rows] == ["c1", "c2", "c3"]
@@ -89,7 +89,7 @@ def test_csv_to_csv_gives_a_row_per_case_in_the_products_columns(tmp_path):
     assert (c3["effort.amount"], c3["result.amount"]) == ("2400.00", "1600.00")  # "no": not hard to place
     # Values as evaluate's JSON writes them: money with two decimals, lists space-separated.
     assert c1["max_price"] == "5000.00"
-    assert c1["order_number"] == "12XR’X’ D03"
+    assert c1["order_number"] == "U-XR’X’ D03"
     assert c1["price_within_guideline.passed"] == "true"
     # A payment names the fact it is paid on while that is unknown: plan approval, return to work.
     assert c1["error"] == "" and c1["missing"] == ("contract_end_on contract_started_on estimated_value "
@@ -101,20 +101,20 @@ def test_csv_to_csv_gives_a_row_per_case_in_the_products_columns(tmp_path):
 def test_csv_columns_come_from_the_card_not_from_the_cases(tmp_path):
     cases = write(tmp_path / "cases.csv", "id,registered_on\nx,2016-04-01\n")
     out = tmp_path / "out.csv"
-    assert run("12XR", cases, "--out", out).exit_code == 0
+    assert run("U-XR", cases, "--out", out).exit_code == 0
     header = out.read_text(encoding="utf-8").splitlines()[0].split(",")
     assert header[:5] == ["row", "id", "as_of", "rules_on", "edition"]
     assert header[5:9] == ["plan_due.date", "plan_due.status", "work_resumed_due.date", "work_resumed_due.status"]
     assert {"effort.amount", "result.amount", "contract_evaluation.dates", "price_within_guideline.passed",
             "max_price", "drempelbedrag"} <= set(header)
     assert header[-2:] == ["missing", "error"]
-    assert header == rows.result_columns(rows.rule_ids(Engine(FIXTURE).catalogue.products["12XR"]))
+    assert header == rows.result_columns(rows.rule_ids(Engine(FIXTURE).catalogue.products["U-XR"]))
 
 
 def test_an_empty_cell_is_an_unknown_fact(tmp_path):
     cases = write(tmp_path / "cases.csv", "id,registered_on,phases,price\nx,2016-04-01,,\n")
     out = tmp_path / "out.csv"
-    assert run("12XR", cases, "--out", out).exit_code == 0
+    assert run("U-XR", cases, "--out", out).exit_code == 0
     [row] = read_csv(out)
     assert row["plan_due.date"] == "2016-05-27"
     # Without phases the 26-or-104-weeks choice is open, and the missing facts are named.
@@ -128,7 +128,7 @@ def test_an_empty_cell_is_an_unknown_fact(tmp_path):
 def test_boolean_cells(tmp_path, cell, hard):
     cases = write(tmp_path / "cases.csv", f"registered_on,price,hard_to_place\n2016-04-01,4000,{cell}\n")
     out = tmp_path / "out.csv"
-    assert run("12XR", cases, "--out", out).exit_code == 0
+    assert run("U-XR", cases, "--out", out).exit_code == 0
     assert read_csv(out)[0]["effort.amount"] == ("3200.00" if hard else "2400.00")
 
 
@@ -137,7 +137,7 @@ def test_boolean_cells(tmp_path, cell, hard):
 def test_set_cells_take_any_separator(tmp_path, cell):
     cases = write(tmp_path / "cases.csv", f'registered_on,phases\n2016-04-01,"{cell}"\n')
     out = tmp_path / "out.csv"
-    assert run("12XR", cases, "--out", out).exit_code == 0
+    assert run("U-XR", cases, "--out", out).exit_code == 0
     assert read_csv(out)[0]["work_resumed_due.date"] == "2016-09-30"  # exactly {orientation, mediation}
 
 
@@ -145,7 +145,7 @@ def test_semicolon_separated_csv_as_dutch_spreadsheets_write_it(tmp_path):
     cases = write(tmp_path / "cases.csv",
                   "id;registered_on;price;phases;hard_to_place\nnl;2016-04-01;4000;orientation,mediation;nee\n")
     out = tmp_path / "out.csv"
-    assert run("12XR", cases, "--out", out).exit_code == 0
+    assert run("U-XR", cases, "--out", out).exit_code == 0
     [row] = read_csv(out)
     assert (row["id"], row["effort.amount"], row["work_resumed_due.date"]) == ("nl", "2400.00", "2016-09-30")
 
@@ -154,7 +154,7 @@ def test_a_byte_order_mark_and_blank_lines_are_not_rows(tmp_path):
     cases = tmp_path / "cases.csv"
     cases.write_bytes(b"\xef\xbb\xbfid,registered_on\r\n\r\na,2016-04-01\r\n,\r\nb,2016-04-02\r\n\r\n")
     out = tmp_path / "out.csv"
-    result = run("12XR", cases, "--out", out)
+    result = run("U-XR", cases, "--out", out)
     assert result.exit_code == 0, result.stderr
     rows = read_csv(out)
     assert [(r["row"], r["id"], r["plan_due.date"]) for r in rows] == [("1", "a", "2016-05-27"),
@@ -164,14 +164,14 @@ def test_a_byte_order_mark_and_blank_lines_are_not_rows(tmp_path):
 def test_id_column_can_be_named(tmp_path):
     cases = write(tmp_path / "cases.csv", "client,registered_on\nK-17,2016-04-01\n")
     out = tmp_path / "out.csv"
-    assert run("12XR", cases, "--out", out, "--id-column", "client").exit_code == 0
+    assert run("U-XR", cases, "--out", out, "--id-column", "client").exit_code == 0
     assert read_csv(out)[0]["id"] == "K-17"
 
 
 def test_as_of_judges_every_case_and_each_keeps_its_own_rules(tmp_path):
     cases = write(tmp_path / "cases.csv", "registered_on\n2016-04-01\n2016-05-02\n")
     out = tmp_path / "out.csv"
-    assert run("12XR", cases, "--out", out, "--as-of", "2016-06-01").exit_code == 0
+    assert run("U-XR", cases, "--out", out, "--as-of", "2016-06-01").exit_code == 0
     first, second = read_csv(out)
     assert (first["as_of"], first["rules_on"]) == ("2016-06-01", "2016-04-01")
     assert (second["as_of"], second["rules_on"]) == ("2016-06-01", "2016-05-02")
@@ -182,26 +182,26 @@ def test_as_of_judges_every_case_and_each_keeps_its_own_rules(tmp_path):
 def test_without_as_of_every_case_is_judged_today(tmp_path):
     cases = write(tmp_path / "cases.csv", "registered_on\n2016-04-01\n")
     out = tmp_path / "out.csv"
-    assert run("12XR", cases, "--out", out).exit_code == 0
+    assert run("U-XR", cases, "--out", out).exit_code == 0
     [row] = read_csv(out)
     assert (row["as_of"], row["rules_on"]) == (dt.date.today().isoformat(), "2016-04-01")
     assert row["plan_due.status"] == "overdue"  # due 2016-05-27, long before today
 
 
 def test_rules_on_as_an_option_and_as_a_column(tmp_path):
-    # Registered before 12XR's only edition (from 2016-04-01): no rules of its own registration date.
+    # Registered before U-XR's only edition (from 2016-04-01): no rules of its own registration date.
     cases = write(tmp_path / "cases.csv", "id,registered_on,rules_on\nown,2016-03-06,2016-04-01\nnone,2016-03-06,\n")
     out = tmp_path / "out.csv"
-    result = run("12XR", cases, "--out", out, "--as-of", "2016-04-01")
+    result = run("U-XR", cases, "--out", out, "--as-of", "2016-04-01")
     assert result.exit_code == 1
     own, none = read_csv(out)
     assert (own["rules_on"], own["plan_due.date"]) == ("2016-04-01", "2016-05-01")  # 2016-03-06 + 56 days
-    assert "no edition of 12XR is valid on 2016-03-06" in none["error"]
-    result = run("12XR", cases, "--out", out, "--as-of", "2016-04-01", "--rules-on", "2016-04-02")
+    assert "no edition of U-XR is valid on 2016-03-06" in none["error"]
+    result = run("U-XR", cases, "--out", out, "--as-of", "2016-04-01", "--rules-on", "2016-04-02")
     assert result.exit_code == 0, result.stderr
     assert [row["rules_on"] for row in read_csv(out)] == ["2016-04-02", "2016-04-02"]  # the option wins
     lines = write(tmp_path / "cases.jsonl", '{"registered_on": "2016-03-06", "rules_on": "2016-04-01"}\n')
-    assert run("12XR", lines, "--out", out, "--as-of", "2016-04-01").exit_code == 0
+    assert run("U-XR", lines, "--out", out, "--as-of", "2016-04-01").exit_code == 0
     assert read_csv(out)[0]["rules_on"] == "2016-04-01"
 
 
@@ -214,7 +214,7 @@ def test_jsonl_to_jsonl_passes_ids_through_and_skips_blank_lines(tmp_path):
                   "\n"
                   '{"id": "b", "registered_on": "2016-04-01", "price": "€1234.56", "hard_to_place": null}\n')
     out = tmp_path / "out.jsonl"
-    result = run("12XR", cases, "--out", out)
+    result = run("U-XR", cases, "--out", out)
     assert result.exit_code == 0, result.stderr
     first, second = read_jsonl(out)
     assert (first["row"], first["id"], second["row"], second["id"]) == (1, 7, 2, "b")
@@ -230,11 +230,11 @@ def test_jsonl_to_jsonl_passes_ids_through_and_skips_blank_lines(tmp_path):
 def test_csv_to_jsonl_is_what_evaluate_prints_for_the_same_case(tmp_path):
     cases = write(tmp_path / "cases.csv", HEADER + GOOD_ROWS)
     out = tmp_path / "out.jsonl"
-    assert run("12XR", cases, "--out", out).exit_code == 0
+    assert run("U-XR", cases, "--out", out).exit_code == 0
     case = write(tmp_path / "c2.yaml", "registered_on: 2016-04-01\nprice: 4000\nphases: [orientation, mediation]\n"
                                        "hard_to_place: true\nbenefit: Wajong\ndistrict: D05\n"
                                        "plan_submitted_on: 2016-05-20\n")
-    evaluated = invoke("evaluate", "12XR", case)
+    evaluated = invoke("evaluate", "U-XR", case)
     assert evaluated.exit_code == 0, evaluated.stderr
     expected = json.loads(evaluated.stdout)
     del expected["receipt"]
@@ -255,18 +255,18 @@ def test_jsonl_in_csv_out_equals_csv_in(tmp_path):
             case["plan_submitted_on"] = row["plan_submitted_on"]
         lines.append(json.dumps(case, ensure_ascii=False))
     from_json, from_csv = tmp_path / "a.csv", tmp_path / "b.csv"
-    assert run("12XR", write(tmp_path / "cases.jsonl", "\n".join(lines) + "\n"), "--out", from_json).exit_code == 0
-    assert run("12XR", write(tmp_path / "cases.csv", HEADER + GOOD_ROWS), "--out", from_csv).exit_code == 0
+    assert run("U-XR", write(tmp_path / "cases.jsonl", "\n".join(lines) + "\n"), "--out", from_json).exit_code == 0
+    assert run("U-XR", write(tmp_path / "cases.csv", HEADER + GOOD_ROWS), "--out", from_csv).exit_code == 0
     assert from_json.read_bytes() == from_csv.read_bytes()
 
 
 def test_cases_from_standard_input(tmp_path):
     out = tmp_path / "out.csv"
-    result = run("12XR", "-", "--out", out, input=HEADER + GOOD_ROWS)
+    result = run("U-XR", "-", "--out", out, input=HEADER + GOOD_ROWS)
     assert result.exit_code == 0, result.stderr
     assert [r["plan_due.date"] for r in read_csv(out)] == ["2016-05-27"] * 3
     out = tmp_path / "out.jsonl"
-    result = run("12XR", "-", "--out", out, input='{"registered_on": "2016-04-01"}\n')
+    result = run("U-XR", "-", "--out", out, input='{"registered_on": "2016-04-01"}\n')
     assert result.exit_code == 0, result.stderr
     assert read_jsonl(out)[0]["deadlines"][0]["date"] == "2016-05-27"
 
@@ -285,7 +285,7 @@ BAD = (HEADER
 def test_bad_rows_are_reported_with_row_and_line_and_the_good_ones_still_evaluated(tmp_path):
     cases = write(tmp_path / "cases.csv", BAD)
     out = tmp_path / "out.csv"
-    result = run("12XR", cases, "--out", out)
+    result = run("U-XR", cases, "--out", out)
     no_traceback(result)
     assert result.exit_code == 1
     rows = read_csv(out)
@@ -299,7 +299,7 @@ def test_bad_rows_are_reported_with_row_and_line_and_the_good_ones_still_evaluat
                               "'hard_to_place' must be a yes/no value, not 'maybe'; "
                               "'XYZ' is not a valid benefit for 'benefit'")
     assert errors["short"] == "the row has 2 cells, the header 8 columns"
-    assert errors["early"].startswith("no edition of 12XR is valid on 2015-01-01")
+    assert errors["early"].startswith("no edition of U-XR is valid on 2015-01-01")
     assert all(r["plan_due.date"] == "" for r in rows if r["error"])
     stderr = result.stderr
     assert f"{cases}:row 2 (line 3): 'registered_on': '2016-02-30' is not a date" in stderr
@@ -307,14 +307,14 @@ def test_bad_rows_are_reported_with_row_and_line_and_the_good_ones_still_evaluat
     assert f"{cases}:row 3 (line 4): 'hard_to_place' must be a yes/no value, not 'maybe'" in stderr
     assert "hint: write true or false (also yes/no, ja/nee or 1/0)" in stderr
     assert f"{cases}:row 4 (line 5): the row has 2 cells" in stderr
-    assert f"{cases}:row 5 (line 6): no edition of 12XR is valid on 2015-01-01" in stderr
+    assert f"{cases}:row 5 (line 6): no edition of U-XR is valid on 2015-01-01" in stderr
     assert stderr.rstrip().splitlines()[-1].startswith(f"6 cases: 2 evaluated, 4 bad rows; wrote {out} (engine ")
 
 
 def test_bad_rows_in_jsonl_output(tmp_path):
     cases = write(tmp_path / "cases.csv", BAD)
     out = tmp_path / "out.jsonl"
-    assert run("12XR", cases, "--out", out).exit_code == 1
+    assert run("U-XR", cases, "--out", out).exit_code == 1
     lines = read_jsonl(out)
     assert lines[1] == {"row": 2, "id": "feb",
                         "error": "'registered_on': '2016-02-30' is not a date: February 2016 has 29 days"}
@@ -325,7 +325,7 @@ def test_row_numbers_count_rows_and_lines_count_lines_across_quoted_newlines(tmp
     cases = write(tmp_path / "cases.csv",
                   'id,registered_on,phases\n"two\nlines",2016-04-01,orientation\n\nx,2016-13-01,\n')
     out = tmp_path / "out.csv"
-    result = run("12XR", cases, "--out", out)
+    result = run("U-XR", cases, "--out", out)
     assert result.exit_code == 1
     assert read_csv(out)[0]["id"] == "two\nlines"
     assert f"{cases}:row 2 (line 5): 'registered_on': '2016-13-01' is not a date: there is no month 13" in result.stderr
@@ -339,7 +339,7 @@ def test_bad_jsonl_lines_are_rows_too(tmp_path):
                   '{"id": "b", "registered_on": "2016-04-01", "phases": "orientation"}\n'
                   '{"id": "c", "registered_on": "2016-04-01"}\n')
     out = tmp_path / "out.jsonl"
-    result = run("12XR", cases, "--out", out)
+    result = run("U-XR", cases, "--out", out)
     no_traceback(result)
     assert result.exit_code == 1
     lines = read_jsonl(out)
@@ -358,7 +358,7 @@ def test_a_line_that_is_not_utf8_spoils_only_its_row(tmp_path):
     cases = tmp_path / "cases.csv"
     cases.write_bytes(b"id,registered_on\nJos\xe9,2016-04-01\nok,2016-04-01\n")
     out = tmp_path / "out.csv"
-    result = run("12XR", cases, "--out", out)
+    result = run("U-XR", cases, "--out", out)
     assert result.exit_code == 1
     rows = read_csv(out)
     assert rows[0]["error"] == "line 2 is not UTF-8 text"
@@ -369,7 +369,7 @@ def test_a_line_that_is_not_utf8_spoils_only_its_row(tmp_path):
 def test_stderr_lists_the_first_hundred_bad_rows_and_counts_the_rest(tmp_path):
     cases = write(tmp_path / "cases.csv", "registered_on\n" + "nope\n" * 150)
     out = tmp_path / "out.csv"
-    result = run("12XR", cases, "--out", out)
+    result = run("U-XR", cases, "--out", out)
     assert result.exit_code == 1
     assert result.stderr.count("is not a date") == 100
     assert f"... and 50 more bad rows, each in {out} with its error" in result.stderr
@@ -381,7 +381,7 @@ def test_stderr_lists_the_first_hundred_bad_rows_and_counts_the_rest(tmp_path):
 def test_unknown_column_stops_before_evaluating_and_suggests_the_fact(tmp_path):
     cases = write(tmp_path / "cases.csv", "id,registerd_on,price\nx,2016-04-01,4000\n")
     out = tmp_path / "out.csv"
-    result = run("12XR", cases, "--out", out)
+    result = run("U-XR", cases, "--out", out)
     no_traceback(result)
     assert result.exit_code == 1
     assert (f"{cases}:1:4: unknown fact 'registerd_on' (did you mean 'registered_on'?): the column is not a fact"
@@ -392,7 +392,7 @@ def test_unknown_column_stops_before_evaluating_and_suggests_the_fact(tmp_path):
 
 def test_every_unknown_column_is_reported_at_once(tmp_path):
     cases = write(tmp_path / "cases.csv", "client,registered_on,prise\nx,2016-04-01,4000\n")
-    result = run("12XR", cases, "--out", tmp_path / "out.csv")
+    result = run("U-XR", cases, "--out", tmp_path / "out.csv")
     assert result.exit_code == 1
     assert "unknown fact 'client'" in result.stderr and "unknown fact 'prise'" in result.stderr
     assert "2 problems found" in result.stderr
@@ -401,17 +401,17 @@ def test_every_unknown_column_is_reported_at_once(tmp_path):
 def test_unknown_product_is_an_error_before_anything_is_written(tmp_path):
     cases = write(tmp_path / "cases.csv", HEADER + GOOD_ROWS)
     out = tmp_path / "out.csv"
-    result = run("12XX", cases, "--out", out)
+    result = run("U-XX", cases, "--out", out)
     assert result.exit_code == 1
-    assert "unknown product '12XX'" in result.stderr and "did you mean '12XR'?" in result.stderr
+    assert "unknown product 'U-XX'" in result.stderr and "did you mean 'U-XR'?" in result.stderr
     assert not out.exists() and leftovers(tmp_path) == []
 
 
 def test_rules_on_outside_every_edition_is_an_error_before_reading(tmp_path):
     cases = write(tmp_path / "cases.csv", HEADER + GOOD_ROWS)
-    result = run("12XR", cases, "--out", tmp_path / "out.csv", "--rules-on", "2015-01-01")
+    result = run("U-XR", cases, "--out", tmp_path / "out.csv", "--rules-on", "2015-01-01")
     assert result.exit_code == 1
-    assert "no edition of 12XR is valid on 2015-01-01" in result.stderr
+    assert "no edition of U-XR is valid on 2015-01-01" in result.stderr
 
 
 @pytest.mark.parametrize("cases_name, out_name, message", [
@@ -422,7 +422,7 @@ def test_rules_on_outside_every_edition_is_an_error_before_reading(tmp_path):
 ])
 def test_unknown_extension_is_a_usage_error(tmp_path, cases_name, out_name, message):
     cases = write(tmp_path / cases_name, HEADER + GOOD_ROWS)
-    result = run("12XR", cases, "--out", tmp_path / out_name)
+    result = run("U-XR", cases, "--out", tmp_path / out_name)
     assert result.exit_code == 2
     assert message in result.stderr
     assert not (tmp_path / out_name).exists()
@@ -439,29 +439,29 @@ def test_unknown_extension_is_a_usage_error(tmp_path, cases_name, out_name, mess
 ])
 def test_bad_options_are_usage_errors(tmp_path, args, message):
     cases = write(tmp_path / "cases.csv", HEADER + GOOD_ROWS)
-    result = run("12XR", cases, "--out", tmp_path / "out.csv", *args)
+    result = run("U-XR", cases, "--out", tmp_path / "out.csv", *args)
     assert result.exit_code == 2
     assert message in result.stderr
 
 
 def test_missing_cases_file_and_missing_output_folder(tmp_path):
-    result = run("12XR", tmp_path / "nope.csv", "--out", tmp_path / "out.csv")
+    result = run("U-XR", tmp_path / "nope.csv", "--out", tmp_path / "out.csv")
     assert result.exit_code == 1 and "does not exist" in result.stderr
     cases = write(tmp_path / "cases.csv", HEADER + GOOD_ROWS)
-    result = run("12XR", cases, "--out", tmp_path / "no" / "such" / "out.csv")
+    result = run("U-XR", cases, "--out", tmp_path / "no" / "such" / "out.csv")
     no_traceback(result)
     assert result.exit_code == 1 and "cannot write" in result.stderr
 
 
 def test_an_empty_csv_file_has_no_header(tmp_path):
-    result = run("12XR", write(tmp_path / "cases.csv", ""), "--out", tmp_path / "out.csv")
+    result = run("U-XR", write(tmp_path / "cases.csv", ""), "--out", tmp_path / "out.csv")
     assert result.exit_code == 1
     assert "is empty" in result.stderr and "header row" in result.stderr
 
 
 def test_a_header_without_rows_gives_a_header_without_rows(tmp_path):
     out = tmp_path / "out.csv"
-    result = run("12XR", write(tmp_path / "cases.csv", HEADER), "--out", out)
+    result = run("U-XR", write(tmp_path / "cases.csv", HEADER), "--out", out)
     assert result.exit_code == 0
     assert out.read_text(encoding="utf-8").count("\n") == 1
     assert result.stderr.startswith("0 cases: 0 evaluated, 0 bad rows")
@@ -478,7 +478,7 @@ def test_a_failing_run_leaves_the_previous_output_and_no_temporary_file(tmp_path
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        batch.run_batch(engine, "12XR", str(cases), out, on_progress=interrupted, chunk_rows=2)
+        batch.run_batch(engine, "U-XR", str(cases), out, on_progress=interrupted, chunk_rows=2)
     assert calls == [2]
     assert out.read_text(encoding="utf-8") == "the previous results\n"
     assert leftovers(tmp_path) == []
@@ -499,14 +499,14 @@ def test_a_bug_in_the_middle_of_a_run_leaves_nothing_half_written(tmp_path):
 
     engine.evaluate = broken
     with pytest.raises(RuntimeError):
-        batch.run_batch(engine, "12XR", str(cases), out, chunk_rows=2)
+        batch.run_batch(engine, "U-XR", str(cases), out, chunk_rows=2)
     assert not out.exists() and leftovers(tmp_path) == []
 
 
 def test_the_output_gets_the_permissions_of_a_new_file(tmp_path):
     cases = write(tmp_path / "cases.csv", HEADER + GOOD_ROWS)
     out = tmp_path / "out.csv"
-    assert run("12XR", cases, "--out", out).exit_code == 0
+    assert run("U-XR", cases, "--out", out).exit_code == 0
     mask = os.umask(0)
     os.umask(mask)
     assert out.stat().st_mode & 0o777 == 0o666 & ~mask  # not the 0600 of a temporary file
@@ -514,7 +514,7 @@ def test_the_output_gets_the_permissions_of_a_new_file(tmp_path):
 
 # -- the signalling list: --due-within -----------------------------------------------------------
 
-def test_due_within_window_edges(tmp_path):
+def test_due_within_window_edges(tmp_path, engine):
     # As of 2016-05-01 with 26 days: the window is 2016-05-01 .. 2016-05-27.
     cases = write(tmp_path / "cases.csv",
                   "id,registered_on,plan_submitted_on\n"
@@ -523,37 +523,37 @@ def test_due_within_window_edges(tmp_path):
                   "met,2016-04-01,2016-04-20\n"   # plan_due 2016-05-27 but submitted: out
                   "early,2016-04-04,\n")          # plan_due 2016-05-30: out
     out = tmp_path / "due.csv"
-    result = run("12XR", cases, "--out", out, "--as-of", "2016-05-01", "--due-within", 26)
+    result = run("U-XR", cases, "--out", out, "--as-of", "2016-05-01", "--due-within", 26)
     assert result.exit_code == 0, result.stderr
     rows = read_csv(out)
     assert list(rows[0]) == ["row", "id", "product", "deadline", "label", "date", "days_left", "source", "error"]
     assert [(r["id"], r["deadline"], r["date"], r["days_left"]) for r in rows] == [
         ("edge", "plan_due", "2016-05-27", "26")]
     assert rows[0]["label"] == "Re-integratieplan ingediend"
-    assert rows[0]["source"] == "000 §5.2 12XR, Opstellen Re-integratieplan"
+    assert rows[0]["source"] == engine.product("U-XR").rules["plan_due"].source
     assert rows[0]["row"] == "1"
     assert "4 cases: 4 evaluated, 0 bad rows; 1 deadline due 2016-05-01 to 2016-05-27; wrote" in result.stderr
     # plan_due on as_of itself is in the window: as of 2016-05-30, "early" is due that day.
-    result = run("12XR", cases, "--out", out, "--as-of", "2016-05-30", "--due-within", 0)
+    result = run("U-XR", cases, "--out", out, "--as-of", "2016-05-30", "--due-within", 0)
     assert [(r["id"], r["date"], r["days_left"]) for r in read_csv(out)] == [("early", "2016-05-30", "0")]
 
 
-def test_due_within_leaves_out_overdue_deadlines_and_orders_a_case_by_date(tmp_path):
+def test_due_within_leaves_out_overdue_deadlines_and_orders_a_case_by_date(tmp_path, engine):
     # Orientation and mediation: work_resumed_due 2016-09-30. As of 2016-05-28 plan_due (05-27) is overdue.
     cases = write(tmp_path / "cases.csv", "id,registered_on,phases\nx,2016-04-01,orientation mediation\n")
     out = tmp_path / "due.jsonl"
-    assert run("12XR", cases, "--out", out, "--as-of", "2016-05-28", "--due-within", 365).exit_code == 0
+    assert run("U-XR", cases, "--out", out, "--as-of", "2016-05-28", "--due-within", 365).exit_code == 0
     first_due = read_jsonl(out)[0]
-    assert read_jsonl(out) == [{"row": 1, "id": "x", "product": "12XR", "deadline": "work_resumed_due",
+    assert read_jsonl(out) == [{"row": 1, "id": "x", "product": "U-XR", "deadline": "work_resumed_due",
                                 "label": "Werk hervat, of eindrapportage met de reden waarom niet",
                                 "date": "2016-09-30", "days_left": 125,
                                 "source": {"document": "000_d89555a14140057d.txt",
                                            "title": first_due["source"]["title"],
-                                           "section": "§5.2 12XR, Maximale duur re-integratiedienstverlening; §4.3; Hoofdstuk 2",
+                                           "section": engine.product("U-XR").rules["work_resumed_due"].citation.section,
                                            "quote": first_due["source"]["quote"]}}]
     assert "Bestaat een Innovatief Re-integratietraject uit een" in first_due["source"]["quote"]
     # As of 2016-05-01 both are open: plan_due first, then work_resumed_due.
-    assert run("12XR", cases, "--out", out, "--as-of", "2016-05-01", "--due-within", 365).exit_code == 0
+    assert run("U-XR", cases, "--out", out, "--as-of", "2016-05-01", "--due-within", 365).exit_code == 0
     assert [(d["deadline"], d["days_left"]) for d in read_jsonl(out)] == [("plan_due", 26),
                                                                           ("work_resumed_due", 152)]
 
@@ -563,7 +563,7 @@ def test_due_within_without_as_of_counts_from_today(tmp_path):
     registered = today - dt.timedelta(days=50)  # plan_due = today + 6 days
     cases = write(tmp_path / "cases.csv", f"id,registered_on\nx,{registered.isoformat()}\n")
     out = tmp_path / "due.csv"
-    result = run("12XR", cases, "--out", out, "--due-within", 7)
+    result = run("U-XR", cases, "--out", out, "--due-within", 7)
     assert result.exit_code == 0, result.stderr
     [row] = read_csv(out)
     assert (row["deadline"], row["days_left"]) == ("plan_due", "6")
@@ -573,7 +573,7 @@ def test_due_within_without_as_of_counts_from_today(tmp_path):
 def test_due_within_writes_bad_rows_too(tmp_path):
     cases = write(tmp_path / "cases.csv", "id,registered_on\nbad,2016-04-31\nok,2016-04-01\n")
     out = tmp_path / "due.csv"
-    result = run("12XR", cases, "--out", out, "--as-of", "2016-05-01", "--due-within", 30)
+    result = run("U-XR", cases, "--out", out, "--as-of", "2016-05-01", "--due-within", 30)
     assert result.exit_code == 1
     rows = read_csv(out)
     assert [(r["id"], r["deadline"], r["error"][:30]) for r in rows] == [
@@ -583,7 +583,7 @@ def test_due_within_writes_bad_rows_too(tmp_path):
 # -- the worker pool -----------------------------------------------------------------------------
 
 def many_cases(path: Path, count: int) -> Path:
-    """`count` 12XR cases over three years, a bad one every 997 rows."""
+    """`count` U-XR cases over three years, a bad one every 997 rows."""
     lines = [HEADER.rstrip("\n")]
     start = dt.date(2016, 4, 1)
     for number in range(1, count + 1):
@@ -599,8 +599,8 @@ def many_cases(path: Path, count: int) -> Path:
 def test_two_jobs_write_exactly_what_one_job_writes(tmp_path):
     cases = many_cases(tmp_path / "cases.csv", 2 * batch.CHUNK_ROWS + 500)  # three chunks: a pool is used
     one, two = tmp_path / "one.csv", tmp_path / "two.csv"
-    first = run("12XR", cases, "--out", one, "--jobs", 1)
-    second = run("12XR", cases, "--out", two, "--jobs", 2)
+    first = run("U-XR", cases, "--out", one, "--jobs", 1)
+    second = run("U-XR", cases, "--out", two, "--jobs", 2)
     assert first.exit_code == second.exit_code == 1  # the bad rows
     assert one.read_bytes() == two.read_bytes()
     assert first.stderr.replace(str(one), "OUT") == second.stderr.replace(str(two), "OUT")
@@ -615,7 +615,7 @@ def test_console_script_with_a_pool_jsonl_and_due_within(tmp_path):
                                                   "--due-within", "30"]):
         outputs = []
         for jobs in ("1", "2"):
-            done = subprocess.run(COMMAND + ["batch", "12XR", str(cases), "--jobs", jobs, "--no-progress"]
+            done = subprocess.run(COMMAND + ["batch", "U-XR", str(cases), "--jobs", jobs, "--no-progress"]
                                   + [str(a) for a in args], capture_output=True, text=True, timeout=300)
             assert done.returncode == 1, done.stderr
             assert "Traceback" not in done.stderr
@@ -627,7 +627,7 @@ def test_console_script_with_a_pool_jsonl_and_due_within(tmp_path):
 
 def test_console_script_usage_error_exits_2_without_traceback(tmp_path):
     cases = write(tmp_path / "cases.csv", HEADER + GOOD_ROWS)
-    done = subprocess.run(COMMAND + ["batch", "12XR", str(cases), "--out", str(tmp_path / "out.txt")],
+    done = subprocess.run(COMMAND + ["batch", "U-XR", str(cases), "--out", str(tmp_path / "out.txt")],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and "'.txt' is not a format batch knows" in done.stderr
@@ -637,16 +637,16 @@ def test_console_script_usage_error_exits_2_without_traceback(tmp_path):
 
 def test_no_progress_bar_when_standard_error_is_not_a_terminal(tmp_path):
     cases = write(tmp_path / "cases.csv", HEADER + GOOD_ROWS)
-    result = run("12XR", cases, "--out", tmp_path / "out.csv")
+    result = run("U-XR", cases, "--out", tmp_path / "out.csv")
     assert result.stderr.count("\n") == 1  # the summary, and nothing else
 
 
 def test_progress_can_be_forced_and_bad_rows_follow_the_bar(tmp_path):
     cases = write(tmp_path / "cases.csv", BAD)
     out = tmp_path / "out.csv"
-    result = run("12XR", cases, "--out", out, "--progress")
+    result = run("U-XR", cases, "--out", out, "--progress")
     assert result.exit_code == 1
-    assert result.stderr.index("12XR") < result.stderr.index("row 2 (line 3)")  # the bar's label first
+    assert result.stderr.index("U-XR") < result.stderr.index("row 2 (line 3)")  # the bar's label first
     assert len(read_csv(out)) == 6
 
 
@@ -692,14 +692,14 @@ def outcome(compute):
 
 
 def test_the_demo_caseload_gives_the_signalling_list_of_make_demo(tmp_path):
-    # 12XR: "Het Re-integratieplan moet binnen maximaal 56 kalenderdagen zijn ingediend, nadat de klant
+    # U-XR: "Het Re-integratieplan moet binnen maximaal 56 kalenderdagen zijn ingediend, nadat de klant
     # door UWV is aangemeld." As of 2016-05-01 with 45 days ahead (up to 2016-06-15), by hand:
     # case-1 (2016-04-01) and case-3 (2016-04-11) submitted their plans; case-2 2016-04-04 + 56 = 2016-05-30
     # (29 days left); case-4 2016-04-18 + 56 = 2016-06-13 (43 days left); case-5 2016-05-02 + 56 = 2016-06-27
     # lies after the window.
-    caseload = Path(__file__).resolve().parent.parent / "examples" / "12XR-cases.csv"
+    caseload = CASES / "u-xr-cases.csv"
     out = tmp_path / "due.csv"
-    result = invoke("batch", "12XR", caseload, "--out", out, "--due-within", "45", "--as-of", "2016-05-01")
+    result = invoke("batch", "U-XR", caseload, "--out", out, "--due-within", "45", "--as-of", "2016-05-01")
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert [(r["id"], r["deadline"], r["date"], r["days_left"]) for r in rows] == [
@@ -721,7 +721,7 @@ def test_hostile_jsonl_rows_are_bad_rows_and_the_run_goes_on(tmp_path):
     ]
     cases = write(tmp_path / "cases.jsonl", "\n".join(lines) + "\n")
     out = tmp_path / "out.jsonl"
-    result = run("12XR", cases, "--out", out)
+    result = run("U-XR", cases, "--out", out)
     no_traceback(result)
     assert result.exit_code == 1  # bad rows were reported
     text = out.read_text(encoding="utf-8")
@@ -740,7 +740,7 @@ def test_a_row_over_the_size_limit_is_a_bad_row(tmp_path):
     from interpreter.limits import MAX_ROW_CHARS
     cases = write(tmp_path / "cases.csv", "id,registered_on\nbig," + "x" * MAX_ROW_CHARS + "\nok,2016-04-01\n")
     out = tmp_path / "out.csv"
-    result = run("12XR", cases, "--out", out)
+    result = run("U-XR", cases, "--out", out)
     no_traceback(result)
     rows = read_csv(out)
     # 'big,' (4 characters), the cell and the line break
@@ -751,7 +751,7 @@ def test_a_row_over_the_size_limit_is_a_bad_row(tmp_path):
 def test_a_header_over_the_column_limit_is_refused_at_once(tmp_path):
     from interpreter.limits import MAX_COLUMNS
     cases = write(tmp_path / "cases.csv", ",".join(f"c{i}" for i in range(10_000)) + "\n")
-    result = run("12XR", cases, "--out", tmp_path / "out.csv")
+    result = run("U-XR", cases, "--out", tmp_path / "out.csv")
     no_traceback(result)
     assert result.exit_code == 1
     assert f"cases.csv:1:1: the header has 10,000 columns, more than {MAX_COLUMNS:,}" in result.stderr
@@ -762,7 +762,7 @@ def test_a_row_of_many_wrong_cells_names_each_column(tmp_path, engine):
     from interpreter.batch import run_batch
     cases = write(tmp_path / "cases.csv", 'id,registered_on,price,benefit\nr1,nope,"lots, really",XYZ\n')
     bad = []
-    run_batch(engine, "12XR", str(cases), tmp_path / "out.csv", on_bad_row=bad.append)
+    run_batch(engine, "U-XR", str(cases), tmp_path / "out.csv", on_bad_row=bad.append)
     # r1 is columns 1-2, nope 4-7, the quoted cell 9-22, XYZ from 24.
     assert [(e.position.line, e.position.column) for e in bad[0].errors] == [(2, 4), (2, 9), (2, 24)]
 
@@ -772,7 +772,7 @@ def test_csv_output_escapes_cells_a_spreadsheet_would_run(tmp_path, ident):
     cases = write(tmp_path / "cases.csv", "id,registered_on\n" + _csv_cell(ident) + ",2016-04-01\n"
                   + _csv_cell(ident) + ",nope\n")
     out = tmp_path / "out.csv"
-    run("12XR", cases, "--out", out)
+    run("U-XR", cases, "--out", out)
     rows = read_csv(out)
     # OWASP: a cell starting with = + - @ (or a tab or carriage return, which the id loses when it is
     # stripped) gets a ' in front, so that it stays text.
@@ -788,7 +788,7 @@ def test_csv_output_keeps_negative_numbers_as_numbers():
 def test_a_window_that_reaches_past_9999_ends_on_9999_12_31(tmp_path):
     cases = write(tmp_path / "cases.csv", "id,registered_on\nc1,9999-12-01\n")
     out = tmp_path / "due.csv"
-    result = run("12XR", cases, "--out", out, "--as-of", "9999-12-31", "--due-within", "1")
+    result = run("U-XR", cases, "--out", out, "--as-of", "9999-12-31", "--due-within", "1")
     no_traceback(result)
     # The window 9999-12-31 ... 9999-12-31 + 1 day stops at the last day there is; the card's deadlines
     # for a case registered on 9999-12-01 lie past it, or cannot be computed: never an OverflowError.
@@ -805,7 +805,7 @@ def test_json_lines_output_escapes_the_characters_other_readers_split_lines_at(t
     # str.splitlines() and JavaScript before ES2019 end a line.
     cases = write(tmp_path / "cases.jsonl", '{"id": "x\\u2028y\\u0085z", "registered_on": "2016-04-01"}\n')
     out = tmp_path / "out.jsonl"
-    run("12XR", cases, "--out", out)
+    run("U-XR", cases, "--out", out)
     text = out.read_text(encoding="utf-8")
     assert "\u2028" not in text and "\x85" not in text and len(text.splitlines()) == 1
     assert json.loads(text)["id"] == "x\u2028y\x85z"
@@ -847,7 +847,7 @@ def test_a_pool_writes_the_same_rows_as_one_process(tmp_path):
     for fmt in ("csv", "jsonl"):
         for jobs in (1, 2):
             out = tmp_path / f"out-{jobs}.{fmt}"
-            summary = batch.run_batch(engine, "12XR", str(cases), out, as_of=dt.date(2017, 1, 1), jobs=jobs,
+            summary = batch.run_batch(engine, "U-XR", str(cases), out, as_of=dt.date(2017, 1, 1), jobs=jobs,
                                       chunk_rows=50)
             assert summary.cases == summary.evaluated == 700
             outputs[fmt, jobs] = out.read_bytes()
@@ -869,7 +869,7 @@ def test_a_worker_that_cannot_write_stops_the_run_with_a_message_and_no_file(tmp
 
     monkeypatch.setattr(os, "pwritev", full)  # the forked workers inherit it
     with pytest.raises(CatalogueError) as raised:
-        batch.run_batch(Engine(FIXTURE), "12XR", str(cases), out, as_of=dt.date(2017, 1, 1), jobs=2, chunk_rows=50)
+        batch.run_batch(Engine(FIXTURE), "U-XR", str(cases), out, as_of=dt.date(2017, 1, 1), jobs=2, chunk_rows=50)
     assert raised.value.message == f"cannot write '{out}': No space left on device"
     assert not out.exists() and leftovers(tmp_path) == []
 

@@ -298,7 +298,7 @@ def test_next_working_day_on_a_working_day_is_unchanged(atw):
        count=st.one_of(st.integers(min_value=-40, max_value=40), st.integers(min_value=-3000, max_value=3000)))
 def test_jumping_whole_weeks_counts_working_days_like_stepping_day_by_day(engine, day, count):
     # The compiled backend uses shift_working_days; the reference walks day by day.
-    calendar = engine.catalogue.product("12XR").calendar
+    calendar = engine.catalogue.product("U-XR").calendar
     assert calendar.shift_working_days(day, count) == calendar.add_working_days(day, count)[0]
 
 
@@ -386,8 +386,8 @@ def test_next_working_day_past_9999_is_a_value_error(atw):
 
 
 def test_a_decreed_day_must_be_a_date_and_name_its_decree(tmp_path):
-    from cards import copy_bundled, load_errors
-    root = copy_bundled(tmp_path)
+    from cards import copy_fixture, load_errors
+    root = copy_fixture(tmp_path)
     path = root / "calendars" / "atw.yaml"
     text = path.read_text(encoding="utf-8")
     assert "  - date: 2026-05-15\n" in text

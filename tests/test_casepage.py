@@ -8,36 +8,17 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from fastapi.testclient import TestClient
 
 from interpreter.live import LiveCatalogue
 from interpreter.results import to_json
-from interpreter.service import Settings, create_app
 
-from cards import FIXTURE, card_engine
+from cards import QUOTED_PLAN_CARD, card_engine, client_on, service_client
 
 # A card of our own, with a fact of every kind the form offers. The expectations are computed by hand
-# from the sentences it quotes:
-# "Het plan moet binnen 56 kalenderdagen na aanmelding zijn ingediend." (plan_due = registered_on + 56 days)
-# "60% bij akkoord plan, 40% bij werkhervatting." (a split of the price)
+# from the sentences it quotes: the plan deadline and the split of cards.QUOTED_PLAN_CARD, and
 # "Alleen voor klanten met een Wajong-uitkering." (a check on the benefit)
 # "De oriëntatiefase hoort erbij, tenzij de klant zeer moeilijk plaatsbaar is." (a check on phases and a yes/no)
-CARD = """\
-  valid_from: 2016-01-01
-deadlines:
-  plan_due:
-    label: Plan ingediend
-    due: registered_on + 56 days
-    met_by: plan_submitted_on
-    source: {section: "§2", quote: "Het plan moet binnen 56 kalenderdagen na aanmelding zijn ingediend."}
-payments:
-  split:
-    label: Betaling
-    base: price
-    source: {section: "§3", quote: "60% bij akkoord plan, 40% bij werkhervatting."}
-    parts:
-      first: {label: Eerste deel, share: 60%, on: plan_approved_on}
-      second: {label: Tweede deel, share: 40%, on: work_resumed_on}
+CARD = QUOTED_PLAN_CARD + """\
 checks:
   wajong_only:
     label: Klant heeft een Wajong-uitkering
@@ -52,20 +33,9 @@ checks:
 FORM = {"content-type": "application/x-www-form-urlencoded"}
 
 
-def client_for(root, **settings) -> TestClient:
-    live = LiveCatalogue(root)
-    assert live.load()
-    return TestClient(create_app(Settings(root=root, watch=False, **settings), live), raise_server_exceptions=False)
-
-
 @pytest.fixture
 def small(tmp_path):
-    return client_for(card_engine(tmp_path, CARD).catalogue.root)
-
-
-@pytest.fixture(scope="module")
-def fixture_client():
-    return client_for(FIXTURE)
+    return client_on(card_engine(tmp_path, CARD).catalogue.root)
 
 
 class FormReader(HTMLParser):
@@ -149,13 +119,13 @@ def test_the_start_page_lists_every_product_with_its_form_and_its_sheet(fixture_
     for code in codes:
         assert f'href="/case/{code}"' in response.text
         assert f'href="/v1/products/{code}/sheet.html"' in response.text
-    sheet = fixture_client.get("/v1/products/LEON-3/sheet.html")
-    assert sheet.status_code == 200 and "LEON-3" in sheet.text
+    sheet = fixture_client.get("/v1/products/LN-3/sheet.html")
+    assert sheet.status_code == 200 and "LN-3" in sheet.text
 
 
 def test_the_product_chooser_works_without_javascript(fixture_client):
-    response = fixture_client.get("/case?product=LEON-3", follow_redirects=False)
-    assert response.status_code == 303 and response.headers["location"] == "/case/LEON-3"
+    response = fixture_client.get("/case?product=LN-3", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/case/LN-3"
     nothing = fixture_client.get("/case?product=", follow_redirects=False)  # the list's "kies een product"
     assert nothing.status_code == 303 and nothing.headers["location"] == "/"
 
@@ -378,7 +348,7 @@ def test_a_hostile_form_gets_a_page_that_says_why(small, body, status, says):
 
 
 def test_a_body_over_the_limit_is_refused_before_it_is_read(tmp_path):
-    client = client_for(card_engine(tmp_path, CARD).catalogue.root, max_body=1000)
+    client = client_on(card_engine(tmp_path, CARD).catalogue.root, max_body=1000)
     response = client.post("/case/T-1", content="registered_on=" + "1" * 2000, headers=FORM)
     assert response.status_code == 413
     no_traceback(response)
@@ -417,7 +387,7 @@ def test_the_json_api_is_unchanged_beside_the_page(small):
 
 def test_why_says_in_dutch_that_a_date_moved_to_the_next_working_day(tmp_path):
     # "Binnen één dag na aanmelding; valt die dag niet op een werkdag, dan de eerstvolgende werkdag."
-    client = client_for(card_engine(tmp_path, """\
+    client = client_on(card_engine(tmp_path, """\
           valid_from: 2016-01-01
         deadlines:
           call_due:
@@ -450,7 +420,7 @@ def test_the_pages_templates_and_assets_know_no_product(engine):
 
 def test_a_rule_without_a_quote_of_its_own_points_at_the_quotes_of_the_rules_it_uses(tmp_path):
     # "De prijs is ten hoogste € 5.000." quoted by the cap; the check on it cites only its section.
-    client = client_for(card_engine(tmp_path, """\
+    client = client_on(card_engine(tmp_path, """\
           valid_from: 2016-01-01
         values:
           max_price:
@@ -489,7 +459,7 @@ def test_a_problem_about_no_field_of_the_form_goes_to_the_top_of_the_page():
 
 def test_why_says_durations_in_dutch(tmp_path):
     # "Elke 3 maanden rapporteren, vanaf de start tot het einde." (reports every 3 months)
-    client = client_for(card_engine(tmp_path, """\
+    client = client_on(card_engine(tmp_path, """\
           valid_from: 2016-01-01
         values:
           period:
@@ -541,7 +511,7 @@ checks:
 
 @pytest.fixture
 def scheduled(tmp_path):
-    return client_for(card_engine(tmp_path, SCHEDULE_AND_CIRCA).catalogue.root)
+    return client_on(card_engine(tmp_path, SCHEDULE_AND_CIRCA).catalogue.root)
 
 
 def _rows(page: str, kind: str) -> list[str]:
@@ -592,7 +562,7 @@ def test_an_indication_that_holds_says_so_without_a_message(scheduled):
 def test_a_page_asked_for_before_a_catalogue_is_loaded_is_a_dutch_page_not_json(tmp_path):
     root = card_engine(tmp_path, CARD).catalogue.root
     live = LiveCatalogue(root)  # not loaded: as a service that is still starting, or whose catalogue broke
-    client = TestClient(create_app(Settings(root=root, watch=False), live), raise_server_exceptions=False)
+    client = service_client(live)
     for response in (client.get("/"), client.get("/case/T-1"), client.post("/case/T-1", data=CASE)):
         assert response.status_code == 503
         assert response.headers["content-type"].startswith("text/html")

@@ -1,5 +1,5 @@
 """The case page in a real browser: headless Chromium, driven through chromium-driver (Selenium), against
-`catalogue serve` on a free loopback port. The worked examples of 12XR and LEON-3 are typed into the form
+`catalogue serve` on a free loopback port. The worked examples of U-XR and LN-3 are typed into the form
 and must come out as `catalogue evaluate` gives them; a bad date is shown next to its field.
 
 CI installs Chromium and its driver (Debian packages `chromium`, `chromium-driver`) before `make test`;
@@ -15,12 +15,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
 import yaml
 
-from cards import FIXTURE
-from test_server import free_port, wait_until
+from cards import FIXTURE, serving
 from test_sheets_browser import assert_labels_apart, chromium, measured_marks, png_facts
 
 REPO = Path(__file__).resolve().parent.parent
@@ -46,27 +44,8 @@ pytestmark = pytest.mark.skipif(
 def server(tmp_path_factory):
     """`catalogue serve` on the fixture catalogue; yields its base URL."""
     folder = tmp_path_factory.mktemp("casepage-server")
-    port = free_port()
-    log = open(folder / "server.log", "wb")
-    process = subprocess.Popen([sys.executable, "-c", "import cli; cli.run()", "serve", "--catalogue", str(FIXTURE),
-                                "--port", str(port), "--no-watch"],
-                               cwd=REPO, env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdout=log,
-                               stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        with httpx.Client(base_url=base, timeout=30) as client:
-            wait_until(lambda: process.poll() is not None or client.get("/readyz").status_code == 200)
-        assert process.poll() is None, (folder / "server.log").read_text()
-        yield base
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        log.close()
+    with serving(FIXTURE, folder, "--no-watch") as (client, _):
+        yield f"http://127.0.0.1:{client.base_url.port}"
 
 
 @pytest.fixture(scope="module")
@@ -195,7 +174,7 @@ def screenshot(driver, folder: Path, name: str, size: tuple[int, int]) -> Path:
     return png
 
 
-@pytest.mark.parametrize("code", ["12XR", "LEON-3"])
+@pytest.mark.parametrize("code", ["U-XR", "LN-3"])
 def test_the_worked_example_typed_into_the_form_gives_what_catalogue_evaluate_gives(server, browser, shots,
                                                                                      tmp_path, code):
     facts, as_of = worked_example(code)
@@ -220,14 +199,14 @@ def test_the_worked_example_typed_into_the_form_gives_what_catalogue_evaluate_gi
 
 
 def test_every_asset_comes_from_the_service_itself(server, browser):
-    open_form(browser, server, "12XR")
+    open_form(browser, server, "U-XR")
     loaded = browser.execute_script("return performance.getEntriesByType('resource').map((e) => e.name)")
     assert any(url.endswith("/assets/casepage.css") for url in loaded)
     assert all(url.startswith(server + "/") for url in loaded), loaded
 
 
 def test_a_bad_date_is_shown_next_to_its_field(server, browser, shots):
-    open_form(browser, server, "12XR")
+    open_form(browser, server, "U-XR")
     fill_in(browser, "registered_on", "0201-04-01")  # a slip of the keyboard: year 201
     fill_in(browser, "price", "4000")
     submit(browser)
@@ -246,16 +225,16 @@ def test_a_bad_date_is_shown_next_to_its_field(server, browser, shots):
 
 
 def test_no_label_overlaps_another_on_the_case_pages_timeline(server, browser, tmp_path):
-    facts, as_of = worked_example("LEON-3")  # eleven dates from registration to payment
-    open_form(browser, server, "LEON-3")
+    facts, as_of = worked_example("LN-3")  # eleven dates from registration to payment
+    open_form(browser, server, "LN-3")
     for name, value in facts.items():
         fill_in(browser, name, value)
     fill_in(browser, "as_of", as_of)
     submit(browser)
     svg = browser.find_element("css selector", "figure.timeline svg").get_attribute("outerHTML")
-    marks = measured_marks(svg, "LEON-3-case", tmp_path)
+    marks = measured_marks(svg, "ln-3-case", tmp_path)
     assert len(marks) >= 11
-    assert_labels_apart(marks, "the case page of LEON-3")
+    assert_labels_apart(marks, "the case page of LN-3")
 
 
 def test_the_page_works_without_javascript(server, tmp_path):
@@ -265,15 +244,15 @@ def test_the_page_works_without_javascript(server, tmp_path):
 
     with chrome(tmp_path / "profile", script=False) as driver:
         driver.get(server + "/")
-        Select(driver.find_element(By.ID, "product")).select_by_value("LEON-3")
+        Select(driver.find_element(By.ID, "product")).select_by_value("LN-3")
         driver.find_element(By.CSS_SELECTOR, "form.chooser button").click()
         wait_for(driver, "form.case")
         driver.find_element(By.LINK_TEXT, "het rekenvoorbeeld invullen").click()
         wait_for(driver, "form.case")
         driver.find_element(By.CSS_SELECTOR, "button.go").click()
         wait_for(driver, "#uitkomst")
-        facts, as_of = worked_example("LEON-3")
-        want = catalogue_evaluate("LEON-3", facts, as_of, tmp_path)
+        facts, as_of = worked_example("LN-3")
+        want = catalogue_evaluate("LN-3", facts, as_of, tmp_path)
         # native WebDriver reads only: Selenium's get_attribute would run a script, which is blocked
         rows = driver.find_elements(By.CSS_SELECTOR, 'tr[data-kind="deadline"]')
         dates = {row.get_dom_attribute("data-id"):

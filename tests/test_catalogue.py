@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from cards import BUNDLED
+from cards import BUNDLED, REPO
 from interpreter.catalogue import load_catalogue
 
 
@@ -37,30 +37,19 @@ def test_every_rule_cites_its_source_and_quotes_a_sentence(engine):
     assert unquoted == []
 
 
-def test_each_uwv_card_quotes_its_own_price_cap_with_the_price_check(engine):
-    from interpreter.sheets.pages import Builder
-    builder = Builder(engine)
-    for code, cap in (("12XR", "€ 5000"), ("12LT", "€ 3750"), ("12EC", "€ 1350"), ("12EP", "€ 650")):
-        product = engine.product(code)
-        quotes = [q for c in builder.rule_citations(product, product.rules["price_within_guideline"])
-                  for q in c["quotes"]]
-        assert cap in quotes[0], (code, quotes)
-        assert not [q for q in quotes if "maximum bedrag" in q and cap not in q], (code, quotes)  # no other cap
+def test_a_description_written_as_one_text_ends_as_a_sentence(engine):
+    # A text cut from an enumeration of the source keeps no dangling ';' (list items may end with one).
+    dangling = [(product.code, key) for editions in engine.catalogue.products.values() for product in editions
+                for key, text in product.description.items() if isinstance(text, str) and text.rstrip().endswith(";")]
+    assert dangling == []
 
 
-def test_review_fixes_on_the_bundled_cards(engine):
-    # 12XR: "Wat de vaste prijs van een re-integratietraject is exclusief btw, scholing en functiegerichte
-    # vaardigheidstrainingen, maar inclusief reiskosten" decides what belongs in the price
-    assert "maar inclusief reiskosten" in engine.product("12XR").rules["max_price"].label
-    for code in ("12EC", "12EP"):
-        groups = engine.product(code).description["client_groups"]
-        # the "Maar" of the last sentence answers the one before it, which the card now keeps
-        assert any("vastgesteld dat scholing noodzakelijk is" in line for line in groups), code
-        assert groups.index(next(g for g in groups if g.startswith("Maar"))) > 0
-    assert not engine.product("12EC").description["goal"].endswith(";")
-    # S2-D: the source's words, not the card's reading
-    assert engine.product("S2-D").rules["lead_time"].editions[0].expr.node.value == \
-        "Signalering bij intakefase of tijdens looptijd traject"
+def test_a_description_list_does_not_open_with_a_line_that_answers_another(engine):
+    # "Maar ..." answers the sentence before it: a card that keeps it keeps that sentence too.
+    orphaned = [(product.code, key) for editions in engine.catalogue.products.values() for product in editions
+                for key, lines in product.description.items()
+                if isinstance(lines, list) and lines and str(lines[0]).startswith("Maar")]
+    assert orphaned == []
 
 
 def test_every_product_cites_its_document_and_section(engine):
@@ -70,9 +59,27 @@ def test_every_product_cites_its_document_and_section(engine):
 
 
 def test_family_rules_reach_every_card_of_the_family(engine):
-    # 12XR's family uwv-innovatief holds the drempelbedrag; LEON's family the intake deadline.
-    assert "drempelbedrag" in engine.product("12XR").rules
-    assert engine.product("LEON-3").rules["intake_due"].origin.endswith("families/leon.yaml")
+    # Every rule of a card's family (and of the families it extends) is a rule of the card, written in
+    # one of those families unless the card overrides it, with its reason.
+    from interpreter.model import SECTIONS, family_chain
+    missing, misplaced = [], []
+    for editions in engine.catalogue.products.values():
+        for product in editions:
+            chain = list(family_chain(product.family, engine.catalogue.families))
+            family_files = {family.file for _, family in chain}
+            for _, family in chain:
+                for section in SECTIONS:
+                    for rule_id in family.data.get(section) or {}:
+                        # a payment is a split: its parts are the rules, its id their group
+                        rules = ([part for part in product.rules.values() if part.group == rule_id]
+                                 if section == "payments" else [product.rules.get(rule_id)])
+                        if not rules or any(rule is None or rule.section != section for rule in rules):
+                            missing.append((product.code, rule_id))
+                        misplaced += [(product.code, rule.id, rule.origin) for rule in rules if rule is not None
+                                      and rule.origin not in family_files
+                                      and not (rule.origin == product.file and rule.override_reason)]
+    assert missing == [] and misplaced == []
+    assert any(product.family for editions in engine.catalogue.products.values() for product in editions)
 
 
 def test_catalogue_hash_is_stable_and_changes_with_any_file(tmp_path):
@@ -80,9 +87,16 @@ def test_catalogue_hash_is_stable_and_changes_with_any_file(tmp_path):
     shutil.copytree(BUNDLED, copy)
     first, again = load_catalogue(copy).hash, load_catalogue(copy).hash
     assert first == again and len(first) == 64
-    card = copy / "products" / "uwv" / "12XR.yaml"
+    card = next(path for path in sorted((copy / "products").rglob("*.yaml")) if not path.name.endswith(".tests.yaml"))
     card.write_text(card.read_text(encoding="utf-8") + "\n# a comment changes the receipt too\n", encoding="utf-8")
     assert load_catalogue(copy).hash != first
+
+
+@pytest.mark.parametrize("case", sorted((REPO / "examples").glob("*-case.*")), ids=lambda path: path.name)
+def test_every_demo_case_evaluates_under_the_code_its_name_gives(engine, case):
+    # examples/ serves the README and `make demo`: <code>-case.yaml is a case of that product.
+    result = engine.evaluate(case.name.split("-case.")[0], engine.read_case(case), typed=True)
+    assert result.deadlines or result.payments or result.checks
 
 
 def test_test_files_do_not_count_as_cards(engine):

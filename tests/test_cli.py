@@ -23,23 +23,29 @@ from click.testing import CliRunner
 import cli
 from interpreter import __version__
 from interpreter.api import Engine
-from cards import CARD_HEAD, FIXTURE, catalogue_with
+from cards import CARD_HEAD, CASES, FIXTURE, catalogue_with
 
 REPO = Path(__file__).resolve().parent.parent
-EXAMPLES = REPO / "examples"
+
+
+def case_code(case: Path) -> str:
+    """The product a case file of tests/fixtures/cases is for, by its name: u-xr-case.yaml -> U-XR."""
+    return case.name.split("-case.")[0].upper()
+
+
 SCRIPT = Path(sys.executable).with_name("catalogue")
 VIA_IMPORT = [sys.executable, "-c", "import cli; cli.run()"]
 COMMAND = [str(SCRIPT)] if SCRIPT.exists() else VIA_IMPORT
 
-CASE_12XR = """\
+CASE_U_XR = """\
 registered_on: 2016-04-01
 phases: [orientation, mediation]
 price: 4000
 hard_to_place: false
 """
 
-# A LEON-3 case whose planned end is the 31st of a month after a February of 29 days.
-CASE_LEON3_CLAMP = """\
+# A LN-3 case whose planned end is the 31st of a month after a February of 29 days.
+CASE_LN_3_CLAMP = """\
 registered_on: 2024-01-02
 started_on: 2024-01-08
 planned_end_on: 2024-03-31
@@ -117,7 +123,7 @@ def workdir(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture
 def cat(workdir) -> Path:
-    """A private copy of the bundled catalogue at ./cat, free to edit."""
+    """A private copy of the fixture catalogue at ./cat, free to edit."""
     shutil.copytree(FIXTURE, workdir / "cat")
     return workdir / "cat"
 
@@ -136,7 +142,7 @@ def by_id(items: list[dict], id_: str) -> dict:
 
 # -- validate, list, show ------------------------------------------------------------------------
 
-def test_validate_accepts_the_bundled_catalogue():
+def test_validate_accepts_the_default_catalogue():
     result = ok("validate")
     engine = Engine(FIXTURE)
     count = sum(len(editions) for editions in engine.catalogue.products.values())
@@ -156,14 +162,14 @@ def test_list_gives_a_line_per_product_with_code_title_and_source():
         assert product.citation.title != product.citation.document
         assert product.citation.title in line and product.citation.section in line
     codes = [line.split()[0] for line in lines]
-    for public in ("12XR", "LEON-3", "S2-A"):
+    for public in ("U-XR", "LN-3", "T2-A"):
         assert public in codes
 
 
 def test_show_prints_rules_expressions_quotes_and_assumptions():
-    out = ok("show", "12XR").stdout
-    product = Engine(FIXTURE).product("12XR")
-    assert out.splitlines()[0] == f"12XR — {product.title}"
+    out = ok("show", "U-XR").stdout
+    product = Engine(FIXTURE).product("U-XR")
+    assert out.splitlines()[0] == f"U-XR — {product.title}"
     assert "Deadlines" in out and "Payments" in out and "Checks" in out
     assert "plan_due: Re-integratieplan ingediend" in out
     assert "due = registered_on + 56 days" in out
@@ -180,7 +186,7 @@ def test_show_prints_rules_expressions_quotes_and_assumptions():
 def test_show_says_which_family_rule_a_card_overrides_and_why(tmp_path):
     root = tmp_path / "cat"
     shutil.copytree(FIXTURE, root)
-    card = next((root / "products").rglob("12EP.yaml"))
+    card = next((root / "products").rglob("U-EP.yaml"))
     card.write_text(card.read_text(encoding="utf-8") + textwrap.dedent("""
         checks:
           price_within_guideline:
@@ -188,7 +194,7 @@ def test_show_says_which_family_rule_a_card_overrides_and_why(tmp_path):
             label: Prijs niet boven € 650
             test: price <= max_price
         """), encoding="utf-8")
-    out = ok("--catalogue", root, "show", "12EP").stdout.splitlines()
+    out = ok("--catalogue", root, "show", "U-EP").stdout.splitlines()
     at = out.index("  price_within_guideline: Prijs niet boven € 650")
     # the family rule it replaces stands in families/uwv.yaml (its key 'price_within_guideline', line 43)
     assert out[at + 1] == (f"      overrides the family's rule ({root / 'families' / 'uwv.yaml'}:43:3): "
@@ -196,21 +202,21 @@ def test_show_says_which_family_rule_a_card_overrides_and_why(tmp_path):
 
 
 def test_show_includes_the_family_rules_of_leon():
-    out = ok("show", "LEON-3").stdout
+    out = ok("show", "LN-3").stdout
     assert "family: leon" in out
     assert "extension_request_due" in out and "planned_end_on - 1 month" in out
     assert "een maand voor afloop van traject" in out
 
 
 def test_show_with_as_of_outside_every_edition_fails_cleanly():
-    result = bad_input("show", "LEON-3", "--as-of", "2030-01-01")
-    assert "no edition of LEON-3 is valid on 2030-01-01" in result.stderr
+    result = bad_input("show", "LN-3", "--as-of", "2030-01-01")
+    assert "no edition of LN-3 is valid on 2030-01-01" in result.stderr
 
 
 def test_show_unknown_product_suggests_the_close_code():
-    result = bad_input("show", "12XT")
-    assert "unknown product '12XT'" in result.stderr
-    assert "did you mean '12XR'?" in result.stderr
+    result = bad_input("show", "U-XT")
+    assert "unknown product 'U-XT'" in result.stderr
+    assert "did you mean 'U-XR'?" in result.stderr
 
 
 def test_version():
@@ -219,9 +225,9 @@ def test_version():
 
 # -- evaluate: the JSON contract -----------------------------------------------------------------
 
-def test_evaluate_json_has_every_key_design_md_fixes():
-    out = evaluate_json("12XR", str(EXAMPLES / "12XR-case.yaml"), "--format", "json")
-    assert out["product"] == "12XR"
+def test_evaluate_json_has_every_key_design_md_fixes(engine):
+    out = evaluate_json("U-XR", str(CASES / "u-xr-case.yaml"), "--format", "json")
+    assert out["product"] == "U-XR"
     assert isinstance(out["edition"], str) and out["edition"]
     assert out["rules_on"] == "2016-04-01"  # the case's registered_on
     assert out["as_of"] == dt.date.today().isoformat()
@@ -235,7 +241,9 @@ def test_evaluate_json_has_every_key_design_md_fixes():
         assert isinstance(deadline["missing"], list)
     plan = by_id(out["deadlines"], "plan_due")
     assert plan == plan | {"date": "2016-05-27", "status": "met", "missing": []}
-    assert plan["source"]["document"] == "000_d89555a14140057d.txt" and "12XR" in plan["source"]["section"]
+    # the section as the card cites it: the source's own heading
+    assert plan["source"]["document"] == "000_d89555a14140057d.txt" and \
+        plan["source"]["section"] == engine.product("U-XR").rules["plan_due"].citation.section
     assert plan["source"]["quote"].startswith("Het Re-integratieplan moet binnen maximaal 56 kalenderdagen")
 
     for payment in out["payments"]:
@@ -265,7 +273,7 @@ def test_evaluate_json_has_every_key_design_md_fixes():
 
 
 def test_evaluate_json_has_no_floats():
-    text = ok("evaluate", "LEON-3", str(EXAMPLES / "LEON-3-case.yaml")).stdout
+    text = ok("evaluate", "LN-3", str(CASES / "ln-3-case.yaml")).stdout
 
     def no_float(value):
         raise AssertionError(f"a float in the JSON output: {value}")
@@ -274,16 +282,16 @@ def test_evaluate_json_has_no_floats():
 
 
 def test_evaluate_is_json_by_default_and_matches_the_api(engine):
-    case = EXAMPLES / "12XR-case.yaml"
-    out = evaluate_json("12XR", str(case))
+    case = CASES / "u-xr-case.yaml"
+    out = evaluate_json("U-XR", str(case))
     from interpreter.results import to_json
     facts = engine.read_case(case)
-    assert out == json.loads(json.dumps(to_json(engine.evaluate("12XR", facts, typed=True)), ensure_ascii=False))
+    assert out == json.loads(json.dumps(to_json(engine.evaluate("U-XR", facts, typed=True)), ensure_ascii=False))
 
 
 def test_evaluate_open_results_name_the_missing_facts(workdir):
     write(workdir / "case.yaml", "registered_on: 2016-04-01\n")
-    out = evaluate_json("12XR", "case.yaml")
+    out = evaluate_json("U-XR", "case.yaml")
     effort = by_id(out["payments"], "effort")
     assert effort["amount"] is None and "price" in effort["missing"]
     assert by_id(out["deadlines"], "work_resumed_due")["status"] == "unknown"
@@ -291,12 +299,12 @@ def test_evaluate_open_results_name_the_missing_facts(workdir):
 
 
 def test_evaluate_text_format():
-    out = ok("evaluate", "12XR", str(EXAMPLES / "12XR-case.yaml"), "--format", "text", "--as-of", "2016-06-01").stdout
+    out = ok("evaluate", "U-XR", str(CASES / "u-xr-case.yaml"), "--format", "text", "--as-of", "2016-06-01").stdout
     lines = out.splitlines()
-    assert lines[0].startswith("12XR — ")
+    assert lines[0].startswith("U-XR — ")
     assert lines[1].endswith("; regels van 2016-04-01; stand per 2016-06-01")
     assert "Termijnen" in lines and "Betalingen" in lines and "Controles" in lines
-    # 000 §5.2: 2016-04-01 + 56 days = 2016-05-27; submitted 2016-05-20 (12XR-case.yaml)
+    # 000 §5.2: 2016-04-01 + 56 days = 2016-05-27; submitted 2016-05-20 (u-xr-case.yaml)
     assert re.search(r"^  2016-05-27\s+gehaald\s+Re-integratieplan ingediend, gedaan op 2016-05-20$", out, re.M)
     # 60% and 40% of the case's price of € 4.000
     assert re.search(r"^\s+60%\s+€\s+2\.400,00\s+Inspanningsdeel, bij akkoord Re-integratieplan", out, re.M)
@@ -306,9 +314,9 @@ def test_evaluate_text_format():
     assert not out.lstrip().startswith("{")
 
 
-@pytest.mark.parametrize("case", sorted(EXAMPLES.glob("*-case.*")), ids=lambda path: path.name)
+@pytest.mark.parametrize("case", sorted(CASES.glob("*-case.*")), ids=lambda path: path.name)
 def test_text_output_is_dutch_throughout(case):
-    code = case.name.split("-case.")[0]
+    code = case_code(case)
     out = ok("evaluate", code, str(case), "--format", "text").stdout
     for english in ("Deadlines", "Payments", "Reports", "Checks", "Values", "Not applicable", "receipt",
                     "edition:", "rules on", "as of", ", done ", " on ", "needs", "unknown", "FAILED", " true", " false",
@@ -323,13 +331,13 @@ def test_text_output_is_dutch_throughout(case):
 
 
 def test_a_payment_whose_label_names_its_trigger_says_it_once():
-    out = ok("evaluate", "LEON-3", str(EXAMPLES / "LEON-3-case.yaml"), "--format", "text").stdout
+    out = ok("evaluate", "LN-3", str(CASES / "ln-3-case.yaml"), "--format", "text").stdout
     line = next(line for line in out.splitlines() if "Bij akkoord Re-integratieplan" in line)
     assert line.lower().count("akkoord re-integratieplan") == 1
 
 
 def test_text_output_speaks_the_rule_language_not_python():
-    out = ok("evaluate", "LEON-3", str(EXAMPLES / "LEON-3-case.yaml"), "--format", "text", "--explain").stdout
+    out = ok("evaluate", "LN-3", str(CASES / "ln-3-case.yaml"), "--format", "text", "--explain").stdout
     assert "Vaste prijs — fixed_price.value = ja" in out
     for python_word in ("None", "True", "False", "Decimal(", "datetime."):
         assert python_word not in out, python_word
@@ -337,48 +345,48 @@ def test_text_output_speaks_the_rule_language_not_python():
 
 def test_as_of_judges_the_statuses_and_defaults_to_today(workdir):
     write(workdir / "case.yaml", "registered_on: 2016-04-01\n")
-    today = evaluate_json("12XR", "case.yaml")
+    today = evaluate_json("U-XR", "case.yaml")
     assert (today["as_of"], today["rules_on"]) == (dt.date.today().isoformat(), "2016-04-01")
     # 000 §5.2: the plan within 8 weeks of registration: 2016-04-01 + 56 days = 2016-05-27, long past today
     assert by_id(today["deadlines"], "plan_due")["status"] == "overdue"
-    before = evaluate_json("12XR", "case.yaml", "--as-of", "2016-04-01")
+    before = evaluate_json("U-XR", "case.yaml", "--as-of", "2016-04-01")
     assert by_id(before["deadlines"], "plan_due")["status"] == "open"
-    after = evaluate_json("12XR", "case.yaml", "--as-of", "2016-06-01")
+    after = evaluate_json("U-XR", "case.yaml", "--as-of", "2016-06-01")
     assert (after["as_of"], after["rules_on"]) == ("2016-06-01", "2016-04-01")
     plan = by_id(after["deadlines"], "plan_due")
     assert (plan["date"], plan["status"]) == ("2016-05-27", "overdue")
 
 
 def test_without_registration_date_as_of_is_today():
-    out = evaluate_json("S2-A", str(EXAMPLES / "S2-A-case.json"))
+    out = evaluate_json("T2-A", str(CASES / "t2-a-case.json"))
     assert out["as_of"] == dt.date.today().isoformat()
 
 
 def test_rules_on_selects_the_edition_and_fails_outside_it(workdir):
     write(workdir / "case.yaml", "registered_on: 2024-03-04\n")
-    out = evaluate_json("LEON-3", "case.yaml", "--rules-on", "2028-12-31", "--as-of", "2029-01-20")
+    out = evaluate_json("LN-3", "case.yaml", "--rules-on", "2028-12-31", "--as-of", "2029-01-20")
     assert (out["rules_on"], out["as_of"]) == ("2028-12-31", "2029-01-20")
-    result = bad_input("evaluate", "LEON-3", "case.yaml", "--rules-on", "2030-01-01")
-    assert re.search(r"LEON-3\.yaml:\d+:\d+: no edition of LEON-3 is valid on 2030-01-01", result.stderr)
+    result = bad_input("evaluate", "LN-3", "case.yaml", "--rules-on", "2030-01-01")
+    assert re.search(r"LN-3\.yaml:\d+:\d+: no edition of LN-3 is valid on 2030-01-01", result.stderr)
     assert "give --rules-on a date inside" in result.stderr
     # --as-of alone never changes the rules: the registration date 2024-03-04 keeps them
-    assert evaluate_json("LEON-3", "case.yaml", "--as-of", "2030-01-01")["rules_on"] == "2024-03-04"
+    assert evaluate_json("LN-3", "case.yaml", "--as-of", "2030-01-01")["rules_on"] == "2024-03-04"
 
 
 def test_a_case_file_may_give_its_rules_on(workdir):
     write(workdir / "case.yaml", "registered_on: 2030-01-01\nrules_on: 2028-12-31\n")
-    out = evaluate_json("LEON-3", "case.yaml", "--as-of", "2030-02-01")
+    out = evaluate_json("LN-3", "case.yaml", "--as-of", "2030-02-01")
     assert out["rules_on"] == "2028-12-31"
     assert "rules_on" not in json.dumps(out["values"]) and "rules_on" not in out["missing"]
     write(workdir / "bad.yaml", "registered_on: 2030-01-01\nrules_on: 31-12-2028\n")
-    assert "bad.yaml:2:11:" in bad_input("evaluate", "LEON-3", "bad.yaml").stderr
+    assert "bad.yaml:2:11:" in bad_input("evaluate", "LN-3", "bad.yaml").stderr
 
 
 # -- evaluate --explain --------------------------------------------------------------------------
 
 def test_explain_trace_has_card_positions_source_quotes_and_the_clamping_note(cat, workdir):
-    write(workdir / "case.yaml", CASE_LEON3_CLAMP)
-    out = evaluate_json("LEON-3", "case.yaml", "--explain")
+    write(workdir / "case.yaml", CASE_LN_3_CLAMP)
+    out = evaluate_json("LN-3", "case.yaml", "--explain")
     extension = by_id(out["deadlines"], "extension_request_due")
     assert extension["date"] == "2024-02-29"
 
@@ -403,8 +411,8 @@ def test_explain_trace_has_card_positions_source_quotes_and_the_clamping_note(ca
 
 
 def test_explain_locations_name_the_catalogue_copy(cat, workdir):
-    write(workdir / "case.yaml", CASE_LEON3_CLAMP)
-    out = json.loads(ok("--catalogue", "cat", "evaluate", "LEON-3", "case.yaml", "--explain").stdout)
+    write(workdir / "case.yaml", CASE_LN_3_CLAMP)
+    out = json.loads(ok("--catalogue", "cat", "evaluate", "LN-3", "case.yaml", "--explain").stdout)
     family = (cat / "families" / "leon.yaml").read_text(encoding="utf-8")
     line, column = position_of(family, "due: planned_end_on - 1 month", len("due: "))
     entry = next(e for e in out["trace"] if e.get("rule") == "extension_request_due" and "location" in e)
@@ -412,8 +420,8 @@ def test_explain_locations_name_the_catalogue_copy(cat, workdir):
 
 
 def test_explain_text_shows_location_quote_and_clamping(cat, workdir):
-    write(workdir / "case.yaml", CASE_LEON3_CLAMP)
-    out = ok("--catalogue", "cat", "evaluate", "LEON-3", "case.yaml", "--explain", "--format", "text").stdout
+    write(workdir / "case.yaml", CASE_LN_3_CLAMP)
+    out = ok("--catalogue", "cat", "evaluate", "LN-3", "case.yaml", "--explain", "--format", "text").stdout
     family = (cat / "families" / "leon.yaml").read_text(encoding="utf-8")
     line, column = position_of(family, "due: planned_end_on - 1 month", len("due: "))
     assert f"extension_request_due.due = 2024-02-29   [cat/families/leon.yaml:{line}:{column}]" in out
@@ -423,16 +431,16 @@ def test_explain_text_shows_location_quote_and_clamping(cat, workdir):
 
 
 def test_without_explain_there_is_no_trace():
-    out = evaluate_json("LEON-3", str(EXAMPLES / "LEON-3-case.yaml"))
+    out = evaluate_json("LN-3", str(CASES / "ln-3-case.yaml"))
     assert "trace" not in out
-    text = ok("evaluate", "LEON-3", str(EXAMPLES / "LEON-3-case.yaml"), "--format", "text").stdout
+    text = ok("evaluate", "LN-3", str(CASES / "ln-3-case.yaml"), "--format", "text").stdout
     assert "Uitleg" not in text
 
 
 # -- case sources: stdin, JSON -------------------------------------------------------------------
 
 def test_case_from_stdin_yaml():
-    out = evaluate_json("12XR", "-", input=CASE_12XR)
+    out = evaluate_json("U-XR", "-", input=CASE_U_XR)
     assert by_id(out["payments"], "effort")["amount"] == "2400.00"
     assert by_id(out["deadlines"], "work_resumed_due")["date"] == "2016-09-30"
 
@@ -440,7 +448,7 @@ def test_case_from_stdin_yaml():
 def test_case_from_stdin_json():
     case = json.dumps({"registered_on": "2016-04-01", "phases": ["orientation", "mediation"],
                        "price": "€4000", "hard_to_place": True})
-    out = evaluate_json("12XR", "-", input=case)
+    out = evaluate_json("U-XR", "-", input=case)
     effort = by_id(out["payments"], "effort")
     assert (effort["share"], effort["amount"]) == ("80%", "3200.00")
 
@@ -448,18 +456,18 @@ def test_case_from_stdin_json():
 def test_case_file_in_json(workdir):
     write(workdir / "case.json", json.dumps({"registered_on": "2016-04-01", "price": "4000.00",
                                               "phases": ["preparation"], "hard_to_place": False}))
-    out = evaluate_json("12XR", "case.json")
+    out = evaluate_json("U-XR", "case.json")
     assert by_id(out["deadlines"], "work_resumed_due")["date"] == "2018-03-30"  # 104 weeks
     assert by_id(out["payments"], "result")["amount"] == "1600.00"
 
 
 def test_bad_fact_on_stdin_is_reported_against_stdin():
-    result = bad_input("evaluate", "12XR", "-", input="registered_on: 2016-04-01\nregisterd_on: 2016-04-02\n")
+    result = bad_input("evaluate", "U-XR", "-", input="registered_on: 2016-04-01\nregisterd_on: 2016-04-02\n")
     assert "<stdin>:2:1: unknown fact 'registerd_on' (did you mean 'registered_on'?)" in result.stderr
 
 
 def test_empty_stdin_is_a_bad_case():
-    result = bad_input("evaluate", "12XR", "-", input="")
+    result = bad_input("evaluate", "U-XR", "-", input="")
     assert result.stderr.startswith("<stdin>:1:1: ")
 
 
@@ -496,7 +504,7 @@ def test_endless_stdin_is_refused_after_the_document_limit(tmp_path):
 
 def test_a_case_that_is_not_a_mapping(workdir):
     write(workdir / "case.yaml", "- registered_on: 2016-04-01\n")
-    result = bad_input("evaluate", "12XR", "case.yaml")
+    result = bad_input("evaluate", "U-XR", "case.yaml")
     assert result.stderr.startswith("case.yaml:1:1: a case must be a block of 'fact: value' lines")
 
 
@@ -504,17 +512,17 @@ def test_a_case_that_is_not_a_mapping(workdir):
 
 def test_catalogue_option_uses_the_copy(cat, workdir):
     assert ok("--catalogue", "cat", "validate").stdout.startswith("ok: ")
-    # A policy change is a YAML edit: raise the 12XR price guideline in the copy only.
-    card = cat / "products" / "uwv" / "12XR.yaml"
+    # A policy change is a YAML edit: raise the U-XR price guideline in the copy only.
+    card = cat / "products" / "uwv" / "U-XR.yaml"
     text = card.read_text(encoding="utf-8")
     assert "value: €5000" in text
     card.write_text(text.replace("value: €5000", "value: €6000", 1), encoding="utf-8")
-    write(workdir / "case.yaml", CASE_12XR)
-    changed = json.loads(ok("--catalogue", "cat", "evaluate", "12XR", "case.yaml").stdout)
-    bundled = evaluate_json("12XR", "case.yaml")
+    write(workdir / "case.yaml", CASE_U_XR)
+    changed = json.loads(ok("--catalogue", "cat", "evaluate", "U-XR", "case.yaml").stdout)
+    default = evaluate_json("U-XR", "case.yaml")  # $CATALOGUE_DIR: the fixture itself
     assert changed["values"]["max_price"]["value"] == "6000.00"
-    assert bundled["values"]["max_price"]["value"] == "5000.00"
-    assert changed["receipt"]["catalogue_hash"] != bundled["receipt"]["catalogue_hash"]
+    assert default["values"]["max_price"]["value"] == "5000.00"
+    assert changed["receipt"]["catalogue_hash"] != default["receipt"]["catalogue_hash"]
     assert [line.split()[0] for line in ok("--catalogue", "cat", "list").stdout.splitlines()] == \
         [line.split()[0] for line in ok("list").stdout.splitlines()]
 
@@ -533,7 +541,7 @@ def test_new_product_card_needs_no_code(cat, workdir):
 
 
 def test_nonexistent_catalogue_folder(workdir):
-    for command in (["validate"], ["list"], ["evaluate", "12XR", str(EXAMPLES / "12XR-case.yaml")]):
+    for command in (["validate"], ["list"], ["evaluate", "U-XR", str(CASES / "u-xr-case.yaml")]):
         result = bad_input("--catalogue", "missing", *command)
         assert result.stderr.startswith("missing:1:1: the catalogue directory 'missing' does not exist")
         assert "hint:" in result.stderr
@@ -542,13 +550,13 @@ def test_nonexistent_catalogue_folder(workdir):
 # -- bad case input: exit 1, file:line:col, no traceback -----------------------------------------
 
 def test_unknown_product_suggests_the_close_code():
-    result = bad_input("evaluate", "12XT", str(EXAMPLES / "12XR-case.yaml"))
-    assert "unknown product '12XT'" in result.stderr
-    assert "did you mean '12XR'?" in result.stderr
+    result = bad_input("evaluate", "U-XT", str(CASES / "u-xr-case.yaml"))
+    assert "unknown product 'U-XT'" in result.stderr
+    assert "did you mean 'U-XR'?" in result.stderr
 
 
 def test_unknown_product_without_close_match_points_to_list():
-    result = bad_input("evaluate", "ZZZZZZ", str(EXAMPLES / "12XR-case.yaml"))
+    result = bad_input("evaluate", "ZZZZZZ", str(CASES / "u-xr-case.yaml"))
     assert "unknown product 'ZZZZZZ'" in result.stderr
     assert "catalogue list" in result.stderr
 
@@ -579,7 +587,7 @@ def test_unknown_product_without_close_match_points_to_list():
 ])
 def test_bad_case_file(workdir, case, expected):
     write(workdir / "case.yaml", case)
-    result = bad_input("evaluate", "12XR", "case.yaml")
+    result = bad_input("evaluate", "U-XR", "case.yaml")
     assert result.stderr.splitlines()[0] == expected
 
 
@@ -592,7 +600,7 @@ def test_wrong_types_come_with_a_hint(workdir):
     }
     for line, hint in hints.items():
         write(workdir / "case.yaml", line)
-        result = bad_input("evaluate", "12XR", "case.yaml")
+        result = bad_input("evaluate", "U-XR", "case.yaml")
         lines = result.stderr.splitlines()
         # The message, the offending line with a caret under the column, then the hint.
         assert lines[1] == f"    {line.rstrip()}" and lines[2].strip() == "^"
@@ -602,7 +610,7 @@ def test_wrong_types_come_with_a_hint(workdir):
 
 def test_every_problem_of_a_case_file_is_reported_at_once(workdir):
     write(workdir / "case.yaml", "registered_on: 2016-02-30\nprice: abc\nregisterd_on: 2016-04-01\nphases: WGA\n")
-    result = bad_input("evaluate", "12XR", "case.yaml")
+    result = bad_input("evaluate", "U-XR", "case.yaml")
     # each problem's own line; the quoted source line, the caret and the hint follow it
     lines = [line for line in result.stderr.splitlines() if line.startswith("case.yaml:") or "problems" in line]
     assert lines == ["case.yaml:1:16: 'registered_on': '2016-02-30' is not a date: February 2016 has 29 days",
@@ -616,50 +624,50 @@ def test_bad_value_in_json_case_points_into_the_json(workdir):
     text = '{"registered_on": "2016-04-01", "price": "abc"}\n'
     write(workdir / "case.json", text)
     line, column = position_of(text, '"abc"', 1)
-    result = bad_input("evaluate", "12XR", "case.json")
+    result = bad_input("evaluate", "U-XR", "case.json")
     assert result.stderr.startswith(f"case.json:{line}:{column}: 'price' must be an amount of money, not 'abc'")
 
 
 def test_unknown_fact_in_json_case(workdir):
     text = '{\n  "registered_on": "2016-04-01",\n  "registerd_on": "2016-04-01"\n}\n'
     write(workdir / "case.json", text)
-    result = bad_input("evaluate", "12XR", "case.json")
+    result = bad_input("evaluate", "U-XR", "case.json")
     assert result.stderr.startswith("case.json:3:3: unknown fact 'registerd_on' (did you mean 'registered_on'?)")
 
 
 def test_missing_case_file(workdir):
-    result = bad_input("evaluate", "12XR", "nope.yaml")
+    result = bad_input("evaluate", "U-XR", "nope.yaml")
     assert result.stderr.startswith("nope.yaml:1:1: the case file 'nope.yaml' does not exist")
 
 
 def test_case_file_that_is_not_utf8(workdir):
     (workdir / "case.yaml").write_bytes(b"registered_on: 2016-04-01\nprice: \xff\xfe\n")
-    result = bad_input("evaluate", "12XR", "case.yaml")
+    result = bad_input("evaluate", "U-XR", "case.yaml")
     assert result.stderr.startswith("case.yaml:1:1: the file is not UTF-8 text")
 
 
 def test_year_zero_in_a_case_is_a_bad_date_not_a_crash(workdir):
     write(workdir / "case.yaml", "registered_on: 0000-03-01\n")
-    result = bad_input("evaluate", "12XR", "case.yaml")
+    result = bad_input("evaluate", "U-XR", "case.yaml")
     assert result.stderr.startswith("case.yaml:1:16: ")
     assert "0000-03-01" in result.stderr
 
 
 # -- bad catalogue: validate and evaluate exit 1 with the card's file:line:col --------------------
 
-def test_type_error_in_a_bundled_card_copy(cat, workdir):
-    card = cat / "products" / "uwv" / "12XR.yaml"
+def test_type_error_in_a_fixture_card_copy(cat, workdir):
+    card = cat / "products" / "uwv" / "U-XR.yaml"
     text = card.read_text(encoding="utf-8")
     assert "due: registered_on + 56 days" in text
     text = text.replace("due: registered_on + 56 days", "due: registered_on + 5", 1)
     card.write_text(text, encoding="utf-8")
     line, column = position_of(text, "due: registered_on + 5", len("due: registered_on "))
-    write(workdir / "case.yaml", CASE_12XR)
+    write(workdir / "case.yaml", CASE_U_XR)
     # Evaluating another product does not need this card, so it does not stop it (its cards load on their own).
-    for command in (["validate"], ["evaluate", "12XR", "case.yaml"], ["list"], ["sheets", "--out", "s"]):
+    for command in (["validate"], ["evaluate", "U-XR", "case.yaml"], ["list"], ["sheets", "--out", "s"]):
         result = bad_input("--catalogue", "cat", *command)
         first = result.stderr.splitlines()[0]
-        assert first.startswith(f"cat/products/uwv/12XR.yaml:{line}:{column}: "), first
+        assert first.startswith(f"cat/products/uwv/U-XR.yaml:{line}:{column}: "), first
         assert "number" in first and "date" in first
         assert "hint: give the number a unit" in result.stderr
 
@@ -706,22 +714,22 @@ def test_several_problems_are_all_reported(cat):
 
 def test_broken_yaml_in_a_card(cat, workdir):
     write(cat / "products" / "test" / "T-1.yaml", "code: T-1\ntitle: Test product\nsource:\n\tdocument: test.txt\n")
-    write(workdir / "case.yaml", CASE_12XR)
+    write(workdir / "case.yaml", CASE_U_XR)
     for command in (["validate"], ["evaluate", "T-1", "case.yaml"], ["list"]):
         result = bad_input("--catalogue", "cat", *command)
         assert result.stderr.startswith("cat/products/test/T-1.yaml:4:1: a tab character is used for indentation")
         assert "hint: YAML indentation must use spaces" in result.stderr
 
 
-def test_broken_yaml_in_a_bundled_card_copy(cat):
-    card = cat / "products" / "uwv" / "12XR.yaml"
+def test_broken_yaml_in_a_fixture_card_copy(cat):
+    card = cat / "products" / "uwv" / "U-XR.yaml"
     text = card.read_text(encoding="utf-8")
-    assert text.startswith("# yaml-language-server: $schema=../../schemas/card.schema.json\ncode: 12XR\n")
-    card.write_text(text.replace("code: 12XR\n", "code: 12XR\n title: x: y\n", 1), encoding="utf-8")
+    assert text.startswith("# yaml-language-server: $schema=../../schemas/card.schema.json\ncode: U-XR\n")
+    card.write_text(text.replace("code: U-XR\n", "code: U-XR\n title: x: y\n", 1), encoding="utf-8")
     result = bad_input("--catalogue", "cat", "validate")
     first = result.stderr.splitlines()[0]
     # line 1 is the editor's schema line, line 2 the code, line 3 the broken one
-    assert re.match(r"cat/products/uwv/12XR\.yaml:3:\d+: ", first), first
+    assert re.match(r"cat/products/uwv/U-XR\.yaml:3:\d+: ", first), first
 
 
 def test_catalogue_without_facts_file(cat):
@@ -745,13 +753,13 @@ def test_unknown_command():
 
 
 def test_missing_argument():
-    assert "Missing argument 'CASEFILE'" in usage_error("evaluate", "12XR").stderr
+    assert "Missing argument 'CASEFILE'" in usage_error("evaluate", "U-XR").stderr
     assert "Missing argument 'CODE'" in usage_error("evaluate").stderr
     assert "Missing argument 'CODE'" in usage_error("show").stderr
 
 
 def test_bad_format():
-    result = usage_error("evaluate", "12XR", str(EXAMPLES / "12XR-case.yaml"), "--format", "xml")
+    result = usage_error("evaluate", "U-XR", str(CASES / "u-xr-case.yaml"), "--format", "xml")
     assert "'xml' is not one of 'json', 'text'" in result.stderr
 
 
@@ -763,7 +771,7 @@ def test_bad_format():
     ("0000-01-01", "'0000-01-01' is not a date"),
 ])
 def test_bad_as_of_date(day, message):
-    result = usage_error("evaluate", "12XR", str(EXAMPLES / "12XR-case.yaml"), "--as-of", day)
+    result = usage_error("evaluate", "U-XR", str(CASES / "u-xr-case.yaml"), "--as-of", day)
     assert "Invalid value for '--as-of'" in result.stderr
     assert message in result.stderr
 
@@ -775,9 +783,9 @@ def test_catalogue_option_must_be_a_folder(workdir):
 
 # -- the demo ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("case", sorted(EXAMPLES.glob("*-case.*")), ids=lambda path: path.name)
+@pytest.mark.parametrize("case", sorted(CASES.glob("*-case.*")), ids=lambda path: path.name)
 def test_example_cases_evaluate(case):
-    code = case.name.split("-case.")[0]
+    code = case_code(case)
     out = evaluate_json(code, str(case))
     assert out["product"] == code
     assert out["deadlines"] or out["payments"] or out["checks"]
@@ -785,7 +793,7 @@ def test_example_cases_evaluate(case):
 
 
 def test_leon3_example_results():
-    out = evaluate_json("LEON-3", str(EXAMPLES / "LEON-3-case.yaml"))
+    out = evaluate_json("LN-3", str(CASES / "ln-3-case.yaml"))
     intake = by_id(out["deadlines"], "intake_due")
     assert (intake["date"], intake["status"]) == ("2024-03-18", "met")
     assert by_id(out["deadlines"], "extension_request_due")["date"] == "2024-08-30"
@@ -798,35 +806,35 @@ def test_leon3_example_results():
 @pytest.mark.parametrize("command", [COMMAND, VIA_IMPORT], ids=["script", "import"])
 def test_script_validates_and_evaluates(command):
     assert run_script("validate", command=command).returncode == 0
-    done = run_script("evaluate", "12XR", "examples/12XR-case.yaml", command=command)
+    done = run_script("evaluate", "U-XR", "tests/fixtures/cases/u-xr-case.yaml", command=command)
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
-    assert json.loads(done.stdout)["product"] == "12XR"
+    assert json.loads(done.stdout)["product"] == "U-XR"
 
 
 def test_script_reads_stdin():
-    done = run_script("evaluate", "12XR", "-", "--format", "text", input=CASE_12XR)
+    done = run_script("evaluate", "U-XR", "-", "--format", "text", input=CASE_U_XR)
     assert done.returncode == 0, done.stderr
     assert "2.400,00" in done.stdout
-    done = run_script("evaluate", "S2-A", "-", input=(EXAMPLES / "S2-A-case.json").read_text(encoding="utf-8"))
+    done = run_script("evaluate", "T2-A", "-", input=(CASES / "t2-a-case.json").read_text(encoding="utf-8"))
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["product"] == "S2-A"
+    assert json.loads(done.stdout)["product"] == "T2-A"
 
 
 @pytest.mark.parametrize("case, args, pattern", [
-    (None, ["evaluate", "12XT", "examples/12XR-case.yaml"], r"unknown product '12XT'.*did you mean '12XR'"),
-    ("registered_on: 2016-04-01\nregisterd_on: 2016-04-01\n", ["evaluate", "12XR", "{case}"],
+    (None, ["evaluate", "U-XT", "tests/fixtures/cases/u-xr-case.yaml"], r"unknown product 'U-XT'.*did you mean 'U-XR'"),
+    ("registered_on: 2016-04-01\nregisterd_on: 2016-04-01\n", ["evaluate", "U-XR", "{case}"],
      r"^{case}:2:1: unknown fact 'registerd_on' \(did you mean 'registered_on'\?\)"),
-    ("registered_on: 2016-13-01\n", ["evaluate", "12XR", "{case}"], r"^{case}:1:16: .*no month 13"),
-    ("registered_on: 2016-02-31\n", ["evaluate", "12XR", "{case}"], r"^{case}:1:16: .*February 2016 has 29 days"),
-    ("price: \"abc\"\n", ["evaluate", "12XR", "{case}"], r"^{case}:1:9: 'price' must be an amount of money"),
-    ("phases: WGA\n", ["evaluate", "12XR", "{case}"], r"^{case}:1:9: 'phases' must be a set of phase"),
-    ("hard_to_place: \"maybe\"\n", ["evaluate", "12XR", "{case}"], r"^{case}:1:17: 'hard_to_place' must be a yes/no"),
-    ("registered_on: [2016-04-01\n", ["evaluate", "12XR", "{case}"], r"^{case}:2:1: "),
-    (None, ["evaluate", "12XR", "does-not-exist.yaml"], r"^does-not-exist\.yaml:1:1: the case file"),
+    ("registered_on: 2016-13-01\n", ["evaluate", "U-XR", "{case}"], r"^{case}:1:16: .*no month 13"),
+    ("registered_on: 2016-02-31\n", ["evaluate", "U-XR", "{case}"], r"^{case}:1:16: .*February 2016 has 29 days"),
+    ("price: \"abc\"\n", ["evaluate", "U-XR", "{case}"], r"^{case}:1:9: 'price' must be an amount of money"),
+    ("phases: WGA\n", ["evaluate", "U-XR", "{case}"], r"^{case}:1:9: 'phases' must be a set of phase"),
+    ("hard_to_place: \"maybe\"\n", ["evaluate", "U-XR", "{case}"], r"^{case}:1:17: 'hard_to_place' must be a yes/no"),
+    ("registered_on: [2016-04-01\n", ["evaluate", "U-XR", "{case}"], r"^{case}:2:1: "),
+    (None, ["evaluate", "U-XR", "does-not-exist.yaml"], r"^does-not-exist\.yaml:1:1: the case file"),
     (None, ["--catalogue", "no-such-folder", "validate"], r"^no-such-folder:1:1: the catalogue directory"),
-    (None, ["evaluate", "LEON-3", "examples/LEON-3-case.yaml", "--rules-on", "2030-01-01"],
-     r"LEON-3\.yaml:\d+:\d+: no edition of LEON-3 is valid on 2030-01-01"),
+    (None, ["evaluate", "LN-3", "tests/fixtures/cases/ln-3-case.yaml", "--rules-on", "2030-01-01"],
+     r"LN-3\.yaml:\d+:\d+: no edition of LN-3 is valid on 2030-01-01"),
 ], ids=["product", "fact", "month", "day", "money", "set", "bool", "yaml", "nofile", "nocatalogue", "edition"])
 def test_script_bad_input_exits_1_without_traceback(tmp_path, case, args, pattern):
     name = str(tmp_path / "case.yaml")
@@ -843,23 +851,23 @@ def test_script_bad_input_exits_1_without_traceback(tmp_path, case, args, patter
 def test_script_bad_card_exits_1_without_traceback(tmp_path):
     root = tmp_path / "cat"
     shutil.copytree(FIXTURE, root)
-    card = root / "products" / "uwv" / "12XR.yaml"
+    card = root / "products" / "uwv" / "U-XR.yaml"
     text = card.read_text(encoding="utf-8").replace("due: registered_on + 56 days", "due: registered_on + 5", 1)
     card.write_text(text, encoding="utf-8")
     line, column = position_of(text, "due: registered_on + 5", len("due: registered_on "))
-    for args in (["validate"], ["evaluate", "12XR", str(EXAMPLES / "12XR-case.yaml")]):
+    for args in (["validate"], ["evaluate", "U-XR", str(CASES / "u-xr-case.yaml")]):
         done = run_script("--catalogue", "cat", *args, cwd=tmp_path)
         assert done.returncode == 1
         assert "Traceback" not in done.stderr
-        assert done.stderr.startswith(f"cat/products/uwv/12XR.yaml:{line}:{column}: "), done.stderr
+        assert done.stderr.startswith(f"cat/products/uwv/U-XR.yaml:{line}:{column}: "), done.stderr
 
 
 @pytest.mark.parametrize("args", [
     ["frobnicate"],
-    ["evaluate", "12XR"],
-    ["evaluate", "12XR", "examples/12XR-case.yaml", "--format", "xml"],
-    ["evaluate", "12XR", "examples/12XR-case.yaml", "--as-of", "2016-13-01"],
-    ["evaluate", "12XR", "examples/12XR-case.yaml", "--as-of", "0000-01-01"],
+    ["evaluate", "U-XR"],
+    ["evaluate", "U-XR", "tests/fixtures/cases/u-xr-case.yaml", "--format", "xml"],
+    ["evaluate", "U-XR", "tests/fixtures/cases/u-xr-case.yaml", "--as-of", "2016-13-01"],
+    ["evaluate", "U-XR", "tests/fixtures/cases/u-xr-case.yaml", "--as-of", "0000-01-01"],
 ], ids=["command", "argument", "format", "as-of", "year-0"])
 def test_script_usage_errors_exit_2_without_traceback(args):
     done = run_script(*args)
@@ -870,7 +878,7 @@ def test_script_usage_errors_exit_2_without_traceback(args):
 
 def test_script_year_zero_case_is_reported_as_a_case_error(tmp_path):
     write(tmp_path / "case.yaml", "registered_on: 0000-03-01\n")
-    done = run_script("evaluate", "12XR", "case.yaml", cwd=tmp_path)
+    done = run_script("evaluate", "U-XR", "case.yaml", cwd=tmp_path)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert done.stderr.startswith("case.yaml:1:16: "), done.stderr
@@ -878,7 +886,7 @@ def test_script_year_zero_case_is_reported_as_a_case_error(tmp_path):
 
 def test_script_stops_quietly_when_the_reader_goes_away():
     env = {key: value for key, value in os.environ.items() if key != "CATALOGUE_TRACEBACK"}
-    process = subprocess.Popen([*COMMAND, "evaluate", "LEON-3", "examples/LEON-3-case.yaml", "--explain"],
+    process = subprocess.Popen([*COMMAND, "evaluate", "LN-3", "tests/fixtures/cases/ln-3-case.yaml", "--explain"],
                                cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     process.stdout.close()  # like `| head -0`
     stderr = process.stderr.read().decode("utf-8")
@@ -894,7 +902,7 @@ def test_run_turns_an_unexpected_exception_into_one_line(monkeypatch, capsys):
 
     monkeypatch.setattr(Engine, "evaluate", broken)
     monkeypatch.delenv("CATALOGUE_TRACEBACK", raising=False)
-    monkeypatch.setattr(sys, "argv", ["catalogue", "evaluate", "12XR", str(EXAMPLES / "12XR-case.yaml")])
+    monkeypatch.setattr(sys, "argv", ["catalogue", "evaluate", "U-XR", str(CASES / "u-xr-case.yaml")])
     with pytest.raises(SystemExit) as stopped:
         cli.run()
     assert stopped.value.code == 1
@@ -908,13 +916,13 @@ def test_run_turns_an_unexpected_exception_into_one_line(monkeypatch, capsys):
 
 def test_a_cases_rules_on_is_not_drawn_as_an_event_of_its_timeline(workdir):
     write(workdir / "case.yaml", "registered_on: 2016-04-01\nrules_on: 2016-04-02\n")
-    svg = ok("evaluate", "12XR", "case.yaml", "--format", "svg", "--as-of", "2016-05-01").stdout
+    svg = ok("evaluate", "U-XR", "case.yaml", "--format", "svg", "--as-of", "2016-05-01").stdout
     assert 'class="mark event' in svg and 'data-date="2016-04-01"' in svg  # the registration is an event
     assert 'data-date="2016-04-02"' not in svg  # the rules date is not something that happened
 
 
 def test_show_says_which_deadline_is_a_right():
-    out = ok("show", "LEON-3").stdout.splitlines()
+    out = ok("show", "LN-3").stdout.splitlines()
     at = next(i for i, line in enumerate(out) if line.strip().startswith("extension_request_due"))
     assert "      optional: a right, not a duty (late or lapsed, never overdue)" in out[at:at + 8]
     assert sum("optional:" in line for line in out) == 1
@@ -923,22 +931,22 @@ def test_show_says_which_deadline_is_a_right():
 def test_every_command_names_files_relative_to_the_working_directory(cat):
     # The catalogue given by its absolute path, from inside the folder that holds it: `test` and
     # `validate` (and what writes files) all say cat/..., as the user sees the folder.
-    tests = next(cat.glob("products/**/12XR.tests.yaml"))
+    tests = next(cat.glob("products/**/U-XR.tests.yaml"))
     text = tests.read_text(encoding="utf-8")
     tests.write_text(text.replace('status: met, done_on: "2016-05-20"', 'status: overdue, done_on: "2016-05-20"', 1),
                      encoding="utf-8")
-    failed = invoke("--catalogue", cat.resolve(), "test", "12XR")
+    failed = invoke("--catalogue", cat.resolve(), "test", "U-XR")
     assert failed.exit_code == 1
-    assert failed.stdout.startswith("FAILED cat/products/uwv/12XR.tests.yaml:")
-    tests.write_text(text.replace("product: 12XR", "product: 12XQ", 1), encoding="utf-8")
+    assert failed.stdout.startswith("FAILED cat/products/uwv/U-XR.tests.yaml:")
+    tests.write_text(text.replace("product: U-XR", "product: U-XQ", 1), encoding="utf-8")
     unknown = invoke("--catalogue", cat.resolve(), "test")
-    assert unknown.stderr.startswith("cat/products/uwv/12XR.tests.yaml:7:10: the test cases are for product '12XQ'")
+    assert unknown.stderr.startswith("cat/products/uwv/U-XR.tests.yaml:7:10: the test cases are for product 'U-XQ'")
     tests.write_text(text, encoding="utf-8")
-    card = next(cat.glob("products/**/12XR.yaml"))
+    card = next(cat.glob("products/**/U-XR.yaml"))
     written = card.read_text(encoding="utf-8")
     card.write_text(written.replace("+ 56 days", "+ 56 dayz"), encoding="utf-8")
     broken = invoke("--catalogue", cat.resolve(), "validate")
-    assert broken.stderr.startswith("cat/products/uwv/12XR.yaml:")
+    assert broken.stderr.startswith("cat/products/uwv/U-XR.yaml:")
     card.write_text(written, encoding="utf-8")
     wrote = invoke("--catalogue", cat.resolve(), "schema", "--out", cat.resolve() / "out")
     assert wrote.stdout.splitlines()[0].startswith("wrote cat/out/")

@@ -41,7 +41,7 @@ def same_on_both(engine: Engine, code: str, facts: dict, as_of: dt.date | None,
     assert compiled == reference
 
 
-# -- every YAML test case and every worked example of the bundled catalogue -------------------
+# -- every YAML test case and every worked example of the fixture catalogue -------------------
 
 def _test_files():
     from cards import FIXTURE
@@ -222,8 +222,8 @@ def checked(engine: Engine, text: str, tables: dict | None = None) -> n.Node:
 
 def check_node(engine: Engine, node: n.Node, tables: dict | None = None) -> n.Node:
     vocabulary = engine.catalogue.vocabulary
-    # the built-in names as the product the expressions run on (12XR) has them
-    product = engine.catalogue.product("12XR")
+    # the built-in names as the product the expressions run on (U-XR) has them
+    product = engine.catalogue.product("U-XR")
     checker = Checker(vocabulary.fact_types, vocabulary.enums, {}, tables=tables, lookups={"caps": CAPS},
                       builtins={"product_code": product.code, "edition_name": product.edition})
     node = checker.check(node)
@@ -258,7 +258,7 @@ def test_generated_expressions_give_identical_values(engine, data, text):
         node = checked(engine, text)
     except CatalogueError:
         return  # a combination the type checker rejects (e.g. `- 3 - 2` read differently): nothing to compare
-    product = engine.catalogue.product("12XR")
+    product = engine.catalogue.product("U-XR")
     facts = data.draw(cases(engine))
     as_of = data.draw(DAYS)
     reference = run(lambda: walk(product, facts, as_of, node))
@@ -314,7 +314,7 @@ def test_generated_decision_tables_give_identical_values(engine, data, generated
         node = check_node(engine, node, {"g": table})
     except CatalogueError:
         return  # a row the rows above it already cover: refused at load, nothing to compare
-    product = engine.catalogue.product("12XR")
+    product = engine.catalogue.product("U-XR")
     facts = data.draw(cases(engine))
     as_of = data.draw(DAYS)
     reference = run(lambda: walk(product, facts, as_of, node))
@@ -391,35 +391,34 @@ def test_shares_that_do_not_add_up_fail_alike(tmp_path, catalogue_root):
 
 def test_the_compiled_backend_is_the_default_and_explain_uses_the_reference(engine):
     assert engine.backend == "compiled"
-    result = engine.evaluate("12XR", {"registered_on": "2016-04-01"}, explain=True)
+    result = engine.evaluate("U-XR", {"registered_on": "2016-04-01"}, explain=True)
     assert result.trace and result.trace[0]["location"]
-    assert not engine.evaluate("12XR", {"registered_on": "2016-04-01"}).trace
+    assert not engine.evaluate("U-XR", {"registered_on": "2016-04-01"}).trace
 
 
 def test_an_unknown_backend_is_refused(engine):
     with pytest.raises(ValueError, match="unknown backend"):
         Engine(backend="fast")
     with pytest.raises(ValueError, match="unknown backend 'fast'; choose one of compiled, reference"):
-        engine.evaluate("12XR", {}, backend="fast")
+        engine.evaluate("U-XR", {}, backend="fast")
 
 
 def test_the_command_line_gives_the_same_json_on_both_backends():
     import json
 
-    from cards import invoke
-    from conftest import REPO
-    case = REPO / "examples" / "12XR-case.yaml"
+    from cards import CASES, invoke
+    case = CASES / "u-xr-case.yaml"
     outputs = []
     for backend in ("compiled", "reference"):
-        result = invoke("--backend", backend, "evaluate", "12XR", case)
+        result = invoke("--backend", backend, "evaluate", "U-XR", case)
         assert result.exit_code == 0, result.output
         outputs.append(json.loads(result.output))
     assert outputs[0] == outputs[1]
-    # 12XR: "binnen maximaal 56 kalenderdagen ... nadat de klant door UWV is aangemeld".
+    # U-XR: "binnen maximaal 56 kalenderdagen ... nadat de klant door UWV is aangemeld".
     registered = dt.date.fromisoformat(outputs[0]["deadlines"][0]["date"]) - dt.timedelta(days=56)
     assert outputs[0]["deadlines"][0]["id"] == "plan_due"
     assert registered.isoformat() in case.read_text(encoding="utf-8")
-    bad = invoke("--backend", "fast", "evaluate", "12XR", case)
+    bad = invoke("--backend", "fast", "evaluate", "U-XR", case)
     assert bad.exit_code == 2 and "fast" in bad.output
 
 
@@ -566,7 +565,7 @@ def test_every_kind_of_rule_gives_identical_results_on_generated_cases(every_kin
 # -- every generated line names its card position ----------------------------------------------
 
 def test_every_generated_line_maps_back_to_the_card(engine):
-    for code in ("12XR", "LEON-3"):
+    for code in ("U-XR", "LN-3"):
         product = engine.catalogue.product(code)
         compiled = compile_product(product, engine.catalogue.vocabulary.fact_labels)
         lines = compiled.source.splitlines()

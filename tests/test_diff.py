@@ -1,6 +1,6 @@
 """`catalogue diff OLD NEW`: what changed between two catalogues, in plain words, with the test cases it moves.
 
-Both sides are copies of the bundled catalogue in tmp_path; the 12XR test file of both copies is
+Both sides are copies of the fixture catalogue in tmp_path; the U-XR test file of both copies is
 replaced by CASES below, so which test cases a change moves (and the line each starts on) is
 known exactly. Every expected date and amount is computed by hand in the comments.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from cards import FIXTURE, catalogue_with, invoke
+from cards import FIXTURE, SPLIT_TABLE, catalogue_with, invoke
 from interpreter import nodes as n
 from interpreter.api import Engine
 from interpreter.policy.diff import expression_change, literal_changes
@@ -22,7 +22,7 @@ from interpreter.errors import Position
 from interpreter.parser import parse
 
 CASES = """\
-product: 12XR
+product: U-XR
 cases:
   - name: plan submitted on day 49
     as_of: 2016-05-20
@@ -54,14 +54,14 @@ cases:
 
 PLAN_CASES = [
     # submitted 2016-05-20: on time before (<= 05-27), late after (> 05-13)
-    ("plan submitted on day 49", "12XR.tests.yaml:3", "2016-05-27 (met)", "2016-05-13 (overdue)"),
+    ("plan submitted on day 49", "U-XR.tests.yaml:3", "2016-05-27 (met)", "2016-05-13 (overdue)"),
     # submitted 2016-05-01: on time either way, but the date moves
-    ("plan submitted early", "12XR.tests.yaml:7", "2016-05-27 (met)", "2016-05-13 (met)"),
+    ("plan submitted early", "U-XR.tests.yaml:7", "2016-05-27 (met)", "2016-05-13 (met)"),
     # nothing submitted on 2016-05-20: still open before, overdue after
-    ("no plan yet on day 49", "12XR.tests.yaml:11", "2016-05-27 (open)", "2016-05-13 (overdue)"),
+    ("no plan yet on day 49", "U-XR.tests.yaml:11", "2016-05-27 (open)", "2016-05-13 (overdue)"),
     # as of the registration date 2016-04-01: open either way
-    ("a price of 4000", "12XR.tests.yaml:19", "2016-05-27 (open)", "2016-05-13 (open)"),
-    ("a price of 4800", "12XR.tests.yaml:23", "2016-05-27 (open)", "2016-05-13 (open)"),
+    ("a price of 4000", "U-XR.tests.yaml:19", "2016-05-27 (open)", "2016-05-13 (open)"),
+    ("a price of 4800", "U-XR.tests.yaml:23", "2016-05-27 (open)", "2016-05-13 (open)"),
     # "no registration date" (line 15) is unknown before and after: not listed
 ]
 
@@ -69,7 +69,7 @@ PLAN_CASES = [
 
 def copy_catalogue(target: Path) -> Path:
     shutil.copytree(FIXTURE, target)
-    next((target / "products").rglob("12XR.tests.yaml")).write_text(CASES, encoding="utf-8")
+    next((target / "products").rglob("U-XR.tests.yaml")).write_text(CASES, encoding="utf-8")
     return target
 
 
@@ -134,13 +134,13 @@ def test_a_catalogue_against_itself(old):
 
 @pytest.fixture
 def shorter_plan(new) -> Path:
-    edit(card(new, "12XR"), "due: registered_on + 56 days", "due: registered_on + 42 days")
+    edit(card(new, "U-XR"), "due: registered_on + 56 days", "due: registered_on + 42 days")
     return new
 
 
 def test_changed_deadline_in_plain_words(old, shorter_plan):
     text = diff_text(old, shorter_plan)
-    assert text.splitlines()[0] == "12XR (products/uwv/12XR.yaml)"
+    assert text.splitlines()[0] == "U-XR (products/uwv/U-XR.yaml)"
     block = rule_block(text, "deadlines", "plan_due")
     assert block[0].endswith("): changed")
     assert block[1] == "    due: 56 → 42 kalenderdagen"
@@ -156,11 +156,11 @@ def test_changed_deadline_as_json(old, shorter_plan):
     product = changes[0]
     assert set(product) == {"code", "file", "kind", "details", "rules"}
     assert (product["code"], product["file"], product["kind"], product["details"]) == \
-        ("12XR", "products/uwv/12XR.yaml", "changed", [])
+        ("U-XR", "products/uwv/U-XR.yaml", "changed", [])
     assert len(product["rules"]) == 1
     rule = product["rules"][0]
     assert set(rule) == {"kind", "section", "rule", "label", "details", "cases"}
-    label = Engine(old).catalogue.product("12XR").rules["plan_due"].label
+    label = Engine(old).catalogue.product("U-XR").rules["plan_due"].label
     assert (rule["kind"], rule["section"], rule["rule"], rule["label"], rule["details"]) == \
         ("changed", "deadlines", "plan_due", label, ["due: 56 → 42 kalenderdagen"])
     assert rule["cases"] == [{"case": name, "at": at, "rule": "plan_due", "old": before, "new": after}
@@ -168,10 +168,10 @@ def test_changed_deadline_as_json(old, shorter_plan):
 
 
 def test_many_moved_cases_are_cut_short_in_text_but_not_in_json(old, new):
-    # the bundled 12XR test file: many cases have a registration date, so many plan dates move
+    # the fixture's U-XR test file: many cases have a registration date, so many plan dates move
     for root in (old, new):
-        shutil.copy(FIXTURE / "products" / "uwv" / "12XR.tests.yaml", root / "products" / "uwv" / "12XR.tests.yaml")
-    edit(card(new, "12XR"), "due: registered_on + 56 days", "due: registered_on + 42 days")
+        shutil.copy(FIXTURE / "products" / "uwv" / "U-XR.tests.yaml", root / "products" / "uwv" / "U-XR.tests.yaml")
+    edit(card(new, "U-XR"), "due: registered_on + 56 days", "due: registered_on + 42 days")
     cases = diff_json(old, new)[0]["rules"][0]["cases"]
     assert len(cases) > 5
     assert all(case["old"] != case["new"] for case in cases)
@@ -183,49 +183,49 @@ def test_many_moved_cases_are_cut_short_in_text_but_not_in_json(old, new):
 # -- a percentage, a price, a validity date -----------------------------------------------------------------
 
 def test_changed_percentages_of_a_split(old, new):
-    path = card(new, "12XR")
+    path = card(new, "U-XR")
     edit(path, "then 80% else 60%", "then 80% else 65%")
     edit(path, "then 20% else 40%", "then 20% else 35%")
     text = diff_text(old, new)
     effort = rule_block(text, "payments", "effort")
     # a price of 4000 (line 17): 60% = 2400.00 before; 65% = 2600.00 after
     assert effort[1:] == ["    share: 60% → 65%",
-                          "    test case “a price of 4000” (12XR.tests.yaml:19): 60% = 2400.00 → 65% = 2600.00"]
+                          "    test case “a price of 4000” (U-XR.tests.yaml:19): 60% = 2400.00 → 65% = 2600.00"]
     result = rule_block(text, "payments", "result")
     # the remainder: 4000.00 - 2400.00 = 1600.00 before; 4000.00 - 2600.00 = 1400.00 after
     assert result[1:] == ["    share: 40% → 35%",
-                          "    test case “a price of 4000” (12XR.tests.yaml:19): 40% = 1600.00 → 35% = 1400.00"]
+                          "    test case “a price of 4000” (U-XR.tests.yaml:19): 40% = 1600.00 → 35% = 1400.00"]
     # "a price of 4800" has no hard_to_place, so its shares are open before and after: not listed
     assert "a price of 4800" not in text
 
 
 def test_changed_price_parameter_lists_the_checks_it_flips(old, new):
-    edit(card(new, "12XR"), "value: €5000\n", "value: €4500\n")
+    edit(card(new, "U-XR"), "value: €5000\n", "value: €4500\n")
     text = diff_text(old, new)
     block = rule_block(text, "parameters", "max_price")
     assert block[1] == "    value: €5000 → €4500"
     # 4800 <= 5000 passed; 4800 > 4500 fails. 4000 passes either way and is not listed.
     assert block[2:] == [
-        "    test case “a price of 4800” (12XR.tests.yaml:23): price_within_guideline passed → failed"]
+        "    test case “a price of 4800” (U-XR.tests.yaml:23): price_within_guideline passed → failed"]
     changes = diff_json(old, new)
     rule = next(r for r in changes[0]["rules"] if r["rule"] == "max_price")
     assert rule["details"] == ["value: €5000 → €4500"]
-    assert rule["cases"] == [{"case": "a price of 4800", "at": "12XR.tests.yaml:23",
+    assert rule["cases"] == [{"case": "a price of 4800", "at": "U-XR.tests.yaml:23",
                               "rule": "price_within_guideline", "old": "passed", "new": "failed"}]
 
 
 def test_changed_valid_from_of_an_edition(old, new):
-    edit(card(new, "12XR"), "valid_from: 2016-04-01", "valid_from: 2016-01-01")
-    until = Engine(old).catalogue.product("12XR").valid_until or "…"
+    edit(card(new, "U-XR"), "valid_from: 2016-04-01", "valid_from: 2016-01-01")
+    until = Engine(old).catalogue.product("U-XR").valid_until or "…"
     text = diff_text(old, new)
-    assert text.splitlines()[:2] == ["12XR (products/uwv/12XR.yaml)",
+    assert text.splitlines()[:2] == ["U-XR (products/uwv/U-XR.yaml)",
                                      f"  valid: 2016-04-01 to {until} → 2016-01-01 to {until}"]
     assert diff_json(old, new)[0]["details"] == [f"valid: 2016-04-01 to {until} → 2016-01-01 to {until}"]
 
 
 def test_changed_edition_name(old, new):
-    path = card(new, "12XR")
-    name = Engine(old).catalogue.product("12XR").edition
+    path = card(new, "U-XR")
+    name = Engine(old).catalogue.product("U-XR").edition
     edit(path, f"name: {name}\n", "name: Overzicht 2017\n")
     assert f"  edition: {name} → Overzicht 2017" in diff_text(old, new).splitlines()
 
@@ -238,7 +238,7 @@ NEW_CHECK = """\
     test: price > €0
     message: De prijs moet groter zijn dan nul.
     source:
-      section: "§5.2 12XR, Prijs"
+      section: "§5.2 Prijs"
       quote: "Hierbij geldt als richtlijn een maximum bedrag van € 5000 exclusief btw en scholing/vaardigheidstrainingen."
 """
 
@@ -256,7 +256,7 @@ def add_rule(path: Path, section: str, block: str) -> None:
 
 @pytest.fixture
 def with_check(new) -> Path:
-    add_rule(card(new, "12XR"), "checks", NEW_CHECK)
+    add_rule(card(new, "U-XR"), "checks", NEW_CHECK)
     return new
 
 
@@ -269,7 +269,7 @@ def test_added_rule(old, with_check):
 
 def test_removed_rule(old, with_check):
     # rule ids are part of the API contract: removing one is warned about
-    text = diff_text(with_check, old, ["12XR: rule id 'price_positive' (checks, “Prijs groter dan nul”) is removed; "
+    text = diff_text(with_check, old, ["U-XR: rule id 'price_positive' (checks, “Prijs groter dan nul”) is removed; "
                                        "the previous catalogue had it, and applications that read it will not find it"])
     assert "  checks price_positive (Prijs groter dan nul): removed" in text.splitlines()
     assert diff_json(with_check, old)[0]["rules"][0]["kind"] == "removed"
@@ -278,19 +278,19 @@ def test_removed_rule(old, with_check):
 def test_a_renamed_rule_id_is_warned_about_by_its_old_and_new_name(old, with_check):
     renamed = with_check.parent / "renamed"
     shutil.copytree(with_check, renamed)
-    edit(card(renamed, "12XR"), "  price_positive:", "  price_above_zero:")
+    edit(card(renamed, "U-XR"), "  price_positive:", "  price_above_zero:")
     result = invoke("diff", with_check, renamed)
     assert result.exit_code == 0
     assert result.stderr.splitlines() == [
-        "warning: 12XR: rule id 'price_positive' is renamed to 'price_above_zero' (checks, “Prijs groter dan nul”); "
+        "warning: U-XR: rule id 'price_positive' is renamed to 'price_above_zero' (checks, “Prijs groter dan nul”); "
         "applications that read 'price_positive' (the previous catalogue had it) will not find it"]
 
 
 def test_an_edition_that_drops_a_rule_id_of_the_edition_before_is_warned_about(old, with_check):
-    # a second 12XR edition from 2017 without the check the first edition has
-    first = card(with_check, "12XR")
-    second = first.with_name("12XR-2017.yaml")
-    second.write_text(card(old, "12XR").read_text(encoding="utf-8").replace(
+    # a second U-XR edition from 2017 without the check the first edition has
+    first = card(with_check, "U-XR")
+    second = first.with_name("U-XR-2017.yaml")
+    second.write_text(card(old, "U-XR").read_text(encoding="utf-8").replace(
         "  valid_from: 2016-04-01", "  valid_from: 2017-01-01").replace(
         "situatie per 1 april 2016", "situatie per 1 januari 2017").replace(
         "  as_of: 2016-10-03\n", "  as_of: 2016-10-03\n  rules_on: 2017-01-01\n", 1), encoding="utf-8")
@@ -298,30 +298,30 @@ def test_an_edition_that_drops_a_rule_id_of_the_edition_before_is_warned_about(o
     result = invoke("diff", with_check, with_check)
     assert result.exit_code == 0, result.stderr
     assert result.stderr.splitlines() == [
-        "warning: 12XR: rule id 'price_positive' (checks, “Prijs groter dan nul”) is removed in edition "
+        "warning: U-XR: rule id 'price_positive' (checks, “Prijs groter dan nul”) is removed in edition "
         "Overzicht Re-integratiedienstverlening AG/ZW 2013, situatie per 1 januari 2017; edition Overzicht "
         "Re-integratiedienstverlening AG/ZW 2013, situatie per 1 april 2016 had it, and applications that read it "
         "will not find it"]
 
 
 def test_added_and_removed_products(old, new):
-    removed = card(new, "S2-F")
+    removed = card(new, "T2-F")
     removed_at = removed.relative_to(new).as_posix()
     removed.unlink()
-    removed.with_name("S2-F.tests.yaml").unlink(missing_ok=True)
-    source = card(new, "S2-A")
-    added = source.with_name("S2-Z.yaml")
-    added.write_text(re.sub(r"^code: S2-A$", "code: S2-Z", source.read_text(encoding="utf-8"), flags=re.M),
+    removed.with_name("T2-F.tests.yaml").unlink(missing_ok=True)
+    source = card(new, "T2-A")
+    added = source.with_name("T2-Z.yaml")
+    added.write_text(re.sub(r"^code: T2-A$", "code: T2-Z", source.read_text(encoding="utf-8"), flags=re.M),
                      encoding="utf-8")
     added_at = added.relative_to(new).as_posix()
-    gone = ", ".join(sorted(Engine(old).catalogue.product("S2-F").rules))
-    text = diff_text(old, new, [f"S2-F: the product is gone, and with it its rule ids {gone}"])
+    gone = ", ".join(sorted(Engine(old).catalogue.product("T2-F").rules))
+    text = diff_text(old, new, [f"T2-F: the product is gone, and with it its rule ids {gone}"])
     lines = text.splitlines()
-    assert any(line.startswith(f"S2-F: product removed ({removed_at}); edition ") for line in lines), text
-    assert any(line.startswith(f"S2-Z: product added ({added_at}); new edition ") for line in lines), text
-    assert not any(line.startswith("S2-A") for line in lines)
+    assert any(line.startswith(f"T2-F: product removed ({removed_at}); edition ") for line in lines), text
+    assert any(line.startswith(f"T2-Z: product added ({added_at}); new edition ") for line in lines), text
+    assert not any(line.startswith("T2-A") for line in lines)
     kinds = {(c["code"], c["kind"], c["file"]) for c in diff_json(old, new)}
-    assert kinds == {("S2-F", "removed", removed_at), ("S2-Z", "added", added_at)}
+    assert kinds == {("T2-F", "removed", removed_at), ("T2-Z", "added", added_at)}
 
 
 def test_a_change_in_a_family_shows_on_its_products(old, new):
@@ -356,7 +356,7 @@ def repo(tmp_path: Path) -> Path:
     copy_catalogue(root / "catalogue")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "catalogue")
-    edit(card(root / "catalogue", "12XR"), "due: registered_on + 56 days", "due: registered_on + 42 days")
+    edit(card(root / "catalogue", "U-XR"), "due: registered_on + 56 days", "due: registered_on + 42 days")
     git(root, "commit", "-q", "-a", "-m", "plan within 42 days")
     return root
 
@@ -367,7 +367,7 @@ def test_git_revision_against_the_working_tree(repo):
     assert result.exit_code == 0, result.stderr
     block = rule_block(result.stdout, "deadlines", "plan_due")
     assert block[1] == "    due: 56 → 42 kalenderdagen"
-    assert block[2] == "    test case “plan submitted on day 49” (12XR.tests.yaml:3): 2016-05-27 (met) → 2016-05-13 (overdue)"
+    assert block[2] == "    test case “plan submitted on day 49” (U-XR.tests.yaml:3): 2016-05-27 (met) → 2016-05-13 (overdue)"
 
 
 def test_two_git_revisions_say_the_same_as_two_folders(repo, old, shorter_plan):
@@ -381,7 +381,7 @@ def test_two_git_revisions_say_the_same_as_two_folders(repo, old, shorter_plan):
 def test_uncommitted_edits_show_against_head(repo):
     catalogue = repo / "catalogue"
     assert diff_text_git(catalogue, "HEAD", catalogue).strip() == "no differences"
-    edit(card(catalogue, "12XR"), "value: €5000\n", "value: €4500\n")
+    edit(card(catalogue, "U-XR"), "value: €5000\n", "value: €4500\n")
     text = diff_text_git(catalogue, "HEAD", catalogue)
     assert "    value: €5000 → €4500" in text.splitlines()
     assert "kalenderdagen" not in text  # the committed change is in both sides
@@ -440,7 +440,7 @@ def test_folder_that_is_not_a_catalogue(tmp_path, old):
 
 
 def test_a_broken_side_is_reported_with_its_position(old, new):
-    path = card(new, "12XR")
+    path = card(new, "U-XR")
     edit(path, "due: registered_on + 56 days", "due: registered_on + 56 dagen")
     result = invoke("diff", old, new)
     assert result.exit_code == 1
@@ -505,19 +505,19 @@ def test_expression_change_of_the_same_expression_is_none():
 # -- a new edition is diffed against the edition it follows ------------------------------------------
 
 def test_a_new_edition_is_diffed_rule_by_rule_against_the_one_it_follows(old, new):
-    first = card(new, "12XR")
+    first = card(new, "U-XR")
     text = first.read_text(encoding="utf-8")
     edit(first, "  valid_from: 2016-04-01\n", "  valid_from: 2016-04-01\n  valid_until: 2017-12-31\n")
-    second = first.with_name("12XR-2018.yaml")
+    second = first.with_name("U-XR-2018.yaml")
     second.write_text(text.replace("  valid_from: 2016-04-01\n", "  valid_from: 2018-01-01\n")
                       .replace("due: registered_on + 56 days", "due: registered_on + 42 days")
                       .replace("  as_of: 2016-10-03\n", "  as_of: 2016-10-03\n  rules_on: 2018-01-01\n"), encoding="utf-8")
     lines = diff_text(old, new).splitlines()
-    at = lines.index("12XR (products/uwv/12XR-2018.yaml): edition added")
+    at = lines.index("U-XR (products/uwv/U-XR-2018.yaml): edition added")
     block = lines[at:at + 6]
     assert block[1].startswith("  new edition ") and block[1].endswith(
-        "it follows " + Engine(new).product("12XR", __import__("datetime").date(2017, 1, 1)).edition
-        + " (12XR.yaml): the changes below apply from 2018-01-01")
+        "it follows " + Engine(new).product("U-XR", __import__("datetime").date(2017, 1, 1)).edition
+        + " (U-XR.yaml): the changes below apply from 2018-01-01")
     assert "  deadlines plan_due (Re-integratieplan ingediend): changed" in block
     assert "    due: 56 → 42 kalenderdagen" in block
     assert not any("product added" in line for line in lines)
@@ -544,20 +544,7 @@ def test_a_moved_value_is_shown_as_its_value_not_its_typed_object():
 
 # -- a decision table and a lookup ------------------------------------------------------------------------
 
-SPLIT_TABLE = """\
-tables:
-  split:
-    label: Verdeling
-    inputs:
-      full_pay: full_pay ?? false
-      hard_to_place: hard_to_place
-    outputs:
-      effort_share: Inspanningsdeel
-      result_share: Resultaatdeel
-    rows:
-      - [false, false, 60%, 40%]
-      - [false, true, 80%, 20%]
-      - [true, -, 100%, 0%]
+TABLE_AND_LOOKUP = SPLIT_TABLE + """\
 lookups:
   names:
     label: Districten
@@ -569,19 +556,19 @@ lookups:
 
 
 def with_table(root: Path) -> Path:
-    """12XR with its split as a table (and a lookup), as the bundled card has it."""
-    path = card(root, "12XR")
+    """U-XR with its split as a table (and a lookup), as the fixture card has it."""
+    path = card(root, "U-XR")
     edit(path, "share: if full_pay ?? false then 100% else if hard_to_place then 80% else 60%",
          "share: split.effort_share")
     edit(path, "share: if full_pay ?? false then 0% else if hard_to_place then 20% else 40%",
          "share: split.result_share")
-    path.write_text(path.read_text(encoding="utf-8") + SPLIT_TABLE, encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8") + TABLE_AND_LOOKUP, encoding="utf-8")
     return root
 
 
 def test_a_changed_table_row_is_said_with_its_cells_and_the_cases_it_moves(old, new):
     with_table(old)
-    path = card(with_table(new), "12XR")
+    path = card(with_table(new), "U-XR")
     edit(path, "[false, false, 60%, 40%]", "[false, false, 65%, 35%]")
     edit(path, "D05: {name: District 5}", "D05: {name: District Den Haag & Leiden}")
     text = diff_text(old, new)
@@ -591,13 +578,13 @@ def test_a_changed_table_row_is_said_with_its_cells_and_the_cases_it_moves(old, 
     effort = rule_block(text, "values", "effort_share")
     assert effort[1] == "    value: row 1: 60% → 65%"
     # a price of 4000 (line 19) is not hard to place and has no full pay: row 1; 65% of 4000 = 2600.00
-    assert effort[2:] == ["    test case “a price of 4000” (12XR.tests.yaml:19): 60% → 65%",
-                          "    test case “a price of 4000” (12XR.tests.yaml:19): effort 60% = 2400.00 → 65% = 2600.00"]
+    assert effort[2:] == ["    test case “a price of 4000” (U-XR.tests.yaml:19): 60% → 65%",
+                          "    test case “a price of 4000” (U-XR.tests.yaml:19): effort 60% = 2400.00 → 65% = 2600.00"]
 
 
 def test_an_added_table_row_is_said(old, new):
     with_table(old)
-    path = card(with_table(new), "12XR")
+    path = card(with_table(new), "U-XR")
     edit(path, "      - [true, -, 100%, 0%]\n", "      - [true, true, 100%, 0%]\n      - [true, false, 90%, 10%]\n")
     lines = diff_text(old, new).splitlines()
     assert "  table split, row 3: [true, -, 100%, 0%] → [true, true, 100%, 0%]" in lines
@@ -607,7 +594,7 @@ def test_an_added_table_row_is_said(old, new):
 # -- overrides and indications ---------------------------------------------------------------------------
 
 def test_a_new_override_says_that_and_why_and_lists_the_cases_it_flips(old, new):
-    edit(card(new, "12XR"), "\nassumptions:", """
+    edit(card(new, "U-XR"), "\nassumptions:", """
 checks:
   price_within_guideline:
     overrides: Een lagere richtlijn voor dit product.
@@ -620,8 +607,8 @@ assumptions:""")
     assert "    now overrides the family's rule: Een lagere richtlijn voor dit product." in block
     assert "    test: price <= max_price → price <= €4500" in block
     # 4800 <= 5000 passed; 4800 > 4500 fails
-    assert block[-1] == "    test case “a price of 4800” (12XR.tests.yaml:23): passed → failed"
-    edit(card(old, "12XR"), "\nassumptions:", """
+    assert block[-1] == "    test case “a price of 4800” (U-XR.tests.yaml:23): passed → failed"
+    edit(card(old, "U-XR"), "\nassumptions:", """
 checks:
   price_within_guideline:
     overrides: Een eerdere reden.
@@ -634,7 +621,7 @@ assumptions:""")
 
 
 def test_a_value_made_indicative(old, new):
-    edit(card(new, "12XR"), "value: €5000\n", "value: circa €5000\n")
+    edit(card(new, "U-XR"), "value: €5000\n", "value: circa €5000\n")
     block = rule_block(diff_text(old, new), "parameters", "max_price")
     assert block[1] == "    value: €5000 → circa €5000"
 

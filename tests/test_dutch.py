@@ -142,7 +142,7 @@ def test_units_predicates_and_days():
     assert not is_date_noun("de aanmelding")
 
 
-def test_every_bundled_fact_has_a_phrase(vocabulary):
+def test_every_fact_of_the_fixture_has_a_phrase(vocabulary):
     for name, fact in vocabulary.facts.items():
         assert fact.phrase and fact.phrase.strip() == fact.phrase, name
         if fact.type == t.BOOL:
@@ -252,11 +252,11 @@ EXPRESSIONS = [
     ("ended_on - registered_on", "het aantal dagen van de aanmelding tot het einde van het traject"),
     ("next_working_day(registered_on)", "de eerste werkdag op of na de aanmelding"),
     # spaces at the edge of a text are said, not hidden inside the quotation marks
-    ('"12XR " + text(district)',
-     "“12XR” gevolgd door een spatie en de code van het district van opdrachtverlening"),
-    ('text(district) + " " + "12XR"',
-     "de code van het district van opdrachtverlening gevolgd door een spatie en “12XR”"),
-    ('"12XR "', "“12XR” gevolgd door een spatie"),
+    ('"U-XR " + text(district)',
+     "“U-XR” gevolgd door een spatie en de code van het district van opdrachtverlening"),
+    ('text(district) + " " + "U-XR"',
+     "de code van het district van opdrachtverlening gevolgd door een spatie en “U-XR”"),
+    ('"U-XR "', "“U-XR” gevolgd door een spatie"),
     ("price / 2", "de prijs exclusief btw gedeeld door 2"),
     ("price - €100", "de prijs exclusief btw min € 100"),
     ("(price + €100) * 2", "(de prijs exclusief btw plus € 100) keer 2"),
@@ -417,57 +417,57 @@ def test_sentences_of_the_test_card(proef):
     assert rule_applies(product.rules["plan_due"], product, vocabulary) is True
 
 
-def test_issue_examples_on_the_bundled_cards(engine, vocabulary):
+def test_issue_examples_on_the_fixture_cards(engine, vocabulary):
     def sentence(code, rule_id):
         product = engine.product(code)
         return rule_sentence(product.rules[rule_id], product, vocabulary)
 
-    assert sentence("12XR", "plan_due").startswith("Uiterlijk 56 kalenderdagen na de aanmelding; de termijn is "
+    assert sentence("U-XR", "plan_due").startswith("Uiterlijk 56 kalenderdagen na de aanmelding; de termijn is "
                                                    "gehaald bij het indienen van het Re-integratieplan")
-    resumed = sentence("12XR", "work_resumed_due")
+    resumed = sentence("U-XR", "work_resumed_due")
     # a shorter maximum UWV set (§4.3) first, else the computed one
     assert resumed.startswith("Uiterlijk op de einddatum van de kortere maximale duur die UWV voor de klant heeft "
                               "bepaald (zolang onbekend: 26 weken na de aanmelding als de fasen van het traject "
                               "precies de Oriëntatiefase en de Bemiddelingsfase zijn; anders 104 weken na de "
                               "aanmelding);")
-    fee = sentence("12XR", "effort")
+    fee = sentence("U-XR", "effort")
     assert fee.startswith("De prijs exclusief btw: 60% inspanningsdeel, 40% resultaatdeel")
     assert ("(100% / 0% als de Opdrachtgever full pay heeft toegekend; anders 80% / 20% als de klant onder het "
             "Protocol Zeer Moeilijk Plaatsbaar valt)") in fee
     assert fee.endswith("; opeisbaar bij het akkoord op het Re-integratieplan resp. "
                         "bij de werkhervatting of plaatsing.")
-    assert "10 werkdagen" in sentence("S2-A", "plan_due")
-    assert "elke 3 maanden" in sentence("LEON-3", "progress_report")
-    assert sentence("LEON-3", "progress_report").startswith("Vanaf de start tot het einde van het traject")
-    assert "€ 209.000 (geldig van 1 januari 2016 tot en met 31 december 2017)" in sentence("12XR", "drempelbedrag")
+    assert "10 werkdagen" in sentence("T2-A", "plan_due")
+    assert "elke 3 maanden" in sentence("LN-3", "progress_report")
+    assert sentence("LN-3", "progress_report").startswith("Vanaf de start tot het einde van het traject")
+    assert "€ 209.000 (geldig van 1 januari 2016 tot en met 31 december 2017)" in sentence("U-XR", "drempelbedrag")
     # the problems reviewers found on the first sheets
-    assert sentence("12XR", "client_group_served") == \
+    assert sentence("U-XR", "client_group_served") == \
         "De uitkering behoort tot de klantgroepen waarvoor UWV de dienstverlening inkoopt."
-    assert sentence("12XR", "estimated_value_within_threshold") == \
+    assert sentence("U-XR", "estimated_value_within_threshold") == \
         "De geschatte waarde van de Overeenkomst is ten hoogste het drempelbedrag, exclusief btw."
-    assert sentence("12XR", "contract_evaluation") == "3 maanden vóór het einde van het contract."
-    assert sentence("12XR", "order_number") == \
-        "“12XR’X’” gevolgd door een spatie en de code van het district van opdrachtverlening."
-    assert sentence("12EC", "acknowledgement_sent") == \
+    assert sentence("U-XR", "contract_evaluation") == "3 maanden vóór het einde van het contract."
+    assert sentence("U-XR", "order_number") == \
+        "“U-XR’X’” gevolgd door een spatie en de code van het district van opdrachtverlening."
+    assert sentence("U-EC", "acknowledgement_sent") == \
         "Het versturen van de ontvangstbevestiging valt op of na de aanmelding."
-    assert sentence("12LT", "matching_payment") == \
+    assert sentence("U-LT", "matching_payment") == \
         "De matchingsfee is in één keer opeisbaar bij de start van het werkgedeelte van de Leerbaan."
-    assert sentence("LEON-1", "plan_due") == \
+    assert sentence("LN-1", "plan_due") == \
         "Niet van toepassing op dit product: alleen als re-integratieplan nodig is, en dat is hier niet zo."
-    assert sentence("LEON-1", "compensated_intake_hours") == \
+    assert sentence("LN-1", "compensated_intake_hours") == \
         "De gedeclareerde uren voor een intake zonder start, met een maximum van 5 uur."
-    assert sentence("LEON-1", "intake_hours_within_compensation") == \
+    assert sentence("LN-1", "intake_hours_within_compensation") == \
         "De gedeclareerde uren voor een intake zonder start zijn ten hoogste 5 uur."
-    assert sentence("LEON-1", "introduction_within_free_hour") == \
+    assert sentence("LN-1", "introduction_within_free_hour") == \
         "De duur van het kennismakingsgesprek is ten hoogste 1 uur."
-    assert sentence("LEON-1", "payment_due") == ("Uiterlijk 30 werkdagen na de ontvangst van de factuur; de termijn is "
+    assert sentence("LN-1", "payment_due") == ("Uiterlijk 30 werkdagen na de ontvangst van de factuur; de termijn is "
                                                  "gehaald bij de betaling op of vóór die dag.")
-    assert sentence("LEON-1", "social_return") == ("5% als het jaarlijkse financiële volume van de aanbieder hoger is "
+    assert sentence("LN-1", "social_return") == ("5% als het jaarlijkse financiële volume van de aanbieder hoger is "
                                                    "dan € 50.000; anders 0%.")
-    assert sentence("LEON-3", "plan_due").startswith(
+    assert sentence("LN-3", "plan_due").startswith(
         "Uiterlijk 1 week na de intake (zolang onbekend: 3 weken na de aanmelding);")
     # "kan de aanbieder dit een maand voor afloop van traject ... aanvragen": a right, not a duty
-    assert sentence("LEON-1", "extension_request_due") == (
+    assert sentence("LN-1", "extension_request_due") == (
         "Uiterlijk 1 maand vóór de geplande einddatum van het traject (een mogelijkheid, geen verplichting); "
         "wordt die mogelijkheid niet gebruikt, dan vervalt ze; ze is gebruikt bij de aanvraag tot verlenging "
         "op of vóór die dag.")
@@ -476,7 +476,7 @@ def test_issue_examples_on_the_bundled_cards(engine, vocabulary):
                             "de eindrapportage, op of vóór die dag (wat het eerst gebeurt).")
 
 
-def test_bundled_sentences_use_phrases_not_labels(engine, vocabulary):
+def test_fixture_sentences_use_phrases_not_labels(engine, vocabulary):
     """A fact stands in a sentence by its phrase: its label (a table heading) is never pasted in."""
     labels = {fact.label for fact in vocabulary.facts.values()
               if fact.phrase and fact.label.lower() not in fact.phrase.lower() and len(fact.label) > 8}
@@ -493,7 +493,7 @@ def test_bundled_sentences_use_phrases_not_labels(engine, vocabulary):
                 assert "(uren" not in text and " is ten hoogste 5." not in text, (code, rule.id, text)
 
 
-def test_every_bundled_rule_renders(engine, vocabulary):
+def test_every_fixture_rule_renders(engine, vocabulary):
     names = [name for name in vocabulary.facts if "_" in name]
     for code, editions in engine.catalogue.products.items():
         for product in editions:
@@ -518,7 +518,7 @@ _UNITS = st.sampled_from(["days", "working days", "weeks", "months", "years"])
 
 @lru_cache(maxsize=None)
 def _typed_text(kind: str, depth: int = 0) -> st.SearchStrategy[str]:
-    """Text of a well-typed expression of `kind`, built from the bundled vocabulary's facts."""
+    """Text of a well-typed expression of `kind`, built from the fixture vocabulary's facts."""
     def sub(other):
         return st.deferred(lambda: _typed_text(other, depth + 1))
 

@@ -1,7 +1,7 @@
 """Editions: a later card beside the earlier one; evaluation and `list --as-of` pick by date.
 
-On a copy of the bundled catalogue, 12XR gets two editions: the bundled card, closed on
-2016-12-31, and a 2017 edition beside it (12XR-2017.yaml) in which the plan is due after
+On a copy of the fixture catalogue, U-XR gets two editions: the fixture card, closed on
+2016-12-31, and a 2017 edition beside it (U-XR-2017.yaml) in which the plan is due after
 42 instead of 56 calendar days.
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ SECOND_NAME = "Overzicht 2017"
 def set_edition(text: str, name: str, valid_from: str, valid_until: str | None) -> str:
     """Replace the card's edition block (name, valid_from and an optional valid_until)."""
     block = re.search(r"^edition:\n(?:  .*\n)+", text, re.MULTILINE)
-    assert block, "the 12XR card has no edition block"
+    assert block, "the U-XR card has no edition block"
     new = f"edition:\n  name: {name}\n  valid_from: {valid_from}\n"
     if valid_until:
         new += f"  valid_until: {valid_until}\n"
@@ -36,25 +36,25 @@ def set_edition(text: str, name: str, valid_from: str, valid_until: str | None) 
 def cat(tmp_path: Path) -> Path:
     root = tmp_path / "cat"
     shutil.copytree(FIXTURE, root)
-    first = next((root / "products").rglob("12XR.yaml"))
+    first = next((root / "products").rglob("U-XR.yaml"))
     text = first.read_text(encoding="utf-8")
     assert "due: registered_on + 56 days" in text
     first.write_text(set_edition(text, FIRST_NAME, "2016-04-01", "2016-12-31"), encoding="utf-8")
     second = set_edition(text, SECOND_NAME, "2017-01-01", None).replace(
         "due: registered_on + 56 days", "due: registered_on + 42 days").replace(
         "  as_of: 2016-10-03\n", "  as_of: 2016-10-03\n  rules_on: 2017-01-01\n")  # its example under its rules
-    (first.parent / "12XR-2017.yaml").write_text(second, encoding="utf-8")
+    (first.parent / "U-XR-2017.yaml").write_text(second, encoding="utf-8")
     return root
 
 
 def twelve_xr_lines(output: str) -> list[str]:
-    return [line for line in output.splitlines() if line.split()[:1] == ["12XR"]]
+    return [line for line in output.splitlines() if line.split()[:1] == ["U-XR"]]
 
 
 def test_the_two_editions_load(cat):
     result = invoke("--catalogue", cat, "validate")
     assert result.exit_code == 0, result.stderr
-    editions = Engine(cat).catalogue.products["12XR"]
+    editions = Engine(cat).catalogue.products["U-XR"]
     assert [e.edition for e in editions] == [FIRST_NAME, SECOND_NAME]
 
 
@@ -91,7 +91,7 @@ def test_list_as_of_a_bad_date_is_a_usage_error(cat):
 
 
 def evaluate(cat: Path, case: str, *extra: str) -> dict:
-    result = invoke("--catalogue", cat, "evaluate", "12XR", "-", *extra, input=case)
+    result = invoke("--catalogue", cat, "evaluate", "U-XR", "-", *extra, input=case)
     assert result.exit_code == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -139,49 +139,49 @@ def test_rules_on_picks_the_edition(cat):
 
 
 def test_no_edition_valid_on_the_reference_date(cat):
-    result = invoke("--catalogue", cat, "evaluate", "12XR", "-", input="registered_on: 2015-06-01\n")
+    result = invoke("--catalogue", cat, "evaluate", "U-XR", "-", input="registered_on: 2015-06-01\n")
     assert result.exit_code == 1
-    assert "no edition of 12XR is valid on 2015-06-01" in result.stderr
+    assert "no edition of U-XR is valid on 2015-06-01" in result.stderr
     assert "2016-04-01 to 2016-12-31" in result.stderr and "2017-01-01 to …" in result.stderr
     assert "--rules-on" in result.stderr
     with pytest.raises(LookupProblem):
-        Engine(cat).evaluate("12XR", {"registered_on": "2015-06-01"})
+        Engine(cat).evaluate("U-XR", {"registered_on": "2015-06-01"})
 
 
 def test_the_api_picks_the_same_editions(cat):
     import datetime as dt
     engine = Engine(cat)
-    assert engine.catalogue.product("12XR", dt.date(2016, 12, 31)).edition == FIRST_NAME
-    assert engine.catalogue.product("12XR", dt.date(2017, 1, 1)).edition == SECOND_NAME
-    assert engine.catalogue.product("12XR").edition == SECOND_NAME  # the latest without a date
+    assert engine.catalogue.product("U-XR", dt.date(2016, 12, 31)).edition == FIRST_NAME
+    assert engine.catalogue.product("U-XR", dt.date(2017, 1, 1)).edition == SECOND_NAME
+    assert engine.catalogue.product("U-XR").edition == SECOND_NAME  # the latest without a date
 
 
 def test_test_cases_of_both_editions_run_under_one_code(cat):
-    first = next((cat / "products").rglob("12XR.tests.yaml"))
+    first = next((cat / "products").rglob("U-XR.tests.yaml"))
     first.write_text(
-        "product: 12XR\ncases:\n"
+        "product: U-XR\ncases:\n"
         "  - name: 56 days in 2016\n"
         "    as_of: 2016-06-01\n"
         "    facts: {registered_on: 2016-06-01}\n"
         "    expect: {deadlines: {plan_due: \"2016-07-27\"}}\n", encoding="utf-8")
-    (first.parent / "12XR-2017.tests.yaml").write_text(
-        "product: 12XR\ncases:\n"
+    (first.parent / "U-XR-2017.tests.yaml").write_text(
+        "product: U-XR\ncases:\n"
         "  - name: 42 days from 2017\n"
         "    as_of: 2017-06-01\n"
         "    facts: {registered_on: 2017-06-01}\n"
         "    expect: {deadlines: {plan_due: \"2017-07-13\"}}\n", encoding="utf-8")
-    result = invoke("--catalogue", cat, "test", "12XR")
+    result = invoke("--catalogue", cat, "test", "U-XR")
     assert result.exit_code == 0, result.stdout + result.stderr
     assert result.stdout.strip().splitlines()[-1] == "2 passed, 0 failed"
 
 
 def test_overlapping_editions_are_refused(cat):
-    second = next((cat / "products").rglob("12XR-2017.yaml"))
+    second = next((cat / "products").rglob("U-XR-2017.yaml"))
     second.write_text(second.read_text(encoding="utf-8").replace("valid_from: 2017-01-01", "valid_from: 2016-12-01"),
                       encoding="utf-8")
     result = invoke("--catalogue", cat, "validate")
     assert result.exit_code == 1
-    assert "two editions of 12XR are valid at the same time" in result.stderr
+    assert "two editions of U-XR are valid at the same time" in result.stderr
     assert "valid_until" in result.stderr
 
 
@@ -190,46 +190,46 @@ def test_validate_refuses_a_worked_example_outside_its_edition(tmp_path):
     # example (registered 2016-04-01) would be evaluated under the old edition: validate says so.
     root = tmp_path / "cat"
     shutil.copytree(FIXTURE, root)
-    first = next((root / "products").rglob("12XR.yaml"))
+    first = next((root / "products").rglob("U-XR.yaml"))
     text = first.read_text(encoding="utf-8")
     first.write_text(set_edition(text, FIRST_NAME, "2016-04-01", "2017-12-31"), encoding="utf-8")
     copy = set_edition(text, "Overzicht 2018", "2018-01-01", None)
-    (first.parent / "12XR-2018.yaml").write_text(copy, encoding="utf-8")
+    (first.parent / "U-XR-2018.yaml").write_text(copy, encoding="utf-8")
     result = invoke("--catalogue", root, "validate")
     assert result.exit_code == 1
     line = copy.splitlines().index("    registered_on: 2016-04-01") + 1
-    assert (f"12XR-2018.yaml:{line}:20: the worked example follows the rules of 2016-04-01, outside this card's "
+    assert (f"U-XR-2018.yaml:{line}:20: the worked example follows the rules of 2016-04-01, outside this card's "
             "edition 'Overzicht 2018' (2018-01-01 to …)") in result.stderr
     assert len([line for line in result.stderr.splitlines() if not line.startswith(" ")]) == 1  # one message
 
 
 def test_an_edition_without_test_cases_fails_catalogue_test(cat):
-    # A 2030 edition beside the bundled card: no bundled 12XR test case registers in 2030 or later.
-    first = next((cat / "products").rglob("12XR.yaml"))
+    # A 2030 edition beside the fixture card: no U-XR test case registers in 2030 or later.
+    first = next((cat / "products").rglob("U-XR.yaml"))
     first.write_text(first.read_text(encoding="utf-8").replace("valid_until: 2016-12-31", "valid_until: 2029-12-31"),
                      encoding="utf-8")
-    second = first.with_name("12XR-2017.yaml")
+    second = first.with_name("U-XR-2017.yaml")
     second.write_text(second.read_text(encoding="utf-8").replace("valid_from: 2017-01-01", "valid_from: 2030-01-01")
                       .replace("rules_on: 2017-01-01", "rules_on: 2030-01-01"), encoding="utf-8")
-    result = invoke("--catalogue", cat, "test", "12XR")
+    result = invoke("--catalogue", cat, "test", "U-XR")
     assert result.exit_code == 1, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     failed = [line for line in lines if line.startswith("FAILED ")]
-    assert len(failed) == 1 and failed[0].endswith(f": edition '{SECOND_NAME}' of 12XR has no test cases")
-    assert "add test cases to " in result.stdout and "12XR-2017.tests.yaml" in result.stdout
+    assert len(failed) == 1 and failed[0].endswith(f": edition '{SECOND_NAME}' of U-XR has no test cases")
+    assert "add test cases to " in result.stdout and "U-XR-2017.tests.yaml" in result.stdout
     assert "whose rules date (registered_on, or a rules_on: line) lies in 2030-01-01 to …" in result.stdout
     assert lines[-1].endswith(" passed, 1 failed")
 
 
 def test_a_wrong_date_in_a_new_edition_is_one_message(cat):
-    second = next((cat / "products").rglob("12XR-2017.yaml"))
+    second = next((cat / "products").rglob("U-XR-2017.yaml"))
     text = second.read_text(encoding="utf-8")
     second.write_text(text.replace("valid_from: 2017-01-01", "valid_from: 01-01-2017"), encoding="utf-8")
     result = invoke("--catalogue", cat, "validate")
     assert result.exit_code == 1
     messages = [line for line in result.stderr.splitlines() if not line.startswith(" ")]
     assert len(messages) == 1, result.stderr
-    assert "12XR-2017.yaml" in messages[0] and "2017" in messages[0]
+    assert "U-XR-2017.yaml" in messages[0] and "2017" in messages[0]
     assert "two editions" not in result.stderr and "hint:" in result.stderr
 
 
@@ -241,5 +241,5 @@ def test_a_mistake_in_a_family_file_is_reported_once(cat):
     result = invoke("--catalogue", cat, "validate")
     assert result.exit_code == 1
     messages = [line for line in result.stderr.splitlines() if not line.startswith(" ")]
-    assert len(messages) == 1, result.stderr  # not once for each of the five LEON cards
+    assert len(messages) == 1, result.stderr  # not once for each of the five LN cards
     assert "families/leon.yaml:" in messages[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 
 from interpreter.errors import EXCERPT_WIDTH, Position, source_excerpt
-from tests.cards import FIXTURE, CARD_HEAD, catalogue_with, invoke
+from cards import CARD_HEAD, FIXTURE, catalogue_with, invoke
 
 
 def test_the_line_and_a_caret_under_the_column(tmp_path):

@@ -22,7 +22,7 @@ edition: {name: first, valid_from: 2016-01-01, valid_until: 2016-12-31}
 
 
 def make_engine(tmp_path, body: str, extra_cards: dict[str, str] | None = None) -> Engine:
-    """A catalogue with the bundled vocabulary and calendars and one test card."""
+    """A catalogue with the fixture's vocabulary and calendars and one test card."""
     root = tmp_path / "cat"
     root.mkdir()
     for name in ("catalogue.yaml", "facts.yaml"):
@@ -289,7 +289,7 @@ def test_money_values_are_decimal(tmp_path):
 
 
 @pytest.mark.parametrize("expr, facts, expected", [
-    ('"12XR " + text(district)', {"district": "D03"}, "12XR D03"),
+    ('"U-XR " + text(district)', {"district": "D03"}, "U-XR D03"),
     ('"prijs " + text(price)', {"price": 4000}, "prijs 4000.00"),
     ('text(registered_on)', {"registered_on": "2016-04-01"}, "2016-04-01"),
     ('text(hard_to_place)', {"hard_to_place": True}, "true"),

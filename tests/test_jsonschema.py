@@ -1,7 +1,9 @@
 """`catalogue schema`: JSON Schemas for editors, derived from the cerberus schemas and the fact vocabulary.
 
-The bundled cards, families, test files and example cases must validate against them (they are
-read, never written); documents with the mistakes an editor should flag while typing must not.
+The engine's tests write the schemas of the fixture catalogue: documents with the mistakes an editor
+should flag while typing must not validate. The bundled catalogue's own promise (an invariant): its
+cards, families, test files and the example cases validate against the schemas written for it, and
+its committed schemas/ folder is what `catalogue schema` writes today.
 """
 from __future__ import annotations
 
@@ -15,10 +17,9 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft7Validator
 
-from cards import invoke
+from cards import BUNDLED, CASES, FIXTURE, invoke
 from interpreter import schema as s  # noqa: E402
 from interpreter.api import Engine  # noqa: E402
-from cards import BUNDLED  # noqa: E402
 from interpreter.policy.jsonschema import CASE_FILE, all_schemas, render  # noqa: E402
 from interpreter.yamlsource import load_file, load_text  # noqa: E402
 
@@ -48,19 +49,28 @@ def problems(schemas: dict[str, dict], name: str, data) -> list:
     return sorted(validator(schemas, name).iter_errors(data), key=lambda e: list(e.absolute_path))
 
 
-@pytest.fixture(scope="module")
-def written(tmp_path_factory) -> Path:
-    """The schemas as `catalogue schema --out` writes them for the bundled catalogue (not the frozen
-    fixture, whose vocabulary need not have the facts a later policy edit adds to the bundled cards)."""
-    out = tmp_path_factory.mktemp("schemas")
-    result = invoke("--catalogue", BUNDLED, "schema", "--out", out)
+def write_schemas(root: Path, out: Path) -> Path:
+    """The schemas as `catalogue schema --out` writes them for the catalogue at `root`."""
+    result = invoke("--catalogue", root, "schema", "--out", out)
     assert result.exit_code == 0, result.stderr
     return out
 
 
 @pytest.fixture(scope="module")
+def written(tmp_path_factory) -> Path:
+    return write_schemas(FIXTURE, tmp_path_factory.mktemp("schemas"))
+
+
+@pytest.fixture(scope="module")
 def schemas(written) -> dict[str, dict]:
     return read_schemas(written)
+
+
+@pytest.fixture(scope="module")
+def bundled_schemas(tmp_path_factory) -> dict[str, dict]:
+    """The bundled catalogue's schemas: its files use the facts its vocabulary has, which a policy
+    edit may extend beyond the fixture's."""
+    return read_schemas(write_schemas(BUNDLED, tmp_path_factory.mktemp("bundled-schemas")))
 
 
 def kind_of(path: Path) -> str | None:
@@ -88,7 +98,7 @@ def test_schema_writes_the_five_schemas(tmp_path):
 
 def test_the_default_folder_is_the_catalogues_schemas_folder(tmp_path):
     root = tmp_path / "cat"
-    shutil.copytree(BUNDLED, root)
+    shutil.copytree(FIXTURE, root)
     shutil.rmtree(root / "schemas", ignore_errors=True)
     result = invoke("--catalogue", root, "schema")
     assert result.exit_code == 0, result.stderr
@@ -99,7 +109,7 @@ def test_the_default_folder_is_the_catalogues_schemas_folder(tmp_path):
 
 def test_writing_twice_gives_the_same_files(tmp_path, written):
     again = tmp_path / "again"
-    assert invoke("--catalogue", BUNDLED, "schema", "--out", again).exit_code == 0
+    write_schemas(FIXTURE, again)
     for name in NAMES:
         assert (again / name).read_text(encoding="utf-8") == (written / name).read_text(encoding="utf-8")
     assert not list(again.glob("*.tmp"))
@@ -129,13 +139,19 @@ def test_there_are_bundled_files_to_check():
 
 
 @pytest.mark.parametrize("path", BUNDLED_FILES, ids=lambda p: p.relative_to(BUNDLED).as_posix())
-def test_every_bundled_file_validates(schemas, path):
-    found = problems(schemas, kind_of(path), load_file(path).data)
+def test_every_bundled_file_validates(bundled_schemas, path):
+    found = problems(bundled_schemas, kind_of(path), load_file(path).data)
     assert not found, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in found)
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
-def test_every_example_case_validates(schemas, path):
+def test_every_example_case_validates(bundled_schemas, path):
+    found = problems(bundled_schemas, CASE_FILE, load_file(path).data)
+    assert not found, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in found)
+
+
+@pytest.mark.parametrize("path", sorted(CASES.glob("*-case.*")), ids=lambda p: p.name)
+def test_every_fixture_case_validates(schemas, path):
     found = problems(schemas, CASE_FILE, load_file(path).data)
     assert not found, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in found)
 
@@ -309,7 +325,7 @@ def test_case_values_written_every_allowed_way_pass(schemas):
 # -- derived, not kept by hand -----------------------------------------------------------------------------
 
 def test_every_fact_of_the_vocabulary_is_in_the_case_schema(schemas):
-    vocabulary = Engine(BUNDLED).catalogue.vocabulary
+    vocabulary = Engine(FIXTURE).catalogue.vocabulary
     properties = schemas[CASE_FILE]["properties"]
     assert set(properties) == set(vocabulary.facts) | {"rules_on"}  # rules_on: a date of the case, not a fact
     assert properties["rules_on"]["pattern"] == r"^\d{4}-\d{2}-\d{2}$"
@@ -325,12 +341,12 @@ def test_the_card_schema_follows_the_cerberus_schema(schemas):
     assert set(schemas["family.schema.json"]["properties"]) == set(s.FAMILY)
     assert set(schemas["tests.schema.json"]["properties"]) == set(s.TEST_FILE)
     headings = card["properties"]["description"]["propertyNames"]["enum"]
-    declared = load_file(BUNDLED / "catalogue.yaml").data["descriptions"]
+    declared = load_file(FIXTURE / "catalogue.yaml").data["descriptions"]
     assert headings == declared and "goal" in headings  # catalogue.yaml `descriptions:`, in its order
 
 
 def test_a_key_added_to_the_cerberus_schema_shows_up(monkeypatch):
-    vocabulary = Engine(BUNDLED).catalogue.vocabulary
+    vocabulary = Engine(FIXTURE).catalogue.vocabulary
     monkeypatch.setitem(s.DEADLINE, "grace", {"type": "string", "empty": False})
     deadline = all_schemas(vocabulary)["card.schema.json"]["properties"]["deadlines"]["additionalProperties"]
     assert deadline["properties"]["grace"] == {"type": "string", "minLength": 1}
@@ -338,7 +354,7 @@ def test_a_key_added_to_the_cerberus_schema_shows_up(monkeypatch):
 
 def test_a_fact_added_to_facts_yaml_shows_up_in_the_regenerated_case_schema(tmp_path, schemas):
     root = tmp_path / "cat"
-    shutil.copytree(BUNDLED, root)
+    shutil.copytree(FIXTURE, root)
     facts = root / "facts.yaml"
     text = facts.read_text(encoding="utf-8")
     text = re.sub(r"^facts:\n", "facts:\n  pension_on: {type: date, label: ingangsdatum pensioen}\n", text,

@@ -52,7 +52,7 @@ def test_aliases_within_the_limit_are_expanded():
 def test_an_alias_bomb_in_a_case_file_is_a_case_error(tmp_path):
     case = tmp_path / "bomb.yaml"
     case.write_text(BILLION_LAUGHS, encoding="utf-8")
-    result = invoke("evaluate", "12XR", case)
+    result = invoke("evaluate", "U-XR", case)
     assert result.exit_code == 1
     assert "expands to more than" in result.output and "Traceback" not in result.output
 
@@ -137,7 +137,7 @@ def case_error(tmp_path, text: str, name: str = "case.yaml"):
     """The message of `catalogue evaluate` for a case file holding `text` (exit 1, no traceback)."""
     case = tmp_path / name
     case.write_text(text, encoding="utf-8")
-    result = invoke("evaluate", "12XR", case)
+    result = invoke("evaluate", "U-XR", case)
     assert result.exit_code == 1 and "Traceback" not in result.output, result.output
     return result.output
 

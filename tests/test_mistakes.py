@@ -1,6 +1,6 @@
 """The ten likeliest mistakes of a non-programmer editing a card, each with its message and its fix.
 
-Each test writes a small card (CARD, below) into a copy of the bundled catalogue, makes one
+Each test writes a small card (CARD, below) into a copy of the fixture catalogue, makes one
 mistake in it, runs `catalogue validate` (or `catalogue evaluate` for a case file) and checks:
 exit code 1, the exact file:line:column (counted by hand from the text, see the comments),
 that the message names the problem and that the hint says how to fix it.
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cards import FIXTURE, invoke
+from cards import FIXTURE, PLAN_AND_FEE, SPLIT_TABLE, invoke
 
 CARD = """\
 code: T-1
@@ -22,16 +22,7 @@ source: {document: test.txt, section: "1"}
 edition:
   name: eerste
   valid_from: 2016-01-01
-deadlines:
-  plan_due:
-    label: Plan ingediend
-    due: registered_on + 56 days
-    met_by: plan_submitted_on
-payments:
-  fee:
-    label: Prijs
-    base: price
-    parts:
+""" + PLAN_AND_FEE + """\
       effort: {label: Inspanning, share: 60%, on: plan_approved_on}
       result: {label: Resultaat, share: 40%, on: work_resumed_on}
 parameters:
@@ -39,7 +30,7 @@ parameters:
     label: Maximumprijs
     value: €5000.00
 """
-# Line by line, with the columns the tests use:
+# Line by line (lines 7-16 are cards.PLAN_AND_FEE), with the columns the tests use:
 #  2 title: Testproduct
 #  6   valid_from: 2016-01-01              the date at column 15 (2 spaces + "valid_from: ")
 #  9     label: Plan ingediend             the value at column 12 (4 spaces + "label: ")
@@ -163,7 +154,7 @@ def test_tab_in_the_indentation(cat, indent, column):
 def test_tab_in_a_case_file(tmp_path):
     case = tmp_path / "case.yaml"
     case.write_text("registered_on: 2016-04-01\n\tprice: 4000\n", encoding="utf-8")
-    result = invoke("evaluate", "12XR", case)
+    result = invoke("evaluate", "U-XR", case)
     message, hint = reported(result, case, 2, 1)
     assert "tab" in message
     assert "replace the tab by spaces" in hint
@@ -207,7 +198,7 @@ def test_dutch_decimal_amount(cat, written, fixed):
 def test_dutch_amount_in_a_case_file(tmp_path):
     case = tmp_path / "case.yaml"
     case.write_text('registered_on: 2016-04-01\nprice: "€5.000,00"\n', encoding="utf-8")
-    result = invoke("evaluate", "12XR", case)
+    result = invoke("evaluate", "U-XR", case)
     # line 2: the quoted value starts at column 8; its text at column 9
     message, hint = reported(result, case, 2, 9)
     assert "'price' must be an amount of money, not '€5.000,00'" in message
@@ -231,7 +222,7 @@ def test_misspelled_fact_in_a_card(cat, old, new, line, column, name, meant):
 def test_misspelled_fact_in_a_case_file(tmp_path):
     case = tmp_path / "case.yaml"
     case.write_text("price: 4000\nregisterd_on: 2016-04-01\n", encoding="utf-8")
-    result = invoke("evaluate", "12XR", case)
+    result = invoke("evaluate", "U-XR", case)
     message, hint = reported(result, case, 2, 1)
     assert "unknown fact 'registerd_on'" in message
     assert "did you mean 'registered_on'" in message + hint
@@ -255,7 +246,7 @@ def test_missing_closing_quote(cat, old, new, line):
 def test_missing_closing_quote_in_a_case_file(tmp_path):
     case = tmp_path / "case.yaml"
     case.write_text('registered_on: "2016-04-01\nprice: 4000\n', encoding="utf-8")
-    result = invoke("evaluate", "12XR", case)
+    result = invoke("evaluate", "U-XR", case)
     message, hint = reported(result, case, 1, 16)
     assert "never closed" in message
     assert "add the closing quote" in hint
@@ -280,7 +271,7 @@ def test_rate_over_100_percent_in_a_parameter(cat):
 def test_percentage_over_100_in_a_case_file(tmp_path):
     case = tmp_path / "case.yaml"
     case.write_text("registered_on: 2016-04-01\nsuccess_rate: 120%\n", encoding="utf-8")
-    result = invoke("evaluate", "12XR", case)
+    result = invoke("evaluate", "U-XR", case)
     message, hint = reported(result, case, 2, 15)
     assert "120%" in message
     assert "between 0% and 100%" in message + hint
@@ -334,7 +325,7 @@ def test_impossible_date_in_a_rule(cat):
 def test_impossible_date_in_a_case_file(tmp_path):
     case = tmp_path / "case.yaml"
     case.write_text("registered_on: 2016-02-31\n", encoding="utf-8")
-    result = invoke("evaluate", "12XR", case)
+    result = invoke("evaluate", "U-XR", case)
     message, hint = reported(result, case, 1, 16)
     assert "February 2016 has 29 days" in message
     assert "check the day and the month" in hint
@@ -377,27 +368,13 @@ def test_a_duration_before_its_date(cat, written, meant):
 
 # -- 11. a decision table with a gap, or a set of choices without quotes ----------------------------------
 
-# The 12XR split (000 §5.2, Resultaatfinanciering) as a table, with the row of full pay written out for
+# The split of 000 §5.2 as a table (cards.SPLIT_TABLE), with the row of full pay written out for
 # each value of hard_to_place; a likely mistake is to forget one of them.
 TABLE_CARD = CARD.replace("      effort: {label: Inspanning, share: 60%, on: plan_approved_on}\n"
                           "      result: {label: Resultaat, share: 40%, on: work_resumed_on}\n",
                           "      effort: {label: Inspanning, share: split.effort_share, on: plan_approved_on}\n"
-                          "      result: {label: Resultaat, share: split.result_share, on: work_resumed_on}\n") + """\
-tables:
-  split:
-    label: Verdeling
-    inputs:
-      full_pay: full_pay ?? false
-      hard_to_place: hard_to_place
-    outputs:
-      effort_share: Inspanningsdeel
-      result_share: Resultaatdeel
-    rows:
-      - [false, false, 60%, 40%]
-      - [false, true, 80%, 20%]
-      - [true, false, 100%, 0%]
-      - [true, true, 100%, 0%]
-"""
+                          "      result: {label: Resultaat, share: split.result_share, on: work_resumed_on}\n") + \
+    SPLIT_TABLE.replace("      - [true, -, 100%, 0%]\n", "      - [true, false, 100%, 0%]\n      - [true, true, 100%, 0%]\n")
 # Lines 23 tables: ... 32 rows:, 33-36 the rows, their '[' at column 9.
 
 

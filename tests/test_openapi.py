@@ -6,16 +6,13 @@ import datetime as dt
 import re
 
 import pytest
-from fastapi.testclient import TestClient
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from interpreter.live import LiveCatalogue
 from interpreter.openapi import date_pattern, digits_between
-from interpreter.service import Settings, create_app
 
-from cards import PLAN_CARD, card_engine
+from cards import PLAN_CARD, card_engine, client_on
 
 
 @pytest.mark.parametrize("low, high, width", [(0, 9, 1), (1, 31, 2), (10, 29, 2), (0, 100000, 6), (123, 987, 3),
@@ -46,10 +43,7 @@ def test_a_date_pattern_matches_exactly_the_days_of_its_spans(spans):
 @pytest.fixture
 def plan(tmp_path):
     """A service on one card whose only edition starts 2016-01-01 (cards.PLAN_CARD)."""
-    root = card_engine(tmp_path, PLAN_CARD).catalogue.root
-    live = LiveCatalogue(root)
-    assert live.load()
-    return TestClient(create_app(Settings(root=root, watch=False), live), raise_server_exceptions=False)
+    return client_on(card_engine(tmp_path, PLAN_CARD).catalogue.root)
 
 
 def request_validator(document: dict, code: str) -> Draft202012Validator:
@@ -158,10 +152,7 @@ def test_within_is_the_documents_integer(plan, within, status):
 def test_a_product_without_an_edition_in_the_services_years_takes_no_request(tmp_path):
     # an edition of 1990-1995 only: no rules_on, reference date or as_of the service takes can choose it
     card = PLAN_CARD.replace("valid_from: 2016-01-01", "valid_from: 1990-01-01\n  valid_until: 1995-12-31")
-    root = card_engine(tmp_path, card).catalogue.root
-    live = LiveCatalogue(root)
-    assert live.load()
-    client = TestClient(create_app(Settings(root=root, watch=False), live), raise_server_exceptions=False)
+    client = client_on(card_engine(tmp_path, card).catalogue.root)
     validator = request_validator(client.get("/openapi.json").json(), "T-1")
     for body in ({"facts": {}}, {"facts": {}, "rules_on": ""}, {"facts": {}, "as_of": "2016-06-01"}):
         assert not validator.is_valid(body)

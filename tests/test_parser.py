@@ -490,7 +490,7 @@ def check(test: str) -> str:
 
 
 def write_catalogue(tmp_path: Path, source: Path, card: str) -> Path:
-    """The bundled catalogue with its products replaced by one test card."""
+    """The fixture catalogue with its products replaced by one test card."""
     return catalogue_with(tmp_path, source, {"T-1.yaml": card})
 
 
@@ -720,11 +720,11 @@ def test_all_syntax_errors_of_a_card_are_reported_together(tmp_path, catalogue_r
     assert all(isinstance(e, RuleSyntaxError) for e in errors)
 
 
-def test_editing_a_bundled_card(tmp_path, catalogue_root):
-    """The real 12XR card with one deadline mistyped: only that mistake is reported, at its place."""
+def test_editing_a_fixture_card(tmp_path, catalogue_root):
+    """The fixture's U-XR card with one deadline mistyped: only that mistake is reported, at its place."""
     root = tmp_path / "catalogue"
     shutil.copytree(catalogue_root, root)
-    card = root / "products" / "uwv" / "12XR.yaml"
+    card = root / "products" / "uwv" / "U-XR.yaml"
     text = card.read_text(encoding="utf-8")
     written = "    due: registered_on + 56 days\n"
     assert text.count(written) == 1

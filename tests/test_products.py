@@ -25,7 +25,7 @@ def engine(bundled):
 
 
 def _label(path: Path) -> str:
-    """The file stem without '.tests': 12XR.tests.yaml -> 12XR."""
+    """The file stem without '.tests': ABC.tests.yaml -> ABC."""
     name = path.name
     return name[: -len(".tests.yaml")] if name.endswith(".tests.yaml") else path.stem
 

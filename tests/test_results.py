@@ -44,12 +44,12 @@ def test_every_bundled_test_case_result_fits_the_schema(bundled):
 
 
 def test_the_schema_refuses_what_an_integrator_tripped_over(engine):
-    good = to_json(engine.evaluate("12XR", {"registered_on": "2016-04-01", "price": 4000}))
+    good = to_json(engine.evaluate("U-XR", {"registered_on": "2016-04-01", "price": 4000}))
     assert problems(good) == []
     untyped = copy.deepcopy(good)
     untyped["values"]["max_price"] = "5000.00"  # a bare value without its type
     text_source = copy.deepcopy(good)
-    text_source["deadlines"][0]["source"] = "000 §5.2, 12XR"  # the old short string
+    text_source["deadlines"][0]["source"] = "000 §5.2"  # the old short string
     no_status = copy.deepcopy(good)
     del no_status["payments"][0]["status"]
     label_trigger = copy.deepcopy(good)
@@ -135,12 +135,12 @@ def test_batch_rows_are_the_same_shape(tmp_path, engine):
     path = tmp_path / "cases.jsonl"
     path.write_text("".join(json.dumps({"id": key, **facts}) + "\n" for key, facts in cases.items()), encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    assert invoke("batch", "12XR", path, "--out", out).exit_code == 0
+    assert invoke("batch", "U-XR", path, "--out", out).exit_code == 0
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [row["id"] for row in rows] == ["a", "b"]
     for row in rows:
         assert problems(row) == []
-        alone = to_json(engine.evaluate("12XR", cases[row["id"]]))
+        alone = to_json(engine.evaluate("U-XR", cases[row["id"]]))
         del alone["receipt"]  # a batch gives it once, for the whole run
         assert {key: value for key, value in row.items() if key not in ("row", "id")} == alone
 

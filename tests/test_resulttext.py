@@ -5,21 +5,10 @@ import datetime as dt
 
 import pytest
 
-from cards import card_engine
+from cards import PLAN_AND_FEE, card_engine
 from interpreter.resulttext import result_text
 
-CARD = """\
-  valid_from: 2016-01-01
-deadlines:
-  plan_due:
-    label: Plan ingediend
-    due: registered_on + 56 days
-    met_by: plan_submitted_on
-payments:
-  fee:
-    label: Prijs
-    base: price
-    parts:
+CARD = "  valid_from: 2016-01-01\n" + PLAN_AND_FEE + """\
       first: {label: Bij akkoord Re-integratieplan, share: 60%, on: plan_approved_on}
       second: {label: Resultaatdeel, share: 40%, on: work_resumed_on}
 checks:

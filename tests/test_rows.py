@@ -14,7 +14,7 @@ import pytest
 from cards import FIXTURE, card_engine
 from interpreter import types as t
 from interpreter.api import Engine
-from interpreter.catalogue import BUNDLED
+from cards import BUNDLED
 from interpreter.batch import run_batch
 from interpreter.errors import CatalogueError
 from interpreter import results, rows
@@ -96,7 +96,7 @@ def test_json_rows_are_to_json_byte_for_byte_for_every_product(backend, memo_siz
 def test_json_rows_are_what_the_object_rows_give_for_ids_of_any_kind(engine):
     # An id is passed through from the cases file as it was read: JSON Lines gives any JSON value, a number
     # with a fraction as a Decimal. Rows spliced from bytes must write each as the object rows do.
-    result = engine.evaluate("12XR", {"registered_on": "2016-04-01", "price": 4000}, as_of=dt.date(2016, 6, 1))
+    result = engine.evaluate("U-XR", {"registered_on": "2016-04-01", "price": 4000}, as_of=dt.date(2016, 6, 1))
     made = JsonRows()
     ids = [None, "", "c1", 7, -3, 2**70, Decimal("0.1"), Decimal("1E+400"), True, "x\u2028y\x85z\u2029",
            "\ud800", "\u00e9\u20ac\U0001f600", ["a", 1], {"k": Decimal("2.50")}]
@@ -151,7 +151,7 @@ def test_json_rows_follow_each_edition_and_escape_line_separators_from_the_card(
 def test_a_batch_to_json_lines_writes_to_json_for_good_rows_and_errors_for_bad_ones(tmp_path, engine):
     rng = random.Random(2026)
     cases, expected = [], []
-    for index, (_, case, _) in enumerate(random_cases(engine, 300, 12, ["12XR"])):
+    for index, (_, case, _) in enumerate(random_cases(engine, 300, 12, ["U-XR"])):
         if index % 7 == 0:
             case = dict(case, registered_on="2016-02-30")  # no such day: a bad row
         elif index % 11 == 0:
@@ -162,14 +162,14 @@ def test_a_batch_to_json_lines_writes_to_json_for_good_rows_and_errors_for_bad_o
     out = tmp_path / "out.jsonl"
     as_of = dt.date(2018, 5, 1)
     for jobs in (1, 2):
-        summary = run_batch(engine, "12XR", str(path), out, as_of=as_of, jobs=jobs, chunk_rows=25)
+        summary = run_batch(engine, "U-XR", str(path), out, as_of=as_of, jobs=jobs, chunk_rows=25)
         lines = out.read_bytes().splitlines()
         assert len(lines) == len(cases) == summary.cases
         bad = 0
         for row, (case, line) in enumerate(zip(cases, lines), start=1):
             facts = {key: value for key, value in case.items() if key != "id"}
             try:
-                result = engine.evaluate("12XR", facts, as_of=as_of)
+                result = engine.evaluate("U-XR", facts, as_of=as_of)
             except CatalogueError:
                 bad += 1
                 assert set(json.loads(line)) == {"row", "id", "error"}

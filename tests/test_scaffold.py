@@ -1,6 +1,6 @@
 """`catalogue new CODE --family FAMILY`: a card with every section and a test file, valid at once.
 
-Every test works on a copy of the bundled catalogue in tmp_path.
+Every test works on a copy of the fixture catalogue in tmp_path.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from cards import invoke, copy_bundled
+from cards import invoke, copy_fixture
 from interpreter.api import Engine
 from interpreter.yamlsource import load_file
 
@@ -26,7 +26,7 @@ SCHEMA_LINE = re.compile(r"# yaml-language-server: \$schema=(\S+)")
 
 @pytest.fixture
 def cat(tmp_path: Path) -> Path:
-    return copy_bundled(tmp_path)
+    return copy_fixture(tmp_path)
 
 
 def card(root: Path, code: str) -> Path:
@@ -48,9 +48,9 @@ def card_count(root: Path) -> int:
 # -- a new card in each family ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("code, family, sibling", [
-    ("LEON-9", "leon", "LEON-3"),
-    ("12XX", "uwv-innovatief", "12XR"),
-    ("S2-Z", "spoor2", "S2-A"),
+    ("LN-9", "leon", "LN-3"),
+    ("U-XX", "uwv-innovatief", "U-XR"),
+    ("T2-Z", "spoor2", "T2-A"),
 ])
 def test_new_card_lands_beside_its_family_and_validates(cat, code, family, sibling):
     before = card_count(cat)
@@ -70,7 +70,7 @@ def test_new_card_lands_beside_its_family_and_validates(cat, code, family, sibli
     assert product.valid_from == dt.date.today()
 
 
-@pytest.mark.parametrize("code, family", [("LEON-9", "leon"), ("12XX", "uwv-innovatief"), ("S2-Z", "spoor2")])
+@pytest.mark.parametrize("code, family", [("LN-9", "leon"), ("U-XX", "uwv-innovatief"), ("T2-Z", "spoor2")])
 def test_new_cards_test_file_passes_at_once(cat, code, family):
     assert invoke("--catalogue", cat, "new", code, "--family", family).exit_code == 0
     result = invoke("--catalogue", cat, "test", code)
@@ -79,12 +79,12 @@ def test_new_cards_test_file_passes_at_once(cat, code, family):
 
 
 def test_new_card_has_every_section(cat):
-    assert invoke("--catalogue", cat, "new", "12XX", "--family", "uwv-innovatief").exit_code == 0
-    path = card(cat, "12XX")
+    assert invoke("--catalogue", cat, "new", "U-XX", "--family", "uwv-innovatief").exit_code == 0
+    path = card(cat, "U-XX")
     data = load_file(path).data
     for section in SECTIONS:
         assert section in data, f"the new card has no '{section}'"
-    assert data["code"] == "12XX"
+    assert data["code"] == "U-XX"
     assert data["family"] == "uwv-innovatief"
     assert data["title"].startswith("TODO")
     assert set(data["source"]) == {"document", "section"}
@@ -94,8 +94,8 @@ def test_new_card_has_every_section(cat):
     assert data["source"]["section"].startswith("TODO")
     assert data["edition"]["name"].startswith("TODO")
     assert data["edition"]["valid_from"] == dt.date.today().isoformat()
-    tests = load_file(path.with_name("12XX.tests.yaml")).data
-    assert tests["product"] == "12XX"
+    tests = load_file(path.with_name("U-XX.tests.yaml")).data
+    assert tests["product"] == "U-XX"
     assert [case["name"] for case in tests["cases"]] == ["an empty case leaves every result open"]
     assert tests["cases"][0]["facts"] == {}
 
@@ -115,16 +115,16 @@ def test_new_cards_description_uses_a_heading_the_catalogue_declares(cat, declar
         if not path.name.endswith(".tests.yaml"):
             text = path.read_text(encoding="utf-8")
             path.write_text(re.sub(r"(?ms)^description:\n(?:  .*?\n|    .*?\n)+", "", text), encoding="utf-8")
-    result = invoke("--catalogue", cat, "new", "12XX", "--family", "uwv-innovatief")
+    result = invoke("--catalogue", cat, "new", "U-XX", "--family", "uwv-innovatief")
     assert result.exit_code == 0, result.stderr
-    assert load_file(card(cat, "12XX")).data.get("description") == description
+    assert load_file(card(cat, "U-XX")).data.get("description") == description
     assert invoke("--catalogue", cat, "validate").exit_code == 0
 
 
 def test_new_card_points_the_editor_at_the_schemas(cat):
-    assert invoke("--catalogue", cat, "new", "S2-Z", "--family", "spoor2").exit_code == 0
-    path = card(cat, "S2-Z")
-    for file, schema in ((path, "card.schema.json"), (path.with_name("S2-Z.tests.yaml"), "tests.schema.json")):
+    assert invoke("--catalogue", cat, "new", "T2-Z", "--family", "spoor2").exit_code == 0
+    path = card(cat, "T2-Z")
+    for file, schema in ((path, "card.schema.json"), (path.with_name("T2-Z.tests.yaml"), "tests.schema.json")):
         match = SCHEMA_LINE.fullmatch(file.read_text(encoding="utf-8").splitlines()[0])
         assert match, f"{file.name} does not start with a yaml-language-server line"
         assert os.path.normpath(file.parent / match.group(1)) == os.path.normpath(cat / "schemas" / schema)
@@ -132,16 +132,16 @@ def test_new_card_points_the_editor_at_the_schemas(cat):
 
 def test_new_card_and_test_file_follow_the_json_schemas(cat):
     jsonschema = pytest.importorskip("jsonschema")
-    assert invoke("--catalogue", cat, "new", "LEON-9", "--family", "leon").exit_code == 0
+    assert invoke("--catalogue", cat, "new", "LN-9", "--family", "leon").exit_code == 0
     assert invoke("--catalogue", cat, "schema").exit_code == 0
     schemas = {p.name: json.loads(p.read_text(encoding="utf-8")) for p in (cat / "schemas").glob("*.json")}
-    path = card(cat, "LEON-9")
+    path = card(cat, "LN-9")
     card_errors = list(jsonschema.Draft7Validator(schemas["card.schema.json"]).iter_errors(load_file(path).data))
     assert card_errors == []
     tests_schema = dict(schemas["tests.schema.json"])
     tests_schema["definitions"] = {"case": schemas["case.schema.json"]}
     text = json.dumps(tests_schema).replace('"$ref": "case.schema.json"', '"$ref": "#/definitions/case"')
-    tests = load_file(path.with_name("LEON-9.tests.yaml")).data
+    tests = load_file(path.with_name("LN-9.tests.yaml")).data
     assert list(jsonschema.Draft7Validator(json.loads(text)).iter_errors(tests)) == []
 
 
@@ -227,13 +227,13 @@ def test_a_new_family_folder_is_removed_again_on_failure(demo):
 # -- refusals: nothing is written ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("code, family, message, hint", [
-    ("12XR", "uwv-innovatief", "a card for 12XR already exists", "valid_from"),
-    ("LEON-3", "leon", "a card for LEON-3 already exists", "new edition"),
-    ("LEON-9", "leo", "unknown family 'leo'", "did you mean 'leon'?"),
-    ("S2-Z", "spoor-2", "unknown family 'spoor-2'", "did you mean 'spoor2'?"),
+    ("U-XR", "uwv-innovatief", "a card for U-XR already exists", "valid_from"),
+    ("LN-3", "leon", "a card for LN-3 already exists", "new edition"),
+    ("LN-9", "leo", "unknown family 'leo'", "did you mean 'leon'?"),
+    ("T2-Z", "spoor-2", "unknown family 'spoor-2'", "did you mean 'spoor2'?"),
     ("leon-9", "leon", "'leon-9' is not a valid product code", "capital letters"),
     ("12 XR", "uwv", "'12 XR' is not a valid product code", "capital letters"),
-    ("LEON_9", "leon", "'LEON_9' is not a valid product code", "capital letters"),
+    ("LN_9", "leon", "'LN_9' is not a valid product code", "capital letters"),
 ])
 def test_refusals_write_nothing(cat, code, family, message, hint):
     before = snapshot(cat)
@@ -255,24 +255,24 @@ def test_unknown_family_lists_the_families(cat):
 
 
 def test_a_code_already_used_under_another_file_name_is_refused(cat):
-    old = card(cat, "12XR").read_text(encoding="utf-8")
-    old = re.sub(r"^code: 12XR$", "code: 12XQ", old, flags=re.MULTILINE)
+    old = card(cat, "U-XR").read_text(encoding="utf-8")
+    old = re.sub(r"^code: U-XR$", "code: U-XQ", old, flags=re.MULTILINE)
     old = old.replace("valid_from: 2016-04-01", "valid_from: 2015-01-01\n  valid_until: 2015-12-31")
     old = re.sub(r"^example:\n(?:  .*\n)+", "", old, flags=re.MULTILINE)  # its 2016 example is not a 2015 case
-    (card(cat, "12XR").parent / "12XQ-2015.yaml").write_text(old, encoding="utf-8")
+    (card(cat, "U-XR").parent / "U-XQ-2015.yaml").write_text(old, encoding="utf-8")
     assert invoke("--catalogue", cat, "validate").exit_code == 0
     before = snapshot(cat)
-    result = invoke("--catalogue", cat, "new", "12XQ", "--family", "uwv-innovatief")
+    result = invoke("--catalogue", cat, "new", "U-XQ", "--family", "uwv-innovatief")
     assert result.exit_code == 1
-    assert "a card for 12XQ already exists" in result.stderr
+    assert "a card for U-XQ already exists" in result.stderr
     assert snapshot(cat) == before
 
 
 def test_a_catalogue_that_does_not_load_gets_no_new_card(cat):
-    path = card(cat, "12XR")
+    path = card(cat, "U-XR")
     path.write_text(path.read_text(encoding="utf-8").replace("+ 56 days", "+ 56 dagen"), encoding="utf-8")
     before = snapshot(cat)
-    result = invoke("--catalogue", cat, "new", "12XX", "--family", "uwv-innovatief")
+    result = invoke("--catalogue", cat, "new", "U-XX", "--family", "uwv-innovatief")
     assert result.exit_code == 1
     assert "'days' instead of 'dagen'" in result.stderr
     assert snapshot(cat) == before
@@ -301,7 +301,7 @@ def test_new_reads_no_yaml_the_loaded_catalogue_already_holds(cat, monkeypatch):
         return original(path, name)
 
     monkeypatch.setattr(yamlsource, "read_bounded", reading)
-    written = new_card(cat, "LEON-9", "leon", "2024-01-01", catalogue)
-    assert [path.name for path in written] == ["LEON-9.yaml", "LEON-9.tests.yaml"]
-    assert written[0].parent == card(cat, "LEON-3").parent
-    assert set(read) == {"LEON-9.yaml"}
+    written = new_card(cat, "LN-9", "leon", "2024-01-01", catalogue)
+    assert [path.name for path in written] == ["LN-9.yaml", "LN-9.tests.yaml"]
+    assert written[0].parent == card(cat, "LN-3").parent
+    assert set(read) == {"LN-9.yaml"}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cards import CARD_HEAD, FIXTURE, catalogue_with, copy_bundled, load_errors
+from cards import CARD_HEAD, FIXTURE, catalogue_with, copy_fixture, load_errors
 from interpreter import schema as s
 from interpreter.catalogue import load_catalogue
 from interpreter.errors import CatalogueError, SchemaError
@@ -479,7 +479,7 @@ def test_validate_the_word_list():
 
 
 def test_a_bad_word_list_stops_the_load_with_its_position(tmp_path):
-    root = copy_bundled(tmp_path)
+    root = copy_fixture(tmp_path)
     (root / "words.yaml").write_text("nouns:\n  het: [bedrag, 'twee woorden']\n", encoding="utf-8")
     errors = load_errors(root)
     assert [(e.position.file.endswith("words.yaml"), e.position.line, e.position.column) for e in errors] == [

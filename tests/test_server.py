@@ -3,42 +3,18 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import signal
 import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from cards import PLAN_CARD, card_engine
+from cards import PLAN_CARD, card_engine, serving, wait_until
 
-REPO = Path(__file__).resolve().parent.parent
 NDJSON = {"content-type": "application/x-ndjson"}
 
 CARD = PLAN_CARD
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_until(check, seconds: float = 60.0, step: float = 0.1):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            value = check()
-        except httpx.TransportError:
-            value = None
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError(f"not within {seconds} s")
 
 
 @pytest.fixture
@@ -51,27 +27,8 @@ def server(tmp_path):
 @contextlib.contextmanager
 def serve(tmp_path, *options: str):
     root = card_engine(tmp_path, CARD).catalogue.root
-    port = free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # the tests' own cache folder (conftest) comes along
-    log = open(tmp_path / "server.log", "wb")
-    process = subprocess.Popen([sys.executable, "-c", "import cli; cli.run()", "serve", "--catalogue", str(root),
-                                "--port", str(port), "--log-level", "info", *options],
-                               cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
-    try:
-        wait_until(lambda: process.poll() is not None or client.get("/readyz").status_code == 200)
-        assert process.poll() is None, (tmp_path / "server.log").read_text()
+    with serving(root, tmp_path, "--log-level", "info", *options) as (client, process):
         yield client, root, process
-    finally:
-        client.close()
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        log.close()
 
 
 def plan_date(client: httpx.Client) -> str:

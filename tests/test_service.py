@@ -6,61 +6,26 @@ import json
 import logging
 
 import pytest
-from fastapi.testclient import TestClient
 from jsonschema import Draft7Validator
 
-from interpreter.policy.jsonschema import result_schema
 from interpreter.live import LiveCatalogue
+from interpreter.policy.jsonschema import result_schema
 from interpreter.results import to_json
-from interpreter.service import Settings, create_app
 
-from cards import FIXTURE, card_engine
+from cards import FIXTURE, QUOTED_PLAN_CARD, card_engine, client_on, service_client
 
 RESULT = Draft7Validator(result_schema())
 PROBLEM = "application/problem+json"
 NDJSON = {"content-type": "application/x-ndjson"}
 
-# A card of our own. Source sentences the expectations are computed from, as a card would quote them:
-# "Het plan moet binnen 56 kalenderdagen na aanmelding zijn ingediend." (plan_due = registered_on + 56 days)
-# "60% bij akkoord plan, 40% bij werkhervatting." (a split of the price)
-CARD = """\
-  valid_from: 2016-01-01
-deadlines:
-  plan_due:
-    label: Plan ingediend
-    due: registered_on + 56 days
-    met_by: plan_submitted_on
-    source: {section: "§2", quote: "Het plan moet binnen 56 kalenderdagen na aanmelding zijn ingediend."}
-payments:
-  split:
-    label: Betaling
-    base: price
-    source: {section: "§3", quote: "60% bij akkoord plan, 40% bij werkhervatting."}
-    parts:
-      first: {label: Eerste deel, share: 60%, on: plan_approved_on}
-      second: {label: Tweede deel, share: 40%, on: work_resumed_on}
-"""
-
-
-def client_for(live: LiveCatalogue, **settings) -> TestClient:
-    return TestClient(create_app(Settings(root=live.root, watch=False, **settings), live),
-                      raise_server_exceptions=False)
+# A card of our own (cards.QUOTED_PLAN_CARD): the expectations are computed from the sentences it quotes.
+CARD = QUOTED_PLAN_CARD
 
 
 @pytest.fixture
 def small(tmp_path):
     """A client of a service on a one-card catalogue (T-1)."""
-    root = card_engine(tmp_path, CARD).catalogue.root
-    live = LiveCatalogue(root)
-    assert live.load()
-    return client_for(live)
-
-
-@pytest.fixture(scope="module")
-def bundled():
-    live = LiveCatalogue(FIXTURE)
-    assert live.load()
-    return client_for(live)
+    return client_on(card_engine(tmp_path, CARD).catalogue.root)
 
 
 def problem_of(response, status: int) -> dict:
@@ -111,16 +76,16 @@ def test_evaluate_is_what_the_python_api_gives(small):
     assert got == want
 
 
-def test_sources_are_titled_by_the_documents_of_catalogue_yaml(bundled):
+def test_sources_are_titled_by_the_documents_of_catalogue_yaml(fixture_client):
     # catalogue.yaml `documents:` gives each source file its title; the listing, one product's card
     # and rules, and a result all give that title in the one source shape.
     import yaml
 
     titles = yaml.safe_load((FIXTURE / "catalogue.yaml").read_text(encoding="utf-8"))["documents"]
-    listed = bundled.get("/v1/products").json()["products"]
-    detail = bundled.get("/v1/products/12XR").json()
-    result = bundled.post("/v1/products/12XR/evaluate?explain=true", json={"facts": {"registered_on": "2016-04-01"},
-                                                                          "as_of": "2016-04-02"}).json()
+    listed = fixture_client.get("/v1/products").json()["products"]
+    detail = fixture_client.get("/v1/products/U-XR").json()
+    result = fixture_client.post("/v1/products/U-XR/evaluate?explain=true",
+                                 json={"facts": {"registered_on": "2016-04-01"}, "as_of": "2016-04-02"}).json()
     sources = [product["source"] for product in listed] + [detail["source"]]
     sources += [rule["source"] for rule in detail["rules"] if rule["source"]]
     sources += [item["source"] for key in ("deadlines", "payments", "reports", "checks") for item in result[key]]
@@ -140,23 +105,23 @@ def test_explain_adds_the_trace_with_card_positions(small):
     assert "trace" not in small.post("/v1/products/T-1/evaluate", json={"facts": {}}).json()
 
 
-def test_products_facts_and_one_product(bundled):
-    listed = bundled.get("/v1/products").json()
-    assert [p["code"] for p in listed["products"]] == list(bundled.app.state.live.engine.catalogue.products)
+def test_products_facts_and_one_product(fixture_client):
+    listed = fixture_client.get("/v1/products").json()
+    assert [p["code"] for p in listed["products"]] == list(fixture_client.app.state.live.engine.catalogue.products)
     assert listed["receipt"]["catalogue_hash"]
-    twelve = next(p for p in listed["products"] if p["code"] == "12XR")
+    twelve = next(p for p in listed["products"] if p["code"] == "U-XR")
     assert twelve["editions"][0]["valid_from"] and twelve["source"]["document"].endswith(".txt")
     # on a date before every dated edition, only products whose source gives no dates at all are listed
-    early = bundled.get("/v1/products?on=2000-01-01").json()["products"]
-    catalogue = bundled.app.state.live.engine.catalogue
+    early = fixture_client.get("/v1/products?on=2000-01-01").json()["products"]
+    catalogue = fixture_client.app.state.live.engine.catalogue
     assert [p["code"] for p in early] == [code for code, editions in catalogue.products.items()
                                           if any(e.valid_from is None for e in editions)]
     assert all(e["valid_from"] is None for p in early for e in p["editions"])
-    facts = bundled.get("/v1/facts").json()["facts"]
+    facts = fixture_client.get("/v1/facts").json()["facts"]
     by_name = {fact["name"]: fact for fact in facts}
     assert by_name["registered_on"]["type"] == "date" and by_name["price"]["type"] == "money"
     assert by_name["phases"]["type"] == "list of choices" and by_name["phases"]["choices"]
-    detail = bundled.get("/v1/products/12XR").json()
+    detail = fixture_client.get("/v1/products/U-XR").json()
     rule_ids = {rule["id"] for rule in detail["rules"]}
     assert "plan_due" in rule_ids
     for fact in detail["facts"]:
@@ -174,14 +139,14 @@ def test_product_detail_names_the_rules_that_need_each_fact(small):
     assert first["kind"] == "payments" and first["source"]["quote"].startswith("60% bij akkoord")
 
 
-def test_sheet_by_suffix_and_by_accept(bundled):
-    html = bundled.get("/v1/products/12XR/sheet.html")
+def test_sheet_by_suffix_and_by_accept(fixture_client):
+    html = fixture_client.get("/v1/products/U-XR/sheet.html")
     assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
-    assert "<style>" in html.text and "12XR" in html.text
-    md = bundled.get("/v1/products/12XR/sheet", headers={"accept": "text/markdown"})
-    assert md.headers["content-type"].startswith("text/markdown") and md.text.startswith("# 12XR")
-    assert bundled.get("/v1/products/12XR/sheet.md").text == md.text
-    problem_of(bundled.get("/v1/products/12XR/sheet", headers={"accept": "application/pdf"}), 406)
+    assert "<style>" in html.text and "U-XR" in html.text
+    md = fixture_client.get("/v1/products/U-XR/sheet", headers={"accept": "text/markdown"})
+    assert md.headers["content-type"].startswith("text/markdown") and md.text.startswith("# U-XR")
+    assert fixture_client.get("/v1/products/U-XR/sheet.md").text == md.text
+    problem_of(fixture_client.get("/v1/products/U-XR/sheet", headers={"accept": "application/pdf"}), 406)
 
 
 def test_batch_streams_a_result_or_a_problem_per_line_in_order(small):
@@ -209,7 +174,7 @@ def test_batch_streams_a_result_or_a_problem_per_line_in_order(small):
 def test_batch_refuses_an_over_long_line_and_goes_on(small):
     long_line = '{"id": "x", "registered_on": "' + "9" * 200 + '"}'
     body = long_line + '\n{"id": "y", "registered_on": "2016-04-01"}\n'
-    client = client_for(small.app.state.live, max_line=100)
+    client = service_client(small.app.state.live, max_line=100)
     rows = [json.loads(line) for line in client.post("/v1/products/T-1/batch", content=body,
                                                      headers=NDJSON).text.splitlines()]
     assert "longer than 100 bytes" in rows[0]["detail"] and rows[0]["line"] == 1
@@ -236,17 +201,17 @@ def test_health_and_readiness(small):
     assert ready["last_reload_error"] is None and ready["loaded_at"]
 
 
-def test_docs_assets_are_served_by_the_service_itself(bundled):
-    page = bundled.get("/docs").text
+def test_docs_assets_are_served_by_the_service_itself(fixture_client):
+    page = fixture_client.get("/docs").text
     assert "cdn" not in page.lower() and "/docs-assets/swagger-ui-bundle.js" in page
-    assert bundled.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
-    redoc = bundled.get("/redoc").text
+    assert fixture_client.get("/docs-assets/swagger-ui-bundle.js").status_code == 200
+    redoc = fixture_client.get("/redoc").text
     assert "/docs-assets/redoc.standalone.js" in redoc and "fonts.googleapis" not in redoc
-    assert bundled.get("/docs-assets/redoc.standalone.js").status_code == 200
+    assert fixture_client.get("/docs-assets/redoc.standalone.js").status_code == 200
 
 
-def test_openapi_references_the_result_contract(bundled):
-    document = bundled.get("/openapi.json").json()
+def test_openapi_references_the_result_contract(fixture_client):
+    document = fixture_client.get("/openapi.json").json()
     evaluate = document["paths"]["/v1/products/{code}/evaluate"]["post"]
     assert evaluate["responses"]["200"]["content"]["application/json"]["schema"] == \
         {"$ref": "#/components/schemas/Result"}
@@ -291,7 +256,7 @@ def test_404_unknown_product_says_did_you_mean(small):
 
 
 def test_413_body_over_the_limit(small):
-    client = client_for(small.app.state.live, max_body=2048)
+    client = service_client(small.app.state.live, max_body=2048)
     body = {"facts": {"registered_on": "2016-04-01"}, "as_of": "2016-04-01" + " " * 4096}
     problem_of(client.post("/v1/products/T-1/evaluate", content=json.dumps(body),
                            headers={"content-type": "application/json"}), 413)
@@ -321,7 +286,7 @@ def test_422_for_bodies_of_the_wrong_shape_and_bounds(small):
     assert pointers(problem_of(small.post("/v1/products/T-1/evaluate", json={"facts": [1]}), 422)) == ["/facts"]
     assert pointers(problem_of(small.post("/v1/products/T-1/evaluate",
                                           json={"facts": {}, "as_of": "9999-01-01"}), 422)) == ["/as_of"]
-    too_many = client_for(small.app.state.live, max_facts=2)
+    too_many = service_client(small.app.state.live, max_facts=2)
     body = problem_of(too_many.post("/v1/products/T-1/evaluate", json={"facts": {
         "registered_on": "2016-04-01", "price": 1, "plan_approved_on": "2016-04-02"}}), 422)
     assert body["errors"][0]["code"] == "too-many-facts"
@@ -351,7 +316,7 @@ def test_500_names_a_logged_incident_and_shows_no_traceback(small, monkeypatch, 
 def test_evaluate_answers_alike_on_the_fast_path_and_through_the_application(small):
     # A browser's request (it sends Origin) goes through routing and CORS; a server's takes the fast
     # path (EvaluateFastPath). Both give the same status, headers and body, problems included.
-    allowed = client_for(small.app.state.live, cors_origins=("https://cms.example.nl",))
+    allowed = service_client(small.app.state.live, cors_origins=("https://cms.example.nl",))
     requests = [("", {"facts": {"registered_on": "2016-04-01"}, "as_of": "2016-04-02"}),
                 ("?explain=true", {"facts": {"registered_on": "2016-04-01"}, "as_of": "2016-04-02"}),
                 ("", {"facts": {"price": "x", "nonsense": 1}}), ("?explain=1", {"facts": {}}),
@@ -392,7 +357,7 @@ def test_every_response_carries_the_receipt(small):
 def test_cross_origin_calls_only_for_the_origins_given(small):
     headers = {"origin": "https://cms.example.nl", "access-control-request-method": "POST"}
     assert "access-control-allow-origin" not in small.options("/v1/products/T-1/evaluate", headers=headers).headers
-    allowed = client_for(small.app.state.live, cors_origins=("https://cms.example.nl",))
+    allowed = service_client(small.app.state.live, cors_origins=("https://cms.example.nl",))
     answer = allowed.options("/v1/products/T-1/evaluate", headers=headers)
     assert answer.headers["access-control-allow-origin"] == "https://cms.example.nl"
     other = allowed.options("/v1/products/T-1/evaluate", headers={**headers, "origin": "https://evil.example"})
@@ -475,7 +440,7 @@ def test_before_a_catalogue_is_loaded_every_problem_carries_the_same_receipt(tmp
     from interpreter import __version__
 
     live = LiveCatalogue(card_engine(tmp_path, CARD).catalogue.root)  # not loaded yet
-    client = client_for(live, cors_origins=("https://cms.example.nl",))
+    client = service_client(live, cors_origins=("https://cms.example.nl",))
     answers = [client.get("/v1/facts"), client.post("/v1/products/T-1/evaluate", json={"facts": {}}),
                client.post("/v1/products/T-1/evaluate", json={"facts": {}}, headers={"origin": "https://cms.example.nl"})]
     for response in answers:

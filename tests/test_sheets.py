@@ -1,7 +1,7 @@
 """Product sheets: Dutch pages rendered from the rules themselves, in HTML and Markdown.
 
-Most tests run on a copy of the bundled catalogue with a test card added (ZZ-1, with a worked
-example, and ZZ-2 in two editions without one), so they hold whatever the bundled cards say;
+Most tests run on a copy of the fixture catalogue with a test card added (ZZ-1, with a worked
+example, and ZZ-2 in two editions without one), so they hold whatever the fixture cards say;
 one test runs over the bundled catalogue itself.
 """
 from __future__ import annotations
@@ -167,7 +167,7 @@ LEFTOVERS = ("{{", "}}", "{%", "%}", "{#", "#}", "None", "Undefined", "undefined
 
 
 def make_catalogue(root: Path, extra: dict[str, str] | None = None) -> Path:
-    """A copy of the bundled catalogue with the test cards (and `extra` files) added."""
+    """A copy of the fixture catalogue with the test cards (and `extra` files) added."""
     shutil.copytree(FIXTURE, root)
     cards = root / "products" / "proef"
     cards.mkdir()
@@ -535,6 +535,20 @@ def test_a_failed_rewrite_leaves_the_old_sheets(tmp_path, proef):
     assert {p.name: read(p) for p in out.iterdir()} == before
 
 
+def test_a_family_check_over_a_value_each_card_sets_quotes_that_cards_own_sentence(engine):
+    # The fixture's family uwv checks price <= max_price and quotes nothing itself; each card's max_price
+    # quotes its own cap (000 §5.2/§5.3): "... een maximum bedrag van € 5000 ...", "... € 3750 ...",
+    # "Voor een EVC geldt als maximum bedrag € 1350,- ...", "Voor een EVP geldt als maximum bedrag € 650,- ...".
+    from interpreter.sheets.pages import Builder
+    builder = Builder(engine)
+    for code, cap in (("U-XR", "€ 5000"), ("U-LT", "€ 3750"), ("U-EC", "€ 1350"), ("U-EP", "€ 650")):
+        product = engine.product(code)
+        quotes = [q for c in builder.rule_citations(product, product.rules["price_within_guideline"])
+                  for q in c["quotes"]]
+        assert cap in quotes[0], (code, quotes)
+        assert not [q for q in quotes if "maximum bedrag" in q and cap not in q], (code, quotes)  # no other cap
+
+
 # -- the bundled catalogue ----------------------------------------------------------------------------------
 
 def test_bundled_catalogue_renders_every_sentence(bundled):
@@ -574,7 +588,7 @@ def test_the_header_shows_the_days_a_decree_equates_with_the_holidays(fmt, reque
 
 
 def test_review_wordings_on_the_spoor2_and_leon_sheets(md_dir):
-    s2c = md_text(read(md_dir / "S2-C.md")).replace("*", "")
+    s2c = md_text(read(md_dir / "T2-C.md")).replace("*", "")
     # the source gives no dates: said so, not a made-up 1 January 2000
     assert "| Geldigheid | niet vermeld in de bron |" in s2c and "2000" not in s2c
     # a source is named by its document title (catalogue.yaml documents:), not by its file name
@@ -584,7 +598,7 @@ def test_review_wordings_on_the_spoor2_and_leon_sheets(md_dir):
     assert "Prijs - Op basis van een offerte. ## " in s2c
     # "Een werknemer verzuimt langdurig" / "werkgever en ...": one sentence, not cut at the bullet
     assert "Een werknemer verzuimt langdurig, en werkgever en arbo-adviseurs melden" in s2c
-    leon = md_text(read(md_dir / "LEON-3.md"))
+    leon = md_text(read(md_dir / "LN-3.md"))
     omschrijving = leon.split("## Omschrijving")[1].split("## ")[0]
     # the card's own text is repaired; the quote under it stays verbatim
     assert "**Samenvatting** - Klantmanager verstuurt opdrachtformulier. Directe opdrachtverstrekking, geen " \

@@ -11,7 +11,7 @@ from interpreter import Engine
 from interpreter.catalogue import load_catalogue
 from interpreter.errors import CatalogueError, ErrorList, LookupProblem
 from interpreter.yamlsource import MAX_DOCUMENT_BYTES
-from tests.cards import FIXTURE, catalogue_with, invoke
+from cards import FIXTURE, catalogue_with, invoke
 
 FAMILY = """\
 family: test-family
@@ -220,7 +220,7 @@ def test_a_warm_evaluate_loads_neither_the_pipeline_nor_the_parser(tmp_path, cac
     import subprocess
     import sys
 
-    from tests.cards import CARD_HEAD, PLAN_CARD
+    from cards import CARD_HEAD, PLAN_CARD
     root = catalogue_with(tmp_path, FIXTURE, {"t1.yaml": CARD_HEAD + PLAN_CARD})
     run = [sys.executable, "-c", WARM_EVALUATE, str(root)]
     cold = subprocess.run(run, capture_output=True, text=True, env=os.environ, timeout=120)

@@ -6,29 +6,12 @@ import datetime as dt
 
 import pytest
 
-from cards import CARD_HEAD, FIXTURE, catalogue_with, load_errors
+from cards import CARD_HEAD, FIXTURE, SPLIT_TABLE, catalogue_with, load_errors
 from interpreter.api import Engine
 from interpreter.results import to_json
 
-# The split of 000 §5.2 (12XR, Resultaatfinanciering) as a table: "No cure less pay in de verhouding 60
-# procent inspanningsverplichting en 40 procent resultaatsverplichting." / "Voor klanten die voldoen aan het
-# Protocol Zeer Moeilijk Plaatsbaar geldt de verhouding 80 procent inspanningsverplichting en 20 procent
-# resultaatsverplichting." / "... kan een re-integratietraject op basis van full pay betaald worden."
-SPLIT = CARD_HEAD + """\
-  valid_from: 2016-01-01
-tables:
-  split:
-    label: Verdeling
-    inputs:
-      full_pay: full_pay ?? false
-      hard_to_place: hard_to_place
-    outputs:
-      effort_share: Inspanningsdeel
-      result_share: Resultaatdeel
-    rows:
-      - [false, false, 60%, 40%]
-      - [false, true, 80%, 20%]
-      - [true, -, 100%, 0%]
+# The split of 000 §5.2 as a decision table (cards.SPLIT_TABLE, which quotes the sentences).
+SPLIT = CARD_HEAD + "  valid_from: 2016-01-01\n" + SPLIT_TABLE + """\
 payments:
   fee:
     label: Prijs
@@ -40,8 +23,8 @@ payments:
 # Lines: 8 valid_from, 9 tables:, 10 split:, 12 inputs:, 15 outputs:, 16 effort_share, 18 rows:,
 # 19/20/21 the three rows (their '[' at column 9), 22 payments:.
 
-# A lookup from 000 §5.2 (12XR en 12LT, District van opdrachtverlening): "12XR’X’ D01 District Noord
-# Nederland", ... "12XR’X’ D05 District Den Haag & Leiden", ...
+# A lookup from 000 §5.2 (District van opdrachtverlening), whose table lines the fixture's family
+# uwv-innovatief quotes: an order code, ’X’, the district's key and its name.
 DISTRICTS = {"D01": "District Noord Nederland", "D02": "District Utrecht & Flevoland", "D03": "District Rijnmond",
              "D04": "District Overijssel & Gelderland Noord", "D05": "District Den Haag & Leiden",
              "D06": "District West Brabant & Zeeland", "D07": "District Gelderland Midden & Zuid",
@@ -263,13 +246,22 @@ def test_an_output_named_like_a_rule_is_defined_twice(tmp_path):
 
 # -- lookups ----------------------------------------------------------------------------------------
 
+def quoted_district_line(engine, key: str) -> str:
+    """The line of the source's district table for `key`, as the fixture's family uwv-innovatief quotes it."""
+    family = engine.catalogue.families["uwv-innovatief"].data
+    return next(line for line in family["parameters"]["districts"]["source"]["quote"] if f" {key} " in line)
+
+
 @pytest.mark.parametrize("backend", ["reference", "compiled"])
-def test_a_lookup_gives_the_field_of_the_entry_of_the_key(tmp_path, backend):
-    engine = engine_for(tmp_path, lookup_card(value='"12XR’X’ " + text(district) + " " + districts[district].name'))
-    out = evaluate(engine, {"district": "D05"}, backend)
-    # "12XR’X’ D05 District Den Haag & Leiden", as the source's table has it.
-    assert out["values"]["district_name"]["value"] == "12XR’X’ D05 District Den Haag & Leiden"
-    assert evaluate(engine, {}, backend)["values"]["district_name"] == {"type": "text", "value": None,
+def test_a_lookup_gives_the_field_of_the_entry_of_the_key(tmp_path, backend, engine):
+    line = quoted_district_line(engine, "D05")
+    order_code = line.split(" D05 ")[0]
+    card = engine_for(tmp_path, lookup_card(value=f'"{order_code} " + text(district) + " " + districts[district].name'))
+    out = evaluate(card, {"district": "D05"}, backend)
+    # the source's table line, whole: the name comes from the lookup, the rest from the expression
+    assert out["values"]["district_name"]["value"] == line
+    assert line.endswith(" D05 District Den Haag & Leiden")
+    assert evaluate(card, {}, backend)["values"]["district_name"] == {"type": "text", "value": None,
                                                                        "missing": ["district"]}
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from interpreter import Engine
 from interpreter.timeline import Box, table_rows, timeline_of
-from tests.cards import FIXTURE, CARD_HEAD, catalogue_with, invoke, load_errors
+from cards import CARD_HEAD, FIXTURE, catalogue_with, invoke, load_errors
 
 SVG = "{http://www.w3.org/2000/svg}"
 

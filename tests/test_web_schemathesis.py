@@ -24,9 +24,9 @@ _live.load()
 APP = create_app(Settings(root=FIXTURE, watch=False), _live)
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "25"))
 # The document has paths per product. The bounded run takes one product of each kind of edition: open-
-# ended with a reference fact (12XR), valid for some years only (LEON-3), no dates at all (S2-A), and
+# ended with a reference fact (U-XR), valid for some years only (LN-3), no dates at all (T2-A), and
 # every path that is not a product's; `make api-fuzz` takes them all (SCHEMATHESIS_PRODUCTS=all).
-PRODUCTS = os.environ.get("SCHEMATHESIS_PRODUCTS", "12XR,LEON-3,S2-A")
+PRODUCTS = os.environ.get("SCHEMATHESIS_PRODUCTS", "U-XR,LN-3,T2-A")
 SCHEMA = schemathesis.openapi.from_asgi("/openapi.json", APP)
 if PRODUCTS != "all":
     _kept = "|".join(re.escape(code) for code in PRODUCTS.split(","))
