@@ -240,7 +240,7 @@ def test_amounts_are_encoded_as_to_jsons_helper_has_them_whatever_their_form():
 def test_a_row_splices_each_entrys_tail_as_kept_and_joins_the_short_pieces_between(engine):
     # The quoted sources go to the file as the very bytes kept for the edition (never copied per row); what
     # lies between them is one piece each, so a chunk is a few pieces a row for the kernel, not a hundred.
-    result = engine.evaluate("12XR", {"registered_on": "2016-04-01", "price": 4000, "benefit": "WGA"},
+    result = engine.evaluate("U-XR", {"registered_on": "2016-04-01", "price": 4000, "benefit": "WGA"},
                              as_of=dt.date(2016, 6, 1))
     made = JsonRows()
     made.result(1, "a", result, None, None)
