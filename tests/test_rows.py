@@ -252,3 +252,37 @@ def test_a_row_splices_each_entrys_tail_as_kept_and_joins_the_short_pieces_betwe
     assert entries > 5 and len(pieces) == 2 * entries + 1
     assert all(any(piece is tail for tail in tails) for piece in pieces[1::2])
     assert all(len(tail) > 200 and b'"source":' in tail for tail in tails)
+
+
+def test_unknown_values_and_parameters_are_encoded_as_to_json_has_them_row_after_row(tmp_path):
+    # An unknown value is kept by the facts it misses (all its JSON holds), a parameter by being the same
+    # object as in the row before: rows that alternate between known, unknown for other facts and unknown
+    # for the same facts must each be to_json. The plan's end is 30 months after registration (a value of
+    # the card below): 2016-03-01 + 30 months = 2018-09-01; 2016-01-31 + 30 months = 2018-07-31.
+    engine = card_engine(tmp_path, """\
+      valid_from: 2016-01-01
+    parameters:
+      cap:
+        label: Maximum
+        value: €5000
+    values:
+      plan_end:
+        label: Einde plan
+        value: registered_on + 30 months
+      within_cap:
+        label: Binnen het maximum
+        value: price <= cap
+    """)
+    made = JsonRows()
+    cases = [{}, {"registered_on": "2016-03-01"}, {"price": "4000.00"}, {}, {"registered_on": "2016-01-31",
+                                                                          "price": "6000.00"}, {"price": "10"}]
+    lines = []
+    for row, case in enumerate(cases * 2, start=1):
+        result = engine.evaluate("T-1", case, as_of=dt.date(2016, 5, 1), rules_on=dt.date(2016, 2, 1))
+        line = b"".join(json_line_parts(made.result(row, row, result, None, None)))
+        assert line == contract_row(row, row, result) + b"\n", case
+        lines.append(json.loads(line)["values"])
+    assert [line["plan_end"]["value"] for line in lines[:6]] == [None, "2018-09-01", None, None, "2018-07-31", None]
+    assert [line["plan_end"]["missing"] for line in lines[:3]] == [["registered_on"], [], ["registered_on"]]
+    assert [line["within_cap"]["value"] for line in lines[:6]] == [None, None, True, None, False, True]
+    assert {line["cap"]["value"] for line in lines} == {"5000.00"}
