@@ -18,7 +18,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from . import __version__
 from . import openapi
 from . import problems as p
-from .batch import Job, _Unreadable
+from .batch import Job
+from .batchreader import Unreadable
 from .errors import LookupProblem
 from .rows import rule_ids
 from .live import LiveCatalogue
@@ -532,7 +533,7 @@ class DuplexStream(Response):
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-async def _lines(request: Request, max_line: int) -> AsyncIterator[tuple[int, str | _Unreadable]]:
+async def _lines(request: Request, max_line: int) -> AsyncIterator[tuple[int, str | Unreadable]]:
     """The physical lines of the body as they arrive (number, text); a line over `max_line` bytes is
     refused by itself, without holding it."""
     rest, number, skipping = b"", 0, False  # skipping: inside a line already refused as too long
@@ -555,18 +556,18 @@ async def _lines(request: Request, max_line: int) -> AsyncIterator[tuple[int, st
         yield number + 1, _decoded(rest, max_line)
 
 
-def _too_long(max_line: int) -> _Unreadable:
-    return _Unreadable(f"the line is longer than {max_line} bytes",
+def _too_long(max_line: int) -> Unreadable:
+    return Unreadable(f"the line is longer than {max_line} bytes",
                        "send one case per line, each a small JSON object of facts")
 
 
-def _decoded(raw: bytes, max_line: int) -> str | _Unreadable:
+def _decoded(raw: bytes, max_line: int) -> str | Unreadable:
     if len(raw) > max_line:
         return _too_long(max_line)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        return _Unreadable("the line is not UTF-8 text", "send JSON Lines encoded as UTF-8")
+        return Unreadable("the line is not UTF-8 text", "send JSON Lines encoded as UTF-8")
 
 
 async def _evaluated_lines(request: Request, job: Job, max_line: int) -> AsyncIterator[bytes]:
