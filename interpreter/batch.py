@@ -5,6 +5,7 @@ import datetime as dt
 import json
 import os
 import sys
+import time
 from collections import deque
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -465,8 +466,6 @@ def _stop_pool(pool, pending: deque, out: "_OrderedWrites | None", stop, patienc
     Pool.terminate can hang while its task thread is stuck feeding chunks to workers that wait for a
     turn that will never come. So: raise the stop flag (queued chunks are skipped, waiting workers
     give up), let the chunks in hand finish, join; terminate only what is still running after that."""
-    import time
-
     stop.value = 1
     if out is not None:
         out.abandon()

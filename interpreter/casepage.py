@@ -17,12 +17,12 @@ from starlette.concurrency import run_in_threadpool
 from . import nodes as n
 from . import types as t
 from .sheets import RenderError, expression, rule_sentence
-from .sheets.words import bool_text, capitalize, date_text, duration_text, money_text, number_text
+from .sheets.words import STATUS_WORDS, bool_text, capitalize, date_text, duration_text, money_text, number_text
 from .errors import CatalogueError, LookupProblem
 from .model import Product
 from .results import Result, type_name
 from .values import describe_value
-from .timeline import STATUS_WORDS, timeline_of
+from .timeline import timeline_of
 from .wire import Problem, convert_facts, facts_read, parse_day, read_body  # the API's own checks and bounds
 
 HERE = Path(__file__).resolve().parent
@@ -53,7 +53,6 @@ PART_WORDS = {"value": "waarde", "due": "termijn", "met_by": "gehaald met", "whe
 MAIN_PARTS = ("value", "due", "base", "test", "date")
 CHECK_WORDS = {True: "voldaan", False: "niet voldaan", None: "nog open"}
 INDICATION_WORDS = {True: "voldaan (indicatie)", False: "indicatie niet gehaald (geen fout)"}
-PAYMENT_STATUS = {"due": "te betalen", "pending": "nog niet te betalen", "unknown": "onbekend"}
 WEEKDAY_WORDS = {"monday": "maandag", "tuesday": "dinsdag", "wednesday": "woensdag", "thursday": "donderdag",
                  "friday": "vrijdag", "saturday": "zaterdag", "sunday": "zondag"}
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -271,7 +270,7 @@ def result_view(engine, product: Product, result: Result, facts: dict) -> dict[s
                   "missing": missing(d.missing), "source": source(d), "why": why.of(d.id)} for d in result.deadlines]
     payments = [{"id": p.id, "label": p.label, "date": p.date, "amount": p.amount,
                  "share": None if p.share is None else f"{number_text(p.share)}%", "trigger": p.trigger,
-                 "status": p.status, "status_text": PAYMENT_STATUS.get(p.status, p.status),
+                 "status": p.status, "status_text": STATUS_WORDS.get(p.status, p.status),
                  "instalments": instalments_view(p.instalments),
                  "missing": missing(p.missing), "source": source(p), "why": why.of(p.id)} for p in result.payments]
     reports = [{"id": r.id, "label": r.label, "date": r.date, "sequence": r.sequence, "missing": missing(r.missing),
@@ -292,7 +291,7 @@ def instalments_view(instalments) -> list[dict[str, Any]] | None:
     if instalments is None:
         return None
     return [{"sequence": i.sequence, "date": i.date, "amount": i.amount, "period_start": i.period_start,
-             "period_end": i.period_end, "status": i.status, "status_text": PAYMENT_STATUS.get(i.status, i.status)}
+             "period_end": i.period_end, "status": i.status, "status_text": STATUS_WORDS.get(i.status, i.status)}
             for i in instalments]
 
 

@@ -188,7 +188,8 @@ class TableReading:
             if isinstance(raw, str):
                 return raw
             # Unquoted, YAML reads 01 as the number 1 and yes as true: the text as written is gone.
-            read_as = "a yes/no" if isinstance(raw, bool) else "a number" if raw is not None else "empty"
+            # (The schema has already refused an empty value, a list and a mapping.)
+            read_as = "a yes/no" if isinstance(raw, bool) else "a number"
             self.errors.append(TypeCheckError(
                 f"YAML reads this value as {read_as} ('{expression_text(raw)}'), not as a text",
                 document.position(path), hint='write a text in quotes, exactly as it should read, e.g. "01" or "yes"'))
