@@ -11,7 +11,7 @@ import pytest
 from interpreter.api import Engine
 from interpreter.errors import CatalogueError, EvaluationError, LookupProblem
 from interpreter.results import to_json
-from cards import FIXTURE
+from cards import FIXTURE, catalogue_with
 
 CARD_HEAD = """\
 code: T-1
@@ -463,13 +463,7 @@ def test_a_card_overrides_a_family_rule_in_its_place_and_says_why(tmp_path):
             test: price <= €650
             source: {section: "2", quote: "Maximaal 650"}
         """)
-    root = tmp_path / "cat"
-    shutil.copytree(FIXTURE, root)
-    shutil.rmtree(root / "products")
-    (root / "products").mkdir()
-    (root / "products" / "T-1.yaml").write_text(card, encoding="utf-8")
-    (root / "families" / "test.yaml").write_text(FAMILY, encoding="utf-8")
-    engine = Engine(root)
+    engine = Engine(catalogue_with(tmp_path, FIXTURE, {"T-1.yaml": card}, families={"test.yaml": FAMILY}))
     rule = engine.catalogue.product("T-1").rules["price_ok"]
     assert rule.override_reason == "Dit product heeft een eigen maximum."
     assert str(rule.overridden).endswith("families/test.yaml:5:3")
@@ -494,14 +488,8 @@ def test_a_family_overrides_the_family_it_extends(tmp_path):
             test: price <= €1000
         """)
     card = CARD_HEAD.replace("title: Test product\n", "title: Test product\nfamily: test-child\n")
-    root = tmp_path / "cat"
-    shutil.copytree(FIXTURE, root)
-    shutil.rmtree(root / "products")
-    (root / "products").mkdir()
-    (root / "products" / "T-1.yaml").write_text(card, encoding="utf-8")
-    (root / "families" / "test.yaml").write_text(FAMILY, encoding="utf-8")
-    (root / "families" / "child.yaml").write_text(child, encoding="utf-8")
-    engine = Engine(root)
+    engine = Engine(catalogue_with(tmp_path, FIXTURE, {"T-1.yaml": card},
+                                   families={"test.yaml": FAMILY, "child.yaml": child}))
     rule = engine.catalogue.product("T-1").rules["price_ok"]
     assert rule.override_reason == "De kindfamilie heeft een lager maximum." and rule.origin.endswith("child.yaml")
     # € 2000 is within test-family's € 5000, over the child's € 1000
