@@ -215,7 +215,6 @@ CAPS = LookupTable("caps", "Caps", Position("<lookup>", 1, 1), "<lookup>", "bene
 
 
 def checked(engine: Engine, text: str, tables: dict | None = None) -> n.Node:
-    vocabulary = engine.catalogue.vocabulary
     node = parse(text, lambda offset: Position("<expression>", 1, offset + 1))
     return check_node(engine, node, tables)
 

@@ -150,7 +150,7 @@ def test_json_rows_follow_each_edition_and_escape_line_separators_from_the_card(
 
 def test_a_batch_to_json_lines_writes_to_json_for_good_rows_and_errors_for_bad_ones(tmp_path, engine):
     rng = random.Random(2026)
-    cases, expected = [], []
+    cases = []
     for index, (_, case, _) in enumerate(random_cases(engine, 300, 12, ["U-XR"])):
         if index % 7 == 0:
             case = dict(case, registered_on="2016-02-30")  # no such day: a bad row

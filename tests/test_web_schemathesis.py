@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
