@@ -53,7 +53,7 @@ class TableReading:
                                               f"the part '{SECTION_WORDS[name]}' of a card")
         self.errors.append(SchemaError(
             f"'{name}' cannot name a {path[0][:-1]}: it already means {meaning}", document.key_position(path),
-            hint="give it a name of its own, e.g. split, code_matrix or districts"))
+            hint="give it a name of its own, e.g. shares or rates"))
         return True
 
     def _twice(self, name: str, first, pos: Position) -> None:
