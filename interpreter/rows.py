@@ -7,13 +7,11 @@ import io
 import json
 import re
 from decimal import Decimal
-from functools import partial
-from operator import attrgetter
 from typing import Any, Callable
 
 import orjson
 
-from .results import Result, _date, _money, source_json, to_json, value_json
+from .results import Result, _add_instalments_and_indications, _date, _money, source_json, to_json, value_json
 from .values import Open, describe_value, format_percent
 
 VALUE_CACHE = 4096  # value cells kept per process; values that differ from case to case are not worth more
@@ -164,7 +162,7 @@ def result_object(row: int, ident: Any, result: Result, as_of, end) -> list[dict
 # -- results into JSON Lines rows, spliced from bytes -------------------------------------------------
 
 MEMO_SIZE = 1 << 14  # encoded fields kept per field: every date of decades, the usual amounts and lists
-ENTRY_MEMO_SIZE = 1 << 10  # whole entries kept per rule (a kilobyte each, most of it the quoted source)
+ENTRY_MEMO_SIZE = 1 << 10  # heads kept per rule
 
 
 class JsonRows:
@@ -173,43 +171,32 @@ class JsonRows:
 
     A row is a million times the same product: its layout, and every entry's id, label and source (the
     bulk of a row's 8 KB), are the same for each case of an edition. They are taken from what
-    result_object (so to_json) gives for the first result that has them, encoded once, and spliced; only
-    the fields that differ from case to case (the VARYING tables below) are encoded per row, most of them
-    looked up among the values seen before. A row is handed on as a few pieces: each entry's source as the
-    very bytes kept for the edition (the kernel copies them into the file; this process never does), and the
-    short runs between them joined. A change to to_json's constant fields flows through; a new
-    per-case field must be added to the tables (tests/test_rows.py compares the rows with to_json on
-    generated cases, and fails until it is).
+    result_object (so to_json) gives, encoded once, and spliced; only the fields that differ from case to
+    case (the VARYING tables below) are encoded per row, most of them looked up among the values seen
+    before. Each edition's row is one function, generated from the layout (_Layout). A row is handed on as
+    a few pieces: each entry's source as the very bytes kept for the edition (the kernel copies them into
+    the file; this process never does), and the short runs between them joined. A change to to_json's
+    constant fields flows through; a new per-case field must be added to the tables (tests/test_rows.py
+    compares the rows with to_json on generated cases, and fails until it is).
     """
 
     def __init__(self):
         self._layouts: dict[tuple, _Layout] = {}
+        self._rows: dict[tuple, Callable[[int, Any, Result], Spliced]] = {}  # the layouts' row functions
         self._memos: dict[str, _Memo] = {}  # shared by the editions: an encoded date is the same in each
 
-    def result(self, row: int, ident: Any, result: Result, as_of, end) -> list[Spliced] | list[dict]:
-        if not _spliceable(result):
-            return result_object(row, ident, result, as_of, end)
+    def result(self, row: int, ident: Any, result: Result, as_of, end) -> list[Spliced]:
         key = (result.product, result.edition, result.title)
-        layout = self._layouts.get(key)
-        if layout is None:
+        make = self._rows.get(key)
+        if make is None:
             layout = self._layouts[key] = _Layout(result, self._memos)
-        return [layout.row(row, ident, result)]
-
-
-def _spliceable(result: Result) -> bool:
-    """Whether a result has only the fields the layouts know. to_json adds a payment's instalments (a
-    schedule) and a value's `indicative` (a 'circa' value) only where they apply: such a row is encoded
-    whole, as result_object has it."""
-    if result.indicative:
-        return False
-    for payment in result.payments:  # a loop, not all() over a generator: asked once a row
-        if payment.instalments is not None:
-            return False
-    return True
+            make = self._rows[key] = layout.row
+        return [make(row, ident, result)]
 
 
 class Spliced(list):
-    """A JSON Lines row as the bytes that make it up, in order: joined once per chunk of rows, not per row."""
+    """A JSON Lines row, its line end included, as the bytes that make it up, in order: joined once per chunk
+    of rows, not per row."""
 
 
 # The per-case fields of a row and of its entries, by key in to_json's objects, with what turns the
@@ -225,6 +212,10 @@ _ENTRY_VARYING: dict[str, dict[str, Any]] = {
     "checks": {"passed": None, "message": None, "missing": list},
 }
 ENTRY_KINDS = tuple(_ENTRY_VARYING)
+# A field that to_json adds to an entry after its source, only where it applies (issue 14): a payment's
+# instalments, when it has a schedule. Such an entry is its head, the constant part up to the field (the
+# source among it), the field, and the entry's end. (A check's `indicative` is the rule's: constant.)
+_ENTRY_TRAILING = {"payments": "instalments"}
 # Fields converted alike share one memo: a day is encoded once, whether it is a deadline's date or a
 # payment's. (Not the fields taken as they are: in a dict, True and 1 are one key.)
 _SHARED_MEMOS = {_date: "date", list: "list"}
@@ -242,6 +233,16 @@ def _escape_breaks(data: bytes) -> bytes:
         if raw in data:
             data = data.replace(raw, escaped)
     return data
+
+
+def _id_json(ident: Any) -> bytes:
+    """An id as json_lines writes it: one that orjson refuses (a lone surrogate, an integer beyond 64 bits)
+    as json does."""
+    try:
+        data = _ORJSON(ident, default=_plain)
+    except TypeError:  # orjson.JSONEncodeError is one
+        data = _ENCODE(ident).encode("utf-8", "backslashreplace")
+    return data if data.isascii() else _escape_breaks(data)
 
 
 class _Memo(dict):
@@ -294,34 +295,27 @@ def _split(data: dict, varying) -> tuple[list[bytes], list[str]]:
     return parts, names
 
 
-class _Entries(dict):
-    """The entries of one rule, by the tuple of their per-case fields. An entry is its head, from the start to
-    the last per-case field, and its tail, the rest: the quoted source, the bulk of an entry's kilobyte, the
-    same for every case. Only the head is made per case, and kept here: a check passes or fails, so most of
-    its heads repeat. The tail is spliced into the row as it is, so the kernel copies it straight into the
-    file and this process never does. A rule whose heads hardly repeat (a deadline's date) would fill this
-    with ones never asked for again: when ENTRY_MEMO_SIZE are kept and most lookups missed, it turns
-    `direct` (heads made every time, the memo dropped)."""
+def _escaped(constant: bytes) -> bytes:
+    """Constant text in a template for bytes formatting, which copies the runs between the fields whole."""
+    return constant.replace(b"%", b"%%")
 
-    def __init__(self, parts: list[bytes], fields: list, names: list[str]):
-        super().__init__()
-        # The constant parts around a %s per field: bytes formatting copies the runs between them whole.
-        template = b"%s".join(part.replace(b"%", b"%%") for part in parts[:-1]) + (b"%s" if fields else b"")
-        self.tail = parts[-1]
-        self.comma, self.close = self.tail + b",", self.tail + b"]"  # as the entry is followed: by one more, or not
-        self.make = _maker(template, fields, names, by_key=True)
-        self.head = _maker(template, fields, names, by_key=False)
-        self.direct = False
-        self.asked = 0  # lookups while the memo fills, counted by the caller
 
-    def __missing__(self, key: tuple) -> bytes:
-        data = self.make(key)
-        if len(self) < ENTRY_MEMO_SIZE:
-            self[key] = data
-            if len(self) == ENTRY_MEMO_SIZE and self.asked < 2 * ENTRY_MEMO_SIZE:  # every other lookup missed
-                self.direct = True
-                self.clear()
-        return data
+def _template(parts: list[bytes]) -> bytes:
+    """The constant parts with a %s between each two."""
+    return b"%s".join(map(_escaped, parts))
+
+
+def _compiled(source: str, scope: dict[str, Any], name: str) -> Callable:
+    """A function generated from this module's own templates. The names in `source` are this module's and
+    to_json's keys (checked to be identifiers where they are written out); text from a card or a case is
+    never in it, only in `scope`, as values."""
+    exec(compile(source, f"<rows: {name}>", "exec"), scope)  # noqa: S102
+    return scope[name]
+
+
+def _attribute(name: str) -> str:
+    assert name.isidentifier() and not name.startswith("_"), name
+    return name
 
 
 def _maker(template: bytes, fields: list, names: list[str], by_key: bool) -> Callable[[Any], bytes]:
@@ -332,36 +326,70 @@ def _maker(template: bytes, fields: list, names: list[str], by_key: bool) -> Cal
     scope: dict[str, Any] = {"template": template}
     code = []
     for index, (field, name) in enumerate(zip(fields, names)):
-        assert name.isidentifier(), name
-        source = f"key[{index}]" if by_key else f"item.{name}"
+        source = f"key[{index}]" if by_key else f"item.{_attribute(name)}"
         scope[f"f{index}"] = field
         code.append(f"f{index}[{source}], " if isinstance(field, _Memo) else f"f{index}({source}), ")
-    return eval(f"lambda {'key' if by_key else 'item'}: template % ({''.join(code)})", scope)  # noqa: S307
+    argument = "key" if by_key else "item"
+    return _compiled(f"def make({argument}):\n    return template % ({''.join(code)})\n", scope, "make")
 
 
-def _fields(names: list[str]) -> Callable[[Any], tuple]:
-    """What picks the per-case fields off an entry, as a tuple."""
-    if len(names) == 1:
-        name = names[0]
-        return lambda item: (getattr(item, name),)
-    return attrgetter(*names)
+def _looker(memo: dict, names: list[str]) -> Callable[[Any], bytes]:
+    """`head(item)`: the memo's head for the item's per-case fields, as one function (no attrgetter, no call
+    for the key)."""
+    key = "".join(f"item.{_attribute(name)}, " for name in names)
+    return _compiled(f"def head(item):\n    return memo[({key})]\n", {"memo": memo}, "head")
+
+
+class _Entries(dict):
+    """The heads of one rule's entries, by the tuple of their per-case fields. An entry is its head, from the
+    start to the last per-case field, and its tail, the rest: the quoted source, the bulk of an entry's
+    kilobyte, the same for every case. Only the head is made per case, and kept here: a check passes or
+    fails, so most of its heads repeat. The tail is spliced into the row as it is, so the kernel copies it
+    straight into the file and this process never does. A rule whose heads hardly repeat (a deadline's date)
+    would fill this with ones never asked for again: when ENTRY_MEMO_SIZE are kept within fewer than twice
+    as many rows, the rule turns direct (its heads made every time, this memo dropped)."""
+
+    def __init__(self, template: bytes, fields: list, names: list[str], rows: list[int], turn: Callable):
+        super().__init__()
+        self.make = _maker(template, fields, names, by_key=True)
+        self.direct_head = _maker(template, fields, names, by_key=False)
+        self.head = _looker(self, names)
+        self.rows, self.since = rows, rows[0]
+        self.turn = turn  # makes the rule direct where the row looks it up
+        self.direct = False
+
+    def __missing__(self, key: tuple) -> bytes:
+        data = self.make(key)
+        if len(self) < ENTRY_MEMO_SIZE:
+            self[key] = data
+            if len(self) == ENTRY_MEMO_SIZE and self.rows[0] - self.since < 2 * ENTRY_MEMO_SIZE:
+                self.direct = True
+                self.turn(self.direct_head)
+                self.clear()
+        return data
 
 
 class _Layout:
-    """One edition's row: constant bytes, and a function for each per-case field between them."""
+    """One edition's row: constant bytes, the per-case fields between them, and the function that makes a row
+    of them, generated once (`row`)."""
 
     def __init__(self, result: Result, memos: dict[str, _Memo]):
         self.memos = memos
         self.product, self.title, self.edition = result.product, result.title, result.edition
+        # By kind, each rule's (head(item), the piece after the head, the entry's end[, trailing field]); the
+        # rules with a trailing field apart. The _Entries of each, for its memo.
         self.entries: dict[str, dict[str, tuple]] = {kind: {} for kind in ENTRY_KINDS}
-        self.values: dict[Any, bytes] = {}  # (name, value) -> '"name":{...}'; the value's type is the edition's
-        self.last_values: dict[str, tuple[Any, bytes]] = {}  # name -> the last hashable value and its bytes
+        self.trailing: dict[str, dict[str, tuple]] = {kind: {} for kind in ENTRY_KINDS}
+        self.heads: list[_Entries] = []
+        self.values: dict[Any, tuple] = {}  # (name, value) -> its kept form (below); the value's type is the edition's
+        self.last_values: dict[str, tuple] = {}  # name -> the kept form of the last value, by identity
+        self.gaps: dict[tuple, bytes] = {}  # the missing facts of the items, as found -> the row's `missing`
+        self.rows = [0]  # rows made: whether a rule's heads repeat enough to keep
         self.dates = self._memo("date", _date)
         self.lists = self._memo("list", list)
         empty = Result(result.product, result.title, result.edition, _ANY_DAY, _ANY_DAY)
-        self.parts, names = _split(result_object(0, None, empty, None, None)[0], _ROW_VARYING)
-        self.fill = [partial(self._entries, name) if name in ENTRY_KINDS else getattr(self, "_" + name)
-                     for name in names]
+        parts, names = _split(result_object(0, None, empty, None, None)[0], _ROW_VARYING)
+        self.row = self._row_function(parts, names)
 
     def _memo(self, name: str, convert) -> _Memo:
         memo = self.memos.get(name)
@@ -369,119 +397,211 @@ class _Layout:
             memo = self.memos[name] = _Memo(convert)
         return memo
 
-    def row(self, row: int, ident: Any, result: Result) -> "Spliced":
-        """The row's bytes: the short pieces run together, each entry's tail (its quoted source) apart, as it
-        is kept. A chunk of rows goes to the kernel as one list of pieces (os.pwritev), and a piece costs
-        there and here about what copying a few hundred bytes does: short pieces are joined, long ones not."""
-        out, run = Spliced(), []
-        append = run.append
-        for const, fill in zip(self.parts, self.fill):
-            append(const)
-            fill(out, run, row, ident, result)
-        append(self.parts[-1])
-        out.append(b"".join(run))
-        return out
+    # -- the row function
 
-    # -- the row's own fields
+    # A field of the row that is one expression: the % code it takes in the row's template, and the expression.
+    _SIMPLE = {"row": (b"%d", "row"), "id": (b"%s", "id_json(ident)"),
+               "rules_on": (b"%s", "dates[result.rules_on]"), "as_of": (b"%s", "dates[result.as_of]"),
+               "not_applicable": (b"%s", "lists[tuple(result.not_applicable)]")}
 
-    def _row(self, out, run, row, ident, result) -> None:
-        run.append(b"%d" % row)
+    def _row_function(self, parts: list[bytes], names: list[str]) -> Callable[[int, Any, Result], Spliced]:
+        """`row(row, ident, result)`, written out for this layout: the row's own fields formatted into the
+        constant text around them; each kind of entry a loop, each entry its head (made or looked up) and its
+        tail as kept. The row is a list of pieces: the run of short ones since the last tail joined, and the
+        tails, so that a chunk is a few pieces a row for the kernel, not a hundred."""
+        scope: dict[str, Any] = {
+            "Spliced": Spliced, "join": b"".join, "id_json": _id_json, "dates": self.dates, "lists": self.lists,
+            "rows": self.rows, "value_data": self._value_data, "last_get": self.last_values.get,
+            "gap_memo": self.gaps, "missing_json": self._missing_json, "new_entry": self._new_entry}
+        lines = ["def row(row, ident, result):",
+                 "    rows[0] += 1",
+                 "    out = Spliced()",
+                 "    run = []",
+                 "    append = run.append",
+                 "    gaps = []"]
+        # The row's text since the last flush, as a template: the constants (% doubled), a % code per field.
+        pending, args = [_escaped(parts[0])], []
 
-    def _id(self, out, run, row, ident, result) -> None:
-        try:
-            run.append(_encoded(ident))
-        except TypeError:  # orjson refuses it (a lone surrogate, an integer beyond 64 bits): as json_lines does
-            run.append(_escape_breaks(_ENCODE(ident).encode("utf-8", "backslashreplace")))
+        def flush(extra: bytes) -> str:
+            name = f"c{len(scope)}"
+            scope[name] = b"".join(pending) + _escaped(extra)
+            return f"append({name} % ({''.join(arg + ', ' for arg in args)}))" if args else f"append({name})"
 
-    def _rules_on(self, out, run, row, ident, result) -> None:
-        run.append(self.dates[result.rules_on])
-
-    def _as_of(self, out, run, row, ident, result) -> None:
-        run.append(self.dates[result.as_of])
-
-    def _missing(self, out, run, row, ident, result) -> None:
-        run.append(self.lists[tuple(result.missing)])
-
-    def _not_applicable(self, out, run, row, ident, result) -> None:
-        run.append(self.lists[tuple(result.not_applicable)])
-
-    def _values(self, out, run, row, ident, result) -> None:
-        if not result.values:
-            run.append(b"{}")
-            return
-        last, types = self.last_values, result.value_types
-        append = run.append
-        separator = b"{"
-        for name, value in result.values.items():
-            kept = last.get(name)
-            if kept is not None and kept[0] is value:
-                data = kept[1]
+        seen = set()
+        for name, after in zip(names, parts[1:]):
+            if name in self._SIMPLE or name == "missing":
+                if name == "missing" and seen >= {*ENTRY_KINDS, "values"}:
+                    lines += ["    if gaps:",
+                              "        gaps = tuple(gaps)",
+                              "        missing = gap_memo.get(gaps) or missing_json(gaps)",
+                              "    else:",
+                              "        missing = b'[]'"]
+                    code, expression = b"%s", "missing"
+                else:  # not after every entry and value: the result's own
+                    code, expression = self._SIMPLE.get(name, (b"%s", "lists[tuple(result.missing)]"))
+                pending.append(code)
+                args.append(expression)
+            elif name == "values":
+                lines += self._values_code(flush(b"{"))
+                pending, args = [b"}"], []
             else:
-                data = self._value_data(name, value, types[name])
-            append(separator)
-            append(data)
-            separator = b","
-        append(b"}")
+                lines += self._entries_code(name, flush(b"["), flush(b"[]"), scope)
+                pending, args = [], []
+            seen.add(name)
+            pending.append(_escaped(after))
+        last = flush(b"\n")
+        lines += [f"    {last}",
+                  "    out.append(join(run))",
+                  "    return out"]
+        return _compiled("\n".join(lines) + "\n", scope, "row")
 
-    def _value_data(self, name: str, value: Any, type_) -> bytes:
-        """A value's '"name":{...}', from the memo when it has been seen. A parameter is the same object row
-        after row: that one is kept apart by identity (hashing it may be a dataclass's __hash__ in Python,
-        asked a million times over). An unknown value's JSON depends on its missing facts alone."""
-        memo = self.values
-        key = (name, value) if value.__class__ is not Open else (name, _OPEN, value.names)
-        try:
-            data = memo.get(key)
-        except TypeError:  # not hashable: encoded every time
-            return self._value(name, value, type_)
-        if data is None:
-            data = self._value(name, value, type_)
-            if len(memo) < MEMO_SIZE:
-                memo[key] = data
-        self.last_values[name] = (value, data)
-        return data
+    def _entries_code(self, kind: str, opened: str, empty: str, scope: dict) -> list[str]:
+        """The lines that write a kind's entries: a `[`, each entry's head and tail, the last tail's `]`."""
+        scope[f"entries_{kind}"], scope[f"trailing_{kind}"] = self.entries[kind], self.trailing[kind]
+        trailing = _ENTRY_TRAILING.get(kind)
+        lines = [f"    items = result.{_attribute(kind)}",
+                 "    if items:",
+                 f"        {opened}",
+                 f"        get = entries_{kind}.get"]
+        if trailing:
+            lines += [f"        get_trailing = trailing_{kind}.get",
+                      "        for item in items:",
+                      f"            trail = item.{_attribute(trailing)}",
+                      "            if trail is None:",
+                      f"                entry = get(item.id) or new_entry({kind!r}, item, False)",
+                      "            else:",
+                      f"                entry = get_trailing(item.id) or new_entry({kind!r}, item, True)"]
+        else:
+            lines += ["        for item in items:",
+                      f"            entry = get(item.id) or new_entry({kind!r}, item, False)"]
+        lines += ["            gap = item.missing",
+                  "            if gap:",
+                  "                gaps.append(gap)",
+                  "            if run:  # the first head ends the run of short pieces before it",
+                  "                append(entry[0](item))",
+                  "                out.append(join(run))",
+                  "                run.clear()",
+                  "            else:",
+                  "                out.append(entry[0](item))",
+                  "            out.append(entry[1])"]
+        if trailing:
+            lines += ["            if trail is None:",
+                      "                close = entry[2]",
+                      "            else:",
+                      "                end = entry[3](item) + entry[2]",
+                      "                out.append(end + b',')",
+                      "                close = end + b']'"]
+        else:
+            lines += ["            close = entry[2]"]
+        lines += ["        out[-1] = close  # the last entry ends the list",
+                  "    else:",
+                  f"        {empty}"]
+        return lines
 
     @staticmethod
-    def _value(name: str, value: Any, type_) -> bytes:
-        return _encoded(name) + b":" + _encoded(value_json(value, type_))
+    def _values_code(opened: str) -> list[str]:
+        """The lines that write the values, `{` and the `}` left to what follows. Each value's kept form is
+        (the value, its '"name":{...}' with a comma before it, its missing facts or None, without the comma)."""
+        return ["    values = result.values",
+                f"    {opened}",
+                "    first = True",
+                "    for name, value in values.items():",
+                "        kept = last_get(name)",
+                "        if kept is None or kept[0] is not value:",
+                "            kept = value_data(name, value, result)",
+                "        if kept[2]:",
+                "            gaps.append(kept[2])",
+                "        if first:",
+                "            append(kept[3])",
+                "            first = False",
+                "        else:",
+                "            append(kept[1])"]
 
-    # -- the entries
+    # -- what the row function calls on what it has not seen before
 
-    def _entries(self, kind: str, out, run, row, ident, result) -> None:
-        items = getattr(result, kind)
-        if not items:
-            run.append(b"[]")
-            return
-        layouts = self.entries[kind]
-        run.append(b"[")
-        last = len(items) - 1
-        for index, item in enumerate(items):
-            layout = layouts.get(item.id)
-            if layout is None:
-                layout = layouts[item.id] = self._entry_layout(kind, item)
-            entries, key = layout
-            if entries.direct:
-                head = entries.head(item)
-            else:
-                entries.asked += 1
-                head = entries[key(item)]
-            if index:  # the tail before it ended with its comma
-                out.append(head)
-            else:  # the first head ends the run of short pieces before it
-                run.append(head)
-                out.append(b"".join(run))
-                run.clear()
-            out.append(entries.close if index == last else entries.comma)
+    def _value_data(self, name: str, value: Any, result: Result) -> tuple:
+        """A value's kept form, from the memo when it has been seen. A parameter is the same object row after
+        row: the row function takes that one by identity (hashing it may be a dataclass's __hash__ in Python,
+        asked a million times over). An unknown value's JSON depends on its missing facts alone."""
+        memo = self.values
+        unknown = value.__class__ is Open
+        key = (name, _OPEN, value.names) if unknown else (name, value)
+        try:
+            kept = memo.get(key)
+        except TypeError:  # not hashable: encoded every time
+            key, kept = None, None
+        if kept is None:
+            data = b"," + _encoded(name) + b":" + _encoded(self._value_json(name, value, result))
+            kept = (value, data, value.names if unknown else None, data[1:])
+            if key is not None and len(memo) < MEMO_SIZE:
+                memo[key] = kept
+        self.last_values[name] = kept
+        return kept
 
-    def _entry_layout(self, kind: str, item) -> tuple[_Entries, Callable]:
-        """A rule's entries and what picks their per-case fields off an item; the constant parts from
-        to_json of a result that holds only this item."""
+    @staticmethod
+    def _value_json(name: str, value: Any, result: Result) -> dict:
+        """value_json, with `indicative` where to_json adds it (by to_json's own helper)."""
+        data = value_json(value, result.value_types[name])
+        if result.indicative:
+            alone = Result(result.product, result.title, result.edition, _ANY_DAY, _ANY_DAY,
+                           indicative=result.indicative)
+            _add_instalments_and_indications({"payments": [], "checks": [], "values": {name: data}}, alone)
+        return data
+
+    def _missing_json(self, gaps: tuple) -> bytes:
+        """The row's `missing` from the missing facts of its items and unknown values, as Result.missing has
+        them: every one, once, in order."""
+        names: set[str] = set()
+        for group in gaps:
+            names.update(group)
+        data = self.lists[tuple(sorted(names))]
+        if len(self.gaps) < MEMO_SIZE:
+            self.gaps[gaps] = data
+        return data
+
+    def _new_entry(self, kind: str, item, trailing: bool) -> tuple:
+        """A rule's entry: what makes its head, and the constant parts after it; from to_json of a result that
+        holds only this item."""
         alone = Result(self.product, self.title, self.edition, _ANY_DAY, _ANY_DAY)
         getattr(alone, kind).append(item)
-        varying = _ENTRY_VARYING[kind]
+        varying = dict(_ENTRY_VARYING[kind])
+        if trailing:
+            varying[_ENTRY_TRAILING[kind]] = None
         parts, names = _split(to_json(alone)[kind][0], varying)
+        if trailing:  # the head ends before the constant part that the trailing field follows
+            assert names[-1] == _ENTRY_TRAILING[kind], names
+            parts, names, end = parts[:-1], names[:-1], parts[-1]
         fields = [_UNKEPT.get(varying[name])
                   or self._memo(_SHARED_MEMOS.get(varying[name]) or f"{kind}.{name}", varying[name]) for name in names]
-        return _Entries(parts, fields, names), _fields(names)
+        kept = self.trailing[kind] if trailing else self.entries[kind]
+
+        def turn(head: Callable) -> None:
+            kept[item.id] = (head,) + kept[item.id][1:]
+
+        heads = _Entries(_template(parts[:-1]) + (b"%s" if names else b""), fields, names, self.rows, turn)
+        self.heads.append(heads)
+        if trailing:
+            entry = (heads.head, parts[-1], end, self._trailing_json(kind))
+        else:
+            entry = (heads.head, parts[-1] + b",", parts[-1] + b"]")
+        kept[item.id] = entry
+        return entry
+
+    def _trailing_json(self, kind: str) -> Callable[[Any], bytes]:
+        """What encodes an entry's trailing field as to_json adds it: to_json's own helper, on a result that
+        holds only the item (a payment's instalments differ from case to case: encoded every time)."""
+        name = _ENTRY_TRAILING[kind]
+        alone = Result(self.product, self.title, self.edition, _ANY_DAY, _ANY_DAY)
+        items = getattr(alone, kind)
+
+        def encode(item) -> bytes:
+            entry: dict[str, Any] = {}
+            shell: dict[str, Any] = {"payments": [], "checks": [], "values": {}, kind: [entry]}
+            items[:] = [item]
+            _add_instalments_and_indications(shell, alone)
+            return _encoded(entry[name])
+
+        return encode
 
 
 def signal_objects(row: int, ident: Any, result: Result, as_of: dt.date, end: dt.date) -> list[dict]:
@@ -507,13 +627,13 @@ def json_line_parts(items: list) -> list[bytes]:
     out: list[bytes] = []
     for item in items:
         if item.__class__ is Spliced:
-            out += item
-        else:
-            try:
-                line = _ORJSON(item, default=_plain)
-            except TypeError:  # orjson.JSONEncodeError is one
-                line = _ENCODE(item).encode("utf-8", "backslashreplace")
-            out.append(_escape_breaks(line))
+            out += item  # its line end included
+            continue
+        try:
+            line = _ORJSON(item, default=_plain)
+        except TypeError:  # orjson.JSONEncodeError is one
+            line = _ENCODE(item).encode("utf-8", "backslashreplace")
+        out.append(_escape_breaks(line))
         out.append(b"\n")
     return out
 
