@@ -367,17 +367,23 @@ class _OrderedWrites:
             self.end.value = at + size
             self.turn.value = index + 1
             self.changed.notify_all()
-        # Gathered by the kernel straight from the parts: the chunk is never copied into one piece here.
-        for start in range(0, len(parts), _IOV_MAX):
-            group = parts[start:start + _IOV_MAX]
-            expected = sum(map(len, group))
-            written = os.pwritev(self.fd, group, at)
-            if written < expected:  # a short write: the rest in one piece
-                rest = memoryview(b"".join(group))[written:]
-                while rest:
-                    more = os.pwrite(self.fd, rest, at + written)
-                    rest, written = rest[more:], written + more
-            at += expected
+        _write_parts(self.fd, parts, at)
+
+
+def _write_parts(fd: int, parts: list[bytes], at: int) -> int:
+    """The parts written into the file at `at`, in order; where they end. Gathered by the kernel straight
+    from the parts: the chunk is never copied into one piece here."""
+    for start in range(0, len(parts), _IOV_MAX):
+        group = parts[start:start + _IOV_MAX]
+        expected = sum(map(len, group))
+        written = os.pwritev(fd, group, at)
+        if written < expected:  # a short write: the rest in one piece
+            rest = memoryview(b"".join(group))[written:]
+            while rest:
+                more = os.pwrite(fd, rest, at + written)
+                rest, written = rest[more:], written + more
+        at += expected
+    return at
 
 
 def _iov_max() -> int:
@@ -419,8 +425,7 @@ def _evaluated(job: Job, chunks: Iterator, jobs: int, sink: "AtomicFile | None" 
         return
     second = next(chunks, None)
     if jobs <= 1 or second is None:  # one chunk is done before a pool would have started
-        for records, position in chain([first], [second] if second else [], chunks):
-            yield job.run(records), position
+        yield from _evaluated_here(job, chain([first], [second] if second else [], chunks), sink)
         return
     job.prepare()  # before the fork, so that the workers inherit it
     context = _pool_context()
@@ -454,6 +459,25 @@ def _evaluated(job: Job, chunks: Iterator, jobs: int, sink: "AtomicFile | None" 
     pool.join()
     if out is not None:
         sink.take_back(out.end.value)
+
+
+def _evaluated_here(job: Job, chunks: Iterator, sink: "AtomicFile | None") -> Iterator[tuple[_Done, int | None]]:
+    """Each chunk evaluated in this process. A JSON Lines chunk is megabytes, nearly all of it the kept bytes
+    of the rows' constant parts: it goes to the file as its pieces, as the workers write theirs, rather than
+    joined into a new buffer first (a copy, and fresh pages for the kernel to map every chunk)."""
+    if sink is None or job.output_format == "csv" or not hasattr(os, "pwritev"):
+        for records, position in chunks:
+            yield job.run(records), position
+        return
+    fd, at = sink.handover()
+    for records, position in chunks:
+        done = job.run(records, joined=False)
+        try:
+            at = _write_parts(fd, done.text, at)
+        except OSError as error:  # the disk is full
+            raise _write_error(sink.path, error) from None
+        yield done._replace(text=b""), position
+    sink.take_back(at)
 
 
 # How long a stopped run waits for its workers to finish the chunk in hand before killing them.

@@ -6,7 +6,9 @@ import datetime as dt
 import io
 import json
 import re
+from collections import Counter
 from decimal import Decimal
+from functools import partial
 from typing import Any, Callable
 
 import orjson
@@ -163,6 +165,10 @@ def result_object(row: int, ident: Any, result: Result, as_of, end) -> list[dict
 
 MEMO_SIZE = 1 << 14  # encoded fields kept per field: every date of decades, the usual amounts and lists
 ENTRY_MEMO_SIZE = 1 << 10  # heads kept per rule
+LEARN_ROWS = 32  # rows an edition's layout makes the general way before it writes a row function for their shape
+RELEARNS = 8  # times a layout may learn a new shape when rows stop having the one it has
+VALUE_PLANS = 64  # sets of values (some apply only to some cases) an edition writes a function for
+SAME_OBJECTS = 64  # objects a value is kept by (beside its last one): a lookup table's few, not a case's many
 
 
 class JsonRows:
@@ -173,30 +179,31 @@ class JsonRows:
     bulk of a row's 8 KB), are the same for each case of an edition. They are taken from what
     result_object (so to_json) gives, encoded once, and spliced; only the fields that differ from case to
     case (the VARYING tables below) are encoded per row, most of them looked up among the values seen
-    before. Each edition's row is one function, generated from the layout (_Layout). A row is handed on as
-    a few pieces: each entry's source as the very bytes kept for the edition (the kernel copies them into
-    the file; this process never does), and the short runs between them joined. A change to to_json's
-    constant fields flows through; a new per-case field must be added to the tables (tests/test_rows.py
-    compares the rows with to_json on generated cases, and fails until it is).
+    before. Each edition's row is made by a function generated for it (_Layout). A row is handed on as a
+    tuple of a few pieces (a Spliced row): each entry's source as the very bytes kept for the edition (the
+    kernel copies them into the file; this process never does), and the short runs between them. A change
+    to to_json's constant fields flows through; a new per-case field must be added to the tables
+    (tests/test_rows.py compares the rows with to_json on generated cases, and fails until it is).
     """
 
     def __init__(self):
         self._layouts: dict[tuple, _Layout] = {}
-        self._rows: dict[tuple, Callable[[int, Any, Result], Spliced]] = {}  # the layouts' row functions
+        self._rows: dict[tuple, Callable[[int, Any, Result], tuple]] = {}  # each layout's row function, as it is now
         self._memos: dict[str, _Memo] = {}  # shared by the editions: an encoded date is the same in each
 
-    def result(self, row: int, ident: Any, result: Result, as_of, end) -> list[Spliced]:
-        key = (result.product, result.edition, result.title)
-        make = self._rows.get(key)
+    def result(self, row: int, ident: Any, result: Result, as_of, end) -> tuple[tuple[bytes, ...]]:
+        make = self._rows.get((result.product, result.edition, result.title))
         if make is None:
-            layout = self._layouts[key] = _Layout(result, self._memos)
-            make = self._rows[key] = layout.row
-        return [make(row, ident, result)]
+            key = (result.product, result.edition, result.title)
+            layout = self._layouts[key] = _Layout(result, self._memos, partial(self._rows.__setitem__, key))
+            make = self._rows[key]
+        return (make(row, ident, result),)
 
 
-class Spliced(list):
-    """A JSON Lines row, its line end included, as the bytes that make it up, in order: joined once per chunk
-    of rows, not per row."""
+# A row made by JsonRows: a tuple of the bytes that make it up, its line end included, in order (a tuple,
+# not a list: made in one step, and the garbage collector stops looking at it once it has seen it holds
+# only bytes). Joined once per chunk of rows, not per row.
+Spliced = tuple
 
 
 # The per-case fields of a row and of its entries, by key in to_json's objects, with what turns the
@@ -300,11 +307,6 @@ def _escaped(constant: bytes) -> bytes:
     return constant.replace(b"%", b"%%")
 
 
-def _template(parts: list[bytes]) -> bytes:
-    """The constant parts with a %s between each two."""
-    return b"%s".join(map(_escaped, parts))
-
-
 def _compiled(source: str, scope: dict[str, Any], name: str) -> Callable:
     """A function generated from this module's own templates. The names in `source` are this module's and
     to_json's keys (checked to be identifiers where they are written out); text from a card or a case is
@@ -318,26 +320,44 @@ def _attribute(name: str) -> str:
     return name
 
 
-def _maker(template: bytes, fields: list, names: list[str], by_key: bool) -> Callable[[Any], bytes]:
+class _Rule:
+    """The entries of one rule (with or without its trailing field): the head's constant parts and per-case
+    fields, the heads kept, and the pieces that follow a head."""
+
+    __slots__ = ("kind", "id", "trailing", "parts", "fields", "names", "heads", "comma", "close", "tail", "end",
+                 "trail")
+
+    def __init__(self, kind: str, ident: str, trailing: bool):
+        self.kind, self.id, self.trailing = kind, ident, trailing
+
+    def head_template(self) -> bytes:
+        """The head as a template: its constant parts with a %s for each per-case field."""
+        return b"%s".join(map(_escaped, self.parts)) + (b"%s" if self.names else b"")
+
+    def head_codes(self, item: str | None, scope: dict[str, Any], prefix: str) -> list[str]:
+        """The code of each per-case field of the head of `item` (None: of `key`, the tuple of them); the
+        fields' memos and encoders into scope."""
+        codes = []
+        for index, (field, name) in enumerate(zip(self.fields, self.names)):
+            scope[f"{prefix}{index}"] = field
+            source = f"key[{index}]" if item is None else f"{item}.{_attribute(name)}"
+            codes.append(f"{prefix}{index}[{source}]" if isinstance(field, _Memo) else f"{prefix}{index}({source})")
+        return codes
+
+    def key_code(self, item: str) -> str:
+        return "(" + "".join(f"{item}.{_attribute(name)}, " for name in self.names) + ")"
+
+
+def _maker(rule: _Rule, by_key: bool) -> Callable[[Any], bytes]:
     """The head of an entry as one function, written out for the fields of its rule: `template % (...)`
     with each field's memo looked up, or its encoder called. By key, `make(key)` (what fills the memo);
     else `head(item)`, with no key tuple, the way a deadline whose date differs from case to case is made,
     every time. The names are to_json's keys that _ENTRY_VARYING lists, never text from a card."""
-    scope: dict[str, Any] = {"template": template}
-    code = []
-    for index, (field, name) in enumerate(zip(fields, names)):
-        source = f"key[{index}]" if by_key else f"item.{_attribute(name)}"
-        scope[f"f{index}"] = field
-        code.append(f"f{index}[{source}], " if isinstance(field, _Memo) else f"f{index}({source}), ")
+    scope: dict[str, Any] = {"template": rule.head_template()}
+    codes = rule.head_codes(None if by_key else "item", scope, "f")
     argument = "key" if by_key else "item"
-    return _compiled(f"def make({argument}):\n    return template % ({''.join(code)})\n", scope, "make")
-
-
-def _looker(memo: dict, names: list[str]) -> Callable[[Any], bytes]:
-    """`head(item)`: the memo's head for the item's per-case fields, as one function (no attrgetter, no call
-    for the key)."""
-    key = "".join(f"item.{_attribute(name)}, " for name in names)
-    return _compiled(f"def head(item):\n    return memo[({key})]\n", {"memo": memo}, "head")
+    return _compiled(f"def make({argument}):\n    return template % ({''.join(c + ', ' for c in codes)})\n", scope,
+                     "make")
 
 
 class _Entries(dict):
@@ -349,47 +369,71 @@ class _Entries(dict):
     would fill this with ones never asked for again: when ENTRY_MEMO_SIZE are kept within fewer than twice
     as many rows, the rule turns direct (its heads made every time, this memo dropped)."""
 
-    def __init__(self, template: bytes, fields: list, names: list[str], rows: list[int], turn: Callable):
+    def __init__(self, rule: _Rule, rows: list[int], turn: Callable[[], None]):
         super().__init__()
-        self.make = _maker(template, fields, names, by_key=True)
-        self.direct_head = _maker(template, fields, names, by_key=False)
-        self.head = _looker(self, names)
+        self.make = _maker(rule, by_key=True)
+        self.direct_head = _maker(rule, by_key=False)
+        self.head = _compiled(f"def head(item):\n    return memo[{rule.key_code('item')}]\n", {"memo": self}, "head")
         self.rows, self.since = rows, rows[0]
-        self.turn = turn  # makes the rule direct where the row looks it up
+        self.turn = turn  # tells the layout, which makes the rule's heads directly from then on
         self.direct = False
 
     def __missing__(self, key: tuple) -> bytes:
         data = self.make(key)
-        if len(self) < ENTRY_MEMO_SIZE:
+        if not self.direct and len(self) < ENTRY_MEMO_SIZE:
             self[key] = data
             if len(self) == ENTRY_MEMO_SIZE and self.rows[0] - self.since < 2 * ENTRY_MEMO_SIZE:
                 self.direct = True
-                self.turn(self.direct_head)
                 self.clear()
+                self.turn()
         return data
 
 
-class _Layout:
-    """One edition's row: constant bytes, the per-case fields between them, and the function that makes a row
-    of them, generated once (`row`)."""
+def _shape(result: Result) -> tuple:
+    """What a row function written for a row's shape depends on: each kind's rules in order, with whether
+    the entry has its trailing field. (The values have a function of their own for each set of names.)"""
+    shape = []
+    for kind in ENTRY_KINDS:
+        trailing = _ENTRY_TRAILING.get(kind)
+        shape.append(tuple((item.id, trailing is not None and getattr(item, trailing) is not None)
+                           for item in getattr(result, kind)))
+    return tuple(shape)
 
-    def __init__(self, result: Result, memos: dict[str, _Memo]):
+
+class _Layout:
+    """One edition's row: constant bytes, the per-case fields between them, and the functions that make a
+    row of them, generated from its layout.
+
+    The general one (`general`) takes any result of the edition: each kind of entry a loop, each entry its
+    head (made or looked up) and its tail as kept. But an edition's rows nearly all have one shape (the
+    same rules in the same order, the same values), so after LEARN_ROWS rows the layout writes a function
+    for the shape most of them had: every entry and value written out in order, each run of short pieces
+    between two tails one `template % (fields)`, no loop, no lookup of a rule. A row of another shape is
+    made the general way; when most rows are, the layout learns their shape instead (RELEARNS times at most).
+    """
+
+    def __init__(self, result: Result, memos: dict[str, _Memo], install: Callable[[Callable], None]):
         self.memos = memos
+        self.install = install  # hands the row function to JsonRows
         self.product, self.title, self.edition = result.product, result.title, result.edition
-        # By kind, each rule's (head(item), the piece after the head, the entry's end[, trailing field]); the
-        # rules with a trailing field apart. The _Entries of each, for its memo.
+        # By kind, each rule's (head(item), the piece after the head, the entry's end[, trailing field]) for the
+        # general function; the rules with a trailing field apart. All rules, for the written-out function.
         self.entries: dict[str, dict[str, tuple]] = {kind: {} for kind in ENTRY_KINDS}
         self.trailing: dict[str, dict[str, tuple]] = {kind: {} for kind in ENTRY_KINDS}
-        self.heads: list[_Entries] = []
-        self.values: dict[Any, tuple] = {}  # (name, value) -> its kept form (below); the value's type is the edition's
-        self.last_values: dict[str, tuple] = {}  # name -> the kept form of the last value, by identity
+        self.rules: dict[tuple, _Rule] = {}
+        self.values: dict[Any, tuple] = {}  # (name, value) -> its kept form; the value's type is the edition's
+        self.plans: dict[tuple, Callable] = {}  # the values' names -> the function that writes them
         self.gaps: dict[tuple, bytes] = {}  # the missing facts of the items, as found -> the row's `missing`
         self.rows = [0]  # rows made: whether a rule's heads repeat enough to keep
         self.dates = self._memo("date", _date)
         self.lists = self._memo("list", list)
         empty = Result(result.product, result.title, result.edition, _ANY_DAY, _ANY_DAY)
-        parts, names = _split(result_object(0, None, empty, None, None)[0], _ROW_VARYING)
-        self.row = self._row_function(parts, names)
+        self.parts, self.names = _split(result_object(0, None, empty, None, None)[0], _ROW_VARYING)
+        self.general = self._general_function()
+        self.shapes: Counter = Counter()  # while learning: the shapes of the rows made
+        self.shape: tuple | None = None  # the shape of the written-out function
+        self.learning, self.relearns, self.misses, self.since = True, 0, 0, 0
+        self.install(self._learn)
 
     def _memo(self, name: str, convert) -> _Memo:
         memo = self.memos.get(name)
@@ -397,30 +441,73 @@ class _Layout:
             memo = self.memos[name] = _Memo(convert)
         return memo
 
-    # -- the row function
+    # -- which function makes the rows
+
+    def _learn(self, row: int, ident: Any, result: Result) -> tuple:
+        self.shapes[_shape(result)] += 1
+        made = self.general(row, ident, result)
+        if sum(self.shapes.values()) >= LEARN_ROWS:
+            self.shape = self.shapes.most_common(1)[0][0]
+            self._write_out()
+        return made
+
+    def _missed(self, row: int, ident: Any, result: Result) -> tuple:
+        """A row not of the written-out shape: made the general way."""
+        self.misses += 1
+        if (self.misses >= 8 * LEARN_ROWS and self.relearns < RELEARNS
+                and self.misses > 3 * (self.rows[0] - self.since - self.misses)):
+            self.relearns += 1
+            self.shapes.clear()
+            self.learning = True
+            self.install(self._learn)
+        return self.general(row, ident, result)
+
+    def _write_out(self) -> None:
+        """The row function for self.shape, written out (again: a rule of it has turned direct)."""
+        self.learning, self.misses, self.since = False, 0, self.rows[0]
+        self.install(self._shape_function(self.shape))
+
+    def _turned(self) -> None:
+        """A rule's heads are made directly now, not looked up: the functions that write them out follow."""
+        for kind in ENTRY_KINDS:
+            for ident, entry in list(self.entries[kind].items()):
+                self.entries[kind][ident] = (self._general_head(self.rules[kind, ident, False]),) + entry[1:]
+            for ident, entry in list(self.trailing[kind].items()):
+                self.trailing[kind][ident] = (self._general_head(self.rules[kind, ident, True]),) + entry[1:]
+        if not self.learning:
+            self._write_out()
+
+    @staticmethod
+    def _general_head(rule: _Rule) -> Callable[[Any], bytes]:
+        return rule.heads.direct_head if rule.heads.direct else rule.heads.head
+
+    # -- the general row function
 
     # A field of the row that is one expression: the % code it takes in the row's template, and the expression.
     _SIMPLE = {"row": (b"%d", "row"), "id": (b"%s", "id_json(ident)"),
                "rules_on": (b"%s", "dates[result.rules_on]"), "as_of": (b"%s", "dates[result.as_of]"),
                "not_applicable": (b"%s", "lists[tuple(result.not_applicable)]")}
 
-    def _row_function(self, parts: list[bytes], names: list[str]) -> Callable[[int, Any, Result], Spliced]:
-        """`row(row, ident, result)`, written out for this layout: the row's own fields formatted into the
+    def _scope(self) -> dict[str, Any]:
+        return {"id_json": _id_json, "dates": self.dates, "lists": self.lists, "rows": self.rows,
+                "gap_memo": self.gaps, "missing_json": self._missing_json, "plans": self.plans,
+                "new_plan": self._new_plan}
+
+    def _general_function(self) -> Callable[[int, Any, Result], tuple]:
+        """`row(row, ident, result)` for any result of the edition: the row's own fields formatted into the
         constant text around them; each kind of entry a loop, each entry its head (made or looked up) and its
-        tail as kept. The row is a list of pieces: the run of short ones since the last tail joined, and the
-        tails, so that a chunk is a few pieces a row for the kernel, not a hundred."""
-        scope: dict[str, Any] = {
-            "Spliced": Spliced, "join": b"".join, "id_json": _id_json, "dates": self.dates, "lists": self.lists,
-            "rows": self.rows, "value_data": self._value_data, "last_get": self.last_values.get,
-            "gap_memo": self.gaps, "missing_json": self._missing_json, "new_entry": self._new_entry}
+        tail as kept. The row is its pieces: the run of short ones since the last tail joined, and the tails,
+        so that a chunk is a few pieces a row for the kernel, not a hundred."""
+        scope = self._scope()
+        scope.update({"join": b"".join, "new_entry": self._new_entry})
         lines = ["def row(row, ident, result):",
                  "    rows[0] += 1",
-                 "    out = Spliced()",
+                 "    out = []",
                  "    run = []",
                  "    append = run.append",
                  "    gaps = []"]
         # The row's text since the last flush, as a template: the constants (% doubled), a % code per field.
-        pending, args = [_escaped(parts[0])], []
+        pending, args = [_escaped(self.parts[0])], []
 
         def flush(extra: bytes) -> str:
             name = f"c{len(scope)}"
@@ -428,7 +515,7 @@ class _Layout:
             return f"append({name} % ({''.join(arg + ', ' for arg in args)}))" if args else f"append({name})"
 
         seen = set()
-        for name, after in zip(names, parts[1:]):
+        for name, after in zip(self.names, self.parts[1:]):
             if name in self._SIMPLE or name == "missing":
                 if name == "missing" and seen >= {*ENTRY_KINDS, "values"}:
                     lines += ["    if gaps:",
@@ -442,8 +529,11 @@ class _Layout:
                 pending.append(code)
                 args.append(expression)
             elif name == "values":
-                lines += self._values_code(flush(b"{"))
-                pending, args = [b"}"], []
+                lines += ["    values = result.values",
+                          "    written, gap = (plans.get(tuple(values)) or new_plan(values))(values, result)",
+                          "    gaps += gap"]
+                pending += [b"{%s}"]
+                args.append("written")
             else:
                 lines += self._entries_code(name, flush(b"["), flush(b"[]"), scope)
                 pending, args = [], []
@@ -452,7 +542,7 @@ class _Layout:
         last = flush(b"\n")
         lines += [f"    {last}",
                   "    out.append(join(run))",
-                  "    return out"]
+                  "    return tuple(out)"]
         return _compiled("\n".join(lines) + "\n", scope, "row")
 
     def _entries_code(self, kind: str, opened: str, empty: str, scope: dict) -> list[str]:
@@ -498,31 +588,146 @@ class _Layout:
                   f"        {empty}"]
         return lines
 
-    @staticmethod
-    def _values_code(opened: str) -> list[str]:
-        """The lines that write the values, `{` and the `}` left to what follows. Each value's kept form is
-        (the value, its '"name":{...}' with a comma before it, its missing facts or None, without the comma)."""
-        return ["    values = result.values",
-                f"    {opened}",
-                "    first = True",
-                "    for name, value in values.items():",
-                "        kept = last_get(name)",
-                "        if kept is None or kept[0] is not value:",
-                "            kept = value_data(name, value, result)",
-                "        if kept[2]:",
-                "            gaps.append(kept[2])",
-                "        if first:",
-                "            append(kept[3])",
-                "            first = False",
-                "        else:",
-                "            append(kept[1])"]
+    # -- the row function written out for a shape
 
-    # -- what the row function calls on what it has not seen before
+    def _shape_function(self, shape: tuple) -> Callable[[int, Any, Result], tuple]:
+        """`row(row, ident, result)` for results of one shape (else the general way): the shape checked by
+        the rules' ids (the very objects of the catalogue's rules: a row from elsewhere, with equal ids, is
+        merely made the general way), then each run of short pieces between two tails one template."""
+        kinds = shape
+        scope = self._scope()
+        scope["miss"] = self._missed
+        lines = ["def row(row, ident, result):"]
+        sizes = []
+        for k, (kind, items) in enumerate(zip(ENTRY_KINDS, kinds)):
+            lines.append(f"    K{k} = result.{_attribute(kind)}")
+            sizes.append(f"len(K{k}) != {len(items)}")
+        lines += [f"    if {' or '.join(sizes)}:",
+                  "        return miss(row, ident, result)"]
+        checks, items_of = [], {}
+        for k, (kind, items) in enumerate(zip(ENTRY_KINDS, kinds)):
+            if not items:
+                continue
+            names_k = [f"i{k}_{j}" for j in range(len(items))]
+            items_of[kind] = names_k
+            lines.append(f"    {', '.join(names_k)}, = K{k}")
+            trailing = _ENTRY_TRAILING.get(kind)
+            for item, (ident, has_trail) in zip(names_k, items):
+                scope[f"ID_{item}"] = ident
+                checks.append(f"{item}.id is not ID_{item}")
+                if trailing:
+                    checks.append(f"{item}.{_attribute(trailing)} is {'' if has_trail else 'not '}None")
+        if checks:
+            lines += [f"    if {' or '.join(checks)}:",
+                      "        return miss(row, ident, result)"]
+        gaps = "".join(f"{item}.missing, " for kind in ENTRY_KINDS for item in items_of.get(kind, ()))
+        lines += ["    rows[0] += 1",
+                  "    values = result.values",
+                  "    written, gaps = (plans.get(tuple(values)) or new_plan(values))(values, result)",
+                  f"    gaps = ({gaps}) + gaps" if gaps else "    gaps = gaps",
+                  "    missing = (gap_memo.get(gaps) or missing_json(gaps)) if gaps else b'[]'"]
+        pieces: list[str] = []
+        template, args = [_escaped(self.parts[0])], []
+
+        def piece() -> None:
+            """The template so far as one piece of the row."""
+            name = f"P{len(pieces)}"
+            scope[name] = b"".join(template)
+            pieces.append(f"{name} % ({''.join(arg + ', ' for arg in args)})" if args else name)
+
+        def constant(data: bytes) -> None:
+            name = f"P{len(pieces)}"
+            scope[name] = data
+            pieces.append(name)
+
+        for name, after in zip(self.names, self.parts[1:]):
+            if name in self._SIMPLE:
+                code, expression = self._SIMPLE[name]
+                template.append(code)
+                args.append(expression)
+            elif name == "missing":
+                template.append(b"%s")
+                args.append("missing")
+            elif name == "values":
+                template.append(b"{%s}")
+                args.append("written")
+            else:
+                items = kinds[ENTRY_KINDS.index(name)]
+                template.append(b"[" if items else b"[]")
+                for j, ((ident, has_trail), item) in enumerate(zip(items, items_of.get(name, ()))):
+                    rule = self.rules[name, ident, has_trail]
+                    if rule.heads.direct:
+                        template.append(rule.head_template())
+                        args += rule.head_codes(item, scope, f"F_{item}_")
+                    else:
+                        scope[f"H_{item}"] = rule.heads
+                        template.append(b"%s")
+                        args.append(f"H_{item}[{rule.key_code(item)}]")
+                    piece()
+                    last = j == len(items) - 1
+                    if has_trail:
+                        constant(rule.tail)
+                        scope[f"T_{item}"] = rule.trail
+                        template, args = [b"%s", _escaped(rule.end + (b"]" if last else b","))], [f"T_{item}({item})"]
+                    else:
+                        constant(rule.close if last else rule.comma)
+                        template, args = [], []
+            template.append(_escaped(after))
+        template.append(b"\n")
+        piece()
+        lines.append(f"    return ({''.join(p + ', ' for p in pieces)})")
+        return _compiled("\n".join(lines) + "\n", scope, "row")
+
+    # -- the values
+
+    def _new_plan(self, values: dict) -> Callable[[dict, Result], tuple[bytes, tuple]]:
+        """`write(values, result)` for values of these names, in this order: their JSON (without its braces)
+        and the missing facts of each. Each value is taken as it was in the row before when it is the same
+        object (a parameter is, row after row: hashing it may be a dataclass's __hash__ in Python, asked a
+        million times over), else looked up or encoded."""
+        names = tuple(values)
+        if len(self.plans) >= VALUE_PLANS:
+            return self._values_anyhow
+        if not names:
+            write = self.plans[names] = lambda values, result: (b"", ())
+            return write
+        # The values' last objects (none yet: _OPEN is never one), their bytes and missing facts, by index.
+        last, data, gaps = [_OPEN] * len(names), [b""] * len(names), [()] * len(names)
+        # By index, the values met again as the same object (a district's name from a table, a share): by
+        # id, each kept with the object itself, so that the id cannot be another's while it is there.
+        met: list[dict[int, tuple]] = [{} for _ in names]
+
+        def value_at(index: int, value: Any, result: Result) -> None:
+            again = met[index]
+            kept = again.get(id(value))
+            if kept is None or kept[0] is not value:
+                kept = self._value_data(names[index], value, result)
+                if len(again) < SAME_OBJECTS:
+                    again[id(value)] = kept if kept[0] is value else (value, *kept[1:])
+            last[index], data[index], gaps[index] = value, kept[1], kept[2]
+
+        scope = {"LV": last, "LD": data, "LG": gaps, "value_at": value_at, "template": b",".join(b"%s" for _ in names)}
+        local = [f"v{index}" for index in range(len(names))]
+        lines = ["def write(values, result):",
+                 f"    {', '.join(local)}, = values.values()"]
+        for index, value in enumerate(local):
+            lines += [f"    if {value} is not LV[{index}]:",
+                      f"        value_at({index}, {value}, result)"]
+        lines.append(f"    return template % ({''.join(f'LD[{i}], ' for i in range(len(names)))}), "
+                     f"({''.join(f'LG[{i}], ' for i in range(len(names)))})")
+        write = self.plans[names] = _compiled("\n".join(lines) + "\n", scope, "write")
+        return write
+
+    def _values_anyhow(self, values: dict, result: Result) -> tuple[bytes, tuple]:
+        """What a plan gives, for values of yet another set of names."""
+        kept = [self._value_data(name, value, result) for name, value in values.items()]
+        return b",".join(each[1] for each in kept), tuple(each[2] for each in kept)
+
+    # -- what the row functions call on what they have not seen before
 
     def _value_data(self, name: str, value: Any, result: Result) -> tuple:
-        """A value's kept form, from the memo when it has been seen. A parameter is the same object row after
-        row: the row function takes that one by identity (hashing it may be a dataclass's __hash__ in Python,
-        asked a million times over). An unknown value's JSON depends on its missing facts alone."""
+        """A value's kept form (the value, its '"name":{...}', its missing facts), from the memo when it has
+        been seen. An unknown value's JSON depends on its missing facts alone."""
         memo = self.values
         unknown = value.__class__ is Open
         key = (name, _OPEN, value.names) if unknown else (name, value)
@@ -531,11 +736,10 @@ class _Layout:
         except TypeError:  # not hashable: encoded every time
             key, kept = None, None
         if kept is None:
-            data = b"," + _encoded(name) + b":" + _encoded(self._value_json(name, value, result))
-            kept = (value, data, value.names if unknown else None, data[1:])
+            kept = (value, _encoded(name) + b":" + _encoded(self._value_json(name, value, result)),
+                    value.names if unknown else ())
             if key is not None and len(memo) < MEMO_SIZE:
                 memo[key] = kept
-        self.last_values[name] = kept
         return kept
 
     @staticmethod
@@ -560,31 +764,32 @@ class _Layout:
         return data
 
     def _new_entry(self, kind: str, item, trailing: bool) -> tuple:
-        """A rule's entry: what makes its head, and the constant parts after it; from to_json of a result that
-        holds only this item."""
+        """A rule's entry for the general function: what makes its head, and the constant parts after it;
+        from to_json of a result that holds only this item."""
         alone = Result(self.product, self.title, self.edition, _ANY_DAY, _ANY_DAY)
         getattr(alone, kind).append(item)
         varying = dict(_ENTRY_VARYING[kind])
         if trailing:
             varying[_ENTRY_TRAILING[kind]] = None
         parts, names = _split(to_json(alone)[kind][0], varying)
+        rule = _Rule(kind, item.id, trailing)
         if trailing:  # the head ends before the constant part that the trailing field follows
             assert names[-1] == _ENTRY_TRAILING[kind], names
-            parts, names, end = parts[:-1], names[:-1], parts[-1]
-        fields = [_UNKEPT.get(varying[name])
-                  or self._memo(_SHARED_MEMOS.get(varying[name]) or f"{kind}.{name}", varying[name]) for name in names]
-        kept = self.trailing[kind] if trailing else self.entries[kind]
-
-        def turn(head: Callable) -> None:
-            kept[item.id] = (head,) + kept[item.id][1:]
-
-        heads = _Entries(_template(parts[:-1]) + (b"%s" if names else b""), fields, names, self.rows, turn)
-        self.heads.append(heads)
+            parts, names, rule.end = parts[:-1], names[:-1], parts[-1]
+            rule.trail = self._trailing_json(kind)
+        rule.parts, rule.names, rule.tail = parts[:-1], names, parts[-1]
+        rule.comma, rule.close = rule.tail + b",", rule.tail + b"]"
+        rule.fields = [_UNKEPT.get(varying[name])
+                       or self._memo(_SHARED_MEMOS.get(varying[name]) or f"{kind}.{name}", varying[name])
+                       for name in names]
+        rule.heads = _Entries(rule, self.rows, self._turned)
+        self.rules[kind, item.id, trailing] = rule
         if trailing:
-            entry = (heads.head, parts[-1], end, self._trailing_json(kind))
+            entry = (rule.heads.head, rule.tail, rule.end, rule.trail)
+            self.trailing[kind][item.id] = entry
         else:
-            entry = (heads.head, parts[-1] + b",", parts[-1] + b"]")
-        kept[item.id] = entry
+            entry = (rule.heads.head, rule.comma, rule.close)
+            self.entries[kind][item.id] = entry
         return entry
 
     def _trailing_json(self, kind: str) -> Callable[[Any], bytes]:

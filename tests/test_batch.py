@@ -856,7 +856,8 @@ def test_a_pool_writes_the_same_rows_as_one_process(tmp_path):
     assert [json.loads(line)["id"] for line in outputs["jsonl", 2].splitlines()] == [f"c{i}" for i in range(700)]
 
 
-def test_a_worker_that_cannot_write_stops_the_run_with_a_message_and_no_file(tmp_path, monkeypatch):
+@pytest.mark.parametrize("jobs", [1, 2])  # one process writes its JSON Lines chunks as the workers do
+def test_a_worker_that_cannot_write_stops_the_run_with_a_message_and_no_file(tmp_path, monkeypatch, jobs):
     import errno
 
     from interpreter.errors import CatalogueError
@@ -869,7 +870,8 @@ def test_a_worker_that_cannot_write_stops_the_run_with_a_message_and_no_file(tmp
 
     monkeypatch.setattr(os, "pwritev", full)  # the forked workers inherit it
     with pytest.raises(CatalogueError) as raised:
-        batch.run_batch(Engine(FIXTURE), "U-XR", str(cases), out, as_of=dt.date(2017, 1, 1), jobs=2, chunk_rows=50)
+        batch.run_batch(Engine(FIXTURE), "U-XR", str(cases), out, as_of=dt.date(2017, 1, 1), jobs=jobs,
+                        chunk_rows=50)
     assert raised.value.message == f"cannot write '{out}': No space left on device"
     assert not out.exists() and leftovers(tmp_path) == []
 

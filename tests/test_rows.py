@@ -66,9 +66,14 @@ def random_cases(engine: Engine, count: int, seed: int, codes: list[str] | None 
                                                       ("compiled", 3, FIXTURE), ("compiled", None, BUNDLED)])
 def test_json_rows_are_to_json_byte_for_byte_for_every_product(backend, memo_size, root, monkeypatch):
     # An invariant of any catalogue, so the bundled one too: whatever its cards hold, the rows are to_json.
-    if memo_size:  # memos that fill up at once: fields and entries made every time, rules turned direct
+    written = []  # the layouts as they write their row function out for a shape
+    real_write_out = rows._Layout._write_out
+    monkeypatch.setattr(rows._Layout, "_write_out", lambda layout: (written.append(layout), real_write_out(layout)))
+    if memo_size:  # memos that fill up at once: fields and entries made every time, rules turned direct, also
+        # after a layout has written its function out (which then writes it again)
         monkeypatch.setattr(rows, "MEMO_SIZE", memo_size)
         monkeypatch.setattr(rows, "ENTRY_MEMO_SIZE", memo_size)
+        monkeypatch.setattr(rows, "LEARN_ROWS", 2)
     engine = Engine(root, backend=backend)
     made = JsonRows()
     compared, open_results, by_product = 0, 0, set()
@@ -78,7 +83,9 @@ def test_json_rows_are_to_json_byte_for_byte_for_every_product(backend, memo_siz
             result = engine.evaluate(code, case, as_of=as_of)
         except CatalogueError:
             continue  # no edition on the case's date: a bad row, tested through the batch below
-        line = b"".join(json_line_parts(made.result(row, f"c{row}", result, as_of, None)))
+        spliced = made.result(row, f"c{row}", result, as_of, None)
+        assert [piece.__class__ for piece in spliced] == [rows.Spliced]  # never to_json and a whole encoding
+        line = b"".join(json_line_parts(spliced))
         assert line == contract_row(row, f"c{row}", result) + b"\n", (code, case, as_of)
         compared += 1
         open_results += bool(result.missing)
@@ -87,9 +94,13 @@ def test_json_rows_are_to_json_byte_for_byte_for_every_product(backend, memo_siz
     assert compared > (1000 if backend == "compiled" else 200)
     assert open_results > compared // 4
     assert by_product == set(engine.catalogue.products)
+    # Each edition's rows written out for their shape, once it has made enough rows to learn it.
+    learned = {layout for layout in made._layouts.values() if layout.rows[0] > rows.LEARN_ROWS}
+    assert learned <= set(written) and (learned or backend == "reference")
     if memo_size:
-        turned = [heads for layout in made._layouts.values() for heads in layout.heads if heads.direct]
+        turned = [rule for layout in made._layouts.values() for rule in layout.rules.values() if rule.heads.direct]
         assert turned, "no rule's entries were made directly"
+        assert len(written) > len(set(written))  # a shape written out again after a rule turned direct
 
 
 def test_json_rows_are_what_the_object_rows_give_for_ids_of_any_kind(engine):
@@ -179,11 +190,16 @@ def test_a_batch_to_json_lines_writes_to_json_for_good_rows_and_errors_for_bad_o
         assert summary.evaluated == len(cases) - bad > 200
 
 
-def test_rows_with_instalments_or_circa_values_are_to_json_too(tmp_path):
-    # to_json adds a payment's instalments and a value's `indicative` only where they apply. A schedule
+@pytest.mark.parametrize("learn_rows", [2, 1000])  # written out for their shape, or made the general way
+def test_rows_with_instalments_or_circa_values_are_spliced_and_to_json_too(tmp_path, monkeypatch, learn_rows):
+    # to_json adds a payment's instalments and a value's `indicative` only where they apply; such rows are
+    # spliced like any other (the instalments encoded per row after the payment's kept source). A schedule
     # "every 3 months from started_on until ended_on", invoiced afterwards: started 2016-01-01, ended
-    # 2016-07-01, so two periods, due 2016-04-01 and 2016-07-01, each the rate of €250. The hours are
-    # circa 12: a check on them (at most 10) is shown, never failed.
+    # 2016-07-01, so two periods, due 2016-04-01 and 2016-07-01, each the rate of €250; ended 2016-10-01,
+    # a third, due 2016-10-01. On 2016-05-01 the first is due, the others pending. Without the end the
+    # schedule is unknown: no instalments. The hours are circa 12: a check on them (at most 10) is shown,
+    # never failed.
+    monkeypatch.setattr(rows, "LEARN_ROWS", learn_rows)
     engine = card_engine(tmp_path, """\
       valid_from: 2016-01-01
     parameters:
@@ -207,16 +223,25 @@ def test_rows_with_instalments_or_circa_values_are_to_json_too(tmp_path):
         test: hours <= 10
     """)
     made = JsonRows()
-    cases = [{"started_on": "2016-01-01", "ended_on": "2016-07-01"}, {"started_on": "2016-01-01"}, {}]
+    cases = [{"started_on": "2016-01-01", "ended_on": "2016-07-01"}, {"started_on": "2016-01-01"}, {},
+             {"started_on": "2016-01-01", "ended_on": "2016-10-01"}]
     lines = []
-    for row, case in enumerate(cases * 2, start=1):
+    for row, case in enumerate(cases * 3, start=1):
         result = engine.evaluate("T-1", case, as_of=dt.date(2016, 5, 1), rules_on=dt.date(2016, 2, 1))
-        line = json_line_parts(made.result(row, row, result, None, None))
-        assert b"".join(line) == contract_row(row, row, result) + b"\n", case
-        lines.append(json.loads(b"".join(line)))
-    assert [i["date"] for i in lines[0]["payments"][0]["instalments"]] == ["2016-04-01", "2016-07-01"]
+        spliced = made.result(row, row, result, None, None)
+        assert [piece.__class__ for piece in spliced] == [rows.Spliced]
+        line = b"".join(json_line_parts(spliced))
+        assert line == contract_row(row, row, result) + b"\n", case
+        lines.append(json.loads(line))
+    instalments = [line["payments"][0].get("instalments") for line in lines[:4]]
+    assert [[i["date"] for i in each] if each else each for each in instalments] == [
+        ["2016-04-01", "2016-07-01"], None, None, ["2016-04-01", "2016-07-01", "2016-10-01"]]
+    assert [i["status"] for i in instalments[3]] == ["due", "pending", "pending"]
+    assert {i["amount"] for i in instalments[3]} == {"250.00"}
     assert lines[0]["values"]["hours"]["indicative"] is True
     assert lines[0]["checks"][0]["indicative"] is True and lines[0]["checks"][0]["passed"] is True
+    layout = next(iter(made._layouts.values()))
+    assert (layout.shape is not None) == (learn_rows == 2)
 
 
 def test_amounts_are_encoded_as_to_jsons_helper_has_them_whatever_their_form():
@@ -284,3 +309,54 @@ def test_unknown_values_and_parameters_are_encoded_as_to_json_has_them_row_after
     assert [line["plan_end"]["missing"] for line in lines[:3]] == [["registered_on"], [], ["registered_on"]]
     assert [line["within_cap"]["value"] for line in lines[:6]] == [None, None, True, None, False, True]
     assert {line["cap"]["value"] for line in lines} == {"5000.00"}
+
+
+def test_rows_of_another_shape_are_made_the_general_way_until_their_shape_is_learned(tmp_path, monkeypatch):
+    # An edition's row function is written out for the shape most of its first rows had (which rules, in
+    # which order, and whether a payment has its schedule's instalments). A rule that applies only to some
+    # cases changes the shape: such rows are made the general way, and when most rows are, their shape is
+    # learned instead. Every row is to_json whichever way it is made.
+    monkeypatch.setattr(rows, "LEARN_ROWS", 4)
+    engine = card_engine(tmp_path, """\
+      valid_from: 2016-01-01
+    deadlines:
+      plan_due:
+        label: Plan ingediend
+        due: registered_on + 56 days
+      wajong_review:
+        label: Evaluatie Sluitende Aanpak
+        when: benefit == Wajong
+        due: registered_on + 30 months
+    values:
+      closing_approach_until:
+        label: Einde van de Sluitende Aanpak Wajong
+        when: benefit == Wajong
+        value: registered_on + 30 months
+    """)
+    made = JsonRows()
+    written = []
+    real_write_out = rows._Layout._write_out
+    monkeypatch.setattr(rows._Layout, "_write_out", lambda layout: (written.append(layout.shape),
+                                                                     real_write_out(layout)))
+    other = {"registered_on": "2016-03-01", "benefit": "WGA"}
+    wajong = {"registered_on": "2016-03-01", "benefit": "Wajong"}
+    lines = []
+    cases = [other] * 10 + [wajong, other, {"benefit": "Wajong"}, other] * 3 + [wajong] * 60
+    for row, case in enumerate(cases, start=1):
+        result = engine.evaluate("T-1", case, as_of=dt.date(2016, 5, 1), rules_on=dt.date(2016, 2, 1))
+        line = b"".join(json_line_parts(made.result(row, row, result, None, None)))
+        assert line == contract_row(row, row, result) + b"\n", (row, case)
+        lines.append(json.loads(line))
+        if row == 22:  # six Wajong rows made the general way, the other shape's still written out
+            layout = next(iter(made._layouts.values()))
+            assert layout.misses == 6 and layout.relearns == 0
+    assert [[ident for ident, _ in shape[0]] for shape in written] == [["plan_due"], ["plan_due", "wajong_review"]]
+    assert layout.relearns == 1 and layout.misses == 0
+    # Plan: 56 days after registration (cards.PLAN_CARD: "Het plan moet binnen 56 kalenderdagen na aanmelding
+    # zijn ingediend"): 2016-03-01 + 56 = 2016-04-26. The Sluitende Aanpak runs 2.5 years, 30 months (12XR:
+    # "gedurende een periode van maximaal 2,5 jaar"): 2016-03-01 + 30 months = 2018-09-01.
+    assert [entry["date"] for entry in lines[10]["deadlines"]] == ["2016-04-26", "2018-09-01"]
+    assert [entry["date"] for entry in lines[11]["deadlines"]] == ["2016-04-26"]
+    assert lines[12]["deadlines"][1]["missing"] == ["registered_on"]
+    assert lines[-1]["values"]["closing_approach_until"]["value"] == "2018-09-01"
+    assert "closing_approach_until" not in lines[11]["values"]
