@@ -627,53 +627,69 @@ class _Layout:
                   f"    gaps = ({gaps}) + gaps" if gaps else "    gaps = gaps",
                   "    missing = (gap_memo.get(gaps) or missing_json(gaps)) if gaps else b'[]'"]
         pieces: list[str] = []
-        template, args = [_escaped(self.parts[0])], []
+        constants: dict[int, str] = {}  # the pieces without fields (tails), by index: their names in scope
+        # The next piece: (whether constant, its raw text or a % code), and the fields' code.
+        template: list[tuple[bool, bytes]] = [(True, self.parts[0])]
+        args: list[str] = []
 
         def piece() -> None:
-            """The template so far as one piece of the row."""
-            name = f"P{len(pieces)}"
-            scope[name] = b"".join(template)
-            pieces.append(f"{name} % ({''.join(arg + ', ' for arg in args)})" if args else name)
+            """The template so far as one piece of the row. Its constant text up to the first field joins the
+            constant piece before it (a tail: an entry's source), so that only text with fields in it is made
+            row after row, and the rest is kept for the edition."""
+            nonlocal template
+            lead = next((index for index, (constant, _) in enumerate(template) if not constant), len(template))
+            if lead and len(pieces) - 1 in constants:
+                scope[constants[len(pieces) - 1]] += b"".join(text for _, text in template[:lead])
+                template = template[lead:]
+            if template == [(False, b"%s")]:  # bytes as they are (a head kept whole): not copied
+                pieces.append(args[0])
+            elif template:
+                name = f"P{len(pieces)}"
+                scope[name] = b"".join(_escaped(text) if constant else text for constant, text in template)
+                if not args:
+                    constants[len(pieces)] = name
+                pieces.append(f"{name} % ({''.join(arg + ', ' for arg in args)})" if args else name)
 
-        def constant(data: bytes) -> None:
-            name = f"P{len(pieces)}"
+        def tail(data: bytes) -> None:
+            name = constants[len(pieces)] = f"P{len(pieces)}"
             scope[name] = data
             pieces.append(name)
 
         for name, after in zip(self.names, self.parts[1:]):
-            if name in self._SIMPLE:
-                code, expression = self._SIMPLE[name]
-                template.append(code)
+            if name in self._SIMPLE or name == "missing":
+                code, expression = self._SIMPLE.get(name, (b"%s", "missing"))
+                template.append((False, code))
                 args.append(expression)
-            elif name == "missing":
-                template.append(b"%s")
-                args.append("missing")
-            elif name == "values":
-                template.append(b"{%s}")
-                args.append("written")
+            elif name == "values":  # a piece of its own, as the values' function wrote it
+                template.append((True, b"{"))
+                piece()
+                template, args = [(False, b"%s")], ["written"]
+                piece()
+                template, args = [(True, b"}")], []
             else:
                 items = kinds[ENTRY_KINDS.index(name)]
-                template.append(b"[" if items else b"[]")
+                template.append((True, b"[" if items else b"[]"))
                 for j, ((ident, has_trail), item) in enumerate(zip(items, items_of.get(name, ()))):
                     rule = self.rules[name, ident, has_trail]
                     if rule.heads.direct:
-                        template.append(rule.head_template())
+                        for part in rule.parts:
+                            template += [(True, part), (False, b"%s")]
                         args += rule.head_codes(item, scope, f"F_{item}_")
                     else:
                         scope[f"H_{item}"] = rule.heads
-                        template.append(b"%s")
+                        template.append((False, b"%s"))
                         args.append(f"H_{item}[{rule.key_code(item)}]")
                     piece()
+                    template, args = [], []
                     last = j == len(items) - 1
                     if has_trail:
-                        constant(rule.tail)
+                        tail(rule.tail)
                         scope[f"T_{item}"] = rule.trail
-                        template, args = [b"%s", _escaped(rule.end + (b"]" if last else b","))], [f"T_{item}({item})"]
+                        template, args = [(False, b"%s"), (True, rule.end + (b"]" if last else b","))], [f"T_{item}({item})"]
                     else:
-                        constant(rule.close if last else rule.comma)
-                        template, args = [], []
-            template.append(_escaped(after))
-        template.append(b"\n")
+                        tail(rule.close if last else rule.comma)
+            template.append((True, after))
+        template.append((True, b"\n"))
         piece()
         lines.append(f"    return ({''.join(p + ', ' for p in pieces)})")
         return _compiled("\n".join(lines) + "\n", scope, "row")

@@ -261,20 +261,34 @@ def test_amounts_are_encoded_as_to_jsons_helper_has_them_whatever_their_form():
     assert quick > 300  # both ways are walked: many amounts have the two places of the quick way
 
 
-def test_a_row_splices_each_entrys_tail_as_kept_and_joins_the_short_pieces_between(engine):
+def test_a_row_splices_each_entrys_tail_as_kept_and_joins_the_short_pieces_between(engine, monkeypatch):
     # The quoted sources go to the file as the very bytes kept for the edition (never copied per row); what
     # lies between them is one piece each, so a chunk is a few pieces a row for the kernel, not a hundred.
-    result = engine.evaluate("U-XR", {"registered_on": "2016-04-01", "price": 4000, "benefit": "WGA"},
-                             as_of=dt.date(2016, 6, 1))
+    # Written out for the rows' shape, a tail also takes the constant text after it (the next entry's id
+    # and label, when its head is made per row): only text with per-case fields in it is made per row.
+    cases = [{"registered_on": f"2016-04-{day:02d}", "price": 4000 + day, "benefit": "WGA",
+              "phases": ["orientation", "mediation"], "max_end_set_on": f"2016-04-{day:02d}"} for day in range(1, 29)]
+    results_ = [engine.evaluate("U-XR", case, as_of=dt.date(2016, 6, 1)) for case in cases * 3]
+    monkeypatch.setattr(rows, "ENTRY_MEMO_SIZE", 4)  # the deadlines' heads, a date each day, made directly
     made = JsonRows()
-    made.result(1, "a", result, None, None)
-    pieces = made.result(2, "b", result, None, None)[0]
+    rows_made = [made.result(row, "a", result, None, None)[0] for row, result in enumerate(results_, start=1)]
     layout = next(iter(made._layouts.values()))
+    general, written_out = rows_made[0], rows_made[-1]
+    assert layout.shape is not None and not layout.learning  # the last rows were made by the written-out function
+    entries = sum(len(getattr(results_[0], kind)) for kind in rows.ENTRY_KINDS)
+    assert entries > 5 and len(general) == 2 * entries + 1
     tails = [tail for kind in rows.ENTRY_KINDS for entry in layout.entries[kind].values() for tail in entry[1:3]]
-    entries = sum(len(getattr(result, kind)) for kind in rows.ENTRY_KINDS)
-    assert entries > 5 and len(pieces) == 2 * entries + 1
-    assert all(any(piece is tail for tail in tails) for piece in pieces[1::2])
     assert all(len(tail) > 200 and b'"source":' in tail for tail in tails)
+    assert all(any(piece is tail for tail in tails) for piece in general[1::2])
+    # Written out: as many tails, each the same object row after row, the values a piece of their own.
+    assert len(written_out) == 2 * entries + 2
+    assert all(piece is before and b'"source":' in piece
+               for piece, before in zip(written_out[1:-3:2], rows_made[-2][1:-3:2]))
+    # Made per row (not the same object as in the row before): after the first piece (the row's start, with
+    # the first entry's head), none holds a label or a source.
+    made_per_row = [piece for piece, before in zip(written_out, rows_made[-2]) if piece is not before]
+    assert len(made_per_row) > 3
+    assert all(b'"label":' not in piece and b'"source":' not in piece for piece in made_per_row[1:])
 
 
 def test_unknown_values_and_parameters_are_encoded_as_to_json_has_them_row_after_row(tmp_path):
@@ -311,12 +325,15 @@ def test_unknown_values_and_parameters_are_encoded_as_to_json_has_them_row_after
     assert {line["cap"]["value"] for line in lines} == {"5000.00"}
 
 
-def test_rows_of_another_shape_are_made_the_general_way_until_their_shape_is_learned(tmp_path, monkeypatch):
+@pytest.mark.parametrize("value_plans", [64, 1])  # a function for each set of values, or beyond that the loop
+def test_rows_of_another_shape_are_made_the_general_way_until_their_shape_is_learned(tmp_path, monkeypatch,
+                                                                                      value_plans):
     # An edition's row function is written out for the shape most of its first rows had (which rules, in
     # which order, and whether a payment has its schedule's instalments). A rule that applies only to some
     # cases changes the shape: such rows are made the general way, and when most rows are, their shape is
     # learned instead. Every row is to_json whichever way it is made.
     monkeypatch.setattr(rows, "LEARN_ROWS", 4)
+    monkeypatch.setattr(rows, "VALUE_PLANS", value_plans)
     engine = card_engine(tmp_path, """\
       valid_from: 2016-01-01
     deadlines:
@@ -352,6 +369,7 @@ def test_rows_of_another_shape_are_made_the_general_way_until_their_shape_is_lea
             assert layout.misses == 6 and layout.relearns == 0
     assert [[ident for ident, _ in shape[0]] for shape in written] == [["plan_due"], ["plan_due", "wajong_review"]]
     assert layout.relearns == 1 and layout.misses == 0
+    assert len(layout.plans) == min(2, value_plans)  # the values with and without the Wajong one
     # Plan: 56 days after registration (cards.PLAN_CARD: "Het plan moet binnen 56 kalenderdagen na aanmelding
     # zijn ingediend"): 2016-03-01 + 56 = 2016-04-26. The Sluitende Aanpak runs 2.5 years, 30 months (12XR:
     # "gedurende een periode van maximaal 2,5 jaar"): 2016-03-01 + 30 months = 2018-09-01.
