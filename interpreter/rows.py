@@ -169,6 +169,7 @@ LEARN_ROWS = 32  # rows an edition's layout makes the general way before it writ
 RELEARNS = 8  # times a layout may learn a new shape when rows stop having the one it has
 VALUE_PLANS = 64  # sets of values (some apply only to some cases) an edition writes a function for
 SAME_OBJECTS = 64  # objects a value is kept by (beside its last one): a lookup table's few, not a case's many
+VALUE_TRIES = 256  # a value's lookups among those seen before: when most missed, it is encoded every time
 
 
 class JsonRows:
@@ -400,6 +401,55 @@ def _shape(result: Result) -> tuple:
     return tuple(shape)
 
 
+class _ValueAt:
+    """One value of an edition's rows, where it is not the same object as in the row before: its kept form
+    (see _Layout._value_data) found the quickest way its values allow."""
+
+    __slots__ = ("layout", "name", "met", "unknown", "asked", "missed", "template")
+
+    def __init__(self, layout: "_Layout", name: str):
+        self.layout, self.name = layout, name
+        # The values met again as the same object (a district's name from a table, a share): by id, each kept
+        # with the object itself, so that the id cannot be another's while it is there.
+        self.met: dict[int, tuple] = {}
+        self.unknown: dict[frozenset, tuple] = {}  # unknown values by their missing facts (a frozenset's hash is kept)
+        self.asked = self.missed = 0  # known values looked up among those seen before, and not found
+        self.template: bytes | None = None  # once they hardly repeat (an order number): '"name":{..."value":%s...}'
+
+    def kept(self, value: Any, result: Result) -> tuple:
+        if value.__class__ is Open:
+            kept = self.unknown.get(value.missing)
+            if kept is None:
+                kept = self.layout._value_data(self.name, value, result)
+                if len(self.unknown) < MEMO_SIZE:
+                    self.unknown[value.missing] = kept
+            return kept
+        kept = self.met.get(id(value))
+        if kept is not None and kept[0] is value:
+            return kept
+        if self.template is not None:
+            return value, self.template % _encoded(describe_value(value, result.value_types[self.name])), ()
+        kept = self.layout._value_data(self.name, value, result)
+        if kept[0] is not value:  # seen before, as another object
+            kept = (value, *kept[1:])
+        else:
+            self.missed += 1
+        self.asked += 1
+        if len(self.met) < SAME_OBJECTS:
+            self.met[id(value)] = kept
+        if self.asked == VALUE_TRIES and self.missed > VALUE_TRIES // 2:
+            self.template = self._template(value, result)
+        return kept
+
+    def _template(self, value: Any, result: Result) -> bytes | None:
+        """The value's JSON as a template around its "value", from to_json's own helper: all but that field
+        depends on the value's name and type alone."""
+        parts, names = _split(self.layout._value_json(self.name, value, result), ("value",))
+        if names != ["value"]:
+            return None
+        return _escaped(_encoded(self.name) + b":" + parts[0]) + b"%s" + _escaped(parts[1])
+
+
 class _Layout:
     """One edition's row: constant bytes, the per-case fields between them, and the functions that make a
     row of them, generated from its layout.
@@ -423,6 +473,7 @@ class _Layout:
         self.rules: dict[tuple, _Rule] = {}
         self.values: dict[Any, tuple] = {}  # (name, value) -> its kept form; the value's type is the edition's
         self.plans: dict[tuple, Callable] = {}  # the values' names -> the function that writes them
+        self.places: list[_ValueAt] = []  # every value of every plan
         self.gaps: dict[tuple, bytes] = {}  # the missing facts of the items, as found -> the row's `missing`
         self.rows = [0]  # rows made: whether a rule's heads repeat enough to keep
         self.dates = self._memo("date", _date)
@@ -709,17 +760,11 @@ class _Layout:
             return write
         # The values' last objects (none yet: _OPEN is never one), their bytes and missing facts, by index.
         last, data, gaps = [_OPEN] * len(names), [b""] * len(names), [()] * len(names)
-        # By index, the values met again as the same object (a district's name from a table, a share): by
-        # id, each kept with the object itself, so that the id cannot be another's while it is there.
-        met: list[dict[int, tuple]] = [{} for _ in names]
+        places = [_ValueAt(self, name) for name in names]
+        self.places += places
 
         def value_at(index: int, value: Any, result: Result) -> None:
-            again = met[index]
-            kept = again.get(id(value))
-            if kept is None or kept[0] is not value:
-                kept = self._value_data(names[index], value, result)
-                if len(again) < SAME_OBJECTS:
-                    again[id(value)] = kept if kept[0] is value else (value, *kept[1:])
+            kept = places[index].kept(value, result)
             last[index], data[index], gaps[index] = value, kept[1], kept[2]
 
         scope = {"LV": last, "LD": data, "LG": gaps, "value_at": value_at, "template": b",".join(b"%s" for _ in names)}

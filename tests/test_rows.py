@@ -74,6 +74,7 @@ def test_json_rows_are_to_json_byte_for_byte_for_every_product(backend, memo_siz
         monkeypatch.setattr(rows, "MEMO_SIZE", memo_size)
         monkeypatch.setattr(rows, "ENTRY_MEMO_SIZE", memo_size)
         monkeypatch.setattr(rows, "LEARN_ROWS", 2)
+        monkeypatch.setattr(rows, "VALUE_TRIES", 4)  # values that no memo keeps: encoded into their template
     engine = Engine(root, backend=backend)
     made = JsonRows()
     compared, open_results, by_product = 0, 0, set()
@@ -101,6 +102,7 @@ def test_json_rows_are_to_json_byte_for_byte_for_every_product(backend, memo_siz
         turned = [rule for layout in made._layouts.values() for rule in layout.rules.values() if rule.heads.direct]
         assert turned, "no rule's entries were made directly"
         assert len(written) > len(set(written))  # a shape written out again after a rule turned direct
+        assert any(place.template for layout in made._layouts.values() for place in layout.places)
 
 
 def test_json_rows_are_what_the_object_rows_give_for_ids_of_any_kind(engine):
