@@ -456,10 +456,11 @@ class _Layout:
 
     The general one (`general`) takes any result of the edition: each kind of entry a loop, each entry its
     head (made or looked up) and its tail as kept. But an edition's rows nearly all have one shape (the
-    same rules in the same order, the same values), so after LEARN_ROWS rows the layout writes a function
-    for the shape most of them had: every entry and value written out in order, each run of short pieces
-    between two tails one `template % (fields)`, no loop, no lookup of a rule. A row of another shape is
-    made the general way; when most rows are, the layout learns their shape instead (RELEARNS times at most).
+    same rules in the same order), so after LEARN_ROWS rows the layout writes a function for the shape most
+    of them had: every entry written out in order, each run of short pieces between two tails one
+    `template % (fields)`, no loop, no lookup of a rule. A row of another shape is made the general way;
+    when most rows are, the layout learns their shape instead (RELEARNS times at most). The values (some
+    apply only to some cases) have a function written out for each set of names met (_new_plan).
     """
 
     def __init__(self, result: Result, memos: dict[str, _Memo], install: Callable[[Callable], None]):
@@ -878,7 +879,8 @@ def signal_objects(row: int, ident: Any, result: Result, as_of: dt.date, end: dt
 
 
 def json_lines(items: list) -> bytes:
-    """One JSON object per line, as UTF-8; a row made by JsonRows is written as it is.
+    """One JSON object per line, as UTF-8; a row made by JsonRows (a tuple of bytes, its line end included)
+    is written as it is.
 
     orjson writes a row several times faster than json (a JSON Lines run is mostly encoding); a row
     it refuses (a lone surrogate in an id, an integer beyond 64 bits) is written by json instead,
