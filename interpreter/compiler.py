@@ -703,7 +703,11 @@ class _ProductCompiler:
         elif rule.section == "reports":
             src.line(f"reports.extend(report_results({rule_const}, r{i}))")
         elif rule.section == "checks":
-            src.line(f"checks.append(check_result({rule_const}, r{i}))")
+            # A known check has one of two entries, the same for every case: made once, by check_result
+            # itself, and shared (they are frozen). Only an unknown one is assembled per case.
+            passed, failed = const(check_result(rule, True)), const(check_result(rule, False))
+            src.line(f"checks.append({passed} if r{i} is True else {failed} if r{i} is False "
+                     f"else check_result({rule_const}, r{i}))")
         else:
             src.line(f"values[{const(rule.id)}] = r{i}")
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import ROUND_HALF_UP, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 from typing import TYPE_CHECKING, Any
 
@@ -347,6 +348,9 @@ def not_applicable(rule_id: str) -> Open:
     return Open(reasons=(f"{rule_id} {NOT_APPLICABLE}",))
 
 
+# A batch of cases asks for the same few (parameter, day) pairs over and over: one Open for each keeps its
+# names sorted once and lets the merges that follow hit the Open's own memo.
+@lru_cache(maxsize=4096)
 def no_value(rule_id: str, rules_on: dt.date) -> Open:
     """What a parameter yields when none of its editions is valid on the date whose rules apply."""
     return Open(reasons=(f"no value of {rule_id} is valid on {rules_on.isoformat()}",))
