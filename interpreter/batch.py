@@ -215,7 +215,7 @@ class Job:
         # A lone surrogate (an id "\ud800" in JSON) is no UTF-8: written as its escape, \ud800, which
         # JSON reads back as the same string.
         if as_csv:
-            data = csv_text(out).encode("utf-8", "backslashreplace")
+            data = csv_text(out, guarded=True).encode("utf-8", "backslashreplace")  # ResultRows, SignalRows
             data = data if joined else [data]
         else:
             data = json_line_parts(out)
