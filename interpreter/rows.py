@@ -107,29 +107,34 @@ class ResultRows:
         # A value's cell is a pure function of the value and its type, and most values are parameters
         # that repeat row after row: cells kept by (value, id of the type; the catalogue keeps types alive).
         self.described: dict[tuple, Any] = {}
+        self._last_day: tuple = (None, "")
+        self._last_edition: tuple = (None, "")
 
     def result(self, row: int, ident: Any, result: Result, as_of, end) -> list[list]:
         cells = [""] * self.width
-        cells[0], cells[1], cells[2] = row, formula_safe(ident), result.as_of.isoformat()
-        cells[3], cells[4] = result.rules_on.isoformat(), formula_safe(result.edition)
+        cells[0], cells[1], cells[2] = row, formula_safe(ident), self._day(result.as_of)
+        cells[3], cells[4] = result.rules_on.isoformat(), self._edition(result.edition)
+        deadlines = self.deadlines
         for deadline in result.deadlines:
-            at_date, at_status = self.deadlines[deadline.id]
+            at_date, at_status = deadlines[deadline.id]
             if deadline.date is not None:
                 cells[at_date] = deadline.date.isoformat()
             cells[at_status] = deadline.status
+        amounts = self.amounts
         for payment in result.payments:
             if payment.amount is not None:
-                cells[self.amounts[payment.id]] = f"{payment.amount:.2f}"
+                cells[amounts[payment.id]] = f"{payment.amount:.2f}"
         for report in result.reports:
             if report.date is not None:
                 at = self.reports[report.id]
                 cells[at] = f"{cells[at]} {report.date.isoformat()}" if cells[at] else report.date.isoformat()
+        checks = self.checks
         for check in result.checks:
             if check.passed is not None:
-                cells[self.checks[check.id]] = "true" if check.passed else "false"
+                cells[checks[check.id]] = "true" if check.passed else "false"
         types, values, described = result.value_types, self.values, self.described
         for name, value in result.values.items():
-            if isinstance(value, Open):
+            if value.__class__ is Open:  # Open has no subclasses
                 continue  # evaluate's JSON has null: the cell stays empty
             type_ = types[name]
             try:
@@ -148,6 +153,17 @@ class ResultRows:
         cells = [""] * self.width
         cells[0], cells[1], cells[self.error_at] = row, formula_safe(ident), formula_safe(message)
         return cells
+
+    # A run judges every case on one as_of and most under one edition: their cells are made once for each.
+    def _day(self, day: dt.date) -> str:
+        if day is not self._last_day[0]:
+            self._last_day = (day, day.isoformat())
+        return self._last_day[1]
+
+    def _edition(self, edition: str) -> str:
+        if edition is not self._last_edition[0]:
+            self._last_edition = (edition, formula_safe(edition))
+        return self._last_edition[1]
 
 
 class SignalRows:
