@@ -199,9 +199,10 @@ ENTRIES_KEPT = 256  # entries of unknown checks kept per compiled check: one per
 
 
 def unknown_check(rule: Rule, value: Any, kept: dict) -> CheckResult:
-    """check_result of a check whose value is not True or False (so unknown), kept in `kept` by the facts it
-    misses, all of the value that its entry holds: a batch's unknown checks miss the same few sets of facts.
-    The compiled code gives each check a `kept` of its own."""
+    """check_result for a value that is neither True nor False.
+
+    The entry of an unknown value holds nothing of it but the facts it misses, and a batch's unknown checks
+    miss the same few sets of facts: entries are kept in `kept` (one dict per compiled check) by those."""
     if value.__class__ is not Open:
         return check_result(rule, value)
     names = value.names
