@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import os
 import platform
 import random
@@ -35,6 +36,7 @@ BIN = Path(sys.executable).parent  # the virtual environment's bin/, where `cata
 sys.path.insert(0, str(HERE))
 
 from handwritten import HANDWRITTEN, add_working_days  # noqa: E402
+from startup import as_installed, note  # noqa: E402
 
 from interpreter.api import Engine  # noqa: E402
 from interpreter.compiler import compile_expression, compile_product  # noqa: E402
@@ -447,7 +449,7 @@ def bench_load(quick: bool) -> None:
     code = ("import time; t0 = time.perf_counter(); from interpreter.catalogue import load_catalogue; "
             "t1 = time.perf_counter(); load_catalogue(**%r); t2 = time.perf_counter(); print(t1 - t0, t2 - t1)"
             % (uncached,))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=installed_env())
     if out.returncode == 0:
         imported, first = (float(x) for x in out.stdout.split())
         row("no cache, first in a process", first, None,
@@ -468,10 +470,17 @@ class CommandFailed(Exception):
     pass
 
 
+@functools.cache
+def installed_env() -> dict[str, str]:
+    """The environment of every timed command: the project's bytecode compiled, as an installed tool has it."""
+    return as_installed(dict(os.environ))
+
+
 def _run(command: list[str], env: dict | None = None) -> float:
     """Wall seconds of one run of `command`; CommandFailed with its last error line if it fails."""
     started = time.perf_counter()
-    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT, env=env)
+    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT,
+                          env=env if env is not None else installed_env())
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         lines = done.stderr.decode().strip().splitlines() or ["(no message)"]
@@ -483,7 +492,7 @@ def _run_with_empty_cache(command: list[str]) -> tuple[float, bool]:
     """Wall seconds with CATALOGUE_CACHE_DIR pointing at a new empty folder, and whether it wrote there."""
     scratch = Path(tempfile.mkdtemp(prefix="bench-cache-"))
     try:
-        seconds = _run(command, dict(os.environ, CATALOGUE_CACHE_DIR=str(scratch)))
+        seconds = _run(command, dict(installed_env(), CATALOGUE_CACHE_DIR=str(scratch)))
         return seconds, any(scratch.iterdir())
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -493,6 +502,8 @@ def bench_cold_start(quick: bool) -> None:
     """Cold start of `catalogue evaluate` against a bare import of its three main dependencies."""
     runs = 4 if quick else 10
     heading(f"4. Cold start, a new process each time (min and median of {runs} runs)")
+    if note(os.environ):
+        print(f"    {note(os.environ)}")
     evaluate_cmd = [str(BIN / "catalogue"), "evaluate", "12XR", "examples/12XR-case.yaml"]
     import_cmd = [sys.executable, "-c", "import yaml, lark, click"]
     try:
@@ -627,7 +638,7 @@ def _timed_batch(cases: Path, results: Path, count: int, give_up: float) -> tupl
     try:
         done = subprocess.run([str(BIN / "catalogue"), "batch", "12XR", str(cases), "--out", str(results),
                                "--jobs", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                              cwd=ROOT, timeout=give_up)
+                              cwd=ROOT, env=installed_env(), timeout=give_up)
     except subprocess.TimeoutExpired:
         return f"did not finish within {give_up:g} s: stopped"
     wall = time.perf_counter() - started

@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from startup import as_installed, note
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 BIN = Path(sys.executable).parent  # the virtual environment's bin/, where `catalogue` is installed
@@ -106,7 +108,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per figure; the minimum is reported")
     options = parser.parse_args(argv)
     sizes = sorted(set(options.sizes) | {15})
-    env = {key: value for key, value in os.environ.items() if not key.startswith("CATALOGUE_")}
+    env = as_installed({key: value for key, value in os.environ.items() if not key.startswith("CATALOGUE_")})
+    if note(os.environ):
+        print(note(os.environ))
     with tempfile.TemporaryDirectory(prefix="scale-") as scratch:
         bare = bare_import(options.runs, env)
         print(f"python -c \"import yaml, lark, click\": {fmt(bare)} (min of {max(3, options.runs)})\n")

@@ -156,6 +156,7 @@ class Job:
             from .api import Engine
             self.engine = Engine(self.root, backend=self.backend)
         vocabulary = self.engine.catalogue.vocabulary
+        self._evaluate = self.engine.evaluator(self.code, self.rules_on)
         if self.input_format == "csv":
             self._id_at = self.header.index(self.id_column) if self.id_column in self.header else None
             fields = case_fields(vocabulary)
@@ -184,8 +185,7 @@ class Job:
         """Evaluate a chunk; bad rows become error rows and reports, never an exception. Not `joined`: the
         text is a list of the bytes that make it up (a worker hands them to the file as they are)."""
         self.prepare()
-        evaluate, code, as_of, rules_on, end = (self.engine.evaluate, self.code, self.as_of, self.rules_on,
-                                                self.window_end)
+        evaluate, as_of, end = self._evaluate, self.as_of, self.window_end
         read, bad, out = self._read, [], []
         evaluated = listed = 0
         as_csv = self._rows is not None
@@ -194,7 +194,7 @@ class Job:
             ident, facts, error = read(line, payload)
             if error is None:
                 try:
-                    result = evaluate(code, facts, as_of=as_of, rules_on=rules_on, typed=True)
+                    result = evaluate(facts, as_of)
                 except CatalogueError as problem:
                     error = problem
                 except ArithmeticError:  # e.g. an amount of 1e999999 overflows: that row is bad, not the run
@@ -215,7 +215,7 @@ class Job:
         # A lone surrogate (an id "\ud800" in JSON) is no UTF-8: written as its escape, \ud800, which
         # JSON reads back as the same string.
         if as_csv:
-            data = csv_text(out).encode("utf-8", "backslashreplace")
+            data = csv_text(out, guarded=True).encode("utf-8", "backslashreplace")  # ResultRows, SignalRows
             data = data if joined else [data]
         else:
             data = json_line_parts(out)

@@ -227,12 +227,7 @@ def cell_converter(fact, vocabulary) -> Callable[[str], Any]:
     if type_ == t.DATE:
         return _date_converter(slow)
     if type_ == t.MONEY:
-        def money(cell):
-            match = MONEY_TEXT.fullmatch(cell) if len(cell) <= MAX_NUMBER_CHARS else None
-            if match is None:
-                return slow(cell)
-            return checked_number(Decimal(match.group(1)), fact.name, _NOWHERE, vocabulary)
-        return money
+        return _money_cell_converter(fact, vocabulary, slow)
     if type_ == t.BOOL:
         def boolean(cell):
             value = BOOLEANS.get(cell.lower())
@@ -253,6 +248,34 @@ def cell_converter(fact, vocabulary) -> Callable[[str], Any]:
             return frozenset(names) if members.issuperset(names) else slow(names)
         return members_of
     return slow  # number, percent, duration: written in a cell as in a case file
+
+
+# A money cell as nearly every one is written: an amount the number domain surely holds (at most 15
+# digits before the point, no leading zero to count past, at most 10 after it), so it needs none of
+# checked_number's look at its digits. Anything else, even a number inside the domain written with
+# leading zeros, takes the full path, whose messages it keeps. Matches only what MONEY_TEXT matches.
+_PLAIN_MONEY = re.compile(r"€?\s*(-?(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,10})?)")
+
+
+def _money_cell_converter(fact, vocabulary, slow) -> Callable[[str], Any]:
+    plain = _PLAIN_MONEY.fullmatch
+    known = vocabulary.facts.get(fact.name)  # the fact checked_number would look up, once, not per cell
+    minimum = getattr(known, "minimum", None)
+
+    def checked_money(cell):
+        match = MONEY_TEXT.fullmatch(cell) if len(cell) <= MAX_NUMBER_CHARS else None
+        if match is None:
+            return slow(cell)
+        return checked_number(Decimal(match.group(1)), fact.name, _NOWHERE, vocabulary)
+
+    def money(cell):
+        match = plain(cell) if len(cell) <= MAX_NUMBER_CHARS else None
+        if match is not None:
+            value = Decimal(match.group(1))
+            if minimum is None or value >= minimum:
+                return value
+        return checked_money(cell)  # outside the plain spellings, or below the minimum: its message
+    return money
 
 
 def value_converter(fact, vocabulary) -> Callable[[Any], Any]:

@@ -26,7 +26,7 @@ from .checker import evaluation_order
 from .errors import EvaluationError, Position
 from .model import Product, Rule
 from .results import (Result, check_result, deadline_result, payment_result, payment_trigger,
-                      report_results, schedule_result, value_type)
+                      report_results, schedule_result, unknown_check, value_type)
 from .values import (ARITHMETIC_ERRORS, CENT, DOMAIN, HUNDRED, NOTHING_MISSING, Duration, Open, add_duration,
                      add_months, arithmetic_error, checked, checked_cents, earliest, merge_open, no_value, not_applicable,
                      recurring, roll_error, schedule_payment, split_payment, table_row, text_of)
@@ -39,7 +39,8 @@ RUNTIME = {
     "HALF_UP": ROUND_HALF_UP, "HUNDRED": HUNDRED, "EMPTY": NOTHING_MISSING, "add_months": add_months,
     "add_duration": add_duration, "recurring": recurring, "earliest": earliest, "split_payment": split_payment,
     "Result": Result, "deadline_result": deadline_result, "payment_result": payment_result,
-    "report_results": report_results, "check_result": check_result, "checked": checked, "cents": checked_cents,
+    "report_results": report_results, "check_result": check_result, "unknown_check": unknown_check,
+    "checked": checked, "cents": checked_cents,
     "schedule_payment": schedule_payment, "schedule_result": schedule_result,
     "table_row": table_row,
 }
@@ -703,7 +704,11 @@ class _ProductCompiler:
         elif rule.section == "reports":
             src.line(f"reports.extend(report_results({rule_const}, r{i}))")
         elif rule.section == "checks":
-            src.line(f"checks.append(check_result({rule_const}, r{i}))")
+            # A known check has one of two entries, the same for every case: made once, by check_result
+            # itself, and shared (they are frozen). An unknown one is kept by the facts it misses.
+            passed, failed = const(check_result(rule, True)), const(check_result(rule, False))
+            src.line(f"checks.append({passed} if r{i} is True else {failed} if r{i} is False "
+                     f"else unknown_check({rule_const}, r{i}, {const({})}))")
         else:
             src.line(f"values[{const(rule.id)}] = r{i}")
 

@@ -100,12 +100,14 @@ class Result:
     @property
     def missing(self) -> list[str]:
         """Every fact that would make an open result known."""
+        # Asked once per batch row: most entries miss nothing, so only those that do are gathered.
         names = set()
         for group in (self.deadlines, self.payments, self.reports, self.checks):
             for item in group:
-                names.update(item.missing)
+                if item.missing:
+                    names.update(item.missing)
         for value in self.values.values():
-            if isinstance(value, Open):
+            if value.__class__ is Open:  # Open has no subclasses: the cheapest test, on every value
                 names.update(value.missing)
         return sorted(names)
 
@@ -123,8 +125,8 @@ def deadline_result(rule: Rule, due: Any, done: Any, as_of: dt.date) -> Deadline
     An optional deadline (a right, not a duty) is late instead of overdue when used after its date, and
     lapsed, not a failure, when its date passed unused.
     """
-    done_on = None if isinstance(done, Open) else done
-    if isinstance(due, Open):
+    done_on = None if done.__class__ is Open else done  # Open has no subclasses: the cheapest test
+    if due.__class__ is Open:
         return DeadlineResult(rule.id, rule.label, None, "unknown", _missing(due), rule.source, done_on,
                               due.reasons, rule.citation)
     if done_on is not None:
@@ -146,10 +148,11 @@ def payment_trigger(rule: Rule, labels: dict[str, str]) -> str:
 
 def payment_result(rule: Rule, trigger: str, share: Any, amount: Any, on: Any, as_of: dt.date) -> PaymentResult:
     """A payment part: unknown until its amount is known, then pending until its trigger date has come."""
-    share_open, amount_open = isinstance(share, Open), isinstance(amount, Open)
+    # Open has no subclasses: `__class__ is` is the cheapest test, and every case of a batch pays each part.
+    share_open, amount_open = share.__class__ is Open, amount.__class__ is Open
     unknown = (share | amount if amount_open else share) if share_open else (amount if amount_open else None)
     missing = unknown.names if unknown else ()
-    on_open = isinstance(on, Open)
+    on_open = on.__class__ is Open
     if on_open and on.names:  # the trigger's facts are missing too: name them, so the item can be closed
         missing = tuple(sorted(set(missing) | set(on.names)))
     if unknown:
@@ -190,6 +193,25 @@ def report_results(rule: Rule, value: Any) -> list[ReportResult]:
         return [ReportResult(rule.id, rule.label, day, (), rule.source, index, rule.citation)
                 for index, day in enumerate(value, start=1)]
     return [ReportResult(rule.id, rule.label, value, (), rule.source, None, rule.citation)]
+
+
+ENTRIES_KEPT = 256  # entries of unknown checks kept per compiled check: one per set of missing facts
+
+
+def unknown_check(rule: Rule, value: Any, kept: dict) -> CheckResult:
+    """check_result for a value that is neither True nor False.
+
+    The entry of an unknown value holds nothing of it but the facts it misses, and a batch's unknown checks
+    miss the same few sets of facts: entries are kept in `kept` (one dict per compiled check) by those."""
+    if value.__class__ is not Open:
+        return check_result(rule, value)
+    names = value.names
+    entry = kept.get(names)
+    if entry is None:
+        entry = check_result(rule, value)
+        if len(kept) < ENTRIES_KEPT:
+            kept[names] = entry
+    return entry
 
 
 def check_result(rule: Rule, value: Any) -> CheckResult:

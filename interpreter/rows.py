@@ -77,8 +77,21 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def formula_safe(cell: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula, with a ' in front, as OWASP's "CSV Injection"
+    advises; a plain negative number (-3 days left) stays a number. Guarding twice changes nothing."""
+    if cell.__class__ is str and cell[:1] in _FORMULA_START and not _PLAIN_NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
 class ResultRows:
-    """One CSV row per case, in the product's fixed columns."""
+    """One CSV row per case, in the product's fixed columns.
+
+    Its rows are guarded (csv_text's `guarded`): only the cells that can hold text from a case or a card
+    (the id, the edition, values, the missing facts and an error) go through formula_safe; the others
+    are dates, statuses, amounts and true/false, which never start like a formula.
+    """
 
     def __init__(self, ids: dict[str, list[str]]):
         index = {name: i for i, name in enumerate(result_columns(ids))}
@@ -94,58 +107,77 @@ class ResultRows:
         # A value's cell is a pure function of the value and its type, and most values are parameters
         # that repeat row after row: cells kept by (value, id of the type; the catalogue keeps types alive).
         self.described: dict[tuple, Any] = {}
+        self._last_day: tuple = (None, "")
+        self._last_edition: tuple = (None, "")
 
     def result(self, row: int, ident: Any, result: Result, as_of, end) -> list[list]:
         cells = [""] * self.width
-        cells[0], cells[1], cells[2] = row, ident, result.as_of.isoformat()
-        cells[3], cells[4] = result.rules_on.isoformat(), result.edition
+        cells[0], cells[1], cells[2] = row, formula_safe(ident), self._day(result.as_of)
+        cells[3], cells[4] = result.rules_on.isoformat(), self._edition(result.edition)
+        deadlines = self.deadlines
         for deadline in result.deadlines:
-            at_date, at_status = self.deadlines[deadline.id]
+            at_date, at_status = deadlines[deadline.id]
             if deadline.date is not None:
                 cells[at_date] = deadline.date.isoformat()
             cells[at_status] = deadline.status
+        amounts = self.amounts
         for payment in result.payments:
             if payment.amount is not None:
-                cells[self.amounts[payment.id]] = f"{payment.amount:.2f}"
+                cells[amounts[payment.id]] = f"{payment.amount:.2f}"
         for report in result.reports:
             if report.date is not None:
                 at = self.reports[report.id]
                 cells[at] = f"{cells[at]} {report.date.isoformat()}" if cells[at] else report.date.isoformat()
+        checks = self.checks
         for check in result.checks:
             if check.passed is not None:
-                cells[self.checks[check.id]] = "true" if check.passed else "false"
+                cells[checks[check.id]] = "true" if check.passed else "false"
         types, values, described = result.value_types, self.values, self.described
         for name, value in result.values.items():
-            if isinstance(value, Open):
+            if value.__class__ is Open:  # Open has no subclasses
                 continue  # evaluate's JSON has null: the cell stays empty
             type_ = types[name]
             try:
                 cell = described[value, id(type_)]
             except KeyError:
-                cell = _cell(describe_value(value, type_))
+                cell = formula_safe(_cell(describe_value(value, type_)))
                 if len(described) < VALUE_CACHE:
                     described[value, id(type_)] = cell
             except TypeError:  # not hashable: described every time
-                cell = _cell(describe_value(value, type_))
+                cell = formula_safe(_cell(describe_value(value, type_)))
             cells[values[name]] = cell
-        cells[self.missing_at] = " ".join(result.missing)
+        cells[self.missing_at] = formula_safe(" ".join(result.missing))
         return [cells]
 
     def error(self, row: int, ident: Any, message: str) -> list:
         cells = [""] * self.width
-        cells[0], cells[1], cells[self.error_at] = row, ident, message
+        cells[0], cells[1], cells[self.error_at] = row, formula_safe(ident), formula_safe(message)
         return cells
+
+    # A run judges every case on one as_of and most under one edition: their cells are made once for each.
+    def _day(self, day: dt.date) -> str:
+        if day is not self._last_day[0]:
+            self._last_day = (day, day.isoformat())
+        return self._last_day[1]
+
+    def _edition(self, edition: str) -> str:
+        if edition is not self._last_edition[0]:
+            self._last_edition = (edition, formula_safe(edition))
+        return self._last_edition[1]
 
 
 class SignalRows:
-    """With --due-within: one CSV row per open deadline that falls due inside the window."""
+    """With --due-within: one CSV row per open deadline that falls due inside the window (guarded rows,
+    as ResultRows makes them: the cells of text go through formula_safe)."""
 
     def result(self, row: int, ident: Any, result: Result, as_of: dt.date, end: dt.date) -> list[list]:
-        return [[row, ident, result.product, d.id, d.label, d.date.isoformat(), (d.date - as_of).days, d.source, ""]
+        safe = formula_safe
+        return [[row, safe(ident), safe(result.product), safe(d.id), safe(d.label), d.date.isoformat(),
+                 (d.date - as_of).days, safe(d.source), ""]
                 for d in _due(result, end)]
 
     def error(self, row: int, ident: Any, message: str) -> list:
-        return [row, ident, "", "", "", "", "", "", message]
+        return [row, formula_safe(ident), "", "", "", "", "", "", formula_safe(message)]
 
 
 def _due(result: Result, end: dt.date) -> list:
@@ -910,14 +942,15 @@ _ORJSON = orjson.dumps
 _LINE_BREAKS = (("\u2028".encode(), b"\\u2028"), ("\u2029".encode(), b"\\u2029"), ("\x85".encode(), b"\\u0085"))
 
 
-def csv_text(rows: list[list]) -> str:
+def csv_text(rows: list[list], guarded: bool = False) -> str:
+    """The rows as CSV, every cell through formula_safe; `guarded` rows had theirs guarded when they were
+    made (ResultRows, SignalRows), which spares looking at every cell of a million rows again."""
     buffer = io.StringIO()
-    # A text cell that a spreadsheet would run as a formula gets a ' in front, as OWASP's "CSV Injection"
-    # advises; a plain negative number (-3 days left) stays a number. The writer adds the quotes needed.
-    risky, number = _FORMULA_START, _PLAIN_NUMBER.fullmatch
-    csv.writer(buffer, lineterminator="\n").writerows(
-        [["'" + cell if cell.__class__ is str and cell[:1] in risky and not number(cell) else cell for cell in row]
-         for row in rows])
+    if not guarded:
+        risky, number = _FORMULA_START, _PLAIN_NUMBER.fullmatch  # formula_safe, inline: no call per cell
+        rows = [["'" + cell if cell.__class__ is str and cell[:1] in risky and not number(cell) else cell
+                 for cell in row] for row in rows]
+    csv.writer(buffer, lineterminator="\n").writerows(rows)  # the writer adds the quotes needed
     return buffer.getvalue()
 
 

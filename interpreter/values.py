@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import ROUND_HALF_UP, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 from typing import TYPE_CHECKING, Any
 
@@ -187,10 +188,13 @@ def add_months(day: dt.date, months: int) -> dt.date:
     """Calendar months later (earlier when negative), clamped to the month's last day."""
     year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
     month += 1
+    number = day.day
+    if number <= 28:  # every month has the day: most days of a batch need no clamping
+        return dt.date(year, month, number)
     last = _DAYS_IN_MONTH[month - 1]
     if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
         last = 29
-    return dt.date(year, month, min(day.day, last))
+    return dt.date(year, month, min(number, last))
 
 
 def recurring(start: dt.date, step: Duration, until: dt.date, calendar: Calendar,
@@ -243,7 +247,8 @@ def split_amount(base: Decimal, shares: list[Decimal]) -> list[Decimal]:
     €0.01), the missing cents are taken back from the earlier parts, one at a time from the largest
     (the first of equals), so the split becomes 0.00, 0.01, 0.01, 0.01, 0.00.
     """
-    parts = [to_cents(percent_of(base, share)) for share in shares[:-1]]
+    # to_cents(percent_of(base, share)) written out: a batch splits a payment for every case.
+    parts = [(base * share / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP) for share in shares[:-1]]
     last = to_cents(base) - sum(parts, Decimal(0))
     while last < 0:
         largest = parts.index(max(parts))
@@ -347,6 +352,9 @@ def not_applicable(rule_id: str) -> Open:
     return Open(reasons=(f"{rule_id} {NOT_APPLICABLE}",))
 
 
+# A batch of cases asks for the same few (parameter, day) pairs over and over: one Open for each keeps its
+# names sorted once and lets the merges that follow hit the Open's own memo.
+@lru_cache(maxsize=4096)
 def no_value(rule_id: str, rules_on: dt.date) -> Open:
     """What a parameter yields when none of its editions is valid on the date whose rules apply."""
     return Open(reasons=(f"no value of {rule_id} is valid on {rules_on.isoformat()}",))
@@ -382,16 +390,20 @@ def roll_error(rule: Rule, error: Exception) -> EvaluationError:
 
 def split_payment(group: str, parts, base: Any, shares) -> tuple[Any, ...]:
     """The amounts of the parts of a split, in order; all unknown when the base or a share is."""
-    if base.__class__ is Open or any(share.__class__ is Open for share in shares):
+    # Every case of a batch splits its payments: the tests below are plain loops, not generators, and a
+    # share is handed to share_problem only when it is outside 0% to 100%.
+    if base.__class__ is Open:
         return (merge_open(base, *shares),) * len(parts)
+    for share in shares:
+        if share.__class__ is Open:
+            return (merge_open(base, *shares),) * len(parts)
     total = sum(shares, Decimal(0))
     if total != 100:
         raise EvaluationError(f"the shares of payment '{group}' add up to {format_percent(total)}, not 100%",
                               parts[0].pos, hint="change the percentages so that together they make 100%")
     for part, share in zip(parts, shares):
-        problem = share_problem(share)
-        if problem:
-            raise EvaluationError(f"the share of '{part.id}' {problem}", part.pos,
+        if not 0 <= share <= 100:
+            raise EvaluationError(f"the share of '{part.id}' {share_problem(share)}", part.pos,
                                   hint="each share of a split is a percentage from 0% to 100%")
     if base < 0:
         raise EvaluationError(f"the amount to split in payment '{group}' is negative ({to_cents(base):.2f})",

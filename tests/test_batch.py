@@ -19,6 +19,8 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -488,16 +490,20 @@ def test_a_bug_in_the_middle_of_a_run_leaves_nothing_half_written(tmp_path):
     cases = write(tmp_path / "cases.csv", HEADER + GOOD_ROWS * 3)
     out = tmp_path / "out.csv"
     engine = Engine(FIXTURE)
-    real = engine.evaluate
+    made = engine.evaluator
     seen = []
 
-    def broken(*args, **kwargs):
-        seen.append(1)
-        if len(seen) == 5:
-            raise RuntimeError("a bug")
-        return real(*args, **kwargs)
+    def evaluator(*args, **kwargs):  # the batch evaluates each case with the function this makes
+        real = made(*args, **kwargs)
 
-    engine.evaluate = broken
+        def broken(*case):
+            seen.append(1)
+            if len(seen) == 5:
+                raise RuntimeError("a bug")
+            return real(*case)
+        return broken
+
+    engine.evaluator = evaluator
     with pytest.raises(RuntimeError):
         batch.run_batch(engine, "U-XR", str(cases), out, chunk_rows=2)
     assert not out.exists() and leftovers(tmp_path) == []
@@ -667,6 +673,49 @@ def test_cell_converters_agree_with_case_files(engine, name, cells):
     for cell in cells:
         expected = outcome(lambda: engine.facts({name: cell})[name])
         assert outcome(lambda: convert(cell.strip())) == expected, cell
+
+
+# Money cells around the fast path's edges: the number domain holds 15 digits before the point and 10 after
+# it (docs/robustness.md), a price is at least 0 (facts.yaml `minimum: 0`), and a cell is read up to 64 characters.
+MONEY_CELLS = [
+    "0", "-0", "0.00", "-0.00", "€0", "€ 12", "€  12.5", "€12", "12", "4000.00", "4000.5000000000",
+    "999999999999999", "999999999999999.9999999999", "-999999999999999", "1000000000000000", "9999999999999999",
+    "0.0000000001", "0.00000000001", "1.10000000000", "1.12345678901",
+    "0001", "00.5", "000000000000000000001", "-01", "€ -3", "-1", "-0.01", "€-0.01",
+    "1.", ".5", "+5", "1e3", "12 €", "€", "", "1" * 64, "1" * 65, "0." + "0" * 62, "€ " + "1" * 62,
+]
+
+
+def _converted(compute):
+    """A value and its exact text (4000.00 is not 4000 here), or the message and hint of its error."""
+    kind, *rest = outcome(compute)
+    return (kind, rest[0], str(rest[0])) if kind == "value" else (kind, *rest)
+
+
+@pytest.mark.parametrize("minimum", [Decimal(0), None, Decimal("10.50"), Decimal("-5")])
+def test_money_cells_mean_what_the_case_files_mean_at_every_bound(engine, minimum):
+    # The fast path takes a plain amount the domain surely holds and above the minimum; every other cell
+    # must come out as the case files' conversion says, value or error.
+    vocabulary = replace(engine.catalogue.vocabulary)
+    vocabulary.facts = {**vocabulary.facts, "price": replace(vocabulary.facts["price"], minimum=minimum)}
+    convert = cases.cell_converter(vocabulary.facts["price"], vocabulary)
+    for cell in MONEY_CELLS:
+        expected = _converted(lambda: cases.convert_facts({"price": cell}, vocabulary)["price"])
+        assert _converted(lambda: convert(cell.strip())) == expected, cell
+
+
+def test_money_cells_out_of_the_domain_keep_their_messages(engine):
+    vocabulary = engine.catalogue.vocabulary
+    convert = cases.cell_converter(vocabulary.facts["price"], vocabulary)
+    refused = {"1000000000000000": "has more than 15 digits before the decimal point",
+               "1.12345678901": "has more than 10 digits after the decimal point",
+               "1" * 65: "has 65 characters, more than any number of the domain",
+               "-0.01": "is -0.01, but it cannot be less than 0"}
+    for cell, message in refused.items():
+        with pytest.raises(cases.CaseError) as error:
+            convert(cell)
+        assert error.value.message == f"'price' {message}", cell
+    assert str(convert("€ 12")) == "12" and str(convert("0.50")) == "0.50" and str(convert("0001")) == "1"
 
 
 @pytest.mark.parametrize("name, values", [

@@ -243,3 +243,36 @@ def test_a_mistake_in_a_family_file_is_reported_once(cat):
     messages = [line for line in result.stderr.splitlines() if not line.startswith(" ")]
     assert len(messages) == 1, result.stderr  # not once for each of the five LN cards
     assert "families/leon.yaml:" in messages[0]
+
+
+@pytest.mark.parametrize("backend", ["compiled", "reference"])
+def test_the_batch_evaluator_picks_the_editions_evaluate_picks(cat, backend):
+    # Engine.evaluator finds a product's editions once for a whole batch; per case it must choose what
+    # evaluate chooses: the case's own rules_on, else its registration date, else as_of.
+    import datetime as dt
+    from interpreter.results import to_json
+    engine = Engine(cat, backend=backend)
+    as_of = dt.date(2017, 3, 1)
+    day = dt.date.fromisoformat
+    cases = [
+        ({"registered_on": day("2016-06-01")}, None, FIRST_NAME, "2016-07-27"),  # + 56 days
+        ({"registered_on": day("2016-12-31")}, None, FIRST_NAME, "2017-02-25"),  # its edition's last day
+        ({"registered_on": day("2017-01-01")}, None, SECOND_NAME, "2017-02-12"),  # + 42 days: 31 + 11
+        ({"registered_on": day("2016-06-01"), "rules_on": day("2017-06-01")}, None, SECOND_NAME, "2016-07-13"),
+        ({"registered_on": day("2016-06-01")}, day("2017-06-01"), SECOND_NAME, "2016-07-13"),  # --rules-on
+        ({"registered_on": day("2016-06-01"), "rules_on": day("2016-06-01")}, day("2017-06-01"), SECOND_NAME,
+         "2016-07-13"),  # --rules-on wins over the case's own
+        ({}, None, SECOND_NAME, None),  # no registration: the rules of as_of, 2017-03-01
+    ]
+    for facts, rules_on, edition, due in cases:
+        result = engine.evaluator("U-XR", rules_on)(dict(facts), as_of)
+        expected = engine.evaluate("U-XR", facts, as_of, rules_on, typed=True)
+        assert to_json(result) == to_json(expected), facts
+        plan = next(d for d in result.deadlines if d.id == "plan_due")
+        assert (result.edition, plan.date and plan.date.isoformat()) == (edition, due), facts
+    with pytest.raises(LookupProblem) as refused:
+        engine.evaluator("U-XR")({"registered_on": day("2015-06-01")}, as_of)
+    with pytest.raises(LookupProblem) as expected:
+        engine.evaluate("U-XR", {"registered_on": day("2015-06-01")}, as_of, typed=True)
+    assert (refused.value.message, refused.value.position) == (expected.value.message, expected.value.position)
+    assert "no edition of U-XR is valid on 2015-06-01" in refused.value.message

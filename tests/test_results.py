@@ -177,3 +177,21 @@ def test_every_document_the_catalogue_cites_has_a_title(bundled):
             for citation in filter(None, citations):
                 assert citation.document in titles, f"{product.file}: {citation.document} has no title"
                 assert citation.title == " ".join(titles[citation.document].split())
+
+
+def test_an_unknown_check_kept_by_its_missing_facts_is_the_entry_check_result_makes(engine, monkeypatch):
+    # The compiled code keeps the entry of an unknown check by the facts it misses (its entry holds nothing
+    # else of the value); whatever was kept before, each entry must be the one check_result makes now.
+    from interpreter import results
+    from interpreter.results import check_result, unknown_check
+    from interpreter.values import Open
+    monkeypatch.setattr(results, "ENTRIES_KEPT", 3)
+    rule = next(rule for rule in engine.product("U-XR").rules.values() if rule.section == "checks")
+    values = [Open(frozenset({"price"})), Open(frozenset({"price"}), ("why",)), Open(frozenset({"price", "benefit"})),
+              Open(), Open(reasons=("no value of x is valid on 2016-04-01",)), Open(frozenset({"district"})),
+              Open(frozenset({"phases"})), True, False]
+    kept: dict = {}
+    for value in values * 2:
+        assert unknown_check(rule, value, kept) == check_result(rule, value), value
+    assert len(kept) == 3  # bounded: the fourth set of missing facts and later ones are made every time
+    assert unknown_check(rule, Open(frozenset({"benefit", "price"})), kept).missing == ("benefit", "price")
