@@ -21,8 +21,9 @@ from .errors import CaseError, CatalogueError, ErrorList, Position
 from .files import AtomicFile
 from .limits import LAST_DATE, MAX_ROW_CHARS
 from .problems import row_problem
-from .rows import (SIGNAL_COLUMNS, JsonRows, ResultRows, SignalRows, csv_text, json_line_parts, result_columns,
-                   rule_ids, signal_objects)
+from .jsonrows import JsonRows
+from .rows import (SIGNAL_COLUMNS, ResultRows, SignalRows, csv_text, json_line_parts, result_columns, rule_ids,
+                   signal_objects)
 
 # File formats by extension. A .json file holds one document, not one case per line: refused by name.
 FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
