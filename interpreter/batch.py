@@ -347,6 +347,10 @@ class _OrderedWrites:
         self.end = context.Value("q", start, lock=False)  # where the next chunk goes
         self.stop = stop if stop is not None else context.Value("b", 0, lock=False)
         self.changed = context.Condition()
+        # One worker writes at a time. Two processes writing one file at once contend for its inode lock,
+        # and the kernel spins for it: on a million JSON Lines rows (7.6 GB) that doubled the system time
+        # of the writes. A worker that waits here sleeps instead; the other goes on evaluating meanwhile.
+        self.writing = context.Lock()
 
     def abandon(self) -> None:
         """Wake every worker waiting for its turn: the run has stopped."""
@@ -368,7 +372,13 @@ class _OrderedWrites:
             self.end.value = at + size
             self.turn.value = index + 1
             self.changed.notify_all()
-        _write_parts(self.fd, parts, at)
+        while not self.writing.acquire(timeout=self.POLL_SECONDS):  # its holder may have died
+            if self.stop.value:
+                raise _Abandoned()
+        try:
+            _write_parts(self.fd, parts, at)
+        finally:
+            self.writing.release()
 
 
 def _write_parts(fd: int, parts: list[bytes], at: int) -> int:

@@ -887,6 +887,23 @@ def test_ordered_writes_put_chunks_in_input_order_whatever_order_they_finish_in(
     assert path.read_bytes() == expected
 
 
+def test_a_chunk_waiting_to_write_gives_up_when_the_run_stops(tmp_path, monkeypatch):
+    # One worker writes at a time; a worker that died holding the turn to write must not keep the others
+    # waiting forever: when the run stops, a waiting chunk is abandoned (nothing of it written).
+    import multiprocessing
+
+    monkeypatch.setattr(batch._OrderedWrites, "POLL_SECONDS", 0.05)
+    path = tmp_path / "out.jsonl"
+    with open(path, "wb") as handle:
+        writes = batch._OrderedWrites(multiprocessing.get_context(), handle.fileno(), 0)
+        assert writes.writing.acquire(timeout=1)  # as a worker that died while writing leaves it
+        writes.stop.value = 1
+        with pytest.raises(batch._Abandoned):
+            writes.write(0, [b"never written\n"])
+        assert writes.end.value == len(b"never written\n")  # its place was claimed before the stop was seen
+    assert path.read_bytes() == b""
+
+
 def test_a_pool_writes_the_same_rows_as_one_process(tmp_path):
     cases = write(tmp_path / "cases.csv", HEADER + "".join(
         f"c{i},2016-{4 + i % 9:02d}-{1 + i % 28:02d},{1000 + i},orientation mediation,{'true' if i % 3 else 'false'},"
