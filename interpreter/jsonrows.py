@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 import orjson
 
-from .results import Result, _add_instalments_and_indications, _date, _money, to_json, value_json
+from .results import Result, add_instalments_and_indications, date_json, money_json, to_json, value_json
 from .rows import JSON_TEXT, escape_breaks, json_default, result_object
 from .values import Open, describe_value, format_percent
 
@@ -59,10 +59,10 @@ class JsonRows:
 _ROW_VARYING = ("row", "id", "rules_on", "as_of", "deadlines", "payments", "reports", "checks", "values", "missing",
                 "not_applicable")
 _ENTRY_VARYING: dict[str, dict[str, Any]] = {
-    "deadlines": {"date": _date, "status": None, "missing": list, "done_on": _date},
+    "deadlines": {"date": date_json, "status": None, "missing": list, "done_on": date_json},
     "payments": {"status": None, "share": lambda share: None if share is None else format_percent(share),
-                 "amount": _money, "date": _date, "missing": list},
-    "reports": {"date": _date, "sequence": None, "missing": list},
+                 "amount": money_json, "date": date_json, "missing": list},
+    "reports": {"date": date_json, "sequence": None, "missing": list},
     "checks": {"passed": None, "message": None, "missing": list},
 }
 ENTRY_KINDS = tuple(_ENTRY_VARYING)
@@ -72,7 +72,7 @@ ENTRY_KINDS = tuple(_ENTRY_VARYING)
 _ENTRY_TRAILING = {"payments": "instalments"}
 # Fields converted alike share one memo: a day is encoded once, whether it is a deadline's date or a
 # payment's. (Not the fields taken as they are: in a dict, True and 1 are one key.)
-_SHARED_MEMOS = {_date: "date", list: "list"}
+_SHARED_MEMOS = {date_json: "date", list: "list"}
 
 
 def _encoded(value: Any) -> bytes:
@@ -105,19 +105,19 @@ class _Memo(dict):
         return data
 
 
-def _money_json(amount: Any) -> bytes:
-    """_encoded(_money(amount)), the usual amount (two decimal places) the quick way: its str() is then its
+def _money_bytes(amount: Any) -> bytes:
+    """_encoded(money_json(amount)), the usual amount (two decimal places) the quick way: its str() is then its
     .2f. Not kept in a memo: amounts hardly repeat, and hashing a new Decimal costs more than this."""
     if amount.__class__ is Decimal:
         text = str(amount)
         if text[-3:-2] == ".":  # plain notation with two places: an exponent would end the text
             return b'"%s"' % text.encode("ascii")
-    return _encoded(_money(amount))
+    return _encoded(money_json(amount))
 
 
 # Fields encoded every time, by the to_json helper whose output the encoder gives, bytes for bytes
 # (tests/test_jsonrows.py compares them); every other field is looked up in a _Memo.
-_UNKEPT: dict[Any, Callable[[Any], bytes]] = {_money: _money_json}
+_UNKEPT: dict[Any, Callable[[Any], bytes]] = {money_json: _money_bytes}
 
 
 _OPEN = object()  # in a value's memo key: an unknown value, by its missing facts
@@ -317,7 +317,7 @@ class _Layout:
         self.places: list[_ValueAt] = []  # every value of every plan
         self.gaps: dict[tuple, bytes] = {}  # the missing facts of the items, as found -> the row's `missing`
         self.rows = [0]  # rows made: whether a rule's heads repeat enough to keep
-        self.dates = self._memo("date", _date)
+        self.dates = self._memo("date", date_json)
         self.lists = self._memo("list", list)
         empty = Result(result.product, result.title, result.edition, _ANY_DAY, _ANY_DAY)
         self.parts, self.names = _split(result_object(0, None, empty, None, None)[0], _ROW_VARYING)
@@ -651,7 +651,7 @@ class _Layout:
         if result.indicative:
             alone = Result(result.product, result.title, result.edition, _ANY_DAY, _ANY_DAY,
                            indicative=result.indicative)
-            _add_instalments_and_indications({"payments": [], "checks": [], "values": {name: data}}, alone)
+            add_instalments_and_indications({"payments": [], "checks": [], "values": {name: data}}, alone)
         return data
 
     def _missing_json(self, gaps: tuple) -> bytes:
@@ -705,7 +705,7 @@ class _Layout:
             entry: dict[str, Any] = {}
             shell: dict[str, Any] = {"payments": [], "checks": [], "values": {}, kind: [entry]}
             items[:] = [item]
-            _add_instalments_and_indications(shell, alone)
+            add_instalments_and_indications(shell, alone)
             return _encoded(entry[name])
 
         return encode

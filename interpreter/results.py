@@ -230,11 +230,13 @@ def value_type(rule: Rule) -> t.Type:
     return rule.editions[0].expr.type if rule.section == "parameters" else rule.exprs["value"].type
 
 
-def _date(day: dt.date | None) -> str | None:
+def date_json(day: dt.date | None) -> str | None:
+    """A date as the result contract writes it (also the JSON Lines splicer's, which must agree byte for byte)."""
     return day.isoformat() if day else None
 
 
-def _money(amount: Decimal | None) -> str | None:
+def money_json(amount: Decimal | None) -> str | None:
+    """An amount as the result contract writes it: two decimals, as text."""
     return None if amount is None else f"{amount:.2f}"
 
 
@@ -295,16 +297,16 @@ def to_json(result: Result, explain: bool = False) -> dict:
         "edition": result.edition,
         "rules_on": result.rules_on.isoformat(),
         "as_of": result.as_of.isoformat(),
-        "deadlines": [{"id": d.id, "label": d.label, "date": _date(d.date), "status": d.status,
-                       "missing": list(d.missing), "done_on": _date(d.done_on), "source": source(d)}
+        "deadlines": [{"id": d.id, "label": d.label, "date": date_json(d.date), "status": d.status,
+                       "missing": list(d.missing), "done_on": date_json(d.done_on), "source": source(d)}
                       for d in result.deadlines],
         "payments": [{"id": p.id, "label": p.label, "payment": p.payment, "status": p.status,
                       "share": None if p.share is None else format_percent(p.share),
-                      "amount": _money(p.amount),
+                      "amount": money_json(p.amount),
                       "trigger": {"fact": p.trigger_fact, "label": p.trigger} if p.trigger else None,
-                      "date": _date(p.date), "missing": list(p.missing), "source": source(p)}
+                      "date": date_json(p.date), "missing": list(p.missing), "source": source(p)}
                      for p in result.payments],
-        "reports": [{"id": r.id, "label": r.label, "date": _date(r.date), "sequence": r.sequence,
+        "reports": [{"id": r.id, "label": r.label, "date": date_json(r.date), "sequence": r.sequence,
                      "missing": list(r.missing), "source": source(r)} for r in result.reports],
         "checks": [{"id": c.id, "label": c.label, "passed": c.passed, "message": c.message,
                     "missing": list(c.missing), "source": source(c)} for c in result.checks],
@@ -313,20 +315,20 @@ def to_json(result: Result, explain: bool = False) -> dict:
         "not_applicable": result.not_applicable,
         "receipt": result.receipt,
     }
-    _add_instalments_and_indications(out, result)
+    add_instalments_and_indications(out, result)
     if explain:
         out["trace"] = result.trace
     return out
 
 
-def _add_instalments_and_indications(out: dict, result: Result) -> None:
+def add_instalments_and_indications(out: dict, result: Result) -> None:
     """The instalments of a payment with a schedule, and `indicative` on a check or value that rests on a
     'circa' value: added where they apply, so that every other entry keeps its shape."""
     for entry, payment in zip(out["payments"], result.payments):
         if payment.instalments is not None:
             entry["instalments"] = [{"sequence": i.sequence, "date": i.date.isoformat(),
                                      "period": {"start": i.period_start.isoformat(), "end": i.period_end.isoformat()},
-                                     "amount": _money(i.amount), "status": i.status} for i in payment.instalments]
+                                     "amount": money_json(i.amount), "status": i.status} for i in payment.instalments]
     for entry, check in zip(out["checks"], result.checks):
         if check.indicative:
             entry["indicative"] = True
