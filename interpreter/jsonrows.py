@@ -7,13 +7,9 @@ from decimal import Decimal
 from functools import partial
 from typing import Any, Callable
 
-import orjson
-
 from .results import Result, add_instalments_and_indications, date_json, money_json, to_json, value_json
-from .rows import JSON_TEXT, escape_breaks, json_default, result_object
+from .rows import json_bytes, result_object
 from .values import Open, describe_value, format_percent
-
-_ORJSON = orjson.dumps
 
 MEMO_SIZE = 1 << 14  # encoded fields kept per field: every date of decades, the usual amounts and lists
 ENTRY_MEMO_SIZE = 1 << 10  # heads kept per rule
@@ -75,21 +71,6 @@ _ENTRY_TRAILING = {"payments": "instalments"}
 _SHARED_MEMOS = {date_json: "date", list: "list"}
 
 
-def _encoded(value: Any) -> bytes:
-    """A JSON value as bytes in the row, with the line separators escaped (see json_lines)."""
-    return escape_breaks(_ORJSON(value, default=json_default))
-
-
-def _id_json(ident: Any) -> bytes:
-    """An id as json_lines writes it: one that orjson refuses (a lone surrogate, an integer beyond 64 bits)
-    as json does."""
-    try:
-        data = _ORJSON(ident, default=json_default)
-    except TypeError:  # orjson.JSONEncodeError is one
-        data = JSON_TEXT(ident).encode("utf-8", "backslashreplace")
-    return data if data.isascii() else escape_breaks(data)
-
-
 class _Memo(dict):
     """Values of one field, encoded on first use: dates, statuses, lists of missing facts repeat row after row.
     Values that rarely repeat are encoded every time once MEMO_SIZE are kept."""
@@ -99,20 +80,20 @@ class _Memo(dict):
         self.convert = convert
 
     def __missing__(self, raw: Any) -> bytes:
-        data = _encoded(raw if self.convert is None else self.convert(raw))
+        data = json_bytes(raw if self.convert is None else self.convert(raw))
         if len(self) < MEMO_SIZE:
             self[raw] = data
         return data
 
 
 def _money_bytes(amount: Any) -> bytes:
-    """_encoded(money_json(amount)), the usual amount (two decimal places) the quick way: its str() is then its
+    """json_bytes(money_json(amount)), the usual amount (two decimal places) the quick way: its str() is then its
     .2f. Not kept in a memo: amounts hardly repeat, and hashing a new Decimal costs more than this."""
     if amount.__class__ is Decimal:
         text = str(amount)
         if text[-3:-2] == ".":  # plain notation with two places: an exponent would end the text
             return b'"%s"' % text.encode("ascii")
-    return _encoded(money_json(amount))
+    return json_bytes(money_json(amount))
 
 
 # Fields encoded every time, by the to_json helper whose output the encoder gives, bytes for bytes
@@ -129,13 +110,13 @@ def _split(data: dict, varying) -> tuple[list[bytes], list[str]]:
     parts[-1], with the names of those fields."""
     parts, names, text = [], [], b"{"
     for index, (key, value) in enumerate(data.items()):
-        text += (b"," if index else b"") + _encoded(key) + b":"
+        text += (b"," if index else b"") + json_bytes(key) + b":"
         if key in varying:
             parts.append(text)
             names.append(key)
             text = b""
         else:
-            text += _encoded(value)
+            text += json_bytes(value)
     parts.append(text + b"}")
     return parts, names
 
@@ -268,7 +249,7 @@ class _ValueAt:
         if kept is not None and kept[0] is value:
             return kept
         if self.template is not None:
-            return value, self.template % _encoded(describe_value(value, result.value_types[self.name])), ()
+            return value, self.template % json_bytes(describe_value(value, result.value_types[self.name])), ()
         kept = self.layout._value_data(self.name, value, result)
         if kept[0] is not value:  # seen before, as another object
             kept = (value, *kept[1:])
@@ -287,7 +268,7 @@ class _ValueAt:
         parts, names = _split(self.layout._value_json(self.name, value, result), ("value",))
         if names != ["value"]:
             return None
-        return _escaped(_encoded(self.name) + b":" + parts[0]) + b"%s" + _escaped(parts[1])
+        return _escaped(json_bytes(self.name) + b":" + parts[0]) + b"%s" + _escaped(parts[1])
 
 
 class _Layout:
@@ -381,7 +362,7 @@ class _Layout:
                "not_applicable": (b"%s", "lists[tuple(result.not_applicable)]")}
 
     def _scope(self) -> dict[str, Any]:
-        return {"id_json": _id_json, "dates": self.dates, "lists": self.lists, "rows": self.rows,
+        return {"id_json": json_bytes, "dates": self.dates, "lists": self.lists, "rows": self.rows,
                 "gap_memo": self.gaps, "missing_json": self._missing_json, "plans": self.plans,
                 "new_plan": self._new_plan}
 
@@ -638,7 +619,7 @@ class _Layout:
         except TypeError:  # not hashable: encoded every time
             key, kept = None, None
         if kept is None:
-            kept = (value, _encoded(name) + b":" + _encoded(self._value_json(name, value, result)),
+            kept = (value, json_bytes(name) + b":" + json_bytes(self._value_json(name, value, result)),
                     value.names if unknown else ())
             if key is not None and len(memo) < MEMO_SIZE:
                 memo[key] = kept
@@ -706,7 +687,7 @@ class _Layout:
             shell: dict[str, Any] = {"payments": [], "checks": [], "values": {}, kind: [entry]}
             items[:] = [item]
             add_instalments_and_indications(shell, alone)
-            return _encoded(entry[name])
+            return json_bytes(entry[name])
 
         return encode
 

@@ -19,7 +19,7 @@ RESULT_HEAD = ["row", "id", "as_of", "rules_on", "edition"]
 RESULT_TAIL = ["missing", "error"]
 SIGNAL_COLUMNS = ["row", "id", "product", "deadline", "label", "date", "days_left", "source", "error"]
 
-def json_default(value: Any) -> Any:
+def _json_default(value: Any) -> Any:
     """An id passed through from JSON Lines: a number with a fraction was read as a Decimal. It is written
     as a number when a float holds it exactly, else as the text of its exact value (never Infinity)."""
     if isinstance(value, Decimal):
@@ -32,7 +32,7 @@ def json_default(value: Any) -> Any:
 
 
 # what orjson refuses (a lone surrogate, an integer beyond 64 bits) is written by the json module
-JSON_TEXT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=json_default).encode
+_JSON_TEXT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_json_default).encode
 
 
 # -- results into rows ---------------------------------------------------------------------------
@@ -224,13 +224,19 @@ def json_line_parts(items: list) -> list[bytes]:
         if item.__class__ is Spliced:
             out += item  # its line end included
             continue
-        try:
-            line = _ORJSON(item, default=json_default)
-        except TypeError:  # orjson.JSONEncodeError is one
-            line = JSON_TEXT(item).encode("utf-8", "backslashreplace")
-        out.append(escape_breaks(line))
+        out.append(json_bytes(item))
         out.append(b"\n")
     return out
+
+
+def json_bytes(value: Any) -> bytes:
+    """A JSON value as json_lines writes it: by orjson, or by json where orjson refuses it; line separators
+    escaped. JsonRows encodes every piece of its rows with it too, so that they are the same bytes."""
+    try:
+        data = _ORJSON(value, default=_json_default)
+    except TypeError:  # orjson.JSONEncodeError is one
+        data = _JSON_TEXT(value).encode("utf-8", "backslashreplace")
+    return escape_breaks(data)
 
 
 _ORJSON = orjson.dumps
