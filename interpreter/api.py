@@ -10,8 +10,7 @@ from .cases import RULES_ON, convert_facts, read_case
 from .catalogue import default_root
 from .compiler import CompiledProduct, compile_product
 from .evaluator import evaluate
-from .limits import FIRST_DATE, LAST_DATE
-from .model import Catalogue, Product
+from .model import Catalogue, Product, edition_on
 from .results import Result
 from .store import LazyCatalogue, open_catalogue
 
@@ -99,29 +98,16 @@ class Engine:
     def evaluator(self, code: str, rules_on: dt.date | None = None) -> Callable[[dict[str, Any], dt.date], Result]:
         """`evaluate(code, facts, as_of, rules_on, typed=True)` for many cases, as a function of (facts, as_of).
 
-        A batch asks the same questions for every case: the product's editions, its reference fact, the
-        compiled function of an edition. They are answered once here, not once per case (evaluate
-        asks the catalogue twice per case). The function takes the facts' dict over (it pops the case's
-        rules_on) and gives every result the one receipt of the run. The product must exist: this raises
-        what evaluate raises for an unknown code.
+        A batch asks the same questions for every case: the product's editions and its reference fact are
+        looked up once here, not twice per case as evaluate does; each edition's compiled function is kept.
+        The function takes the facts' dict over (it pops the case's rules_on) and gives every result the one
+        receipt of the run. The product must exist: this raises what evaluate raises for an unknown code.
         """
         if self.backend == "reference":
             return lambda facts, as_of: self.evaluate(code, facts, as_of, rules_on, typed=True)
         editions = self.catalogue.editions(code)
         reference_fact = self.catalogue.product(code).reference_fact  # the latest edition's, as `dates` says
-        receipt = self.receipt
-        # (first day, last day, product, its compiled function once it has been needed), in edition_on's order
-        spans = [[product.valid_from or FIRST_DATE, product.valid_until or LAST_DATE, product, None]
-                 for product in editions]
-
-        def compiled_on(day: dt.date) -> CompiledProduct:
-            for span in spans:
-                if span[0] <= day <= span[1]:
-                    if span[3] is None:
-                        span[3] = self.compiled(span[2])
-                    return span[3]
-            self.catalogue.product(code, day)  # no edition is valid that day: raises evaluate's LookupProblem
-            raise AssertionError("edition_on found an edition the spans missed")  # pragma: no cover
+        receipt, compiled = self.receipt, self.compiled
 
         def evaluate_case(facts: dict[str, Any], as_of: dt.date) -> Result:
             own = facts.pop(RULES_ON, None)  # a date of the evaluation, not a fact the rules may read
@@ -130,7 +116,7 @@ class Engine:
                 on = facts.get(reference_fact)
             if on is None:
                 on = as_of
-            result = compiled_on(on)(facts, as_of, on)
+            result = compiled(edition_on(code, editions, on))(facts, as_of, on)
             result.receipt = receipt
             return result
         return evaluate_case

@@ -259,8 +259,7 @@ _PLAIN_MONEY = re.compile(r"€?\s*(-?(?:0|[1-9][0-9]{0,14})(?:\.[0-9]{1,10})?)"
 
 def _money_cell_converter(fact, vocabulary, slow) -> Callable[[str], Any]:
     plain = _PLAIN_MONEY.fullmatch
-    known = vocabulary.facts.get(fact.name)  # the fact checked_number would look up, once, not per cell
-    minimum = getattr(known, "minimum", None)
+    minimum = getattr(fact, "minimum", None)  # checked_number's sign rule, looked up once, not per cell
 
     def checked_money(cell):
         match = MONEY_TEXT.fullmatch(cell) if len(cell) <= MAX_NUMBER_CHARS else None
