@@ -7,9 +7,10 @@ from decimal import Decimal
 from functools import partial
 from typing import Any, Callable
 
-from .results import Result, add_instalments_and_indications, date_json, money_json, to_json, value_json
+from .results import (Result, add_instalments_and_indications, date_json, money_json, share_json, to_json,
+                      value_json)
 from .rows import json_bytes, result_object
-from .values import Open, describe_value, format_percent
+from .values import Open, describe_value
 
 MEMO_SIZE = 1 << 14  # encoded fields kept per field: every date of decades, the usual amounts and lists
 ENTRY_MEMO_SIZE = 1 << 10  # heads kept per rule
@@ -56,7 +57,7 @@ _ROW_VARYING = ("row", "id", "rules_on", "as_of", "deadlines", "payments", "repo
                 "not_applicable")
 _ENTRY_VARYING: dict[str, dict[str, Any]] = {
     "deadlines": {"date": date_json, "status": None, "missing": list, "done_on": date_json},
-    "payments": {"status": None, "share": lambda share: None if share is None else format_percent(share),
+    "payments": {"status": None, "share": share_json,
                  "amount": money_json, "date": date_json, "missing": list},
     "reports": {"date": date_json, "sequence": None, "missing": list},
     "checks": {"passed": None, "message": None, "missing": list},

@@ -235,6 +235,11 @@ def date_json(day: dt.date | None) -> str | None:
     return day.isoformat() if day else None
 
 
+def share_json(share: Decimal | None) -> str | None:
+    """A payment part's share as the result contract writes it: "60%"."""
+    return None if share is None else format_percent(share)
+
+
 def money_json(amount: Decimal | None) -> str | None:
     """An amount as the result contract writes it: two decimals, as text."""
     return None if amount is None else f"{amount:.2f}"
@@ -301,7 +306,7 @@ def to_json(result: Result, explain: bool = False) -> dict:
                        "missing": list(d.missing), "done_on": date_json(d.done_on), "source": source(d)}
                       for d in result.deadlines],
         "payments": [{"id": p.id, "label": p.label, "payment": p.payment, "status": p.status,
-                      "share": None if p.share is None else format_percent(p.share),
+                      "share": share_json(p.share),
                       "amount": money_json(p.amount),
                       "trigger": {"fact": p.trigger_fact, "label": p.trigger} if p.trigger else None,
                       "date": date_json(p.date), "missing": list(p.missing), "source": source(p)}
